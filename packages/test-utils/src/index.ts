@@ -1,0 +1,1 @@
+export { describeWithReferee, findReferee, requireReferees, type Referee } from './referee.ts';

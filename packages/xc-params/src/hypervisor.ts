@@ -1,0 +1,106 @@
+/**
+ * The simulated hypervisor: what Xen itself keeps per domain (`struct domain` in
+ * `xen/include/xen/sched.h`, the HVM params array of `xen/arch/x86/hvm/hvm.c`, the p2m's
+ * guest-physical pages), as a storage interface. It applies no access policy: the xc handle
+ * (`xc.ts`, libxc + `do_hvm_op`) checks callers and arguments before it reaches this layer.
+ *
+ * Implementations: `MemoryHypervisor` (this package) and the SQLite host (`@xen-genid/host`).
+ * Every method is synchronous and atomic on its own.
+ */
+
+/** `XC_PAGE_SIZE`: guest memory is kept in 4 KiB pages. */
+export const XC_PAGE_SIZE = 4096;
+/** `XC_PAGE_SHIFT`. */
+export const XC_PAGE_SHIFT = 12;
+/** `DOMID_SELF` (`xen/include/public/xen.h`): "the calling domain". */
+export const DOMID_SELF = 0x7ff0;
+/** `DOMID_FIRST_RESERVED`: domids from here up are never allocated to domains. */
+export const DOMID_FIRST_RESERVED = 0x7ff0;
+
+/** Guest types as libxl names them (`libxl_domain_type`). PVH is an HVM container to the hypervisor. */
+export type DomainType = 'hvm' | 'pvh' | 'pv';
+
+/** `SHUTDOWN_*` reasons (`xen/include/public/sched.h`). */
+export type ShutdownReason = 'poweroff' | 'reboot' | 'suspend' | 'crash' | 'watchdog' | 'soft_reset';
+
+/**
+ * What the guest does the next time the domain is unpaused: `boot` runs the firmware then the OS
+ * (a new or rebooted domain), `resume` continues a restored or migrated guest, `null` just runs on.
+ */
+export type PendingStart = 'boot' | 'resume' | null;
+
+export interface DomainInfo {
+  readonly domid: number;
+  readonly type: DomainType;
+  /** The domain handle (`xen_domain_handle_t`), as libxl writes a uuid: lower-case 8-4-4-4-12. */
+  readonly uuid: string;
+  readonly maxMemKb: number;
+  readonly vcpus: number;
+  readonly paused: boolean;
+  /** Set once the domain has shut down (and is waiting for the toolstack to destroy it). */
+  readonly shutdown: ShutdownReason | null;
+  readonly pendingStart: PendingStart;
+  /** Creation time, milliseconds since the epoch (for `xl list`'s Time column). */
+  readonly createdAt: number;
+}
+
+export interface CreateDomainOptions {
+  readonly type: DomainType;
+  readonly uuid?: string;
+  readonly maxMemKb?: number;
+  readonly vcpus?: number;
+}
+
+/**
+ * The software that runs inside a domain, registered by the toolstack (xl-lib registers
+ * hvmloader-sim's firmware and guest-OS model). The hypervisor only calls it; it never looks inside.
+ * Each call receives the domid and acts with that guest's powers only.
+ */
+export interface GuestModel {
+  /** Power-on: firmware, then the OS. Called by the first unpause of a new or reset domain. */
+  boot(domid: number): void;
+  /** Continue after a restore or migration. Called by the first unpause of a restored domain. */
+  resume(domid: number): void;
+  /** An ACPI general-purpose event raised by the hypervisor for this domain. */
+  gpe(domid: number, gpe: number): void;
+}
+
+/** Storage of hypervisor state. Errors are `XcError`s (`ESRCH` for an unknown domid). */
+export interface Hypervisor {
+  /** Domain-0 always exists (domid 0, type `pv`, running). */
+  listDomains(): DomainInfo[];
+  getDomain(domid: number): DomainInfo | undefined;
+  /**
+   * A new domain, paused, with `pendingStart` `boot`, zeroed params and no memory. Domids increase
+   * from 1 and never reuse a live one (`xen/common/domain.c` domain_create's allocator).
+   */
+  createDomain(options: CreateDomainOptions): DomainInfo;
+  destroyDomain(domid: number): void;
+
+  pauseDomain(domid: number): void;
+  /** Unpauses; if a start is pending, clears it and runs the registered guest model's boot/resume. */
+  unpauseDomain(domid: number): void;
+  shutdownDomain(domid: number, reason: ShutdownReason): void;
+  setPendingStart(domid: number, start: PendingStart): void;
+  /** Back to power-on state for a reboot: memory, params and guest record cleared, `pendingStart` `boot`, paused. */
+  resetDomain(domid: number): void;
+
+  /** Raw param storage: no policy here (the xc handle applies it). Zero if never set. */
+  readParam(domid: number, index: number): bigint;
+  writeParam(domid: number, index: number, value: bigint): void;
+
+  /** One 4 KiB guest page by frame number; `undefined` for a page never written (reads as zeros). */
+  readPage(domid: number, pfn: number): Uint8Array | undefined;
+  writePage(domid: number, pfn: number, data: Uint8Array): void;
+  /** Frame numbers of every page ever written, ascending. */
+  touchedPages(domid: number): number[];
+
+  /** The guest model's own record of what the guest saw (opaque JSON text), kept with the domain. */
+  getGuestRecord(domid: number): string | undefined;
+  setGuestRecord(domid: number, json: string): void;
+
+  /** Registers (or clears) the software run by unpause and `raiseGpe`, for this process. */
+  setGuestModel(model: GuestModel | undefined): void;
+  /** Raises ACPI GPE `gpe` in a running domain: calls the guest model's `gpe`. */
+  raiseGpe(domid: number, gpe: number): void;
+}
