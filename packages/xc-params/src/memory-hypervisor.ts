@@ -1,0 +1,314 @@
+/**
+ * An in-memory `Hypervisor`: the per-domain state Xen keeps (`struct domain`, `xen/common/domain.c`),
+ * the HVM params array (`d->arch.hvm.params`, `xzalloc_array(uint64_t, HVM_NR_PARAMS)` in
+ * `hvm_domain_initialise`, `xen/arch/x86/hvm/hvm.c`) and the p2m's guest pages, held in plain maps.
+ *
+ * Domids are allocated as `XEN_DOMCTL_createdomain` does (`xen/common/domctl.c`): a rover starts
+ * after the last domid handed out, skips live domains and wraps from `DOMID_FIRST_RESERVED - 1` to 1.
+ */
+import { XcError } from './errors.ts';
+import {
+  DOMID_FIRST_RESERVED,
+  XC_PAGE_SIZE,
+  type CreateDomainOptions,
+  type DomainInfo,
+  type DomainType,
+  type GuestModel,
+  type Hypervisor,
+  type PendingStart,
+  type ShutdownReason,
+} from './hypervisor.ts';
+import { HVM_NR_PARAMS } from './public/hvm-params.ts';
+
+/** The largest uint64. */
+export const UINT64_MAX = (1n << 64n) - 1n;
+
+/** libxl's default `max_memkb` (`libxl__domain_build_info_setdefault`): 32 MiB. */
+const DEFAULT_MAX_MEM_KB = 32 * 1024;
+/** What `xl list` shows for our simulated Domain-0: 4 GiB, 2 vcpus (a choice of ours). */
+const DOMAIN0_MAX_MEM_KB = 4 * 1024 * 1024;
+const DOMAIN0_VCPUS = 2;
+/** `HVM_MAX_VCPUS` (`xen/include/public/hvm/hvm_info_table.h`). */
+const MAX_VCPUS = 128;
+/** Xen's Domain-0 handle is all zeros. */
+const DOMAIN0_UUID = '00000000-0000-0000-0000-000000000000';
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const DOMAIN_TYPES: readonly DomainType[] = ['hvm', 'pvh', 'pv'];
+const SHUTDOWN_REASONS: readonly ShutdownReason[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
+const PENDING_STARTS: readonly PendingStart[] = ['boot', 'resume', null];
+/** ACPI GPE numbers fit in a byte (the GPE0 block of libacpi's FADT is far smaller). */
+const MAX_GPE = 255;
+
+interface DomainState {
+  readonly domid: number;
+  readonly type: DomainType;
+  readonly uuid: string;
+  readonly maxMemKb: number;
+  readonly vcpus: number;
+  readonly createdAt: number;
+  paused: boolean;
+  shutdown: ShutdownReason | null;
+  pendingStart: PendingStart;
+  params: BigUint64Array;
+  pages: Map<number, Uint8Array>;
+  guestRecord: string | undefined;
+}
+
+/** Checks a domid argument's shape (any number a `domid_t` could hold); existence is checked apart. */
+export function checkDomidArgument(domid: number): void {
+  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
+    throw new XcError('EINVAL', `domid ${String(domid)} is not a valid domid_t`);
+  }
+}
+
+/** Checks an HVM param index: an integer below `HVM_NR_PARAMS`. */
+export function checkParamIndex(index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= HVM_NR_PARAMS) {
+    throw new XcError('EINVAL', `HVM param ${String(index)} is not an integer below HVM_NR_PARAMS (${HVM_NR_PARAMS})`);
+  }
+}
+
+/** Checks that `value` is a bigint in the uint64 range. */
+export function checkUint64(value: bigint): void {
+  if (typeof value !== 'bigint' || value < 0n || value > UINT64_MAX) {
+    throw new XcError('EINVAL', `value ${String(value)} is not a uint64 (a bigint in 0..2^64-1)`);
+  }
+}
+
+/** Checks a guest frame number: a non-negative safe integer. */
+export function checkPfn(pfn: number): void {
+  if (!Number.isSafeInteger(pfn) || pfn < 0) {
+    throw new XcError('EINVAL', `page frame number ${String(pfn)} is not a non-negative integer`);
+  }
+}
+
+function info(state: DomainState): DomainInfo {
+  return Object.freeze({
+    domid: state.domid,
+    type: state.type,
+    uuid: state.uuid,
+    maxMemKb: state.maxMemKb,
+    vcpus: state.vcpus,
+    paused: state.paused,
+    shutdown: state.shutdown,
+    pendingStart: state.pendingStart,
+    createdAt: state.createdAt,
+  });
+}
+
+export interface MemoryHypervisorOptions {
+  /** The clock for `createdAt` (milliseconds since the epoch); default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * The whole simulated machine in one process's memory. State lives as long as the object; nothing
+ * is written anywhere else. See `Hypervisor` for the contract of each method.
+ */
+export class MemoryHypervisor implements Hypervisor {
+  readonly #domains = new Map<number, DomainState>();
+  readonly #now: () => number;
+  /** The last domid handed out (`rover` in domctl.c). */
+  #rover = 0;
+  #model: GuestModel | undefined;
+
+  constructor(options: MemoryHypervisorOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#domains.set(0, {
+      domid: 0,
+      type: 'pv',
+      uuid: DOMAIN0_UUID,
+      maxMemKb: DOMAIN0_MAX_MEM_KB,
+      vcpus: DOMAIN0_VCPUS,
+      createdAt: this.#now(),
+      paused: false,
+      shutdown: null,
+      pendingStart: null,
+      params: new BigUint64Array(HVM_NR_PARAMS),
+      pages: new Map(),
+      guestRecord: undefined,
+    });
+  }
+
+  listDomains(): DomainInfo[] {
+    return [...this.#domains.values()].sort((a, b) => a.domid - b.domid).map(info);
+  }
+
+  getDomain(domid: number): DomainInfo | undefined {
+    const state = this.#domains.get(domid);
+    return state ? info(state) : undefined;
+  }
+
+  createDomain(options: CreateDomainOptions): DomainInfo {
+    if (!DOMAIN_TYPES.includes(options.type)) {
+      throw new XcError('EINVAL', `domain type ${String(options.type)} is not one of ${DOMAIN_TYPES.join(', ')}`);
+    }
+    const uuid = options.uuid ?? crypto.randomUUID();
+    if (typeof uuid !== 'string' || !UUID_PATTERN.test(uuid)) {
+      throw new XcError('EINVAL', `uuid ${String(uuid)} is not a lower-case 8-4-4-4-12 uuid`);
+    }
+    const maxMemKb = options.maxMemKb ?? DEFAULT_MAX_MEM_KB;
+    if (!Number.isSafeInteger(maxMemKb) || maxMemKb <= 0) {
+      throw new XcError('EINVAL', `maxMemKb ${String(maxMemKb)} is not a positive integer`);
+    }
+    const vcpus = options.vcpus ?? 1;
+    if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS) {
+      throw new XcError('EINVAL', `vcpus ${String(vcpus)} is not an integer in 1..${MAX_VCPUS}`);
+    }
+    const domid = this.#allocateDomid();
+    const state: DomainState = {
+      domid,
+      type: options.type,
+      uuid,
+      maxMemKb,
+      vcpus,
+      createdAt: this.#now(),
+      paused: true,
+      shutdown: null,
+      pendingStart: 'boot',
+      params: new BigUint64Array(HVM_NR_PARAMS),
+      pages: new Map(),
+      guestRecord: undefined,
+    };
+    this.#domains.set(domid, state);
+    this.#rover = domid;
+    return info(state);
+  }
+
+  destroyDomain(domid: number): void {
+    this.#guestDomain(domid, 'destroy');
+    this.#domains.delete(domid);
+  }
+
+  pauseDomain(domid: number): void {
+    this.#guestDomain(domid, 'pause').paused = true;
+  }
+
+  unpauseDomain(domid: number): void {
+    const state = this.#guestDomain(domid, 'unpause');
+    if (!state.paused) {
+      throw new XcError('EINVAL', `domain ${domid} is not paused`);
+    }
+    state.paused = false;
+    if (state.shutdown !== null) return; // a shut-down guest runs nothing until it is reset
+    const start = state.pendingStart;
+    if (start === null) return;
+    state.pendingStart = null;
+    if (start === 'boot') this.#model?.boot(domid);
+    else this.#model?.resume(domid);
+  }
+
+  shutdownDomain(domid: number, reason: ShutdownReason): void {
+    const state = this.#guestDomain(domid, 'shut down');
+    if (!SHUTDOWN_REASONS.includes(reason)) {
+      throw new XcError('EINVAL', `shutdown reason ${String(reason)} is not one of ${SHUTDOWN_REASONS.join(', ')}`);
+    }
+    // Xen records the first reason only (domain_shutdown ignores a domain already shutting down).
+    if (state.shutdown === null) state.shutdown = reason;
+  }
+
+  setPendingStart(domid: number, start: PendingStart): void {
+    const state = this.#guestDomain(domid, 'set the pending start of');
+    if (!PENDING_STARTS.includes(start)) {
+      throw new XcError('EINVAL', `pending start ${String(start)} is not boot, resume or null`);
+    }
+    state.pendingStart = start;
+  }
+
+  resetDomain(domid: number): void {
+    const state = this.#guestDomain(domid, 'reset');
+    state.params = new BigUint64Array(HVM_NR_PARAMS);
+    state.pages = new Map();
+    state.guestRecord = undefined;
+    state.shutdown = null;
+    state.pendingStart = 'boot';
+    state.paused = true;
+  }
+
+  readParam(domid: number, index: number): bigint {
+    checkParamIndex(index);
+    return this.#domain(domid).params[index] ?? 0n;
+  }
+
+  writeParam(domid: number, index: number, value: bigint): void {
+    checkParamIndex(index);
+    checkUint64(value);
+    this.#domain(domid).params[index] = value;
+  }
+
+  readPage(domid: number, pfn: number): Uint8Array | undefined {
+    checkPfn(pfn);
+    const page = this.#domain(domid).pages.get(pfn);
+    return page ? page.slice() : undefined;
+  }
+
+  writePage(domid: number, pfn: number, data: Uint8Array): void {
+    checkPfn(pfn);
+    if (!(data instanceof Uint8Array) || data.length !== XC_PAGE_SIZE) {
+      throw new XcError('EINVAL', `a page write takes exactly ${XC_PAGE_SIZE} bytes`);
+    }
+    this.#domain(domid).pages.set(pfn, data.slice());
+  }
+
+  touchedPages(domid: number): number[] {
+    return [...this.#domain(domid).pages.keys()].sort((a, b) => a - b);
+  }
+
+  getGuestRecord(domid: number): string | undefined {
+    return this.#domain(domid).guestRecord;
+  }
+
+  setGuestRecord(domid: number, json: string): void {
+    const state = this.#domain(domid);
+    if (typeof json !== 'string') {
+      throw new XcError('EINVAL', 'a guest record is JSON text');
+    }
+    try {
+      JSON.parse(json);
+    } catch (error) {
+      throw new XcError('EINVAL', `guest record of domain ${domid} is not JSON text`, { cause: error });
+    }
+    state.guestRecord = json;
+  }
+
+  setGuestModel(model: GuestModel | undefined): void {
+    this.#model = model;
+  }
+
+  raiseGpe(domid: number, gpe: number): void {
+    const state = this.#domain(domid);
+    if (!Number.isInteger(gpe) || gpe < 0 || gpe > MAX_GPE) {
+      throw new XcError('EINVAL', `GPE ${String(gpe)} is not an integer in 0..${MAX_GPE}`);
+    }
+    if (state.type === 'pv') {
+      throw new XcError('EINVAL', `domain ${domid} is PV and has no ACPI`);
+    }
+    if (state.paused || state.shutdown !== null) {
+      throw new XcError('EINVAL', `domain ${domid} is not running`);
+    }
+    this.#model?.gpe(domid, gpe);
+  }
+
+  #domain(domid: number): DomainState {
+    checkDomidArgument(domid);
+    const state = this.#domains.get(domid);
+    if (!state) throw new XcError('ESRCH', `no domain ${domid}`);
+    return state;
+  }
+
+  /** A domain other than Domain-0, which cannot pause, reset or destroy itself. */
+  #guestDomain(domid: number, action: string): DomainState {
+    const state = this.#domain(domid);
+    if (domid === 0) throw new XcError('EINVAL', `cannot ${action} Domain-0`);
+    return state;
+  }
+
+  #allocateDomid(): number {
+    const usable = DOMID_FIRST_RESERVED - 1;
+    for (let step = 0; step < usable; step += 1) {
+      const candidate = ((this.#rover + step) % usable) + 1;
+      if (!this.#domains.has(candidate)) return candidate;
+    }
+    throw new XcError('ENOMEM', `all ${DOMID_FIRST_RESERVED - 1} domids are in use`);
+  }
+}
