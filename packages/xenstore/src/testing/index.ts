@@ -1,0 +1,1 @@
+export { defineBackendConformance, type ConformanceOptions, type ConformanceRunner } from './conformance.ts';
