@@ -1,0 +1,97 @@
+/**
+ * Reading a save stream exactly, as libxc's `read_exact` and libxl's datacopier do: from a whole
+ * file in memory or from any byte channel (an async iterable of chunks, e.g. a socket or pipe).
+ * A short read is a truncated stream, reported with what was being read.
+ */
+import { XlError } from '../errors.ts';
+
+export interface ByteSource {
+  /** Exactly `length` bytes, or an `INVAL` error naming `what` if the stream ends first. */
+  read(length: number, what: string): Promise<Uint8Array>;
+  /** Bytes consumed so far. */
+  readonly offset: number;
+}
+
+function truncated(what: string, offset: number, wanted: number, got: number): XlError {
+  return new XlError(
+    'INVAL',
+    `save stream truncated: ${what} at offset ${offset} needs ${wanted} bytes, only ${got} left`,
+  );
+}
+
+/** A source over bytes already in memory (a save file read whole). */
+export function bufferSource(bytes: Uint8Array): ByteSource {
+  let offset = 0;
+  return {
+    get offset() {
+      return offset;
+    },
+    read(length, what) {
+      if (length > bytes.length - offset) {
+        return Promise.reject(truncated(what, offset, length, bytes.length - offset));
+      }
+      const slice = bytes.subarray(offset, offset + length);
+      offset += length;
+      return Promise.resolve(slice);
+    },
+  };
+}
+
+/**
+ * A source over a channel delivering chunks. It pulls only what it needs, so bytes after the
+ * stream's END record stay unread in the channel for whoever speaks next (xl's migration protocol).
+ */
+export function chunkSource(chunks: AsyncIterator<Uint8Array>): ByteSource & { unread(): Uint8Array } {
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let offset = 0;
+  let ended = false;
+
+  async function fill(length: number): Promise<void> {
+    while (pendingBytes < length && !ended) {
+      const next = await chunks.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      if (next.value.length === 0) continue;
+      pending.push(next.value);
+      pendingBytes += next.value.length;
+    }
+  }
+
+  return {
+    get offset() {
+      return offset;
+    },
+    async read(length, what) {
+      await fill(length);
+      if (pendingBytes < length) throw truncated(what, offset, length, pendingBytes);
+      const out = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const head = pending[0]!;
+        const take = Math.min(head.length, length - filled);
+        out.set(head.subarray(0, take), filled);
+        filled += take;
+        if (take === head.length) pending.shift();
+        else pending[0] = head.subarray(take);
+      }
+      pendingBytes -= length;
+      offset += length;
+      return out;
+    },
+    /** What has been received but not consumed (handed back to the caller after END). */
+    unread() {
+      const out = new Uint8Array(pendingBytes);
+      let at = 0;
+      for (const chunk of pending) {
+        out.set(chunk, at);
+        at += chunk.length;
+      }
+      pending.length = 0;
+      pendingBytes = 0;
+      return out;
+    },
+  };
+}

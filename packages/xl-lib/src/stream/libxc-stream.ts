@@ -1,0 +1,321 @@
+/**
+ * The libxc domain image, version 3 as Xen 4.17 writes it for an x86 HVM guest
+ * (`docs/specs/libxc-migration-stream.pandoc`; writer `tools/libs/guest/xg_sr_save.c` +
+ * `xg_sr_save_x86_hvm.c`, reader `xg_sr_restore.c` + `xg_sr_restore_x86_hvm.c`).
+ *
+ * Image header (big-endian), domain header, then records `{u32 type; u32 length; body; pad to 8}`
+ * in the image's byte order (little-endian). This module encodes single records and reads a whole
+ * image with libxc's restore-side checks, plus the verifier's (`verify-stream-v2`): zero padding and
+ * reserved fields, no v3 records in a v2 image.
+ */
+import { HVM_NR_PARAMS, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { XlError } from '../errors.ts';
+import type { ByteSource } from './byte-source.ts';
+import { decodeCpuidPolicy, decodeMsrPolicy, type CpuidLeaf, type MsrEntry } from './cpu-policy.ts';
+import {
+  DHDR_TYPE_X86_HVM,
+  DHDR_TYPE_X86_PV,
+  HVM_PARAMS_ENTRY_SIZE,
+  IHDR_ID,
+  IHDR_MARKER,
+  IHDR_OPT_BIG_ENDIAN,
+  IHDR_VERSION,
+  PAGE_DATA_PFN_MASK,
+  PAGE_DATA_RESERVED_MASK,
+  PAGE_DATA_TYPE_SHIFT,
+  REC_LENGTH_MAX,
+  REC_TYPE,
+  REC_TYPE_OPTIONAL,
+  TSC_INFO_SIZE,
+  XEN_MAJOR,
+  XEN_MINOR,
+  alignRecord,
+  isKnownPageType,
+  libxcRecordName,
+  pageTypeHasData,
+} from './format.ts';
+import { parseHvmContext } from './hvm-context.ts';
+
+export interface TscInfo {
+  /** `TSC_MODE_*`. */
+  readonly mode: number;
+  readonly khz: number;
+  /** Elapsed time, ns. */
+  readonly nsec: bigint;
+  readonly incarnation: number;
+}
+
+/** One page of a PAGE_DATA record: its frame, its `PFINFO` type and (for data-carrying types) its 4 KiB. */
+export interface PageEntry {
+  readonly pfn: number;
+  readonly type: number;
+  readonly data?: Uint8Array;
+}
+
+
+/** The 24 bytes of image header + domain header (`write_headers`). */
+export function encodeLibxcHeaders(domainType: number = DHDR_TYPE_X86_HVM): Uint8Array {
+  const bytes = new Uint8Array(24 + 16);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(0, IHDR_MARKER, false);
+  view.setUint32(8, IHDR_ID, false);
+  view.setUint32(12, IHDR_VERSION, false);
+  view.setUint16(16, 0, false); // options: little-endian
+  view.setUint32(24, domainType, true);
+  view.setUint16(28, 12, true); // page_shift
+  view.setUint32(32, XEN_MAJOR, true);
+  view.setUint32(36, XEN_MINOR, true);
+  return bytes;
+}
+
+/** A whole record: header, body, zero padding to 8 octets (`write_split_record`). */
+export function encodeRecord(type: number, ...bodyParts: Uint8Array[]): Uint8Array {
+  const length = bodyParts.reduce((sum, part) => sum + part.length, 0);
+  if (length > REC_LENGTH_MAX) {
+    throw new XlError('INVAL', `${libxcRecordName(type)} record of ${length} bytes exceeds REC_LENGTH_MAX`);
+  }
+  const bytes = new Uint8Array(8 + alignRecord(length));
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, type >>> 0, true);
+  view.setUint32(4, length, true);
+  let at = 8;
+  for (const part of bodyParts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
+/** A PAGE_DATA record for up to `MAX_BATCH_SIZE` pages (`write_batch`). */
+export function encodePageData(pages: readonly PageEntry[]): Uint8Array {
+  if (pages.length === 0) throw new XlError('INVAL', 'PAGE_DATA record needs at least one pfn');
+  const withData = pages.filter((page) => pageTypeHasData(page.type)).length;
+  const length = 8 + 8 * pages.length + XC_PAGE_SIZE * withData;
+  const bytes = new Uint8Array(8 + alignRecord(length));
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, REC_TYPE.PAGE_DATA, true);
+  view.setUint32(4, length, true);
+  view.setUint32(8, pages.length, true);
+  let dataAt = 16 + 8 * pages.length;
+  pages.forEach((page, i) => {
+    view.setBigUint64(16 + 8 * i, (BigInt(page.type) << PAGE_DATA_TYPE_SHIFT) | BigInt(page.pfn), true);
+    if (pageTypeHasData(page.type)) {
+      if (page.data) bytes.set(page.data.subarray(0, XC_PAGE_SIZE), dataAt);
+      dataAt += XC_PAGE_SIZE;
+    }
+  });
+  return bytes;
+}
+
+export function encodeTscInfo(tsc: TscInfo): Uint8Array {
+  const body = new Uint8Array(TSC_INFO_SIZE);
+  const view = new DataView(body.buffer);
+  view.setUint32(0, tsc.mode, true);
+  view.setUint32(4, tsc.khz, true);
+  view.setBigUint64(8, tsc.nsec, true);
+  view.setUint32(16, tsc.incarnation, true);
+  return encodeRecord(REC_TYPE.X86_TSC_INFO, body);
+}
+
+/** HVM_PARAMS (`write_hvm_params`): `{u32 count; u32 reserved; {u64 index; u64 value}[count]}`. */
+export function encodeHvmParams(params: ReadonlyArray<readonly [number, bigint]>): Uint8Array {
+  const body = new Uint8Array(8 + HVM_PARAMS_ENTRY_SIZE * params.length);
+  const view = new DataView(body.buffer);
+  view.setUint32(0, params.length, true);
+  params.forEach(([index, value], i) => {
+    view.setBigUint64(8 + 16 * i, BigInt(index), true);
+    view.setBigUint64(16 + 16 * i, value, true);
+  });
+  return encodeRecord(REC_TYPE.HVM_PARAMS, body);
+}
+
+/** What a libxc image carried, as read. Pages are views into the read buffers. */
+export interface LibxcImage {
+  readonly version: number;
+  readonly domainType: number;
+  readonly xenMajor: number;
+  readonly xenMinor: number;
+  /** Every record's type in stream order (PAGE_DATA once per record). */
+  readonly recordTypes: number[];
+  /** Latest data of every pfn sent, by frame number. */
+  readonly pages: Map<number, Uint8Array>;
+  /** PFINFO type of every pfn described, data-carrying or not. */
+  readonly pageTypes: Map<number, number>;
+  readonly params: Map<number, bigint>;
+  tscInfo: TscInfo | undefined;
+  hvmContext: Uint8Array | undefined;
+  cpuidPolicy: CpuidLeaf[] | undefined;
+  msrPolicy: MsrEntry[] | undefined;
+}
+
+function streamError(message: string): XlError {
+  return new XlError('INVAL', `libxc stream: ${message}`);
+}
+
+async function readHeaders(source: ByteSource): Promise<Pick<LibxcImage, 'version' | 'domainType' | 'xenMajor' | 'xenMinor'>> {
+  const ihdr = await source.read(24, 'libxc image header');
+  const iview = new DataView(ihdr.buffer, ihdr.byteOffset, ihdr.byteLength);
+  const marker = iview.getBigUint64(0, false);
+  if (marker !== IHDR_MARKER) {
+    throw streamError(`invalid image marker 0x${marker.toString(16).padStart(16, '0')} (a legacy pre-4.6 stream, or not a libxc image)`);
+  }
+  const id = iview.getUint32(8, false);
+  if (id !== IHDR_ID) throw streamError(`invalid image id: expected 0x${IHDR_ID.toString(16)}, got 0x${id.toString(16)}`);
+  const version = iview.getUint32(12, false);
+  if (version < 2 || version > IHDR_VERSION) {
+    throw streamError(`unsupported image version: expected 2 <= version <= ${IHDR_VERSION}, got ${version}`);
+  }
+  const options = iview.getUint16(16, false);
+  if (options & IHDR_OPT_BIG_ENDIAN) throw streamError('big-endian images are not supported (image header endianness bit set)');
+  if (options & ~IHDR_OPT_BIG_ENDIAN) throw streamError(`reserved bits set in image options: 0x${options.toString(16)}`);
+  if (iview.getUint16(18, false) !== 0 || iview.getUint32(20, false) !== 0) throw streamError('reserved bytes set in image header');
+
+  const dhdr = await source.read(16, 'libxc domain header');
+  const dview = new DataView(dhdr.buffer, dhdr.byteOffset, dhdr.byteLength);
+  const domainType = dview.getUint32(0, true);
+  if (domainType === DHDR_TYPE_X86_PV) throw streamError('x86 PV images cannot be restored (only x86 HVM guests are simulated)');
+  if (domainType !== DHDR_TYPE_X86_HVM) throw streamError(`unrecognised domain type 0x${domainType.toString(16)}`);
+  const pageShift = dview.getUint16(4, true);
+  if (pageShift !== 12) throw streamError(`page shift ${pageShift}, expected 12`);
+  if (dview.getUint16(6, true) !== 0) throw streamError('reserved bytes set in domain header');
+  return { version, domainType, xenMajor: dview.getUint32(8, true), xenMinor: dview.getUint32(12, true) };
+}
+
+function handlePageData(image: LibxcImage, body: Uint8Array, verifying: boolean): void {
+  if (body.length < 8) throw streamError(`PAGE_DATA record truncated: length ${body.length}, minimum 8`);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const count = view.getUint32(0, true);
+  if (view.getUint32(4, true) !== 0) throw streamError('reserved field set in PAGE_DATA record');
+  if (count < 1) throw streamError('PAGE_DATA record with no pfns');
+  if (body.length < 8 + 8 * count) throw streamError(`PAGE_DATA record (length ${body.length}) too short for ${count} pfns`);
+  const entries: { pfn: number; type: number }[] = [];
+  let withData = 0;
+  for (let i = 0; i < count; i++) {
+    const word = view.getBigUint64(8 + 8 * i, true);
+    if (word & PAGE_DATA_RESERVED_MASK) throw streamError(`reserved bits set in PAGE_DATA pfn[${i}]: 0x${word.toString(16)}`);
+    const type = Number(word >> PAGE_DATA_TYPE_SHIFT);
+    const pfn = Number(word & PAGE_DATA_PFN_MASK);
+    if (!isKnownPageType(type)) throw streamError(`unknown page type 0x${type.toString(16)} for pfn 0x${pfn.toString(16)} (index ${i})`);
+    if (pageTypeHasData(type)) withData++;
+    entries.push({ pfn, type });
+  }
+  const expected = 8 + 8 * count + XC_PAGE_SIZE * withData;
+  if (body.length !== expected) {
+    throw streamError(`PAGE_DATA record wrong size: length ${body.length}, expected ${expected} for ${count} pfns, ${withData} with data`);
+  }
+  let dataAt = 8 + 8 * count;
+  for (const { pfn, type } of entries) {
+    if (!pageTypeHasData(type)) {
+      if (!verifying) {
+        image.pageTypes.set(pfn, type);
+        image.pages.delete(pfn);
+      }
+      continue;
+    }
+    const data = body.subarray(dataAt, dataAt + XC_PAGE_SIZE);
+    dataAt += XC_PAGE_SIZE;
+    if (verifying) {
+      const have = image.pages.get(pfn);
+      if (!have || Buffer.compare(have, data) !== 0) throw streamError(`VERIFY: pfn 0x${pfn.toString(16)} differs from the page sent before`);
+      continue;
+    }
+    image.pageTypes.set(pfn, type);
+    image.pages.set(pfn, data);
+  }
+}
+
+function handleHvmParams(image: LibxcImage, body: Uint8Array): void {
+  if (body.length < 8) throw streamError(`HVM_PARAMS record truncated: length ${body.length}, minimum 8`);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const count = view.getUint32(0, true);
+  if (view.getUint32(4, true) !== 0) throw streamError('reserved field set in HVM_PARAMS record');
+  if (body.length !== 8 + HVM_PARAMS_ENTRY_SIZE * count) {
+    throw streamError(`HVM_PARAMS record wrong size: length ${body.length}, expected ${8 + HVM_PARAMS_ENTRY_SIZE * count} for ${count} params`);
+  }
+  for (let i = 0; i < count; i++) {
+    const index = view.getBigUint64(8 + 16 * i, true);
+    if (index >= BigInt(HVM_NR_PARAMS)) throw streamError(`HVM_PARAMS entry ${i}: param index ${index} is not below HVM_NR_PARAMS (${HVM_NR_PARAMS})`);
+    image.params.set(Number(index), view.getBigUint64(16 + 16 * i, true));
+  }
+}
+
+function handleTscInfo(image: LibxcImage, body: Uint8Array): void {
+  if (body.length !== TSC_INFO_SIZE) throw streamError(`X86_TSC_INFO record wrong size: length ${body.length}, expected ${TSC_INFO_SIZE}`);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  if (view.getUint32(20, true) !== 0) throw streamError('reserved field set in X86_TSC_INFO record');
+  image.tscInfo = { mode: view.getUint32(0, true), khz: view.getUint32(4, true), nsec: view.getBigUint64(8, true), incarnation: view.getUint32(16, true) };
+}
+
+const EMPTY_RECORDS: ReadonlySet<number> = new Set([REC_TYPE.END, REC_TYPE.STATIC_DATA_END, REC_TYPE.VERIFY, REC_TYPE.CHECKPOINT]);
+const V3_RECORDS: ReadonlySet<number> = new Set([REC_TYPE.STATIC_DATA_END, REC_TYPE.X86_CPUID_POLICY, REC_TYPE.X86_MSR_POLICY]);
+
+/**
+ * Reads a libxc image up to and including its END record. Throws an `INVAL` `XlError` naming the
+ * first problem; nothing is applied anywhere, so a failure leaves no trace.
+ */
+export async function readLibxcImage(source: ByteSource): Promise<LibxcImage> {
+  const image: LibxcImage = {
+    ...(await readHeaders(source)),
+    recordTypes: [],
+    pages: new Map(),
+    pageTypes: new Map(),
+    params: new Map(),
+    tscInfo: undefined,
+    hvmContext: undefined,
+    cpuidPolicy: undefined,
+    msrPolicy: undefined,
+  };
+  let seenStaticDataEnd = false;
+  let verifying = false;
+  for (;;) {
+    const header = await source.read(8, 'libxc record header');
+    const hview = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    const type = hview.getUint32(0, true);
+    const length = hview.getUint32(4, true);
+    const name = libxcRecordName(type);
+    if (length > REC_LENGTH_MAX) throw streamError(`${name} record length ${length} exceeds REC_LENGTH_MAX (${REC_LENGTH_MAX})`);
+    const padded = await source.read(alignRecord(length), `libxc ${name} record body`);
+    const body = padded.subarray(0, length);
+    if (padded.subarray(length).some((byte) => byte !== 0)) throw streamError(`${name} record padding contains non-zero bytes`);
+    image.recordTypes.push(type);
+    if (EMPTY_RECORDS.has(type) && length !== 0) throw streamError(`${name} record with non-zero length ${length}`);
+    if (V3_RECORDS.has(type) && image.version < 3) throw streamError(`${name} record found in a version ${image.version} image`);
+    switch (type) {
+      case REC_TYPE.END:
+        return image;
+      case REC_TYPE.PAGE_DATA:
+        if (!seenStaticDataEnd && image.version >= 3) throw streamError('PAGE_DATA record before STATIC_DATA_END');
+        handlePageData(image, body, verifying);
+        break;
+      case REC_TYPE.X86_TSC_INFO:
+        handleTscInfo(image, body);
+        break;
+      case REC_TYPE.HVM_CONTEXT:
+        if (length === 0) throw streamError('zero-length HVM_CONTEXT record');
+        parseHvmContext(body);
+        image.hvmContext = body;
+        break;
+      case REC_TYPE.HVM_PARAMS:
+        handleHvmParams(image, body);
+        break;
+      case REC_TYPE.STATIC_DATA_END:
+        if (seenStaticDataEnd) throw streamError('duplicate STATIC_DATA_END record');
+        seenStaticDataEnd = true;
+        break;
+      case REC_TYPE.X86_CPUID_POLICY:
+        image.cpuidPolicy = decodeCpuidPolicy(body);
+        break;
+      case REC_TYPE.X86_MSR_POLICY:
+        image.msrPolicy = decodeMsrPolicy(body);
+        break;
+      case REC_TYPE.VERIFY:
+        verifying = true;
+        break;
+      case REC_TYPE.CHECKPOINT:
+        throw streamError('CHECKPOINT record in a non-checkpointed stream');
+      default:
+        if (type & REC_TYPE_OPTIONAL) break; // optional records may be ignored
+        throw streamError(`unrecognised or unsupported mandatory record type ${name} in an x86 HVM image`);
+    }
+  }
+}

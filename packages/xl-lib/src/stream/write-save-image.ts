@@ -1,0 +1,107 @@
+/**
+ * Producing an `xl save` image from a domain held by a `Hypervisor`, record by record in 4.17's
+ * order (`save_domain_core_writeconfig`, `libxl__stream_write_start`, `xc_domain_save` → `save()`):
+ *
+ * xl header + JSON config · libxl header · LIBXC_CONTEXT · libxc image header + domain header ·
+ * X86_CPUID_POLICY · X86_MSR_POLICY · STATIC_DATA_END · PAGE_DATA × ⌈pages/1024⌉ · X86_TSC_INFO ·
+ * HVM_CONTEXT · HVM_PARAMS (non-zero params of `write_hvm_params`' list only; omitted if all zero) ·
+ * libxc END · libxl END.
+ *
+ * The simulation has no device model, so no EMULATOR_* libxl records are written. Only the pages
+ * the guest ever touched are sent (the simulated p2m has no others), all of type NOTAB.
+ */
+import {
+  HVM_PARAM_ACPI_IOPORTS_LOCATION,
+  HVM_PARAM_BUFIOREQ_PFN,
+  HVM_PARAM_CONSOLE_PFN,
+  HVM_PARAM_IDENT_PT,
+  HVM_PARAM_IOREQ_PFN,
+  HVM_PARAM_IOREQ_SERVER_PFN,
+  HVM_PARAM_MCA_CAP,
+  HVM_PARAM_MONITOR_RING_PFN,
+  HVM_PARAM_NR_IOREQ_SERVER_PAGES,
+  HVM_PARAM_PAGING_RING_PFN,
+  HVM_PARAM_SHARING_RING_PFN,
+  HVM_PARAM_STORE_PFN,
+  HVM_PARAM_VIRIDIAN,
+  HVM_PARAM_VM86_TSS_SIZED,
+  HVM_PARAM_VM_GENERATION_ID_ADDR,
+  HVM_PARAM_X87_FIP_WIDTH,
+  type Hypervisor,
+} from '@xen-genid/xc-params';
+import { XlError } from '../errors.ts';
+import { SIMULATED_CPUID_POLICY, SIMULATED_MSR_POLICY, encodeCpuidPolicy, encodeMsrPolicy } from './cpu-policy.ts';
+import { DHDR_TYPE_X86_HVM, MAX_BATCH_SIZE, PFINFO, REC_TYPE, REC_TYPE_LIBXL } from './format.ts';
+import { encodeHvmContext } from './hvm-context.ts';
+import { encodeHvmParams, encodeLibxcHeaders, encodePageData, encodeRecord, encodeTscInfo, type PageEntry } from './libxc-stream.ts';
+import { encodeLibxlHeader, encodeXlHeader } from './save-image.ts';
+
+/** The params `write_hvm_params` saves, in its order (`xg_sr_save_x86_hvm.c`). */
+export const SAVED_HVM_PARAMS: readonly number[] = [
+  HVM_PARAM_STORE_PFN,
+  HVM_PARAM_IOREQ_PFN,
+  HVM_PARAM_BUFIOREQ_PFN,
+  HVM_PARAM_PAGING_RING_PFN,
+  HVM_PARAM_MONITOR_RING_PFN,
+  HVM_PARAM_SHARING_RING_PFN,
+  HVM_PARAM_VM86_TSS_SIZED,
+  HVM_PARAM_CONSOLE_PFN,
+  HVM_PARAM_ACPI_IOPORTS_LOCATION,
+  HVM_PARAM_VIRIDIAN,
+  HVM_PARAM_IDENT_PT,
+  HVM_PARAM_VM_GENERATION_ID_ADDR,
+  HVM_PARAM_IOREQ_SERVER_PFN,
+  HVM_PARAM_NR_IOREQ_SERVER_PAGES,
+  HVM_PARAM_X87_FIP_WIDTH,
+  HVM_PARAM_MCA_CAP,
+];
+
+/** The simulated guest TSC frequency (kHz) and `TSC_MODE_DEFAULT`. */
+export const SIMULATED_TSC_KHZ = 2_000_000;
+const TSC_MODE_DEFAULT = 0;
+
+export interface SaveImageOptions {
+  /** The domain's config as libxl JSON, carried in the xl header; none when undefined. */
+  readonly configJson?: string;
+  /** Milliseconds since the epoch, for TSC_INFO's elapsed time (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/**
+ * The image of domain `domid`, as chunks (one per record, pages read batch by batch). The domain
+ * should be paused or suspended while the chunks are consumed, as libxc's non-live save requires.
+ */
+export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options: SaveImageOptions = {}): Generator<Uint8Array> {
+  const info = hypervisor.getDomain(domid);
+  if (!info) throw new XlError('DOMAIN_NOTFOUND', `domain ${domid} does not exist`);
+  if (info.type === 'pv') throw new XlError('INVAL', `domain ${domid} is PV: only HVM and PVH guests can be saved`);
+  const now = options.now ?? Date.now;
+
+  yield encodeXlHeader(options.configJson);
+  yield encodeLibxlHeader();
+  yield encodeRecord(REC_TYPE_LIBXL.LIBXC_CONTEXT);
+
+  yield encodeLibxcHeaders(DHDR_TYPE_X86_HVM);
+  yield encodeRecord(REC_TYPE.X86_CPUID_POLICY, encodeCpuidPolicy(SIMULATED_CPUID_POLICY));
+  yield encodeRecord(REC_TYPE.X86_MSR_POLICY, encodeMsrPolicy(SIMULATED_MSR_POLICY));
+  yield encodeRecord(REC_TYPE.STATIC_DATA_END);
+
+  const pfns = hypervisor.touchedPages(domid);
+  for (let first = 0; first < pfns.length; first += MAX_BATCH_SIZE) {
+    const batch: PageEntry[] = pfns.slice(first, first + MAX_BATCH_SIZE).map((pfn) => {
+      const data = hypervisor.readPage(domid, pfn);
+      return data ? { pfn, type: PFINFO.NOTAB, data } : { pfn, type: PFINFO.NOTAB };
+    });
+    yield encodePageData(batch);
+  }
+
+  const elapsedMs = Math.max(0, now() - info.createdAt);
+  yield encodeTscInfo({ mode: TSC_MODE_DEFAULT, khz: SIMULATED_TSC_KHZ, nsec: BigInt(Math.round(elapsedMs)) * 1_000_000n, incarnation: 0 });
+  const cpuidLeaf1 = SIMULATED_CPUID_POLICY.find((leaf) => leaf.leaf === 1)!;
+  yield encodeRecord(REC_TYPE.HVM_CONTEXT, encodeHvmContext({ cpuid: cpuidLeaf1.a, gtscKhz: SIMULATED_TSC_KHZ }));
+  const params = SAVED_HVM_PARAMS.map((index) => [index, hypervisor.readParam(domid, index)] as const).filter(([, value]) => value !== 0n);
+  if (params.length > 0) yield encodeHvmParams(params);
+  yield encodeRecord(REC_TYPE.END);
+
+  yield encodeRecord(REC_TYPE_LIBXL.END);
+}
