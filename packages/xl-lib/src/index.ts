@@ -1,1 +1,71 @@
-export {};
+export { XL_ERROR, XlError, type XlErrorCode, wrapFailure, xlErrorCodeOf } from './errors.ts';
+export { JsonDouble, ParsedJsonMap, jsonNodeKind, parseLibxlJson, type JsonNodeKind, type ParsedJson } from './json/json-parse.ts';
+export { yajlBeautify, yajlEncodeString, type JsonValue } from './json/yajl-gen.ts';
+export {
+  createFileRandomSource,
+  createSeededRandomSource,
+  osRandomSource,
+  randomBytes,
+  type RandomSource,
+} from './random-bytes.ts';
+export {
+  ArchArmBuildInfo,
+  ArchX86BuildInfo,
+  BuildInfoUnion,
+  DomainBuildInfo,
+  HvmBuildInfo,
+  LIBXL_MAX_GRANT_DEFAULT,
+  PvBuildInfo,
+  PvhBuildInfo,
+  RdmReserve,
+  SdlInfo,
+  SpiceInfo,
+  VgaInterfaceInfo,
+  VncInfo,
+  defaultDomainBuildInfo,
+  domainBuildInfoToJson,
+} from './types/domain-build-info.ts';
+export {
+  ACTIONS_ON_SHUTDOWN,
+  DomainConfig,
+  copyDomainConfig,
+  defaultDomainConfig,
+  domainConfigEquals,
+  domainConfigFromJsonText,
+  domainConfigToJson,
+  domainConfigToJsonText,
+  validateDomainConfig,
+  type ActionOnShutdown,
+} from './types/domain-config.ts';
+export {
+  DOMAIN_TYPES,
+  DomainCreateInfo,
+  defaultDomainCreateInfo,
+  domainCreateInfoToJson,
+  type LibxlDomainType,
+} from './types/domain-create-info.ts';
+export {
+  DomainSchedParams,
+  LIBXL_DOMAIN_SCHED_PARAM_DEFAULT,
+  defaultDomainSchedParams,
+  domainSchedParamsToJson,
+} from './types/domain-sched-params.ts';
+export {
+  LIBXL_MEMKB_DEFAULT,
+  NIL_UUID,
+  validate,
+  type AnyField,
+  type Defbool,
+  type Field,
+  type KeyValue,
+  type OpaqueJson,
+  type StructField,
+  type StructValue,
+} from './types/idl.ts';
+export {
+  LIBXL_MS_VM_GENID_LEN,
+  MsVmGenid,
+  type MsVmGenidTextForm,
+  type VmwareGenid,
+} from './types/ms-vm-genid.ts';
+export { typeRegistry } from './types/registry.ts';

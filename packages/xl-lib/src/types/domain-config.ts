@@ -1,0 +1,114 @@
+/**
+ * `libxl_domain_config` (`tools/libs/light/libxl_types.idl`, Xen 4.17): what `xl create` hands to
+ * libxl, what libxl stores per domain as the `libxl-json` userdata, what `xl -N create` and
+ * `xl list -l` print and what a save file carries. Devices are kept as opaque libxl JSON.
+ */
+import { enumeration, opaqueArray, struct, validate, type StructValue } from './idl.ts';
+import { DomainCreateInfo } from './domain-create-info.ts';
+import { DomainBuildInfo, defaultDomainBuildInfo } from './domain-build-info.ts';
+import type { LibxlDomainType } from './domain-create-info.ts';
+import { parseLibxlJson } from '../json/json-parse.ts';
+import { yajlBeautify, type JsonValue } from '../json/yajl-gen.ts';
+import { XlError } from '../errors.ts';
+
+/** `libxl_action_on_shutdown`, by its libxl name. */
+export const ACTIONS_ON_SHUTDOWN = [
+  'destroy',
+  'restart',
+  'restart_rename',
+  'preserve',
+  'coredump_destroy',
+  'coredump_restart',
+  'soft_reset',
+] as const;
+export type ActionOnShutdown = (typeof ACTIONS_ON_SHUTDOWN)[number];
+
+const actionField = () => enumeration('libxl_action_on_shutdown', ACTIONS_ON_SHUTDOWN, 'destroy');
+
+export const DomainConfig = struct(
+  'libxl_domain_config',
+  {
+    createInfo: DomainCreateInfo,
+    buildInfo: DomainBuildInfo,
+    disks: opaqueArray('libxl_device_disk'),
+    nics: opaqueArray('libxl_device_nic'),
+    pcidevs: opaqueArray('libxl_device_pci'),
+    rdms: opaqueArray('libxl_device_rdm'),
+    dtdevs: opaqueArray('libxl_device_dtdev'),
+    vfbs: opaqueArray('libxl_device_vfb'),
+    vkbs: opaqueArray('libxl_device_vkb'),
+    virtios: opaqueArray('libxl_device_virtio'),
+    vtpms: opaqueArray('libxl_device_vtpm'),
+    p9s: opaqueArray('libxl_device_p9'),
+    pvcallsifs: opaqueArray('libxl_device_pvcallsif'),
+    vdispls: opaqueArray('libxl_device_vdispl'),
+    vsnds: opaqueArray('libxl_device_vsnd'),
+    channels: opaqueArray('libxl_device_channel'),
+    usbctrls: opaqueArray('libxl_device_usbctrl'),
+    usbdevs: opaqueArray('libxl_device_usbdev'),
+    onPoweroff: actionField(),
+    onReboot: actionField(),
+    onWatchdog: actionField(),
+    onCrash: actionField(),
+    onSoftReset: actionField(),
+  },
+  { createInfo: 'c_info', buildInfo: 'b_info' },
+);
+export type DomainConfig = StructValue<typeof DomainConfig.fields>;
+
+/**
+ * `libxl_domain_config_init`, with `c_info.type` and the `b_info.u` arm set to `type`
+ * (`libxl_domain_build_info_init_type`). Every other member is at its IDL default.
+ */
+export function defaultDomainConfig(type: LibxlDomainType = 'invalid'): DomainConfig {
+  const config = DomainConfig.makeDefault();
+  config.createInfo.type = type;
+  config.buildInfo = defaultDomainBuildInfo(type);
+  return config;
+}
+
+/** `libxl_domain_config_gen_json`, as a value for `yajlBeautify`. */
+export function domainConfigToJson(config: DomainConfig): JsonValue {
+  return DomainConfig.toJson(config);
+}
+
+/**
+ * `libxl_domain_config_to_json`: the beautified text, exactly as libxl's yajl generator writes it
+ * (what `xl -N create` prints), ending with yajl's final newline.
+ */
+export function domainConfigToJsonText(config: DomainConfig): string {
+  return yajlBeautify(DomainConfig.toJson(config));
+}
+
+/**
+ * `libxl_domain_config_from_json`: parses libxl's JSON. Malformed JSON or a member that does not
+ * convert is `XlError('FAIL')` (libxl's `ERROR_FAIL`), naming the member.
+ */
+export function domainConfigFromJsonText(text: string): DomainConfig {
+  if (text.trim() === '') throw new XlError('JSON_CONFIG_EMPTY', 'empty libxl JSON domain configuration');
+  try {
+    return DomainConfig.fromJson(parseLibxlJson(text), 'libxl_domain_config');
+  } catch (error) {
+    if (XlError.is(error)) {
+      throw new XlError('FAIL', `unable to convert libxl__json_object to libxl_domain_config: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** `libxl_domain_config_copy`: a deep copy. */
+export function copyDomainConfig(config: DomainConfig): DomainConfig {
+  return DomainConfig.copy(config);
+}
+
+/** True when both configs are equal member by member (IDs compared byte by byte). */
+export function domainConfigEquals(left: DomainConfig, right: DomainConfig): boolean {
+  return DomainConfig.equal(left, right);
+}
+
+/** Checks a config built by hand against the schema: `XlError('INVAL')` listing every problem. */
+export function validateDomainConfig(value: unknown): DomainConfig {
+  return validate(DomainConfig, value, 'domain config');
+}

@@ -1,0 +1,44 @@
+/** `libxl_domain_create_info` (`tools/libs/light/libxl_types.idl`, Xen 4.17): the `c_info` of a domain config. */
+import { defbool, domid, enumeration, keyValueList, string, struct, uint32, uuid, type StructValue } from './idl.ts';
+import type { JsonValue } from '../json/yajl-gen.ts';
+
+/** `libxl_domain_type`, by its libxl name. */
+export const DOMAIN_TYPES = ['invalid', 'hvm', 'pv', 'pvh'] as const;
+export type LibxlDomainType = (typeof DOMAIN_TYPES)[number];
+
+/** `libxl_domain_type` (init `LIBXL_DOMAIN_TYPE_INVALID`). */
+export const domainTypeField = () => enumeration('libxl_domain_type', DOMAIN_TYPES, 'invalid');
+
+/** `libxl_passthrough`. */
+export const passthroughField = () =>
+  enumeration('libxl_passthrough', ['default', 'disabled', 'enabled', 'sync_pt', 'share_pt'] as const, 'default');
+
+export const DomainCreateInfo = struct('libxl_domain_create_info', {
+  type: domainTypeField(),
+  hap: defbool(),
+  oos: defbool(),
+  ssidref: uint32(),
+  ssidLabel: string(),
+  name: string(),
+  domid: domid(),
+  uuid: uuid(),
+  xsdata: keyValueList(),
+  platformdata: keyValueList(),
+  poolid: uint32(),
+  poolName: string(),
+  runHotplugScripts: defbool(),
+  driverDomain: defbool(),
+  passthrough: passthroughField(),
+  xendSuspendEvtchnCompat: defbool(),
+});
+export type DomainCreateInfo = StructValue<typeof DomainCreateInfo.fields>;
+
+/** `libxl_domain_create_info_init`: every member at its IDL default. */
+export function defaultDomainCreateInfo(): DomainCreateInfo {
+  return DomainCreateInfo.makeDefault();
+}
+
+/** `libxl_domain_create_info_gen_json`, as a value for `yajlBeautify`. */
+export function domainCreateInfoToJson(value: DomainCreateInfo): JsonValue {
+  return DomainCreateInfo.toJson(value);
+}
