@@ -1,0 +1,394 @@
+/**
+ * The contract every `Hypervisor` implementation keeps, as a vitest suite: run it against
+ * `MemoryHypervisor` here and against the SQLite host in `@xen-genid/host`, so both behave the same
+ * for the toolstack and the firmware above them.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { XcError, type XcErrno } from '../errors.ts';
+import { XC_PAGE_SIZE, type DomainInfo, type GuestModel, type Hypervisor } from '../hypervisor.ts';
+import { HVM_NR_PARAMS, HVM_PARAM_VM_GENERATION_ID_ADDR } from '../public/hvm-params.ts';
+
+/** How the suite gets a fresh hypervisor for each test, and gives it back. */
+export interface HypervisorFactory {
+  /** A new, empty machine (only Domain-0). */
+  create(): Hypervisor;
+  /** Releases what `create` made (close files, remove temp dirs). */
+  dispose?(hypervisor: Hypervisor): void;
+  /**
+   * Optional: the same machine opened again (for persistent implementations: a new handle on the
+   * same file). When given, the suite checks that state survives it.
+   */
+  reopen?(hypervisor: Hypervisor): Hypervisor;
+}
+
+function expectXcError(action: () => unknown, code: XcErrno): void {
+  let thrown: unknown;
+  try {
+    action();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(XcError.is(thrown), `expected XcError ${code}, got ${String(thrown)}`).toBe(true);
+  expect((thrown as XcError).code).toBe(code);
+}
+
+/** A guest model that records its calls, and can look at the domain while it runs. */
+function recordingModel(hypervisor: Hypervisor): GuestModel & { calls: string[]; seen: (DomainInfo | undefined)[] } {
+  const calls: string[] = [];
+  const seen: (DomainInfo | undefined)[] = [];
+  return {
+    calls,
+    seen,
+    boot(domid) {
+      calls.push(`boot ${domid}`);
+      seen.push(hypervisor.getDomain(domid));
+    },
+    resume(domid) {
+      calls.push(`resume ${domid}`);
+      seen.push(hypervisor.getDomain(domid));
+    },
+    gpe(domid, gpe) {
+      calls.push(`gpe ${domid} ${gpe}`);
+    },
+  };
+}
+
+function page(fill: number): Uint8Array {
+  return new Uint8Array(XC_PAGE_SIZE).fill(fill);
+}
+
+/**
+ * Declares the conformance suite for one implementation. `factory` may be a bare function that
+ * returns a new hypervisor.
+ */
+export function describeHypervisorConformance(name: string, factory: HypervisorFactory | (() => Hypervisor)): void {
+  const { create, dispose, reopen } = typeof factory === 'function' ? { create: factory, dispose: undefined, reopen: undefined } : factory;
+  const made: Hypervisor[] = [];
+  const fresh = (): Hypervisor => {
+    const hypervisor = create();
+    made.push(hypervisor);
+    return hypervisor;
+  };
+
+  describe(`Hypervisor conformance: ${name}`, () => {
+    afterEach(() => {
+      for (const hypervisor of made.splice(0)) {
+        hypervisor.setGuestModel(undefined);
+        dispose?.(hypervisor);
+      }
+    });
+
+    describe('domains', () => {
+      it('has Domain-0 from the start: domid 0, PV, running, nothing pending', () => {
+        const hypervisor = fresh();
+        const domains = hypervisor.listDomains();
+        expect(domains.map((domain) => domain.domid)).toEqual([0]);
+        expect(domains[0]).toMatchObject({ domid: 0, type: 'pv', paused: false, shutdown: null, pendingStart: null });
+        expect(hypervisor.getDomain(0)).toEqual(domains[0]);
+      });
+
+      it('creates domains paused, with a boot pending, domids from 1 upwards', () => {
+        const hypervisor = fresh();
+        const first = hypervisor.createDomain({ type: 'hvm' });
+        const second = hypervisor.createDomain({ type: 'pvh', vcpus: 2, maxMemKb: 65536 });
+        const third = hypervisor.createDomain({ type: 'pv', uuid: '01234567-89ab-cdef-0123-456789abcdef' });
+        expect([first.domid, second.domid, third.domid]).toEqual([1, 2, 3]);
+        expect(first).toMatchObject({ type: 'hvm', paused: true, shutdown: null, pendingStart: 'boot' });
+        expect(second).toMatchObject({ type: 'pvh', vcpus: 2, maxMemKb: 65536 });
+        expect(third.uuid).toBe('01234567-89ab-cdef-0123-456789abcdef');
+        expect(first.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        expect(first.uuid).not.toBe(second.uuid);
+        expect(typeof first.createdAt).toBe('number');
+        expect(hypervisor.listDomains().map((domain) => domain.domid)).toEqual([0, 1, 2, 3]);
+        expect(hypervisor.getDomain(2)).toEqual(second);
+      });
+
+      it('never hands out a destroyed domain\'s domid straight away (the allocator moves on)', () => {
+        const hypervisor = fresh();
+        const first = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.destroyDomain(first.domid);
+        expect(hypervisor.getDomain(first.domid)).toBeUndefined();
+        expect(hypervisor.createDomain({ type: 'hvm' }).domid).toBe(3);
+        hypervisor.destroyDomain(3);
+        expect(hypervisor.createDomain({ type: 'hvm' }).domid).toBe(4);
+      });
+
+      it('rejects bad creation options and allocates nothing', () => {
+        const hypervisor = fresh();
+        expectXcError(() => hypervisor.createDomain({ type: 'hvm', uuid: 'not-a-uuid' }), 'EINVAL');
+        expectXcError(() => hypervisor.createDomain({ type: 'hvm', vcpus: 0 }), 'EINVAL');
+        expectXcError(() => hypervisor.createDomain({ type: 'hvm', maxMemKb: -1 }), 'EINVAL');
+        expectXcError(() => hypervisor.createDomain({ type: 'bogus' as 'hvm' }), 'EINVAL');
+        expect(hypervisor.listDomains().map((domain) => domain.domid)).toEqual([0]);
+        expect(hypervisor.createDomain({ type: 'hvm' }).domid).toBe(1);
+      });
+
+      it('answers ESRCH for unknown domains, undefined from getDomain', () => {
+        const hypervisor = fresh();
+        expect(hypervisor.getDomain(7)).toBeUndefined();
+        expectXcError(() => hypervisor.destroyDomain(7), 'ESRCH');
+        expectXcError(() => hypervisor.pauseDomain(7), 'ESRCH');
+        expectXcError(() => hypervisor.unpauseDomain(7), 'ESRCH');
+        expectXcError(() => hypervisor.shutdownDomain(7, 'poweroff'), 'ESRCH');
+        expectXcError(() => hypervisor.setPendingStart(7, 'resume'), 'ESRCH');
+        expectXcError(() => hypervisor.resetDomain(7), 'ESRCH');
+        expectXcError(() => hypervisor.readParam(7, 0), 'ESRCH');
+        expectXcError(() => hypervisor.writeParam(7, 0, 1n), 'ESRCH');
+        expectXcError(() => hypervisor.readPage(7, 0), 'ESRCH');
+        expectXcError(() => hypervisor.writePage(7, 0, page(1)), 'ESRCH');
+        expectXcError(() => hypervisor.touchedPages(7), 'ESRCH');
+        expectXcError(() => hypervisor.getGuestRecord(7), 'ESRCH');
+        expectXcError(() => hypervisor.setGuestRecord(7, '{}'), 'ESRCH');
+        expectXcError(() => hypervisor.raiseGpe(7, 0), 'ESRCH');
+      });
+
+      it('keeps Domain-0: it cannot be destroyed, paused, shut down or reset', () => {
+        const hypervisor = fresh();
+        expectXcError(() => hypervisor.destroyDomain(0), 'EINVAL');
+        expectXcError(() => hypervisor.pauseDomain(0), 'EINVAL');
+        expectXcError(() => hypervisor.unpauseDomain(0), 'EINVAL');
+        expectXcError(() => hypervisor.shutdownDomain(0, 'poweroff'), 'EINVAL');
+        expectXcError(() => hypervisor.resetDomain(0), 'EINVAL');
+        expect(hypervisor.getDomain(0)).toMatchObject({ paused: false, shutdown: null });
+      });
+
+      it('forgets everything about a destroyed domain', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.writeParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR, 5n);
+        hypervisor.writePage(domid, 3, page(1));
+        hypervisor.setGuestRecord(domid, '{"a":1}');
+        hypervisor.destroyDomain(domid);
+        expect(hypervisor.getDomain(domid)).toBeUndefined();
+        expectXcError(() => hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR), 'ESRCH');
+        expectXcError(() => hypervisor.destroyDomain(domid), 'ESRCH');
+      });
+    });
+
+    describe('params', () => {
+      it('starts every param of a new domain at zero', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        for (let index = 0; index < HVM_NR_PARAMS; index += 1) expect(hypervisor.readParam(domid, index)).toBe(0n);
+      });
+
+      it('stores any uint64 per domain and per index', () => {
+        const hypervisor = fresh();
+        const a = hypervisor.createDomain({ type: 'hvm' }).domid;
+        const b = hypervisor.createDomain({ type: 'hvm' }).domid;
+        const max = (1n << 64n) - 1n;
+        hypervisor.writeParam(a, HVM_PARAM_VM_GENERATION_ID_ADDR, max);
+        hypervisor.writeParam(a, 0, 1n << 63n);
+        hypervisor.writeParam(b, HVM_PARAM_VM_GENERATION_ID_ADDR, 0xfc001000n);
+        expect(hypervisor.readParam(a, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(max);
+        expect(hypervisor.readParam(a, 0)).toBe(1n << 63n);
+        expect(hypervisor.readParam(b, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(0xfc001000n);
+        expect(hypervisor.readParam(b, 0)).toBe(0n);
+        hypervisor.writeParam(a, HVM_PARAM_VM_GENERATION_ID_ADDR, 0n);
+        expect(hypervisor.readParam(a, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(0n);
+      });
+
+      it('rejects indexes outside 0..HVM_NR_PARAMS-1 and values outside uint64 with EINVAL, changing nothing', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        for (const index of [-1, HVM_NR_PARAMS, 1000, 1.5]) {
+          expectXcError(() => hypervisor.readParam(domid, index), 'EINVAL');
+          expectXcError(() => hypervisor.writeParam(domid, index, 1n), 'EINVAL');
+        }
+        expectXcError(() => hypervisor.writeParam(domid, 1, -1n), 'EINVAL');
+        expectXcError(() => hypervisor.writeParam(domid, 1, 1n << 64n), 'EINVAL');
+        expect(hypervisor.readParam(domid, 1)).toBe(0n);
+      });
+    });
+
+    describe('guest memory pages', () => {
+      it('reads unwritten pages as undefined and written pages back', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expect(hypervisor.readPage(domid, 0xfc000)).toBeUndefined();
+        expect(hypervisor.touchedPages(domid)).toEqual([]);
+        const data = page(0);
+        data[0] = 0xaa;
+        data[XC_PAGE_SIZE - 1] = 0x55;
+        hypervisor.writePage(domid, 0xfc001, data);
+        hypervisor.writePage(domid, 2, page(7));
+        expect(hypervisor.readPage(domid, 0xfc001)).toEqual(data);
+        expect(hypervisor.touchedPages(domid)).toEqual([2, 0xfc001]);
+      });
+
+      it('copies on write and on read, so callers never alias the stored page', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        const data = page(1);
+        hypervisor.writePage(domid, 5, data);
+        data.fill(2);
+        const read = hypervisor.readPage(domid, 5);
+        expect(read).toEqual(page(1));
+        read?.fill(3);
+        expect(hypervisor.readPage(domid, 5)).toEqual(page(1));
+      });
+
+      it('keeps each domain\'s pages apart', () => {
+        const hypervisor = fresh();
+        const a = hypervisor.createDomain({ type: 'hvm' }).domid;
+        const b = hypervisor.createDomain({ type: 'hvm' }).domid;
+        hypervisor.writePage(a, 1, page(1));
+        expect(hypervisor.readPage(b, 1)).toBeUndefined();
+        expect(hypervisor.touchedPages(b)).toEqual([]);
+      });
+
+      it('rejects pages that are not exactly 4 KiB and bad frame numbers with EINVAL', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expectXcError(() => hypervisor.writePage(domid, 1, new Uint8Array(XC_PAGE_SIZE - 1)), 'EINVAL');
+        expectXcError(() => hypervisor.writePage(domid, 1, new Uint8Array(XC_PAGE_SIZE + 1)), 'EINVAL');
+        expectXcError(() => hypervisor.writePage(domid, -1, page(1)), 'EINVAL');
+        expectXcError(() => hypervisor.readPage(domid, 0.5), 'EINVAL');
+        expect(hypervisor.touchedPages(domid)).toEqual([]);
+      });
+    });
+
+    describe('pause, unpause and the guest model', () => {
+      it('runs the model\'s boot on the first unpause, clearing the pending start before it runs', () => {
+        const hypervisor = fresh();
+        const model = recordingModel(hypervisor);
+        hypervisor.setGuestModel(model);
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.unpauseDomain(domid);
+        expect(model.calls).toEqual([`boot ${domid}`]);
+        expect(model.seen[0]).toMatchObject({ paused: false, pendingStart: null });
+        hypervisor.pauseDomain(domid);
+        expect(hypervisor.getDomain(domid)?.paused).toBe(true);
+        hypervisor.unpauseDomain(domid);
+        expect(model.calls).toEqual([`boot ${domid}`]);
+        expect(hypervisor.getDomain(domid)).toMatchObject({ paused: false, pendingStart: null });
+      });
+
+      it('runs resume when a resume is pending', () => {
+        const hypervisor = fresh();
+        const model = recordingModel(hypervisor);
+        hypervisor.setGuestModel(model);
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.setPendingStart(domid, 'resume');
+        expect(hypervisor.getDomain(domid)?.pendingStart).toBe('resume');
+        hypervisor.unpauseDomain(domid);
+        expect(model.calls).toEqual([`resume ${domid}`]);
+      });
+
+      it('clears a pending start with no model registered, and runs nothing when none is pending', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.unpauseDomain(domid);
+        expect(hypervisor.getDomain(domid)).toMatchObject({ paused: false, pendingStart: null });
+        const model = recordingModel(hypervisor);
+        hypervisor.setGuestModel(model);
+        hypervisor.pauseDomain(domid);
+        hypervisor.setPendingStart(domid, null);
+        hypervisor.unpauseDomain(domid);
+        expect(model.calls).toEqual([]);
+      });
+
+      it('refuses to unpause a running domain (EINVAL), as domain_unpause_by_systemcontroller does', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.unpauseDomain(domid);
+        expectXcError(() => hypervisor.unpauseDomain(domid), 'EINVAL');
+      });
+
+      it('rejects a pending start other than boot, resume or null', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expectXcError(() => hypervisor.setPendingStart(domid, 'reboot' as 'boot'), 'EINVAL');
+        expect(hypervisor.getDomain(domid)?.pendingStart).toBe('boot');
+      });
+
+      it('raises GPEs in running HVM/PVH domains only', () => {
+        const hypervisor = fresh();
+        const model = recordingModel(hypervisor);
+        hypervisor.setGuestModel(model);
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expectXcError(() => hypervisor.raiseGpe(domid, 1), 'EINVAL'); // paused
+        hypervisor.unpauseDomain(domid);
+        hypervisor.raiseGpe(domid, 1);
+        expect(model.calls).toEqual([`boot ${domid}`, `gpe ${domid} 1`]);
+        expectXcError(() => hypervisor.raiseGpe(domid, -1), 'EINVAL');
+        expectXcError(() => hypervisor.raiseGpe(domid, 256), 'EINVAL');
+        expectXcError(() => hypervisor.raiseGpe(0, 1), 'EINVAL'); // Domain-0 is PV: no ACPI here
+        hypervisor.shutdownDomain(domid, 'poweroff');
+        expectXcError(() => hypervisor.raiseGpe(domid, 1), 'EINVAL');
+        expect(model.calls).toHaveLength(2);
+      });
+
+      it('stops calling a model once it is cleared', () => {
+        const hypervisor = fresh();
+        const model = recordingModel(hypervisor);
+        hypervisor.setGuestModel(model);
+        hypervisor.setGuestModel(undefined);
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.unpauseDomain(domid);
+        hypervisor.raiseGpe(domid, 2);
+        expect(model.calls).toEqual([]);
+      });
+    });
+
+    describe('shutdown and reset', () => {
+      it('records the first shutdown reason', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.unpauseDomain(domid);
+        hypervisor.shutdownDomain(domid, 'reboot');
+        hypervisor.shutdownDomain(domid, 'crash');
+        expect(hypervisor.getDomain(domid)?.shutdown).toBe('reboot');
+        expectXcError(() => hypervisor.shutdownDomain(domid, 'halt' as 'poweroff'), 'EINVAL');
+      });
+
+      it('resets a domain to power-on: params, memory and record cleared, boot pending, paused', () => {
+        const hypervisor = fresh();
+        const { domid, uuid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.unpauseDomain(domid);
+        hypervisor.writeParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR, 0xfc001000n);
+        hypervisor.writePage(domid, 0xfc001, page(9));
+        hypervisor.setGuestRecord(domid, '{"genid":"x"}');
+        hypervisor.shutdownDomain(domid, 'reboot');
+        hypervisor.resetDomain(domid);
+        expect(hypervisor.getDomain(domid)).toMatchObject({ domid, uuid, paused: true, shutdown: null, pendingStart: 'boot' });
+        expect(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(0n);
+        expect(hypervisor.touchedPages(domid)).toEqual([]);
+        expect(hypervisor.getGuestRecord(domid)).toBeUndefined();
+      });
+    });
+
+    describe('guest record', () => {
+      it('keeps the model\'s JSON text with the domain', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expect(hypervisor.getGuestRecord(domid)).toBeUndefined();
+        hypervisor.setGuestRecord(domid, '{"notifies":[1,2]}');
+        expect(hypervisor.getGuestRecord(domid)).toBe('{"notifies":[1,2]}');
+        expectXcError(() => hypervisor.setGuestRecord(domid, '{not json'), 'EINVAL');
+        expect(hypervisor.getGuestRecord(domid)).toBe('{"notifies":[1,2]}');
+      });
+    });
+
+    if (reopen) {
+      describe('persistence', () => {
+        it('keeps domains, params, pages and records across a reopen', () => {
+          const hypervisor = fresh();
+          const { domid } = hypervisor.createDomain({ type: 'hvm' });
+          hypervisor.writeParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR, (1n << 64n) - 2n);
+          hypervisor.writePage(domid, 0xfc001, page(4));
+          hypervisor.setGuestRecord(domid, '{"k":true}');
+          hypervisor.unpauseDomain(domid);
+          const again = reopen(hypervisor);
+          made.push(again);
+          expect(again.getDomain(domid)).toMatchObject({ type: 'hvm', paused: false, pendingStart: null });
+          expect(again.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe((1n << 64n) - 2n);
+          expect(again.readPage(domid, 0xfc001)).toEqual(page(4));
+          expect(again.getGuestRecord(domid)).toBe('{"k":true}');
+          expect(again.createDomain({ type: 'hvm' }).domid).toBe(domid + 1);
+        });
+      });
+    }
+  });
+}
