@@ -1,0 +1,112 @@
+/**
+ * The guest kernel: Debian's own `linux-image-amd64` (6.1 in bookworm, with `CONFIG_VMGENID=y`,
+ * `CONFIG_ACPI_TABLE_UPGRADE=y` and `CONFIG_KPROBE_EVENTS=y`), fetched once with
+ * `apt-get download` into a cache outside any repository and used read-only afterwards.
+ * Only `boot/vmlinuz-*` is unpacked from the package (the modules are not needed: vmgenid is built in).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The metapackage whose dependency names the current kernel package. */
+export const KERNEL_METAPACKAGE = 'linux-image-amd64';
+
+/** `$XDG_CACHE_HOME/xen-genid` (default `~/.cache/xen-genid`): never inside a repository. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(base, 'xen-genid');
+}
+
+export interface KernelImage {
+  /** Absolute path of the bzImage. */
+  readonly path: string;
+  /** The Debian package it came from, when fetched (`linux-image-6.1.0-56-amd64`). */
+  readonly packageName?: string;
+}
+
+/** Why a kernel could not be had; the command reports it with exit status 2. */
+export class KernelUnavailable extends Error {
+  override readonly name = 'KernelUnavailable';
+}
+
+/** The package `linux-image-amd64` depends on now, from apt's cache (needs `apt-get update` once). */
+export async function resolveKernelPackage(): Promise<string> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run('apt-cache', ['depends', KERNEL_METAPACKAGE], { encoding: 'utf8' }));
+  } catch (error) {
+    throw new KernelUnavailable(
+      `cannot ask apt which kernel ${KERNEL_METAPACKAGE} is (${(error as Error).message.split('\n')[0]}); ` +
+        'run `apt-get update`, or pass --kernel <vmlinuz>',
+    );
+  }
+  const match = /Depends:\s*(linux-image-[0-9][^\s<>]*-amd64)/.exec(stdout);
+  if (!match?.[1]) {
+    throw new KernelUnavailable(`apt knows no kernel package behind ${KERNEL_METAPACKAGE}; run \`apt-get update\`, or pass --kernel <vmlinuz>`);
+  }
+  return match[1];
+}
+
+function findVmlinuz(dir: string): string | undefined {
+  const bootDir = join(dir, 'boot');
+  if (!existsSync(bootDir)) return undefined;
+  const name = readdirSync(bootDir).find((entry) => entry.startsWith('vmlinuz-'));
+  return name ? join(bootDir, name) : undefined;
+}
+
+/** The cached kernel of `packageName`, if it was fetched before. */
+export function cachedKernel(packageName: string, cacheDir: string = defaultCacheDir()): KernelImage | undefined {
+  const path = findVmlinuz(join(cacheDir, 'kernels', packageName));
+  return path ? { path, packageName } : undefined;
+}
+
+export interface EnsureKernelOptions {
+  readonly cacheDir?: string;
+  /** A package name to use instead of asking apt which one `linux-image-amd64` means. */
+  readonly packageName?: string;
+}
+
+/**
+ * The current Debian kernel, from the cache or fetched into it: `apt-get download` into a private
+ * directory, `dpkg-deb --fsys-tarfile | tar` of `./boot/vmlinuz-*` only, then one rename into place,
+ * so a concurrent or interrupted fetch never leaves a half-written kernel behind.
+ */
+export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<KernelImage> {
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const packageName = options.packageName ?? (await resolveKernelPackage());
+  const cached = cachedKernel(packageName, cacheDir);
+  if (cached) return cached;
+  const kernelsDir = join(cacheDir, 'kernels');
+  mkdirSync(kernelsDir, { recursive: true });
+  const staging = mkdtempSync(join(kernelsDir, `.fetch-${packageName}-`));
+  try {
+    try {
+      await run('apt-get', ['download', '-q', packageName], { cwd: staging, encoding: 'utf8' });
+    } catch (error) {
+      throw new KernelUnavailable(
+        `apt-get download ${packageName} failed: ${((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop()}`,
+      );
+    }
+    const deb = readdirSync(staging).find((entry) => entry.endsWith('.deb'));
+    if (!deb) throw new KernelUnavailable(`apt-get download ${packageName} produced no .deb`);
+    const unpacked = join(staging, 'root');
+    mkdirSync(unpacked);
+    await run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./boot/vmlinuz-*"', 'sh', join(staging, deb), unpacked]);
+    if (!findVmlinuz(unpacked)) throw new KernelUnavailable(`${deb} holds no boot/vmlinuz-*`);
+    try {
+      renameSync(unpacked, join(kernelsDir, packageName));
+    } catch (error) {
+      // Another process fetched the same kernel meanwhile: use theirs.
+      if (!cachedKernel(packageName, cacheDir)) throw error;
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const fetched = cachedKernel(packageName, cacheDir);
+  if (!fetched) throw new KernelUnavailable(`kernel ${packageName} vanished from ${kernelsDir}`);
+  return fetched;
+}
