@@ -69,3 +69,19 @@ export {
   type VmwareGenid,
 } from './types/ms-vm-genid.ts';
 export { typeRegistry } from './types/registry.ts';
+export {
+  DHDR_TYPE_X86_HVM,
+  IHDR_VERSION,
+  REC_TYPE,
+  REC_TYPE_LIBXL,
+  XL_MANDATORY_FLAG_JSON,
+  XL_MANDATORY_FLAG_STREAMv2,
+  XL_SAVEFILE_MAGIC,
+} from './stream/format.ts';
+export { bufferSource, chunkSource, type ByteSource } from './stream/byte-source.ts';
+export { readSaveImage, type SaveImage, type XlHeader } from './stream/save-image.ts';
+export type { LibxcImage, PageEntry, TscInfo } from './stream/libxc-stream.ts';
+export { SAVED_HVM_PARAMS, saveImageChunks, type SaveImageOptions } from './stream/write-save-image.ts';
+export { assertSaveImage, checkSaveImage, genidFromConfigJson, type CheckSaveImageOptions } from './stream/check-save-image.ts';
+export { readSaveFile, writeSaveFile } from './save-restore/save-file.ts';
+export { applySaveImage } from './save-restore/apply-image.ts';

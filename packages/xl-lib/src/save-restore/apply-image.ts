@@ -1,0 +1,20 @@
+/**
+ * Loading a read image into a new domain: what `xc_domain_restore` does with PAGE_DATA
+ * (`process_page_data`: populate, copy each page in) and HVM_PARAMS (`handle_hvm_params`:
+ * `xc_hvm_param_set` for each) in `tools/libs/guest/xg_sr_restore.c` / `xg_sr_restore_x86_hvm.c`.
+ * TSC_INFO, HVM_CONTEXT and the CPU policy are validated by the reader but have nothing to land on
+ * in the simulated hypervisor.
+ */
+import type { Hypervisor } from '@xen-genid/xc-params';
+import { wrapFailure } from '../errors.ts';
+import type { SaveImage } from '../stream/save-image.ts';
+
+/** Writes the image's pages and params into domain `domid` (a new, empty, paused domain). */
+export function applySaveImage(hypervisor: Hypervisor, domid: number, image: SaveImage): void {
+  try {
+    for (const [pfn, data] of image.libxc.pages) hypervisor.writePage(domid, pfn, data);
+    for (const [index, value] of image.libxc.params) hypervisor.writeParam(domid, index, value);
+  } catch (error) {
+    throw wrapFailure(`restoring the memory of domain ${domid}`, error);
+  }
+}
