@@ -1,0 +1,109 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
+import { openDatabase } from './database.ts';
+import { HostError } from './errors.ts';
+import { openHost } from './open-host.ts';
+import { CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID } from './schema.ts';
+
+const tempDir = useTempDir();
+
+function expectHostError(code: string, body: () => unknown): HostError {
+  try {
+    body();
+  } catch (error) {
+    expect(HostError.is(error)).toBe(true);
+    expect((error as HostError).code).toBe(code);
+    return error as HostError;
+  }
+  throw new Error(`expected HostError ${code}`);
+}
+
+describe('host file', () => {
+  it('is created with its parent directories, in WAL mode, at the current schema', () => {
+    const path = join(tempDir(), 'a', 'b', 'host.db');
+    const db = openDatabase(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
+    expect(db.pragma('application_id', { simple: true })).toBe(HOST_APPLICATION_ID);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+    const again = openDatabase(path);
+    expect(again.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
+    again.close();
+  });
+
+  it('migrates a file of an older schema, keeping its data', () => {
+    const path = hostFile(tempDir());
+    const old = openDatabase(path, { targetVersion: 1 });
+    expect(old.pragma('user_version', { simple: true })).toBe(1);
+    old.prepare("INSERT INTO domains (domid, type, uuid, max_mem_kb, vcpus, paused, created_at) VALUES (7, 'hvm', '11111111-2222-3333-4444-555555555555', 1024, 1, 1, 0)").run();
+    old.prepare('INSERT INTO params (domid, idx, value) VALUES (7, 34, 4096)').run();
+    old.close();
+    const host = openHost(path, { recover: false });
+    try {
+      expect(host.hypervisor.getDomain(7)?.uuid).toBe('11111111-2222-3333-4444-555555555555');
+      expect(host.hypervisor.readParam(7, 34)).toBe(4096n);
+      const connection = host.store.connect(0);
+      connection.write('/local/domain/7/name', 'migrated');
+      expect(connection.readString('/local/domain/7/name')).toBe('migrated');
+      host.userdata.store(7, 'libxl-json', new Uint8Array([1]));
+      expect(host.integrityCheck()).toEqual(['ok']);
+    } finally {
+      host.close();
+    }
+  });
+
+  it('refuses a newer schema with a clear error and leaves the file alone', () => {
+    const path = hostFile(tempDir());
+    openDatabase(path).close();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${CURRENT_SCHEMA_VERSION + 1}`);
+    raw.close();
+    const before = readFileSync(path);
+    const error = expectHostError('SCHEMA_TOO_NEW', () => openHost(path));
+    expect(error.message).toContain(`schema version ${CURRENT_SCHEMA_VERSION + 1}`);
+    expect(error.message).toContain('upgrade @xen-genid/host');
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('refuses a file that is not a database, without writing to it', () => {
+    const path = hostFile(tempDir());
+    const garbage = Buffer.from('this is not a database, but a user file worth keeping\n'.repeat(200));
+    writeFileSync(path, garbage);
+    const error = expectHostError('CORRUPT', () => openHost(path));
+    expect(error.message).toContain(path);
+    expect(readFileSync(path).equals(garbage)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it('refuses a damaged database', () => {
+    const path = hostFile(tempDir());
+    const host = openHost(path);
+    host.store.connect(0).write('/data', 'x');
+    host.close();
+    const bytes = readFileSync(path);
+    // Keep the 100-byte header, wreck the rest of the first page (the schema table).
+    bytes.fill(0xa5, 100, 8192);
+    writeFileSync(path, bytes);
+    expectHostError('CORRUPT', () => openHost(path));
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+  });
+
+  it("refuses another application's SQLite database", () => {
+    const path = hostFile(tempDir());
+    const other = new Database(path);
+    other.exec('CREATE TABLE notes (text TEXT)');
+    other.close();
+    expectHostError('NOT_A_HOST_FILE', () => openHost(path));
+  });
+
+  it('reports CLOSED after close', () => {
+    const host = openHost(hostFile(tempDir()));
+    host.close();
+    host.close();
+    expectHostError('CLOSED', () => host.recover());
+  });
+});

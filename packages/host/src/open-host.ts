@@ -1,0 +1,212 @@
+/**
+ * The host: one file holding the whole simulated machine (hypervisor, xenstore, libxl userdata),
+ * opened by every `xl` process that acts on it, as every toolstack process on a real Xen host
+ * reaches the same hypervisor and xenstored.
+ */
+import { createXenStore, type XenStore, type XenStoreOptions } from '@xen-genid/xenstore';
+import { crashPoints, HOST_CRASH_AT_ENV } from './crash-points.ts';
+import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts';
+import { HostError, translateSqliteError } from './errors.ts';
+import { defaultHostPath } from './host-path.ts';
+import { currentProcess, isAlive } from './process-identity.ts';
+import { ReadCache } from './read-cache.ts';
+import { SqliteHypervisor } from './sqlite-hypervisor.ts';
+import { SqliteUserdataStore, type UserdataStore } from './sqlite-userdata.ts';
+import { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
+
+export interface OpenHostOptions {
+  /** Milliseconds a call waits for another process's write lock (default 30 s), then `HostError` `BUSY`. */
+  readonly busyTimeoutMs?: number;
+  /** The in-process read cache validated by `PRAGMA data_version` (default on). */
+  readonly cache?: boolean;
+  /** Clean up operations left half done by processes that died (default on). */
+  readonly recover?: boolean;
+  /** Options of the xenstore logic (quotas). */
+  readonly xenstore?: XenStoreOptions;
+  /** Test hook: `<step>[#<n>]` (see `crash-points.ts`); default `$XEN_GENID_HOST_CRASH_AT`. */
+  readonly crashAt?: string;
+  /** The clock for domains' `createdAt`; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** What a crashed process left behind, as `recover()` found and cleaned it. */
+export interface RecoveryReport {
+  /** Domains whose create or destroy died half-way, now removed everywhere. */
+  readonly removedDomains: number[];
+}
+
+export interface Host extends Disposable {
+  /** The host file. */
+  readonly path: string;
+  readonly hypervisor: SqliteHypervisor;
+  /** The xenstore of this host (Xen's logic over the file); `poll()` fires other processes' changes. */
+  readonly store: XenStore;
+  /** The storage under `store`. */
+  readonly xenstoreBackend: SqliteXenStoreBackend;
+  /** libxl's per-domain userdata. */
+  readonly userdata: UserdataStore;
+  /**
+   * Polls for changes made by other processes every `intervalMs` (default 50) and fires this process's
+   * watches; returns a function that stops it. The timer does not keep the process alive.
+   */
+  watchOtherProcesses(intervalMs?: number): () => void;
+  /** Removes what processes that died mid-operation left behind (also done by `openHost`). */
+  recover(): RecoveryReport;
+  /** `PRAGMA integrity_check`: `['ok']` when the file is sound. */
+  integrityCheck(): string[];
+  /** Closes the file (idempotent). Operations this process finished are no longer its own. */
+  close(): void;
+}
+
+interface ClaimRow {
+  domid: number;
+  kind: 'create' | 'destroy';
+  uuid: string;
+  pid: number;
+  pid_start: string;
+}
+
+/**
+ * Opens the host at `path` (default: `defaultHostPath()`), creating it if needed. Throws
+ * `HostError` (`CORRUPT`, `NOT_A_HOST_FILE`, `SCHEMA_TOO_NEW`, `CANNOT_OPEN`, `BUSY`).
+ */
+export function openHost(path: string = defaultHostPath(), options: OpenHostOptions = {}): Host {
+  const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs });
+  try {
+    return new SqliteHost(db, path, options);
+  } catch (error) {
+    db.close();
+    throw translateSqliteError(error, path);
+  }
+}
+
+class SqliteHost implements Host {
+  readonly path: string;
+  readonly hypervisor: SqliteHypervisor;
+  readonly store: XenStore;
+  readonly xenstoreBackend: SqliteXenStoreBackend;
+  readonly userdata: SqliteUserdataStore;
+  readonly #db: SqliteDatabase;
+  readonly #cache: ReadCache;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(db: SqliteDatabase, path: string, options: OpenHostOptions) {
+    this.#db = db;
+    this.path = path;
+    const step = crashPoints(options.crashAt ?? process.env[HOST_CRASH_AT_ENV]);
+    const cache = new ReadCache(db, options.cache ?? true);
+    this.#cache = cache;
+    const releaseClaims = db.prepare('DELETE FROM claims WHERE domid = ? AND EXISTS (SELECT 1 FROM domains WHERE domid = ?)');
+    const claimDestroy = db.prepare(
+      "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE domid = ?",
+    );
+    this.hypervisor = new SqliteHypervisor(db, path, cache, { step, now: options.now });
+    this.xenstoreBackend = new SqliteXenStoreBackend(db, path, cache, { step });
+    this.userdata = new SqliteUserdataStore(db, path, {
+      step,
+      // libxl stores the config last in a create: the domain is complete from then on.
+      onConfigStored: (domid) => releaseClaims.run(domid, domid),
+      // libxl removes userdata first in a destroy: from then on the domain is being destroyed.
+      onConfigRemoved: (domid) => {
+        const self = currentProcess();
+        claimDestroy.run(self.pid, self.start, domid);
+      },
+    });
+    this.store = createXenStore(this.xenstoreBackend, options.xenstore);
+    if (options.recover ?? true) this.recover();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new HostError('CLOSED', `host ${this.path} is closed`);
+  }
+
+  watchOtherProcesses(intervalMs = 50): () => void {
+    this.#checkOpen();
+    const timer = setInterval(() => {
+      if (!this.#closed) this.store.poll();
+    }, intervalMs);
+    timer.unref();
+    this.#timers.add(timer);
+    return () => {
+      clearInterval(timer);
+      this.#timers.delete(timer);
+    };
+  }
+
+  recover(): RecoveryReport {
+    this.#checkOpen();
+    const claims = this.#db.prepare('SELECT domid, kind, uuid, pid, pid_start FROM claims').all() as ClaimRow[];
+    const dead = claims.filter((claim) => !isAlive({ pid: claim.pid, start: claim.pid_start }));
+    const removedDomains: number[] = [];
+    for (const claim of dead) {
+      try {
+        this.#db
+          .transaction(() => {
+            // Still there, still the same claim (another process may have recovered it meanwhile)?
+            const still = this.#db
+              .prepare('SELECT 1 FROM claims WHERE domid = ? AND kind = ? AND pid = ? AND pid_start = ?')
+              .pluck()
+              .get(claim.domid, claim.kind, claim.pid, claim.pid_start);
+            if (still === undefined) return;
+            this.#teardown(claim.domid, claim.uuid);
+            this.#db.prepare('DELETE FROM claims WHERE domid = ?').run(claim.domid);
+            removedDomains.push(claim.domid);
+          })
+          .immediate();
+      } catch (error) {
+        throw translateSqliteError(error, this.path);
+      }
+    }
+    if (removedDomains.length > 0) this.#cache.clear();
+    return { removedDomains };
+  }
+
+  /** Everything of domain `domid` (hypervisor, xenstore paths libxl creates, userdata), in the caller's transaction. */
+  #teardown(domid: number, uuid: string): void {
+    this.#db.prepare('DELETE FROM domains WHERE domid = ?').run(domid);
+    this.#db.prepare('DELETE FROM userdata WHERE domid = ?').run(domid);
+    const connection = this.store.connect(0);
+    try {
+      for (const path of [`/local/domain/${domid}`, `/libxl/${domid}`, `/vm/${uuid}`]) {
+        if (connection.exists(path)) connection.rm(path);
+      }
+    } finally {
+      connection.close();
+    }
+  }
+
+  integrityCheck(): string[] {
+    this.#checkOpen();
+    return integrityCheck(this.#db);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers.clear();
+    try {
+      const self = currentProcess();
+      // Destroys this process started are finished now; creates it started are as complete as they will get.
+      const own = this.#db
+        .prepare("SELECT domid, kind, uuid, pid, pid_start FROM claims WHERE pid = ? AND pid_start = ?")
+        .all(self.pid, self.start) as ClaimRow[];
+      for (const claim of own) {
+        this.#db
+          .transaction(() => {
+            if (claim.kind === 'destroy') this.#teardown(claim.domid, claim.uuid);
+            this.#db.prepare('DELETE FROM claims WHERE domid = ? AND pid = ? AND pid_start = ?').run(claim.domid, self.pid, self.start);
+          })
+          .immediate();
+      }
+    } finally {
+      this.#closed = true;
+      this.store.close();
+      this.#db.close();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The host file's schema, as a list of migrations. `PRAGMA user_version` holds how many have been
+ * applied; `PRAGMA application_id` marks the file as a host file. A migration is only ever
+ * appended, never edited, once released.
+ */
+
+/** `PRAGMA application_id` of a host file: "XGNH" (xen-genid host). */
+export const HOST_APPLICATION_ID = 0x58474e48;
+
+/** Database page size chosen at creation: a 4 KiB guest page and its key fit in one leaf cell. */
+export const HOST_PAGE_SIZE = 8192;
+
+export interface Migration {
+  /** The `user_version` once applied. */
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'hypervisor: domains, HVM params, guest pages, the domid allocator, operation claims',
+    sql: `
+      CREATE TABLE hv_state (
+        key TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE domains (
+        domid INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        uuid TEXT NOT NULL,
+        max_mem_kb INTEGER NOT NULL,
+        vcpus INTEGER NOT NULL,
+        paused INTEGER NOT NULL,
+        shutdown TEXT,
+        pending_start TEXT,
+        created_at INTEGER NOT NULL,
+        guest_record TEXT
+      );
+      CREATE TABLE params (
+        domid INTEGER NOT NULL REFERENCES domains (domid) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        value INTEGER NOT NULL,
+        PRIMARY KEY (domid, idx)
+      ) WITHOUT ROWID;
+      CREATE TABLE pages (
+        domid INTEGER NOT NULL REFERENCES domains (domid) ON DELETE CASCADE,
+        pfn INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (domid, pfn)
+      );
+      CREATE TABLE claims (
+        domid INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        uuid TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        pid_start TEXT NOT NULL,
+        PRIMARY KEY (domid, kind)
+      ) WITHOUT ROWID;
+      INSERT INTO hv_state (key, value) VALUES ('domid_rover', 0);
+      INSERT INTO domains (domid, type, uuid, max_mem_kb, vcpus, paused, shutdown, pending_start, created_at)
+        VALUES (0, 'pv', '00000000-0000-0000-0000-000000000000', 4194304, 2, 0, NULL, NULL, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+    `,
+  },
+  {
+    version: 2,
+    description: 'xenstore: nodes with generations, introduced domains, the change log for watches',
+    sql: `
+      CREATE TABLE xs_nodes (
+        path TEXT PRIMARY KEY,
+        value BLOB NOT NULL,
+        perms TEXT NOT NULL,
+        children TEXT NOT NULL,
+        owner INTEGER NOT NULL,
+        generation INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX xs_nodes_owner ON xs_nodes (owner);
+      CREATE TABLE xs_state (
+        key TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO xs_state (key, value) VALUES ('generation', 0);
+      CREATE TABLE xs_introduced (
+        domid INTEGER PRIMARY KEY
+      );
+      CREATE TABLE xs_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        origin TEXT NOT NULL,
+        path TEXT NOT NULL,
+        exact INTEGER NOT NULL,
+        readers TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    description: "libxl userdata: each domain's stored blobs by userid",
+    sql: `
+      CREATE TABLE userdata (
+        domid INTEGER NOT NULL,
+        userid TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (domid, userid)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,465 @@
+/**
+ * The simulated hypervisor on the host file: what Xen keeps per domain (`struct domain`,
+ * `xen/include/xen/sched.h`), the HVM params array (`xen/arch/x86/hvm/hvm.c`) and guest pages,
+ * one row per domain, per set param and per written 4 KiB page.
+ *
+ * Domids come from a rover kept in the file, as `XEN_DOMCTL_createdomain` allocates them in
+ * `xen/common/domctl.c` (4.17): the next free one after the last allocated, wrapping to 1 at
+ * `DOMID_FIRST_RESERVED`; the rover is read and advanced inside one `BEGIN IMMEDIATE` transaction,
+ * so creators in different processes never get the same domid.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DOMID_FIRST_RESERVED,
+  HVM_NR_PARAMS,
+  XC_PAGE_SIZE,
+  XcError,
+  type CreateDomainOptions,
+  type DomainInfo,
+  type DomainType,
+  type GuestModel,
+  type Hypervisor,
+  type PendingStart,
+  type ShutdownReason,
+} from '@xen-genid/xc-params';
+import type { SqliteDatabase } from './database.ts';
+import { translateSqliteError } from './errors.ts';
+import { currentProcess } from './process-identity.ts';
+import type { ReadCache } from './read-cache.ts';
+
+interface DomainRow {
+  domid: number;
+  type: string;
+  uuid: string;
+  max_mem_kb: number;
+  vcpus: number;
+  paused: number;
+  shutdown: string | null;
+  pending_start: string | null;
+  created_at: number;
+}
+
+const DOMAIN_COLUMNS = 'domid, type, uuid, max_mem_kb, vcpus, paused, shutdown, pending_start, created_at';
+const UINT64_MAX = (1n << 64n) - 1n;
+const DOMAIN_TYPES: readonly string[] = ['hvm', 'pvh', 'pv'];
+const SHUTDOWN_REASONS: readonly string[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** libxl's default `max_memkb` (`libxl__domain_build_info_setdefault`): 32 MiB, as `MemoryHypervisor`. */
+const DEFAULT_MAX_MEM_KB = 32 * 1024;
+/** `HVM_MAX_VCPUS` (`xen/include/public/hvm/hvm_info_table.h`). */
+const MAX_VCPUS = 128;
+/** ACPI GPE numbers fit in a byte. */
+const MAX_GPE = 255;
+
+function toInfo(row: DomainRow): DomainInfo {
+  return {
+    domid: row.domid,
+    type: row.type as DomainType,
+    uuid: row.uuid,
+    maxMemKb: row.max_mem_kb,
+    vcpus: row.vcpus,
+    paused: row.paused !== 0,
+    shutdown: row.shutdown as ShutdownReason | null,
+    pendingStart: row.pending_start as PendingStart,
+    createdAt: row.created_at,
+  };
+}
+
+function noDomain(domid: number): XcError {
+  return new XcError('ESRCH', `no domain ${domid}`);
+}
+
+/** A domid argument's shape: anything a `domid_t` holds (existence is checked apart). */
+function checkDomid(domid: number): void {
+  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
+    throw new XcError('EINVAL', `domid ${String(domid)} is not a valid domid_t`);
+  }
+}
+
+function checkParamIndex(index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= HVM_NR_PARAMS) {
+    throw new XcError('EINVAL', `HVM param ${String(index)} is not an integer below HVM_NR_PARAMS (${HVM_NR_PARAMS})`);
+  }
+}
+
+function checkPfn(pfn: number): void {
+  if (!Number.isSafeInteger(pfn) || pfn < 0) {
+    throw new XcError('EINVAL', `page frame number ${String(pfn)} is not a non-negative integer`);
+  }
+}
+
+/** Hooks the host gives the hypervisor (crash points for tests, destroy of a domain's other state). */
+export interface HypervisorHooks {
+  /** Called at named steps; the reliability tests make a process die there. */
+  step?(name: string): void;
+  /** The clock for `createdAt` (milliseconds since the epoch); default `Date.now`. */
+  now?(): number;
+}
+
+/**
+ * `Hypervisor` on SQLite. Every method is one atomic SQLite statement or transaction; reads go
+ * through a cache validated by `PRAGMA data_version`.
+ */
+export class SqliteHypervisor implements Hypervisor {
+  readonly #db: SqliteDatabase;
+  readonly #file: string;
+  readonly #cache: ReadCache;
+  readonly #hooks: HypervisorHooks;
+  readonly #domains: Map<number, DomainInfo | null>;
+  readonly #params: Map<number, Map<number, bigint>>;
+  #model: GuestModel | undefined;
+  readonly #now: () => number;
+
+  readonly #select;
+  readonly #list;
+  readonly #selectParam;
+  readonly #upsertParam;
+  readonly #selectPage;
+  readonly #upsertPage;
+  readonly #touched;
+  readonly #insertDomain;
+  readonly #deleteDomain;
+  readonly #rover;
+  readonly #setRover;
+  readonly #domidUsed;
+  readonly #setPaused;
+  readonly #setShutdown;
+  readonly #setPending;
+  readonly #unpause;
+  readonly #selectRecord;
+  readonly #setRecord;
+  readonly #clearParams;
+  readonly #clearPages;
+  readonly #reset;
+  readonly #claim;
+  readonly #unclaim;
+
+  constructor(db: SqliteDatabase, file: string, cache: ReadCache, hooks: HypervisorHooks = {}) {
+    this.#db = db;
+    this.#file = file;
+    this.#cache = cache;
+    this.#hooks = hooks;
+    this.#now = hooks.now ?? Date.now;
+    this.#domains = cache.region();
+    this.#params = cache.region();
+    this.#select = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE domid = ?`);
+    this.#list = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains ORDER BY domid`);
+    this.#selectParam = db.prepare('SELECT value FROM params WHERE domid = ? AND idx = ?').pluck().safeIntegers(true);
+    this.#upsertParam = db.prepare(
+      'INSERT INTO params (domid, idx, value) VALUES (?, ?, ?) ON CONFLICT (domid, idx) DO UPDATE SET value = excluded.value',
+    );
+    this.#selectPage = db.prepare('SELECT data FROM pages WHERE domid = ? AND pfn = ?').pluck();
+    this.#upsertPage = db.prepare(
+      'INSERT INTO pages (domid, pfn, data) VALUES (?, ?, ?) ON CONFLICT (domid, pfn) DO UPDATE SET data = excluded.data',
+    );
+    this.#touched = db.prepare('SELECT pfn FROM pages WHERE domid = ? ORDER BY pfn').pluck();
+    this.#insertDomain = db.prepare(
+      `INSERT INTO domains (${DOMAIN_COLUMNS}) VALUES (@domid, @type, @uuid, @max_mem_kb, @vcpus, @paused, @shutdown, @pending_start, @created_at)`,
+    );
+    this.#deleteDomain = db.prepare('DELETE FROM domains WHERE domid = ?');
+    this.#rover = db.prepare("SELECT value FROM hv_state WHERE key = 'domid_rover'").pluck();
+    this.#setRover = db.prepare("UPDATE hv_state SET value = ? WHERE key = 'domid_rover'");
+    this.#domidUsed = db.prepare('SELECT 1 FROM domains WHERE domid = ?').pluck();
+    this.#setPaused = db.prepare('UPDATE domains SET paused = ? WHERE domid = ?');
+    this.#setShutdown = db.prepare('UPDATE domains SET shutdown = ? WHERE domid = ?');
+    this.#setPending = db.prepare('UPDATE domains SET pending_start = ? WHERE domid = ?');
+    this.#unpause = db.prepare('UPDATE domains SET paused = 0, pending_start = NULL WHERE domid = ?');
+    this.#selectRecord = db.prepare('SELECT guest_record FROM domains WHERE domid = ?').pluck();
+    this.#setRecord = db.prepare('UPDATE domains SET guest_record = ? WHERE domid = ?');
+    this.#clearParams = db.prepare('DELETE FROM params WHERE domid = ?');
+    this.#clearPages = db.prepare('DELETE FROM pages WHERE domid = ?');
+    this.#reset = db.prepare(
+      "UPDATE domains SET guest_record = NULL, pending_start = 'boot', paused = 1, shutdown = NULL WHERE domid = ?",
+    );
+    this.#claim = db.prepare(
+      'INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#unclaim = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
+  }
+
+  /** Runs `body` in one write transaction (nested calls join it); the cache forgets on failure. */
+  #write<T>(body: () => T): T {
+    try {
+      return this.#db.transaction(body).immediate();
+    } catch (error) {
+      this.#cache.clear();
+      throw translateSqliteError(error, this.#file);
+    }
+  }
+
+  #read<T>(body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      throw translateSqliteError(error, this.#file);
+    }
+  }
+
+  #forget(domid: number): void {
+    this.#domains.delete(domid);
+    this.#params.delete(domid);
+  }
+
+  #lookup(domid: number): DomainInfo | undefined {
+    checkDomid(domid);
+    const cached = this.#cache.validate() ? this.#domains.get(domid) : undefined;
+    if (cached !== undefined) return cached ?? undefined;
+    const row = this.#read(() => this.#select.get(domid) as DomainRow | undefined);
+    const info = row ? toInfo(row) : undefined;
+    this.#domains.set(domid, info ?? null);
+    return info;
+  }
+
+  #require(domid: number): DomainInfo {
+    const info = this.#lookup(domid);
+    if (!info) throw noDomain(domid);
+    return info;
+  }
+
+  /** Inside a write transaction: the domain as stored now (no cache). */
+  #current(domid: number): DomainRow {
+    checkDomid(domid);
+    const row = this.#select.get(domid) as DomainRow | undefined;
+    if (!row) throw noDomain(domid);
+    return row;
+  }
+
+  /** Inside a write transaction: a domain other than Domain-0, which cannot pause, reset or destroy itself. */
+  #guest(domid: number, action: string): DomainRow {
+    const row = this.#current(domid);
+    if (domid === 0) throw new XcError('EINVAL', `cannot ${action} Domain-0`);
+    return row;
+  }
+
+  listDomains(): DomainInfo[] {
+    return this.#read(() => (this.#list.all() as DomainRow[]).map(toInfo));
+  }
+
+  getDomain(domid: number): DomainInfo | undefined {
+    if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) return undefined;
+    return this.#lookup(domid);
+  }
+
+  createDomain(options: CreateDomainOptions): DomainInfo {
+    if (!DOMAIN_TYPES.includes(options.type)) {
+      throw new XcError('EINVAL', `domain type ${String(options.type)} is not one of ${DOMAIN_TYPES.join(', ')}`);
+    }
+    const uuid = options.uuid ?? randomUUID();
+    if (typeof uuid !== 'string' || !UUID.test(uuid)) {
+      throw new XcError('EINVAL', `uuid ${String(uuid)} is not a lower-case 8-4-4-4-12 uuid`);
+    }
+    const maxMemKb = options.maxMemKb ?? DEFAULT_MAX_MEM_KB;
+    if (!Number.isSafeInteger(maxMemKb) || maxMemKb <= 0) {
+      throw new XcError('EINVAL', `maxMemKb ${String(maxMemKb)} is not a positive integer`);
+    }
+    const vcpus = options.vcpus ?? 1;
+    if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS) {
+      throw new XcError('EINVAL', `vcpus ${String(vcpus)} is not an integer in 1..${MAX_VCPUS}`);
+    }
+    const self = currentProcess();
+    const row = this.#write(() => {
+      const rover = this.#rover.get() as number;
+      const usable = DOMID_FIRST_RESERVED - 1;
+      let domid: number | undefined;
+      for (let step = 0; step < usable; step += 1) {
+        const candidate = ((rover + step) % usable) + 1;
+        if (this.#domidUsed.get(candidate) === undefined) {
+          domid = candidate;
+          break;
+        }
+      }
+      if (domid === undefined) throw new XcError('ENOMEM', `all ${usable} domids are in use`);
+      this.#setRover.run(domid);
+      const created: DomainRow = {
+        domid,
+        type: options.type,
+        uuid,
+        max_mem_kb: maxMemKb,
+        vcpus,
+        paused: 1,
+        shutdown: null,
+        pending_start: 'boot',
+        created_at: this.#now(),
+      };
+      this.#insertDomain.run(created);
+      this.#claim.run(domid, 'create', uuid, self.pid, self.start);
+      return created;
+    });
+    this.#forget(row.domid);
+    this.#hooks.step?.('hypervisor.createDomain');
+    return toInfo(row);
+  }
+
+  destroyDomain(domid: number): void {
+    const self = currentProcess();
+    this.#write(() => {
+      const row = this.#guest(domid, 'destroy');
+      this.#deleteDomain.run(domid);
+      this.#unclaim.run(domid);
+      // What the toolstack still has to clean (xenstore, userdata) if this process dies first.
+      this.#claim.run(domid, 'destroy', row.uuid, self.pid, self.start);
+    });
+    this.#forget(domid);
+    this.#hooks.step?.('hypervisor.destroyDomain');
+  }
+
+  pauseDomain(domid: number): void {
+    this.#update(domid, () => {
+      this.#guest(domid, 'pause');
+      this.#setPaused.run(1, domid);
+    });
+  }
+
+  unpauseDomain(domid: number): void {
+    const start = this.#write(() => {
+      const row = this.#guest(domid, 'unpause');
+      if (row.paused === 0) throw new XcError('EINVAL', `domain ${domid} is not paused`);
+      // A shut-down guest runs nothing until it is reset: its pending start waits.
+      const pending = row.shutdown === null ? (row.pending_start as PendingStart) : null;
+      if (pending === null) this.#setPaused.run(0, domid);
+      else this.#unpause.run(domid);
+      return pending;
+    });
+    this.#forget(domid);
+    const model = this.#model;
+    if (model === undefined || start === null) return;
+    if (start === 'boot') model.boot(domid);
+    else model.resume(domid);
+  }
+
+  shutdownDomain(domid: number, reason: ShutdownReason): void {
+    this.#update(domid, () => {
+      const row = this.#guest(domid, 'shut down');
+      if (!SHUTDOWN_REASONS.includes(reason)) {
+        throw new XcError('EINVAL', `shutdown reason ${String(reason)} is not one of ${SHUTDOWN_REASONS.join(', ')}`);
+      }
+      // Xen records the first reason only (domain_shutdown ignores a domain already shutting down).
+      if (row.shutdown === null) this.#setShutdown.run(reason, domid);
+    });
+  }
+
+  setPendingStart(domid: number, start: PendingStart): void {
+    this.#update(domid, () => {
+      this.#guest(domid, 'set the pending start of');
+      if (start !== null && start !== 'boot' && start !== 'resume') {
+        throw new XcError('EINVAL', `pending start ${String(start)} is not boot, resume or null`);
+      }
+      this.#setPending.run(start, domid);
+    });
+  }
+
+  resetDomain(domid: number): void {
+    this.#update(domid, () => {
+      this.#guest(domid, 'reset');
+      this.#clearParams.run(domid);
+      this.#clearPages.run(domid);
+      this.#reset.run(domid);
+    });
+  }
+
+  #update(domid: number, body: () => void): void {
+    this.#forget(domid);
+    this.#write(body);
+    this.#forget(domid);
+  }
+
+  readParam(domid: number, index: number): bigint {
+    checkParamIndex(index);
+    this.#require(domid);
+    let params = this.#params.get(domid);
+    const cached = params?.get(index);
+    if (cached !== undefined) return cached;
+    const stored = this.#read(() => this.#selectParam.get(domid, index) as bigint | undefined);
+    const value = stored === undefined ? 0n : BigInt.asUintN(64, stored);
+    if (params === undefined) {
+      params = new Map();
+      this.#params.set(domid, params);
+    }
+    params.set(index, value);
+    return value;
+  }
+
+  writeParam(domid: number, index: number, value: bigint): void {
+    checkParamIndex(index);
+    if (typeof value !== 'bigint' || value < 0n || value > UINT64_MAX) {
+      throw new XcError('EINVAL', `value ${String(value)} is not a uint64 (a bigint in 0..2^64-1)`);
+    }
+    this.#params.delete(domid);
+    this.#write(() => {
+      this.#current(domid);
+      this.#upsertParam.run(domid, index, BigInt.asIntN(64, value));
+    });
+    this.#params.delete(domid);
+  }
+
+  readPage(domid: number, pfn: number): Uint8Array | undefined {
+    checkPfn(pfn);
+    this.#require(domid);
+    const data = this.#read(() => this.#selectPage.get(domid, pfn) as Buffer | undefined);
+    return data === undefined ? undefined : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  }
+
+  writePage(domid: number, pfn: number, data: Uint8Array): void {
+    checkPfn(pfn);
+    if (!(data instanceof Uint8Array) || data.length !== XC_PAGE_SIZE) {
+      throw new XcError('EINVAL', `a page write takes exactly ${XC_PAGE_SIZE} bytes`);
+    }
+    this.#write(() => {
+      this.#current(domid);
+      this.#upsertPage.run(domid, pfn, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    });
+  }
+
+  /** Writes many pages in one transaction (a restore, a foreign mapping's unmap): all or none. */
+  writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void {
+    this.#write(() => {
+      for (const [pfn, data] of pages) this.writePage(domid, pfn, data);
+    });
+  }
+
+  touchedPages(domid: number): number[] {
+    this.#require(domid);
+    return this.#read(() => this.#touched.all(domid) as number[]);
+  }
+
+  getGuestRecord(domid: number): string | undefined {
+    this.#require(domid);
+    const record = this.#read(() => this.#selectRecord.get(domid) as string | null | undefined);
+    return record ?? undefined;
+  }
+
+  setGuestRecord(domid: number, json: string): void {
+    this.#update(domid, () => {
+      this.#current(domid);
+      if (typeof json !== 'string') throw new XcError('EINVAL', 'a guest record is JSON text');
+      try {
+        JSON.parse(json);
+      } catch (error) {
+        throw new XcError('EINVAL', `guest record of domain ${domid} is not JSON text`, { cause: error });
+      }
+      this.#setRecord.run(json, domid);
+    });
+  }
+
+  setGuestModel(model: GuestModel | undefined): void {
+    this.#model = model;
+  }
+
+  raiseGpe(domid: number, gpe: number): void {
+    const state = this.#require(domid);
+    if (!Number.isInteger(gpe) || gpe < 0 || gpe > MAX_GPE) {
+      throw new XcError('EINVAL', `GPE ${String(gpe)} is not an integer in 0..${MAX_GPE}`);
+    }
+    if (state.type === 'pv') throw new XcError('EINVAL', `domain ${domid} is PV and has no ACPI`);
+    if (state.paused || state.shutdown !== null) throw new XcError('EINVAL', `domain ${domid} is not running`);
+    this.#model?.gpe(domid, gpe);
+  }
+
+  /**
+   * Runs `body` as one write transaction: every hypervisor call inside commits together or not at
+   * all. The guest model called by an unpause inside runs inside it too.
+   */
+  batch<T>(body: () => T): T {
+    return this.#write(body);
+  }
+}

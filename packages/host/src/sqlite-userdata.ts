@@ -1,0 +1,131 @@
+/**
+ * libxl's per-domain userdata on the host file: the blobs libxl keeps as
+ * `/var/lib/xen/userdata-d.<domid>.<uuid>.<userid>` (`tools/libs/light/libxl_dom.c`
+ * libxl_userdata_store / libxl_userdata_retrieve / libxl_userdata_unlink,
+ * libxl__userdata_destroyall), one row per (domid, userid). Each call is atomic: a reader sees the
+ * old blob or the new one, never a part (libxl gets the same from write-to-temp + rename).
+ */
+import type { SqliteDatabase } from './database.ts';
+import { HostError, translateSqliteError } from './errors.ts';
+
+/** libxl's userid for the domain's stored configuration (`libxl-json`, libxl_internal.h). */
+export const USERDATA_LIBXL_JSON = 'libxl-json';
+
+/** Valid userids: what libxl accepts in a file name component (no `/`, not empty). */
+const USERID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface UserdataStore {
+  /** `libxl_userdata_store`: replaces the blob (an empty blob removes it, as libxl does). */
+  store(domid: number, userid: string, data: Uint8Array): void;
+  /** `libxl_userdata_retrieve`: the blob, or undefined when none was stored. */
+  retrieve(domid: number, userid: string): Uint8Array | undefined;
+  /** `libxl_userdata_unlink`: removes one blob (no error when absent). */
+  unlink(domid: number, userid: string): void;
+  /** `libxl__userdata_destroyall`: removes every blob of the domain. */
+  destroyAll(domid: number): void;
+  /** The userids stored for a domain, sorted. */
+  list(domid: number): string[];
+}
+
+function checkKey(domid: number, userid: string): void {
+  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
+    throw new HostError('INVALID_ARGUMENT', `domid ${String(domid)} is not a valid domid_t`);
+  }
+  if (typeof userid !== 'string' || !USERID.test(userid)) {
+    throw new HostError('INVALID_ARGUMENT', `userdata id ${JSON.stringify(userid)} is not a valid name`);
+  }
+}
+
+export interface SqliteUserdataOptions {
+  /** Called with the domid once its libxl configuration is stored (the domain is then complete). */
+  readonly onConfigStored?: (domid: number) => void;
+  /** Called with the domid when its libxl configuration is removed (a destroy has begun). */
+  readonly onConfigRemoved?: (domid: number) => void;
+  /** Called at named steps; the reliability tests make a process die there. */
+  readonly step?: (name: string) => void;
+}
+
+export class SqliteUserdataStore implements UserdataStore {
+  readonly #db: SqliteDatabase;
+  readonly #file: string;
+  readonly #options: SqliteUserdataOptions;
+  readonly #put;
+  readonly #get;
+  readonly #remove;
+  readonly #removeAll;
+  readonly #list;
+
+  constructor(db: SqliteDatabase, file: string, options: SqliteUserdataOptions = {}) {
+    this.#db = db;
+    this.#file = file;
+    this.#options = options;
+    this.#put = db.prepare(
+      'INSERT INTO userdata (domid, userid, data) VALUES (?, ?, ?) ON CONFLICT (domid, userid) DO UPDATE SET data = excluded.data',
+    );
+    this.#get = db.prepare('SELECT data FROM userdata WHERE domid = ? AND userid = ?').pluck();
+    this.#remove = db.prepare('DELETE FROM userdata WHERE domid = ? AND userid = ?');
+    this.#removeAll = db.prepare('DELETE FROM userdata WHERE domid = ?');
+    this.#list = db.prepare('SELECT userid FROM userdata WHERE domid = ? ORDER BY userid').pluck();
+  }
+
+  #run<T>(body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      throw translateSqliteError(error, this.#file);
+    }
+  }
+
+  store(domid: number, userid: string, data: Uint8Array): void {
+    checkKey(domid, userid);
+    if (!(data instanceof Uint8Array)) throw new HostError('INVALID_ARGUMENT', 'userdata is bytes (a Uint8Array)');
+    if (data.length === 0) {
+      this.unlink(domid, userid);
+      return;
+    }
+    this.#run(() =>
+      this.#db
+        .transaction(() => {
+          this.#put.run(domid, userid, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+          if (userid === USERDATA_LIBXL_JSON) this.#options.onConfigStored?.(domid);
+        })
+        .immediate(),
+    );
+    this.#options.step?.(`userdata.store.${userid}`);
+  }
+
+  retrieve(domid: number, userid: string): Uint8Array | undefined {
+    checkKey(domid, userid);
+    const data = this.#run(() => this.#get.get(domid, userid) as Buffer | undefined);
+    return data === undefined ? undefined : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  }
+
+  unlink(domid: number, userid: string): void {
+    checkKey(domid, userid);
+    this.#run(() =>
+      this.#db
+        .transaction(() => {
+          if (userid === USERDATA_LIBXL_JSON) this.#options.onConfigRemoved?.(domid);
+          this.#remove.run(domid, userid);
+        })
+        .immediate(),
+    );
+  }
+
+  destroyAll(domid: number): void {
+    checkKey(domid, USERDATA_LIBXL_JSON);
+    this.#run(() =>
+      this.#db
+        .transaction(() => {
+          this.#options.onConfigRemoved?.(domid);
+          this.#removeAll.run(domid);
+        })
+        .immediate(),
+    );
+  }
+
+  list(domid: number): string[] {
+    checkKey(domid, USERDATA_LIBXL_JSON);
+    return this.#run(() => this.#list.all(domid) as string[]);
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The xenstore tree on the host file: a `XenStoreBackend` for `@xen-genid/xenstore`'s logic, the
+ * way xenstored keeps its nodes in a TDB (`tools/xenstore/xenstored_core.c` read_node/write_node,
+ * generation counts of `xenstored_transaction.c`), shared by every process that opens the host.
+ *
+ * A commit is one short `BEGIN IMMEDIATE` transaction: check the generations the caller read,
+ * write the nodes with fresh generations from a counter kept in the file, append the changes to a
+ * change log. Other processes learn about changes by `readChanges`, which costs one
+ * `PRAGMA data_version` when nothing was committed elsewhere.
+ */
+import { parsePermission, formatPermission, XS_NO_GENERATION } from '@xen-genid/xenstore';
+import type {
+  XenStoreBackend,
+  XsChange,
+  XsChangeBatch,
+  XsCommit,
+  XsNode,
+  XsPermission,
+} from '@xen-genid/xenstore';
+import type { SqliteDatabase } from './database.ts';
+import { translateSqliteError } from './errors.ts';
+import type { ReadCache } from './read-cache.ts';
+
+interface NodeRow {
+  value: Buffer;
+  perms: string;
+  children: string;
+  generation: number;
+}
+
+interface ChangeRow {
+  seq: number;
+  origin: string;
+  path: string;
+  exact: number;
+  readers: string;
+}
+
+/** How long a change stays in the log for slow pollers (another process's watches). */
+const CHANGE_LOG_KEEP_MS = 10 * 60 * 1000;
+/** At most this many changes are kept, whatever their age. */
+const CHANGE_LOG_KEEP_ROWS = 100_000;
+/** Trim the log once every this many commits. */
+const TRIM_EVERY = 512;
+/** Cached nodes before the cache starts over (keeps a 10,000-domain tree bounded). */
+const CACHE_LIMIT = 200_000;
+
+const EMPTY_CHILDREN: readonly string[] = Object.freeze([]);
+
+function encodePerms(perms: readonly XsPermission[]): string {
+  return perms.map(formatPermission).join(',');
+}
+
+function decodePerms(text: string): readonly XsPermission[] {
+  return Object.freeze(text.split(',').map((entry) => Object.freeze(parsePermission(entry))));
+}
+
+/** Child names cannot contain `/` or NUL: NUL-separated text is unambiguous. */
+function encodeChildren(children: readonly string[]): string {
+  return children.join('\0');
+}
+
+function decodeChildren(text: string): readonly string[] {
+  return text === '' ? EMPTY_CHILDREN : Object.freeze(text.split('\0'));
+}
+
+function freezeNode(value: Uint8Array, perms: readonly XsPermission[], children: readonly string[], generation: number): XsNode {
+  return Object.freeze({ value, perms, children, generation });
+}
+
+export interface SqliteXenStoreBackendOptions {
+  /** Called at named steps; the reliability tests make a process die there. */
+  readonly step?: (name: string) => void;
+}
+
+/** `XenStoreBackend` on the host file. */
+export class SqliteXenStoreBackend implements XenStoreBackend {
+  readonly #db: SqliteDatabase;
+  readonly #file: string;
+  readonly #cache: ReadCache;
+  readonly #nodes: Map<string, XsNode | null>;
+  readonly #step: ((name: string) => void) | undefined;
+  #commits = 0;
+  #pollEpoch = -1;
+  #ownCommitSincePoll = true;
+
+  readonly #select;
+  readonly #generationOf;
+  readonly #upsert;
+  readonly #delete;
+  readonly #counter;
+  readonly #setCounter;
+  readonly #owned;
+  readonly #isIntroduced;
+  readonly #introduce;
+  readonly #release;
+  readonly #appendChange;
+  readonly #lastSeq;
+  readonly #changesAfter;
+  readonly #trimAge;
+  readonly #trimCount;
+
+  constructor(db: SqliteDatabase, file: string, cache: ReadCache, options: SqliteXenStoreBackendOptions = {}) {
+    this.#db = db;
+    this.#file = file;
+    this.#cache = cache;
+    this.#nodes = cache.region();
+    this.#step = options.step;
+    this.#select = db.prepare('SELECT value, perms, children, generation FROM xs_nodes WHERE path = ?');
+    this.#generationOf = db.prepare('SELECT generation FROM xs_nodes WHERE path = ?').pluck();
+    this.#upsert = db.prepare(
+      `INSERT INTO xs_nodes (path, value, perms, children, owner, generation) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET value = excluded.value, perms = excluded.perms,
+         children = excluded.children, owner = excluded.owner, generation = excluded.generation`,
+    );
+    this.#delete = db.prepare('DELETE FROM xs_nodes WHERE path = ?');
+    this.#counter = db.prepare("SELECT value FROM xs_state WHERE key = 'generation'").pluck();
+    this.#setCounter = db.prepare("UPDATE xs_state SET value = ? WHERE key = 'generation'");
+    this.#owned = db.prepare('SELECT count(*) FROM xs_nodes WHERE owner = ?').pluck();
+    this.#isIntroduced = db.prepare('SELECT 1 FROM xs_introduced WHERE domid = ?').pluck();
+    this.#introduce = db.prepare('INSERT OR IGNORE INTO xs_introduced (domid) VALUES (?)');
+    this.#release = db.prepare('DELETE FROM xs_introduced WHERE domid = ?');
+    this.#appendChange = db.prepare(
+      'INSERT INTO xs_changes (origin, path, exact, readers, at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#lastSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM xs_changes').pluck();
+    this.#changesAfter = db.prepare(
+      'SELECT seq, origin, path, exact, readers FROM xs_changes WHERE seq > ? ORDER BY seq LIMIT 4096',
+    );
+    this.#trimAge = db.prepare('DELETE FROM xs_changes WHERE at < ?');
+    this.#trimCount = db.prepare('DELETE FROM xs_changes WHERE seq <= (SELECT max(seq) FROM xs_changes) - ?');
+  }
+
+  #fail(error: unknown): never {
+    this.#cache.clear();
+    throw translateSqliteError(error, this.#file);
+  }
+
+  getNode(path: string): XsNode | undefined {
+    const cached = this.#cache.validate() ? this.#nodes.get(path) : undefined;
+    if (cached !== undefined) return cached ?? undefined;
+    let row: NodeRow | undefined;
+    try {
+      row = this.#select.get(path) as NodeRow | undefined;
+    } catch (error) {
+      this.#fail(error);
+    }
+    const node = row
+      ? freezeNode(
+          new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.byteLength),
+          decodePerms(row.perms),
+          decodeChildren(row.children),
+          row.generation,
+        )
+      : undefined;
+    if (this.#nodes.size >= CACHE_LIMIT) this.#nodes.clear();
+    this.#nodes.set(path, node ?? null);
+    return node;
+  }
+
+  commit(commit: XsCommit): boolean {
+    const written = new Map<string, XsNode | null>();
+    let applied: boolean;
+    try {
+      applied = this.#db.transaction(() => {
+        for (const [path, expected] of commit.checks) {
+          const current = this.#generationOf.get(path) as number | undefined;
+          if ((current ?? XS_NO_GENERATION) !== expected) return false;
+        }
+        let generation = this.#counter.get() as number;
+        for (const write of commit.writes) {
+          if (write.kind === 'delete') {
+            this.#delete.run(write.path);
+            written.set(write.path, null);
+            continue;
+          }
+          generation += 1;
+          const { value, perms, children } = write.node;
+          const owner = perms[0];
+          if (owner === undefined) throw new TypeError(`node ${write.path} has no permissions`);
+          const copy = value.slice();
+          this.#upsert.run(
+            write.path,
+            Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength),
+            encodePerms(perms),
+            encodeChildren(children),
+            owner.id,
+            generation,
+          );
+          written.set(
+            write.path,
+            freezeNode(copy, Object.freeze(perms.map((perm) => Object.freeze({ ...perm }))), Object.freeze([...children]), generation),
+          );
+        }
+        this.#setCounter.run(generation);
+        this.#record(commit.changes, commit.origin);
+        this.#step?.('xenstore.commit');
+        return true;
+      }).immediate();
+    } catch (error) {
+      this.#fail(error);
+    }
+    if (applied) {
+      this.#ownCommitSincePoll = true;
+      for (const [path, node] of written) this.#nodes.set(path, node);
+    }
+    return applied;
+  }
+
+  #record(changes: readonly XsChange[], origin: string): void {
+    if (changes.length === 0) return;
+    const now = Date.now();
+    for (const change of changes) {
+      this.#appendChange.run(origin, change.path, change.exact ? 1 : 0, JSON.stringify(change.readers), now);
+    }
+    this.#commits += 1;
+    if (this.#commits % TRIM_EVERY === 0) {
+      this.#trimAge.run(now - CHANGE_LOG_KEEP_MS);
+      this.#trimCount.run(CHANGE_LOG_KEEP_ROWS);
+    }
+  }
+
+  countOwnedNodes(domid: number): number {
+    try {
+      return this.#owned.get(domid) as number;
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  isDomainIntroduced(domid: number): boolean {
+    try {
+      return this.#isIntroduced.get(domid) !== undefined;
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  setDomainIntroduced(domid: number, introduced: boolean): void {
+    try {
+      if (introduced) this.#introduce.run(domid);
+      else this.#release.run(domid);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  readChanges(cursor: number | undefined): XsChangeBatch {
+    try {
+      if (cursor === undefined) {
+        this.#pollEpoch = this.#cache.changes();
+        this.#ownCommitSincePoll = false;
+        return { cursor: this.#lastSeq.get() as number, changes: [] };
+      }
+      // Nothing committed anywhere since the last look: no query beyond PRAGMA data_version.
+      const epoch = this.#cache.changes();
+      if (epoch === this.#pollEpoch && !this.#ownCommitSincePoll) return { cursor, changes: [] };
+      const rows = this.#changesAfter.all(cursor) as ChangeRow[];
+      // More may be waiting beyond this page: look again next time.
+      if (rows.length < 4096) {
+        this.#pollEpoch = epoch;
+        this.#ownCommitSincePoll = false;
+      }
+      const last = rows.at(-1);
+      return {
+        cursor: last ? last.seq : cursor,
+        changes: rows.map((row) => ({
+          path: row.path,
+          exact: row.exact !== 0,
+          readers: JSON.parse(row.readers) as XsPermission[][],
+          origin: row.origin,
+        })),
+      };
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+}
