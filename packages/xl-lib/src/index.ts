@@ -2,6 +2,22 @@ export { XL_ERROR, XlError, type XlErrorCode, wrapFailure, xlErrorCodeOf } from 
 export { JsonDouble, ParsedJsonMap, jsonNodeKind, parseLibxlJson, type JsonNodeKind, type ParsedJson } from './json/json-parse.ts';
 export { yajlBeautify, yajlEncodeString, type JsonValue } from './json/yajl-gen.ts';
 export {
+  GENID_POLICY,
+  decideGenid,
+  genidModeOfConfig,
+  genidOfConfig,
+  genidPolicyRow,
+  newRandomGenid,
+  setGenidOfConfig,
+  type GenidAction,
+  type GenidDecision,
+  type GenidMode,
+  type GenidNotify,
+  type GenidPolicyRow,
+  type GenidQuestion,
+  type LifecycleOperation,
+} from './policy/lifecycle-policy.ts';
+export {
   createFileRandomSource,
   createSeededRandomSource,
   osRandomSource,
@@ -85,3 +101,13 @@ export { SAVED_HVM_PARAMS, saveImageChunks, type SaveImageOptions } from './stre
 export { assertSaveImage, checkSaveImage, genidFromConfigJson, type CheckSaveImageOptions } from './stream/check-save-image.ts';
 export { readSaveFile, writeSaveFile } from './save-restore/save-file.ts';
 export { applySaveImage } from './save-restore/apply-image.ts';
+export {
+  MemoryUserdataStore,
+  USERDATA_LIBXL_JSON,
+  USERDATA_XL,
+  checkUserdataKey,
+  retrieveUserdataText,
+  storeUserdataText,
+  type UserdataKey,
+  type UserdataStore,
+} from './userdata.ts';
