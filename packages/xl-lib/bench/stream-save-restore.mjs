@@ -1,3 +1,4 @@
+/* global Buffer, console, process */
 // Save and restore throughput of a guest with 64 MiB of touched memory (16,384 pages), through
 // the real save-file path (image writer → temp file → rename; file → reader → new domain), against
 // copying the same bytes to and from a file in the same run. BENCH_QUICK=1: 8 MiB, one round.
