@@ -108,6 +108,5 @@ export {
   checkUserdataKey,
   retrieveUserdataText,
   storeUserdataText,
-  type UserdataKey,
   type UserdataStore,
 } from './userdata.ts';

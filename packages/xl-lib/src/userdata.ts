@@ -1,93 +1,92 @@
 /**
- * libxl's per-domain userdata (`libxl__userdata_store`, `libxl__userdata_retrieve`,
- * `libxl__userdata_destroyall` in `tools/libs/light/libxl_dom.c`): blobs libxl keeps for a domain,
- * keyed by domid, the domain's uuid and a userdata type. libxl keeps them as files
- * `/var/lib/xen/userdata-<domid>.<uuid>.<type>`; here the store is an interface (the SQLite host
- * implements it) with an in-memory implementation.
+ * libxl's per-domain userdata (`libxl_userdata_store`, `libxl_userdata_retrieve`,
+ * `libxl_userdata_unlink`, `libxl__userdata_destroyall` in `tools/libs/light/libxl_dom.c`): blobs
+ * libxl keeps for a domain by userdata id. libxl keeps them as files
+ * `/var/lib/xen/userdata-d.<domid>.<uuid>.<userid>`, the uuid being the live domain's own; here the
+ * store is an interface keyed by domid and userid (the SQLite host implements it), with an
+ * in-memory implementation. The uuid part is implied: a domid names one live domain, and destroy
+ * removes every blob of the domain.
  *
- * The types libxl and xl use: `libxl-json` (the domain's `libxl_domain_config`, as libxl JSON) and
- * `xl` (the config text xl parsed, kept by `xl config-update`).
+ * The userids libxl and xl use: `libxl-json` (the domain's `libxl_domain_config` as libxl JSON,
+ * `libxl__set_domain_configuration`) and `xl` (the config text, kept by `xl config-update`).
  */
 import { XlError } from './errors.ts';
 
-/** `libxl-json`: the stored domain configuration (`libxl__set_domain_configuration`). */
+/** `libxl-json`: the stored domain configuration. */
 export const USERDATA_LIBXL_JSON = 'libxl-json';
 /** `xl`: the xl.cfg text, as xl keeps it. */
 export const USERDATA_XL = 'xl';
 
-/** One stored blob's key. */
-export interface UserdataKey {
-  readonly domid: number;
-  readonly uuid: string;
-  readonly userdataType: string;
-}
-
 /** Every method is synchronous and atomic on its own. */
 export interface UserdataStore {
   /**
-   * Stores (replaces) the blob atomically, as libxl writes a temporary file and renames it. Empty
-   * data removes the blob, as libxl unlinks the file when `datalen` is 0.
+   * `libxl_userdata_store`: stores (replaces) the blob atomically, as libxl writes a temporary file
+   * and renames it. Empty data removes the blob, as libxl unlinks the file when `datalen` is 0.
    */
-  store(key: UserdataKey, data: Uint8Array): void;
-  /** The blob, or `undefined` when there is none (libxl: `ENOENT` → no data, not an error). */
-  retrieve(key: UserdataKey): Uint8Array | undefined;
-  /** Removes every blob of `domid`, whatever its uuid and type (on domain destroy). */
+  store(domid: number, userid: string, data: Uint8Array): void;
+  /** `libxl_userdata_retrieve`: the blob, or `undefined` when there is none (not an error). */
+  retrieve(domid: number, userid: string): Uint8Array | undefined;
+  /** `libxl_userdata_unlink`: removes one blob (no error when absent). */
+  unlink(domid: number, userid: string): void;
+  /** `libxl__userdata_destroyall`: removes every blob of `domid` (on domain destroy). */
   destroyAll(domid: number): void;
-  /** Every stored key, in no particular order. */
-  list(): UserdataKey[];
+  /** The userids stored for `domid`, sorted. */
+  list(domid: number): string[];
 }
 
-const USERDATA_TYPE_PATTERN = /^[A-Za-z0-9_.-]+$/;
+const USERID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Checks a key as libxl would need it for a file name: `XlError('INVAL')` otherwise. */
-export function checkUserdataKey(key: UserdataKey): void {
-  if (!Number.isInteger(key.domid) || key.domid < 0 || key.domid > 0xffff) {
-    throw new XlError('INVAL', `userdata: invalid domid ${key.domid}`);
+/** Checks a key as libxl needs it for a file name: `XlError('INVAL')` otherwise. */
+export function checkUserdataKey(domid: number, userid: string): void {
+  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
+    throw new XlError('INVAL', `userdata: invalid domid ${domid}`);
   }
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(key.uuid)) {
-    throw new XlError('INVAL', `userdata: invalid uuid ${JSON.stringify(key.uuid)}`);
-  }
-  if (!USERDATA_TYPE_PATTERN.test(key.userdataType)) {
-    throw new XlError('INVAL', `userdata: invalid userdata type ${JSON.stringify(key.userdataType)}`);
+  if (typeof userid !== 'string' || !USERID_PATTERN.test(userid)) {
+    throw new XlError('INVAL', `userdata: invalid userdata id ${JSON.stringify(userid)}`);
   }
 }
-
-const keyText = (key: UserdataKey): string => `${key.domid}.${key.uuid}.${key.userdataType}`;
 
 /** An in-memory `UserdataStore`: one process, nothing persisted. */
 export class MemoryUserdataStore implements UserdataStore {
-  readonly #blobs = new Map<string, { key: UserdataKey; data: Uint8Array }>();
-  readonly #byDomid = new Map<number, Set<string>>();
+  readonly #domains = new Map<number, Map<string, Uint8Array>>();
 
-  store(key: UserdataKey, data: Uint8Array): void {
-    checkUserdataKey(key);
-    const text = keyText(key);
+  store(domid: number, userid: string, data: Uint8Array): void {
+    checkUserdataKey(domid, userid);
     if (data.length === 0) {
-      this.#blobs.delete(text);
-      this.#byDomid.get(key.domid)?.delete(text);
+      this.unlink(domid, userid);
       return;
     }
-    this.#blobs.set(text, { key: { domid: key.domid, uuid: key.uuid, userdataType: key.userdataType }, data: data.slice() });
-    let keys = this.#byDomid.get(key.domid);
-    if (!keys) {
-      keys = new Set();
-      this.#byDomid.set(key.domid, keys);
+    let blobs = this.#domains.get(domid);
+    if (!blobs) {
+      blobs = new Map();
+      this.#domains.set(domid, blobs);
     }
-    keys.add(text);
+    blobs.set(userid, data.slice());
   }
 
-  retrieve(key: UserdataKey): Uint8Array | undefined {
-    checkUserdataKey(key);
-    return this.#blobs.get(keyText(key))?.data.slice();
+  retrieve(domid: number, userid: string): Uint8Array | undefined {
+    checkUserdataKey(domid, userid);
+    return this.#domains.get(domid)?.get(userid)?.slice();
+  }
+
+  unlink(domid: number, userid: string): void {
+    checkUserdataKey(domid, userid);
+    const blobs = this.#domains.get(domid);
+    blobs?.delete(userid);
+    if (blobs?.size === 0) this.#domains.delete(domid);
   }
 
   destroyAll(domid: number): void {
-    for (const text of this.#byDomid.get(domid) ?? []) this.#blobs.delete(text);
-    this.#byDomid.delete(domid);
+    this.#domains.delete(domid);
   }
 
-  list(): UserdataKey[] {
-    return [...this.#blobs.values()].map((entry) => entry.key);
+  list(domid: number): string[] {
+    return [...(this.#domains.get(domid)?.keys() ?? [])].sort();
+  }
+
+  /** The domids that have at least one blob, ascending. */
+  domids(): number[] {
+    return [...this.#domains.keys()].sort((left, right) => left - right);
   }
 }
 
@@ -95,17 +94,17 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Stores text as UTF-8. */
-export function storeUserdataText(store: UserdataStore, key: UserdataKey, text: string): void {
-  store.store(key, encoder.encode(text));
+export function storeUserdataText(store: UserdataStore, domid: number, userid: string, text: string): void {
+  store.store(domid, userid, encoder.encode(text));
 }
 
 /** Retrieves UTF-8 text; `XlError('FAIL')` if the blob is not valid UTF-8. */
-export function retrieveUserdataText(store: UserdataStore, key: UserdataKey): string | undefined {
-  const data = store.retrieve(key);
+export function retrieveUserdataText(store: UserdataStore, domid: number, userid: string): string | undefined {
+  const data = store.retrieve(domid, userid);
   if (data === undefined) return undefined;
   try {
     return decoder.decode(data);
   } catch (error) {
-    throw new XlError('FAIL', `userdata ${keyText(key)} is not UTF-8 text`, { cause: error });
+    throw new XlError('FAIL', `userdata ${userid} of domain ${domid} is not UTF-8 text`, { cause: error });
   }
 }
