@@ -96,7 +96,10 @@ export interface XsOperations {
   setPerms(path: string, perms: readonly XsPermission[]): void;
 }
 
-/** An open transaction. Reads see live data until a node is touched; `commit` may fail with EAGAIN. */
+/**
+ * An open transaction. Each node is read live at its first access (read or write) and the transaction
+ * keeps that copy and its generation; `commit` fails with EAGAIN if any of them moved meanwhile.
+ */
 export interface XsTransaction extends XsOperations, Disposable {
   /** Transaction id as on the wire (per connection, from 1). */
   readonly id: number;
@@ -192,6 +195,11 @@ interface TransactionState {
   readonly id: number;
   /** Generation of every node first accessed (XS_NO_GENERATION when it did not exist). */
   readonly accessed: Map<string, number>;
+  /**
+   * What the transaction saw at each node's first access: a read takes a private copy, as 4.17's
+   * access_node() does, so later reads in the transaction do not see outside changes.
+   */
+  readonly seen: Map<string, XsNodeContent | null>;
   /** The transaction's own nodes: content, or null for deleted. */
   readonly written: Map<string, XsNodeContent | null>;
   readonly changes: XsChange[];
@@ -202,7 +210,10 @@ interface TransactionState {
 
 /** Pending work of one operation, over live data or a transaction. Applied only when the operation succeeds. */
 class OperationView {
+  /** Generation of each node at its first access. */
   readonly accessed = new Map<string, number>();
+  /** What the first access saw (null: missing); later reads in the same operation or transaction see the same. */
+  readonly seen = new Map<string, XsNodeContent | null>();
   readonly written = new Map<string, XsNodeContent | null>();
   readonly changes: XsChange[] = [];
   ownedDelta = 0;
@@ -220,18 +231,19 @@ class OperationView {
   get(path: string): XsNodeContent | undefined {
     const own = this.written.get(path);
     if (own !== undefined) return own ?? undefined;
+    const seen = this.seen.get(path);
+    if (seen !== undefined) return seen ?? undefined;
     const transaction = this.transaction;
     if (transaction) {
-      const inTransaction = transaction.written.get(path);
+      const inTransaction = transaction.written.has(path) ? transaction.written.get(path) : transaction.seen.get(path);
       if (inTransaction !== undefined) return inTransaction ?? undefined;
-    }
-    const node = this.backend.getNode(path);
-    if (!this.accessed.has(path) && !(transaction && transaction.accessed.has(path))) {
-      if (transaction && transaction.accessed.size + this.accessed.size >= this.transactionLimit) {
+      if (transaction.seen.size + this.seen.size >= this.transactionLimit) {
         throw new XsError('ENOSPC', 'too many nodes accessed in one transaction');
       }
-      this.accessed.set(path, node ? node.generation : XS_NO_GENERATION);
     }
+    const node = this.backend.getNode(path);
+    this.seen.set(path, node ?? null);
+    this.accessed.set(path, node ? node.generation : XS_NO_GENERATION);
     return node;
   }
 
@@ -441,6 +453,7 @@ class Connection implements XsConnection {
       const view = new OperationView(store.backend, transaction, this.privileged ? Infinity : store.quotas.nodesPerTransaction);
       const result = body(view);
       for (const [path, generation] of view.accessed) transaction.accessed.set(path, generation);
+      for (const [path, node] of view.seen) transaction.seen.set(path, node);
       for (const [path, node] of view.written) transaction.written.set(path, node);
       for (const change of view.changes) transaction.changes.push(change);
       transaction.ownedDelta += view.ownedDelta;
@@ -700,6 +713,7 @@ class Connection implements XsConnection {
     const state: TransactionState = {
       id: this.nextTransactionId,
       accessed: new Map(),
+      seen: new Map(),
       written: new Map(),
       changes: [],
       ownedDelta: 0,
