@@ -71,6 +71,11 @@ export interface Hypervisor {
   listDomains(): DomainInfo[];
   getDomain(domid: number): DomainInfo | undefined;
   /**
+   * Optional fast path for the xc handle's per-call checks: the type of `domid`, `undefined` if there
+   * is no such domain. Without it the handle uses `getDomain(domid)?.type`.
+   */
+  domainType?(domid: number): DomainType | undefined;
+  /**
    * A new domain, paused, with `pendingStart` `boot`, zeroed params and no memory. Domids increase
    * from 1 and never reuse a live one (`xen/common/domain.c` domain_create's allocator).
    */

@@ -139,6 +139,10 @@ export class MemoryHypervisor implements Hypervisor {
     return state ? info(state) : undefined;
   }
 
+  domainType(domid: number): DomainType | undefined {
+    return this.#domains.get(domid)?.type;
+  }
+
   createDomain(options: CreateDomainOptions): DomainInfo {
     if (!DOMAIN_TYPES.includes(options.type)) {
       throw new XcError('EINVAL', `domain type ${String(options.type)} is not one of ${DOMAIN_TYPES.join(', ')}`);

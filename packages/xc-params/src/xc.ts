@@ -8,6 +8,7 @@ import { XcError, XC_ERRNO } from './errors.ts';
 import { DOMID_SELF, XC_PAGE_SHIFT, XC_PAGE_SIZE, type Hypervisor } from './hypervisor.ts';
 import { checkDomidArgument, checkParamIndex, checkPfn, checkUint64 } from './memory-hypervisor.ts';
 import {
+  HVM_NR_PARAMS,
   HVM_PARAMS_DEPRECATED,
   HVM_PARAM_ACPI_IOPORTS_LOCATION,
   HVM_PARAM_ALTP2M,
@@ -108,8 +109,6 @@ const GUEST_READABLE: ReadonlySet<number> = new Set([
   HVM_PARAM_X87_FIP_WIDTH,
 ]);
 
-const DEPRECATED: ReadonlySet<number> = new Set(HVM_PARAMS_DEPRECATED);
-
 /** "The following parameters should only be changed once" (`hvm_allow_set_param`). */
 const SET_ONCE: ReadonlySet<number> = new Set([
   HVM_PARAM_VIRIDIAN,
@@ -120,6 +119,17 @@ const SET_ONCE: ReadonlySet<number> = new Set([
   HVM_PARAM_ALTP2M,
   HVM_PARAM_MCA_CAP,
 ]);
+
+/** The rules above as one flag byte per param, so the per-call checks are array lookups. */
+const GUEST_MAY_GET = 1;
+const GUEST_MAY_SET = 2;
+const IS_DEPRECATED = 4;
+const CHANGE_ONCE = 8;
+const POLICY = new Uint8Array(HVM_NR_PARAMS);
+for (const index of GUEST_READABLE) POLICY[index] = (POLICY[index] ?? 0) | GUEST_MAY_GET;
+for (const index of GUEST_SETTABLE) POLICY[index] = (POLICY[index] ?? 0) | GUEST_MAY_SET;
+for (const index of HVM_PARAMS_DEPRECATED) POLICY[index] = (POLICY[index] ?? 0) | IS_DEPRECATED;
+for (const index of SET_ONCE) POLICY[index] = (POLICY[index] ?? 0) | CHANGE_ONCE;
 
 /** `HVMPTM_one_missed_tick_pending`, the largest timer mode. */
 const MAX_TIMER_MODE = 3n;
@@ -233,22 +243,22 @@ export function createXc(hypervisor: Hypervisor, options: XcOptions = {}): XcInt
   const target = (domid: number, param: number, operation: 'get' | 'set'): number => {
     checkDomidArgument(domid);
     const resolved = domid === DOMID_SELF ? caller : domid;
-    const domain = hypervisor.getDomain(resolved);
-    if (!domain) {
+    const type = hypervisor.domainType ? hypervisor.domainType(resolved) : hypervisor.getDomain(resolved)?.type;
+    if (type === undefined) {
       throw new XcError('ESRCH', `no domain ${domid === DOMID_SELF ? `${resolved} (DOMID_SELF)` : domid}`);
     }
-    if (domain.type === 'pv') {
+    if (type === 'pv') {
       throw new XcError('EINVAL', `domain ${resolved} is PV: HVM params apply to HVM and PVH domains only`);
     }
     if (caller !== 0 && resolved !== caller) {
       throw new XcError('EPERM', `domain ${caller} may not ${operation} params of domain ${resolved}`);
     }
-    if (DEPRECATED.has(param)) {
+    const policy = POLICY[param] ?? 0;
+    if (policy & IS_DEPRECATED) {
       throw new XcError('EOPNOTSUPP', `${describeParam(param)} is deprecated`);
     }
     if (resolved === caller) {
-      const allowed = operation === 'get' ? GUEST_READABLE : GUEST_SETTABLE;
-      if (!allowed.has(param)) {
+      if (!(policy & (operation === 'get' ? GUEST_MAY_GET : GUEST_MAY_SET))) {
         throw new XcError('EPERM', `a guest may not ${operation} ${describeParam(param)} on itself`);
       }
     }
@@ -265,7 +275,7 @@ export function createXc(hypervisor: Hypervisor, options: XcOptions = {}): XcInt
     checkParamIndex(param);
     checkUint64(value);
     const resolved = target(domid, param, 'set');
-    if (SET_ONCE.has(param)) {
+    if ((POLICY[param] ?? 0) & CHANGE_ONCE) {
       const current = hypervisor.readParam(resolved, param);
       if (current !== 0n && current !== value) {
         throw new XcError('EEXIST', `${describeParam(param)} is already ${current} and may only be set once`);

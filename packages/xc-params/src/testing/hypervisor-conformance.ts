@@ -153,6 +153,17 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expect(hypervisor.getDomain(0)).toMatchObject({ paused: false, shutdown: null });
       });
 
+      it('answers domainType (when implemented) as getDomain does', () => {
+        const hypervisor = fresh();
+        if (!hypervisor.domainType) return;
+        const { domid } = hypervisor.createDomain({ type: 'pvh' });
+        expect(hypervisor.domainType(0)).toBe('pv');
+        expect(hypervisor.domainType(domid)).toBe('pvh');
+        expect(hypervisor.domainType(domid + 1)).toBeUndefined();
+        hypervisor.destroyDomain(domid);
+        expect(hypervisor.domainType(domid)).toBeUndefined();
+      });
+
       it('forgets everything about a destroyed domain', () => {
         const hypervisor = fresh();
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
