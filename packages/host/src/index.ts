@@ -5,5 +5,5 @@ export { DEFAULT_BUSY_TIMEOUT_MS } from './database.ts';
 export { HOST_CRASH_AT_ENV } from './crash-points.ts';
 export { SqliteHypervisor } from './sqlite-hypervisor.ts';
 export { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
-export { SqliteUserdataStore, USERDATA_LIBXL_JSON, type UserdataStore } from './sqlite-userdata.ts';
+export { SqliteUserdataStore } from './sqlite-userdata.ts';
 export { openHost, type Host, type OpenHostOptions, type RecoveryReport } from './open-host.ts';

@@ -11,7 +11,8 @@ import { defaultHostPath } from './host-path.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
 import { ReadCache } from './read-cache.ts';
 import { SqliteHypervisor } from './sqlite-hypervisor.ts';
-import { SqliteUserdataStore, type UserdataStore } from './sqlite-userdata.ts';
+import type { UserdataStore } from '@xen-genid/xl-lib';
+import { SqliteUserdataStore } from './sqlite-userdata.ts';
 import { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
 
 export interface OpenHostOptions {

@@ -5,36 +5,11 @@
  * libxl__userdata_destroyall), one row per (domid, userid). Each call is atomic: a reader sees the
  * old blob or the new one, never a part (libxl gets the same from write-to-temp + rename).
  */
+import { checkUserdataKey, USERDATA_LIBXL_JSON, type UserdataStore } from '@xen-genid/xl-lib';
 import type { SqliteDatabase } from './database.ts';
 import { HostError, translateSqliteError } from './errors.ts';
 
-/** libxl's userid for the domain's stored configuration (`libxl-json`, libxl_internal.h). */
-export const USERDATA_LIBXL_JSON = 'libxl-json';
-
-/** Valid userids: what libxl accepts in a file name component (no `/`, not empty). */
-const USERID = /^[A-Za-z0-9._-]{1,64}$/;
-
-export interface UserdataStore {
-  /** `libxl_userdata_store`: replaces the blob (an empty blob removes it, as libxl does). */
-  store(domid: number, userid: string, data: Uint8Array): void;
-  /** `libxl_userdata_retrieve`: the blob, or undefined when none was stored. */
-  retrieve(domid: number, userid: string): Uint8Array | undefined;
-  /** `libxl_userdata_unlink`: removes one blob (no error when absent). */
-  unlink(domid: number, userid: string): void;
-  /** `libxl__userdata_destroyall`: removes every blob of the domain. */
-  destroyAll(domid: number): void;
-  /** The userids stored for a domain, sorted. */
-  list(domid: number): string[];
-}
-
-function checkKey(domid: number, userid: string): void {
-  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) {
-    throw new HostError('INVALID_ARGUMENT', `domid ${String(domid)} is not a valid domid_t`);
-  }
-  if (typeof userid !== 'string' || !USERID.test(userid)) {
-    throw new HostError('INVALID_ARGUMENT', `userdata id ${JSON.stringify(userid)} is not a valid name`);
-  }
-}
+const checkKey = checkUserdataKey;
 
 export interface SqliteUserdataOptions {
   /** Called with the domid once its libxl configuration is stored (the domain is then complete). */
@@ -45,6 +20,7 @@ export interface SqliteUserdataOptions {
   readonly step?: (name: string) => void;
 }
 
+/** xl-lib's `UserdataStore` on the host file. Bad keys fail as `MemoryUserdataStore`'s do (`XlError` `INVAL`). */
 export class SqliteUserdataStore implements UserdataStore {
   readonly #db: SqliteDatabase;
   readonly #file: string;

@@ -1,0 +1,168 @@
+import { XC_PAGE_SIZE, XcError, type GuestModel } from '@xen-genid/xc-params';
+import { describe, expect, it } from 'vitest';
+import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
+import { openHost, type Host } from './open-host.ts';
+
+const tempDir = useTempDir();
+
+function withHosts(count: number, body: (...hosts: Host[]) => void): void {
+  const path = hostFile(tempDir());
+  const hosts = Array.from({ length: count }, () => openHost(path));
+  try {
+    body(...hosts);
+  } finally {
+    for (const host of hosts) host.close();
+  }
+}
+
+function expectXc(code: string, body: () => unknown): void {
+  expect(body).toThrow(expect.objectContaining({ code }));
+  try {
+    body();
+  } catch (error) {
+    expect(XcError.is(error)).toBe(true);
+  }
+}
+
+const page = (fill: number): Uint8Array => new Uint8Array(XC_PAGE_SIZE).fill(fill);
+
+describe('SqliteHypervisor', () => {
+  it('has Domain-0 and allocates increasing domids from 1', () => {
+    withHosts(1, ({ hypervisor }) => {
+      expect(hypervisor.listDomains().map((d) => [d.domid, d.type, d.paused])).toEqual([[0, 'pv', false]]);
+      const a = hypervisor.createDomain({ type: 'hvm', maxMemKb: 65536, vcpus: 2 });
+      const b = hypervisor.createDomain({ type: 'pvh', uuid: '01234567-89ab-cdef-0123-456789abcdef' });
+      expect([a.domid, b.domid]).toEqual([1, 2]);
+      expect(a).toMatchObject({ type: 'hvm', maxMemKb: 65536, vcpus: 2, paused: true, shutdown: null, pendingStart: 'boot' });
+      expect(b.uuid).toBe('01234567-89ab-cdef-0123-456789abcdef');
+      hypervisor.destroyDomain(2);
+      expect(hypervisor.createDomain({ type: 'hvm' }).domid).toBe(3);
+      expect(hypervisor.getDomain(2)).toBeUndefined();
+    });
+  });
+
+  it('shares one machine between connections: domids stay unique, writes are seen at once', () => {
+    withHosts(2, (one, two) => {
+      const a = one.hypervisor.createDomain({ type: 'hvm' });
+      expect(two.hypervisor.getDomain(a.domid)?.uuid).toBe(a.uuid);
+      const b = two.hypervisor.createDomain({ type: 'hvm' });
+      expect(b.domid).toBe(a.domid + 1);
+      expect(one.hypervisor.readParam(a.domid, 34)).toBe(0n); // now cached in one
+      two.hypervisor.writeParam(a.domid, 34, 0xfc00_0000n);
+      expect(one.hypervisor.readParam(a.domid, 34)).toBe(0xfc00_0000n);
+      two.hypervisor.writeParam(a.domid, 34, (1n << 64n) - 1n);
+      expect(one.hypervisor.readParam(a.domid, 34)).toBe((1n << 64n) - 1n);
+      one.hypervisor.destroyDomain(b.domid);
+      expect(two.hypervisor.getDomain(b.domid)).toBeUndefined();
+      expectXc('ESRCH', () => two.hypervisor.readParam(b.domid, 34));
+    });
+  });
+
+  it('checks arguments as MemoryHypervisor does', () => {
+    withHosts(1, ({ hypervisor }) => {
+      const { domid } = hypervisor.createDomain({ type: 'hvm' });
+      expectXc('EINVAL', () => hypervisor.readParam(domid, 1000));
+      expectXc('EINVAL', () => hypervisor.writeParam(domid, 34, -1n));
+      expectXc('EINVAL', () => hypervisor.writeParam(domid, 34, 1n << 64n));
+      expectXc('EINVAL', () => hypervisor.createDomain({ type: 'hvm', uuid: 'NOT-A-UUID' }));
+      expectXc('EINVAL', () => hypervisor.writePage(domid, 0, new Uint8Array(10)));
+      expectXc('EINVAL', () => hypervisor.readPage(domid, -1));
+      expectXc('EINVAL', () => hypervisor.destroyDomain(0));
+      expectXc('EINVAL', () => hypervisor.setGuestRecord(domid, '{not json'));
+      expectXc('ESRCH', () => hypervisor.pauseDomain(999));
+      expectXc('EINVAL', () => hypervisor.readParam(70000, 1));
+      expect(hypervisor.getDomain(999)).toBeUndefined();
+    });
+  });
+
+  it('runs the guest model on the first unpause, keeps pause state, shutdown and reset', () => {
+    withHosts(1, ({ hypervisor }) => {
+      const calls: string[] = [];
+      const model: GuestModel = {
+        boot: (domid) => calls.push(`boot ${domid}`),
+        resume: (domid) => calls.push(`resume ${domid}`),
+        gpe: (domid, gpe) => calls.push(`gpe ${domid} ${gpe}`),
+      };
+      hypervisor.setGuestModel(model);
+      const { domid } = hypervisor.createDomain({ type: 'hvm' });
+      expectXc('EINVAL', () => hypervisor.raiseGpe(domid, 1));
+      hypervisor.unpauseDomain(domid);
+      expectXc('EINVAL', () => hypervisor.unpauseDomain(domid));
+      hypervisor.raiseGpe(domid, 3);
+      hypervisor.pauseDomain(domid);
+      hypervisor.setPendingStart(domid, 'resume');
+      hypervisor.unpauseDomain(domid);
+      expect(calls).toEqual([`boot ${domid}`, `gpe ${domid} 3`, `resume ${domid}`]);
+      hypervisor.writeParam(domid, 34, 5n);
+      hypervisor.writePage(domid, 9, page(1));
+      hypervisor.setGuestRecord(domid, '{"seen":1}');
+      hypervisor.shutdownDomain(domid, 'reboot');
+      hypervisor.shutdownDomain(domid, 'crash');
+      expect(hypervisor.getDomain(domid)?.shutdown).toBe('reboot');
+      hypervisor.resetDomain(domid);
+      expect(hypervisor.getDomain(domid)).toMatchObject({ paused: true, shutdown: null, pendingStart: 'boot' });
+      expect(hypervisor.readParam(domid, 34)).toBe(0n);
+      expect(hypervisor.touchedPages(domid)).toEqual([]);
+      expect(hypervisor.getGuestRecord(domid)).toBeUndefined();
+    });
+  });
+
+  it('keeps guest pages sparsely and returns copies', () => {
+    withHosts(2, (one, two) => {
+      const { domid } = one.hypervisor.createDomain({ type: 'hvm' });
+      expect(one.hypervisor.readPage(domid, 5)).toBeUndefined();
+      const data = page(7);
+      one.hypervisor.writePage(domid, 0xfc000, data);
+      one.hypervisor.writePage(domid, 5, page(2));
+      data.fill(0);
+      const read = two.hypervisor.readPage(domid, 0xfc000)!;
+      expect(read).toBeInstanceOf(Uint8Array);
+      expect(read.every((byte) => byte === 7)).toBe(true);
+      expect(two.hypervisor.touchedPages(domid)).toEqual([5, 0xfc000]);
+    });
+  });
+
+  it('holds 64 MiB of touched memory, written in one batch', () => {
+    withHosts(1, ({ hypervisor, path }) => {
+      const { domid } = hypervisor.createDomain({ type: 'hvm', maxMemKb: 65536 });
+      const pages = 16384;
+      const data = new Uint8Array(XC_PAGE_SIZE);
+      hypervisor.writePages(
+        domid,
+        (function* () {
+          for (let pfn = 0; pfn < pages; pfn += 1) {
+            new DataView(data.buffer).setUint32(0, pfn, true);
+            yield [pfn, data] as const;
+          }
+        })(),
+      );
+      const touched = hypervisor.touchedPages(domid);
+      expect(touched.length).toBe(pages);
+      expect(touched.at(-1)).toBe(pages - 1);
+      const other = openHost(path);
+      try {
+        for (const pfn of [0, 4097, pages - 1]) {
+          expect(new DataView(other.hypervisor.readPage(domid, pfn)!.buffer).getUint32(0, true)).toBe(pfn);
+        }
+        other.hypervisor.destroyDomain(domid);
+      } finally {
+        other.close();
+      }
+      expect(hypervisor.getDomain(domid)).toBeUndefined();
+    });
+  });
+
+  it('batch applies all or nothing', () => {
+    withHosts(1, ({ hypervisor }) => {
+      const { domid } = hypervisor.createDomain({ type: 'hvm' });
+      expect(() =>
+        hypervisor.batch(() => {
+          hypervisor.writeParam(domid, 34, 1n);
+          expect(hypervisor.readParam(domid, 34)).toBe(1n);
+          hypervisor.writeParam(domid, 9999, 1n);
+        }),
+      ).toThrow();
+      expect(hypervisor.readParam(domid, 34)).toBe(0n);
+    });
+  });
+});

@@ -1,0 +1,80 @@
+import type { XenStoreBackend } from '@xen-genid/xenstore';
+import { defineBackendConformance } from '@xen-genid/xenstore/testing';
+import { describe, expect, it } from 'vitest';
+import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
+import { openHost, type Host } from './open-host.ts';
+
+const tempDir = useTempDir();
+const hosts = new Map<XenStoreBackend, Host>();
+
+function openBackend(path: string): XenStoreBackend {
+  const host = openHost(path);
+  const inner = host.xenstoreBackend;
+  // The conformance suite owns the backend: closing it closes its host.
+  const backend: XenStoreBackend = {
+    getNode: (nodePath) => inner.getNode(nodePath),
+    commit: (commit) => inner.commit(commit),
+    countOwnedNodes: (domid) => inner.countOwnedNodes(domid),
+    isDomainIntroduced: (domid) => inner.isDomainIntroduced(domid),
+    setDomainIntroduced: (domid, introduced) => inner.setDomainIntroduced(domid, introduced),
+    readChanges: (cursor) => inner.readChanges(cursor),
+    close: () => host.close(),
+  };
+  hosts.set(backend, host);
+  return backend;
+}
+
+defineBackendConformance(
+  { describe, it },
+  {
+    name: 'sqlite host file',
+    createBackend: () => openBackend(hostFile(tempDir())),
+    openSecondBackend: (backend) => openBackend(hosts.get(backend)!.path),
+  },
+);
+
+describe('xenstore on the host file', () => {
+  it('shows one process the writes of another, and fires its watches on poll', () => {
+    const path = hostFile(tempDir());
+    const one = openHost(path);
+    const two = openHost(path);
+    try {
+      const writer = one.store.connect(0);
+      const watcher = two.store.connect(0);
+      watcher.watch('/local/domain/3', 'tok');
+      expect(watcher.takeWatchEvents()).toEqual([{ path: '/local/domain/3', token: 'tok' }]);
+      expect(two.store.poll()).toBe(0);
+      writer.write('/local/domain/3/platform/generation-id', '1:2');
+      expect(watcher.readString('/local/domain/3/platform/generation-id')).toBe('1:2');
+      expect(two.store.poll()).toBeGreaterThan(0);
+      expect(watcher.takeWatchEvents().map((event) => event.path)).toContain('/local/domain/3/platform/generation-id');
+      writer.rm('/local/domain/3');
+      two.store.poll();
+      expect(watcher.takeWatchEvents()).toContainEqual({ path: '/local/domain/3', token: 'tok' });
+      expect(watcher.exists('/local/domain/3')).toBe(false);
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
+
+  it('fails a transaction with EAGAIN when another process changed what it read', () => {
+    const path = hostFile(tempDir());
+    const one = openHost(path);
+    const two = openHost(path);
+    try {
+      const a = one.store.connect(0);
+      const b = two.store.connect(0);
+      a.write('/vm/x', '1');
+      const transaction = a.transactionStart();
+      expect(transaction.readString('/vm/x')).toBe('1');
+      b.write('/vm/x', '2');
+      transaction.write('/vm/x', '3');
+      expect(() => transaction.commit()).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+      expect(b.readString('/vm/x')).toBe('2');
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
+});
