@@ -1,1 +1,34 @@
-export {};
+export {
+  parseXlCfg,
+  type ParseXlCfgOptions,
+  type ParseXlCfgResult,
+} from './config/parse-xl-cfg.ts';
+export {
+  getBoundedLong,
+  getDefbool,
+  getList,
+  getListAsStringList,
+  getListItem,
+  getListItemValue,
+  getLong,
+  getString,
+  valueGetList,
+  valueGetString,
+  LONG_MAX,
+  LONG_MIN,
+  type XlCfgGetOptions,
+  type XlCfgResult,
+} from './config/getters.ts';
+export {
+  XLU_ERRNO,
+  type XlCfg,
+  type XlCfgDiagnostic,
+  type XlCfgEncoding,
+  type XlCfgList,
+  type XlCfgOperation,
+  type XlCfgSetting,
+  type XlCfgString,
+  type XlCfgValue,
+  type XluErrno,
+} from './config/xl-cfg.ts';
+export { XL_CLI_ERROR, XlCliError, type XlCliErrorCode } from './errors.ts';
