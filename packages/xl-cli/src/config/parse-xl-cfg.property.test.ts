@@ -1,0 +1,77 @@
+/**
+ * Properties of the xl.cfg parser on generated input: it never throws, every message has
+ * libxlutil's shape, and (with libxen-dev installed) every report and value equals what the real
+ * libxlutil gives for the same bytes.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithReferee } from '@xen-genid/test-utils';
+import { buildHarness, findXlutilReferee, renderOurs, type RefereeCase } from './__fixtures__/xlu-referee.ts';
+import { getList, getLong, getString } from './getters.ts';
+import { parseXlCfg } from './parse-xl-cfg.ts';
+
+const SEED = Number(process.env.XL_CFG_FUZZ_SEED ?? 20141105);
+const RUNS = 1500;
+
+/** Pieces that make interesting configs: tokens, near-tokens and junk. */
+const piece = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('a', 'name', 'vm.x_1', 'b', 'memory', 'ms_vm_genid') },
+  { weight: 5, arbitrary: fc.constantFrom(' = ', '=', ' += ', '+=', '+ =', ' ', '\t', ';', ',', '[', ']', '[ ', ' ]') },
+  { weight: 5, arbitrary: fc.constantFrom('\n', '\n', '# c\n', '#\n', '\r\n', '#') },
+  { weight: 4, arbitrary: fc.constantFrom('1', '0x1f', '0x1F', '08', '-1', '1.5', '12abc', '9223372036854775808') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom('"x"', "'y'", '"a b"', '""', '"\\n\\t"', '"\\x41"', '"\\101"', '"\\0"', '"\\q"', "'\\''", '"unterminated', '"\\', '"#"'),
+  },
+  { weight: 2, arbitrary: fc.constantFrom('@', '(', ')', ':', '.', '-', 'X', '_', '\f', '\u00e9', '"', "'", '\\') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+);
+
+const configText = fc.array(piece, { maxLength: 40 }).map((pieces) => pieces.join(''));
+const QUERIES = ['string a', 'long a', 'list a', 'string name', 'long memory', 'defbool b', 'strlist ms_vm_genid'];
+
+/** The shape of every line libxlutil reports while parsing. */
+const MESSAGE = /^(fuzz\.cfg:-?\d+: config parsing error near (`[^\n]*'|)(<newline>)?: .+|warning: .+)$/;
+
+describe('parseXlCfg on generated input', () => {
+  it(`never throws and words every message as libxlutil does (seed ${SEED})`, () => {
+    fc.assert(
+      fc.property(fc.oneof(configText, fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('latin1'))), (text) => {
+        const result = parseXlCfg(Buffer.from(text, 'latin1'), { source: 'fuzz.cfg', encoding: 'latin1' });
+        expect(result.ok).toBe(result.diagnostics.every((line) => line.severity !== 'error'));
+        for (const diagnostic of result.diagnostics) expect(diagnostic.message).toMatch(MESSAGE);
+        for (const name of ['a', 'name', 'memory']) {
+          getString(result.config, name);
+          getLong(result.config, name);
+          getList(result.config, name);
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+});
+
+describeWithReferee('parseXlCfg equals libxlutil on generated input', findXlutilReferee(), () => {
+  const cases: RefereeCase[] = fc
+    .sample(configText, { seed: SEED, numRuns: RUNS })
+    .map((text) => ({ input: Buffer.from(text, 'utf8').toString('latin1'), queries: QUERIES, source: 'fuzz.cfg' }));
+  let expected: string[][] = [];
+  let dispose = (): void => {};
+  beforeAll(() => {
+    const harness = buildHarness();
+    dispose = harness.dispose;
+    expected = harness.run(cases);
+  });
+  afterAll(() => dispose());
+
+  it(`matches on ${RUNS} generated configs (seed ${SEED})`, () => {
+    let compared = 0;
+    for (const [index, item] of cases.entries()) {
+      const theirs = expected[index]!;
+      if (theirs.some((line) => line.startsWith('crash'))) continue;
+      expect({ input: item.input, lines: renderOurs(item) }).toEqual({ input: item.input, lines: theirs });
+      compared += 1;
+    }
+    expect(compared).toBeGreaterThan(RUNS * 0.9);
+  });
+});
