@@ -28,25 +28,28 @@ export interface KernelImage {
   readonly packageName?: string;
 }
 
-/** Why a kernel could not be had; the command reports it with exit status 2. */
-export class KernelUnavailable extends Error {
-  override readonly name = 'KernelUnavailable';
+/** Why a kernel could not be had (the command reports it with exit status 2). */
+export interface KernelMissing {
+  readonly missing: string;
 }
 
+/** A failure on the way to a kernel: caught in `ensureKernel` and returned as `KernelMissing`. */
+class KernelFetchProblem extends Error {}
+
 /** The package `linux-image-amd64` depends on now, from apt's cache (needs `apt-get update` once). */
-export async function resolveKernelPackage(): Promise<string> {
+async function resolveKernelPackage(): Promise<string> {
   let stdout: string;
   try {
     ({ stdout } = await run('apt-cache', ['depends', KERNEL_METAPACKAGE], { encoding: 'utf8' }));
   } catch (error) {
-    throw new KernelUnavailable(
+    throw new KernelFetchProblem(
       `cannot ask apt which kernel ${KERNEL_METAPACKAGE} is (${(error as Error).message.split('\n')[0]}); ` +
         'run `apt-get update`, or pass --kernel <vmlinuz>',
     );
   }
   const match = /Depends:\s*(linux-image-[0-9][^\s<>]*-amd64)/.exec(stdout);
   if (!match?.[1]) {
-    throw new KernelUnavailable(`apt knows no kernel package behind ${KERNEL_METAPACKAGE}; run \`apt-get update\`, or pass --kernel <vmlinuz>`);
+    throw new KernelFetchProblem(`apt knows no kernel package behind ${KERNEL_METAPACKAGE}; run \`apt-get update\`, or pass --kernel <vmlinuz>`);
   }
   return match[1];
 }
@@ -75,7 +78,16 @@ export interface EnsureKernelOptions {
  * directory, `dpkg-deb --fsys-tarfile | tar` of `./boot/vmlinuz-*` only, then one rename into place,
  * so a concurrent or interrupted fetch never leaves a half-written kernel behind.
  */
-export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<KernelImage> {
+export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<KernelImage | KernelMissing> {
+  try {
+    return await fetchKernel(options);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { missing: error instanceof KernelFetchProblem ? message : `cannot fetch the kernel: ${message}` };
+  }
+}
+
+async function fetchKernel(options: EnsureKernelOptions): Promise<KernelImage> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const packageName = options.packageName ?? (await resolveKernelPackage());
   const cached = cachedKernel(packageName, cacheDir);
@@ -87,16 +99,16 @@ export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<K
     try {
       await run('apt-get', ['download', '-q', packageName], { cwd: staging, encoding: 'utf8' });
     } catch (error) {
-      throw new KernelUnavailable(
+      throw new KernelFetchProblem(
         `apt-get download ${packageName} failed: ${((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop()}`,
       );
     }
     const deb = readdirSync(staging).find((entry) => entry.endsWith('.deb'));
-    if (!deb) throw new KernelUnavailable(`apt-get download ${packageName} produced no .deb`);
+    if (!deb) throw new KernelFetchProblem(`apt-get download ${packageName} produced no .deb`);
     const unpacked = join(staging, 'root');
     mkdirSync(unpacked);
     await run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./boot/vmlinuz-*"', 'sh', join(staging, deb), unpacked]);
-    if (!findVmlinuz(unpacked)) throw new KernelUnavailable(`${deb} holds no boot/vmlinuz-*`);
+    if (!findVmlinuz(unpacked)) throw new KernelFetchProblem(`${deb} holds no boot/vmlinuz-*`);
     try {
       renameSync(unpacked, join(kernelsDir, packageName));
     } catch (error) {
@@ -107,6 +119,6 @@ export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<K
     rmSync(staging, { recursive: true, force: true });
   }
   const fetched = cachedKernel(packageName, cacheDir);
-  if (!fetched) throw new KernelUnavailable(`kernel ${packageName} vanished from ${kernelsDir}`);
+  if (!fetched) throw new KernelFetchProblem(`kernel ${packageName} vanished from ${kernelsDir}`);
   return fetched;
 }
