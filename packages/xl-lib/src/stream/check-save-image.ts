@@ -22,6 +22,12 @@ export interface CheckSaveImageOptions {
 
 const GENID_LENGTH = 16;
 
+/** One failed check: `records` (record set/order), `pages` (memory) or `genid` (the ID vs memory). */
+export interface SaveImageProblem {
+  readonly kind: 'records' | 'pages' | 'genid';
+  readonly message: string;
+}
+
 /**
  * The 16-byte generation ID in a libxl JSON config (`b_info` → `"type.hvm"` → `ms_vm_genid`, an
  * array of integers stored mod 256 as `libxl__ms_vm_genid_parse_json` does); all-zero when absent.
@@ -50,7 +56,7 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-function checkRecordSet(types: readonly number[], problems: string[]): void {
+function checkRecordSet(types: readonly number[], push: (message: string) => void): void {
   const allowed: ReadonlySet<number> = new Set([
     REC_TYPE.X86_CPUID_POLICY,
     REC_TYPE.X86_MSR_POLICY,
@@ -62,74 +68,77 @@ function checkRecordSet(types: readonly number[], problems: string[]): void {
     REC_TYPE.END,
   ]);
   for (const type of new Set(types)) {
-    if (!allowed.has(type)) problems.push(`record ${libxcRecordName(type)} does not belong in a saved x86 HVM image`);
+    if (!allowed.has(type)) push(`record ${libxcRecordName(type)} does not belong in a saved x86 HVM image`);
   }
   const count = (type: number) => types.filter((t) => t === type).length;
   const staticEnd = types.indexOf(REC_TYPE.STATIC_DATA_END);
-  if (count(REC_TYPE.STATIC_DATA_END) !== 1) problems.push(`expected one STATIC_DATA_END record, found ${count(REC_TYPE.STATIC_DATA_END)}`);
+  if (count(REC_TYPE.STATIC_DATA_END) !== 1) push(`expected one STATIC_DATA_END record, found ${count(REC_TYPE.STATIC_DATA_END)}`);
   for (const policy of [REC_TYPE.X86_CPUID_POLICY, REC_TYPE.X86_MSR_POLICY]) {
-    if (count(policy) !== 1) problems.push(`expected one ${libxcRecordName(policy)} record, found ${count(policy)}`);
-    else if (staticEnd >= 0 && types.indexOf(policy) > staticEnd) problems.push(`${libxcRecordName(policy)} comes after STATIC_DATA_END`);
+    if (count(policy) !== 1) push(`expected one ${libxcRecordName(policy)} record, found ${count(policy)}`);
+    else if (staticEnd >= 0 && types.indexOf(policy) > staticEnd) push(`${libxcRecordName(policy)} comes after STATIC_DATA_END`);
   }
   const firstPage = types.indexOf(REC_TYPE.PAGE_DATA);
   const lastPage = types.lastIndexOf(REC_TYPE.PAGE_DATA);
-  if (firstPage < 0) problems.push('no PAGE_DATA record: the image holds no guest memory');
+  if (firstPage < 0) push('no PAGE_DATA record: the image holds no guest memory');
   for (const single of [REC_TYPE.X86_TSC_INFO, REC_TYPE.HVM_CONTEXT]) {
-    if (count(single) !== 1) problems.push(`expected one ${libxcRecordName(single)} record, found ${count(single)}`);
+    if (count(single) !== 1) push(`expected one ${libxcRecordName(single)} record, found ${count(single)}`);
   }
-  if (count(REC_TYPE.HVM_PARAMS) > 1) problems.push(`expected at most one HVM_PARAMS record, found ${count(REC_TYPE.HVM_PARAMS)}`);
+  if (count(REC_TYPE.HVM_PARAMS) > 1) push(`expected at most one HVM_PARAMS record, found ${count(REC_TYPE.HVM_PARAMS)}`);
   for (const tail of [REC_TYPE.X86_TSC_INFO, REC_TYPE.HVM_CONTEXT, REC_TYPE.HVM_PARAMS]) {
     const at = types.indexOf(tail);
-    if (at >= 0 && at < lastPage) problems.push(`${libxcRecordName(tail)} comes before the last PAGE_DATA record`);
+    if (at >= 0 && at < lastPage) push(`${libxcRecordName(tail)} comes before the last PAGE_DATA record`);
   }
-  if (types[types.length - 1] !== REC_TYPE.END) problems.push('the image does not end with END');
+  if (types[types.length - 1] !== REC_TYPE.END) push('the image does not end with END');
 }
 
-/** Every problem found, as sentences; empty when the image passes. */
-export function checkSaveImage(image: SaveImage, options: CheckSaveImageOptions = {}): string[] {
-  const problems: string[] = [];
+/** Every problem found; empty when the image passes. */
+export function checkSaveImage(image: SaveImage, options: CheckSaveImageOptions = {}): SaveImageProblem[] {
+  const problems: SaveImageProblem[] = [];
+  const records = (message: string) => problems.push({ kind: 'records', message });
+  const pages = (message: string) => problems.push({ kind: 'pages', message });
+  const ids = (message: string) => problems.push({ kind: 'genid', message });
   const { libxc } = image;
-  checkRecordSet(libxc.recordTypes, problems);
+  checkRecordSet(libxc.recordTypes, records);
 
   for (const [pfn, type] of libxc.pageTypes) {
-    if (!libxc.pages.has(pfn)) problems.push(`pfn 0x${pfn.toString(16)} is described (type 0x${type.toString(16)}) but has no data`);
+    if (!libxc.pages.has(pfn)) pages(`pfn 0x${pfn.toString(16)} is described (type 0x${type.toString(16)}) but has no data`);
   }
   if (options.touchedPages) {
     const missing = options.touchedPages.filter((pfn) => !libxc.pages.has(pfn));
     if (missing.length > 0) {
-      problems.push(`${missing.length} touched page(s) without PAGE_DATA, first pfn 0x${missing[0]!.toString(16)}`);
+      pages(`${missing.length} touched page(s) without PAGE_DATA, first pfn 0x${missing[0]!.toString(16)}`);
     }
     const extra = libxc.pages.size - (options.touchedPages.length - missing.length);
-    if (extra > 0) problems.push(`${extra} page(s) in the image that the domain never touched`);
+    if (extra > 0) pages(`${extra} page(s) in the image that the domain never touched`);
   }
 
   if (image.xl.config === undefined || !image.xl.configIsJson) {
-    problems.push('the image carries no libxl JSON config, so its generation ID cannot be checked');
+    ids('the image carries no libxl JSON config, so its generation ID cannot be checked');
     return problems;
   }
   let genid: Uint8Array;
   try {
     genid = genidFromConfigJson(image.xl.config);
   } catch (error) {
-    problems.push((error as Error).message);
+    ids((error as Error).message);
     return problems;
   }
   const hasId = genid.some((byte) => byte !== 0);
   const address = libxc.params.get(HVM_PARAM_VM_GENERATION_ID_ADDR) ?? 0n;
-  if (hasId && address === 0n) problems.push('the config has a generation ID but HVM param 34 (VM_GENERATION_ID_ADDR) is not in HVM_PARAMS');
-  if (!hasId && address !== 0n) problems.push(`the config has no generation ID but HVM param 34 is 0x${address.toString(16)}`);
+  if (hasId && address === 0n) ids('the config has a generation ID but HVM param 34 (VM_GENERATION_ID_ADDR) is not in HVM_PARAMS');
+  if (!hasId && address !== 0n) ids(`the config has no generation ID but HVM param 34 is 0x${address.toString(16)}`);
   if (hasId && address !== 0n) {
     const pfn = Number(address >> 12n);
     const offset = Number(address & 0xfffn);
     const page = libxc.pages.get(pfn);
     if (offset + GENID_LENGTH > XC_PAGE_SIZE) {
-      problems.push(`HVM param 34 (0x${address.toString(16)}): the 16-byte ID would cross a page boundary`);
+      ids(`HVM param 34 (0x${address.toString(16)}): the 16-byte ID would cross a page boundary`);
     } else if (!page) {
-      problems.push(`no PAGE_DATA for pfn 0x${pfn.toString(16)}, the page at HVM param 34 (0x${address.toString(16)})`);
+      ids(`no PAGE_DATA for pfn 0x${pfn.toString(16)}, the page at HVM param 34 (0x${address.toString(16)})`);
     } else {
       const inMemory = page.subarray(offset, offset + GENID_LENGTH);
       if (Buffer.compare(inMemory, genid) !== 0) {
-        problems.push(`guest memory at HVM param 34 (0x${address.toString(16)}) holds ${hex(inMemory)}, the config's ID is ${hex(genid)}`);
+        ids(`guest memory at HVM param 34 (0x${address.toString(16)}) holds ${hex(inMemory)}, the config's ID is ${hex(genid)}`);
       }
     }
   }
@@ -139,5 +148,5 @@ export function checkSaveImage(image: SaveImage, options: CheckSaveImageOptions 
 /** `checkSaveImage`, throwing one `INVAL` `XlError` listing every problem. */
 export function assertSaveImage(image: SaveImage, options: CheckSaveImageOptions = {}): void {
   const problems = checkSaveImage(image, options);
-  if (problems.length > 0) throw new XlError('INVAL', `save image check failed: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new XlError('INVAL', `save image check failed: ${problems.map((problem) => problem.message).join('; ')}`);
 }

@@ -4,8 +4,12 @@ import { GENID_ADDRESS, SAMPLE_GENID, concatChunks, configJsonFor, makeGuestDoma
 import { bufferSource, chunkSource } from './byte-source.ts';
 import { checkSaveImage, genidFromConfigJson } from './check-save-image.ts';
 import { MAX_BATCH_SIZE, REC_TYPE, REC_TYPE_LIBXL, XL_MANDATORY_FLAG_JSON, XL_MANDATORY_FLAG_STREAMv2 } from './format.ts';
-import { readSaveImage } from './save-image.ts';
+import { readSaveImage, type SaveImage } from './save-image.ts';
 import { saveImageChunks } from './write-save-image.ts';
+
+function messages(image: SaveImage, touchedPages?: number[]): string {
+  return checkSaveImage(image, { touchedPages }).map((problem) => problem.message).join('\n');
+}
 
 async function roundTrip(bytes: Uint8Array) {
   return readSaveImage(bufferSource(bytes));
@@ -86,7 +90,7 @@ describe('save image writer and reader', () => {
     const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid)));
     expect(image.xl.mandatoryFlags).toBe(XL_MANDATORY_FLAG_STREAMv2);
     expect(image.xl.config).toBeUndefined();
-    expect(checkSaveImage(image)).toEqual(['the image carries no libxl JSON config, so its generation ID cannot be checked']);
+    expect(checkSaveImage(image)).toEqual([{ kind: 'genid', message: 'the image carries no libxl JSON config, so its generation ID cannot be checked' }]);
   });
 
   it('refuses PV domains and unknown domids', () => {
@@ -101,24 +105,24 @@ describe('our checks beyond verify-stream-v2', () => {
     const { hypervisor, domid } = makeGuestDomain({ genid: SAMPLE_GENID });
     const other = SAMPLE_GENID.map((byte) => byte ^ 0xff);
     const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid, { configJson: configJsonFor('x', other) })));
-    expect(checkSaveImage(image).join('\n')).toMatch(/guest memory at HVM param 34 \(0xfc001040\) holds 0123456789abcdeffedcba9876543210/);
+    expect(messages(image)).toMatch(/guest memory at HVM param 34 \(0xfc001040\) holds 0123456789abcdeffedcba9876543210/);
   });
 
   it('finds param 34 missing when the config has an ID, and set when it has none', async () => {
     const withId = makeGuestDomain({ genid: SAMPLE_GENID });
     withId.hypervisor.writeParam(withId.domid, HVM_PARAM_VM_GENERATION_ID_ADDR, 0n);
     const image = await roundTrip(concatChunks(saveImageChunks(withId.hypervisor, withId.domid, { configJson: withId.configJson })));
-    expect(checkSaveImage(image).join('\n')).toMatch(/has a generation ID but HVM param 34/);
+    expect(messages(image)).toMatch(/has a generation ID but HVM param 34/);
 
     const noId = makeGuestDomain({ genid: SAMPLE_GENID });
     const image2 = await roundTrip(concatChunks(saveImageChunks(noId.hypervisor, noId.domid, { configJson: configJsonFor('n', undefined) })));
-    expect(checkSaveImage(image2).join('\n')).toMatch(/has no generation ID but HVM param 34 is 0xfc001040/);
+    expect(messages(image2)).toMatch(/has no generation ID but HVM param 34 is 0xfc001040/);
   });
 
   it('finds touched pages missing from the image', async () => {
     const { hypervisor, domid, configJson } = makeGuestDomain({ genid: SAMPLE_GENID, pages: 3 });
     const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid, { configJson })));
-    expect(checkSaveImage(image, { touchedPages: [...hypervisor.touchedPages(domid), 0x777] }).join('\n')).toMatch(
+    expect(messages(image, [...hypervisor.touchedPages(domid), 0x777])).toMatch(
       /1 touched page\(s\) without PAGE_DATA, first pfn 0x777/,
     );
   });

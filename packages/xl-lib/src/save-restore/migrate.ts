@@ -1,0 +1,175 @@
+/**
+ * Migration as a library: the two halves of `xl migrate` / `xl migrate-receive`
+ * (`tools/xl/xl_migrate.c`: `migrate_domain` and `migrate_receive`) over any byte channel.
+ *
+ * The sender pauses its domain and streams the save image; the receiver reads and checks it whole,
+ * creates the domain paused (the policy's "migrate" row: the same ID, written again to xenstore and
+ * to guest memory at param 34) and answers "received"; only then does the sender destroy its copy and
+ * clear the receiver, which unpauses and reports. If the receiver fails before it is cleared, the
+ * sender resumes its domain, whose ID and memory were never touched.
+ *
+ * xl's handshake strings and its `sh -c` / ssh rune belong to the xl command; this library frames
+ * the same four steps with single bytes: receiver `R` (domain received) or `F` + u32 length +
+ * message (failed); sender `G` (cleared to unpause); receiver `U` + one status byte (0 = running).
+ */
+import { XlError, wrapFailure } from '../errors.ts';
+import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig } from '../policy/lifecycle-policy.ts';
+import { chunkSource, type ByteSource } from '../stream/byte-source.ts';
+import { readSaveImage } from '../stream/save-image.ts';
+import { saveImageChunks } from '../stream/write-save-image.ts';
+import { copyDomainConfig, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
+import type { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { createChannelPair, type ByteChannel } from './channel.ts';
+import { domainOrThrow, restoreImage, type RestoreResult, type SaveRestoreContext } from './operations.ts';
+
+const RECEIVED = 0x52; // 'R'
+const FAILED = 0x46; // 'F'
+const CLEARED = 0x47; // 'G'
+const UNPAUSED = 0x55; // 'U'
+
+export interface MigrateSendOptions {
+  /** `xl migrate -C cfg`: send this config instead of the domain's own (the ID is kept all the same). */
+  readonly config?: DomainConfig;
+}
+
+export interface MigrateSendResult {
+  /** Bytes of save image sent. */
+  readonly length: number;
+  /** The ID that travelled with the domain. */
+  readonly genid: MsVmGenid;
+}
+
+async function readFailure(replies: ByteSource): Promise<string> {
+  const header = await replies.read(4, 'migration failure length');
+  const length = new DataView(header.buffer, header.byteOffset, 4).getUint32(0, true);
+  return Buffer.from(await replies.read(Math.min(length, 65536), 'migration failure message')).toString('utf8');
+}
+
+async function readByte(source: ByteSource, what: string): Promise<number | undefined> {
+  try {
+    return (await source.read(1, what))[0];
+  } catch {
+    return undefined; // the other end went away
+  }
+}
+
+/**
+ * The sending half. Resolves once the receiver runs the domain (the local copy is then gone);
+ * rejects with the domain resumed unchanged if anything fails before the receiver is cleared.
+ */
+export async function sendMigration(
+  context: SaveRestoreContext,
+  domid: number,
+  channel: ByteChannel,
+  options: MigrateSendOptions = {},
+): Promise<MigrateSendResult> {
+  const info = domainOrThrow(context, domid);
+  const stored = context.retrieveDomainConfig(domid);
+  const decision = decideGenid({
+    operation: options.config ? 'migrate-with-config' : 'migrate',
+    mode: genidModeOfConfig(stored),
+    current: genidOfConfig(stored),
+  });
+  const config = copyDomainConfig(options.config ?? stored);
+  setGenidOfConfig(config, decision.genid);
+  const replies = chunkSource(channel.incoming);
+  const wasRunning = !info.paused;
+  if (wasRunning) context.pauseDomain(domid);
+
+  let length = 0;
+  let failure: string | undefined;
+  try {
+    for (const chunk of saveImageChunks(context.hypervisor, domid, { configJson: domainConfigToJsonText(config) })) {
+      await channel.write(chunk);
+      length += chunk.length;
+    }
+    const answer = await readByte(replies, 'migration receiver answer');
+    if (answer === FAILED) failure = `receiver failed: ${await readFailure(replies)}`;
+    else if (answer !== RECEIVED) failure = answer === undefined ? 'receiver closed the channel' : `unexpected answer 0x${answer.toString(16)}`;
+  } catch (error) {
+    failure = (error as Error).message;
+  }
+  if (failure !== undefined) {
+    if (wasRunning) context.unpauseDomain(domid);
+    channel.end();
+    throw new XlError('FAIL', `migration of domain ${domid} failed before the receiver was cleared (${failure}); domain ${domid} resumed`);
+  }
+
+  await context.destroyDomain(domid);
+  await channel.write(Uint8Array.of(CLEARED));
+  const report = await readByte(replies, 'migration unpause report');
+  const status = report === UNPAUSED ? await readByte(replies, 'migration unpause status') : undefined;
+  channel.end();
+  if (status !== 0) {
+    throw new XlError('FAIL', `migration target: domain did not start (status ${status ?? 'none'}); the domain now exists only on the target`);
+  }
+  return { length, genid: decision.genid };
+}
+
+export interface MigrateReceiveOptions {
+  /** `xl migrate-receive -p` / `xl migrate -p`: leave the domain paused on arrival. */
+  readonly paused?: boolean;
+}
+
+/**
+ * The receiving half: reads the whole image first (nothing is created from a bad stream), restores
+ * the domain paused with the same ID, waits to be cleared, then unpauses it. If the sender never
+ * clears it, the new domain is destroyed again.
+ */
+export async function receiveMigration(
+  context: SaveRestoreContext,
+  channel: ByteChannel,
+  options: MigrateReceiveOptions = {},
+): Promise<RestoreResult> {
+  const source = chunkSource(channel.incoming);
+  let result: RestoreResult;
+  try {
+    const image = await readSaveImage(source);
+    result = await restoreImage(context, image, 'migrate', { paused: true, where: 'incoming migration stream' });
+  } catch (error) {
+    const message = Buffer.from((error as Error).message, 'utf8');
+    const frame = new Uint8Array(5 + message.length);
+    frame[0] = FAILED;
+    new DataView(frame.buffer).setUint32(1, message.length, true);
+    frame.set(message, 5);
+    await channel.write(frame).catch(() => undefined);
+    channel.end();
+    throw wrapFailure('migration receive failed', error);
+  }
+  await channel.write(Uint8Array.of(RECEIVED));
+  const go = await readByte(source, 'migration permission to go');
+  if (go !== CLEARED) {
+    await context.destroyDomain(result.domid);
+    channel.end();
+    throw new XlError('FAIL', 'migration sender did not clear the receiver to unpause; incoming domain destroyed');
+  }
+  let status = 0;
+  if (!options.paused) {
+    try {
+      context.unpauseDomain(result.domid);
+    } catch {
+      status = 1;
+    }
+  }
+  await channel.write(Uint8Array.of(UNPAUSED, status));
+  channel.end();
+  if (status !== 0) throw new XlError('FAIL', `migrated domain ${result.domid} failed to unpause`);
+  return result;
+}
+
+/** Both halves in one process: migrates `domid` of `source` into `target` over an in-memory channel. */
+export async function migrateDomain(
+  source: SaveRestoreContext,
+  domid: number,
+  target: SaveRestoreContext,
+  options: MigrateSendOptions & MigrateReceiveOptions = {},
+): Promise<RestoreResult & { readonly sent: MigrateSendResult }> {
+  const [sending, receiving] = createChannelPair();
+  const [sent, received] = await Promise.allSettled([
+    sendMigration(source, domid, sending, options),
+    receiveMigration(target, receiving, options),
+  ]);
+  if (sent.status === 'rejected') throw sent.reason;
+  if (received.status === 'rejected') throw received.reason;
+  return { ...received.value, sent: sent.value };
+}

@@ -1,0 +1,193 @@
+/**
+ * Save, restore and migrate over a libxl context: `libxl_domain_suspend` + xl's `save_domain`
+ * (`tools/libs/light/libxl_dom_save.c`, `tools/xl/xl_saverestore.c`), `libxl_domain_create_restore`
+ * (`tools/libs/light/libxl_create.c`: the stream is read, then `libxl__build_post` applies the
+ * config's ID with `libxl__ms_vm_genid_set`), and the two halves of `xl migrate` /
+ * `xl migrate-receive` (`tools/xl/xl_migrate.c`).
+ *
+ * Which ID a domain has afterwards is the lifecycle policy's call (`decideGenid`), not xl 4.17's:
+ * a restore gets a new random ID, a migration keeps it. The firmware never runs again: the restored
+ * domain's pending start is `resume`, so the guest reads the ID once through ACPI when unpaused.
+ */
+import type { Hypervisor } from '@xen-genid/xc-params';
+import { XlError, wrapFailure } from '../errors.ts';
+import {
+  decideGenid,
+  genidModeOfConfig,
+  genidOfConfig,
+  setGenidOfConfig,
+  type GenidDecision,
+  type LifecycleOperation,
+} from '../policy/lifecycle-policy.ts';
+import type { RandomSource } from '../random-bytes.ts';
+import type { DomainConfig } from '../types/domain-config.ts';
+import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from '../types/domain-config.ts';
+import type { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
+import type { SaveImage } from '../stream/save-image.ts';
+import { saveImageChunks } from '../stream/write-save-image.ts';
+import { applySaveImage } from './apply-image.ts';
+import type { ByteChannel } from './channel.ts';
+import { readSaveFile, writeSaveFile } from './save-file.ts';
+
+/** What the operations need from a libxl context. */
+export interface SaveRestoreContext {
+  readonly hypervisor: Hypervisor;
+  /** Where new random IDs come from (default: the OS CSPRNG). */
+  readonly random?: RandomSource;
+  /** `libxl_retrieve_domain_configuration`: the stored config, with the ID the domain has now. */
+  retrieveDomainConfig(domid: number): DomainConfig;
+  /**
+   * `libxl_domain_create_restore`: a domain from `config` whose memory and params `restore.load`
+   * fills before build_post applies the config's ID; no firmware boot (pending start `resume`).
+   * On failure nothing of the domain is left.
+   */
+  createRestoredDomain(config: DomainConfig, options: { paused: boolean; load(domid: number): void }): number | Promise<number>;
+  destroyDomain(domid: number): void | Promise<void>;
+  pauseDomain(domid: number): void;
+  unpauseDomain(domid: number): void;
+}
+
+export interface SaveOptions {
+  /** `xl save -c`: the domain keeps running afterwards (checkpoint). */
+  readonly checkpoint?: boolean;
+  /** `xl save -p`: leave the domain paused afterwards (implies it is not destroyed). */
+  readonly leavePaused?: boolean;
+  /** `xl save dom file cfg`: store this config in the file instead of the domain's own. */
+  readonly config?: DomainConfig;
+}
+
+export interface SaveResult {
+  /** Bytes written. */
+  readonly length: number;
+  /** The ID the domain had, which the file records. */
+  readonly genid: MsVmGenid;
+  /** True when the domain was destroyed after the save. */
+  readonly destroyed: boolean;
+}
+
+async function writeImage(
+  context: SaveRestoreContext,
+  domid: number,
+  configJson: string,
+  target: { readonly file: string } | { readonly channel: ByteChannel },
+): Promise<number> {
+  const chunks = saveImageChunks(context.hypervisor, domid, { configJson });
+  if ('file' in target) return writeSaveFile(target.file, chunks);
+  let length = 0;
+  for (const chunk of chunks) {
+    await target.channel.write(chunk);
+    length += chunk.length;
+  }
+  return length;
+}
+
+export function domainOrThrow(context: SaveRestoreContext, domid: number) {
+  const info = context.hypervisor.getDomain(domid);
+  if (!info || domid === 0) throw new XlError('DOMAIN_NOTFOUND', `domain ${domid} does not exist (or is Domain-0)`);
+  return info;
+}
+
+/**
+ * `xl save [-c] [-p] dom file [cfg]`: pauses the domain, writes the image (to a temporary file
+ * renamed into place, or down a channel), then destroys the domain, or with `checkpoint` /
+ * `leavePaused` keeps it. On failure the domain is resumed as it was and the error rethrown.
+ */
+export async function saveDomain(
+  context: SaveRestoreContext,
+  domid: number,
+  target: { readonly file: string } | { readonly channel: ByteChannel },
+  options: SaveOptions = {},
+): Promise<SaveResult> {
+  const info = domainOrThrow(context, domid);
+  const stored = context.retrieveDomainConfig(domid);
+  const operation: LifecycleOperation = options.checkpoint ? 'save-checkpoint' : 'save';
+  decideGenid({ operation, mode: genidModeOfConfig(stored), current: genidOfConfig(stored) }); // keeps: nothing to apply
+  const config = options.config ?? stored;
+  const wasRunning = !info.paused;
+  if (wasRunning) context.pauseDomain(domid);
+  let length: number;
+  try {
+    length = await writeImage(context, domid, domainConfigToJsonText(config), target);
+  } catch (error) {
+    if (wasRunning) context.unpauseDomain(domid);
+    throw wrapFailure(`Failed to save domain ${domid}, resuming domain`, error);
+  }
+  const keep = options.checkpoint || options.leavePaused;
+  if (!keep) await context.destroyDomain(domid);
+  else if (wasRunning && !options.leavePaused) context.unpauseDomain(domid);
+  return { length, genid: genidOfConfig(stored), destroyed: !keep };
+}
+
+export interface RestoreOptions {
+  /** `xl restore cfg file`: use this config instead of the one in the file. */
+  readonly config?: DomainConfig;
+  /** `xl restore -p`: leave the restored domain paused. */
+  readonly paused?: boolean;
+  /** The file was saved on another host (disaster recovery, S6). */
+  readonly otherHost?: boolean;
+}
+
+export interface RestoreResult {
+  readonly domid: number;
+  /** The ID the restored domain has (also in xenstore and guest memory). */
+  readonly genid: MsVmGenid;
+  readonly decision: GenidDecision;
+}
+
+/** The problems that make an image unfit to restore (ID mismatches are repaired by the restore). */
+function refuseUnfit(image: SaveImage, where: string): void {
+  const blocking = checkSaveImage(image).filter((problem: SaveImageProblem) => problem.kind !== 'genid');
+  if (blocking.length > 0) {
+    throw new XlError('INVAL', `${where}: ${blocking.map((problem) => problem.message).join('; ')}`);
+  }
+}
+
+function configOf(image: SaveImage, override: DomainConfig | undefined, where: string): DomainConfig {
+  if (override) return copyDomainConfig(override);
+  if (image.xl.config === undefined) throw new XlError('INVAL', `${where}: Config file not specified and none in save file`);
+  if (!image.xl.configIsJson) throw new XlError('INVAL', `${where}: the saved config is xl.cfg text, which only xl can parse`);
+  try {
+    return domainConfigFromJsonText(image.xl.config);
+  } catch (error) {
+    throw XlError.is(error) ? new XlError('INVAL', `${where}: saved config: ${error.message}`, { cause: error }) : error;
+  }
+}
+
+/**
+ * Creates a domain from a read image: the policy's ID for `operation`, memory and params loaded,
+ * the ID applied by build_post, paused unless asked otherwise.
+ */
+export async function restoreImage(
+  context: SaveRestoreContext,
+  image: SaveImage,
+  operation: LifecycleOperation,
+  options: { readonly config?: DomainConfig; readonly paused?: boolean; readonly where?: string } = {},
+): Promise<RestoreResult> {
+  const where = options.where ?? 'restore';
+  refuseUnfit(image, where);
+  const config = configOf(image, options.config, where);
+  const saved = image.xl.config !== undefined && image.xl.configIsJson ? configOf(image, undefined, where) : config;
+  const decision = decideGenid({
+    operation,
+    mode: genidModeOfConfig(config),
+    current: genidOfConfig(saved),
+    random: context.random,
+  });
+  setGenidOfConfig(config, decision.genid);
+  const domid = await context.createRestoredDomain(config, {
+    paused: options.paused ?? false,
+    load: (target) => applySaveImage(context.hypervisor, target, image),
+  });
+  return { domid, genid: decision.genid, decision };
+}
+
+/**
+ * `xl restore [-p] [cfg] file`: the whole file is read and checked first (it is only read, never
+ * written), so a bad file leaves no domain behind. A new random ID (the policy's restore rows).
+ */
+export async function restoreDomain(context: SaveRestoreContext, file: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const image = await readSaveFile(file);
+  const operation: LifecycleOperation = options.config ? 'restore-with-config' : options.otherHost ? 'restore-other-host' : 'restore';
+  return restoreImage(context, image, operation, { config: options.config, paused: options.paused, where: file });
+}
