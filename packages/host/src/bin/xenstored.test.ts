@@ -1,0 +1,147 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
+import { afterEach, expect, it } from 'vitest';
+import { hostFile, useTempDir } from '../__fixtures__/temp-dir.ts';
+import { openHost } from '../open-host.ts';
+
+const bin = fileURLToPath(new URL('../../dist/bin/xenstored.js', import.meta.url));
+const referee = findReferee('xenstore-utils', ['/usr/bin/xenstore-ls', '/usr/bin/xenstore-watch', '/usr/bin/xenstore-write', '/usr/bin/xenstore-read']);
+const tempDir = useTempDir();
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+/** Starts the built bin and waits for its "serving" line. */
+async function startXenstored(args: string[]): Promise<{ child: ChildProcess; stderr: () => string }> {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: build @xen-genid/host first (pnpm turbo run build --filter=@xen-genid/host...)`);
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`xenstored did not start: ${stderr}`)), 10_000);
+    child.stderr!.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('serving')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`xenstored exited with ${code}: ${stderr}`));
+    });
+  });
+  return { child, stderr: () => stderr };
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill(signal);
+  return exited;
+}
+
+function xenstore(tool: string, socket: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(referee.paths[`/usr/bin/${tool}`]!, args, {
+    env: { ...process.env, XENSTORED_PATH: socket },
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describeWithReferee('xenstored bin with Debian xenstore-utils', referee, () => {
+  it('serves a host file: xenstore-ls shows what another process wrote through the host', async () => {
+    const dir = tempDir();
+    const path = hostFile(dir);
+    const socket = join(dir, 'sock');
+    const { child } = await startXenstored(['--socket', socket, '--host', path]);
+    const host = openHost(path);
+    try {
+      const xs = host.store.connect(0);
+      const domain = host.hypervisor.createDomain({ type: 'hvm' });
+      xs.write(`/local/domain/${domain.domid}/platform/generation-id`, '11400714819323198485:123');
+      xs.write(`/local/domain/${domain.domid}/name`, 'guest');
+      const listed = xenstore('xenstore-ls', socket, [`/local/domain/${domain.domid}`]);
+      expect(listed.status).toBe(0);
+      expect(listed.stdout).toBe('platform = ""\n generation-id = "11400714819323198485:123"\nname = "guest"\n');
+      // And the other way: a write through the socket lands in the host file.
+      expect(xenstore('xenstore-write', socket, ['/vm/x', 'from-client']).status).toBe(0);
+      expect(xs.readString('/vm/x')).toBe('from-client');
+    } finally {
+      host.close();
+    }
+    expect(await stop(child, 'SIGTERM')).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  it('fires a xenstore-watch started before another process writes', async () => {
+    const dir = tempDir();
+    const path = hostFile(dir);
+    const socket = join(dir, 'sock');
+    const { child } = await startXenstored(['--socket', socket, '--host', path]);
+    const watch = spawn(referee.paths['/usr/bin/xenstore-watch']!, ['/local/domain'], {
+      env: { ...process.env, XENSTORED_PATH: socket },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(watch);
+    let lines = '';
+    watch.stdout!.setEncoding('utf8');
+    const seen = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`xenstore-watch printed only: ${JSON.stringify(lines)}`)), 10_000);
+        const check = () => {
+          if (lines.includes(text)) {
+            clearTimeout(timer);
+            watch.stdout!.off('data', onData);
+            resolve();
+          }
+        };
+        const onData = (chunk: string) => {
+          lines += chunk;
+          check();
+        };
+        watch.stdout!.on('data', onData);
+        check();
+      });
+    await seen('/local/domain\n');
+    const host = openHost(path);
+    try {
+      host.store.connect(0).write('/local/domain/7/platform/generation-id', '1:2');
+    } finally {
+      host.close();
+    }
+    await seen('/local/domain/7/platform/generation-id\n');
+    expect(await stop(child, 'SIGINT')).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+  });
+
+  it('serves an in-memory store without --host', async () => {
+    const dir = tempDir();
+    const socket = join(dir, 'sock');
+    const { child, stderr } = await startXenstored(['--socket', socket]);
+    expect(stderr()).toContain('in-memory');
+    expect(xenstore('xenstore-write', socket, ['/a', 'b']).status).toBe(0);
+    expect(xenstore('xenstore-read', socket, ['/a']).stdout).toBe('b\n');
+    expect(await stop(child, 'SIGTERM')).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+  });
+});
+
+it('xenstored refuses to start without --socket, and on a damaged host file', () => {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: build @xen-genid/host first`);
+  const usage = spawnSync(process.execPath, [bin], { encoding: 'utf8' });
+  expect(usage.status).toBe(2);
+  expect(usage.stderr).toContain('Usage: xenstored --socket <path> [--host <file>]');
+  const dir = tempDir();
+  const bad = join(dir, 'bad.db');
+  spawnSync('sh', ['-c', `echo garbage > ${bad}`]);
+  const refused = spawnSync(process.execPath, [bin, '--socket', join(dir, 's'), '--host', bad], { encoding: 'utf8' });
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toContain('not a SQLite database');
+});
