@@ -65,7 +65,13 @@ export interface GuestModel {
   gpe(domid: number, gpe: number): void;
 }
 
-/** Storage of hypervisor state. Errors are `XcError`s (`ESRCH` for an unknown domid). */
+/**
+ * Storage of hypervisor state. Errors are `XcError`s: `ESRCH` for an unknown domid, `EINVAL` for a
+ * malformed argument (a domid that is no `domid_t`, a param index outside `0..HVM_NR_PARAMS-1`, a
+ * value outside uint64, a page that is not exactly 4 KiB, a negative or fractional frame number).
+ * Domain-0 cannot be destroyed, paused, unpaused, shut down or reset (`EINVAL`, as Xen refuses a
+ * domain pausing itself). `@xen-genid/xc-params/testing` holds the conformance suite.
+ */
 export interface Hypervisor {
   /** Domain-0 always exists (domid 0, type `pv`, running). */
   listDomains(): DomainInfo[];
@@ -82,9 +88,15 @@ export interface Hypervisor {
   createDomain(options: CreateDomainOptions): DomainInfo;
   destroyDomain(domid: number): void;
 
+  /** Pauses (a flag: pausing a paused domain changes nothing). */
   pauseDomain(domid: number): void;
-  /** Unpauses; if a start is pending, clears it and runs the registered guest model's boot/resume. */
+  /**
+   * Unpauses; `EINVAL` if the domain is not paused (`domain_unpause_by_systemcontroller`). If a start
+   * is pending and the domain has not shut down, clears it, then runs the registered guest model's
+   * boot/resume (the domain already shows as running to the model); with no model, just clears it.
+   */
   unpauseDomain(domid: number): void;
+  /** Records why the domain shut down; the first reason stays (`domain_shutdown`). */
   shutdownDomain(domid: number, reason: ShutdownReason): void;
   setPendingStart(domid: number, start: PendingStart): void;
   /** Back to power-on state for a reboot: memory, params and guest record cleared, `pendingStart` `boot`, paused. */
@@ -106,6 +118,9 @@ export interface Hypervisor {
 
   /** Registers (or clears) the software run by unpause and `raiseGpe`, for this process. */
   setGuestModel(model: GuestModel | undefined): void;
-  /** Raises ACPI GPE `gpe` in a running domain: calls the guest model's `gpe`. */
+  /**
+   * Raises ACPI GPE `gpe` (0..255) in a running domain: calls the guest model's `gpe` (nothing
+   * happens when no model is registered). `EINVAL` if the domain is PV (no ACPI), paused or shut down.
+   */
   raiseGpe(domid: number, gpe: number): void;
 }
