@@ -91,7 +91,7 @@ describeWithReferee('QEMU layouts disassembled by iasl', findReferee('iasl (acpi
         expect(qemu.length).toBe(xen.length);
         const changed = qemu.filter((line, index) => line !== xen[index]);
         expect(changed).toHaveLength(2);
-        expect(changed[0]).toMatch(/^DefinitionBlock \("", "DSDT", 2, "BOCHS ", "BXPC    ", 0x00010000\)/);
+        expect(changed[0]).toMatch(/^DefinitionBlock \("", "DSDT", 2, "BOCHS ", "BXPC {4}", 0x00010000\)/);
         expect(changed[1]).toMatch(/OperationRegion \(BIOS, SystemMemory, 0x07000000, 0x28\)/);
       }
     } finally {

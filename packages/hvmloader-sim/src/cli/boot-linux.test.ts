@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { run } from './boot-linux.ts';
+
+async function runCommand(args: string[], tools?: { qemu?: string; busybox?: string }) {
+  let stdout = '';
+  let stderr = '';
+  const status = await run(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    tools,
+  });
+  return { status, stdout, stderr };
+}
+
+describe('hvmloader-sim boot-linux', () => {
+  it('prints its usage with --help', async () => {
+    const result = await runCommand(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('usage: hvmloader-sim boot-linux --generation-id <lo:hi>');
+  });
+
+  it.each([
+    [[], /--generation-id is required/],
+    [['--generation-id', '1:2', '--machine', 'isapc'], /--machine must be pc or q35/],
+    [['--generation-id', 'abc'], /two unsigned decimal 64-bit words, not "abc"/],
+    [['--generation-id', '1:2', '--renew', '1:2'], /--renew must differ/],
+    [['--generation-id', '1:2', '--bogus'], /Unknown option '--bogus'/],
+    [['--renew', '1:2', '--generation-id', '0:0'], /a renewal needs a first ID other than 0:0/],
+  ])('exits 2 on bad usage %j', async (args, message) => {
+    const result = await runCommand(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 2 naming what is missing when QEMU, busybox or the kernel is not there', async () => {
+    const result = await runCommand(['--generation-id', '1:2', '--kernel', '/nonexistent/vmlinuz'], {
+      qemu: '/nonexistent/qemu-system-x86_64',
+      busybox: '/nonexistent/busybox',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      'boot-linux: cannot boot a Linux guest:\n' +
+        '  /nonexistent/qemu-system-x86_64 not found (Debian package qemu-system-x86)\n' +
+        '  /nonexistent/busybox not found (Debian package busybox-static)\n' +
+        '  kernel /nonexistent/vmlinuz not found or unreadable\n',
+    );
+  });
+});
