@@ -451,9 +451,14 @@ class Connection implements XsConnection {
     if (transaction) {
       if (!transaction.open) throw new XsError('ENOENT', `no transaction ${transaction.id}`);
       const view = new OperationView(store.backend, transaction, this.privileged ? Infinity : store.quotas.nodesPerTransaction);
-      const result = body(view);
-      for (const [path, generation] of view.accessed) transaction.accessed.set(path, generation);
-      for (const [path, node] of view.seen) transaction.seen.set(path, node);
+      let result: T;
+      try {
+        result = body(view);
+      } finally {
+        // What a failed operation looked at still counts (a node found missing must stay missing).
+        for (const [path, generation] of view.accessed) transaction.accessed.set(path, generation);
+        for (const [path, node] of view.seen) transaction.seen.set(path, node);
+      }
       for (const [path, node] of view.written) transaction.written.set(path, node);
       for (const change of view.changes) transaction.changes.push(change);
       transaction.ownedDelta += view.ownedDelta;
