@@ -2,7 +2,7 @@
  * Guest-physical memory as the firmware and the guest OS see it: byte reads and writes at any
  * address. The builders take this interface, as libacpi takes `mem_ops` (`tools/libacpi/libacpi.h`).
  */
-import { XC_PAGE_SIZE, type Hypervisor } from '@xen-genid/xc-params';
+import { XC_PAGE_SIZE, createGuestMemory, type Hypervisor } from '@xen-genid/xc-params';
 import { HvmloaderError } from './errors.ts';
 
 export interface GuestMemory {
@@ -84,25 +84,27 @@ export class PagedMemory implements GuestMemory {
 }
 
 /**
- * A domain's own memory, read from the hypervisor page by page. Writes are buffered and reach the
- * hypervisor on `flush()`, so a firmware run that fails half-way leaves the domain untouched.
+ * A domain's own memory, as the guest itself reaches it (xc-params' guest-memory accessor over the
+ * hypervisor's pages). Reads are cached by page; writes are buffered and reach the domain on
+ * `flush()`, so a firmware run that fails half-way leaves the domain untouched.
  */
 export class DomainMemory implements GuestMemory {
   readonly #hypervisor: Hypervisor;
   readonly #domid: number;
+  readonly #guest: ReturnType<typeof createGuestMemory>;
   readonly #cache = new Map<number, Uint8Array>();
   readonly #dirty = new Set<number>();
 
   constructor(hypervisor: Hypervisor, domid: number) {
     this.#hypervisor = hypervisor;
     this.#domid = domid;
+    this.#guest = createGuestMemory(hypervisor, domid);
   }
 
   #page(pfn: number): Uint8Array {
     let page = this.#cache.get(pfn);
     if (!page) {
-      const stored = this.#hypervisor.readPage(this.#domid, pfn);
-      page = stored ? Uint8Array.from(stored) : new Uint8Array(XC_PAGE_SIZE);
+      page = this.#guest.read(BigInt(pfn * XC_PAGE_SIZE), XC_PAGE_SIZE);
       this.#cache.set(pfn, page);
     }
     return page;
@@ -144,7 +146,7 @@ export class DomainMemory implements GuestMemory {
   /** Writes every modified page back to the hypervisor. */
   flush(): void {
     for (const pfn of [...this.#dirty].sort((a, b) => a - b)) {
-      this.#hypervisor.writePage(this.#domid, pfn, this.#page(pfn));
+      this.#guest.write(BigInt(pfn * XC_PAGE_SIZE), this.#page(pfn));
     }
     this.#dirty.clear();
   }
