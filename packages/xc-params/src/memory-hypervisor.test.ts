@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { XcError } from './errors.ts';
-import { DOMID_FIRST_RESERVED } from './hypervisor.ts';
+import { DOMID_FIRST_RESERVED, DOMID_SELF } from './hypervisor.ts';
 import { MemoryHypervisor } from './memory-hypervisor.ts';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR } from './public/hvm-params.ts';
+import { createXc } from './xc.ts';
 import { describeHypervisorConformance } from './testing/index.ts';
 
 describeHypervisorConformance('MemoryHypervisor', () => new MemoryHypervisor());
@@ -75,5 +77,20 @@ describe('MemoryHypervisor specifics', () => {
     hypervisor.unpauseDomain(domid);
     expect(calls).toEqual([]);
     expect(hypervisor.getDomain(domid)?.pendingStart).toBe('boot');
+  });
+
+  it('lets the guest model act as the guest while unpause runs it (firmware sets param 34 on itself)', () => {
+    const hypervisor = new MemoryHypervisor();
+    hypervisor.setGuestModel({
+      boot(domid) {
+        createXc(hypervisor, { caller: domid }).hvmParamSet(DOMID_SELF, HVM_PARAM_VM_GENERATION_ID_ADDR, 0xfc001000n);
+      },
+      resume() {},
+      gpe() {},
+    });
+    const { domid } = hypervisor.createDomain({ type: 'hvm' });
+    expect(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(0n);
+    hypervisor.unpauseDomain(domid);
+    expect(createXc(hypervisor).hvmParamGet(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(0xfc001000n);
   });
 });
