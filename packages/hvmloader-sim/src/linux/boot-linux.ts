@@ -81,5 +81,5 @@ export async function bootLinux(options: BootLinuxOptions): Promise<BootLinuxRes
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   });
-  return { status: 'booted', kernel, layout: firmware.build.layout.name, idAddress: firmware.plan.idAddress, report };
+  return { status: 'booted', kernel, layout: firmware.layout.name, idAddress: firmware.plan.idAddress, report };
 }

@@ -7,8 +7,11 @@ const generationId = { low: 0x332211009c3a1f5en, high: 0xbbaa998877665544n };
 
 describe('planFirmwareBoot', () => {
   it("hands Linux the firmware's DSDT and the pages it wrote, all inside the reserved RAM", () => {
-    const { plan, idBytes, build } = planFirmwareBoot({ generationId, machine: 'q35' });
-    expect(build.layout).toBe(qemuLayoutFor('q35'));
+    const { plan, idBytes, firmware, layout } = planFirmwareBoot({ generationId, machine: 'q35' });
+    expect(layout).toBe(qemuLayoutFor('q35'));
+    expect(firmware.generationIdValue).toBe(`${generationId.low}:${generationId.high}`);
+    expect(plan.idAddress).toBe(BigInt(firmware.vmGenerationIdAddress));
+    expect(plan.idAddress).toBeGreaterThan(0x07001000n);
     expect(plan.reserved).toEqual([{ address: 0x07000000n, size: 0x100000n }]);
     expect(plan.tables.map((table) => table.name)).toEqual(['dsdt.aml']);
     expect(new TextDecoder().decode(plan.tables[0]?.bytes.subarray(0, 4))).toBe('DSDT');

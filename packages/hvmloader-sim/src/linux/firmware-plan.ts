@@ -1,13 +1,16 @@
 /**
- * From our firmware to a QEMU boot plan: run the table builder (`tools/libacpi/build.c`
- * acpi_build_tables, with new_vm_gid) for an ID under a QEMU platform layout, then take what it
- * left in guest memory: the DSDT for Linux's initrd table upgrade, and every page it wrote for
- * QEMU's loader device, inside the RAM the kernel is told to keep off.
+ * From our firmware to a QEMU boot plan. The firmware runs as in a Xen domain (`runFirmware`,
+ * hvmloader 4.17's `hvmloader_acpi_build_tables`): in a throw-away in-memory hypervisor and
+ * xenstore, it reads `platform/generation-id` as libxl wrote it, builds the tables under a QEMU
+ * platform layout, places the ID and sets HVM param 34. Then the plan takes what it left in the
+ * domain: the DSDT for Linux's initrd table upgrade, every page it wrote for QEMU's loader device
+ * (all inside the RAM the kernel is told to keep off), and param 34 as the ID's address.
  */
-import { buildAcpiTables, type AcpiBuildResult } from '../acpi/build-tables.ts';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE, domainPath, PLATFORM_GENERATION_ID_KEY } from '@xen-genid/xc-params';
+import { createMemoryStore } from '@xen-genid/xenstore';
 import { VGID_DEVICE_PATH } from '../acpi/dsdt.ts';
 import { HvmloaderError } from '../errors.ts';
-import { PagedMemory } from '../guest-memory.ts';
+import { runFirmware, type FirmwareRun } from '../firmware/hvmloader.ts';
 import type { PlatformLayout } from '../platform-layout.ts';
 import { QEMU_PC_PLATFORM_LAYOUT } from '../platform/qemu-pc.ts';
 import { QEMU_Q35_PLATFORM_LAYOUT } from '../platform/qemu-q35.ts';
@@ -22,39 +25,41 @@ export function qemuLayoutFor(machine: QemuMachine): PlatformLayout {
 
 export interface FirmwarePlan {
   readonly plan: GuestBootPlan;
-  /** The 16 bytes the firmware placed (zeros when the ID is 0:0 and nothing was placed). */
+  /** The 16 bytes of the requested ID in memory order: what Linux must read. */
   readonly idBytes: Uint8Array;
-  readonly build: AcpiBuildResult;
-  readonly memory: PagedMemory;
+  /** What the firmware did (the ID as it parsed it, the tables, where the ID went). */
+  readonly firmware: FirmwareRun;
+  readonly layout: PlatformLayout;
 }
 
-/** Contiguous runs of written pages, as loader images. */
-function pageImages(memory: PagedMemory): GuestMemoryImage[] {
+/** Contiguous runs of the domain's written pages, as loader images. */
+function pageImages(hypervisor: MemoryHypervisor, domid: number): GuestMemoryImage[] {
   const images: GuestMemoryImage[] = [];
-  let runStart: number | undefined;
-  let runEnd = 0;
+  let run: { start: number; pages: Uint8Array[] } | undefined;
   const flush = (): void => {
-    if (runStart === undefined) return;
-    images.push({ address: BigInt(runStart), bytes: memory.read(runStart, runEnd - runStart) });
-    runStart = undefined;
+    if (!run) return;
+    const bytes = new Uint8Array(run.pages.length * XC_PAGE_SIZE);
+    run.pages.forEach((page, index) => bytes.set(page, index * XC_PAGE_SIZE));
+    images.push({ address: BigInt(run.start) * BigInt(XC_PAGE_SIZE), bytes });
+    run = undefined;
   };
-  for (const pfn of memory.touchedPages()) {
-    const address = pfn * 4096;
-    if (runStart !== undefined && address === runEnd) {
-      runEnd += 4096;
+  for (const pfn of hypervisor.touchedPages(domid)) {
+    const page = hypervisor.readPage(domid, pfn) ?? new Uint8Array(XC_PAGE_SIZE);
+    if (run && pfn === run.start + run.pages.length) {
+      run.pages.push(page);
       continue;
     }
     flush();
-    runStart = address;
-    runEnd = address + 4096;
+    run = { start: pfn, pages: [page] };
   }
   flush();
   return images;
 }
 
 /**
- * Runs the firmware's table builder for `generationId` under the layout of `machine` (or
- * `layout`) and returns the boot plan. Fails if the firmware wrote outside its reserved area.
+ * Runs the firmware for `generationId` (written to `platform/generation-id` as libxl writes it:
+ * `"<lo>:<hi>"` in decimal) under the layout of `machine` (or `layout`) and returns the boot plan.
+ * Fails if the firmware wrote outside the layout's reserved area.
  */
 export function planFirmwareBoot(options: {
   readonly generationId: GenerationIdWords;
@@ -62,12 +67,25 @@ export function planFirmwareBoot(options: {
   readonly layout?: PlatformLayout;
 }): FirmwarePlan {
   const layout = options.layout ?? qemuLayoutFor(options.machine);
-  const memory = new PagedMemory();
-  const build = buildAcpiTables(memory, { layout, generationId: options.generationId, vcpus: 1, com1: true });
+  const hypervisor = new MemoryHypervisor();
+  const store = createMemoryStore();
+  const domid = hypervisor.createDomain({ type: 'hvm', vcpus: 1 }).domid;
+  const toolstack = store.connect(0);
+  try {
+    toolstack.mkdir(domainPath(domid));
+    toolstack.setPerms(domainPath(domid), [{ id: domid, access: 'n' }]);
+    toolstack.write(`${domainPath(domid)}/${PLATFORM_GENERATION_ID_KEY}`, `${options.generationId.low}:${options.generationId.high}`);
+  } finally {
+    toolstack.close();
+  }
+  const firmware = runFirmware(hypervisor, store, domid, { layout });
+  const dsdt = firmware.tables?.tables.find((table) => table.signature === 'DSDT');
+  if (!firmware.tables || !dsdt) throw new HvmloaderError('INVALID_ARGUMENT', 'the firmware built no DSDT');
+
   const start = Math.min(layout.infoAddress, layout.dynamicStart);
   const end = Math.max(layout.infoAddress + layout.infoSize, layout.dynamicEnd);
   const reserved = { address: BigInt(start), size: BigInt(end - start) };
-  const images = pageImages(memory);
+  const images = pageImages(hypervisor, domid);
   for (const image of images) {
     if (image.address < reserved.address || image.address + BigInt(image.bytes.length) > reserved.address + reserved.size) {
       throw new HvmloaderError(
@@ -76,19 +94,20 @@ export function planFirmwareBoot(options: {
       );
     }
   }
-  const dsdt = build.tables.find((table) => table.signature === 'DSDT');
-  if (!dsdt) throw new HvmloaderError('INVALID_ARGUMENT', 'the firmware built no DSDT');
+  const dsdtImage = images.find((image) => BigInt(dsdt.address) >= image.address && BigInt(dsdt.address + dsdt.length) <= image.address + BigInt(image.bytes.length));
+  if (!dsdtImage) throw new HvmloaderError('INVALID_ARGUMENT', 'the DSDT is not in the memory the firmware wrote');
+  const dsdtOffset = dsdt.address - Number(dsdtImage.address);
   return {
     plan: {
       machine: options.machine,
-      tables: [{ name: 'dsdt.aml', bytes: memory.read(dsdt.address, dsdt.length) }],
+      tables: [{ name: 'dsdt.aml', bytes: dsdtImage.bytes.slice(dsdtOffset, dsdtOffset + dsdt.length) }],
       memory: images,
       reserved: [reserved],
-      idAddress: BigInt(build.vmGenerationIdAddress),
+      idAddress: hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR),
       devicePath: VGID_DEVICE_PATH,
     },
     idBytes: generationIdBytes(options.generationId),
-    build,
-    memory,
+    firmware,
+    layout,
   };
 }
