@@ -68,17 +68,6 @@ describe('MemoryHypervisor specifics', () => {
     expect(hypervisor.getDomain(domid)).toMatchObject({ paused: false, pendingStart: null });
   });
 
-  it('runs nothing when a shut-down domain is unpaused', () => {
-    const hypervisor = new MemoryHypervisor();
-    const calls: string[] = [];
-    hypervisor.setGuestModel({ boot: () => calls.push('boot'), resume: () => calls.push('resume'), gpe: () => calls.push('gpe') });
-    const { domid } = hypervisor.createDomain({ type: 'hvm' });
-    hypervisor.shutdownDomain(domid, 'suspend');
-    hypervisor.unpauseDomain(domid);
-    expect(calls).toEqual([]);
-    expect(hypervisor.getDomain(domid)?.pendingStart).toBe('boot');
-  });
-
   it('lets the guest model act as the guest while unpause runs it (firmware sets param 34 on itself)', () => {
     const hypervisor = new MemoryHypervisor();
     hypervisor.setGuestModel({

@@ -307,6 +307,26 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expectXcError(() => hypervisor.unpauseDomain(domid), 'EINVAL');
       });
 
+      it('treats pause as a flag: one unpause undoes two pauses', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.pauseDomain(domid);
+        hypervisor.pauseDomain(domid);
+        hypervisor.unpauseDomain(domid);
+        expect(hypervisor.getDomain(domid)?.paused).toBe(false);
+      });
+
+      it('runs nothing when a shut-down domain is unpaused, keeping its pending start', () => {
+        const hypervisor = fresh();
+        const model = recordingModel(hypervisor);
+        hypervisor.setGuestModel(model);
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.shutdownDomain(domid, 'suspend');
+        hypervisor.unpauseDomain(domid);
+        expect(model.calls).toEqual([]);
+        expect(hypervisor.getDomain(domid)).toMatchObject({ paused: false, shutdown: 'suspend', pendingStart: 'boot' });
+      });
+
       it('rejects a pending start other than boot, resume or null', () => {
         const hypervisor = fresh();
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
