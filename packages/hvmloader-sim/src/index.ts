@@ -86,3 +86,50 @@ export {
   type GuestRecord,
 } from './guest/guest-record.ts';
 export { createGuestModel, type GuestModelOptions } from './guest/guest-model.ts';
+// QEMU platform layouts and the real-Linux boot harness (`boot-linux`).
+export {
+  QEMU_ACPI_OEM_ID,
+  QEMU_ACPI_OEM_REVISION,
+  QEMU_ACPI_OEM_TABLE_ID,
+  QEMU_FIRMWARE_AREA_SIZE,
+  QEMU_FIRMWARE_AREA_START,
+  QEMU_OVERRIDE_OEM_REVISION,
+  QEMU_PC_PLATFORM_LAYOUT,
+} from './platform/qemu-pc.ts';
+export { QEMU_Q35_PLATFORM_LAYOUT } from './platform/qemu-q35.ts';
+export { bootLinux, parseGenerationIdArgument, type BootLinuxOptions, type BootLinuxResult } from './linux/boot-linux.ts';
+export {
+  GENERATION_ID_LENGTH,
+  bootLinuxGuest,
+  kernelCommandLine,
+  missingBootTools,
+  type BootLinuxGuestOptions,
+  type BootVerdict,
+  type GuestBootPlan,
+  type GuestMemoryImage,
+  type LinuxBootReport,
+  type RenewalReport,
+  type ReservedRange,
+} from './linux/boot.ts';
+export { planFirmwareBoot, qemuLayoutFor, type FirmwarePlan } from './linux/firmware-plan.ts';
+export {
+  KERNEL_METAPACKAGE,
+  cachedKernel,
+  defaultCacheDir,
+  ensureKernel,
+  type EnsureKernelOptions,
+  type KernelImage,
+  type KernelMissing,
+} from './linux/kernel.ts';
+export {
+  RENEWAL_PHASES,
+  parseGuestLog,
+  parseKprobeBytes,
+  type EnumeratedDevice,
+  type GuestLog,
+  type KprobeHit,
+  type PhaseLog,
+  type RenewalPhase,
+} from './linux/guest-log.ts';
+export { buildNotifySsdt, NOTIFY_ZONE_PATH, type NotifySsdtOptions } from './linux/notify-ssdt.ts';
+export type { QemuMachine } from './linux/qemu.ts';
