@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import * as api from './index.ts';
+import { HVM_PARAMS } from './public/hvm-params.ts';
+
+// The index is the API-review surface: a change to this list is a change to every consumer.
+const RUNTIME_EXPORTS = [
+  'DOMID_FIRST_RESERVED',
+  'DOMID_SELF',
+  'GUEST_ADDRESS_LIMIT',
+  'HVM_NR_PARAMS',
+  'HVM_PARAMS',
+  'HVM_PARAMS_DEPRECATED',
+  ...Object.keys(HVM_PARAMS),
+  'MAX_FOREIGN_MAP_PAGES',
+  'MAX_GUEST_MEMORY_ACCESS',
+  'MemoryHypervisor',
+  'PLATFORM_GENERATION_ID_DEFAULT',
+  'PLATFORM_GENERATION_ID_KEY',
+  'UINT64_MAX',
+  'XC_ERRNO',
+  'XC_PAGE_SHIFT',
+  'XC_PAGE_SIZE',
+  'XcError',
+  'addressToPfn',
+  'createGuestMemory',
+  'createXc',
+  'domainPath',
+  'hvmParamIndex',
+  'hvmParamName',
+];
+
+describe('@xen-genid/xc-params public API', () => {
+  it('exports exactly the reviewed runtime names', () => {
+    expect(Object.keys(api).sort()).toEqual([...RUNTIME_EXPORTS].sort());
+  });
+
+  it('keeps the xenstore contract and page constants', () => {
+    expect(api.PLATFORM_GENERATION_ID_KEY).toBe('platform/generation-id');
+    expect(api.PLATFORM_GENERATION_ID_DEFAULT).toBe('0:0');
+    expect(api.domainPath(3)).toBe('/local/domain/3');
+    expect([api.XC_PAGE_SIZE, api.XC_PAGE_SHIFT, api.DOMID_SELF, api.DOMID_FIRST_RESERVED]).toEqual([4096, 12, 0x7ff0, 0x7ff0]);
+    expect(api.addressToPfn(0xfc001010n)).toBe(0xfc001);
+    expect(api.UINT64_MAX).toBe(18446744073709551615n);
+  });
+});
