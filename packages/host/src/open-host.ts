@@ -165,11 +165,18 @@ class SqliteHost implements Host {
 
   /** Everything of domain `domid` (hypervisor, xenstore paths libxl creates, userdata), in the caller's transaction. */
   #teardown(domid: number, uuid: string): void {
+    const current = this.#db.prepare('SELECT uuid FROM domains WHERE domid = ?').pluck().get(domid) as string | undefined;
+    // The domid went to a new domain since (the rover wrapped): that one is not ours to touch.
+    if (current !== undefined && current !== uuid) return;
     this.#db.prepare('DELETE FROM domains WHERE domid = ?').run(domid);
     this.#db.prepare('DELETE FROM userdata WHERE domid = ?').run(domid);
+    // A restore or migration may already run the same VM (same uuid) as another domain.
+    const uuidInUse = this.#db.prepare('SELECT 1 FROM domains WHERE uuid = ?').pluck().get(uuid) !== undefined;
+    const paths = [`/local/domain/${domid}`, `/libxl/${domid}`];
+    if (!uuidInUse) paths.push(`/vm/${uuid}`);
     const connection = this.store.connect(0);
     try {
-      for (const path of [`/local/domain/${domid}`, `/libxl/${domid}`, `/vm/${uuid}`]) {
+      for (const path of paths) {
         if (connection.exists(path)) connection.rm(path);
       }
     } finally {

@@ -1,0 +1,146 @@
+/**
+ * Many toolstack processes on one host file, and processes killed with SIGKILL at named steps of
+ * create, save, restore and destroy: the host must stay consistent and usable.
+ * The child processes run `__fixtures__/lifecycle-child.mjs` against the built package.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
+import { openHost } from './open-host.ts';
+
+const child = fileURLToPath(new URL('./__fixtures__/lifecycle-child.mjs', import.meta.url));
+const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const tempDir = useTempDir();
+
+interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lines: Record<string, unknown>[];
+  stderr: string;
+}
+
+function runChild(path: string, dir: string, cycles: number, save: boolean, crashAt?: string): Promise<ChildResult> {
+  if (!existsSync(built)) throw new Error(`${built} is missing: build @xen-genid/host first`);
+  const env = { ...process.env };
+  delete env.XEN_GENID_HOST_CRASH_AT;
+  if (crashAt) env.XEN_GENID_HOST_CRASH_AT = crashAt;
+  const process_ = spawn(process.execPath, [child, path, dir, String(cycles), save ? 'save' : ''], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  process_.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  process_.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve) => {
+    process_.on('close', (code, signal) => {
+      const lines = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      resolve({ code, signal, lines, stderr });
+    });
+  });
+}
+
+/** Every domain complete (hypervisor, xenstore skeleton, userdata, one ID everywhere) or absent. */
+function expectConsistent(path: string): number[] {
+  const host = openHost(path);
+  try {
+    expect(host.integrityCheck()).toEqual(['ok']);
+    const xs = host.store.connect(0);
+    const domains = host.hypervisor.listDomains().filter((domain) => domain.domid !== 0);
+    for (const { domid, uuid } of domains) {
+      const home = `/local/domain/${domid}`;
+      expect(xs.readString(`${home}/vm`)).toBe(`/vm/${uuid}`);
+      expect(xs.exists(`/vm/${uuid}/name`)).toBe(true);
+      expect(xs.exists(`/libxl/${domid}/type`)).toBe(true);
+      const stored = host.userdata.retrieve(domid, 'libxl-json');
+      expect(stored, `domain ${domid} has its config`).toBeDefined();
+      const config = JSON.parse(new TextDecoder().decode(stored)) as { genid: [string, string]; uuid: string };
+      expect(config.uuid).toBe(uuid);
+      expect(xs.readString(`${home}/platform/generation-id`)).toBe(config.genid.join(':'));
+      const address = host.hypervisor.readParam(domid, 34);
+      const page = host.hypervisor.readPage(domid, Number(address / 4096n))!;
+      const view = new DataView(page.buffer, page.byteOffset);
+      expect([String(view.getBigUint64(0, true)), String(view.getBigUint64(8, true))]).toEqual(config.genid);
+    }
+    const live = new Set(domains.map((domain) => domain.domid));
+    const uuids = new Set(domains.map((domain) => domain.uuid));
+    for (const name of xs.exists('/local/domain') ? xs.directory('/local/domain') : []) expect(live.has(Number(name))).toBe(true);
+    for (const name of xs.exists('/libxl') ? xs.directory('/libxl') : []) expect(live.has(Number(name))).toBe(true);
+    for (const name of xs.exists('/vm') ? xs.directory('/vm') : []) expect(uuids.has(name)).toBe(true);
+  } finally {
+    host.close();
+  }
+  const raw = new Database(path, { readonly: true });
+  try {
+    const orphans = raw
+      .prepare('SELECT DISTINCT domid FROM userdata WHERE domid NOT IN (SELECT domid FROM domains)')
+      .pluck()
+      .all();
+    expect(orphans).toEqual([]);
+    expect(raw.prepare('SELECT count(*) FROM claims').pluck().get()).toBe(0);
+    return raw.prepare('SELECT domid FROM domains WHERE domid != 0').pluck().all() as number[];
+  } finally {
+    raw.close();
+  }
+}
+
+describe('host file under many processes', () => {
+  it('32 processes creating, saving, restoring and destroying at once', async () => {
+    const dir = tempDir();
+    const path = hostFile(dir);
+    openHost(path).close();
+    const results = await Promise.all(Array.from({ length: 32 }, () => runChild(path, dir, 2, true)));
+    const domids: number[] = [];
+    for (const result of results) {
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.lines.at(-1)).toMatchObject({ done: true });
+      for (const line of result.lines) {
+        if (typeof line.created === 'number') domids.push(line.created);
+        if (typeof line.restored === 'number') domids.push(line.restored);
+      }
+    }
+    expect(domids).toHaveLength(32 * 2 * 2);
+    expect(new Set(domids).size).toBe(domids.length);
+    expect(expectConsistent(path)).toEqual([]);
+  }, 120_000);
+});
+
+const CRASH_STEPS = [
+  // create
+  'hypervisor.createDomain',
+  'xenstore.commit#1',
+  'create.skeleton',
+  'xenstore.commit#2',
+  'userdata.store.libxl-json',
+  // save
+  'save.image-written',
+  'destroy.userdata-removed',
+  'hypervisor.destroyDomain',
+  // restore
+  'hypervisor.createDomain#2',
+  'restore.memory-loaded',
+  'userdata.store.libxl-json#2',
+  // the final destroy
+  'destroy.userdata-removed#2',
+];
+
+describe('host file after a process is killed mid-operation', () => {
+  it.each(CRASH_STEPS)('SIGKILL at %s: the host opens consistent and the next operation works', async (step) => {
+    const dir = tempDir();
+    const path = hostFile(dir);
+    const killed = await runChild(path, dir, 1, true, step);
+    expect(killed.signal).toBe('SIGKILL');
+    expectConsistent(path);
+    const next = await runChild(path, dir, 1, true);
+    expect(next.stderr).toBe('');
+    expect(next.code).toBe(0);
+    expectConsistent(path);
+  }, 30_000);
+});
