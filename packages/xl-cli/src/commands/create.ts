@@ -1,0 +1,87 @@
+/**
+ * `xl create` (main_create and create_domain, tools/xl/xl_vmcontrol.c): reads the config file,
+ * appends `KEY=VALUE` arguments, runs `parse_config_data`, and for a dry run (`xl -N create`,
+ * `xl create -n`) prints the domain config in libxl's JSON. Building a real domain needs a host,
+ * which this command does not reach yet: it says so and fails.
+ */
+import { domainConfigToJsonText } from '@xen-genid/xl-lib';
+import { formatCommandHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
+import { appendExtraConfig, parseConfigData } from '../config/to-domain-config.ts';
+
+export interface CreateOptions {
+  paused: boolean;
+  console: boolean;
+  defconfig: string | undefined;
+  quiet: boolean;
+  dryrun: boolean;
+  debug: boolean;
+  foreground: boolean;
+  noWait: boolean;
+  vncviewer: boolean;
+  vncviewerAutopass: boolean;
+  ignoreGlobalAffinityMasks: boolean;
+}
+
+/** libxl's `ERROR_FAIL` and `ERROR_INVAL`, which `main_create` turns into exit statuses 3 and 6. */
+const EXIT_ERROR_FAIL = 3;
+const EXIT_ERROR_INVAL = 6;
+
+/** `strerror` for the errors reading a file can give. */
+function describeFileError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const messages: Record<string, string> = {
+    ENOENT: 'No such file or directory',
+    EACCES: 'Permission denied',
+    EISDIR: 'Is a directory',
+    ENOTDIR: 'Not a directory',
+    ELOOP: 'Too many levels of symbolic links',
+    ENAMETOOLONG: 'File name too long',
+  };
+  return (code && messages[code]) ?? (error as Error).message;
+}
+
+export async function run(input: CommandInput<CreateOptions>, context: CommandContext): Promise<number> {
+  const { options } = input;
+  // A first argument that is neither an option nor KEY=VALUE is the config file; -f overrides it.
+  const first = input.argv[0];
+  const firstIsFile = first !== undefined && !first.startsWith('-') && !first.includes('=');
+  let filename = options.defconfig ?? (firstIsFile ? first : undefined);
+  const extras: string[] = [];
+  for (const arg of firstIsFile ? input.args.slice(1) : input.args) {
+    if (arg.includes('=')) extras.push(arg);
+    else if (filename === undefined) filename = arg;
+    else {
+      context.stdout.write(formatCommandHelp(lookupCommand('create')!));
+      return 2;
+    }
+  }
+  if (filename === undefined) {
+    context.stderr.write('Config file not specified and none in save file\n');
+    return EXIT_ERROR_INVAL;
+  }
+  let data: Uint8Array;
+  if (filename === '/dev/null') {
+    data = new Uint8Array(0); // xl's way to give the whole config on the command line
+  } else {
+    try {
+      data = context.readFile(filename);
+    } catch (error) {
+      context.stderr.write(`Failed to read config file: ${filename}: ${describeFileError(error)}\n`);
+      return EXIT_ERROR_FAIL;
+    }
+  }
+  data = appendExtraConfig(data, extras);
+  if (!options.quiet) context.stderr.write(`Parsing config from ${filename}\n`);
+  const parsed = parseConfigData(data, { source: filename, ...(context.random ? { random: context.random } : {}) });
+  for (const diagnostic of parsed.diagnostics) context.stderr.write(`${diagnostic.message}\n`);
+  if (!parsed.config) return parsed.exitCode ?? 1;
+
+  const dryRun = input.global.dryRun || options.dryrun;
+  if (dryRun || options.debug) {
+    const json = domainConfigToJsonText(parsed.config);
+    (dryRun ? context.stdout : context.stderr).write(json);
+  }
+  if (dryRun) return 0;
+  context.stderr.write('xl: creating a domain needs a host, which this build of xl cannot reach yet; use `xl -N create` for a dry run\n');
+  return 1;
+}
