@@ -285,8 +285,8 @@ export function createXc(hypervisor: Hypervisor, options: XcOptions = {}): XcInt
     hypervisor.writeParam(resolved, param, value);
   };
 
-  const longMask = (options_?: UnsignedLongOptions): bigint => {
-    const bits = options_?.longBits ?? 64;
+  const longMask = (unsignedLong?: UnsignedLongOptions): bigint => {
+    const bits = unsignedLong?.longBits ?? 64;
     if (bits !== 32 && bits !== 64) {
       throw new XcError('EINVAL', `longBits ${String(bits)} is not 32 or 64`);
     }
