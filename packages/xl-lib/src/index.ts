@@ -1,4 +1,15 @@
 export { XL_ERROR, XlError, type XlErrorCode, wrapFailure, xlErrorCodeOf } from './errors.ts';
+export { generationIdPath, msVmGenidSet, type GenidSetResult } from './lifecycle/genid-set.ts';
+export {
+  Libxl,
+  createLibxl,
+  type CreateDomainOptions,
+  type LibxlDomainInfo,
+  type LibxlOptions,
+  type RestoreHooks,
+  type ShutdownOutcome,
+} from './lifecycle/libxl.ts';
+export { acpiEnabled, libxlPath, vmPath } from './lifecycle/xenstore-layout.ts';
 export { JsonDouble, ParsedJsonMap, jsonNodeKind, parseLibxlJson, type JsonNodeKind, type ParsedJson } from './json/json-parse.ts';
 export { yajlBeautify, yajlEncodeString, type JsonValue } from './json/yajl-gen.ts';
 export {

@@ -1,0 +1,472 @@
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE, type Hypervisor } from '@xen-genid/xc-params';
+import { createMemoryBackend, createMemoryStore, createXenStore, type XenStore } from '@xen-genid/xenstore';
+import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { afterEach, describe, expect, it } from 'vitest';
+import { XlError } from '../errors.ts';
+import { createSeededRandomSource } from '../random-bytes.ts';
+import { defaultDomainConfig, domainConfigEquals, type DomainConfig } from '../types/domain-config.ts';
+import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { genidOfConfig } from '../policy/lifecycle-policy.ts';
+import { MemoryUserdataStore } from '../userdata.ts';
+import { generationIdPath } from './genid-set.ts';
+import { createLibxl, type Libxl } from './libxl.ts';
+
+interface Machine {
+  readonly hypervisor: Hypervisor;
+  readonly xenstore: XenStore;
+  readonly userdata: MemoryUserdataStore;
+  readonly libxl: Libxl;
+}
+
+const open: Libxl[] = [];
+afterEach(() => {
+  for (const libxl of open.splice(0)) libxl.close();
+});
+
+function machine(seed = 1): Machine {
+  const hypervisor = new MemoryHypervisor();
+  const xenstore = createMemoryStore();
+  const userdata = new MemoryUserdataStore();
+  const libxl = createLibxl({ hypervisor, xenstore, userdata, random: createSeededRandomSource(seed) });
+  open.push(libxl);
+  return { hypervisor, xenstore, userdata, libxl };
+}
+
+function hvmConfig(name: string, genid?: MsVmGenid): DomainConfig {
+  const config = defaultDomainConfig('hvm');
+  config.createInfo.name = name;
+  config.buildInfo.maxMemkb = 65536n;
+  config.buildInfo.targetMemkb = 65536n;
+  config.buildInfo.maxVcpus = 2;
+  config.onReboot = 'restart';
+  if (genid && config.buildInfo.u.type === 'hvm') config.buildInfo.u.msVmGenid = genid;
+  return config;
+}
+
+/** The ID as each party sees it: stored config, xenstore, guest memory at param 34, the guest OS. */
+function genidEverywhere(m: Machine, domid: number) {
+  const config = genidOfConfig(m.libxl.retrieveDomainConfiguration(domid));
+  const key = m.libxl.xs.tryRead(generationIdPath(domid));
+  const address = m.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
+  let memory: string | null = null;
+  if (address !== 0n) {
+    const page = m.hypervisor.readPage(domid, Number(address / BigInt(XC_PAGE_SIZE))) ?? new Uint8Array(XC_PAGE_SIZE);
+    const offset = Number(address % BigInt(XC_PAGE_SIZE));
+    memory = MsVmGenid.fromBytes(page.subarray(offset, offset + 16)).toHex();
+  }
+  return {
+    config: config.isZero() ? null : config.toHex(),
+    xenstore: key === undefined ? null : MsVmGenid.fromXenstore(new TextDecoder().decode(key)).toHex(),
+    memory,
+    guest: readGuestRecord(m.hypervisor, domid)?.genid ?? null,
+  };
+}
+
+function expectAgreement(m: Machine, domid: number): string {
+  const seen = genidEverywhere(m, domid);
+  expect(seen.config).not.toBeNull();
+  expect(seen).toEqual({ config: seen.config, xenstore: seen.config, memory: seen.config, guest: seen.config });
+  return seen.config!;
+}
+
+/** Everything a domain leaves in the machine besides Domain-0's own entries. */
+function leftovers(m: Machine) {
+  const xs = m.libxl.xs;
+  const list = (path: string) => (xs.exists(path) ? xs.directory(path) : []);
+  return {
+    domains: m.hypervisor.listDomains().map((info) => info.domid),
+    localDomain: list('/local/domain').filter((entry) => entry !== '0'),
+    vm: list('/vm'),
+    libxl: list('/libxl'),
+    userdata: m.userdata.domids(),
+  };
+}
+
+const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], userdata: [] };
+
+describe('createDomain', () => {
+  it('boots an HVM guest whose config, xenstore key, memory and guest OS all hold the new ID', () => {
+    const m = machine();
+    const genid = MsVmGenid.generate(createSeededRandomSource(7));
+    const domid = m.libxl.createDomain(hvmConfig('vm1', genid));
+    expect(domid).toBe(1);
+    expect(expectAgreement(m, domid)).toBe(genid.toHex());
+    expect(m.libxl.xs.readString(generationIdPath(domid))).toBe(genid.toXenstore());
+    const info = m.libxl.domainInfo(domid);
+    expect(info).toMatchObject({ name: 'vm1', type: 'hvm', paused: false, maxMemKb: 65536, vcpus: 2 });
+    const record = readGuestRecord(m.hypervisor, domid)!;
+    expect(record.firmware?.generationIdValue).toBe(genid.toXenstore());
+    expect(record.reads.map((read) => read.reason)).toEqual(['boot']);
+  });
+
+  it('writes libxl__domain_make and libxl__build_post entries with libxl permissions', () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('layout'));
+    const xs = m.libxl.xs;
+    const config = m.libxl.retrieveDomainConfiguration(domid);
+    const uuid = config.createInfo.uuid;
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(m.hypervisor.getDomain(domid)?.uuid).toBe(uuid);
+    const dom = `/local/domain/${domid}`;
+    expect(xs.getPerms(dom)).toEqual([
+      { id: 0, access: 'n' },
+      { id: domid, access: 'r' },
+    ]);
+    expect(xs.getPerms(`/vm/${uuid}`)).toEqual([
+      { id: 0, access: 'n' },
+      { id: domid, access: 'r' },
+    ]);
+    expect(xs.getPerms(`/libxl/${domid}`)).toEqual([{ id: 0, access: 'n' }]);
+    expect(xs.getPerms(`${dom}/control/shutdown`)).toEqual([{ id: domid, access: 'n' }]);
+    expect(xs.getPerms(`${dom}/device/suspend/event-channel`)).toEqual([{ id: domid, access: 'n' }]);
+    const values = Object.fromEntries(
+      [
+        `${dom}/vm`,
+        `${dom}/name`,
+        `${dom}/domid`,
+        `${dom}/memory/static-max`,
+        `${dom}/memory/target`,
+        `${dom}/memory/videoram`,
+        `${dom}/cpu/0/availability`,
+        `${dom}/cpu/1/availability`,
+        `${dom}/platform/acpi`,
+        `${dom}/platform/acpi_s3`,
+        `${dom}/platform/device-model`,
+        `${dom}/control/platform-feature-xs_reset_watches`,
+        `/vm/${uuid}/uuid`,
+        `/vm/${uuid}/name`,
+        `/vm/${uuid}/image/ostype`,
+        `/libxl/${domid}/type`,
+        `/libxl/${domid}/dm-version`,
+      ].map((path) => [path, xs.readString(path)]),
+    );
+    expect(values).toEqual({
+      [`${dom}/vm`]: `/vm/${uuid}`,
+      [`${dom}/name`]: 'layout',
+      [`${dom}/domid`]: String(domid),
+      [`${dom}/memory/static-max`]: '65536',
+      [`${dom}/memory/target`]: '57344',
+      [`${dom}/memory/videoram`]: '8192',
+      [`${dom}/cpu/0/availability`]: 'online',
+      [`${dom}/cpu/1/availability`]: 'online',
+      [`${dom}/platform/acpi`]: '1',
+      [`${dom}/platform/acpi_s3`]: '1',
+      [`${dom}/platform/device-model`]: 'qemu_xen',
+      [`${dom}/control/platform-feature-xs_reset_watches`]: '1',
+      [`/vm/${uuid}/uuid`]: uuid,
+      [`/vm/${uuid}/name`]: 'layout',
+      [`/vm/${uuid}/image/ostype`]: 'hvm',
+      [`/libxl/${domid}/type`]: 'hvm',
+      [`/libxl/${domid}/dm-version`]: 'qemu_xen',
+    });
+    expect(xs.exists(`${dom}/hvmloader`)).toBe(true);
+    expect(xs.isDomainIntroduced(domid)).toBe(true);
+  });
+
+  it('stores the config it was given (uuid filled in) and leaves the caller object untouched', () => {
+    const m = machine();
+    const config = hvmConfig('stored', MsVmGenid.fromHex('00112233445566778899aabbccddeeff'));
+    const domid = m.libxl.createDomain(config);
+    expect(config.createInfo.uuid).toBe('00000000-0000-0000-0000-000000000000');
+    const stored = m.libxl.retrieveDomainConfiguration(domid);
+    const expected = { ...config, createInfo: { ...config.createInfo, uuid: stored.createInfo.uuid } };
+    expect(domainConfigEquals(stored, expected)).toBe(true);
+  });
+
+  it('with paused, leaves the firmware unrun until unpause', () => {
+    const m = machine();
+    const genid = MsVmGenid.fromHex('0102030405060708090a0b0c0d0e0f10');
+    const domid = m.libxl.createDomain(hvmConfig('paused', genid), { paused: true });
+    expect(genidEverywhere(m, domid)).toEqual({ config: genid.toHex(), xenstore: genid.toHex(), memory: null, guest: null });
+    expect(m.libxl.domainInfo(domid).paused).toBe(true);
+    m.libxl.unpauseDomain(domid);
+    expect(expectAgreement(m, domid)).toBe(genid.toHex());
+  });
+
+  it('gives a domain with ms_vm_genid "none" no ID anywhere and no device', () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('none'));
+    expect(genidEverywhere(m, domid)).toEqual({ config: null, xenstore: null, memory: null, guest: null });
+    expect(readGuestRecord(m.hypervisor, domid)?.firmware?.generationIdValue).toBe('0:0');
+  });
+
+  it('creates PV and PVH domains without hvm-only entries or an ID', () => {
+    const m = machine();
+    const pv = defaultDomainConfig('pv');
+    pv.createInfo.name = 'pv';
+    pv.buildInfo.kernel = '/boot/vmlinuz';
+    const pvDomid = m.libxl.createDomain(pv);
+    const pvh = defaultDomainConfig('pvh');
+    pvh.createInfo.name = 'pvh';
+    const pvhDomid = m.libxl.createDomain(pvh);
+    const xs = m.libxl.xs;
+    expect(xs.readString(`/libxl/${pvDomid}/type`)).toBe('pv');
+    expect(xs.readString(`/libxl/${pvhDomid}/type`)).toBe('pvh');
+    expect(xs.exists(`/local/domain/${pvDomid}/hvmloader`)).toBe(false);
+    expect(xs.exists(generationIdPath(pvDomid))).toBe(false);
+    expect(xs.exists(generationIdPath(pvhDomid))).toBe(false);
+    const uuid = m.libxl.retrieveDomainConfiguration(pvDomid).createInfo.uuid;
+    expect(xs.readString(`/vm/${uuid}/image/kernel`)).toBe('/boot/vmlinuz');
+    expect(m.libxl.domainInfo(pvDomid).maxMemKb).toBe(32768);
+  });
+
+  it('refuses a name already in use, as libxl does, and leaves nothing behind', () => {
+    const m = machine();
+    const first = m.libxl.createDomain(hvmConfig('twin'));
+    const before = leftovers(m);
+    let caught: unknown;
+    try {
+      m.libxl.createDomain(hvmConfig('twin'));
+    } catch (error) {
+      caught = error;
+    }
+    expect(XlError.is(caught) && caught.code).toBe('INVAL');
+    expect((caught as Error).message).toBe('Domain with name "twin" already exists.');
+    expect(leftovers(m)).toEqual(before);
+    m.libxl.destroyDomain(first);
+    expect(m.libxl.createDomain(hvmConfig('twin'))).toBeGreaterThan(first);
+  });
+
+  it('sees names taken through another context on the same machine', () => {
+    const m = machine();
+    const other = createLibxl({ hypervisor: m.hypervisor, xenstore: m.xenstore, userdata: m.userdata });
+    open.push(other);
+    other.createDomain(hvmConfig('shared'));
+    expect(() => m.libxl.createDomain(hvmConfig('shared'))).toThrow('Domain with name "shared" already exists.');
+    expect(m.libxl.nameToDomid('shared')).toBe(1);
+  });
+
+  it('refuses configs libxl refuses, before making anything', () => {
+    const m = machine();
+    const cases: [string, (config: DomainConfig) => void, string][] = [
+      ['no type', (config) => void (config.createInfo.type = 'invalid'), 'invalid domain type'],
+      ['type mismatch', (config) => void (config.createInfo.type = 'pv'), 'differ'],
+      ['no name', (config) => void (config.createInfo.name = undefined), 'New domain name not specified'],
+      ['target above max', (config) => void (config.buildInfo.targetMemkb = 131072n), 'above max_memkb'],
+      ['vcpu beyond max', (config) => void (config.buildInfo.availVcpus = [0, 5]), 'beyond max_vcpus'],
+      ['schema', (config) => void ((config.buildInfo as unknown as Record<string, unknown>).maxMemKb = 1), 'invalid domain config'],
+    ];
+    for (const [label, change, message] of cases) {
+      const config = hvmConfig(label);
+      change(config);
+      expect(() => m.libxl.createDomain(config), label).toThrow(message);
+      expect(leftovers(m), label).toEqual(EMPTY);
+    }
+  });
+});
+
+describe('destroyDomain', () => {
+  it('removes xenstore entries, userdata and the domain, and fires @releaseDomain', () => {
+    const m = machine();
+    const watcher = m.xenstore.connect(0);
+    watcher.watch('@releaseDomain', 'released');
+    watcher.takeWatchEvents();
+    const domid = m.libxl.createDomain(hvmConfig('gone', MsVmGenid.fromHex('ff'.repeat(16))));
+    m.libxl.destroyDomain(domid);
+    expect(leftovers(m)).toEqual(EMPTY);
+    expect(m.libxl.xs.exists(generationIdPath(domid))).toBe(false);
+    expect(watcher.takeWatchEvents()).toEqual([{ path: '@releaseDomain', token: 'released' }]);
+    expect(() => m.libxl.nameToDomid('gone')).toThrow(XlError);
+    expect(() => m.libxl.destroyDomain(domid)).toThrow('does not exist');
+    expect(() => m.libxl.destroyDomain(0)).toThrow('Domain-0');
+    watcher.close();
+  });
+});
+
+describe('pause, unpause, reboot, shutdown', () => {
+  it('keeps the ID through pause and unpause without the guest reading again', () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('pause', MsVmGenid.fromHex('11'.repeat(16))));
+    const id = expectAgreement(m, domid);
+    m.libxl.pauseDomain(domid);
+    expect(m.libxl.domainInfo(domid).paused).toBe(true);
+    m.libxl.unpauseDomain(domid);
+    expect(expectAgreement(m, domid)).toBe(id);
+    expect(readGuestRecord(m.hypervisor, domid)?.readCount).toBe(1);
+    expect(() => m.libxl.unpauseDomain(domid)).toThrow('not paused');
+  });
+
+  it('reboots with the same ID: the firmware runs again and places it again', () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('reboot', MsVmGenid.fromHex('22'.repeat(16))));
+    const id = expectAgreement(m, domid);
+    m.hypervisor.writePage(domid, 0x10, new Uint8Array(XC_PAGE_SIZE).fill(0xaa));
+    expect(m.libxl.rebootDomain(domid)).toEqual({ reason: 'reboot', action: 'restart', destroyed: false });
+    expect(expectAgreement(m, domid)).toBe(id);
+    expect(m.hypervisor.readPage(domid, 0x10)).toBeUndefined();
+    const record = readGuestRecord(m.hypervisor, domid)!;
+    expect(record.reads.map((read) => read.reason)).toEqual(['boot']);
+    expect(m.libxl.domainInfo(domid)).toMatchObject({ paused: false, shutdown: null });
+  });
+
+  it('applies on_poweroff: destroy by default, preserve leaves the domain shut down', () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('off'));
+    expect(m.libxl.shutdownDomain(domid)).toEqual({ reason: 'poweroff', action: 'destroy', destroyed: true });
+    expect(leftovers(m)).toEqual(EMPTY);
+    const config = hvmConfig('kept');
+    config.onPoweroff = 'preserve';
+    const kept = m.libxl.createDomain(config);
+    expect(m.libxl.shutdownDomain(kept)).toEqual({ reason: 'poweroff', action: 'preserve', destroyed: false });
+    expect(m.libxl.domainInfo(kept).shutdown).toBe('poweroff');
+    expect(m.libxl.xs.readString(`/local/domain/${kept}/control/shutdown`)).toBe('poweroff');
+  });
+});
+
+describe('lookups', () => {
+  it('maps names and domids both ways, with Domain-0 named as xen-init-dom0 names it', () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('named'));
+    expect(m.libxl.nameToDomid('named')).toBe(domid);
+    expect(m.libxl.domidToName(domid)).toBe('named');
+    expect(m.libxl.domidToName(0)).toBe('Domain-0');
+    expect(m.libxl.resolveDomain(String(domid))).toBe(domid);
+    expect(m.libxl.resolveDomain('named')).toBe(domid);
+    expect(() => m.libxl.resolveDomain('99')).toThrow(expect.objectContaining({ code: 'DOMAIN_NOTFOUND' }));
+    expect(() => m.libxl.nameToDomid('nobody')).toThrow(expect.objectContaining({ code: 'INVAL' }));
+    expect(m.libxl.listDomains().map((info) => [info.domid, info.name])).toEqual([
+      [0, 'Domain-0'],
+      [domid, 'named'],
+    ]);
+    expect(() => m.libxl.retrieveDomainConfiguration(0)).toThrow(expect.objectContaining({ code: 'FAIL' }));
+  });
+});
+
+describe('restore hooks', () => {
+  it('loads memory, writes the config ID over the saved one and resumes the guest', () => {
+    const m = machine();
+    const old = MsVmGenid.fromHex('33'.repeat(16));
+    const source = m.libxl.createDomain(hvmConfig('source', old));
+    expectAgreement(m, source);
+    const pages = m.hypervisor.touchedPages(source).map((pfn) => [pfn, m.hypervisor.readPage(source, pfn)!] as const);
+    const address = m.hypervisor.readParam(source, HVM_PARAM_VM_GENERATION_ID_ADDR);
+    m.libxl.destroyDomain(source);
+
+    const fresh = MsVmGenid.fromHex('44'.repeat(16));
+    const domid = m.libxl.createDomain(hvmConfig('source', fresh), {
+      restore: {
+        load(target) {
+          for (const [pfn, data] of pages) m.hypervisor.writePage(target, pfn, data);
+          m.hypervisor.writeParam(target, HVM_PARAM_VM_GENERATION_ID_ADDR, address);
+        },
+      },
+    });
+    expect(expectAgreement(m, domid)).toBe(fresh.toHex());
+    const record = readGuestRecord(m.hypervisor, domid)!;
+    expect(record.firmware).toBeNull();
+    expect(record.reads.map((read) => read.reason)).toEqual(['resume']);
+  });
+
+  it('destroys everything when load fails', () => {
+    const m = machine();
+    expect(() =>
+      m.libxl.createDomain(hvmConfig('broken'), {
+        restore: {
+          load() {
+            throw new Error('truncated stream');
+          },
+        },
+      }),
+    ).toThrow('truncated stream');
+    expect(leftovers(m)).toEqual(EMPTY);
+  });
+});
+
+describe('applyGenid', () => {
+  it('changes the stored config, the xenstore key and guest memory together', () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('renew', MsVmGenid.fromHex('55'.repeat(16))));
+    const next = MsVmGenid.fromHex('66'.repeat(16));
+    expect(m.libxl.applyGenid(domid, next).wroteMemory).toBe(true);
+    const seen = genidEverywhere(m, domid);
+    expect(seen).toMatchObject({ config: next.toHex(), xenstore: next.toHex(), memory: next.toHex() });
+    expect(seen.guest).toBe('55'.repeat(16));
+  });
+});
+
+/** Fails the `n`-th fallible call after `arm(n)` (hypervisor writes, xenstore commits, userdata stores), once. */
+function faultyMachine() {
+  let calls = 0;
+  let failAt = 0;
+  let fired = false;
+  const maybeFail = (what: string) => {
+    calls += 1;
+    if (!fired && calls === failAt) {
+      fired = true;
+      throw new Error(`injected failure in ${what}`);
+    }
+  };
+  const mutating = new Set(['createDomain', 'writePage', 'writeParam', 'unpauseDomain', 'setPendingStart', 'setGuestRecord']);
+  const real = new MemoryHypervisor();
+  const hypervisor = new Proxy(real, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (mutating.has(String(property))) maybeFail(`hypervisor.${String(property)}`);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const backend = createMemoryBackend();
+  const commit = backend.commit.bind(backend);
+  backend.commit = (change) => {
+    maybeFail('xenstore commit');
+    return commit(change);
+  };
+  const xenstore = createXenStore(backend);
+  const userdata = new MemoryUserdataStore();
+  const store = userdata.store.bind(userdata);
+  userdata.store = (domid, userid, data) => {
+    maybeFail('userdata.store');
+    store(domid, userid, data);
+  };
+  return {
+    hypervisor,
+    xenstore,
+    userdata,
+    fired: () => fired,
+    arm(n: number) {
+      calls = 0;
+      failAt = n;
+      fired = false;
+    },
+  };
+}
+
+describe('a failure at any step of create', () => {
+  it('leaves nothing behind, and the next create works', () => {
+    let failures = 0;
+    for (let failAt = 1; failAt < 500; failAt += 1) {
+      const parts = faultyMachine();
+      const libxl = createLibxl({ hypervisor: parts.hypervisor, xenstore: parts.xenstore, userdata: parts.userdata });
+      open.push(libxl);
+      const m: Machine = { hypervisor: parts.hypervisor, xenstore: parts.xenstore, userdata: parts.userdata, libxl };
+      parts.arm(failAt);
+      let failed = false;
+      try {
+        libxl.createDomain(hvmConfig('fragile', MsVmGenid.fromHex('77'.repeat(16))));
+      } catch (error) {
+        failed = true;
+        expect(XlError.is(error), String(error)).toBe(true);
+      }
+      if (!failed && parts.fired()) {
+        // A failure inside the guest that the guest itself ignores (hvmloader does not check
+        // hvm_param_set): the domain exists and libxl's side of it is complete.
+        expect(genidEverywhere(m, 1)).toMatchObject({ config: '77'.repeat(16), xenstore: '77'.repeat(16) });
+        continue;
+      }
+      if (!failed) {
+        // Past the last fallible call: nothing was injected and the domain is complete.
+        expect(expectAgreement(m, 1)).toBe('77'.repeat(16));
+        break;
+      }
+      failures += 1;
+      expect(parts.fired()).toBe(true);
+      expect(leftovers(m), `failure at call ${failAt}`).toEqual(EMPTY);
+      const domid = libxl.createDomain(hvmConfig('fragile', MsVmGenid.fromHex('88'.repeat(16))));
+      expect(expectAgreement(m, domid), `failure at call ${failAt}`).toBe('88'.repeat(16));
+    }
+    expect(failures).toBeGreaterThan(5);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * The xenstore entries libxl writes for a domain, and removes when it goes:
+ * - `libxl__domain_make` (`tools/libs/light/libxl_create.c`): `/local/domain/<domid>` and its
+ *   skeleton, `/vm/<uuid>`, `/libxl/<domid>`, with libxl's permissions, in one transaction;
+ *   the name by `libxl__domain_rename` (`libxl_domain.c`);
+ * - `store_libxl_entry`: `/libxl/<domid>/dm-version`;
+ * - `libxl__build_post` (`libxl_dom.c`): memory, domid, store, vcpu availability, the `platform/*`
+ *   keys hvmloader reads, `/vm/<uuid>` image entries, then `xs_introduce_domain`;
+ * - `devices_destroy_cb` (`libxl_domain.c`): removes `/vm/<uuid>`, `/local/domain/<domid>`,
+ *   `/libxl/<domid>`.
+ * Also `xen-init-dom0` (`tools/helpers/xen-init-dom0.c`)'s entries for Domain-0.
+ */
+import { domainPath } from '@xen-genid/xc-params';
+import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
+import type { DomainConfig } from '../types/domain-config.ts';
+import type { Defbool } from '../types/idl.ts';
+
+/** `libxl__xs_libxl_path`: `/libxl/<domid>`. */
+export function libxlPath(domid: number): string {
+  return `/libxl/${domid}`;
+}
+
+/** `/vm/<uuid>`. */
+export function vmPath(uuid: string): string {
+  return `/vm/${uuid}`;
+}
+
+const noperm = (): XsPermission[] => [{ id: 0, access: 'n' }];
+const roperm = (domid: number): XsPermission[] => [
+  { id: 0, access: 'n' },
+  { id: domid, access: 'r' },
+];
+const rwperm = (domid: number): XsPermission[] => [{ id: domid, access: 'n' }];
+
+/** `xs_rm` as libxl calls it: its result ignored (a path whose parent is missing is ENOENT). */
+function rmQuiet(xs: XsOperations, path: string): void {
+  try {
+    xs.rm(path);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+  }
+}
+
+/** `libxl__xs_mknod`: an empty node with the given permissions. */
+function mknod(xs: XsOperations, path: string, perms: XsPermission[]): void {
+  xs.mkdir(path);
+  xs.setPerms(path, perms);
+}
+
+function defboolValue(value: Defbool, fallback: boolean): boolean {
+  return value === 'default' ? fallback : value === 'true';
+}
+
+/** The skeleton of `libxl__domain_make`, written inside the caller's transaction. */
+export function writeDomainSkeleton(xs: XsOperations, domid: number, config: DomainConfig): void {
+  const info = config.createInfo;
+  const dom = domainPath(domid);
+  const vm = vmPath(info.uuid);
+  const libxl = libxlPath(domid);
+  const hvm = info.type === 'hvm';
+
+  rmQuiet(xs, dom);
+  mknod(xs, dom, roperm(domid));
+  rmQuiet(xs, vm);
+  mknod(xs, vm, roperm(domid));
+  rmQuiet(xs, libxl);
+  mknod(xs, libxl, noperm());
+  mknod(xs, `${libxl}/device`, noperm());
+
+  xs.write(`${dom}/vm`, vm);
+  xs.write(`${dom}/name`, info.name ?? '');
+  xs.write(`${vm}/name`, info.name ?? '');
+
+  mknod(xs, `${dom}/cpu`, roperm(domid));
+  mknod(xs, `${dom}/memory`, roperm(domid));
+  if (!defboolValue(info.xendSuspendEvtchnCompat, false)) {
+    mknod(xs, `${dom}/device`, roperm(domid));
+    mknod(xs, `${dom}/device/suspend/event-channel`, rwperm(domid));
+  } else {
+    mknod(xs, `${dom}/device`, rwperm(domid));
+  }
+  mknod(xs, `${dom}/control`, roperm(domid));
+  if (hvm) mknod(xs, `${dom}/hvmloader`, roperm(domid));
+  const controls = ['shutdown', 'feature-poweroff', 'feature-reboot', 'feature-suspend'];
+  if (hvm) controls.push('feature-s3', 'feature-s4');
+  controls.push('sysrq');
+  for (const name of controls) mknod(xs, `${dom}/control/${name}`, rwperm(domid));
+  for (const name of ['data', 'drivers', 'feature', 'attr', 'error']) mknod(xs, `${dom}/${name}`, rwperm(domid));
+  if (defboolValue(info.driverDomain, false)) {
+    mknod(xs, `${dom}/libxl`, rwperm(domid));
+    mknod(xs, `${dom}/device-model`, rwperm(domid));
+  }
+
+  xs.write(`${vm}/uuid`, info.uuid);
+  xs.write(`${vm}/name`, info.name ?? '');
+  for (const [key, value] of info.xsdata) if (value !== null) xs.write(`${dom}/${key}`, value);
+  for (const [key, value] of info.platformdata) if (value !== null) xs.write(`${dom}/platform/${key}`, value);
+  xs.write(`${dom}/control/platform-feature-multiprocessor-suspend`, '1');
+  xs.write(`${dom}/control/platform-feature-xs_reset_watches`, '1');
+  xs.write(`${libxl}/type`, info.type);
+  if (hvm) xs.write(`${libxl}/dm-version`, deviceModelVersion(config));
+}
+
+function deviceModelVersion(config: DomainConfig): string {
+  const version = config.buildInfo.deviceModelVersion;
+  return version === 'unknown' ? 'qemu_xen' : version;
+}
+
+/** `libxl__acpi_defbool_val`: the b_info-level `acpi`, else the deprecated `u.hvm.acpi`, else true. */
+export function acpiEnabled(config: DomainConfig): boolean {
+  const build = config.buildInfo;
+  if (build.acpi !== 'default') return build.acpi === 'true';
+  if (build.u.type === 'hvm' && build.u.acpi !== 'default') return build.u.acpi === 'true';
+  return true;
+}
+
+/** Memory and vcpu values after libxl's setdefault (`libxl__domain_build_info_setdefault`). */
+export interface BuildValues {
+  readonly maxVcpus: number;
+  readonly availVcpus: readonly number[];
+  readonly maxMemkb: bigint;
+  readonly targetMemkb: bigint;
+  readonly videoMemkb: bigint;
+}
+
+/** The nominal xenstore event channel and ring of a guest (not modelled: fixed values). */
+const STORE_PORT = '1';
+const HVM_STORE_RING_REF = '1044476';
+
+/** The entries `libxl__build_post` writes after the generation ID, in one transaction. */
+export function writeBuildPostEntries(
+  xs: XsOperations,
+  domid: number,
+  config: DomainConfig,
+  values: BuildValues,
+  startTime: number,
+): void {
+  const dom = domainPath(domid);
+  const vm = vmPath(config.createInfo.uuid);
+  const type = config.createInfo.type;
+  const fudge = type === 'hvm' && values.maxMemkb > values.targetMemkb ? 1024n : 0n;
+  xs.write(`${dom}/memory/static-max`, values.maxMemkb.toString());
+  xs.write(`${dom}/memory/target`, (values.targetMemkb - values.videoMemkb - fudge).toString());
+  xs.write(`${dom}/memory/videoram`, values.videoMemkb.toString());
+  xs.write(`${dom}/domid`, String(domid));
+  xs.write(`${dom}/store/port`, STORE_PORT);
+  xs.write(`${dom}/store/ring-ref`, type === 'pv' ? String(domid) : HVM_STORE_RING_REF);
+  const online = new Set(values.availVcpus);
+  for (let vcpu = 0; vcpu < values.maxVcpus; vcpu += 1) {
+    xs.write(`${dom}/cpu/${vcpu}/availability`, online.has(vcpu) ? 'online' : 'offline');
+  }
+
+  const seconds = Math.floor(startTime / 1000);
+  const hundredths = Math.floor((startTime % 1000) / 10);
+  const start = `${seconds}.${String(hundredths).padStart(2, '0')}`;
+  const u = config.buildInfo.u;
+  if (u.type === 'hvm') {
+    xs.write(`${dom}/platform/acpi`, acpiEnabled(config) ? '1' : '0');
+    xs.write(`${dom}/platform/acpi_s3`, defboolValue(u.acpiS3, true) ? '1' : '0');
+    xs.write(`${dom}/platform/acpi_s4`, defboolValue(u.acpiS4, true) ? '1' : '0');
+    xs.write(`${dom}/platform/acpi_laptop_slate`, defboolValue(u.acpiLaptopSlate, false) ? '1' : '0');
+    xs.write(`${dom}/platform/device-model`, deviceModelVersion(config));
+    xs.write(`${vm}/rtc/timeoffset`, u.timeoffset ?? '');
+    xs.write(`${vm}/image/ostype`, 'hvm');
+    xs.write(`${vm}/start_time`, start);
+  } else if (u.type === 'pv') {
+    xs.write(`${vm}/image/ostype`, 'linux');
+    xs.write(`${vm}/image/kernel`, config.buildInfo.kernel ?? u.kernel ?? '');
+    xs.write(`${vm}/start_time`, start);
+    const ramdisk = config.buildInfo.ramdisk ?? u.ramdisk;
+    if (ramdisk !== undefined) xs.write(`${vm}/image/ramdisk`, ramdisk);
+    const cmdline = config.buildInfo.cmdline ?? u.cmdline;
+    if (cmdline !== undefined) xs.write(`${vm}/image/cmdline`, cmdline);
+  } else {
+    xs.write(`${vm}/start_time`, start);
+  }
+}
+
+/** `devices_destroy_cb`'s removals: `/vm/<uuid>`, `/local/domain/<domid>`, `/libxl/<domid>`. */
+export function removeDomainEntries(xs: XsOperations, domid: number): void {
+  const dom = domainPath(domid);
+  let vm: string | undefined;
+  try {
+    const value = xs.tryRead(`${dom}/vm`);
+    vm = value === undefined ? undefined : new TextDecoder().decode(value);
+  } catch {
+    vm = undefined;
+  }
+  if (vm && vm.startsWith('/vm/')) rmQuiet(xs, vm);
+  rmQuiet(xs, dom);
+  rmQuiet(xs, libxlPath(domid));
+}
+
+/** `xen-init-dom0`: Domain-0's name and domid, written when missing. */
+export function ensureDomain0Entries(xs: XsOperations): void {
+  const dom = domainPath(0);
+  if (!xs.exists(`${dom}/name`)) xs.write(`${dom}/name`, 'Domain-0');
+  if (!xs.exists(`${dom}/domid`)) xs.write(`${dom}/domid`, '0');
+}
