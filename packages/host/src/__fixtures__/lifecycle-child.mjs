@@ -1,3 +1,4 @@
+/* global Buffer, TextDecoder, TextEncoder, crypto, process */
 // A toolstack process for the reliability tests: runs create / save / restore / destroy on a host
 // file the way libxl orders them, through the built @xen-genid/host. Each line on stdout is JSON.
 // argv: <host file> <work dir> <cycles> [save]

@@ -1,0 +1,117 @@
+/* global console, process, TextEncoder */
+// Throughput of the SQLite host against the in-memory backends, measured side by side in one run:
+//   1. Hypervisor param get/set and xenstore read/write per second: host file vs MemoryHypervisor /
+//      createMemoryStore (goal: reads within 25x of memory);
+//   2. per-operation cost with 10 vs 10,000 domains on the host (goal: ratio under 1.5).
+// BENCH_QUICK=1 runs in about a second (shorter timings, 1,000 domains instead of 10,000).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openHost } from '@xen-genid/host';
+import { MemoryHypervisor, createXc } from '@xen-genid/xc-params';
+import { createMemoryStore } from '@xen-genid/xenstore';
+
+const quick = process.env.BENCH_QUICK === '1';
+const RUN_MS = quick ? 40 : 700;
+const MANY = quick ? 1_000 : 10_000;
+const dir = mkdtempSync(join(tmpdir(), 'xen-genid-host-bench-'));
+
+/** Operations per second of `body(i)`, after a short warm-up. */
+function rate(body) {
+  for (let i = 0; i < 200; i += 1) body(i);
+  let count = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(RUN_MS) * 1_000_000n;
+  let now = start;
+  while (now < deadline) {
+    for (let i = 0; i < 64; i += 1) body(count + i);
+    count += 64;
+    now = process.hrtime.bigint();
+  }
+  return count / (Number(now - start) / 1e9);
+}
+
+const fmt = (value) => value.toLocaleString('en-US', { maximumFractionDigits: 0 }).padStart(12);
+const rows = [];
+function compare(name, baselineName, baseline, subjectName, subject, goal) {
+  const ratio = baseline / subject;
+  rows.push({ name, baselineName, baseline, subjectName, subject, ratio, goal });
+  console.log(
+    `${name.padEnd(34)} ${baselineName} ${fmt(baseline)}/s  ${subjectName} ${fmt(subject)}/s  ratio ${ratio.toFixed(2)}x${goal ? `  (goal < ${goal}x: ${ratio < goal ? 'met' : 'NOT met'})` : ''}`,
+  );
+}
+
+try {
+  // --- 1. host file vs in memory ---------------------------------------------------------------
+  console.log(`# host file vs in-memory backends (ops/s; ratio = memory / host)`);
+  const host = openHost(join(dir, 'vs-memory.db'));
+  const memory = new MemoryHypervisor();
+  const hostDomain = host.hypervisor.createDomain({ type: 'hvm' }).domid;
+  const memoryDomain = memory.createDomain({ type: 'hvm' }).domid;
+  host.hypervisor.writeParam(hostDomain, 34, 0xfc000000n);
+  memory.writeParam(memoryDomain, 34, 0xfc000000n);
+  compare('Hypervisor.readParam', 'memory', rate(() => memory.readParam(memoryDomain, 34)), 'host', rate(() => host.hypervisor.readParam(hostDomain, 34)), 25);
+  const hostXc = createXc(host.hypervisor);
+  const memoryXc = createXc(memory);
+  compare('xc hvmParamGet (param 34)', 'memory', rate(() => memoryXc.hvmParamGet(memoryDomain, 34)), 'host', rate(() => hostXc.hvmParamGet(hostDomain, 34)), 25);
+  compare('Hypervisor.writeParam', 'memory', rate((i) => memory.writeParam(memoryDomain, 34, BigInt(i))), 'host', rate((i) => host.hypervisor.writeParam(hostDomain, 34, BigInt(i))));
+
+  const memoryXs = createMemoryStore().connect(0);
+  const hostXs = host.store.connect(0);
+  const key = '/local/domain/1/platform/generation-id';
+  memoryXs.write(key, '11400714819323198485:123');
+  hostXs.write(key, '11400714819323198485:123');
+  compare('xenstore read', 'memory', rate(() => memoryXs.read(key)), 'host', rate(() => hostXs.read(key)), 25);
+  compare('xenstore write', 'memory', rate((i) => memoryXs.write(key, `${i}:1`)), 'host', rate((i) => hostXs.write(key, `${i}:1`)));
+  const uncached = openHost(host.path, { cache: false });
+  const uncachedXs = uncached.store.connect(0);
+  compare('xenstore read, cache off', 'memory', rate(() => memoryXs.read(key)), 'host', rate(() => uncachedXs.read(key)));
+  uncached.close();
+  host.close();
+
+  // --- 2. 10 vs many domains --------------------------------------------------------------------
+  console.log(`\n# per-operation cost with 10 vs ${MANY.toLocaleString('en-US')} domains on the host (ratio = few / many)`);
+  const populate = (count, file) => {
+    const populated = openHost(join(dir, file));
+    const xs = populated.store.connect(0);
+    const domids = [];
+    for (let first = 0; first < count; first += 500) {
+      populated.hypervisor.batch(() => {
+        xs.transaction((t) => {
+          for (let n = first; n < Math.min(count, first + 500); n += 1) {
+            const { domid, uuid } = populated.hypervisor.createDomain({ type: 'hvm' });
+            populated.hypervisor.writeParam(domid, 34, 0xfc000000n);
+            t.write(`/local/domain/${domid}/name`, `guest-${domid}`);
+            t.write(`/local/domain/${domid}/vm`, `/vm/${uuid}`);
+            t.write(`/local/domain/${domid}/platform/generation-id`, '1:2');
+            t.write(`/vm/${uuid}/name`, `guest-${domid}`);
+            populated.userdata.store(domid, 'libxl-json', new TextEncoder().encode('{}'));
+            domids.push(domid);
+          }
+        });
+      });
+    }
+    return { host: populated, xs, domids };
+  };
+  const started = Date.now();
+  const few = populate(10, 'few.db');
+  const many = populate(MANY, 'many.db');
+  console.log(`(populated in ${Date.now() - started} ms)`);
+  const pick = (set) => set.domids[Math.floor(set.domids.length / 2)];
+  const ops = [
+    ['readParam', (set, d) => () => set.host.hypervisor.readParam(d, 34)],
+    ['writeParam', (set, d) => (i) => set.host.hypervisor.writeParam(d, 34, BigInt(i))],
+    ['getDomain', (set, d) => () => set.host.hypervisor.getDomain(d)],
+    ['xenstore read', (set, d) => () => set.xs.read(`/local/domain/${d}/platform/generation-id`)],
+    ['xenstore write', (set, d) => (i) => set.xs.write(`/local/domain/${d}/platform/generation-id`, `${i}:2`)],
+    ['userdata retrieve', (set, d) => () => set.host.userdata.retrieve(d, 'libxl-json')],
+    ['create + destroy a domain', (set) => () => set.host.hypervisor.destroyDomain(set.host.hypervisor.createDomain({ type: 'hvm' }).domid)],
+  ];
+  for (const [name, make] of ops) {
+    compare(name, 'x10', rate(make(few, pick(few))), `x${MANY}`, rate(make(many, pick(many))), 1.5);
+  }
+  few.host.close();
+  many.host.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
