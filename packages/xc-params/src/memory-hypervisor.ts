@@ -49,7 +49,8 @@ interface DomainState {
   paused: boolean;
   shutdown: ShutdownReason | null;
   pendingStart: PendingStart;
-  params: BigUint64Array;
+  /** A plain array: reads hand back the stored bigint without allocating a new one. */
+  params: bigint[];
   pages: Map<number, Uint8Array>;
   guestRecord: string | undefined;
 }
@@ -80,6 +81,10 @@ export function checkPfn(pfn: number): void {
   if (!Number.isSafeInteger(pfn) || pfn < 0) {
     throw new XcError('EINVAL', `page frame number ${String(pfn)} is not a non-negative integer`);
   }
+}
+
+function zeroParams(): bigint[] {
+  return new Array<bigint>(HVM_NR_PARAMS).fill(0n);
 }
 
 function info(state: DomainState): DomainInfo {
@@ -124,7 +129,7 @@ export class MemoryHypervisor implements Hypervisor {
       paused: false,
       shutdown: null,
       pendingStart: null,
-      params: new BigUint64Array(HVM_NR_PARAMS),
+      params: zeroParams(),
       pages: new Map(),
       guestRecord: undefined,
     });
@@ -170,7 +175,7 @@ export class MemoryHypervisor implements Hypervisor {
       paused: true,
       shutdown: null,
       pendingStart: 'boot',
-      params: new BigUint64Array(HVM_NR_PARAMS),
+      params: zeroParams(),
       pages: new Map(),
       guestRecord: undefined,
     };
@@ -221,7 +226,7 @@ export class MemoryHypervisor implements Hypervisor {
 
   resetDomain(domid: number): void {
     const state = this.#guestDomain(domid, 'reset');
-    state.params = new BigUint64Array(HVM_NR_PARAMS);
+    state.params = zeroParams();
     state.pages = new Map();
     state.guestRecord = undefined;
     state.shutdown = null;
