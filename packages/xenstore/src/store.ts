@@ -208,8 +208,13 @@ interface TransactionState {
   open: boolean;
 }
 
+/** Where an operation reads nodes from. */
+interface NodeSource {
+  get(path: string): XsNodeContent | undefined;
+}
+
 /** Pending work of one operation, over live data or a transaction. Applied only when the operation succeeds. */
-class OperationView {
+class OperationView implements NodeSource {
   /** Generation of each node at its first access. */
   readonly accessed = new Map<string, number>();
   /** What the first access saw (null: missing); later reads in the same operation or transaction see the same. */
@@ -282,9 +287,12 @@ class Store implements XenStore {
   private closed = false;
 
   readonly backend: XenStoreBackend;
+  /** Live nodes, without bookkeeping: for reads outside transactions. */
+  readonly live: NodeSource;
 
   constructor(backend: XenStoreBackend, options: XenStoreOptions) {
     this.backend = backend;
+    this.live = { get: (path) => backend.getNode(path) };
     this.quotas = Object.freeze({ ...XS_DEFAULT_QUOTAS, ...options.quotas });
     this.initialise();
     if (backend.readChanges) this.cursor = backend.readChanges(undefined).cursor;
@@ -410,7 +418,7 @@ class Connection implements XsConnection {
    * A node the caller may use with `perm`; undefined when it does not exist and the nearest existing
    * ancestor allows `perm` (otherwise EACCES, so nothing leaks). @see get_node, errno_from_parents
    */
-  private lookup(view: OperationView, path: string, perm: number): XsNodeContent | undefined {
+  private lookup(view: NodeSource, path: string, perm: number): XsNodeContent | undefined {
     const node = view.get(path);
     if (node) {
       if ((this.perm(node.perms) & perm) !== perm) throw new XsError('EACCES', `permission denied: ${path}`);
@@ -494,6 +502,13 @@ class Connection implements XsConnection {
 
   readIn(transaction: TransactionState | undefined, path: string): XsNodeContent {
     const absolute = this.canonical(path);
+    if (!transaction) {
+      // Outside a transaction a read needs no bookkeeping: straight to the backend.
+      this.ensureOpen();
+      const node = this.lookup(this.store.live, absolute, XS_PERM_READ);
+      if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
+      return node;
+    }
     return this.run(transaction, (view) => {
       const node = this.lookup(view, absolute, XS_PERM_READ);
       if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
@@ -502,19 +517,14 @@ class Connection implements XsConnection {
   }
 
   readNodeIn(transaction: TransactionState | undefined, path: string): XsNode {
-    const absolute = this.canonical(path);
-    return this.run(transaction, (view) => {
-      const node = this.lookup(view, absolute, XS_PERM_READ);
-      if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
-      const stored = node as Partial<XsNode>;
-      return {
-        value: node.value.slice(),
-        perms: node.perms,
-        children: node.children,
-        // A node written in the transaction has no generation yet.
-        generation: stored.generation ?? XS_NO_GENERATION,
-      };
-    });
+    const node = this.readIn(transaction, path);
+    return {
+      value: node.value.slice(),
+      perms: node.perms,
+      children: node.children,
+      // A node written in the transaction has no generation yet.
+      generation: (node as Partial<XsNode>).generation ?? XS_NO_GENERATION,
+    };
   }
 
   existsIn(transaction: TransactionState | undefined, path: string): boolean {

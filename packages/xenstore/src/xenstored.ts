@@ -260,14 +260,19 @@ class ClientConnection {
     }
     if (messages.length === 0) return;
     const socket = this.socket;
-    socket.cork();
-    try {
-      for (const message of messages) {
-        if (socket.destroyed) return;
-        this.answer(message);
+    if (messages.length === 1) {
+      this.answer(messages[0]!);
+    } else {
+      // Several requests in one read: their replies go out in one write.
+      socket.cork();
+      try {
+        for (const message of messages) {
+          if (socket.destroyed) return;
+          this.answer(message);
+        }
+      } finally {
+        socket.uncork();
       }
-    } finally {
-      socket.uncork();
     }
     if (socket.writableLength > this.maxQueuedBytes && !this.paused && !socket.destroyed) {
       this.paused = true;
