@@ -33,7 +33,7 @@ export {
   type XsNodeContent,
   type XsNodeWrite,
 } from './backend.ts';
-export { createMemoryBackend, type MemoryBackend } from './memory-backend.ts';
+export { createMemoryBackend, shareMemoryBackend, type MemoryBackend, type MemoryBackendOptions } from './memory-backend.ts';
 export {
   XENSTORE_PAYLOAD_MAX,
   XS_DEFAULT_QUOTAS,
