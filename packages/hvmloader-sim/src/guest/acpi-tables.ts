@@ -53,12 +53,17 @@ export function findRsdp(memory: GuestMemory, failures: string[], scanStart = 0x
   if (ebda > 0x400) areas.push([ebda, ebda + 1024]);
   areas.push([scanStart, scanEnd]);
   for (const [start, end] of areas) {
-    const area = memory.read(start, end - start);
-    for (let offset = 0; offset + 20 <= area.length; offset += 16) {
-      if (area[offset] !== 0x52 || ascii(area.subarray(offset, offset + 8)) !== 'RSD PTR ') continue;
-      const result = validRsdp(memory, start + offset);
-      if (result.ok) return start + offset;
-      if (result.why) failures.push(result.why);
+    // Page by page; a page the memory knows to be unpopulated reads as zeros and holds no RSDP.
+    for (let chunkStart = start; chunkStart < end; chunkStart = Math.min(end, (Math.floor(chunkStart / 4096) + 1) * 4096)) {
+      const chunkEnd = Math.min(end, (Math.floor(chunkStart / 4096) + 1) * 4096);
+      if (memory.isPopulated && !memory.isPopulated(chunkStart, chunkEnd - chunkStart)) continue;
+      const area = memory.read(chunkStart, chunkEnd - chunkStart);
+      for (let offset = 0; offset + 8 <= area.length; offset += 16) {
+        if (area[offset] !== 0x52 || ascii(area.subarray(offset, offset + 8)) !== 'RSD PTR ') continue;
+        const result = validRsdp(memory, chunkStart + offset);
+        if (result.ok) return chunkStart + offset;
+        if (result.why) failures.push(result.why);
+      }
     }
   }
   failures.push(`no valid RSDP in the EBDA or ${hex(scanStart)}-${hex(scanEnd - 1)}`);
