@@ -2,6 +2,7 @@
 // per second (RSDP scan, table walk, AML load and evaluation, 16-byte read), each against copying
 // the same bytes into guest memory, measured side by side in the same run.
 // BENCH_QUICK=1 runs for about a second.
+/* global console, process */
 import { createGuestMemory, MemoryHypervisor, PLATFORM_GENERATION_ID_KEY, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { DomainMemory, readVmGenerationId, runFirmware } from '@xen-genid/hvmloader-sim';
