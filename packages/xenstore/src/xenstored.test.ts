@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { XsClient } from './client.ts';
 import { XsError } from './errors.ts';
+import { createMemoryBackend, shareMemoryBackend } from './memory-backend.ts';
 import { createMemoryStore } from './memory-store.ts';
+import { createXenStore } from './store.ts';
 import type { XenStore } from './store.ts';
 import { XS_DIRECTORY_PART, XS_ERROR, XS_READ, XS_TRANSACTION_START, XS_WRITE, joinStrings, splitStrings } from './wire.ts';
 import { createXenstored, type Xenstored } from './xenstored.ts';
@@ -164,5 +166,46 @@ describe('createXenstored with the async client', () => {
     const noPath = await client.request(XS_WRITE, Buffer.from('abc', 'latin1'));
     expect(Buffer.from(noPath.payload).toString('latin1')).toBe('EINVAL\0');
     expect(XsError.is(await client.read('/none').catch((error: unknown) => error))).toBe(true);
+  });
+});
+
+describe('createXenstored setup', () => {
+  it('refuses a socket path too long for sun_path and a path that is not a socket', async () => {
+    await expect(createXenstored(store, join(dir, 'x'.repeat(120)))).rejects.toMatchObject({ code: 'EINVAL' });
+    const file = join(dir, 'regular-file');
+    writeFileSync(file, 'keep me');
+    await expect(createXenstored(store, file)).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+  });
+
+  it('replaces a stale socket and removes its socket on close', async () => {
+    await server.close();
+    server = await createXenstored(store, socketPath);
+    await using client = await XsClient.connect(socketPath);
+    expect(await client.directory('/')).toEqual(['tool']);
+    await server.close();
+    expect(existsSync(socketPath)).toBe(false);
+    server = await createXenstored(store, socketPath);
+  });
+
+  it('delivers watch events for changes another store made to shared storage', async () => {
+    const backend = createMemoryBackend({ changeLog: true });
+    const storeA = createXenStore(backend);
+    const storeB = createXenStore(shareMemoryBackend(backend));
+    const sharedPath = join(dir, 'shared');
+    const shared = await createXenstored(storeB, sharedPath, { pollInterval: 10 });
+    try {
+      await using client = await XsClient.connect(sharedPath);
+      await client.watch('/vm', 'vm');
+      expect(await client.nextWatchEvent()).toEqual({ path: '/vm', token: 'vm' });
+      storeA.connect(0).write('/vm/uuid/name', 'guest');
+      const signal = AbortSignal.timeout(5_000);
+      expect(await client.nextWatchEvent({ signal })).toEqual({ path: '/vm/uuid/name', token: 'vm' });
+      expect(await client.readString('/vm/uuid/name')).toBe('guest');
+    } finally {
+      await shared.close();
+      storeB.close();
+      storeA.close();
+    }
   });
 });

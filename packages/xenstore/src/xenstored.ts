@@ -58,7 +58,10 @@ export interface XenstoredOptions {
    * processes made to a shared backend. Only used when the backend has a change log. Default 50; 0 = never.
    */
   readonly pollInterval?: number;
-  /** Bytes of replies queued for one client before the server stops reading its requests. Default 1 MiB. */
+  /**
+   * Bytes of replies queued for one client before the server stops reading its requests. Default
+   * 1 MiB. A client whose unread output reaches 16 times this (watch events keep coming) is dropped.
+   */
   readonly maxQueuedBytes?: number;
   /** Called for unexpected failures (never for ordinary xenstore errors, which are replies). */
   readonly onError?: (error: unknown) => void;
@@ -76,6 +79,8 @@ const OK = Buffer.from('OK\0', 'latin1');
 const TRUE = Buffer.from('T\0', 'latin1');
 const FALSE = Buffer.from('F\0', 'latin1');
 const NUL = Buffer.from([0]);
+/** A client's unread output may grow to this many times `maxQueuedBytes` through watch events alone. */
+const EVENT_BACKLOG_FACTOR = 16;
 /** sizeof(sockaddr_un.sun_path) - 1 */
 const SUN_PATH_MAX = 107;
 
@@ -246,6 +251,11 @@ class ClientConnection {
     const payload = joinStrings([event.path, event.token]);
     // xenstored does not send an event that would not fit in one message.
     if (payload.length > XENSTORE_PAYLOAD_MAX || this.socket.destroyed) return;
+    // A client that stopped reading while events keep coming is dropped rather than buffered forever.
+    if (this.socket.writableLength > EVENT_BACKLOG_FACTOR * this.maxQueuedBytes) {
+      this.socket.destroy();
+      return;
+    }
     this.socket.write(encodeMessage({ type: XS_WATCH_EVENT, reqId: 0, txId: 0, payload }));
   }
 
