@@ -64,7 +64,7 @@ export async function sendMigration(
   options: MigrateSendOptions = {},
 ): Promise<MigrateSendResult> {
   const info = domainOrThrow(context, domid);
-  const stored = context.retrieveDomainConfig(domid);
+  const stored = context.retrieveDomainConfiguration(domid);
   const decision = decideGenid({
     operation: options.config ? 'migrate-with-config' : 'migrate',
     mode: genidModeOfConfig(stored),
@@ -95,7 +95,7 @@ export async function sendMigration(
     throw new XlError('FAIL', `migration of domain ${domid} failed before the receiver was cleared (${failure}); domain ${domid} resumed`);
   }
 
-  await context.destroyDomain(domid);
+  context.destroyDomain(domid);
   await channel.write(Uint8Array.of(CLEARED));
   const report = await readByte(replies, 'migration unpause report');
   const status = report === UNPAUSED ? await readByte(replies, 'migration unpause status') : undefined;
@@ -139,7 +139,7 @@ export async function receiveMigration(
   await channel.write(Uint8Array.of(RECEIVED));
   const go = await readByte(source, 'migration permission to go');
   if (go !== CLEARED) {
-    await context.destroyDomain(result.domid);
+    context.destroyDomain(result.domid);
     channel.end();
     throw new XlError('FAIL', 'migration sender did not clear the receiver to unpause; incoming domain destroyed');
   }

@@ -10,7 +10,7 @@
  * domain's pending start is `resume`, so the guest reads the ID once through ACPI when unpaused.
  */
 import type { Hypervisor } from '@xen-genid/xc-params';
-import { XlError, wrapFailure } from '../errors.ts';
+import { XlError } from '../errors.ts';
 import {
   decideGenid,
   genidModeOfConfig,
@@ -30,20 +30,23 @@ import { applySaveImage } from './apply-image.ts';
 import type { ByteChannel } from './channel.ts';
 import { readSaveFile, writeSaveFile } from './save-file.ts';
 
-/** What the operations need from a libxl context. */
+/**
+ * What the operations need from a libxl context: `Libxl` (`../lifecycle/libxl.ts`) provides all of
+ * it; any other object with these members will do.
+ */
 export interface SaveRestoreContext {
   readonly hypervisor: Hypervisor;
   /** Where new random IDs come from (default: the OS CSPRNG). */
   readonly random?: RandomSource;
   /** `libxl_retrieve_domain_configuration`: the stored config, with the ID the domain has now. */
-  retrieveDomainConfig(domid: number): DomainConfig;
+  retrieveDomainConfiguration(domid: number): DomainConfig;
   /**
-   * `libxl_domain_create_restore`: a domain from `config` whose memory and params `restore.load`
-   * fills before build_post applies the config's ID; no firmware boot (pending start `resume`).
-   * On failure nothing of the domain is left.
+   * `libxl_domain_create_restore` when `restore` is given: `restore.load` fills memory and params,
+   * then build_post applies the config's ID; no firmware boot (pending start `resume`). On failure
+   * nothing of the domain is left.
    */
-  createRestoredDomain(config: DomainConfig, options: { paused: boolean; load(domid: number): void }): number | Promise<number>;
-  destroyDomain(domid: number): void | Promise<void>;
+  createDomain(config: DomainConfig, options: { readonly paused?: boolean; readonly restore?: { load(domid: number): void } }): number;
+  destroyDomain(domid: number): void;
   pauseDomain(domid: number): void;
   unpauseDomain(domid: number): void;
 }
@@ -100,7 +103,7 @@ export async function saveDomain(
   options: SaveOptions = {},
 ): Promise<SaveResult> {
   const info = domainOrThrow(context, domid);
-  const stored = context.retrieveDomainConfig(domid);
+  const stored = context.retrieveDomainConfiguration(domid);
   const operation: LifecycleOperation = options.checkpoint ? 'save-checkpoint' : 'save';
   decideGenid({ operation, mode: genidModeOfConfig(stored), current: genidOfConfig(stored) }); // keeps: nothing to apply
   const config = options.config ?? stored;
@@ -111,10 +114,11 @@ export async function saveDomain(
     length = await writeImage(context, domid, domainConfigToJsonText(config), target);
   } catch (error) {
     if (wasRunning) context.unpauseDomain(domid);
-    throw wrapFailure(`Failed to save domain ${domid}, resuming domain`, error);
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new XlError(XlError.is(error) ? error.code : 'FAIL', `Failed to save domain ${domid}, resuming domain: ${detail}`, { cause: error });
   }
   const keep = options.checkpoint || options.leavePaused;
-  if (!keep) await context.destroyDomain(domid);
+  if (!keep) context.destroyDomain(domid);
   else if (wasRunning && !options.leavePaused) context.unpauseDomain(domid);
   return { length, genid: genidOfConfig(stored), destroyed: !keep };
 }
@@ -175,9 +179,9 @@ export async function restoreImage(
     random: context.random,
   });
   setGenidOfConfig(config, decision.genid);
-  const domid = await context.createRestoredDomain(config, {
+  const domid = context.createDomain(config, {
     paused: options.paused ?? false,
-    load: (target) => applySaveImage(context.hypervisor, target, image),
+    restore: { load: (target) => applySaveImage(context.hypervisor, target, image) },
   });
   return { domid, genid: decision.genid, decision };
 }

@@ -1,0 +1,370 @@
+/**
+ * Every save / restore / migrate row of spec/lifecycle.md, end to end through a libxl context with
+ * hvmloader-sim's firmware and guest model: the ID the guest OS reads through ACPI is the one the
+ * policy says, and config, xenstore and guest memory agree with it. Every save file written here
+ * also passes our reader's checks and, at the end, Debian's verify-stream-v2.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { describeWithReferee } from '@xen-genid/test-utils';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE, type Hypervisor } from '@xen-genid/xc-params';
+import { createMemoryStore } from '@xen-genid/xenstore';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { XlError } from '../errors.ts';
+import { generationIdPath } from '../lifecycle/genid-set.ts';
+import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
+import { genidOfConfig } from '../policy/lifecycle-policy.ts';
+import { createSeededRandomSource } from '../random-bytes.ts';
+import { verifyStream, verifyStreamReferee } from '../stream/__fixtures__/verify-stream.ts';
+import { checkSaveImage } from '../stream/check-save-image.ts';
+import { REC_TYPE } from '../stream/format.ts';
+import { defaultDomainConfig, domainConfigFromJsonText, type DomainConfig } from '../types/domain-config.ts';
+import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MemoryUserdataStore } from '../userdata.ts';
+import { createChannelPair } from './channel.ts';
+import { migrateDomain, receiveMigration, sendMigration } from './migrate.ts';
+import { restoreDomain, saveDomain } from './operations.ts';
+import { readSaveFile } from './save-file.ts';
+
+interface Machine {
+  readonly hypervisor: Hypervisor;
+  readonly userdata: MemoryUserdataStore;
+  readonly libxl: Libxl;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'xl-lib-save-restore-'));
+const written: string[] = [];
+const open: Libxl[] = [];
+afterEach(() => {
+  for (const libxl of open.splice(0)) libxl.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let seed = 100;
+function machine(): Machine {
+  const hypervisor = new MemoryHypervisor();
+  const userdata = new MemoryUserdataStore();
+  const libxl = createLibxl({ hypervisor, xenstore: createMemoryStore(), userdata, random: createSeededRandomSource(seed++) });
+  open.push(libxl);
+  return { hypervisor, userdata, libxl };
+}
+
+const EXPLICIT = MsVmGenid.fromHex('00112233445566778899aabbccddeeff');
+
+function hvmConfig(name: string, genid: MsVmGenid | 'none'): DomainConfig {
+  const config = defaultDomainConfig('hvm');
+  config.createInfo.name = name;
+  config.buildInfo.maxMemkb = 65536n;
+  config.buildInfo.targetMemkb = 65536n;
+  if (genid !== 'none' && config.buildInfo.u.type === 'hvm') config.buildInfo.u.msVmGenid = genid;
+  return config;
+}
+
+/** A booted guest: `generate` (a random ID, as xl's parse makes), an explicit ID, or none. */
+function boot(m: Machine, name: string, mode: 'generate' | 'explicit' | 'none'): number {
+  const genid = mode === 'none' ? 'none' : mode === 'explicit' ? EXPLICIT : MsVmGenid.generate(m.libxl.random);
+  const domid = m.libxl.createDomain(hvmConfig(name, genid));
+  // the guest writes some memory of its own
+  for (let pfn = 0x100; pfn < 0x110; pfn++) m.hypervisor.writePage(domid, pfn, new Uint8Array(XC_PAGE_SIZE).fill(pfn & 0xff));
+  return domid;
+}
+
+/** The ID as each party sees it (hex, null for none). */
+function genidEverywhere(m: Machine, domid: number) {
+  const config = genidOfConfig(m.libxl.retrieveDomainConfiguration(domid));
+  const key = m.libxl.xs.tryRead(generationIdPath(domid));
+  const address = m.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
+  let memory: string | null = null;
+  if (address !== 0n) {
+    const page = m.hypervisor.readPage(domid, Number(address >> 12n)) ?? new Uint8Array(XC_PAGE_SIZE);
+    const offset = Number(address & 0xfffn);
+    memory = MsVmGenid.fromBytes(page.subarray(offset, offset + 16)).toHex();
+  }
+  return {
+    config: config.isZero() ? null : config.toHex(),
+    xenstore: key === undefined ? null : MsVmGenid.fromXenstore(new TextDecoder().decode(key)).toHex(),
+    memory,
+    guest: readGuestRecord(m.hypervisor, domid)?.genid ?? null,
+  };
+}
+
+/** Config, xenstore, memory and the guest OS agree; returns the ID. */
+function agreedGenid(m: Machine, domid: number): string {
+  const seen = genidEverywhere(m, domid);
+  expect(seen.config).not.toBeNull();
+  expect(seen).toEqual({ config: seen.config, xenstore: seen.config, memory: seen.config, guest: seen.config });
+  return seen.config!;
+}
+
+/** sha256 of every touched page, with the 16 bytes at param 34 zeroed when `maskGenid`. */
+function memoryHash(m: Machine, domid: number, maskGenid: boolean): string {
+  const hash = createHash('sha256');
+  const address = m.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
+  for (const pfn of m.hypervisor.touchedPages(domid)) {
+    const page = m.hypervisor.readPage(domid, pfn)!;
+    if (maskGenid && address !== 0n && pfn === Number(address >> 12n)) page.fill(0, Number(address & 0xfffn), Number(address & 0xfffn) + 16);
+    hash.update(`${pfn}:`).update(page);
+  }
+  return hash.digest('hex');
+}
+
+function guestReads(m: Machine, domid: number): string[] {
+  return readGuestRecord(m.hypervisor, domid)?.reads.map((read) => read.reason) ?? [];
+}
+
+/** Everything a domain leaves in a machine besides Domain-0's own entries. */
+function leftovers(m: Machine) {
+  const list = (path: string) => (m.libxl.xs.exists(path) ? m.libxl.xs.directory(path) : []);
+  return {
+    domains: m.hypervisor.listDomains().map((info) => info.domid),
+    localDomain: list('/local/domain').filter((entry) => entry !== '0'),
+    vm: list('/vm'),
+    libxl: list('/libxl'),
+    userdata: m.userdata.domids(),
+  };
+}
+const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], userdata: [] };
+
+/** Saves through `saveDomain`, then checks the file with our reader (pages, record set, ID vs memory). */
+async function save(m: Machine, domid: number, name: string, options: Parameters<typeof saveDomain>[3] = {}): Promise<string> {
+  const file = join(dir, `${name}.save`);
+  const touched = m.hypervisor.touchedPages(domid);
+  await saveDomain(m.libxl, domid, { file }, options);
+  written.push(file);
+  expect(checkSaveImage(await readSaveFile(file), { touchedPages: touched })).toEqual([]);
+  return file;
+}
+
+describe.each(['generate', 'explicit'] as const)('save and restore rows, config %s', (mode) => {
+  it('xl save -c (checkpoint): the running domain keeps its ID; the file records it', async () => {
+    const m = machine();
+    const domid = boot(m, 'ckpt', mode);
+    const before = agreedGenid(m, domid);
+    const hash = memoryHash(m, domid, false);
+    const file = await save(m, domid, `checkpoint-${mode}`, { checkpoint: true });
+    expect(m.libxl.domainInfo(domid).paused).toBe(false);
+    expect(agreedGenid(m, domid)).toBe(before);
+    expect(memoryHash(m, domid, false)).toBe(hash);
+    const image = await readSaveFile(file);
+    expect(genidOfConfig(domainConfigFromJsonText(image.xl.config!)).toHex()).toBe(before);
+  });
+
+  it('xl save: the file records the ID and the domain is gone', async () => {
+    const m = machine();
+    const domid = boot(m, 'gone', mode);
+    const before = agreedGenid(m, domid);
+    const file = await save(m, domid, `save-${mode}`);
+    expect(leftovers(m)).toEqual(EMPTY);
+    const image = await readSaveFile(file);
+    expect(image.libxc.params.get(HVM_PARAM_VM_GENERATION_ID_ADDR)).not.toBe(0n);
+    expect(checkSaveImage(image)).toEqual([]); // includes: the page at param 34 holds the config's ID
+    expect(image.xl.config).toContain('"ms_vm_genid"');
+    expect(before).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('xl restore file: a new random ID on every restore; memory back but those 16 bytes; no firmware run', async () => {
+    const m = machine();
+    const domid = boot(m, 'snap', mode);
+    const saved = agreedGenid(m, domid);
+    const hash = memoryHash(m, domid, true);
+    const file = await save(m, domid, `restore-${mode}`);
+    const fileBytes = readFileSync(file);
+
+    const first = await restoreDomain(m.libxl, file);
+    const firstId = agreedGenid(m, first.domid);
+    expect(firstId).toBe(first.genid.toHex());
+    expect(firstId).not.toBe(saved);
+    expect(first.decision.row.operation).toBe('restore');
+    expect(guestReads(m, first.domid)).toEqual(['resume']); // read once through ACPI on resume
+    expect(readGuestRecord(m.hypervisor, first.domid)?.firmware).toBeNull(); // hvmloader did not run again
+    expect(memoryHash(m, first.domid, true)).toBe(hash);
+    m.libxl.destroyDomain(first.domid);
+
+    const second = await restoreDomain(m.libxl, file);
+    const secondId = agreedGenid(m, second.domid);
+    expect(new Set([saved, firstId, secondId]).size).toBe(3);
+    expect(Buffer.compare(readFileSync(file), fileBytes)).toBe(0); // restore only reads the file
+  });
+
+  it('xl restore cfg file: a new random ID, the given config', async () => {
+    const m = machine();
+    const domid = boot(m, 'withcfg', mode);
+    const saved = agreedGenid(m, domid);
+    const file = await save(m, domid, `restore-cfg-${mode}`);
+    const config = hvmConfig('from-cfg', mode === 'explicit' ? EXPLICIT : MsVmGenid.generate(createSeededRandomSource(5)));
+    const restored = await restoreDomain(m.libxl, file, { config });
+    expect(restored.decision.row.operation).toBe('restore-with-config');
+    const id = agreedGenid(m, restored.domid);
+    expect(id).not.toBe(saved);
+    expect(id).not.toBe(genidOfConfig(config).toHex());
+    expect(m.libxl.domainInfo(restored.domid).name).toBe('from-cfg');
+  });
+
+  it('restore on another host file (disaster recovery): a new random ID', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'dr', mode);
+    const saved = agreedGenid(a, domid);
+    const hash = memoryHash(a, domid, true);
+    const file = await save(a, domid, `dr-${mode}`);
+    const restored = await restoreDomain(b.libxl, file, { otherHost: true });
+    expect(restored.decision.row.operation).toBe('restore-other-host');
+    expect(agreedGenid(b, restored.domid)).not.toBe(saved);
+    expect(memoryHash(b, restored.domid, true)).toBe(hash);
+    expect(guestReads(b, restored.domid)).toEqual(['resume']);
+  });
+
+  it('xl migrate dom host: the same ID, memory rewritten with the same bytes, read once on resume', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'live', mode);
+    const before = agreedGenid(a, domid);
+    const hash = memoryHash(a, domid, false);
+    const result = await migrateDomain(a.libxl, domid, b.libxl);
+    expect(leftovers(a)).toEqual(EMPTY);
+    expect(agreedGenid(b, result.domid)).toBe(before);
+    expect(result.genid.toHex()).toBe(before);
+    expect(memoryHash(b, result.domid, false)).toBe(hash);
+    expect(guestReads(b, result.domid)).toEqual(['resume']);
+    expect(readGuestRecord(b.hypervisor, result.domid)?.eventCount).toBe(0); // no notify
+    expect(b.libxl.domainInfo(result.domid)).toMatchObject({ name: 'live', paused: false });
+  });
+
+  it('xl migrate -C cfg dom host: the same ID, even though the config says otherwise', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'livecfg', mode);
+    const before = agreedGenid(a, domid);
+    const result = await migrateDomain(a.libxl, domid, b.libxl, { config: hvmConfig('livecfg', MsVmGenid.generate(createSeededRandomSource(9))) });
+    expect(result.decision.row.operation).toBe('migrate');
+    expect(agreedGenid(b, result.domid)).toBe(before);
+  });
+
+  it('migration failing before the receiver is cleared: the source runs on, ID and memory unchanged', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'clash', mode);
+    boot(b, 'clash', 'none'); // the receiver cannot create a second "clash"
+    const before = genidEverywhere(a, domid);
+    const hash = memoryHash(a, domid, false);
+    const receiverBefore = leftovers(b);
+    await expect(migrateDomain(a.libxl, domid, b.libxl)).rejects.toThrow(/failed before the receiver was cleared .*already exists.*resumed/);
+    expect(a.libxl.domainInfo(domid).paused).toBe(false);
+    expect(genidEverywhere(a, domid)).toEqual(before);
+    expect(memoryHash(a, domid, false)).toBe(hash);
+    expect(leftovers(b)).toEqual(receiverBefore);
+  });
+});
+
+describe('rows with ms_vm_genid = "none": never an ID', () => {
+  it('save, restore and migrate keep the domain without an ID (no param 34, _STA 0)', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'plain', 'none');
+    expect(genidEverywhere(a, domid)).toEqual({ config: null, xenstore: null, memory: null, guest: null });
+    const file = await save(a, domid, 'none');
+    const image = await readSaveFile(file);
+    expect(image.libxc.params.has(HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(false);
+    const restored = await restoreDomain(a.libxl, file);
+    expect(restored.decision.action).toBe('none');
+    expect(genidEverywhere(a, restored.domid)).toEqual({ config: null, xenstore: null, memory: null, guest: null });
+    const migrated = await migrateDomain(a.libxl, restored.domid, b.libxl);
+    expect(genidEverywhere(b, migrated.domid)).toEqual({ config: null, xenstore: null, memory: null, guest: null });
+  });
+});
+
+describe('save and migrate failures', () => {
+  it('a save that cannot write its file resumes the domain and leaves no file', async () => {
+    const m = machine();
+    const domid = boot(m, 'nowrite', 'generate');
+    const before = agreedGenid(m, domid);
+    await expect(saveDomain(m.libxl, domid, { file: join(dir, 'missing-dir', 'x.save') })).rejects.toThrow(/Failed to save domain .*resuming/);
+    expect(m.libxl.domainInfo(domid).paused).toBe(false);
+    expect(agreedGenid(m, domid)).toBe(before);
+  });
+
+  it('a save over an existing file replaces it whole', async () => {
+    const m = machine();
+    const file = join(dir, 'replace.save');
+    writeFileSync(file, 'old contents');
+    await saveDomain(m.libxl, boot(m, 'replace', 'generate'), { file });
+    written.push(file);
+    expect((await readSaveFile(file)).libxc.recordTypes.at(-1)).toBe(REC_TYPE.END);
+  });
+
+  it('a receiver whose stream stops midway creates nothing and the sender resumes', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'cut', 'generate');
+    const before = agreedGenid(a, domid);
+    const [senderEnd, middleIn] = createChannelPair();
+    const [middleOut, receiverEnd] = createChannelPair();
+    // a relay that forwards the first 20 KiB, then drops the connection both ways
+    const relay = (async () => {
+      let forwarded = 0;
+      for (;;) {
+        const next = await middleIn.incoming.next();
+        if (next.done) break;
+        if (forwarded + next.value.length > 20_000) break;
+        forwarded += next.value.length;
+        await middleOut.write(next.value);
+      }
+      middleOut.end();
+      middleIn.end();
+    })();
+    const results = await Promise.allSettled([sendMigration(a.libxl, domid, senderEnd), receiveMigration(b.libxl, receiverEnd), relay]);
+    expect(results[0].status).toBe('rejected');
+    expect(results[1].status).toBe('rejected');
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/truncated/);
+    expect(leftovers(b)).toEqual(EMPTY);
+    expect(a.libxl.domainInfo(domid).paused).toBe(false);
+    expect(agreedGenid(a, domid)).toBe(before);
+  });
+});
+
+describe('bad save files: a clear error, no domain left behind, the file untouched', () => {
+  async function goodFile(name: string): Promise<Buffer> {
+    const m = machine();
+    const file = await save(m, boot(m, name, 'generate'), name);
+    return readFileSync(file);
+  }
+
+  const cases: [string, (bytes: Buffer) => Buffer, RegExp][] = [
+    ['truncated', (bytes) => bytes.subarray(0, bytes.length - 100), /truncated/],
+    ['corrupted', (bytes) => { const copy = Buffer.from(bytes); copy.writeUInt32LE(0x13, copy.length - 16); return copy; }, /unrecognised or unsupported mandatory record type 0x13/],
+    ['wrong magic', (bytes) => Buffer.concat([Buffer.from('Xen saved domain, xm format'), bytes.subarray(27)]), /wrong magic number/],
+    ['wrong endianness', (bytes) => { const copy = Buffer.from(bytes); copy.writeUInt32BE(0x01020304, 32); return copy; }, /wrong byte order/],
+    ['unknown mandatory flag', (bytes) => { const copy = Buffer.from(bytes); copy.writeUInt32LE(copy.readUInt32LE(36) | 0x100, 36); return copy; }, /mandatory flag\(s\) 0x100/],
+    ['future version', (bytes) => { const copy = Buffer.from(bytes); copy.writeUInt32BE(4, 48 + copy.readUInt32LE(44) + 24 + 12); return copy; }, /version: expected 2 <= version <= 3, got 4/],
+    ['trailing garbage', (bytes) => Buffer.concat([bytes, Buffer.from('x')]), /1 unexpected bytes after the end/],
+  ];
+
+  it.each(cases)('%s', async (name, corrupt, message) => {
+    const bytes = corrupt(await goodFile(name.replaceAll(' ', '-')));
+    const file = join(dir, `bad-${name.replaceAll(' ', '-')}.save`);
+    writeFileSync(file, bytes);
+    const stat = statSync(file);
+    const m = machine();
+    const error = await restoreDomain(m.libxl, file).catch((caught: unknown) => caught);
+    expect(XlError.is(error)).toBe(true);
+    expect((error as XlError).code).toBe('INVAL');
+    expect((error as XlError).message).toMatch(message);
+    expect((error as XlError).message).toContain(file);
+    expect(leftovers(m)).toEqual(EMPTY);
+    expect(Buffer.compare(readFileSync(file), bytes)).toBe(0);
+    expect(statSync(file).mtimeMs).toBe(stat.mtimeMs);
+  });
+});
+
+describeWithReferee('every save file written above passes verify-stream-v2 -f xl', verifyStreamReferee, () => {
+  it('verifies each file', { timeout: 60_000 }, () => {
+    expect(written.length).toBeGreaterThan(10);
+    for (const file of written) {
+      const result = verifyStream(file);
+      expect(result.status, `${file}: ${result.output}`).toBe(0);
+    }
+  });
+});
