@@ -30,7 +30,7 @@ function formatReport(result: Extract<BootLinuxResult, { status: 'booted' }>): s
   const report: LinuxBootReport = result.report;
   const lines = [
     `machine:  ${report.machine} (QEMU TCG), firmware layout ${result.layout}`,
-    `kernel:   ${report.kernelRelease ?? 'unknown'} (${result.kernel.path})`,
+    `kernel:   ${report.kernelRelease ?? 'unknown'} (${result.kernel.path}${result.kernel.bootImage !== result.kernel.path ? `, booted through its PVH entry from ${result.kernel.bootImage}` : ''})`,
     `firmware: ID buffer at 0x${result.idAddress.toString(16)}${result.idAddress === 0n ? ' (none: _STA 0)' : ''}`,
   ];
   const device = report.device;

@@ -67,14 +67,14 @@ export async function bootLinux(options: BootLinuxOptions): Promise<BootLinuxRes
   const missing = missingBootTools({ qemu: options.qemu, busybox: options.busybox, kernel: options.kernel });
   if (missing.length > 0) return { status: 'unavailable', missing };
   let kernel: KernelImage;
-  if (options.kernel !== undefined) kernel = { path: options.kernel };
+  if (options.kernel !== undefined) kernel = { path: options.kernel, bootImage: options.kernel };
   else {
     const fetched = await ensureKernel({ cacheDir: options.cacheDir });
     if ('missing' in fetched) return { status: 'unavailable', missing: [fetched.missing] };
     kernel = fetched;
   }
   const report = await bootLinuxGuest(firmware.plan, firmware.idBytes, {
-    kernel: kernel.path,
+    kernel: kernel.bootImage,
     qemu: options.qemu,
     busybox: options.busybox,
     renewalId: renewal ? generationIdBytes(renewal) : undefined,

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } f
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { extractPvhVmlinux, hasPvhEntry } from './pvh-image.ts';
 
 const run = promisify(execFile);
 
@@ -24,6 +25,11 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export interface KernelImage {
   /** Absolute path of the bzImage. */
   readonly path: string;
+  /**
+   * What QEMU is given: the vmlinux unpacked from `path` when it boots through the PVH entry (no
+   * in-guest decompression, which dominates a TCG boot), else `path` itself.
+   */
+  readonly bootImage: string;
   /** The Debian package it came from, when fetched (`linux-image-6.1.0-56-amd64`). */
   readonly packageName?: string;
 }
@@ -61,10 +67,16 @@ function findVmlinuz(dir: string): string | undefined {
   return name ? join(bootDir, name) : undefined;
 }
 
+/** Name of the unpacked, PVH-bootable vmlinux beside `boot/` in a cached kernel's directory. */
+export const PVH_VMLINUX = 'vmlinux-pvh';
+
 /** The cached kernel of `packageName`, if it was fetched before. */
 export function cachedKernel(packageName: string, cacheDir: string = defaultCacheDir()): KernelImage | undefined {
-  const path = findVmlinuz(join(cacheDir, 'kernels', packageName));
-  return path ? { path, packageName } : undefined;
+  const dir = join(cacheDir, 'kernels', packageName);
+  const path = findVmlinuz(dir);
+  if (!path) return undefined;
+  const pvh = join(dir, PVH_VMLINUX);
+  return { path, packageName, bootImage: existsSync(pvh) && hasPvhEntry(pvh) ? pvh : path };
 }
 
 export interface EnsureKernelOptions {
@@ -75,7 +87,8 @@ export interface EnsureKernelOptions {
 
 /**
  * The current Debian kernel, from the cache or fetched into it: `apt-get download` into a private
- * directory, `dpkg-deb --fsys-tarfile | tar` of `./boot/vmlinuz-*` only, then one rename into place,
+ * directory, `dpkg-deb --fsys-tarfile | tar` of `./boot/vmlinuz-*` only, its vmlinux unpacked for a
+ * PVH boot when possible (`pvh-image.ts`), then one rename into place,
  * so a concurrent or interrupted fetch never leaves a half-written kernel behind.
  */
 export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<KernelImage | KernelMissing> {
@@ -91,7 +104,12 @@ async function fetchKernel(options: EnsureKernelOptions): Promise<KernelImage> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const packageName = options.packageName ?? (await resolveKernelPackage());
   const cached = cachedKernel(packageName, cacheDir);
-  if (cached) return cached;
+  if (cached) {
+    // Kernels cached before the PVH image was kept get it once, in place.
+    if (cached.bootImage !== cached.path) return cached;
+    await extractPvhVmlinux(cached.path, join(cacheDir, 'kernels', packageName, PVH_VMLINUX));
+    return cachedKernel(packageName, cacheDir) ?? cached;
+  }
   const kernelsDir = join(cacheDir, 'kernels');
   mkdirSync(kernelsDir, { recursive: true });
   const staging = mkdtempSync(join(kernelsDir, `.fetch-${packageName}-`));
@@ -108,7 +126,9 @@ async function fetchKernel(options: EnsureKernelOptions): Promise<KernelImage> {
     const unpacked = join(staging, 'root');
     mkdirSync(unpacked);
     await run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./boot/vmlinuz-*"', 'sh', join(staging, deb), unpacked]);
-    if (!findVmlinuz(unpacked)) throw new KernelFetchProblem(`${deb} holds no boot/vmlinuz-*`);
+    const vmlinuz = findVmlinuz(unpacked);
+    if (!vmlinuz) throw new KernelFetchProblem(`${deb} holds no boot/vmlinuz-*`);
+    await extractPvhVmlinux(vmlinuz, join(unpacked, PVH_VMLINUX));
     try {
       renameSync(unpacked, join(kernelsDir, packageName));
     } catch (error) {
