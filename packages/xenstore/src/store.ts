@@ -33,11 +33,11 @@ export const XENSTORE_PAYLOAD_MAX = 4096;
 export interface XsQuotas {
   /** Nodes a domain may own (`quota_nb_entry_per_domain`, -E). Exceeded: ENOSPC. */
   readonly entriesPerDomain: number;
-  /** Watches a domain may have (`quota_nb_watch_per_domain`, -W). Exceeded: E2BIG. */
+  /** Watches a domain may have (`quota_nb_watch_per_domain`, -W); as in 4.17, one more gets through. Exceeded: E2BIG. */
   readonly watchesPerDomain: number;
   /** Bytes of one stored node: header, perms, value, child names (`quota_max_entry_size`, -S). Exceeded: ENOSPC. */
   readonly nodeSize: number;
-  /** Open transactions per connection (`quota_max_transaction`, -t). Exceeded: ENOSPC. */
+  /** Open transactions per connection (`quota_max_transaction`, -t); as in 4.17, one more gets through. Exceeded: ENOSPC. */
   readonly transactionsPerConnection: number;
   /** Entries in one permission list (`quota_nb_perms_per_node`, -A). Exceeded: ENOSPC. */
   readonly permsPerNode: number;
@@ -722,7 +722,8 @@ class Connection implements XsConnection {
 
   transactionStart(): XsTransaction {
     this.ensureOpen();
-    if (!this.privileged && this.transactions.size >= this.store.quotas.transactionsPerConnection) {
+    // 4.17 compares the count before this one with `>`, so one more than the quota can be open.
+    if (!this.privileged && this.transactions.size > this.store.quotas.transactionsPerConnection) {
       throw new XsError('ENOSPC', 'too many open transactions');
     }
     const state: TransactionState = {
@@ -815,7 +816,8 @@ class Connection implements XsConnection {
     }
     if (!this.privileged) {
       const count = this.store.watchCounts.get(this.domid) ?? 0;
-      if (count >= this.store.quotas.watchesPerDomain) throw new XsError('E2BIG', 'too many watches');
+      // As in 4.17 (`domain_watch(conn) > quota`), one more than the quota can be registered.
+      if (count > this.store.quotas.watchesPerDomain) throw new XsError('E2BIG', 'too many watches');
       this.store.watchCounts.set(this.domid, count + 1);
     }
     const watch: Watch = { path: absolute, token, prefixLength, callback };
