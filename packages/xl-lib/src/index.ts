@@ -109,9 +109,34 @@ export { bufferSource, chunkSource, type ByteSource } from './stream/byte-source
 export { readSaveImage, type SaveImage, type XlHeader } from './stream/save-image.ts';
 export type { LibxcImage, PageEntry, TscInfo } from './stream/libxc-stream.ts';
 export { SAVED_HVM_PARAMS, saveImageChunks, type SaveImageOptions } from './stream/write-save-image.ts';
-export { assertSaveImage, checkSaveImage, genidFromConfigJson, type CheckSaveImageOptions } from './stream/check-save-image.ts';
+export {
+  assertSaveImage,
+  checkSaveImage,
+  genidFromConfigJson,
+  type CheckSaveImageOptions,
+  type SaveImageProblem,
+} from './stream/check-save-image.ts';
 export { readSaveFile, writeSaveFile } from './save-restore/save-file.ts';
 export { applySaveImage } from './save-restore/apply-image.ts';
+export { channelFromDuplex, createChannelPair, type ByteChannel } from './save-restore/channel.ts';
+export {
+  restoreDomain,
+  restoreImage,
+  saveDomain,
+  type RestoreOptions,
+  type RestoreResult,
+  type SaveOptions,
+  type SaveRestoreContext,
+  type SaveResult,
+} from './save-restore/operations.ts';
+export {
+  migrateDomain,
+  receiveMigration,
+  sendMigration,
+  type MigrateReceiveOptions,
+  type MigrateSendOptions,
+  type MigrateSendResult,
+} from './save-restore/migrate.ts';
 export {
   MemoryUserdataStore,
   USERDATA_LIBXL_JSON,
