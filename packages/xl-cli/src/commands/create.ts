@@ -1,8 +1,8 @@
 /**
  * `xl create` (main_create and create_domain, tools/xl/xl_vmcontrol.c): reads the config file,
  * appends `KEY=VALUE` arguments, runs `parse_config_data`, and for a dry run (`xl -N create`,
- * `xl create -n`) prints the domain config in libxl's JSON. Building a real domain needs a host,
- * which this command does not reach yet: it says so and fails.
+ * `xl create -n`) prints the domain config in libxl's JSON; otherwise the domain is built on the
+ * host (`create-on-host.ts`).
  */
 import { domainConfigToJsonText } from '@xen-genid/xl-lib';
 import { formatCommandHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
@@ -82,6 +82,6 @@ export async function run(input: CommandInput<CreateOptions>, context: CommandCo
     (dryRun ? context.stdout : context.stderr).write(json);
   }
   if (dryRun) return 0;
-  context.stderr.write('xl: creating a domain needs a host, which this build of xl cannot reach yet; use `xl -N create` for a dry run\n');
-  return 1;
+  const { createOnHost } = await import('./create-on-host.ts');
+  return createOnHost(parsed.config, { paused: options.paused }, context);
 }

@@ -44,12 +44,15 @@ const NEWLINE_CODE = 10;
 const SPACE = 32;
 const TAB = 9;
 
-function isIdentTail(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95;
-}
-
-function isNumberTail(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || c === 120;
+/** Char classes: bit 1 continues an IDENT (`[._0-9a-z]`), bit 2 continues a NUMBER (`[0-9a-fx]`). */
+const IDENT_TAIL = 1;
+const NUMBER_TAIL = 2;
+const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c += 1) {
+  const letter = c >= 97 && c <= 122;
+  const digit = c >= 48 && c <= 57;
+  if (letter || digit || c === 46 || c === 95) CLASS[c] = CLASS[c]! | IDENT_TAIL;
+  if (digit || (c >= 97 && c <= 102) || c === 120) CLASS[c] = CLASS[c]! | NUMBER_TAIL;
 }
 
 /** The scanner: `next()` returns the next terminal; `text`, `value` and `line` describe it. */
@@ -115,10 +118,10 @@ export class XlCfgLexer {
       let end = start + 1;
       let symbol: number;
       if (c >= 97 && c <= 122) {
-        while (end < length && isIdentTail(input.charCodeAt(end))) end += 1;
+        while (end < length && (CLASS[input.charCodeAt(end)]! & IDENT_TAIL) !== 0) end += 1;
         symbol = SYMBOL.IDENT;
       } else if (c >= 48 && c <= 57) {
-        while (end < length && isNumberTail(input.charCodeAt(end))) end += 1;
+        while (end < length && (CLASS[input.charCodeAt(end)]! & NUMBER_TAIL) !== 0) end += 1;
         symbol = SYMBOL.NUMBER;
       } else if (c === SPACE || c === TAB) {
         this.position = end;

@@ -226,13 +226,20 @@ class Config implements XlCfg {
     this.sourceBytes = toBytes(source);
   }
 
+  /** How many settings `index` covers: it is brought up to date on lookup, not on store. */
+  private indexed = 0;
+
   find(name: string): XlCfgSetting | undefined {
+    const settings = this.settings;
+    for (; this.indexed < settings.length; this.indexed += 1) {
+      const setting = settings[this.indexed]!;
+      this.index.set(setting.name, setting);
+    }
     return this.index.get(name);
   }
 
   store(setting: XlCfgSetting): void {
     this.settings.push(setting);
-    this.index.set(setting.name, setting);
   }
 }
 
@@ -354,18 +361,34 @@ export function parseXlCfg(input: string | Uint8Array, options: ParseXlCfgOption
 
 const NO_TOKEN = -1;
 
-/** The LR driver, with bison's error recovery. */
+const RULE_LENGTH = new Int8Array(24);
+const RULE_LHS: Nonterminal[] = [];
+for (const [rule, { lhs, length }] of Object.entries(RULES)) {
+  RULE_LENGTH[Number(rule)] = length;
+  RULE_LHS[Number(rule)] = lhs;
+}
+/** GOTO flattened: `GOTO_TABLE[rule * STATES.length + state]` for the rule's left-hand side. */
+const GOTO_TABLE = new Int8Array(24 * STATES.length).fill(-1);
+for (const [rule, lhs] of RULE_LHS.entries()) {
+  if (!lhs) continue;
+  for (const [from, to] of Object.entries(GOTO[lhs])) GOTO_TABLE[rule * STATES.length + Number(from)] = to;
+}
+
+/** The LR driver, with bison's error recovery. The stack is bison's: states, values, lines. */
 function runAutomaton(context: ParseContext): void {
   const lexer = context.lexer;
-  const states: number[] = [0];
-  const values: unknown[] = [undefined];
-  const lines: number[] = [0];
+  const states = new Int8Array(MAX_STACK_DEPTH);
+  const values: unknown[] = [];
+  const lines = new Int32Array(MAX_STACK_DEPTH);
+  let top = 0;
   let state = 0;
+  states[0] = 0;
+  values[0] = undefined;
   let token = NO_TOKEN;
   /** Tokens still to shift before messages are enabled again after an error. */
   let recovering = 0;
   for (;;) {
-    if (states.length >= MAX_STACK_DEPTH) {
+    if (top + 1 >= MAX_STACK_DEPTH) {
       context.report(lexer.line, 'memory exhausted');
       return;
     }
@@ -380,25 +403,24 @@ function runAutomaton(context: ParseContext): void {
     if (action > 0) {
       if (recovering > 0) recovering -= 1;
       state = action;
-      states.push(state);
-      values.push(lexer.value);
-      lines.push(lexer.line);
+      top += 1;
+      states[top] = state;
+      values[top] = lexer.value;
+      lines[top] = lexer.line;
       token = NO_TOKEN;
       continue;
     }
     if (action < 0) {
       const rule = -action;
-      const { lhs, length } = RULES[rule]!;
-      const top = states.length - 1;
-      const value = reduce(context, rule, values, lines, top);
+      const length = RULE_LENGTH[rule]!;
+      const value = length === 0 && rule === RULE.NLOK_EMPTY ? undefined : reduce(context, rule, values, lines, top);
       const line = length > 0 ? lines[top - length + 1]! : 0;
-      states.length -= length;
-      values.length -= length;
-      lines.length -= length;
-      state = GOTO[lhs][states[states.length - 1]!]!;
-      states.push(state);
-      values.push(value);
-      lines.push(line);
+      top -= length;
+      state = GOTO_TABLE[rule * STATES.length + states[top]!]!;
+      top += 1;
+      states[top] = state;
+      values[top] = value;
+      lines[top] = line;
       continue;
     }
     // A syntax error.
@@ -409,21 +431,20 @@ function runAutomaton(context: ParseContext): void {
     }
     recovering = 3;
     while (state !== ERROR_RECOVERY_STATE) {
-      if (states.length === 1) return;
-      states.pop();
-      values.pop();
-      lines.pop();
-      state = states[states.length - 1]!;
+      if (top === 0) return;
+      top -= 1;
+      state = states[top]!;
     }
     state = AFTER_ERROR_STATE;
-    states.push(state);
-    values.push(undefined);
-    lines.push(0);
+    top += 1;
+    states[top] = state;
+    values[top] = undefined;
+    lines[top] = 0;
   }
 }
 
 /** The semantic actions of the grammar's rules. */
-function reduce(context: ParseContext, rule: number, values: unknown[], lines: number[], top: number): unknown {
+function reduce(context: ParseContext, rule: number, values: unknown[], lines: Int32Array, top: number): unknown {
   const failed = context.errno !== undefined;
   switch (rule) {
     case RULE.ASSIGN:

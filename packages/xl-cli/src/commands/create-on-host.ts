@@ -1,0 +1,26 @@
+/**
+ * The real half of `xl create` (create_domain in `tools/xl/xl_vmcontrol.c` →
+ * `libxl_domain_create_new`): the parsed config is built on the host. xl prints nothing more on
+ * success (its daemonized child logs elsewhere); a failure is libxl's error line and xl's exit
+ * status for `ERROR_FAIL`, with nothing of the domain left behind.
+ */
+import type { DomainConfig } from '@xen-genid/xl-lib';
+import type { CommandContext } from '../command-table.ts';
+import { withToolstack } from '../toolstack/open-toolstack.ts';
+import { isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+
+/** `main_create` returns `-rc`: 3 for `ERROR_FAIL`. */
+const EXIT_ERROR_FAIL = 3;
+
+export async function createOnHost(config: DomainConfig, options: { readonly paused: boolean }, context: CommandContext): Promise<number> {
+  return withToolstack(context, ({ libxl }) => {
+    try {
+      libxl.createDomain(config, { paused: options.paused });
+    } catch (error) {
+      if (!isLibxlError(error)) throw error;
+      reportLibxlError(context, error);
+      return EXIT_ERROR_FAIL;
+    }
+    return 0;
+  });
+}

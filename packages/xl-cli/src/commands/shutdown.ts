@@ -1,0 +1,65 @@
+/**
+ * `xl shutdown` and `xl reboot` (main_shutdown / main_reboot → shutdown_domain / reboot_domain,
+ * `tools/xl/xl_vmcontrol.c`): `Shutting down domain N` / `Rebooting domain N` on stderr, then
+ * the guest acts and the config's `on_poweroff` / `on_reboot` action applies. A reboot keeps the
+ * generation ID: the firmware runs again and places the same one.
+ */
+import type { ShutdownOutcome } from '@xen-genid/xl-lib';
+import type { CommandContext, CommandInput } from '../command-table.ts';
+import { withToolstack } from '../toolstack/open-toolstack.ts';
+import { existingDomain, findDomain, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+
+export interface ShutdownOptions {
+  all: boolean;
+  wait: boolean;
+  fallback: boolean;
+}
+
+/** xl's reason codes in `Domain N has been shut down, reason code R`. */
+const REASON_CODE = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 } as const;
+
+export async function shutdownOrReboot(
+  kind: 'shutdown' | 'reboot',
+  input: CommandInput<ShutdownOptions>,
+  context: CommandContext,
+): Promise<number> {
+  const { all, wait } = input.options;
+  if (all === (input.args.length > 0)) {
+    context.stderr.write('You must specify -a or a domain id.\n');
+    return 1;
+  }
+  return withToolstack(context, ({ libxl }) => {
+    let domids: number[];
+    if (all) {
+      domids = libxl.listDomains().filter((info) => info.domid !== 0 && info.shutdown === null).map((info) => info.domid);
+    } else {
+      const domid = findDomain(libxl, input.args[0]!, context);
+      if (domid === undefined) return 1;
+      if (!existingDomain(libxl, domid, context)) return 1;
+      domids = [domid];
+    }
+    if (wait && domids.length > 0) context.stderr.write(`Waiting for ${domids.length} domains\n`);
+    let status = 0;
+    for (const domid of domids) {
+      context.stderr.write(`${kind === 'reboot' ? 'Rebooting' : 'Shutting down'} domain ${domid}\n`);
+      let outcome: ShutdownOutcome;
+      try {
+        outcome = kind === 'reboot' ? libxl.rebootDomain(domid) : libxl.shutdownDomain(domid);
+      } catch (error) {
+        if (!isLibxlError(error)) throw error;
+        reportLibxlError(context, error);
+        status = 1;
+        continue;
+      }
+      if (wait) {
+        context.stderr.write(`Domain ${domid} has been shut down, reason code ${REASON_CODE[outcome.reason]}\n`);
+        if (outcome.destroyed) context.stderr.write(`Domain ${domid} has been destroyed.\n`);
+      }
+    }
+    return status;
+  });
+}
+
+export async function run(input: CommandInput<ShutdownOptions>, context: CommandContext): Promise<number> {
+  return shutdownOrReboot('shutdown', input, context);
+}

@@ -1,0 +1,58 @@
+/**
+ * The machine an `xl` process acts on: xl's global `libxl_ctx` (`xl.c` main, `libxl_ctx_alloc`)
+ * over the persistent host file. The host file is `$XEN_GENID_HOST`, else the XDG state default,
+ * as `@xen-genid/host`'s resolver decides. Loaded only by the commands that need a host, so
+ * `xl help` and the dry runs never open SQLite.
+ */
+import type { Host } from '@xen-genid/host';
+import type { Libxl } from '@xen-genid/xl-lib';
+import type { CommandContext } from '../command-table.ts';
+
+/** An open host and a libxl context over it; `close()` releases both. */
+export interface Toolstack extends Disposable {
+  readonly host: Host;
+  readonly libxl: Libxl;
+  close(): void;
+}
+
+/** The host file this context names (nothing is created). */
+export async function hostPathOf(context: CommandContext): Promise<string> {
+  const { defaultHostPath } = await import('@xen-genid/host');
+  return defaultHostPath(context.env);
+}
+
+/** Opens the host file and a libxl context on it. */
+export async function openToolstack(context: CommandContext): Promise<Toolstack> {
+  const [{ defaultHostPath, openHost }, { createLibxl }] = await Promise.all([import('@xen-genid/host'), import('@xen-genid/xl-lib')]);
+  const host = openHost(defaultHostPath(context.env));
+  let libxl: Libxl;
+  try {
+    libxl = createLibxl({
+      hypervisor: host.hypervisor,
+      xenstore: host.store,
+      userdata: host.userdata,
+      ...(context.random ? { random: context.random } : {}),
+    });
+  } catch (error) {
+    host.close();
+    throw error;
+  }
+  const close = (): void => {
+    try {
+      libxl.close();
+    } finally {
+      host.close();
+    }
+  };
+  return { host, libxl, close, [Symbol.dispose]: close };
+}
+
+/** Runs `body` with a toolstack open, closing it afterwards whatever happens. */
+export async function withToolstack<T>(context: CommandContext, body: (toolstack: Toolstack) => T | Promise<T>): Promise<T> {
+  const toolstack = await openToolstack(context);
+  try {
+    return await body(toolstack);
+  } finally {
+    toolstack.close();
+  }
+}
