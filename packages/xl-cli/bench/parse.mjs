@@ -1,3 +1,4 @@
+/* global console, process */
 // xl.cfg parsing throughput: parseXlCfg (libxlutil's grammar) on a large generated config,
 // against JSON.parse of a JSON array of [key, value] pairs of the same byte length, in the same
 // run. Goal: within 3x of JSON.parse. BENCH_QUICK=1 runs for about a second.
