@@ -195,6 +195,50 @@ export function defineBackendConformance(runner: ConformanceRunner, options: Con
       ]);
     }));
 
+    it('removes subtrees and recreates nodes, inside and outside transactions', withStore((store) => {
+      const dom0 = store.connect(0);
+      dom0.write('/r/a/b/c', '1');
+      dom0.write('/r/a/d', '2');
+      dom0.rm('/r/a');
+      deepStrictEqual(dom0.directory('/r'), []);
+      strictEqual(dom0.exists('/r/a/b/c'), false);
+      const transaction = dom0.transactionStart();
+      transaction.write('/r/a/x', '3');
+      transaction.rm('/r/a');
+      transaction.write('/r/a/y', '4');
+      transaction.commit();
+      deepStrictEqual(dom0.directory('/r/a'), ['y']);
+      strictEqual(dom0.exists('/r/a/x'), false);
+    }));
+
+    it('counts owned nodes for the entries quota through owner changes', withStore(
+      (store) => {
+        const dom0 = store.connect(0);
+        dom0.mkdir('/local/domain/9');
+        dom0.setPerms('/local/domain/9', [{ id: 9, access: 'n' }]);
+        const guest = store.connect(9);
+        guest.write('a', '1');
+        guest.write('b', '1');
+        expectXsError('ENOSPC', () => guest.write('c', '1'));
+        dom0.setPerms('/local/domain/9/a', [{ id: 0, access: 'n' }]);
+        guest.write('c', '1');
+        expectXsError('ENOSPC', () => guest.write('d', '1'));
+      },
+      { quotas: { entriesPerDomain: 3 } },
+    ));
+
+    it('keeps perms and binary values exactly', withStore((store) => {
+      const dom0 = store.connect(0);
+      const value = new Uint8Array([0, 1, 2, 0xfe, 0xff, 0]);
+      dom0.write('/bin', value);
+      deepStrictEqual([...dom0.read('/bin')], [...value]);
+      dom0.write('/empty', '');
+      strictEqual(dom0.read('/empty').length, 0);
+      const perms = [{ id: 7, access: 'b' as const }, { id: 0xffff, access: 'r' as const }, { id: 3, access: 'w' as const }, { id: 4, access: 'n' as const }];
+      dom0.setPerms('/bin', perms);
+      deepStrictEqual(dom0.getPerms('/bin'), perms);
+    }));
+
     if (options.openSecondBackend) {
       const openSecond = options.openSecondBackend;
       it('shares data with another store on the same storage and fires its watches on poll()', () => {
@@ -217,6 +261,22 @@ export function defineBackendConformance(runner: ConformanceRunner, options: Con
           a.write('/shared/key', 'w');
           transaction.write('/shared/key', 'x');
           expectXsError('EAGAIN', () => transaction.commit());
+          // Of two transactions racing on one node from two stores, exactly one wins.
+          const first = a.transactionStart();
+          const second = b.transactionStart();
+          first.write('/shared/race', first.readString('/shared/key') + '-a');
+          second.write('/shared/race', second.readString('/shared/key') + '-b');
+          first.commit();
+          expectXsError('EAGAIN', () => second.commit());
+          strictEqual(b.readString('/shared/race'), 'w-a');
+          // Domains introduced through one store are known to the other.
+          a.introduceDomain(12);
+          strictEqual(b.isDomainIntroduced(12), true);
+          b.releaseDomain(12);
+          strictEqual(a.isDomainIntroduced(12), false);
+          // Removals are seen too.
+          b.rm('/shared');
+          strictEqual(a.exists('/shared/key'), false);
         } finally {
           storeB.close();
           storeA.close();
