@@ -209,3 +209,56 @@ describe('createXenstored setup', () => {
     }
   });
 });
+
+describe('createXenstored under slow or dribbling clients', () => {
+  it('answers a frame that arrives one byte at a time', async () => {
+    const frame = Buffer.concat([
+      Buffer.from([2, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0]),
+      Buffer.from('/tool\0', 'latin1'),
+    ]);
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect(socketPath, async () => {
+        for (const byte of frame) {
+          socket.write(Buffer.from([byte]));
+          await new Promise((wait) => setTimeout(wait, 1));
+        }
+      });
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        const all = Buffer.concat(chunks);
+        if (all.length >= 16 && all.length >= 16 + all.readUInt32LE(12)) {
+          socket.destroy();
+          resolve(all);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(reply.readUInt32LE(0)).toBe(XS_READ);
+    expect(reply.readUInt32LE(4)).toBe(9);
+    expect(reply.readUInt32LE(12)).toBe(0);
+  });
+
+  it('keeps serving others while a client that never reads its replies is paused', async () => {
+    const slowPath = join(dir, 'slow');
+    const slowServer = await createXenstored(store, slowPath, { maxQueuedBytes: 64 * 1024 });
+    try {
+      store.connect(0).write('/big', 'x'.repeat(4000));
+      const request = Buffer.concat([Buffer.from([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0]), Buffer.from('/big\0', 'latin1')]);
+      const hog = connect(slowPath);
+      hog.on('error', () => {});
+      hog.pause();
+      await new Promise<void>((resolve) => hog.once('connect', () => resolve()));
+      // 20,000 requests whose replies are never read: about 80 MB if the server kept answering.
+      hog.write(Buffer.concat(Array.from({ length: 20_000 }, () => request)));
+      await using other = await XsClient.connect(slowPath);
+      for (let index = 0; index < 20; index += 1) {
+        await other.write('/other', String(index));
+        expect(await other.readString('/other')).toBe(String(index));
+      }
+      hog.destroy();
+    } finally {
+      await slowServer.close();
+    }
+  });
+});
