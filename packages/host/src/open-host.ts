@@ -98,22 +98,30 @@ class SqliteHost implements Host {
     const step = crashPoints(options.crashAt ?? process.env[HOST_CRASH_AT_ENV]);
     const cache = new ReadCache(db, options.cache ?? true);
     this.#cache = cache;
-    const releaseClaims = db.prepare('DELETE FROM claims WHERE domid = ? AND EXISTS (SELECT 1 FROM domains WHERE domid = ?)');
+    const releaseCreate = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
     const claimDestroy = db.prepare(
       "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE domid = ?",
     );
+    const claimDestroyOfVm = db.prepare(
+      "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE uuid = ?",
+    );
+    const beginDestroy = (domid: number): void => {
+      const self = currentProcess();
+      claimDestroy.run(self.pid, self.start, domid);
+    };
     this.hypervisor = new SqliteHypervisor(db, path, cache, { step, now: options.now });
-    this.xenstoreBackend = new SqliteXenStoreBackend(db, path, cache, { step });
-    this.userdata = new SqliteUserdataStore(db, path, {
+    this.xenstoreBackend = new SqliteXenStoreBackend(db, path, cache, {
       step,
-      // libxl stores the config last in a create: the domain is complete from then on.
-      onConfigStored: (domid) => releaseClaims.run(domid, domid),
-      // libxl removes userdata first in a destroy: from then on the domain is being destroyed.
-      onConfigRemoved: (domid) => {
+      // libxl__build_post introduces the domain to xenstored last: the domain is complete.
+      onDomainIntroduced: (domid) => releaseCreate.run(domid),
+      // libxl's destroy starts by removing the domain's xenstore entries (or its userdata).
+      onDomainEntriesRemoved: beginDestroy,
+      onVmEntriesRemoved: (uuid) => {
         const self = currentProcess();
-        claimDestroy.run(self.pid, self.start, domid);
+        claimDestroyOfVm.run(self.pid, self.start, uuid);
       },
     });
+    this.userdata = new SqliteUserdataStore(db, path, { step, onConfigRemoved: beginDestroy });
     this.store = createXenStore(this.xenstoreBackend, options.xenstore);
     if (options.recover ?? true) this.recover();
   }

@@ -12,8 +12,6 @@ import { HostError, translateSqliteError } from './errors.ts';
 const checkKey = checkUserdataKey;
 
 export interface SqliteUserdataOptions {
-  /** Called with the domid once its libxl configuration is stored (the domain is then complete). */
-  readonly onConfigStored?: (domid: number) => void;
   /** Called with the domid when its libxl configuration is removed (a destroy has begun). */
   readonly onConfigRemoved?: (domid: number) => void;
   /** Called at named steps; the reliability tests make a process die there. */
@@ -59,14 +57,7 @@ export class SqliteUserdataStore implements UserdataStore {
       this.unlink(domid, userid);
       return;
     }
-    this.#run(() =>
-      this.#db
-        .transaction(() => {
-          this.#put.run(domid, userid, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-          if (userid === USERDATA_LIBXL_JSON) this.#options.onConfigStored?.(domid);
-        })
-        .immediate(),
-    );
+    this.#run(() => this.#put.run(domid, userid, Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
     this.#options.step?.(`userdata.store.${userid}`);
   }
 

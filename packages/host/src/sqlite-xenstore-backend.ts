@@ -71,7 +71,19 @@ function freezeNode(value: Uint8Array, perms: readonly XsPermission[], children:
 export interface SqliteXenStoreBackendOptions {
   /** Called at named steps; the reliability tests make a process die there. */
   readonly step?: (name: string) => void;
+  /** Inside the write transaction that introduces `domid` (XS_INTRODUCE, the end of libxl__build_post). */
+  readonly onDomainIntroduced?: (domid: number) => void;
+  /**
+   * Inside the write transaction that removes `/local/domain/<domid>` or `/libxl/<domid>` (a destroy
+   * has begun).
+   */
+  readonly onDomainEntriesRemoved?: (domid: number) => void;
+  /** Inside the write transaction that removes `/vm/<uuid>` (a destroy of that VM has begun). */
+  readonly onVmEntriesRemoved?: (uuid: string) => void;
 }
+
+const DOMAIN_ENTRIES = /^\/(?:local\/domain|libxl)\/([1-9][0-9]{0,4})$/;
+const VM_ENTRIES = /^\/vm\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** `XenStoreBackend` on the host file. */
 export class SqliteXenStoreBackend implements XenStoreBackend {
@@ -80,6 +92,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
   readonly #cache: ReadCache;
   readonly #nodes: Map<string, XsNode | null>;
   readonly #step: ((name: string) => void) | undefined;
+  readonly #options: SqliteXenStoreBackendOptions;
   #commits = 0;
   #pollEpoch = -1;
   #ownCommitSincePoll = true;
@@ -106,6 +119,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
     this.#cache = cache;
     this.#nodes = cache.region();
     this.#step = options.step;
+    this.#options = options;
     this.#select = db.prepare('SELECT value, perms, children, generation FROM xs_nodes WHERE path = ?');
     this.#generationOf = db.prepare('SELECT generation FROM xs_nodes WHERE path = ?').pluck();
     this.#upsert = db.prepare(
@@ -172,6 +186,10 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
           if (write.kind === 'delete') {
             this.#delete.run(write.path);
             written.set(write.path, null);
+            const domain = DOMAIN_ENTRIES.exec(write.path);
+            if (domain) this.#options.onDomainEntriesRemoved?.(Number(domain[1]));
+            const vm = VM_ENTRIES.exec(write.path);
+            if (vm) this.#options.onVmEntriesRemoved?.(vm[1]!);
             continue;
           }
           generation += 1;
@@ -203,6 +221,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
     if (applied) {
       this.#ownCommitSincePoll = true;
       for (const [path, node] of written) this.#nodes.set(path, node);
+      this.#step?.('xenstore.committed');
     }
     return applied;
   }
@@ -238,8 +257,16 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
 
   setDomainIntroduced(domid: number, introduced: boolean): void {
     try {
-      if (introduced) this.#introduce.run(domid);
-      else this.#release.run(domid);
+      this.#db
+        .transaction(() => {
+          if (introduced) {
+            this.#introduce.run(domid);
+            this.#options.onDomainIntroduced?.(domid);
+          } else {
+            this.#release.run(domid);
+          }
+        })
+        .immediate();
     } catch (error) {
       this.#fail(error);
     }
