@@ -69,6 +69,24 @@ describe('runFirmware', () => {
     expect(runFirmware(hypervisor, store, domid).generationIdValue).toBe('0:0');
   });
 
+  it.each<[string, string | null]>([
+    ['0x0102030405060708:0x1112131415161718', '08070605040302011817161514131211'],
+    ['010:011', '08000000000000000900000000000000'], // octal
+    ['-1:-2', 'fffffffffffffffffeffffffffffffff'], // negative: two's complement
+    ['18446744073709551615:0', 'ffffffffffffffff0000000000000000'], // > 2^63 without saturation
+    ['18446744073709551616:0', null], // 2^64 wraps to 0: no ID
+    ['garbage', null],
+    ['5', '05000000000000000000000000000000'], // missing colon: second word 0
+    ['', null], // empty
+    ['0X10:5', null], // upper-case X: "0" then stop, no ":" follows
+  ])('places what hvmloader parses from %j', (text, bytes) => {
+    const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: text });
+    const run = runFirmware(hypervisor, store, domid);
+    expect(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(BigInt(run.vmGenerationIdAddress));
+    if (bytes === null) expect(run.vmGenerationIdAddress).toBe(0);
+    else expect(Buffer.from(new DomainMemory(hypervisor, domid).read(run.vmGenerationIdAddress, 16)).toString('hex')).toBe(bytes);
+  });
+
   it('fails with nothing written when the tables do not fit the allocator', () => {
     const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
     const layout = { ...XEN_PLATFORM_LAYOUT, dynamicEnd: XEN_PLATFORM_LAYOUT.dynamicStart + 0x100 };
