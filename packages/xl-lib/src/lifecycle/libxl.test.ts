@@ -332,6 +332,23 @@ describe('lookups', () => {
   });
 });
 
+describe('renameDomain', () => {
+  it('renames in xenstore and the stored config, refusing a name in use or a wrong old name', () => {
+    const m = machine();
+    const a = m.libxl.createDomain(hvmConfig('a'));
+    m.libxl.createDomain(hvmConfig('b'));
+    expect(() => m.libxl.renameDomain(a, 'a', 'b')).toThrow('Domain with name "b" already exists.');
+    expect(() => m.libxl.renameDomain(a, 'z', 'c')).toThrow('is actually named');
+    m.libxl.renameDomain(a, 'a', 'a--incoming');
+    expect(m.libxl.nameToDomid('a--incoming')).toBe(a);
+    expect(() => m.libxl.nameToDomid('a')).toThrow(XlError);
+    const config = m.libxl.retrieveDomainConfiguration(a);
+    expect(config.createInfo.name).toBe('a--incoming');
+    expect(m.libxl.xs.readString(`/vm/${config.createInfo.uuid}/name`)).toBe('a--incoming');
+    expect(m.libxl.createDomain(hvmConfig('a'))).toBeGreaterThan(a);
+  });
+});
+
 describe('restore hooks', () => {
   it('loads memory, writes the config ID over the saved one and resumes the guest', () => {
     const m = machine();

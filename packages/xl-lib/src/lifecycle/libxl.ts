@@ -222,6 +222,32 @@ export class Libxl implements Disposable {
     return this.nameToDomid(domainOrName);
   }
 
+  /**
+   * `libxl_domain_rename`: `oldName` (when given) must be the current name; a non-empty new name
+   * must be unique (`XlError('INVAL')`). Writes `<dom>/name` and `/vm/<uuid>/name` in one
+   * transaction, and the stored config's `c_info.name`.
+   */
+  renameDomain(domid: number, oldName: string | undefined, newName: string): void {
+    const config = this.retrieveDomainConfiguration(domid);
+    if (newName !== '' && this.#domidsNamed(newName).some((other) => other !== domid)) {
+      throw new XlError('INVAL', `Domain with name "${newName}" already exists.`);
+    }
+    try {
+      this.xs.transaction((transaction) => {
+        const current = new TextDecoder().decode(transaction.read(`${domainPath(domid)}/name`));
+        if (oldName !== undefined && current !== oldName) {
+          throw new XlError('FAIL', `Allegedly named \`${oldName}' is actually named \`${current}' - racing ?`);
+        }
+        transaction.write(`${domainPath(domid)}/name`, newName);
+        transaction.write(`/vm/${config.createInfo.uuid}/name`, newName);
+      });
+    } catch (error) {
+      throw wrapFailure(`domain ${domid}: rename failed`, error);
+    }
+    config.createInfo.name = newName;
+    this.storeDomainConfiguration(domid, config);
+  }
+
   // ---- info ----------------------------------------------------------------------------------
 
   /** `libxl_domain_info`: `XlError('DOMAIN_NOTFOUND')` for an unknown domid. */
