@@ -32,3 +32,23 @@ export {
   type XluErrno,
 } from './config/xl-cfg.ts';
 export { XL_CLI_ERROR, XlCliError, type XlCliErrorCode } from './errors.ts';
+export {
+  appendExtraConfig,
+  parseConfigData,
+  type ConfigDeviceSpecs,
+  type ParseConfigDataOptions,
+  type ParseConfigDataResult,
+} from './config/to-domain-config.ts';
+export {
+  commandTable,
+  defineCommand,
+  lookupCommand,
+  type CommandContext,
+  type CommandInput,
+  type CommandModule,
+  type CommandSpec,
+  type GlobalOptions,
+  type OptionSpec,
+  type OutputStream,
+} from './command-table.ts';
+export { main } from './main.ts';
