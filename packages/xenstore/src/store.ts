@@ -646,12 +646,7 @@ class Connection implements XsConnection {
   }
 
   getPermsIn(transaction: TransactionState | undefined, path: string): XsPermission[] {
-    if (isSpecialPath(path)) {
-      const special = this.store.special.get(path);
-      if (!special) throw new XsError('ENOENT', `no such special node: ${path}`);
-      if ((this.perm(special.perms) & XS_PERM_READ) === 0) throw new XsError('EACCES', `permission denied: ${path}`);
-      return [...special.perms];
-    }
+    // 4.17 accepts `@` paths only in WATCH, UNWATCH and SET_PERMS: here they fail the node-name check (EINVAL).
     return [...this.readIn(transaction, path).perms];
   }
 
