@@ -656,7 +656,7 @@ class Connection implements XsConnection {
     if (isSpecialPath(path)) {
       // @see set_perms_special (xenstored_domain.c)
       const special = this.store.special.get(path);
-      if (!special) throw new XsError('ENOENT', `no such special node: ${path}`);
+      if (!special) throw new XsError('EINVAL', `no such special node: ${path}`);
       const needed = XS_PERM_WRITE | XS_PERM_OWNER;
       if ((this.perm(special.perms) & needed) !== needed) throw new XsError('EACCES', `permission denied: ${path}`);
       this.ensureOpen();
