@@ -6,6 +6,18 @@
  */
 import type { RandomSource } from '@xen-genid/xl-lib';
 import type { CreateOptions } from './commands/create.ts';
+import type { DestroyOptions } from './commands/destroy.ts';
+import type { DomidOptions } from './commands/domid.ts';
+import type { DomnameOptions } from './commands/domname.ts';
+import type { ListOptions } from './commands/list.ts';
+import type { MigrateOptions } from './commands/migrate.ts';
+import type { MigrateReceiveOptions } from './commands/migrate-receive.ts';
+import type { PauseOptions } from './commands/pause.ts';
+import type { RebootOptions } from './commands/reboot.ts';
+import type { RestoreOptions } from './commands/restore.ts';
+import type { SaveOptions } from './commands/save.ts';
+import type { ShutdownOptions } from './commands/shutdown.ts';
+import type { UnpauseOptions } from './commands/unpause.ts';
 
 /** Where a command writes: what `process.stdout`/`stderr` are to the real `xl`. */
 export interface OutputStream {
@@ -21,6 +33,10 @@ export interface CommandContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Random bytes for uuids and generation IDs (default: the OS CSPRNG). */
   readonly random?: RandomSource;
+  /** Standard input (`xl migrate-receive` reads the stream from it); default the process's. */
+  readonly stdin?: AsyncIterable<Uint8Array>;
+  /** Whether stderr is a terminal: long operations show progress only then; default the process's. */
+  readonly stderrIsTTY?: boolean;
 }
 
 /** The global options of `xl` (before the command name). */
@@ -107,6 +123,167 @@ export const commandTable: readonly CommandSpec[] = [
       ignoreGlobalAffinityMasks: { short: 'i', long: 'ignore-global-affinity-masks', help: 'Ignore global masks in xl.conf.' },
     },
     load: () => import('./commands/create.ts'),
+  }),
+  defineCommand<ListOptions>({
+    name: 'list',
+    args: '[options] [Domain]',
+    summary: 'List information about all/some domains',
+    canDryRun: false,
+    modifies: false,
+    options: {
+      long: { short: 'l', long: 'long', help: 'Output all VM details' },
+    },
+    load: () => import('./commands/list.ts'),
+  }),
+  defineCommand<DestroyOptions>({
+    name: 'destroy',
+    args: '[options] <Domain>',
+    summary: 'Terminate a domain immediately',
+    canDryRun: false,
+    modifies: true,
+    requiredArgs: 1,
+    options: {
+      force: {
+        short: 'f',
+        help: 'Permit destroying domain 0, which will only succeed\n when run from disaggregated toolstack domain with a\n hardware domain distinct from domain 0.',
+      },
+    },
+    load: () => import('./commands/destroy.ts'),
+  }),
+  defineCommand<ShutdownOptions>({
+    name: 'shutdown',
+    args: '[options] <-a|Domain>',
+    summary: 'Issue a shutdown signal to a domain',
+    canDryRun: false,
+    modifies: true,
+    options: {
+      all: { short: 'a', long: 'all', help: 'Shutdown all guest domains.' },
+      wait: { short: 'w', long: 'wait', help: 'Wait for guest(s) to shutdown.' },
+      fallback: { short: 'F', help: 'Fallback to ACPI power event for HVM guests with\n no PV drivers.' },
+    },
+    load: () => import('./commands/shutdown.ts'),
+  }),
+  defineCommand<RebootOptions>({
+    name: 'reboot',
+    args: '[options] <-a|Domain>',
+    summary: 'Issue a reboot signal to a domain',
+    canDryRun: false,
+    modifies: true,
+    options: {
+      all: { short: 'a', long: 'all', help: 'Shutdown all guest domains.' },
+      wait: { short: 'w', long: 'wait', help: 'Wait for guest(s) to reboot.' },
+      fallback: { short: 'F', help: 'Fallback to ACPI reset event for HVM guests with\n no PV drivers.' },
+    },
+    load: () => import('./commands/reboot.ts'),
+  }),
+  defineCommand<PauseOptions>({
+    name: 'pause',
+    args: '<Domain>',
+    summary: 'Pause execution of a domain',
+    canDryRun: false,
+    modifies: true,
+    requiredArgs: 1,
+    options: {},
+    load: () => import('./commands/pause.ts'),
+  }),
+  defineCommand<UnpauseOptions>({
+    name: 'unpause',
+    args: '<Domain>',
+    summary: 'Unpause a paused domain',
+    canDryRun: false,
+    modifies: true,
+    requiredArgs: 1,
+    options: {},
+    load: () => import('./commands/unpause.ts'),
+  }),
+  defineCommand<SaveOptions>({
+    name: 'save',
+    args: '[options] <Domain> <CheckpointFile> [<ConfigFile>]',
+    summary: 'Save a domain state to restore later',
+    canDryRun: false,
+    modifies: true,
+    requiredArgs: 2,
+    options: {
+      checkpoint: { short: 'c', help: 'Leave domain running after creating the snapshot.' },
+      leavePaused: { short: 'p', help: 'Leave domain paused after creating the snapshot.' },
+      preserveDomid: { short: 'D', help: 'Store the domain id in the configuration.' },
+    },
+    load: () => import('./commands/save.ts'),
+  }),
+  defineCommand<MigrateOptions>({
+    name: 'migrate',
+    args: '[options] <Domain> <host>',
+    summary: 'Migrate a domain to another host',
+    canDryRun: false,
+    modifies: true,
+    requiredArgs: 2,
+    options: {
+      config: { short: 'C', value: 'config', help: 'Send <config> instead of config file from creation.' },
+      sshCommand: {
+        short: 's',
+        value: 'sshcommand',
+        help: 'Use <sshcommand> instead of ssh.  String will be passed\n to sh. If empty, run <host> instead of ssh <host> xl\n migrate-receive [-d -e]',
+      },
+      noWait: { short: 'e', help: 'Do not wait in the background (on <host>) for the death\n of the domain.' },
+      debug: { long: 'debug', help: 'Print huge (!) amount of debug during the migration process.' },
+      paused: { short: 'p', help: 'Do not unpause domain after migrating it.' },
+      preserveDomid: { short: 'D', help: 'Preserve the domain id' },
+      foreground: { short: 'F', help: 'Run in the foreground on <host>.' },
+      live: { long: 'live', help: 'Ignored (compatibility with xm).' },
+    },
+    load: () => import('./commands/migrate.ts'),
+  }),
+  defineCommand<RestoreOptions>({
+    name: 'restore',
+    args: '[options] [<ConfigFile>] <CheckpointFile>',
+    summary: 'Restore a domain from a saved state',
+    canDryRun: false,
+    modifies: true,
+    requiredArgs: 1,
+    options: {
+      paused: { short: 'p', help: 'Do not unpause domain after restoring it.' },
+      noWait: { short: 'e', help: 'Do not wait in the background for the death of the domain.' },
+      debug: { short: 'd', help: 'Enable debug messages.' },
+      foreground: { short: 'F', help: 'Run in the foreground.' },
+      vncviewer: { short: 'V', long: 'vncviewer', help: 'Connect to the VNC display after the domain is created.' },
+      vncviewerAutopass: { short: 'A', long: 'vncviewer-autopass', help: 'Pass VNC password to viewer via stdin.' },
+    },
+    load: () => import('./commands/restore.ts'),
+  }),
+  defineCommand<MigrateReceiveOptions>({
+    name: 'migrate-receive',
+    args: '- for internal use only',
+    summary: 'Restore a domain from a saved state',
+    canDryRun: false,
+    modifies: true,
+    options: {
+      foreground: { short: 'F', help: 'Run in the foreground.' },
+      noWait: { short: 'e', help: 'Do not wait in the background for the death of the domain.' },
+      debug: { short: 'd', help: 'Enable debug messages.' },
+      remus: { short: 'r', help: 'Receive a Remus checkpointed stream (not supported).' },
+      paused: { short: 'p', help: 'Do not unpause domain after migrating it.' },
+    },
+    load: () => import('./commands/migrate-receive.ts'),
+  }),
+  defineCommand<DomidOptions>({
+    name: 'domid',
+    args: '<DomainName>',
+    summary: 'Convert a domain name to domain id',
+    canDryRun: false,
+    modifies: false,
+    requiredArgs: 1,
+    options: {},
+    load: () => import('./commands/domid.ts'),
+  }),
+  defineCommand<DomnameOptions>({
+    name: 'domname',
+    args: '<DomainId>',
+    summary: 'Convert a domain id to domain name',
+    canDryRun: false,
+    modifies: false,
+    requiredArgs: 1,
+    options: {},
+    load: () => import('./commands/domname.ts'),
   }),
 ];
 

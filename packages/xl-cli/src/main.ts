@@ -2,7 +2,6 @@
  * `xl`'s main (tools/xl/xl.c): global options, command lookup by exact name or unique prefix,
  * the `-N` check, and the one place where failures become messages and exit statuses.
  */
-import { XlError } from '@xen-genid/xl-lib';
 import { XlCliError } from './errors.ts';
 import {
   commandTable,
@@ -22,14 +21,20 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
       context.stderr.write(`xl: ${error.message}\n`);
       return error.exitCode;
     }
-    if (XlError.is(error)) {
-      context.stderr.write(`xl: ${error.message}\n`);
+    // libxl's and the host file's errors, recognised by their markers so that starting `xl`
+    // does not load xl-lib or the host package.
+    if (hasMarker(error, 'xen-genid.xl-lib.XlError') || hasMarker(error, 'xen-genid.host.HostError')) {
+      context.stderr.write(`xl: ${(error as Error).message}\n`);
       return 1;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     context.stderr.write(`xl: internal error, please report: ${detail}\n`);
     return 1;
   }
+}
+
+function hasMarker(value: unknown, name: string): boolean {
+  return typeof value === 'object' && value !== null && Symbol.for(name) in value;
 }
 
 async function dispatch(argv: readonly string[], context: CommandContext): Promise<number> {
@@ -49,7 +54,7 @@ async function dispatch(argv: readonly string[], context: CommandContext): Promi
       if (letter === 'v') verbose += 1;
       else if (letter === 'N') dryRun = true;
       else if (letter === 'f') force = true;
-      else if (letter === 't') continue;
+      else if (letter === 't' || letter === 'T') continue;
       else {
         context.stderr.write('unknown global option\n');
         return 1;

@@ -1,0 +1,211 @@
+/**
+ * `xl migrate [-s sshcommand] [-C cfg] [-e] [-p] <Domain> <host>` (main_migrate / migrate_domain,
+ * `tools/xl/xl_migrate.c`). The sender runs `sh -c "<rune>"` (`exec ssh <host> xl migrate-receive
+ * ...`, or with `-s ''` the host argument itself), and talks xl's handshake over the child's stdin
+ * and stdout: banner, the save image, "received", permission to go, the receiver's report. The
+ * domain keeps its generation ID (also with `-C`, where real xl 4.17 would generate a new one).
+ * If anything fails before the receiver is given permission, the domain is resumed here with its
+ * ID and memory untouched; it is destroyed here only once the receiver reports it running.
+ */
+import type { DomainConfig } from '@xen-genid/xl-lib';
+import type { CommandContext, CommandInput } from '../command-table.ts';
+import { loadConfigFile } from '../toolstack/load-config.ts';
+import {
+  MIGRATE_PERMISSION_TO_GO,
+  MIGRATE_RECEIVER_BANNER,
+  MIGRATE_RECEIVER_READY,
+  MIGRATE_REPORT,
+  readFixedMessage,
+  readStatusByte,
+} from '../toolstack/migration-protocol.ts';
+import { withToolstack } from '../toolstack/open-toolstack.ts';
+import { spawnMigrationChild, stderrIsTerminal } from '../toolstack/process-io.ts';
+import { createProgress } from '../toolstack/progress.ts';
+import { existingDomain, findDomain, isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
+
+export interface MigrateOptions {
+  config: string | undefined;
+  sshCommand: string | undefined;
+  noWait: boolean;
+  debug: boolean;
+  paused: boolean;
+  preserveDomid: boolean;
+  foreground: boolean;
+  live: boolean;
+}
+
+const PAGE = 4096;
+/** How long xl waits for the transport process to exit before giving up on its status. */
+const CHILD_WAIT_MS = 2000;
+
+/** The rune `main_migrate` builds. */
+export function migrationRune(
+  host: string,
+  options: { readonly sshCommand: string; readonly tty: boolean; readonly verbose: number; readonly noWait: boolean; readonly debug: boolean; readonly paused: boolean },
+): string {
+  if (options.sshCommand === '') return host;
+  const verbose = options.verbose > 0 ? ` -${'v'.repeat(options.verbose)}` : '';
+  return (
+    `exec ${options.sshCommand} ${host} xl${options.tty ? ' -t' : ''}${verbose} migrate-receive` +
+    `${options.noWait ? ' -e' : ''}${options.debug ? ' -d' : ''}${options.paused ? ' -p' : ''}`
+  );
+}
+
+export async function run(input: CommandInput<MigrateOptions>, context: CommandContext): Promise<number> {
+  const [qualifier, host] = input.args as [string, string];
+  const { options } = input;
+  let override: DomainConfig | undefined;
+  if (options.config !== undefined) {
+    const loaded = loadConfigFile(options.config, context);
+    if (typeof loaded === 'number') return loaded;
+    override = loaded;
+  }
+  const xlLib = await import('@xen-genid/xl-lib');
+  return withToolstack(context, async ({ libxl }) => {
+    const domid = findDomain(libxl, qualifier, context);
+    if (domid === undefined) return 1;
+    if (!existingDomain(libxl, domid, context)) return 1;
+    let stored: DomainConfig;
+    try {
+      stored = libxl.retrieveDomainConfiguration(domid);
+    } catch (error) {
+      if (!isLibxlError(error)) throw error;
+      context.stderr.write('No config file stored for running domain and none supplied - cannot migrate.\n');
+      return 1;
+    }
+    const decision = xlLib.decideGenid({
+      operation: override ? 'migrate-with-config' : 'migrate',
+      mode: xlLib.genidModeOfConfig(stored),
+      current: xlLib.genidOfConfig(stored),
+      random: libxl.random,
+    });
+    const config = xlLib.copyDomainConfig(override ?? stored);
+    xlLib.setGenidOfConfig(config, decision.genid);
+    const configJson = xlLib.domainConfigToJsonText(config);
+
+    const terminal = stderrIsTerminal(context);
+    const rune = migrationRune(host, {
+      sshCommand: options.sshCommand ?? 'ssh',
+      tty: terminal,
+      verbose: input.global.verbose,
+      noWait: options.noWait || options.foreground,
+      debug: options.debug,
+      paused: options.paused,
+    });
+    const child = spawnMigrationChild(rune, context.env);
+    const exited = new Promise<number | null>((resolve) => {
+      child.on('close', (code, signal) => resolve(signal ? 128 : code));
+      child.on('error', () => resolve(127));
+    });
+    child.stdin.on('error', () => undefined); // a receiver gone away is a failed write, not a crash
+    const repliesIterator = child.stdout[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+    const replies = xlLib.chunkSource(repliesIterator);
+    const send = (bytes: Uint8Array): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (child.stdin.destroyed || child.stdin.writableEnded) {
+          reject(new Error('migration stream closed'));
+          return;
+        }
+        child.stdin.write(bytes, (error) => (error ? reject(error) : resolve()));
+      });
+    /** `migration_child_report`: close our end, wait (briefly) for the transport to exit. */
+    const reportChild = async (): Promise<void> => {
+      child.stdin.end();
+      let timer: NodeJS.Timeout | undefined;
+      const status = await Promise.race([
+        exited,
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), CHILD_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (status === 'timeout') {
+        context.stderr.write(`migration child [${child.pid}] not exiting, no longer waiting (exit status will be unreported)\n`);
+        child.kill('SIGKILL');
+      } else if (status !== 0) {
+        context.stderr.write(`xl: migration transport process [${child.pid}] exited with error status ${status}\n`);
+      }
+      await repliesIterator.return?.();
+    };
+
+    // The preamble: the receiver's banner.
+    if (!(await readFixedMessage(replies, MIGRATE_RECEIVER_BANNER, 'banner', rune, context.stderr))) {
+      await reportChild();
+      return 1;
+    }
+
+    const wasRunning = !libxl.domainInfo(domid).paused;
+    const resume = (): void => {
+      if (wasRunning && libxl.hypervisor.getDomain(domid)?.paused) libxl.unpauseDomain(domid);
+    };
+    const failedResume = async (): Promise<number> => {
+      await reportChild();
+      context.stderr.write('Migration failed, resuming at sender.\n');
+      resume();
+      return 1;
+    };
+
+    // libxl_domain_suspend: pause, then the image down the pipe.
+    const progress = createProgress(context.stderr, terminal, `Migrating domain ${domid}`, libxl.hypervisor.touchedPages(domid).length * PAGE);
+    try {
+      if (wasRunning) libxl.pauseDomain(domid);
+      let first = true;
+      for (const chunk of xlLib.saveImageChunks(libxl.hypervisor, domid, { configJson })) {
+        await send(chunk);
+        if (!first) progress.advance(chunk.length);
+        first = false;
+      }
+      progress.done();
+    } catch (error) {
+      progress.done();
+      if (isLibxlError(error)) reportLibxlError(context, error);
+      context.stderr.write(`migration sender: libxl_domain_suspend failed (rc=${rcOf(error)})\n`);
+      return failedResume();
+    }
+
+    if (!(await readFixedMessage(replies, MIGRATE_RECEIVER_READY, 'ready message', rune, context.stderr))) {
+      return failedResume();
+    }
+    context.stderr.write('migration sender: Target has acknowledged transfer.\n');
+    context.stderr.write('migration sender: Giving target permission to start.\n');
+    const failedBadly = async (): Promise<number> => {
+      context.stderr.write(
+        '** Migration failed during final handshake **\n' +
+          'Domain state is now undefined !\n' +
+          'Please CHECK AT BOTH ENDS for running instances, before renaming and\n' +
+          ' resuming at most one instance.  Two simultaneous instances of the domain\n' +
+          ' would probably result in SEVERE DATA LOSS and it is now your\n' +
+          ' responsibility to avoid that.  Sorry.\n',
+      );
+      await reportChild();
+      return 1;
+    };
+    try {
+      await send(MIGRATE_PERMISSION_TO_GO);
+    } catch {
+      return failedBadly();
+    }
+    if (!(await readFixedMessage(replies, MIGRATE_REPORT, 'success/failure report message', rune, context.stderr))) {
+      return failedBadly();
+    }
+    const status = await readStatusByte(replies, 'success/failure status');
+    if (status === undefined) return failedBadly();
+    if (status !== 0) {
+      context.stderr.write(`migration sender: Target reports startup failure (status code ${status}).\n`);
+      if (!(await readFixedMessage(replies, MIGRATE_PERMISSION_TO_GO, 'permission for sender to resume', rune, context.stderr))) {
+        return failedBadly();
+      }
+      context.stderr.write('migration sender: Trying to resume at our end.\n');
+      resume();
+      context.stderr.write('migration sender: Resumed OK.\n');
+      context.stderr.write('Migration failed due to problems at target.\n');
+      await reportChild();
+      return 1;
+    }
+    context.stderr.write('migration sender: Target reports successful startup.\n');
+    libxl.destroyDomain(domid);
+    context.stderr.write('Migration successful.\n');
+    await reportChild();
+    return 0;
+  });
+}

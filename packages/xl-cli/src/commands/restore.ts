@@ -1,0 +1,70 @@
+/**
+ * `xl restore [-p] [<ConfigFile>] <CheckpointFile>` (main_restore → create_domain with a restore
+ * file, `tools/xl/xl_vmcontrol.c`; `libxl_domain_create_restore`). The file is only read. The
+ * restored domain gets a new random ID (the lifecycle policy: a snapshot applied, a backup
+ * restored or a copy made), written to xenstore and into guest memory before it runs; the guest
+ * reads it once on resume. Real xl 4.17 keeps the saved ID when no config file is given.
+ */
+import type { DomainConfig } from '@xen-genid/xl-lib';
+import type { CommandContext, CommandInput } from '../command-table.ts';
+import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
+import { withToolstack } from '../toolstack/open-toolstack.ts';
+import { isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { formatHeaderInfo, readXlHeaderInfo } from '../toolstack/save-header.ts';
+
+export interface RestoreOptions {
+  paused: boolean;
+  noWait: boolean;
+  debug: boolean;
+  foreground: boolean;
+  vncviewer: boolean;
+  vncviewerAutopass: boolean;
+}
+
+/** `main_restore` returns `-rc` of create_domain: 3 for `ERROR_FAIL`, 6 for `ERROR_INVAL`. */
+const EXIT_ERROR_FAIL = 3;
+const EXIT_ERROR_INVAL = 6;
+const XL_MANDATORY_FLAG_JSON = 1;
+
+export async function run(input: CommandInput<RestoreOptions>, context: CommandContext): Promise<number> {
+  if (input.args.length > 2) {
+    const { formatCommandHelp, lookupCommand } = await import('../command-table.ts');
+    context.stdout.write(formatCommandHelp(lookupCommand('restore')!));
+    return 2;
+  }
+  const [configFile, file] = input.args.length === 2 ? (input.args as [string, string]) : [undefined, input.args[0]!];
+  let header;
+  try {
+    header = readXlHeaderInfo(file);
+  } catch (error) {
+    context.stderr.write(`Can't open restore file: ${file}: ${strerrorOf(error)}\n`);
+    return EXIT_ERROR_FAIL;
+  }
+  if (!header) {
+    context.stderr.write('File has wrong magic number - corrupt or for a different tool?\n');
+    return EXIT_ERROR_INVAL;
+  }
+  context.stderr.write(`Loading new save file ${file} (new xl fmt info ${formatHeaderInfo(header)})\n`);
+  if (header.optionalDataLength > 0) {
+    context.stderr.write(` Savefile contains xl domain config${header.mandatoryFlags & XL_MANDATORY_FLAG_JSON ? ' in JSON format' : ''}\n`);
+  }
+  let override: DomainConfig | undefined;
+  if (configFile !== undefined) {
+    const loaded = loadConfigFile(configFile, context);
+    if (typeof loaded === 'number') return loaded;
+    override = loaded;
+  } else {
+    context.stderr.write('Parsing config from <saved>\n');
+  }
+  return withToolstack(context, async ({ libxl }) => {
+    const { restoreDomain } = await import('@xen-genid/xl-lib');
+    try {
+      await restoreDomain(libxl, file, { paused: input.options.paused, ...(override ? { config: override } : {}) });
+    } catch (error) {
+      if (!isLibxlError(error)) throw error;
+      reportLibxlError(context, error);
+      return EXIT_ERROR_FAIL;
+    }
+    return 0;
+  });
+}

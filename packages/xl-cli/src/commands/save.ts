@@ -1,0 +1,104 @@
+/**
+ * `xl save [-c] [-p] <Domain> <CheckpointFile> [<ConfigFile>]` (main_save / save_domain,
+ * `tools/xl/xl_saverestore.c`): the domain is paused and its image written (xl header with the
+ * libxl JSON config, libxl stream v2, libxc stream v3); then it is destroyed, or with `-c` resumed,
+ * or with `-p` left paused. The file records the ID the domain has; the running domain's ID never
+ * changes. The image goes to a temporary file renamed over the target once complete.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { ByteChannel, DomainConfig } from '@xen-genid/xl-lib';
+import type { CommandContext, CommandInput } from '../command-table.ts';
+import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
+import { withToolstack } from '../toolstack/open-toolstack.ts';
+import { stderrIsTerminal } from '../toolstack/process-io.ts';
+import { createProgress } from '../toolstack/progress.ts';
+import { existingDomain, findDomain, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
+
+export interface SaveOptions {
+  checkpoint: boolean;
+  leavePaused: boolean;
+  preserveDomid: boolean;
+}
+
+const PAGE = 4096;
+
+/** A channel that writes into an open file descriptor, reporting each chunk. */
+function fileChannel(fd: number, onChunk: (chunk: Uint8Array) => void): ByteChannel {
+  const noInput: AsyncIterator<Uint8Array> = { next: () => Promise.resolve({ value: undefined, done: true }) };
+  return {
+    incoming: noInput,
+    write(bytes) {
+      onChunk(bytes);
+      let at = 0;
+      while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+      return Promise.resolve();
+    },
+    end() {},
+  };
+}
+
+export async function run(input: CommandInput<SaveOptions>, context: CommandContext): Promise<number> {
+  const [qualifier, file, configFile] = input.args as [string, string, string | undefined];
+  if (input.args.length > 3) {
+    context.stderr.write(`'xl save' takes at most 3 arguments.\n`);
+    return 2;
+  }
+  let override: DomainConfig | undefined;
+  if (configFile !== undefined) {
+    const loaded = loadConfigFile(configFile, context);
+    if (typeof loaded === 'number') return loaded;
+    override = loaded;
+  }
+  return withToolstack(context, async ({ libxl }) => {
+    const domid = findDomain(libxl, qualifier, context);
+    if (domid === undefined) return 1;
+    if (!existingDomain(libxl, domid, context)) return 1;
+    const { saveDomain } = await import('@xen-genid/xl-lib');
+    const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    let fd: number;
+    try {
+      fd = openSync(temporary, 'w', 0o644);
+    } catch (error) {
+      context.stderr.write(`Failed to open temp file ${file} for writing: ${strerrorOf(error)}\n`);
+      return 1;
+    }
+    const total = libxl.hypervisor.touchedPages(domid).length * PAGE;
+    const progress = createProgress(context.stderr, stderrIsTerminal(context), `Saving domain ${domid}`, total);
+    let first = true;
+    const channel = fileChannel(fd, (chunk) => {
+      if (first) {
+        first = false;
+        const info = xlHeaderInfo(chunk);
+        if (info) context.stderr.write(`Saving to ${file} new xl format (info ${formatHeaderInfo(info)})\n`);
+      } else {
+        progress.advance(chunk.length);
+      }
+    });
+    try {
+      await saveDomain(libxl, domid, { channel }, {
+        checkpoint: input.options.checkpoint,
+        leavePaused: input.options.leavePaused,
+        ...(override ? { config: override } : {}),
+      });
+      progress.done();
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(temporary, file);
+    } catch (error) {
+      progress.done();
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+      rmSync(temporary, { force: true });
+      if (!isLibxlError(error)) throw error;
+      reportLibxlError(context, error);
+      context.stderr.write('Failed to save domain, resuming domain\n');
+      return 1;
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * The process's own stdin, terminal and child processes, for the commands that need them
+ * (`migrate`, `migrate-receive`, progress of long operations), when the context does not supply
+ * them. Loaded only by those commands.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import type { CommandContext } from '../command-table.ts';
+
+/** Standard input of the command. */
+export function stdinOf(context: CommandContext): AsyncIterable<Uint8Array> {
+  return context.stdin ?? process.stdin;
+}
+
+/** Whether progress may be drawn on stderr (a terminal, as xl's `isatty(2)`). */
+export function stderrIsTerminal(context: CommandContext): boolean {
+  if (context.stderrIsTTY !== undefined) return context.stderrIsTTY;
+  return context.stderr === process.stderr && process.stderr.isTTY === true;
+}
+
+/**
+ * `create_migration_child`: `sh -c <rune>` with its stdin and stdout as the two pipes of the
+ * migration channel; its stderr is ours, so the receiver's messages reach the user.
+ */
+export function spawnMigrationChild(rune: string, env: Readonly<Record<string, string | undefined>>): ChildProcessByStdio<Writable, Readable, null> {
+  return spawn('sh', ['-c', rune], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...env } as NodeJS.ProcessEnv });
+}

@@ -1,0 +1,38 @@
+/**
+ * Progress of long operations (save, restore, migrate), drawn on a terminal as libxc's
+ * `xtl_stdiostream` draws `Frames` progress: one line rewritten with `\r`, finished with a
+ * newline. Nothing is printed when stderr is not a terminal.
+ */
+import type { OutputStream } from '../command-table.ts';
+
+export interface Progress {
+  /** `bytes` more are done. */
+  advance(bytes: number): void;
+  /** Ends the line (if one was drawn). */
+  done(): void;
+}
+
+const MIB = 1024 * 1024;
+
+export function createProgress(stderr: OutputStream, terminal: boolean, label: string, total: number): Progress {
+  if (!terminal) return { advance() {}, done() {} };
+  let doneBytes = 0;
+  let lastPercent = -1;
+  let drawn = false;
+  const draw = (): void => {
+    const percent = total > 0 ? Math.min(100, Math.floor((doneBytes * 100) / total)) : 100;
+    if (percent === lastPercent) return;
+    lastPercent = percent;
+    drawn = true;
+    stderr.write(`\r${label}: ${(doneBytes / MIB).toFixed(1)}/${(total / MIB).toFixed(1)} MiB ${String(percent).padStart(3)}%`);
+  };
+  return {
+    advance(bytes) {
+      doneBytes += bytes;
+      draw();
+    },
+    done() {
+      if (drawn) stderr.write('\n');
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The numbers xl prints about a save file's header (`struct save_file_header` in `tools/xl/xl.h`):
+ * `Saving to F new xl format (info 0x3/0x0/N)` and `Loading new save file F (new xl fmt info ...)`.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+
+/** 32-byte magic, then byteorder, mandatory_flags, optional_flags, optional_data_len (u32 each). */
+export const XL_HEADER_LENGTH = 48;
+const XL_MAGIC = 'Xen saved domain, xl format\n \0 \r';
+
+export interface XlHeaderInfo {
+  readonly mandatoryFlags: number;
+  readonly optionalFlags: number;
+  readonly optionalDataLength: number;
+}
+
+/** Reads the header fields from the first bytes of an image; undefined if they are not an xl header. */
+export function xlHeaderInfo(bytes: Uint8Array): XlHeaderInfo | undefined {
+  if (bytes.length < XL_HEADER_LENGTH) return undefined;
+  if (Buffer.from(bytes.subarray(0, 32)).toString('latin1') !== XL_MAGIC) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, XL_HEADER_LENGTH);
+  const littleEndian = view.getUint32(32, true) === 0x01020304;
+  return {
+    mandatoryFlags: view.getUint32(36, littleEndian),
+    optionalFlags: view.getUint32(40, littleEndian),
+    optionalDataLength: view.getUint32(44, littleEndian),
+  };
+}
+
+/** `0x%x/0x%x/%u`. */
+export function formatHeaderInfo(info: XlHeaderInfo): string {
+  return `0x${info.mandatoryFlags.toString(16)}/0x${info.optionalFlags.toString(16)}/${info.optionalDataLength}`;
+}
+
+/** The header of a save file on disk (throws the usual Node errors when it cannot be read). */
+export function readXlHeaderInfo(path: string): XlHeaderInfo | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = new Uint8Array(XL_HEADER_LENGTH);
+    const length = readSync(fd, bytes, 0, XL_HEADER_LENGTH, 0);
+    return xlHeaderInfo(bytes.subarray(0, length));
+  } finally {
+    closeSync(fd);
+  }
+}
