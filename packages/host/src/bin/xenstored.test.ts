@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { hostFile, useTempDir } from '../__fixtures__/temp-dir.ts';
+import { MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
 import { openHost } from '../open-host.ts';
 
 const bin = fileURLToPath(new URL('../../dist/bin/xenstored.js', import.meta.url));
@@ -119,6 +120,50 @@ describeWithReferee('xenstored bin with Debian xenstore-utils', referee, () => {
     await seen('/local/domain/7/platform/generation-id\n');
     expect(await stop(child, 'SIGINT')).toBe(0);
     expect(existsSync(socket)).toBe(false);
+  });
+
+  it('shows what an xl-lib create wrote, to xenstore-ls and to a xenstore-watch started before it', async () => {
+    const dir = tempDir();
+    const path = hostFile(dir);
+    const socket = join(dir, 'sock');
+    const { child } = await startXenstored(['--socket', socket, '--host', path]);
+    const watch = spawn(referee.paths['/usr/bin/xenstore-watch']!, ['/local/domain'], {
+      env: { ...process.env, XENSTORED_PATH: socket },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(watch);
+    let printed = '';
+    watch.stdout!.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
+    const waitFor = async (text: string) => {
+      for (let waited = 0; !printed.includes(text); waited += 20) {
+        if (waited > 10_000) throw new Error(`xenstore-watch printed only: ${JSON.stringify(printed)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await waitFor('/local/domain\n');
+    const host = openHost(path);
+    const libxl = createLibxl({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata });
+    const genid = MsVmGenid.fromWords(11400714819323198485n, 123n);
+    let domid: number;
+    try {
+      const config = defaultDomainConfig('hvm');
+      config.createInfo.name = 'genid-guest';
+      config.buildInfo.maxMemkb = 65536n;
+      config.buildInfo.targetMemkb = 65536n;
+      if (config.buildInfo.u.type === 'hvm') config.buildInfo.u.msVmGenid = genid;
+      domid = libxl.createDomain(config, { paused: true });
+    } finally {
+      libxl.close();
+      host.close();
+    }
+    const listed = xenstore('xenstore-ls', socket, ['-f', `/local/domain/${domid}`]);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain(`/local/domain/${domid}/name = "genid-guest"\n`);
+    expect(listed.stdout).toContain(`/local/domain/${domid}/platform/generation-id = "${genid.toXenstore()}"\n`);
+    expect(xenstore('xenstore-read', socket, [`/local/domain/${domid}/platform/generation-id`]).stdout).toBe('11400714819323198485:123\n');
+    await waitFor(`/local/domain/${domid}/platform/generation-id\n`);
+    await waitFor(`/local/domain/${domid}/name\n`);
+    expect(await stop(child, 'SIGTERM')).toBe(0);
   });
 
   it('serves an in-memory store without --host', async () => {
