@@ -64,8 +64,12 @@ notify() {
     [ "$(cat "$zone/type" 2>/dev/null)" = acpitz ] && cat "$zone/temp" > /dev/null
   done
   n=0
-  while [ "$n" -lt 50 ] && [ "$(grep -cE 'vgntf:|vgnth:' "$T/trace")" -le "$before" ]; do usleep 20000; n=$((n+1)); done
-  usleep 200000
+  while [ "$n" -lt 500 ] && [ "$(grep -cE 'vgntf:|vgnth:' "$T/trace")" -le "$before" ]; do usleep 20000; n=$((n+1)); done
+  if [ "$1" = fork ]; then
+    n=0
+    while [ "$n" -lt 250 ] && ! grep -q 'vgfork:' "$T/trace"; do usleep 20000; n=$((n+1)); done
+  fi
+  usleep 300000
 }
 `;
 
@@ -97,7 +101,7 @@ export function buildInitScript(options: InitScriptOptions = {}): string {
       'report_dmesg unchanged',
       `echo "${LOG_PREFIX} phase changed"`,
       `dd if=${renewal.bytesFile} of=/dev/mem bs=16 count=1 seek=${renewal.address / 16n} conv=notrunc 2>/dev/null || echo "${LOG_PREFIX} error dd to /dev/mem failed"`,
-      'notify',
+      'notify fork',
       'report_trace changed',
       'report_dmesg changed',
       `echo "${LOG_PREFIX} phase again"`,
