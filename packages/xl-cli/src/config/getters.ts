@@ -68,10 +68,11 @@ export function strtol(text: string): { value: bigint; end: number; overflow: bo
   }
   let value = 0n;
   let end = digitsStart;
+  const limit = 1n << 64n; // beyond this only the overflow matters: stop growing the number
   while (end < text.length) {
     const digit = digitValue(text.charCodeAt(end));
     if (BigInt(digit) >= base) break;
-    value = value * base + BigInt(digit);
+    if (value < limit) value = value * base + BigInt(digit);
     end += 1;
   }
   if (end === digitsStart && base !== 8n) return { value: 0n, end: 0, overflow: false };

@@ -72,8 +72,12 @@ export class XlCfgLexer {
   /** Text of a lexical error being collected (flex's `lexerr` start condition with `yymore`). */
   private pending: string | undefined;
 
+  /** Where the input's last newline is: a `#` after it cannot start a comment token. */
+  private readonly lastNewline: number;
+
   constructor(input: string) {
     this.input = input;
+    this.lastNewline = input.lastIndexOf('\n');
   }
 
   next(host: LexerHost): number {
@@ -145,7 +149,7 @@ export class XlCfgLexer {
       } else if (c === 43 && input.charCodeAt(end) === 61) {
         end += 1;
         symbol = SYMBOL.ADD;
-      } else if (c === 35 && input.indexOf('\n', end) >= 0) {
+      } else if (c === 35 && start < this.lastNewline) {
         end = input.indexOf('\n', end) + 1;
         this.position = end;
         this.text = input.slice(start, end);

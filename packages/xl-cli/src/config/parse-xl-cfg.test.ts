@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { getList, getListItem, getLong, getString, LONG_MAX, strtol } from './getters.ts';
+import { parseXlCfg } from './parse-xl-cfg.ts';
+
+describe('parseXlCfg', () => {
+  it('takes text as UTF-8 and gives UTF-8 back by default, bytes with latin1', () => {
+    const text = 'name = "café"\nl = [ "ü" ]\n';
+    const parsed = parseXlCfg(text);
+    expect(getString(parsed.config, 'name')).toEqual({ ok: true, value: 'café' });
+    const list = getList(parsed.config, 'l');
+    expect(list.ok && getListItem(list.value, 0, parsed.config)).toBe('ü');
+    const bytes = parseXlCfg(Buffer.from(text), { encoding: 'latin1' });
+    expect(getString(bytes.config, 'name')).toEqual({ ok: true, value: 'caf\u00c3\u00a9' });
+  });
+
+  it('names the source in messages, "config" by default', () => {
+    expect(parseXlCfg('a =\n').diagnostics[0]?.message).toBe(
+      "config:0: config parsing error near <newline>: syntax error, unexpected NEWLINE, expecting STRING or NUMBER or '['",
+    );
+    expect(parseXlCfg('a = @\n', { source: '/etc/xen/é.cfg' }).diagnostics[0]).toEqual({
+      severity: 'error',
+      line: 1,
+      message: "/etc/xen/é.cfg:1: config parsing error near `@': lexical error",
+    });
+  });
+
+  it('keeps the settings stored before the first error, and nothing after', () => {
+    const parsed = parseXlCfg('a = 1\nb = @\nc = 3\n');
+    expect(parsed.ok).toBe(false);
+    expect(parsed.errno).toBe('EINVAL');
+    expect(parsed.config.settings.map((setting) => setting.name)).toEqual(['a']);
+  });
+
+  it('copes with pathological sizes without throwing', () => {
+    expect(parseXlCfg(`a = ${'['.repeat(20000)}`).diagnostics[0]?.message).toMatch(/memory exhausted$/);
+    const long = parseXlCfg(`n = ${'9'.repeat(200000)}\n`);
+    expect(getLong(long.config, 'n')).toMatchObject({ ok: false, errno: 'ERANGE' });
+    expect(parseXlCfg('# '.repeat(50000)).ok).toBe(false);
+  });
+});
+
+describe('strtol as glibc, base 0, 64-bit', () => {
+  it.each([
+    ['0', 0n, 1], ['010', 8n, 3], ['08', 0n, 1], ['0x1f', 31n, 4], ['0X1F', 31n, 4], ['0x', 0n, 1], [' \t-12z', -12n, 5],
+    ['+7', 7n, 2], ['', 0n, 0], ['-', 0n, 0], ['x', 0n, 0],
+  ] as const)('%j', (text, value, end) => {
+    expect(strtol(text)).toEqual({ value, end, overflow: false });
+  });
+
+  it('saturates and flags overflow', () => {
+    expect(strtol('9223372036854775808')).toEqual({ value: LONG_MAX, end: 19, overflow: true });
+    expect(strtol('-9223372036854775808').overflow).toBe(false);
+  });
+});
