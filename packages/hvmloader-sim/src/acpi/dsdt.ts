@@ -86,10 +86,14 @@ export function buildBiosRegion(layout: PlatformLayout): AmlBytes {
   ]);
 }
 
-/** The DSDT's AML body (after the header). */
+/**
+ * The DSDT's AML body (after the header). Names at the root are written without the `\` prefix,
+ * as iasl writes `Scope (\_SB)` and `Name (\_S5, ...)` at the top level, so the body is what iasl
+ * compiles from the same ASL.
+ */
 export function buildDsdtBody(layout: PlatformLayout): AmlBytes {
   return concatBytes([
-    amlScope('\\_SB', [
+    amlScope('_SB', [
       amlDevice('PCI0', [
         amlName('_HID', amlInteger(eisaId('PNP0A03'))),
         amlName('_UID', amlInteger(0)),
@@ -99,8 +103,8 @@ export function buildDsdtBody(layout: PlatformLayout): AmlBytes {
       ]),
     ]),
     // _S3 and _S4 come from SSDTs in Xen; _S5 is in the DSDT (SLP_TYP 0 for PM1a and PM1b).
-    amlName('\\_S5', amlPackage([amlInteger(0), amlInteger(0), amlInteger(0), amlInteger(0)])),
-    amlScope('\\_SB', [buildBiosRegion(layout)]),
+    amlName('_S5', amlPackage([amlInteger(0), amlInteger(0), amlInteger(0), amlInteger(0)])),
+    amlScope('_SB', [buildBiosRegion(layout)]),
   ]);
 }
 
