@@ -212,7 +212,8 @@ export class XsClient implements AsyncDisposable {
   async getDomainPath(domid: number): Promise<string> {
     return splitStrings(await this.call(XS_GET_DOMAIN_PATH, joinStrings([String(domid)])))[0] ?? '';
   }
-  async introduceDomain(domid: number, gfn = 0n, eventChannel = 0): Promise<void> {
+  /** XS_INTRODUCE. xenstored wants an event channel port above 0; our server ignores it and the frame. */
+  async introduceDomain(domid: number, gfn = 0n, eventChannel = 1): Promise<void> {
     await this.call(XS_INTRODUCE, joinStrings([String(domid), gfn.toString(), String(eventChannel)]));
   }
   async releaseDomain(domid: number): Promise<void> {

@@ -137,7 +137,7 @@ export interface XsConnection extends XsOperations, Disposable {
   getDomainPath(domid: number): string;
   /** Privileged: marks a domain introduced and fires `@introduceDomain` (XS_INTRODUCE). */
   introduceDomain(domid: number): void;
-  /** Privileged: forgets a domain and fires `@releaseDomain` (XS_RELEASE). ENOENT when not introduced. */
+  /** Privileged: forgets a domain and fires `@releaseDomain` (XS_RELEASE). ENOENT when not introduced, EINVAL for Domain-0. */
   releaseDomain(domid: number): void;
   /** Privileged (XS_IS_DOMAIN_INTRODUCED). */
   isDomainIntroduced(domid: number): boolean;
@@ -312,6 +312,8 @@ class Store implements XenStore {
       changes: [],
       origin: this.origin,
     });
+    // xenstored introduces Domain-0 when it starts (dom0_init).
+    this.backend.setDomainIntroduced(0, true);
   }
 
   connect(domid: number, options: XsConnectOptions = {}): XsConnection {
@@ -894,7 +896,7 @@ class Connection implements XsConnection {
   releaseDomain(domid: number): void {
     this.requirePrivilege('releasing a domain');
     const backend = this.store.backend;
-    if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) throw new XsError('EINVAL', `invalid domain id ${String(domid)}`);
+    if (!Number.isInteger(domid) || domid <= 0 || domid > 0xffff) throw new XsError('EINVAL', `invalid domain id ${String(domid)}`);
     if (!backend.isDomainIntroduced(domid)) throw new XsError('ENOENT', `domain ${domid} is not introduced`);
     backend.setDomainIntroduced(domid, false);
     this.fireSpecial(XS_RELEASE_DOMAIN);

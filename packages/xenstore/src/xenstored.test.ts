@@ -9,7 +9,7 @@ import { createMemoryBackend, shareMemoryBackend } from './memory-backend.ts';
 import { createMemoryStore } from './memory-store.ts';
 import { createXenStore } from './store.ts';
 import type { XenStore } from './store.ts';
-import { XS_DIRECTORY_PART, XS_ERROR, XS_READ, XS_TRANSACTION_START, XS_WRITE, joinStrings, splitStrings } from './wire.ts';
+import { XS_DIRECTORY_PART, XS_ERROR, XS_INTRODUCE, XS_READ, XS_TRANSACTION_START, XS_WRITE, joinStrings, splitStrings } from './wire.ts';
 import { createXenstored, type Xenstored } from './xenstored.ts';
 
 let dir: string;
@@ -166,6 +166,24 @@ describe('createXenstored with the async client', () => {
     const noPath = await client.request(XS_WRITE, Buffer.from('abc', 'latin1'));
     expect(Buffer.from(noPath.payload).toString('latin1')).toBe('EINVAL\0');
     expect(XsError.is(await client.read('/none').catch((error: unknown) => error))).toBe(true);
+  });
+
+  it('handles the domain messages as 4.17 does', async () => {
+    await using client = await XsClient.connect(socketPath);
+    const introduce = await client.request(XS_INTRODUCE, joinStrings(['4', '1234', '0']));
+    expect(Buffer.from(introduce.payload).toString('latin1')).toBe('EINVAL\0');
+    await client.introduceDomain(4, 1234n, 5);
+    expect(await client.isDomainIntroduced(4)).toBe(true);
+    // Domain-0 is introduced from the start, and DOMID_SELF always is.
+    expect(await client.isDomainIntroduced(0)).toBe(true);
+    expect(await client.isDomainIntroduced(0x7ff0)).toBe(true);
+    expect(await client.isDomainIntroduced(9)).toBe(false);
+    await expect(client.releaseDomain(0)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(client.releaseDomain(9)).rejects.toMatchObject({ code: 'ENOENT' });
+    await client.releaseDomain(4);
+    expect(await client.isDomainIntroduced(4)).toBe(false);
+    expect(await client.control('help')).toMatch(/^Valid commands:/);
+    await expect(client.control('bogus')).rejects.toMatchObject({ code: 'EINVAL' });
   });
 });
 

@@ -79,6 +79,8 @@ const OK = Buffer.from('OK\0', 'latin1');
 const TRUE = Buffer.from('T\0', 'latin1');
 const FALSE = Buffer.from('F\0', 'latin1');
 const NUL = Buffer.from([0]);
+/** xen.h: a domain's way of naming itself. */
+const DOMID_SELF = 0x7ff0;
 /** A client's unread output may grow to this many times `maxQueuedBytes` through watch events alone. */
 const EVENT_BACKLOG_FACTOR = 16;
 /** sizeof(sockaddr_un.sun_path) - 1 */
@@ -179,14 +181,18 @@ function dispatch(connection: XsConnection, message: XsMessage): Uint8Array {
     case XS_INTRODUCE: {
       const strings = splitStrings(payload);
       if (strings.length < 3) throw new XsError('EINVAL', 'INTRODUCE needs a domid, a frame number and an event channel');
+      // The frame number is not needed; the event channel must look like one. @see do_introduce
+      if (parseCAtoi(strings[2]!) <= 0) throw new XsError('EINVAL', 'INTRODUCE needs an event channel port above 0');
       connection.introduceDomain(parseCAtoi(strings[0]!));
       return OK;
     }
     case XS_RELEASE:
       connection.releaseDomain(parseCAtoi(needOneArgument(payload)));
       return OK;
-    case XS_IS_DOMAIN_INTRODUCED:
-      return connection.isDomainIntroduced(parseCAtoi(needOneArgument(payload))) ? TRUE : FALSE;
+    case XS_IS_DOMAIN_INTRODUCED: {
+      const domid = parseCAtoi(needOneArgument(payload));
+      return domid === DOMID_SELF || connection.isDomainIntroduced(domid) ? TRUE : FALSE;
+    }
     case XS_RESUME:
       if (!connection.isDomainIntroduced(parseCAtoi(needOneArgument(payload)))) throw new XsError('ENOENT', 'no such domain');
       return OK;
