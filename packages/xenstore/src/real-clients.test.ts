@@ -211,4 +211,14 @@ describeWithReferee("Xen's test-xenstore against createXenstored", testXenstore,
     // It cleans up after itself.
     expect(dom0.exists('/local/domain/0/xenstore-test')).toBe(false);
   });
+
+  it('passes as an unprivileged domain in its own home, within 4.17\'s quotas', async () => {
+    dom0.mkdir('/local/domain/3');
+    dom0.setPerms('/local/domain/3', [{ id: 3, access: 'n' }]);
+    const result = await run(guestPath, '/usr/lib/xen-4.17/bin/test-xenstore', []);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
+    expect(dom0.exists('/local/domain/3/xenstore-test')).toBe(false);
+  });
 });
