@@ -9,7 +9,8 @@
  * sender resumes its domain, whose ID and memory were never touched.
  *
  * xl's handshake strings and its `sh -c` / ssh rune belong to the xl command; this library frames
- * the same four steps with single bytes: receiver `R` (domain received) or `F` + u32 length +
+ * the same four steps with single bytes. As in xl, the domain arrives named `<name>--incoming` and
+ * takes its name once the sender's copy is gone, so a migration within one host works too. Frames: receiver `R` (domain received) or `F` + u32 length +
  * message (failed); sender `G` (cleared to unpause); receiver `U` + one status byte (0 = running).
  */
 import { XlError, wrapFailure } from '../errors.ts';
@@ -26,6 +27,8 @@ const RECEIVED = 0x52; // 'R'
 const FAILED = 0x46; // 'F'
 const CLEARED = 0x47; // 'G'
 const UNPAUSED = 0x55; // 'U'
+/** xl receives a domain under a temporary name (`create_domain`: `"%s--incoming"`). */
+export const INCOMING_SUFFIX = '--incoming';
 
 export interface MigrateSendOptions {
   /** `xl migrate -C cfg`: send this config instead of the domain's own (the ID is kept all the same). */
@@ -112,6 +115,23 @@ export interface MigrateReceiveOptions {
 }
 
 /**
+ * The name the domain will take must be free, apart from the sender's own copy on this same host
+ * (same uuid), which goes away before the rename. Checked before the sender is cleared: xl finds a
+ * clash only when renaming, after the sender has destroyed its copy, and so loses the domain.
+ */
+function checkFinalName(context: SaveRestoreContext, name: string, incoming: number): void {
+  let holder: number;
+  try {
+    holder = context.nameToDomid(name);
+  } catch {
+    return;
+  }
+  if (context.hypervisor.getDomain(holder)?.uuid !== context.hypervisor.getDomain(incoming)?.uuid) {
+    throw new XlError('INVAL', `Domain with name "${name}" already exists.`);
+  }
+}
+
+/**
  * The receiving half: reads the whole image first (nothing is created from a bad stream), restores
  * the domain paused with the same ID, waits to be cleared, then unpauses it. If the sender never
  * clears it, the new domain is destroyed again.
@@ -122,11 +142,21 @@ export async function receiveMigration(
   options: MigrateReceiveOptions = {},
 ): Promise<RestoreResult> {
   const source = chunkSource(channel.incoming);
-  let result: RestoreResult;
+  let result: RestoreResult | undefined;
+  let name: string | undefined;
   try {
     const image = await readSaveImage(source);
-    result = await restoreImage(context, image, 'migrate', { paused: true, where: 'incoming migration stream' });
+    result = await restoreImage(context, image, 'migrate', {
+      paused: true,
+      where: 'incoming migration stream',
+      rename: (configName) => {
+        name = configName;
+        return configName ? `${configName}${INCOMING_SUFFIX}` : configName;
+      },
+    });
+    if (name) checkFinalName(context, name, result.domid);
   } catch (error) {
+    if (result) context.destroyDomain(result.domid);
     const message = Buffer.from((error as Error).message, 'utf8');
     const frame = new Uint8Array(5 + message.length);
     frame[0] = FAILED;
@@ -144,16 +174,15 @@ export async function receiveMigration(
     throw new XlError('FAIL', 'migration sender did not clear the receiver to unpause; incoming domain destroyed');
   }
   let status = 0;
-  if (!options.paused) {
-    try {
-      context.unpauseDomain(result.domid);
-    } catch {
-      status = 1;
-    }
+  try {
+    if (name) context.renameDomain(result.domid, `${name}${INCOMING_SUFFIX}`, name);
+    if (!options.paused) context.unpauseDomain(result.domid);
+  } catch {
+    status = 1;
   }
   await channel.write(Uint8Array.of(UNPAUSED, status));
   channel.end();
-  if (status !== 0) throw new XlError('FAIL', `migrated domain ${result.domid} failed to unpause`);
+  if (status !== 0) throw new XlError('FAIL', `migrated domain ${result.domid} failed to take its name or to unpause`);
   return result;
 }
 

@@ -49,6 +49,10 @@ export interface SaveRestoreContext {
   destroyDomain(domid: number): void;
   pauseDomain(domid: number): void;
   unpauseDomain(domid: number): void;
+  /** `libxl_domain_rename` (a migration arrives as `<name>--incoming`, renamed once it is cleared). */
+  renameDomain(domid: number, oldName: string | undefined, newName: string): void;
+  /** `libxl_name_to_domid`: throws when no domain has that name. */
+  nameToDomid(name: string): number;
 }
 
 export interface SaveOptions {
@@ -166,11 +170,18 @@ export async function restoreImage(
   context: SaveRestoreContext,
   image: SaveImage,
   operation: LifecycleOperation,
-  options: { readonly config?: DomainConfig; readonly paused?: boolean; readonly where?: string } = {},
+  options: {
+    readonly config?: DomainConfig;
+    readonly paused?: boolean;
+    readonly where?: string;
+    /** Renames the domain before it is created (from its config's name to the returned one). */
+    readonly rename?: (name: string | undefined) => string | undefined;
+  } = {},
 ): Promise<RestoreResult> {
   const where = options.where ?? 'restore';
   refuseUnfit(image, where);
   const config = configOf(image, options.config, where);
+  if (options.rename) config.createInfo.name = options.rename(config.createInfo.name);
   const saved = image.xl.config !== undefined && image.xl.configIsJson ? configOf(image, undefined, where) : config;
   const decision = decideGenid({
     operation,

@@ -233,6 +233,18 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     expect(b.libxl.domainInfo(result.domid)).toMatchObject({ name: 'live', paused: false });
   });
 
+  it('xl migrate dom localhost: within one host, arriving as --incoming, then renamed', async () => {
+    const m = machine();
+    const domid = boot(m, 'local', mode);
+    const before = agreedGenid(m, domid);
+    const result = await migrateDomain(m.libxl, domid, m.libxl);
+    expect(result.domid).not.toBe(domid);
+    expect(m.hypervisor.getDomain(domid)).toBeUndefined();
+    expect(m.libxl.domainInfo(result.domid).name).toBe('local');
+    expect(m.libxl.retrieveDomainConfiguration(result.domid).createInfo.name).toBe('local');
+    expect(agreedGenid(m, result.domid)).toBe(before);
+  });
+
   it('xl migrate -C cfg dom host: the same ID, even though the config says otherwise', async () => {
     const a = machine();
     const b = machine();
