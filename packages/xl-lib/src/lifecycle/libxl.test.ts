@@ -190,6 +190,30 @@ describe('createDomain', () => {
     expect(readGuestRecord(m.hypervisor, domid)?.firmware?.generationIdValue).toBe('0:0');
   });
 
+  it('with acpi off, hvmloader builds no tables: the ID stays in the config and xenstore only', () => {
+    const m = machine();
+    const genid = MsVmGenid.fromHex('99'.repeat(16));
+    const config = hvmConfig('noacpi', genid);
+    config.buildInfo.acpi = 'false';
+    const domid = m.libxl.createDomain(config);
+    expect(m.libxl.xs.readString(`/local/domain/${domid}/platform/acpi`)).toBe('0');
+    expect(genidEverywhere(m, domid)).toEqual({ config: genid.toHex(), xenstore: genid.toHex(), memory: null, guest: null });
+  });
+
+  it('lets the guest read its own ID key but not change it (libxl permissions)', () => {
+    const m = machine();
+    const genid = MsVmGenid.fromHex('5a'.repeat(16));
+    const domid = m.libxl.createDomain(hvmConfig('perms', genid));
+    const guest = m.xenstore.connect(domid);
+    expect(guest.readString('platform/generation-id')).toBe(genid.toXenstore());
+    expect(() => guest.write('platform/generation-id', '1:1')).toThrow(expect.objectContaining({ code: 'EACCES' }));
+    guest.write('control/shutdown', 'poweroff');
+    const other = m.xenstore.connect(domid + 100);
+    expect(() => other.readString(generationIdPath(domid))).toThrow(expect.objectContaining({ code: 'EACCES' }));
+    guest.close();
+    other.close();
+  });
+
   it('creates PV and PVH domains without hvm-only entries or an ID', () => {
     const m = machine();
     const pv = defaultDomainConfig('pv');
