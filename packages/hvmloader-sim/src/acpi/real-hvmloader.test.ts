@@ -2,11 +2,16 @@
  * Checks against the real hvmloader of Debian's xen-utils-4.17: its DSDTs are found by scanning
  * the binary at test time (nothing of it is kept in the repository).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWithReferee, type Referee } from '@xen-genid/test-utils';
+import { describeWithReferee, findReferee, type Referee } from '@xen-genid/test-utils';
 import { buildBiosRegion, buildVgidDevice } from './dsdt.ts';
 import { findEmbeddedTables } from './real-hvmloader.ts';
+import { AmlInterpreter } from './aml-interpreter.ts';
+import { Namespace, type AmlValue, type NamespaceNode } from './aml-namespace.ts';
 import { PagedMemory } from '../guest-memory.ts';
 import { XEN_PLATFORM_LAYOUT } from '../platform-layout.ts';
 import { readVmGenerationIdFromTable } from '../guest/read-generation-id.ts';
@@ -67,6 +72,64 @@ describeWithReferee('the real hvmloader DSDTs', hvmloader, () => {
     const reading = readVmGenerationIdFromTable(dsdt as Uint8Array, new PagedMemory());
     expect(reading.ok).toBe(false);
     expect(reading.failures).toContain('\\_SB.PCI0.ISA.VGID._STA returned 0x0: not present');
+  });
+});
+
+const acpica = findReferee('iasl and acpiexec (acpica-tools)', ['iasl', 'acpiexec']);
+const hvmloaderAndAcpica: Referee = {
+  name: `${hvmloader.name} and ${acpica.name}`,
+  paths: { ...hvmloader.paths, ...acpica.paths },
+  missing: [hvmloader.missing, acpica.missing].filter(Boolean).join('; ') || undefined,
+};
+
+describeWithReferee('the guest side agrees with acpiexec on the real DSDTs', hvmloaderAndAcpica, () => {
+  it('_STA and ADDR give the same values before and after VGIA is set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hvmloader-sim-real-'));
+    try {
+      const run = (tool: string, args: string[]): string => {
+        const result = spawnSync(acpica.paths[tool] as string, args, { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+        if (result.status !== 0) throw new Error(`${tool} exited ${result.status}: ${result.stdout}${result.stderr}`);
+        return `${result.stdout}${result.stderr}`;
+      };
+      writeFileSync(
+        join(dir, 'setv.asl'),
+        'DefinitionBlock ("", "SSDT", 2, "TEST", "SETV", 1)\n{\n    External (\\_SB.VGIA, FieldUnitObj)\n    Method (\\SETV, 1, NotSerialized)\n    {\n        Store (Arg0, \\_SB.VGIA)\n    }\n}\n',
+      );
+      run('iasl', ['-p', 'setv', 'setv.asl']);
+      for (const table of findEmbeddedTables(new Uint8Array(readFileSync(HVMLOADER)))) {
+        writeFileSync(join(dir, 'dsdt.aml'), table.bytes);
+        const output = run('acpiexec', [
+          '-b',
+          'evaluate \\_SB.PCI0.ISA.VGID._STA; execute \\SETV 0xFC0A1230; evaluate \\_SB.PCI0.ISA.VGID._STA; evaluate \\_SB.PCI0.ISA.VGID.ADDR',
+          'dsdt.aml',
+          'setv.aml',
+        ]);
+        const acpiexec = [...output.matchAll(/\[Integer\] = ([0-9A-F]+)/g)].map((match) => BigInt(`0x${match[1]}`));
+        expect(acpiexec).toEqual([0n, 0x0fn, 0xfc0a1230n, 0n]);
+
+        // The same sequence in our interpreter: _STA, VGIA := 0xFC0A1230 (in guest memory), _STA, ADDR.
+        const memory = new PagedMemory();
+        const interpreter = new AmlInterpreter(new Namespace(), { memory });
+        expect(interpreter.load(table.bytes.subarray(36), table.bytes[8] as number)).toEqual([]);
+        const device = interpreter.namespace.lookupExact(interpreter.namespace.root, {
+          root: true,
+          parents: 0,
+          segments: ['_SB_', 'PCI0', 'ISA_', 'VGID'],
+        });
+        const evaluate = (name: string): AmlValue => interpreter.evaluate(device?.children.get(name) as NamespaceNode);
+        const integerOf = (value: AmlValue | undefined): bigint => (value?.type === 'integer' ? value.value : -1n);
+        const before = integerOf(evaluate('_STA'));
+        const info = new Uint8Array(40);
+        new DataView(info.buffer).setUint32(20, 0xfc0a1230, true);
+        memory.write(0xfc000000, info);
+        const after = integerOf(evaluate('_STA'));
+        const addr = evaluate('ADDR');
+        const elements = addr.type === 'package' ? addr.elements.map(integerOf) : [];
+        expect([before, after, ...elements]).toEqual(acpiexec);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
