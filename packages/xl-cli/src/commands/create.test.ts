@@ -21,7 +21,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function xl(args: string[], cfg?: { name: string; text: string }): { stdout: string; stderr: string; status: number | null } {
   if (cfg) writeFileSync(join(dir, cfg.name), cfg.text);
-  const result = spawnSync(process.execPath, [XL, ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  // A host file of our own in the temp dir, so nothing here can reach the user's default host.
+  const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: join(dir, 'state'), XEN_GENID_HOST: join(dir, 'host.db') };
+  const result = spawnSync(process.execPath, [XL, ...args], { cwd: dir, encoding: 'utf8', env });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
 
@@ -99,13 +101,6 @@ describe('xl create dry runs', () => {
       stderr: 'Failed to read config file: missing.cfg: No such file or directory\n',
     });
     expect(xl(['-N', 'create'])).toEqual({ status: 6, stdout: '', stderr: 'Config file not specified and none in save file\n' });
-  });
-
-  it('refuses a real create until a host is wired, after parsing', () => {
-    const result = xl(['create', 'r.cfg'], { name: 'r.cfg', text: 'name = "x"\n' });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^Parsing config from r\.cfg\nxl: creating a domain needs a host/);
   });
 
   it('is quiet with -q', () => {
