@@ -59,6 +59,9 @@ function formatReport(result: Extract<BootLinuxResult, { status: 'booted' }>): s
     lines.push(`guest did not finish (QEMU exit ${report.qemu.exitCode}${report.qemu.timedOut ? ', timed out' : ''}); console tail:`);
     lines.push(...report.console.split(/\r?\n/).slice(-25).map((line) => `  | ${line}`));
   }
+  if (report.verdict !== 'incomplete' && !report.poweredOff) {
+    lines.push(`warning:  the guest did not power off by itself (QEMU exit ${report.qemu.exitCode}${report.qemu.killedAfterEnd ? ', killed after the guest finished' : ''}): does the DSDT have \\_S5?`);
+  }
   lines.push(`result:   ${report.verdict}`);
   return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseGuestLog, type EnumeratedDevice, type GuestLog, type KprobeHit, type PhaseLog } from './guest-log.ts';
-import { KPROBE_EVENTS } from './init-script.ts';
+import { KPROBE_EVENTS, LOG_PREFIX } from './init-script.ts';
 import { buildInitramfs, DEFAULT_BUSYBOX, type UpgradeTable } from './initramfs.ts';
 import { buildNotifySsdt } from './notify-ssdt.ts';
 import { DEFAULT_QEMU, runQemu, type QemuMachine, type QemuRun } from './qemu.ts';
@@ -80,7 +80,9 @@ export interface LinuxBootReport {
   readonly verdict: BootVerdict;
   readonly renewal: RenewalReport | undefined;
   readonly log: GuestLog;
-  readonly qemu: Pick<QemuRun, 'exitCode' | 'timedOut' | 'durationMs' | 'stderr'>;
+  readonly qemu: Pick<QemuRun, 'exitCode' | 'timedOut' | 'killedAfterEnd' | 'durationMs' | 'stderr'>;
+  /** The guest powered itself off (needs the DSDT's `\_S5`). */
+  readonly poweredOff: boolean;
   /** The full serial console, for diagnosis. */
   readonly console: string;
 }
@@ -214,6 +216,7 @@ export async function bootLinuxGuest(
       append: kernelCommandLine(plan),
       loads,
       timeoutMs: options.timeoutMs,
+      endMarker: `${LOG_PREFIX} end`,
       signal: options.signal,
     });
     return buildReport(plan, expectedId, options.renewalId, run);
@@ -247,7 +250,8 @@ function buildReport(plan: GuestBootPlan, expectedId: Uint8Array, renewalId: Uin
     verdict,
     renewal: renewalId ? renewalReport(log, renewalId) : undefined,
     log,
-    qemu: { exitCode: run.exitCode, timedOut: run.timedOut, durationMs: run.durationMs, stderr: run.stderr },
+    qemu: { exitCode: run.exitCode, timedOut: run.timedOut, killedAfterEnd: run.killedAfterEnd, durationMs: run.durationMs, stderr: run.stderr },
+    poweredOff: run.exitCode === 0 && !run.timedOut && !run.killedAfterEnd,
     console: run.console,
   };
 }

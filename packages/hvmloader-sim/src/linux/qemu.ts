@@ -26,6 +26,13 @@ export interface QemuBootOptions {
   readonly memoryMiB?: number;
   /** Kill QEMU after this long (default 120 s). */
   readonly timeoutMs?: number;
+  /**
+   * A console line the guest prints just before it powers off. Once seen, QEMU gets
+   * `endGraceMs` (default 15 s) to exit before it is killed: a guest that cannot power off (a DSDT
+   * without `\_S5`) then costs seconds, not the whole timeout.
+   */
+  readonly endMarker?: string;
+  readonly endGraceMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -36,6 +43,8 @@ export interface QemuRun {
   readonly stderr: string;
   readonly exitCode: number | null;
   readonly timedOut: boolean;
+  /** The guest printed `endMarker` but did not power off within the grace time. */
+  readonly killedAfterEnd: boolean;
   readonly durationMs: number;
 }
 
@@ -73,6 +82,9 @@ export function runQemu(options: QemuBootOptions): Promise<QemuRun> {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
+    let killedAfterEnd = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let tail = '';
     const kill = (): void => {
       child.kill('SIGKILL');
     };
@@ -81,21 +93,34 @@ export function runQemu(options: QemuBootOptions): Promise<QemuRun> {
       kill();
     }, timeoutMs);
     options.signal?.addEventListener('abort', kill, { once: true });
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out.push(chunk);
+      if (options.endMarker === undefined || graceTimer) return;
+      tail = (tail + chunk.toString('latin1')).slice(-4 * options.endMarker.length - 64);
+      if (tail.includes(options.endMarker)) {
+        graceTimer = setTimeout(() => {
+          killedAfterEnd = true;
+          kill();
+        }, options.endGraceMs ?? 15_000);
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', kill);
       reject(error);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', kill);
       resolve({
         console: Buffer.concat(out).toString('latin1'),
         stderr: Buffer.concat(err).toString('utf8'),
         exitCode: code,
         timedOut,
+        killedAfterEnd,
         durationMs: performance.now() - started,
       });
     });
