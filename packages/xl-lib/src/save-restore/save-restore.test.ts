@@ -5,6 +5,7 @@
  * also passes our reader's checks and, at the end, Debian's verify-stream-v2.
  */
 import { createHash } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import { REC_TYPE } from '../stream/format.ts';
 import { defaultDomainConfig, domainConfigFromJsonText, type DomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from '../types/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
-import { createChannelPair } from './channel.ts';
+import { channelFromDuplex, createChannelPair } from './channel.ts';
 import { migrateDomain, receiveMigration, sendMigration } from './migrate.ts';
 import { restoreDomain, saveDomain } from './operations.ts';
 import { readSaveFile } from './save-file.ts';
@@ -285,6 +286,39 @@ describe('rows with ms_vm_genid = "none": never an ID', () => {
     expect(genidEverywhere(a, restored.domid)).toEqual({ config: null, xenstore: null, memory: null, guest: null });
     const migrated = await migrateDomain(a.libxl, restored.domid, b.libxl);
     expect(genidEverywhere(b, migrated.domid)).toEqual({ config: null, xenstore: null, memory: null, guest: null });
+  });
+});
+
+describe('more ways in and out', () => {
+  it('xl save -p: the domain stays, paused, with its ID', async () => {
+    const m = machine();
+    const domid = boot(m, 'held', 'generate');
+    const before = agreedGenid(m, domid);
+    await save(m, domid, 'leave-paused', { leavePaused: true });
+    expect(m.libxl.domainInfo(domid).paused).toBe(true);
+    expect(agreedGenid(m, domid)).toBe(before);
+  });
+
+  it('migrates over a Unix socket between two hosts, like xl over ssh', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'wire', 'generate');
+    const before = agreedGenid(a, domid);
+    const hash = memoryHash(a, domid, false);
+    const path = join(dir, 'migrate.sock');
+    const accepted = new Promise<Socket>((resolve) => {
+      const server = createServer((socket) => {
+        server.close();
+        resolve(socket);
+      }).listen(path);
+    });
+    const sender = channelFromDuplex(connect(path));
+    const receiver = channelFromDuplex(await accepted);
+    const [sent, received] = await Promise.all([sendMigration(a.libxl, domid, sender), receiveMigration(b.libxl, receiver)]);
+    expect(sent.genid.toHex()).toBe(before);
+    expect(leftovers(a)).toEqual(EMPTY);
+    expect(agreedGenid(b, received.domid)).toBe(before);
+    expect(memoryHash(b, received.domid, false)).toBe(hash);
   });
 });
 
