@@ -122,6 +122,8 @@ export class Libxl implements Disposable {
   /** name → domids carrying it, kept from a watch on `/local/domain` (so lookups are not scans). */
   readonly #domidsByName = new Map<string, Set<number>>();
   readonly #nameByDomid = new Map<number, string>();
+  /** The index is built from xenstore on first use (a context used by domid never scans). */
+  #namesLoaded = false;
 
   constructor(options: LibxlOptions) {
     this.hypervisor = options.hypervisor;
@@ -137,7 +139,6 @@ export class Libxl implements Disposable {
     this.xs = this.xenstore.connect(0);
     try {
       ensureDomain0Entries(this.xs);
-      this.#loadNames();
       this.xs.watch('/local/domain', NAME_WATCH_TOKEN, (event) => this.#onDomainEvent(event));
     } catch (error) {
       this.xs.close();
@@ -148,6 +149,8 @@ export class Libxl implements Disposable {
   // ---- names ---------------------------------------------------------------------------------
 
   #loadNames(): void {
+    if (this.#namesLoaded) return;
+    this.#namesLoaded = true;
     let domids: string[];
     try {
       domids = this.xs.directory('/local/domain');
@@ -158,19 +161,24 @@ export class Libxl implements Disposable {
   }
 
   #onDomainEvent(event: XsWatchEvent): void {
+    if (!this.#namesLoaded) return;
     const match = DOMAIN_PATH_PATTERN.exec(event.path);
     if (match) this.#refreshName(Number(match[1]));
   }
 
-  #refreshName(domid: number): void {
-    const previous = this.#nameByDomid.get(domid);
-    let current: string | undefined;
+  #readName(domid: number): string | undefined {
     try {
       const value = this.xs.tryRead(`${domainPath(domid)}/name`);
-      current = value === undefined ? undefined : textDecoder.decode(value);
+      return value === undefined ? undefined : textDecoder.decode(value);
     } catch {
-      current = undefined;
+      return undefined;
     }
+  }
+
+  #refreshName(domid: number): void {
+    if (!this.#namesLoaded) return;
+    const previous = this.#nameByDomid.get(domid);
+    const current = this.#readName(domid);
     if (previous === current) return;
     if (previous !== undefined) {
       const set = this.#domidsByName.get(previous);
@@ -192,6 +200,7 @@ export class Libxl implements Disposable {
   /** The live domains named `name`, checked against the hypervisor. */
   #domidsNamed(name: string): number[] {
     this.xenstore.poll();
+    this.#loadNames();
     return [...(this.#domidsByName.get(name) ?? [])].filter((domid) => this.hypervisor.getDomain(domid) !== undefined);
   }
 
@@ -205,6 +214,7 @@ export class Libxl implements Disposable {
   /** `libxl_domid_to_name`: the name in xenstore, or undefined. */
   domidToName(domid: number): string | undefined {
     this.xenstore.poll();
+    if (!this.#namesLoaded) return this.#readName(domid);
     return this.#nameByDomid.get(domid);
   }
 
@@ -260,6 +270,7 @@ export class Libxl implements Disposable {
   /** `libxl_list_domain` (Domain-0 first). */
   listDomains(): LibxlDomainInfo[] {
     this.xenstore.poll();
+    this.#loadNames();
     return this.hypervisor.listDomains().map((info) => ({ ...info, name: this.#nameByDomid.get(info.domid) }));
   }
 
