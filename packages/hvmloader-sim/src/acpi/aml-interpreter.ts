@@ -160,6 +160,11 @@ type Target =
   | { readonly kind: 'element'; readonly container: AmlValue; readonly index: number };
 
 const UNINITIALIZED: AmlValue = { type: 'uninitialized' };
+/** Deepest nesting of objects, expressions or method calls we follow (a crafted table could go deeper than the stack). */
+const MAX_NESTING = 256;
+/** Largest Buffer, Package or field read we build (a corrupted size could be gigabytes). */
+const MAX_OBJECT_BYTES = 1 << 20;
+const MAX_PACKAGE_ELEMENTS = 65_536;
 const integer = (value: bigint): AmlValue => ({ type: 'integer', value });
 
 export class AmlInterpreter {
@@ -169,6 +174,8 @@ export class AmlInterpreter {
   readonly #budget: number;
   #operations = 0;
   #depth = 0;
+  #loadDepth = 0;
+  #expressionDepth = 0;
 
   constructor(namespace: Namespace, options: InterpreterOptions = {}) {
     this.namespace = namespace;
@@ -206,6 +213,20 @@ export class AmlInterpreter {
   }
 
   #loadTermList(reader: AmlReader, end: number, scope: NamespaceNode, integerBits: 32 | 64, problems: string[]): void {
+    if (this.#loadDepth >= MAX_NESTING) {
+      problems.push(`objects nested more than ${MAX_NESTING} deep at ${reader.where()}`);
+      reader.position = end;
+      return;
+    }
+    this.#loadDepth += 1;
+    try {
+      this.#loadTerms(reader, end, scope, integerBits, problems);
+    } finally {
+      this.#loadDepth -= 1;
+    }
+  }
+
+  #loadTerms(reader: AmlReader, end: number, scope: NamespaceNode, integerBits: 32 | 64, problems: string[]): void {
     while (reader.position < end) {
       const start = reader.position;
       try {
@@ -405,7 +426,7 @@ export class AmlInterpreter {
       case 'alias':
         return this.#evaluateNode(object.target, args);
       case 'method': {
-        if (this.#depth > 32) fail(`method nesting too deep at ${node.displayPath}`);
+        if (this.#depth > 32) fail(`method calls nested too deep at ${node.displayPath}`);
         const created: NamespaceNode[] = [];
         const frame: Frame = {
           created,
@@ -535,6 +556,16 @@ export class AmlInterpreter {
 
   #termArg(frame: Frame): AmlValue {
     this.#tick();
+    if (this.#expressionDepth >= MAX_NESTING) fail(`expression nested more than ${MAX_NESTING} deep at ${frame.reader.where()}`);
+    this.#expressionDepth += 1;
+    try {
+      return this.#termArgInner(frame);
+    } finally {
+      this.#expressionDepth -= 1;
+    }
+  }
+
+  #termArgInner(frame: Frame): AmlValue {
     const reader = frame.reader;
     if (reader.atNameString()) return this.#nameReference(frame);
     const at = reader.where();
@@ -566,6 +597,7 @@ export class AmlInterpreter {
       case AML.BUFFER: {
         const pkgEnd = reader.pkgEnd();
         const size = Number(this.#toInteger(this.#termArg(frame), frame));
+        if (size > MAX_OBJECT_BYTES) fail(`Buffer of ${size} bytes at ${at} is too large`);
         const initial = reader.bytes.subarray(reader.position, pkgEnd);
         const value = new Uint8Array(Math.max(size, initial.length));
         value.set(initial);
@@ -576,6 +608,7 @@ export class AmlInterpreter {
       case AML.VAR_PACKAGE: {
         const pkgEnd = reader.pkgEnd();
         const count = op === AML.PACKAGE ? reader.byte() : Number(this.#toInteger(this.#termArg(frame), frame));
+        if (count > MAX_PACKAGE_ELEMENTS) fail(`Package of ${count} elements at ${at} is too large`);
         const elements: AmlValue[] = [];
         while (reader.position < pkgEnd) elements.push(this.#dataObject(frame));
         while (elements.length < count) elements.push(UNINITIALIZED);
@@ -871,7 +904,8 @@ export class AmlInterpreter {
     if (region.kind !== 'region') return fail(`${field.region.displayPath} is not an operation region`);
     if (region.space !== 0) return fail(`${field.region.displayPath} is not a SystemMemory region (space ${region.space})`);
     if (!this.#memory) return fail('no guest memory to read SystemMemory regions from');
-    if ((field.bitOffset + field.bitLength) > Number(region.length) * 8) fail(`field runs past the end of ${field.region.displayPath}`);
+    if (field.bitOffset + field.bitLength > Number(region.length) * 8) fail(`field runs past the end of ${field.region.displayPath}`);
+    if (field.bitLength > MAX_OBJECT_BYTES * 8) fail(`field of ${field.bitLength} bits is too large to read`);
     return Number(region.offset);
   }
 

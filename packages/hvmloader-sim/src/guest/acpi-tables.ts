@@ -10,6 +10,8 @@ import { byteSum } from '../acpi/table-header.ts';
 
 /** Upper bound on a table's length we accept (a corrupted length is usually huge). */
 const MAX_TABLE_LENGTH = 16 * 1024 * 1024;
+/** Most root-table entries we follow. */
+const MAX_ROOT_ENTRIES = 1024;
 
 export interface FoundTable {
   readonly signature: string;
@@ -138,7 +140,8 @@ export function walkAcpiTables(memory: GuestMemory, scanStart?: number, scanEnd?
   const view = new DataView(root.bytes.buffer, root.bytes.byteOffset, root.bytes.byteLength);
   if ((root.length - 36) % entrySize !== 0) failures.push(`${rootSignature}: length ${root.length} leaves a partial entry`);
   const entries: number[] = [];
-  for (let offset = 36; offset + entrySize <= root.length; offset += entrySize) {
+  if ((root.length - 36) / entrySize > MAX_ROOT_ENTRIES) failures.push(`${rootSignature} lists more than ${MAX_ROOT_ENTRIES} tables; the rest are ignored`);
+  for (let offset = 36; offset + entrySize <= root.length && entries.length < MAX_ROOT_ENTRIES; offset += entrySize) {
     entries.push(entrySize === 8 ? Number(view.getBigUint64(offset, true)) : view.getUint32(offset, true));
   }
 

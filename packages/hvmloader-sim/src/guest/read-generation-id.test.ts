@@ -288,3 +288,37 @@ describe('decodeEisaId', () => {
     expect(decodeEisaId(BigInt(eisaId('PNP0A03')))).toBe('PNP0A03');
   });
 });
+
+describe('hostile AML', () => {
+  const wrapScopes = (depth: number, inner: AmlBytes): AmlBytes => {
+    let aml = inner;
+    for (let level = 0; level < depth; level += 1) aml = amlDevice(`D${(level % 1000).toString().padStart(3, '0')}`, [aml]);
+    return aml;
+  };
+
+  it('stops at objects nested deeper than 256, without exhausting the stack', () => {
+    const reading = readVmGenerationIdFromTable(dsdtWith([amlScope('\\_SB', [wrapScopes(300, amlName('X', amlInteger(1)))])]), memoryWithId());
+    expect(reading.failures[0]).toMatch(/objects nested more than 256 deep/);
+  });
+
+  it('stops at expressions nested deeper than 256', () => {
+    const deep = concatBytes([...Array(5000).fill(Uint8Array.of(0x92)), Uint8Array.of(0x00)]); // LNot(LNot(...(Zero)))
+    const reading = readVmGenerationIdFromTable(
+      dsdtWith([isaScope([vgidLike([amlName('_CID', amlString('VM_Gen_Counter')), amlMethod('_STA', {}, [amlReturn(deep)])])])]),
+      memoryWithId(),
+    );
+    expect(reading.failures).toEqual([expect.stringMatching(/expression nested more than 256 deep/)]);
+  });
+
+  it('refuses a Buffer whose declared size is huge', () => {
+    const huge = concatBytes([Uint8Array.of(0x11), Uint8Array.of(0x06), amlInteger(0xffffffff)]); // Buffer(0xFFFFFFFF) {}
+    const reading = readVmGenerationIdFromTable(dsdtWith([amlName('\\_SB.HUGE', huge)]), memoryWithId());
+    expect(reading.failures[0]).toMatch(/Buffer of 4294967295 bytes .* is too large/);
+  });
+
+  it('refuses endless method recursion', () => {
+    const recurse = amlMethod('_STA', {}, [amlReturn(amlNameRef('_STA'))]);
+    const reading = readVmGenerationIdFromTable(dsdtWith([isaScope([vgidLike([amlName('_CID', amlString('VM_Gen_Counter')), recurse])])]), memoryWithId());
+    expect(reading.failures).toEqual([expect.stringMatching(/nested (more than 256|too) deep/)]);
+  });
+});
