@@ -197,6 +197,17 @@ describe('createGuestModel', () => {
     expect(record?.reads.map((read) => read.reason)).toEqual(['boot', 'notify']);
   });
 
+  it('starts a new record over one it cannot read, saying so', () => {
+    const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
+    const model = createGuestModel({ hypervisor, store });
+    model.boot(domid);
+    hypervisor.setGuestRecord(domid, '{"format":"something else"}');
+    model.resume(domid);
+    const record = readGuestRecord(hypervisor, domid);
+    expect(record?.genid).toBe(ID_HEX);
+    expect(record?.reads.map((read) => [read.reason, read.changed])).toEqual([['resume', false]]);
+  });
+
   it('refuses a record that is not ours', () => {
     expect(() => parseGuestRecord('{"format":"other"}')).toThrow(HvmloaderError);
     expect(() => parseGuestRecord('not json')).toThrow(/not JSON/);

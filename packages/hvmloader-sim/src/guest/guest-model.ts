@@ -71,7 +71,15 @@ function withRead(record: GuestRecord, reason: GuestReadReason, reading: Generat
 export function createGuestModel(options: GuestModelOptions): GuestModel {
   const { hypervisor, store, layout } = options;
   const now = options.now ?? Date.now;
-  const load = (domid: number): GuestRecord => readGuestRecord(hypervisor, domid) ?? EMPTY_GUEST_RECORD;
+  /** The domain's record; one that cannot be read (another format) starts over, saying so. */
+  const load = (domid: number): GuestRecord => {
+    try {
+      return readGuestRecord(hypervisor, domid) ?? EMPTY_GUEST_RECORD;
+    } catch (error) {
+      if (!HvmloaderError.is(error)) throw error;
+      return { ...EMPTY_GUEST_RECORD, lastFailure: `previous ${error.message}; started a new record` };
+    }
+  };
   const save = (domid: number, record: GuestRecord): void => hypervisor.setGuestRecord(domid, guestRecordToJson(record));
 
   return {
