@@ -6,6 +6,7 @@
  * loader device, the RAM ranges the kernel must keep off (`memmap=<size>$<addr>`, shown in
  * `/proc/iomem` as Reserved, like the hole hvmloader leaves in the E820), and where the ID lives.
  */
+import { HvmloaderError } from '../errors.ts';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -128,7 +129,7 @@ export function missingBootTools(options: { qemu?: string; busybox?: string; ker
 /** `memmap=` arguments: KASLR's decompressor and the kernel both keep off these ranges. */
 export function memmapArguments(reserved: readonly ReservedRange[]): string[] {
   return reserved.map((range) => {
-    if (range.size <= 0n || range.address < 0n) throw new RangeError('reserved range must have a positive size');
+    if (range.size <= 0n || range.address < 0n) throw new HvmloaderError('INVALID_ARGUMENT', 'reserved range must have a positive size');
     return `memmap=0x${range.size.toString(16)}$0x${range.address.toString(16)}`;
   });
 }
@@ -168,7 +169,7 @@ function renewalReport(log: GuestLog, renewalId: Uint8Array): RenewalReport {
 }
 
 function checkId(id: Uint8Array, what: string): void {
-  if (id.length !== GENERATION_ID_LENGTH) throw new RangeError(`${what} must be ${GENERATION_ID_LENGTH} bytes, not ${id.length}`);
+  if (id.length !== GENERATION_ID_LENGTH) throw new HvmloaderError('INVALID_ARGUMENT', `${what} must be ${GENERATION_ID_LENGTH} bytes, not ${id.length}`);
 }
 
 /**
@@ -184,7 +185,7 @@ export async function bootLinuxGuest(
   if (options.renewalId) checkId(options.renewalId, 'the renewal ID');
   for (const image of plan.memory) {
     if (!insideReserved(image, plan.reserved)) {
-      throw new RangeError(`memory image at 0x${image.address.toString(16)} lies outside the reserved ranges`);
+      throw new HvmloaderError('INVALID_ARGUMENT', `memory image at 0x${image.address.toString(16)} lies outside the reserved ranges`);
     }
   }
   const tables = [...plan.tables];

@@ -3,6 +3,7 @@
  * Linux kernel unpacks as an initramfs (`init/initramfs.c`) and scans for ACPI table upgrades
  * (`lib/earlycpio.c` find_cpio_data, used by `drivers/acpi/tables.c` acpi_table_upgrade).
  */
+import { HvmloaderError } from '../errors.ts';
 
 /** One member of an archive. Directories and symlinks carry no data of their own. */
 export type CpioEntry =
@@ -18,7 +19,7 @@ const TRAILER = 'TRAILER!!!';
 
 function hex8(value: number): string {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new RangeError(`cpio: header field out of range: ${value}`);
+    throw new HvmloaderError('INVALID_ARGUMENT', `cpio: header field out of range: ${value}`);
   }
   return value.toString(16).padStart(8, '0');
 }
@@ -29,7 +30,7 @@ function padTo4(length: number): number {
 
 function checkPath(path: string): void {
   if (path.length === 0 || path.startsWith('/') || path.split('/').some((part) => part === '' || part === '..')) {
-    throw new RangeError(`cpio: member path must be relative and normalised: ${JSON.stringify(path)}`);
+    throw new HvmloaderError('INVALID_ARGUMENT', `cpio: member path must be relative and normalised: ${JSON.stringify(path)}`);
   }
 }
 

@@ -11,6 +11,7 @@
  * - `dmesg`, for vmgenid's probe errors, table-upgrade notices and `crng reseeded due to virtual
  *   machine fork` (`drivers/char/random.c` add_vmfork_randomness).
  */
+import { HvmloaderError } from '../errors.ts';
 
 /** A write of new ID bytes into guest RAM from inside the guest, then notifies. */
 export interface GuestRenewal {
@@ -93,7 +94,7 @@ export function buildInitScript(options: InitScriptOptions = {}): string {
   ];
   const renewal = options.renewal;
   if (renewal) {
-    if (renewal.address % 16n !== 0n) throw new RangeError(`renewal address ${renewal.address} is not 16-byte aligned`);
+    if (renewal.address % 16n !== 0n) throw new HvmloaderError('INVALID_ARGUMENT', `renewal address ${renewal.address} is not 16-byte aligned`);
     lines.push(
       `echo "${LOG_PREFIX} phase unchanged"`,
       'notify',

@@ -4,6 +4,7 @@
  * uncompressed archive at the very start), followed by the gzip'd busybox root
  * (`init/initramfs.c` unpacks concatenated archives in turn).
  */
+import { HvmloaderError } from '../errors.ts';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from './cpio.ts';
@@ -44,9 +45,9 @@ export function buildTableUpgradeCpio(tables: readonly UpgradeTable[]): Uint8Arr
   const seen = new Set<string>();
   for (const table of tables) {
     if (!/^[A-Za-z0-9_.-]+\.aml$/.test(table.name) || seen.has(table.name)) {
-      throw new RangeError(`bad or duplicate upgrade table name: ${JSON.stringify(table.name)}`);
+      throw new HvmloaderError('INVALID_ARGUMENT', `bad or duplicate upgrade table name: ${JSON.stringify(table.name)}`);
     }
-    if (table.bytes.length < 36) throw new RangeError(`${table.name}: shorter than an ACPI table header`);
+    if (table.bytes.length < 36) throw new HvmloaderError('INVALID_ARGUMENT', `${table.name}: shorter than an ACPI table header`);
     seen.add(table.name);
     entries.push({ kind: 'file', path: `${ACPI_UPGRADE_DIR}/${table.name}`, data: table.bytes });
   }

@@ -39,8 +39,12 @@ export interface KernelMissing {
   readonly missing: string;
 }
 
-/** A failure on the way to a kernel: caught in `ensureKernel` and returned as `KernelMissing`. */
-class KernelFetchProblem extends Error {}
+/** Marks a failure on the way to a kernel whose message is fit for the user as it is. */
+const FETCH_PROBLEM = Symbol('kernel fetch problem');
+
+function fetchProblem(message: string): Error {
+  return Object.assign(new Error(message), { [FETCH_PROBLEM]: true });
+}
 
 /** The package `linux-image-amd64` depends on now, from apt's cache (needs `apt-get update` once). */
 async function resolveKernelPackage(): Promise<string> {
@@ -48,14 +52,14 @@ async function resolveKernelPackage(): Promise<string> {
   try {
     ({ stdout } = await run('apt-cache', ['depends', KERNEL_METAPACKAGE], { encoding: 'utf8' }));
   } catch (error) {
-    throw new KernelFetchProblem(
+    throw fetchProblem(
       `cannot ask apt which kernel ${KERNEL_METAPACKAGE} is (${(error as Error).message.split('\n')[0]}); ` +
         'run `apt-get update`, or pass --kernel <vmlinuz>',
     );
   }
   const match = /Depends:\s*(linux-image-[0-9][^\s<>]*-amd64)/.exec(stdout);
   if (!match?.[1]) {
-    throw new KernelFetchProblem(`apt knows no kernel package behind ${KERNEL_METAPACKAGE}; run \`apt-get update\`, or pass --kernel <vmlinuz>`);
+    throw fetchProblem(`apt knows no kernel package behind ${KERNEL_METAPACKAGE}; run \`apt-get update\`, or pass --kernel <vmlinuz>`);
   }
   return match[1];
 }
@@ -96,7 +100,7 @@ export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<K
     return await fetchKernel(options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { missing: error instanceof KernelFetchProblem ? message : `cannot fetch the kernel: ${message}` };
+    return { missing: typeof error === 'object' && error !== null && FETCH_PROBLEM in error ? message : `cannot fetch the kernel: ${message}` };
   }
 }
 
@@ -117,17 +121,17 @@ async function fetchKernel(options: EnsureKernelOptions): Promise<KernelImage> {
     try {
       await run('apt-get', ['download', '-q', packageName], { cwd: staging, encoding: 'utf8' });
     } catch (error) {
-      throw new KernelFetchProblem(
+      throw fetchProblem(
         `apt-get download ${packageName} failed: ${((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').pop()}`,
       );
     }
     const deb = readdirSync(staging).find((entry) => entry.endsWith('.deb'));
-    if (!deb) throw new KernelFetchProblem(`apt-get download ${packageName} produced no .deb`);
+    if (!deb) throw fetchProblem(`apt-get download ${packageName} produced no .deb`);
     const unpacked = join(staging, 'root');
     mkdirSync(unpacked);
     await run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./boot/vmlinuz-*"', 'sh', join(staging, deb), unpacked]);
     const vmlinuz = findVmlinuz(unpacked);
-    if (!vmlinuz) throw new KernelFetchProblem(`${deb} holds no boot/vmlinuz-*`);
+    if (!vmlinuz) throw fetchProblem(`${deb} holds no boot/vmlinuz-*`);
     await extractPvhVmlinux(vmlinuz, join(unpacked, PVH_VMLINUX));
     try {
       renameSync(unpacked, join(kernelsDir, packageName));
@@ -139,6 +143,6 @@ async function fetchKernel(options: EnsureKernelOptions): Promise<KernelImage> {
     rmSync(staging, { recursive: true, force: true });
   }
   const fetched = cachedKernel(packageName, cacheDir);
-  if (!fetched) throw new KernelFetchProblem(`kernel ${packageName} vanished from ${kernelsDir}`);
+  if (!fetched) throw fetchProblem(`kernel ${packageName} vanished from ${kernelsDir}`);
   return fetched;
 }

@@ -3,6 +3,7 @@
  * `-kernel`/`-initrd` direct boot, the serial console on stdout, and the firmware's memory
  * contents placed in guest RAM by the generic loader device (`-device loader,force-raw=on`).
  */
+import { HvmloaderError } from '../errors.ts';
 import { spawn } from 'node:child_process';
 
 export type QemuMachine = 'pc' | 'q35';
@@ -67,7 +68,7 @@ export function qemuArguments(options: QemuBootOptions): string[] {
     '-append', options.append,
   ];
   for (const load of options.loads) {
-    if (load.file.includes(',')) throw new RangeError(`loader file name may not contain a comma: ${load.file}`);
+    if (load.file.includes(',')) throw new HvmloaderError('INVALID_ARGUMENT', `loader file name may not contain a comma: ${load.file}`);
     args.push('-device', `loader,file=${load.file},addr=0x${load.address.toString(16)},force-raw=on`);
   }
   return args;
