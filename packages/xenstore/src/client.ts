@@ -200,6 +200,29 @@ export class XsClient implements AsyncDisposable {
   async transactionEnd(tx: XsTransactionId, commit: boolean): Promise<void> {
     await this.call(XS_TRANSACTION_END, joinStrings([commit ? 'T' : 'F']), tx);
   }
+  /**
+   * Runs `body` in a transaction and commits; on EAGAIN starts again (at most `attempts` times), as
+   * the `xenstore-*` tools and libxl do. A throwing body aborts the transaction.
+   */
+  async transaction<T>(body: (tx: XsTransactionId) => Promise<T>, options: { attempts?: number } = {}): Promise<T> {
+    const attempts = options.attempts ?? 16;
+    for (let attempt = 1; ; attempt += 1) {
+      const tx = await this.transactionStart();
+      let result: T;
+      try {
+        result = await body(tx);
+      } catch (error) {
+        await this.transactionEnd(tx, false).catch(() => {});
+        throw error;
+      }
+      try {
+        await this.transactionEnd(tx, true);
+        return result;
+      } catch (error) {
+        if (!(XsError.is(error) && error.code === 'EAGAIN') || attempt >= attempts) throw error;
+      }
+    }
+  }
   async watch(path: string, token: string): Promise<void> {
     await this.call(XS_WATCH, joinStrings([path, token]));
   }

@@ -67,6 +67,26 @@ describe('createXenstored with the async client', () => {
     expect(reply.type).toBe(XS_ERROR);
   });
 
+  it('retries a transaction body on EAGAIN with transaction()', async () => {
+    await using a = await XsClient.connect(socketPath);
+    await using b = await XsClient.connect(socketPath);
+    await a.write('/count', '0');
+    let attempts = 0;
+    const result = await a.transaction(async (tx) => {
+      attempts += 1;
+      const value = Number(await a.readString('/count', tx));
+      if (attempts === 1) await b.write('/count', '10');
+      await a.write('/count', String(value + 1), tx);
+      return value + 1;
+    });
+    expect(attempts).toBe(2);
+    expect(result).toBe(11);
+    expect(await b.readString('/count')).toBe('11');
+    await expect(a.transaction(async () => Promise.reject(new Error('body failed')))).rejects.toThrow('body failed');
+    // The failed body's transaction was aborted: a new one gets the next id and nothing leaked.
+    expect(await a.transactionStart()).toBe(4);
+  });
+
   it('sends the initial watch event, then events for changes below the path', async () => {
     await using watcher = await XsClient.connect(socketPath);
     await using writer = await XsClient.connect(socketPath);
