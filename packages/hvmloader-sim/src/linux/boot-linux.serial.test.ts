@@ -19,7 +19,8 @@ const renewalGenerationId = { low: 0xefbeadde00eeffc0n, high: 0xefcdab8967452301
 const renewalHex = 'c0ffee00deadbeef0123456789abcdef';
 const BOOT_TIMEOUT = 120_000;
 
-const referee = findReferee('qemu-system-x86 and busybox-static', ['qemu-system-x86_64', '/bin/busybox']);
+// apt-get and dpkg-deb fetch Debian's kernel into the user's cache the first time.
+const referee = findReferee('qemu-system-x86, busybox-static and apt (for the kernel)', ['qemu-system-x86_64', '/bin/busybox', 'apt-get', 'dpkg-deb']);
 
 function capture() {
   let text = '';
