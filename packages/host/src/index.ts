@@ -7,3 +7,4 @@ export { SqliteHypervisor } from './sqlite-hypervisor.ts';
 export { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
 export { SqliteUserdataStore } from './sqlite-userdata.ts';
 export { openHost, type Host, type OpenHostOptions, type RecoveryReport } from './open-host.ts';
+export type { CacheFreshness } from './read-cache.ts';

@@ -9,7 +9,7 @@ import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts
 import { HostError, translateSqliteError } from './errors.ts';
 import { defaultHostPath } from './host-path.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
-import { ReadCache } from './read-cache.ts';
+import { ReadCache, type CacheFreshness } from './read-cache.ts';
 import { SqliteHypervisor } from './sqlite-hypervisor.ts';
 import type { UserdataStore } from '@xen-genid/xl-lib';
 import { SqliteUserdataStore } from './sqlite-userdata.ts';
@@ -20,10 +20,22 @@ export interface OpenHostOptions {
   readonly busyTimeoutMs?: number;
   /** The in-process read cache validated by `PRAGMA data_version` (default on). */
   readonly cache?: boolean;
+  /**
+   * `read` (default): every read sees every commit made before it by any process. `turn`: the cache
+   * is checked once per synchronous run of JavaScript, faster for many reads in a row (firmware
+   * boot, listing), but a read may miss another process's commit made during the same run.
+   */
+  readonly freshness?: CacheFreshness;
   /** Clean up operations left half done by processes that died (default on). */
   readonly recover?: boolean;
   /** Options of the xenstore logic (quotas). */
   readonly xenstore?: XenStoreOptions;
+  /**
+   * Record which domains this process is creating or destroying, so that another process can clean
+   * up if it dies half-way (default true). Off for processes that are not a toolstack (`xenstored`):
+   * their clients' xenstore removals then never count as a destroy.
+   */
+  readonly trackOperations?: boolean;
   /** Test hook: `<step>[#<n>]` (see `crash-points.ts`); default `$XEN_GENID_HOST_CRASH_AT`. */
   readonly crashAt?: string;
   /** The clock for domains' `createdAt`; default `Date.now`. */
@@ -96,7 +108,7 @@ class SqliteHost implements Host {
     this.#db = db;
     this.path = path;
     const step = crashPoints(options.crashAt ?? process.env[HOST_CRASH_AT_ENV]);
-    const cache = new ReadCache(db, options.cache ?? true);
+    const cache = new ReadCache(db, options.cache ?? true, options.freshness ?? 'read');
     this.#cache = cache;
     const releaseCreate = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
     const claimDestroy = db.prepare(
@@ -109,19 +121,27 @@ class SqliteHost implements Host {
       const self = currentProcess();
       claimDestroy.run(self.pid, self.start, domid);
     };
-    this.hypervisor = new SqliteHypervisor(db, path, cache, { step, now: options.now });
-    this.xenstoreBackend = new SqliteXenStoreBackend(db, path, cache, {
-      step,
-      // libxl__build_post introduces the domain to xenstored last: the domain is complete.
-      onDomainIntroduced: (domid) => releaseCreate.run(domid),
-      // libxl's destroy starts by removing the domain's xenstore entries (or its userdata).
-      onDomainEntriesRemoved: beginDestroy,
-      onVmEntriesRemoved: (uuid) => {
-        const self = currentProcess();
-        claimDestroyOfVm.run(self.pid, self.start, uuid);
-      },
-    });
-    this.userdata = new SqliteUserdataStore(db, path, { step, onConfigRemoved: beginDestroy });
+    const track = options.trackOperations ?? true;
+    this.hypervisor = new SqliteHypervisor(db, path, cache, { step, now: options.now, trackOperations: track });
+    this.xenstoreBackend = new SqliteXenStoreBackend(
+      db,
+      path,
+      cache,
+      track
+        ? {
+            step,
+            // libxl__build_post introduces the domain to xenstored last: the domain is complete.
+            onDomainIntroduced: (domid) => releaseCreate.run(domid),
+            // libxl's destroy starts by removing the domain's xenstore entries (or its userdata).
+            onDomainEntriesRemoved: beginDestroy,
+            onVmEntriesRemoved: (uuid) => {
+              const self = currentProcess();
+              claimDestroyOfVm.run(self.pid, self.start, uuid);
+            },
+          }
+        : { step },
+    );
+    this.userdata = new SqliteUserdataStore(db, path, track ? { step, onConfigRemoved: beginDestroy } : { step });
     this.store = createXenStore(this.xenstoreBackend, options.xenstore);
     if (options.recover ?? true) this.recover();
   }
@@ -203,14 +223,16 @@ class SqliteHost implements Host {
     this.#timers.clear();
     try {
       const self = currentProcess();
-      // Destroys this process started are finished now; creates it started are as complete as they will get.
+      // Creates this process started are as complete as they will get. A destroy it started whose
+      // hypervisor domain is gone is finished here; one whose domain still runs was not a destroy.
       const own = this.#db
         .prepare("SELECT domid, kind, uuid, pid, pid_start FROM claims WHERE pid = ? AND pid_start = ?")
         .all(self.pid, self.start) as ClaimRow[];
       for (const claim of own) {
         this.#db
           .transaction(() => {
-            if (claim.kind === 'destroy') this.#teardown(claim.domid, claim.uuid);
+            const gone = this.#db.prepare('SELECT 1 FROM domains WHERE domid = ?').pluck().get(claim.domid) === undefined;
+            if (claim.kind === 'destroy' && gone) this.#teardown(claim.domid, claim.uuid);
             this.#db.prepare('DELETE FROM claims WHERE domid = ? AND pid = ? AND pid_start = ?').run(claim.domid, self.pid, self.start);
           })
           .immediate();

@@ -58,6 +58,26 @@ describe('SqliteHypervisor', () => {
     });
   });
 
+  it("with freshness 'turn', checks for other processes' commits once per synchronous run", async () => {
+    const path = hostFile(tempDir());
+    const fast = openHost(path, { freshness: 'turn' });
+    const other = openHost(path);
+    try {
+      const { domid } = other.hypervisor.createDomain({ type: 'hvm' });
+      await Promise.resolve();
+      expect(fast.hypervisor.readParam(domid, 34)).toBe(0n);
+      other.hypervisor.writeParam(domid, 34, 7n);
+      expect(fast.hypervisor.readParam(domid, 34)).toBe(0n); // same run: the documented trade-off
+      fast.hypervisor.writeParam(domid, 35, 1n); // its own writes are always seen
+      expect(fast.hypervisor.readParam(domid, 35)).toBe(1n);
+      await Promise.resolve();
+      expect(fast.hypervisor.readParam(domid, 34)).toBe(7n);
+    } finally {
+      fast.close();
+      other.close();
+    }
+  });
+
   it('checks arguments as MemoryHypervisor does', () => {
     withHosts(1, ({ hypervisor }) => {
       const { domid } = hypervisor.createDomain({ type: 'hvm' });

@@ -94,6 +94,8 @@ export interface HypervisorHooks {
   step?(name: string): void;
   /** The clock for `createdAt` (milliseconds since the epoch); default `Date.now`. */
   now?(): number;
+  /** Record create and destroy claims for crash recovery (default true). */
+  trackOperations?: boolean;
 }
 
 /**
@@ -282,7 +284,7 @@ export class SqliteHypervisor implements Hypervisor {
         created_at: this.#now(),
       };
       this.#insertDomain.run(created);
-      this.#claim.run(domid, 'create', uuid, self.pid, self.start);
+      if (this.#hooks.trackOperations ?? true) this.#claim.run(domid, 'create', uuid, self.pid, self.start);
       return created;
     });
     this.#forget(row.domid);
@@ -297,7 +299,7 @@ export class SqliteHypervisor implements Hypervisor {
       this.#deleteDomain.run(domid);
       this.#unclaim.run(domid);
       // What the toolstack still has to clean (xenstore, userdata) if this process dies first.
-      this.#claim.run(domid, 'destroy', row.uuid, self.pid, self.start);
+      if (this.#hooks.trackOperations ?? true) this.#claim.run(domid, 'destroy', row.uuid, self.pid, self.start);
     });
     this.#forget(domid);
     this.#hooks.step?.('hypervisor.destroyDomain');

@@ -100,6 +100,26 @@ describe('recovery of operations a dead process left half done', () => {
     }
   });
 
+  it('does not take a xenstore removal for a destroy once the process closes cleanly', () => {
+    const path = hostFile(tempDir());
+    const first = openHost(path);
+    const { domid } = first.hypervisor.createDomain({ type: 'hvm' });
+    const xs = first.store.connect(0);
+    xs.write(`/local/domain/${domid}/name`, 'kept');
+    xs.introduceDomain(domid);
+    xs.rm(`/local/domain/${domid}`);
+    first.close();
+    const second = openHost(path);
+    try {
+      expect(second.hypervisor.getDomain(domid)).toBeDefined();
+      const raw = new Database(path, { readonly: true });
+      expect(raw.prepare('SELECT count(*) FROM claims').pluck().get()).toBe(0);
+      raw.close();
+    } finally {
+      second.close();
+    }
+  });
+
   it('leaves alone the operations of a live process', () => {
     const path = hostFile(tempDir());
     const creator = openHost(path);

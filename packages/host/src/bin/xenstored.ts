@@ -47,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let store: XenStore;
   try {
     if (values.host !== undefined) {
-      host = openHost(values.host);
+      host = openHost(values.host, { trackOperations: false });
       store = host.store;
     } else {
       store = createMemoryStore();
