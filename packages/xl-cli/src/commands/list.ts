@@ -3,9 +3,9 @@
  * starts with Domain-0, or with `-l` a JSON array of `{"domid": N, "config": <libxl JSON>}` for
  * every domain that has a stored libxl config (Domain-0 has none and is left out).
  */
-import type { JsonValue, LibxlDomainInfo } from '@xen-genid/xl-lib';
+import type { JsonValue } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
-import { openToolstack } from '../toolstack/open-toolstack.ts';
+import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
 import { findDomain, isLibxlError } from '../toolstack/report.ts';
 
 export interface ListOptions {
@@ -15,7 +15,7 @@ export interface ListOptions {
 const HEADER = 'Name                                        ID   Mem VCPUs\tState\tTime(s)\n';
 
 /** The six state letters of `xl list`: running, blocked, paused, shutdown, crashed, dying. */
-function stateOf(info: LibxlDomainInfo): string {
+function stateOf(info: ListedDomain): string {
   const running = !info.paused && info.shutdown === null;
   return [
     running ? 'r' : '-',
@@ -28,7 +28,7 @@ function stateOf(info: LibxlDomainInfo): string {
 }
 
 /** One table row: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`. */
-export function formatListRow(info: LibxlDomainInfo, now: number): string {
+export function formatListRow(info: ListedDomain, now: number): string {
   const name = info.name ?? '(null)';
   const memoryMib = Math.floor((info.maxMemKb + 1023) / 1024);
   const seconds = Math.max(0, now - info.createdAt) / 1000;
@@ -37,14 +37,29 @@ export function formatListRow(info: LibxlDomainInfo, now: number): string {
 
 export async function run(input: CommandInput<ListOptions>, context: CommandContext): Promise<number> {
   if (input.args.length > 1) {
-    context.stderr.write("'xl list' takes at most one domain.\n");
+    const { formatCommandHelp, lookupCommand } = await import('../command-table.ts');
+    context.stdout.write(formatCommandHelp(lookupCommand('list')!));
     return 2;
   }
-  const toolstack = await openToolstack(context);
-  try {
-    const { libxl } = toolstack;
+  const qualifier = input.args[0];
+  if (!input.options.long) {
+    let domains = await listHostDomains(context);
+    if (qualifier !== undefined) {
+      const wanted = /^[0-9]+$/.test(qualifier)
+        ? domains.filter((info) => info.domid === Number.parseInt(qualifier, 10))
+        : domains.filter((info) => info.name === qualifier).slice(0, 1);
+      if (wanted.length === 0) {
+        context.stderr.write(/^[0-9]+$/.test(qualifier) ? `${qualifier} is an invalid domain identifier\n` : `${qualifier} is an invalid domain identifier (rc=-6)\n`);
+        return 1;
+      }
+      domains = wanted;
+    }
+    const now = Date.now();
+    context.stdout.write(HEADER + domains.map((info) => formatListRow(info, now)).join(''));
+    return 0;
+  }
+  return withToolstack(context, async ({ libxl }) => {
     let domains = libxl.listDomains();
-    const qualifier = input.args[0];
     if (qualifier !== undefined) {
       const domid = findDomain(libxl, qualifier, context);
       if (domid === undefined) return 1;
@@ -54,24 +69,17 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
         return 1;
       }
     }
-    if (!input.options.long) {
-      const now = Date.now();
-      context.stdout.write(HEADER + domains.map((info) => formatListRow(info, now)).join(''));
-      return 0;
-    }
     const { domainConfigToJson, yajlBeautify } = await import('@xen-genid/xl-lib');
     const entries: JsonValue[] = [];
     for (const info of domains) {
       if (info.domid === 0) continue;
       try {
-        entries.push({ domid: info.domid, config: domainConfigToJson(libxl.retrieveDomainConfiguration(info.domid)) } as JsonValue);
+        entries.push({ domid: info.domid, config: domainConfigToJson(libxl.retrieveDomainConfiguration(info.domid)) });
       } catch (error) {
         if (!isLibxlError(error)) throw error; // no stored config: not listed, as in xl
       }
     }
-    context.stdout.write(yajlBeautify(entries as JsonValue));
+    context.stdout.write(yajlBeautify(entries));
     return 0;
-  } finally {
-    toolstack.close();
-  }
+  });
 }

@@ -4,6 +4,7 @@
  * as `@xen-genid/host`'s resolver decides. Loaded only by the commands that need a host, so
  * `xl help` and the dry runs never open SQLite.
  */
+import type { DomainInfo } from '@xen-genid/xc-params';
 import type { Host } from '@xen-genid/host';
 import type { Libxl } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-table.ts';
@@ -54,5 +55,32 @@ export async function withToolstack<T>(context: CommandContext, body: (toolstack
     return await body(toolstack);
   } finally {
     toolstack.close();
+  }
+}
+
+/** A domain as `xl list` shows it: the hypervisor's view and the name in xenstore. */
+export interface ListedDomain extends DomainInfo {
+  readonly name: string | undefined;
+}
+
+/**
+ * The host's domains with their names, read straight from the hypervisor and xenstore (no libxl
+ * context: listing writes nothing and loads no more than the host package).
+ */
+export async function listHostDomains(context: CommandContext): Promise<ListedDomain[]> {
+  const { defaultHostPath, openHost } = await import('@xen-genid/host');
+  const host = openHost(defaultHostPath(context.env));
+  try {
+    const xs = host.store.connect(0);
+    try {
+      return host.hypervisor.listDomains().map((info) => {
+        const name = xs.tryRead(`/local/domain/${info.domid}/name`);
+        return { ...info, name: name === undefined ? (info.domid === 0 ? 'Domain-0' : undefined) : Buffer.from(name).toString('utf8') };
+      });
+    } finally {
+      xs.close();
+    }
+  } finally {
+    host.close();
   }
 }
