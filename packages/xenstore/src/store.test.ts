@@ -152,6 +152,8 @@ describe('transactions', () => {
     transaction.write('/t/x', '1');
     transaction.rm('/tool');
     expect(transaction.readString('/t/x')).toBe('1');
+    expect(transaction.tryRead('/t/x')).toEqual(new Uint8Array([0x31]));
+    expect(transaction.tryRead('/t/none')).toBeUndefined();
     expect(transaction.exists('/tool')).toBe(false);
     expect(b.exists('/t/x')).toBe(false);
     expect(b.exists('/tool')).toBe(true);

@@ -502,20 +502,21 @@ class Connection implements XsConnection {
 
   // --- operations ----------------------------------------------------------------------------
 
-  readIn(transaction: TransactionState | undefined, path: string): XsNodeContent {
+  /** The node, or undefined when it does not exist (EACCES and EINVAL still throw). No exceptions on the common paths. */
+  findIn(transaction: TransactionState | undefined, path: string): XsNodeContent | undefined {
     const absolute = this.canonical(path);
     if (!transaction) {
       // Outside a transaction a read needs no bookkeeping: straight to the backend.
       this.ensureOpen();
-      const node = this.lookup(this.store.live, absolute, XS_PERM_READ);
-      if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
-      return node;
+      return this.lookup(this.store.live, absolute, XS_PERM_READ);
     }
-    return this.run(transaction, (view) => {
-      const node = this.lookup(view, absolute, XS_PERM_READ);
-      if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
-      return node;
-    });
+    return this.run(transaction, (view) => this.lookup(view, absolute, XS_PERM_READ));
+  }
+
+  readIn(transaction: TransactionState | undefined, path: string): XsNodeContent {
+    const node = this.findIn(transaction, path);
+    if (!node) throw new XsError('ENOENT', `no such node: ${canonicalizePath(this.domid, path)}`);
+    return node;
   }
 
   readNodeIn(transaction: TransactionState | undefined, path: string): XsNode {
@@ -530,13 +531,7 @@ class Connection implements XsConnection {
   }
 
   existsIn(transaction: TransactionState | undefined, path: string): boolean {
-    try {
-      this.readIn(transaction, path);
-      return true;
-    } catch (error) {
-      if (XsError.is(error) && error.code === 'ENOENT') return false;
-      throw error;
-    }
+    return this.findIn(transaction, path) !== undefined;
   }
 
   /** Creates `path` and missing parents in `view`; returns the new node. @see construct_node, create_node */
@@ -688,7 +683,7 @@ class Connection implements XsConnection {
     return decoder.decode(this.readIn(undefined, path).value);
   }
   tryRead(path: string): Uint8Array | undefined {
-    return tryRead(() => this.read(path));
+    return this.findIn(undefined, path)?.value.slice();
   }
   readNode(path: string): XsNode {
     return this.readNodeIn(undefined, path);
@@ -925,15 +920,6 @@ class Connection implements XsConnection {
   }
 }
 
-function tryRead(read: () => Uint8Array): Uint8Array | undefined {
-  try {
-    return read();
-  } catch (error) {
-    if (XsError.is(error) && error.code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 class Transaction implements XsTransaction {
   private readonly connection: Connection;
   private readonly state: TransactionState;
@@ -956,7 +942,7 @@ class Transaction implements XsTransaction {
     return decoder.decode(this.connection.readIn(this.state, path).value);
   }
   tryRead(path: string): Uint8Array | undefined {
-    return tryRead(() => this.read(path));
+    return this.connection.findIn(this.state, path)?.value.slice();
   }
   readNode(path: string): XsNode {
     return this.connection.readNodeIn(this.state, path);
