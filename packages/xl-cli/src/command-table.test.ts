@@ -15,7 +15,7 @@ function capture() {
     stdout: { write: (chunk: string | Uint8Array) => (out.stdout += String(chunk)) },
     stderr: { write: (chunk: string | Uint8Array) => (out.stderr += String(chunk)) },
     readFile: (path: string): Uint8Array => {
-      if (path === 'ok.cfg') return Buffer.from('name = "vm"\n');
+      if (path === 'ok.cfg') return Buffer.from('name = "vm"\nkernel = "/boot/k"\n');
       throw Object.assign(new Error('nope'), { code: 'ENOENT' });
     },
     env: {},

@@ -76,7 +76,7 @@ describe('xl create dry runs', () => {
   });
 
   it('appends KEY=VALUE arguments after the file, last one winning', () => {
-    const result = xl(['-N', 'create', 'e.cfg', 'name="other"', 'memory=64'], { name: 'e.cfg', text: 'name = "x"\nmemory = 32' });
+    const result = xl(['-N', 'create', 'e.cfg', 'name="other"', 'memory=64'], { name: 'e.cfg', text: 'name = "x"\nkernel = "/boot/k"\nmemory = 32' });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('"name": "other"');
     expect(result.stdout).toContain('"target_memkb": 65536');
@@ -104,7 +104,7 @@ describe('xl create dry runs', () => {
   });
 
   it('is quiet with -q', () => {
-    const result = xl(['-N', 'create', '-q', 'q.cfg'], { name: 'q.cfg', text: 'name = "x"\n' });
+    const result = xl(['-N', 'create', '-q', 'q.cfg'], { name: 'q.cfg', text: 'name = "x"\nkernel = "/boot/k"\n' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });

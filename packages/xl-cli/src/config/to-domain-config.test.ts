@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { appendExtraConfig, parseConfigData } from './to-domain-config.ts';
 
 const parse = (text: string, random?: RandomSource) => parseConfigData(text, { source: 'vm.cfg', ...(random ? { random } : {}) });
+/** A PV guest needs a kernel (or a bootloader). */
+const PV = 'name = "x"\nkernel = "/boot/k"\n';
 const messages = (text: string) => parse(text).diagnostics.map((diagnostic) => diagnostic.message);
 
 describe('parseConfigData: type, builder and name', () => {
   it('takes any prefix of "hvm", "pv", "pvh" as xl does, and defaults to PV', () => {
-    const typeOf = (text: string) => parse(`name = "x"\n${text}`).config?.createInfo.type;
+    const typeOf = (text: string) => parse(`${PV}${text}`).config?.createInfo.type;
     expect(typeOf('type = "hvm"')).toBe('hvm');
     expect(typeOf('type = ""')).toBe('hvm');
     expect(typeOf('type = "h"')).toBe('hvm');
@@ -35,39 +37,48 @@ describe('parseConfigData: type, builder and name', () => {
   });
 
   it('takes a uuid in either case, or generates a version-4 one', () => {
-    expect(parse('name = "x"\nuuid = "0A133075-2106-45F5-B159-9702E4E6AF7D"\n').config?.createInfo.uuid).toBe('0a133075-2106-45f5-b159-9702e4e6af7d');
-    expect(messages('name = "x"\nuuid = "nope"\n')).toEqual(['Failed to parse UUID: nope']);
-    expect(parse('name = "x"\n').config?.createInfo.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parse(PV + 'uuid = "0A133075-2106-45F5-B159-9702E4E6AF7D"\n').config?.createInfo.uuid).toBe('0a133075-2106-45f5-b159-9702e4e6af7d');
+    expect(messages(PV + 'uuid = "nope"\n')).toEqual(['Failed to parse UUID: nope']);
+    expect(parse(PV).config?.createInfo.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
 
 describe('parseConfigData: memory, vcpus, kernel, acpi, actions', () => {
   it('sets memory in KiB, maxmem defaulting to memory, vcpus as a bitmap', () => {
-    const config = parse('name = "x"\nmemory = 512\nmaxmem = 1024\nvcpus = 3\nmaxvcpus = 4\n').config!;
+    const config = parse(PV + 'memory = 512\nmaxmem = 1024\nvcpus = 3\nmaxvcpus = 4\n').config!;
     expect([config.buildInfo.targetMemkb, config.buildInfo.maxMemkb]).toEqual([524288n, 1048576n]);
     expect([config.buildInfo.availVcpus, config.buildInfo.maxVcpus]).toEqual([[0, 1, 2], 4]);
-    expect(parse('name = "x"\nmemory = 256\n').config!.buildInfo.maxMemkb).toBe(262144n);
+    expect(parse(PV + 'memory = 256\n').config!.buildInfo.maxMemkb).toBe(262144n);
     expect(messages('name = "x"\nvcpus = 4\nmaxvcpus = 2\n')).toEqual(['xl: maxvcpus < vcpus']);
   });
 
   it('passes getter warnings through and goes on, as xl does', () => {
-    expect(messages('name = "x"\nmemory = "lots"\n')).toEqual(["vm.cfg:2: warning: parameter `memory' is not a valid number"]);
-    expect(messages('name = "x"\nmemory = 1\nmemory += 2\n')).toEqual(["vm.cfg:3: warning: can't use += with numbers for parameter `memory'"]);
+    expect(messages(PV + 'memory = "lots"\n')).toEqual(["vm.cfg:3: warning: parameter `memory' is not a valid number"]);
+    expect(messages(PV + 'memory = 1\nmemory += 2\n')).toEqual(["vm.cfg:4: warning: can't use += with numbers for parameter `memory'"]);
   });
 
   it('reads the shutdown actions by xl\'s names', () => {
-    const config = parse('name = "x"\non_poweroff = "preserve"\non_reboot = "destroy"\non_crash = "rename-restart"\n').config!;
+    const config = parse(PV + 'on_poweroff = "preserve"\non_reboot = "destroy"\non_crash = "rename-restart"\n').config!;
     expect([config.onPoweroff, config.onReboot, config.onCrash, config.onWatchdog, config.onSoftReset]).toEqual([
       'preserve', 'destroy', 'restart_rename', 'destroy', 'soft_reset',
     ]);
-    expect(messages('name = "x"\non_crash = "boom"\n')).toEqual(['Unknown on_crash action "boom" specified']);
+    expect(messages(PV + 'on_crash = "boom"\n')).toEqual(['Unknown on_crash action "boom" specified']);
   });
 
   it('keeps kernel, cmdline and acpi at b_info level', () => {
     const config = parse('name = "x"\nkernel = "/boot/k"\nroot = "/dev/xvda1"\nextra = "quiet"\nacpi = 0\n').config!;
     expect([config.buildInfo.kernel, config.buildInfo.cmdline, config.buildInfo.acpi]).toEqual(['/boot/k', 'root=/dev/xvda1 quiet', 'false']);
     expect(domainConfigToJsonText(config)).toContain('"acpi": "False"');
-    expect(messages('name = "x"\ncmdline = "a"\nroot = "b"\n')).toEqual(['Warning: ignoring root= and extra= in favour of cmdline=']);
+    expect(messages(PV + 'cmdline = "a"\nroot = "b"\n')).toEqual(['Warning: ignoring root= and extra= in favour of cmdline=']);
+  });
+
+  it('needs a kernel, a bootloader or a PV-GRUB firmware for PV and PVH', () => {
+    expect(messages('name = "x"\n')).toEqual(['Neither kernel nor bootloader specified']);
+    expect(messages('name = "x"\ntype = "pvh"\n')).toEqual(['Neither kernel nor bootloader specified']);
+    expect(parse('name = "x"\nbootloader = "pygrub"\n').config?.buildInfo.bootloader).toBe('pygrub');
+    expect(parse('name = "x"\nfirmware = "pvgrub64"\n').config?.buildInfo.kernel).toBe('/usr/lib/xen-4.17/boot/pvgrub64.bin');
+    expect(messages(PV + 'firmware = "pvgrub32"\n')).toEqual(['ERROR: both kernel and firmware specified']);
+    expect(messages('name = "x"\nfirmware = "ovmf"\n')).toEqual(['ERROR: only pvgrub{32|64} supported as firmware options']);
   });
 
   it('drops an hvmloader kernel for HVM with xl\'s warning', () => {
@@ -77,7 +88,7 @@ describe('parseConfigData: memory, vcpus, kernel, acpi, actions', () => {
   });
 
   it('ignores unknown keys and keeps disk and vif specs as strings', () => {
-    const result = parse('name = "x"\nfrobnicate = 7\ndisk = [ "phy:/dev/vg/x,xvda,w", "file:/a.img,xvdb,r" ]\nvif = [ "bridge=xenbr0" ]\n');
+    const result = parse(PV + 'frobnicate = 7\ndisk = [ "phy:/dev/vg/x,xvda,w", "file:/a.img,xvdb,r" ]\nvif = [ "bridge=xenbr0" ]\n');
     expect(result.diagnostics).toEqual([]);
     expect(result.devices).toEqual({ disks: ['phy:/dev/vg/x,xvda,w', 'file:/a.img,xvdb,r'], vifs: ['bridge=xenbr0'] });
   });
@@ -114,8 +125,8 @@ describe('parseConfigData: ms_vm_genid, exactly as xl', () => {
   it('"none", absence, PV and PVH leave no ID', () => {
     expect(genidOf(`${hvm}ms_vm_genid = "none"\n`)?.isZero()).toBe(true);
     expect(genidOf(hvm)?.isZero()).toBe(true);
-    expect(parse('name = "x"\ntype = "pv"\nms_vm_genid = "bogus"\n').diagnostics).toEqual([]);
-    expect(parse('name = "x"\ntype = "pvh"\nms_vm_genid = "bogus"\n').diagnostics).toEqual([]);
+    expect(parse(PV + 'type = "pv"\nms_vm_genid = "bogus"\n').diagnostics).toEqual([]);
+    expect(parse(PV + 'type = "pvh"\nms_vm_genid = "bogus"\n').diagnostics).toEqual([]);
   });
 
   it('anything else is xl\'s error, exit 1, case-sensitive, numbers included', () => {
@@ -172,8 +183,8 @@ describe('parseConfigData: parse failures and extra configuration', () => {
   });
 
   it('appends KEY=VALUE arguments as "\\n" + each + "\\n" + "\\n"', () => {
-    const data = appendExtraConfig(Buffer.from('name = "a"'), ['name="b"', 'memory=8']);
-    expect(Buffer.from(data).toString()).toBe('name = "a"\nname="b"\nmemory=8\n\n');
+    const data = appendExtraConfig(Buffer.from('name = "a"\nkernel = "k"'), ['name="b"', 'memory=8']);
+    expect(Buffer.from(data).toString()).toBe('name = "a"\nkernel = "k"\nname="b"\nmemory=8\n\n');
     expect(appendExtraConfig(Buffer.from('x'), [])).toEqual(Buffer.from('x'));
     expect(parseConfigData(data).config?.createInfo.name).toBe('b');
   });

@@ -206,6 +206,7 @@ function buildDomainConfig(
 
   const acpi = take(getDefbool(cfg, 'acpi'));
   if (acpi !== undefined) bInfo.acpi = acpi ? 'true' : 'false';
+  bInfo.bootloader = take(getString(cfg, 'bootloader')) ?? bInfo.bootloader;
 
   if (bInfo.u.type === 'hvm') {
     const kernel = bInfo.kernel;
@@ -228,6 +229,19 @@ function buildDomainConfig(
     }
   }
 
+  if (bInfo.u.type === 'pv' || bInfo.u.type === 'pvh') {
+    // `firmware` names a PV-GRUB image (pvgrub32 / pvgrub64, any prefix) in Xen's firmware dir.
+    const firmware = take(getString(cfg, 'firmware'));
+    if (firmware !== undefined) {
+      if (bInfo.kernel !== undefined) exit('ERROR: both kernel and firmware specified');
+      if (!isPrefixOf(firmware, 'pvgrub32') && !isPrefixOf(firmware, 'pvgrub64')) {
+        exit('ERROR: only pvgrub{32|64} supported as firmware options');
+      }
+      bInfo.kernel = `${XENFIRMWAREDIR}/${firmware}.bin`;
+    }
+    if (bInfo.bootloader === undefined && bInfo.kernel === undefined) exit('Neither kernel nor bootloader specified');
+  }
+
   // Devices: only the spec strings are kept (xl parses them with xlu_disk_parse / parse_nic_config).
   const disks = take(getList(cfg, 'disk'));
   if (disks) for (let index = 0; getListItem(disks, index) !== undefined; index += 1) devices.disks.push(getListItem(disks, index)!);
@@ -238,6 +252,9 @@ function buildDomainConfig(
 }
 
 const DEFAULT_MEMKB = 2n ** 64n - 1n;
+
+/** `XENFIRMWAREDIR` of Debian's Xen 4.17 packages, where `firmware = "pvgrub64"` points. */
+const XENFIRMWAREDIR = '/usr/lib/xen-4.17/boot';
 
 /** `libxl_ms_vm_genid_generate`; a failing random source is xl's "failed to generate" exit. */
 function generateGenid(random: RandomSource, exit: (message: string) => never): MsVmGenid {
