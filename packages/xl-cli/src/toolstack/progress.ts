@@ -12,7 +12,13 @@ export interface Progress {
   done(): void;
 }
 
+const KIB = 1024;
 const MIB = 1024 * 1024;
+
+/** Sizes in KiB below 10 MiB, in MiB above. */
+function size(bytes: number, total: number): string {
+  return total < 10 * MIB ? `${Math.round(bytes / KIB)}` : (bytes / MIB).toFixed(1);
+}
 
 export function createProgress(stderr: OutputStream, terminal: boolean, label: string, total: number): Progress {
   if (!terminal) return { advance() {}, done() {} };
@@ -24,7 +30,7 @@ export function createProgress(stderr: OutputStream, terminal: boolean, label: s
     if (percent === lastPercent) return;
     lastPercent = percent;
     drawn = true;
-    stderr.write(`\r${label}: ${(doneBytes / MIB).toFixed(1)}/${(total / MIB).toFixed(1)} MiB ${String(percent).padStart(3)}%`);
+    stderr.write(`\r${label}: ${size(Math.min(doneBytes, total), total)}/${size(total, total)} ${total < 10 * MIB ? 'KiB' : 'MiB'} ${String(percent).padStart(3)}%`);
   };
   return {
     advance(bytes) {
