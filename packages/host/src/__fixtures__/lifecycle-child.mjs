@@ -1,13 +1,12 @@
-/* global Buffer, process */
+/* global process */
 // A toolstack process for the reliability tests: runs create / save / restore / destroy on a host
-// file through xl-lib's libxl context (create, destroy, and create with restore hooks, as
-// libxl_domain_create_restore), over the built @xen-genid/host. Each line on stdout is JSON.
+// file through xl-lib (createLibxl's create and destroy, saveDomain and restoreDomain with real save
+// files), over the built @xen-genid/host. Each line on stdout is JSON.
 // argv: <host file> <work dir> <cycles> [save]
 // XEN_GENID_HOST_CRASH_AT names a step (the host's, or this script's) where it kills itself.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostError, openHost } from '@xen-genid/host';
-import { MsVmGenid, createLibxl, defaultDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from '@xen-genid/xl-lib';
+import { MsVmGenid, createLibxl, defaultDomainConfig, restoreDomain, saveDomain } from '@xen-genid/xl-lib';
 
 const [hostPath, workDir, cyclesText, withSave] = process.argv.slice(2);
 const cycles = Number(cyclesText);
@@ -48,43 +47,31 @@ function config(name) {
   return value;
 }
 
-/** xl save: pause, write the image (temp file + rename), destroy. */
-function save(domid, file) {
-  retrying(() => libxl.pauseDomain(domid));
-  const stored = libxl.retrieveDomainConfiguration(domid);
-  const params = {};
-  for (let index = 0; index < 39; index += 1) {
-    const value = hypervisor.readParam(domid, index);
-    if (value !== 0n) params[index] = String(value);
-  }
-  const pages = hypervisor.touchedPages(domid).map((pfn) => [pfn, Buffer.from(hypervisor.readPage(domid, pfn)).toString('base64')]);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ config: domainConfigToJsonText(stored), params, pages, record: hypervisor.getGuestRecord(domid) }));
-  step('save.image-written');
-  renameSync(`${file}.tmp`, file);
-  retrying(() => libxl.destroyDomain(domid));
-  step('save.destroyed');
-}
-
-/** xl restore: a new domain from the saved config with a new ID, memory loaded before build_post. */
-function restore(file) {
-  const image = JSON.parse(readFileSync(file, 'utf8'));
-  const restored = domainConfigFromJsonText(image.config);
-  restored.buildInfo.u.msVmGenid = MsVmGenid.generate();
-  return retrying(() =>
-    libxl.createDomain(restored, {
-      restore: {
+/**
+ * The libxl context as xl-lib's save and restore see it, with this script's crash points:
+ * `save.image-written` (the save file is in place, the domain not yet destroyed) and
+ * `restore.memory-loaded` (memory and params loaded, build_post not yet run).
+ */
+const context = {
+  hypervisor,
+  retrieveDomainConfiguration: (domid) => libxl.retrieveDomainConfiguration(domid),
+  createDomain: (config, options) =>
+    libxl.createDomain(config, {
+      ...options,
+      restore: options.restore && {
         load(domid) {
-          hypervisor.batch(() => {
-            for (const [pfn, data] of image.pages) hypervisor.writePage(domid, pfn, new Uint8Array(Buffer.from(data, 'base64')));
-            for (const [index, value] of Object.entries(image.params)) hypervisor.writeParam(domid, Number(index), BigInt(value));
-            if (image.record !== undefined) hypervisor.setGuestRecord(domid, image.record);
-          });
+          options.restore.load(domid);
           step('restore.memory-loaded');
         },
       },
     }),
-  );
-}
+  destroyDomain(domid) {
+    step('save.image-written');
+    libxl.destroyDomain(domid);
+  },
+  pauseDomain: (domid) => libxl.pauseDomain(domid),
+  unpauseDomain: (domid) => libxl.unpauseDomain(domid),
+};
 
 for (let cycle = 0; cycle < cycles; cycle += 1) {
   const name = `guest-${process.pid}-${cycle}`;
@@ -93,8 +80,9 @@ for (let cycle = 0; cycle < cycles; cycle += 1) {
   process.stdout.write(`${JSON.stringify({ created: domid })}\n`);
   if (withSave === 'save') {
     const file = join(workDir, `${name}.save`);
-    save(domid, file);
-    domid = restore(file);
+    await saveDomain(context, domid, { file });
+    step('save.destroyed');
+    ({ domid } = await restoreDomain(context, file));
     process.stdout.write(`${JSON.stringify({ restored: domid })}\n`);
   }
   retrying(() => libxl.destroyDomain(domid));
