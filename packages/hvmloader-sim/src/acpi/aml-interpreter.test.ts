@@ -130,6 +130,6 @@ describe('AmlInterpreter', () => {
     const interpreter = new AmlInterpreter(new Namespace());
     expect(interpreter.load(concatBytes([amlName('DUP', amlInteger(1)), amlName('DUP', amlInteger(2))]), 2)).toEqual(['\\DUP is defined twice']);
     expect(interpreter.load(amlMethod('BAD', {}, [amlReturn(amlNameRef('NONE'))]), 2)).toEqual([]);
-    expect(() => call(interpreter, ['BAD_'])).toThrow(/NONE not found from \\BAD at offset 0x1/);
+    expect(() => call(interpreter, ['BAD_'])).toThrow(/NONE not found from \\BAD at offset 0x2c/);
   });
 });

@@ -272,7 +272,8 @@ export class AmlInterpreter {
         const name = reader.nameString();
         const flags = reader.byte();
         const body = reader.bytes.subarray(reader.position, pkgEnd);
-        this.#define(scope, name, { kind: 'method', args: flags & 7, serialized: (flags & 8) !== 0, body, integerBits }, problems);
+        const bodyOffset = reader.base + reader.position;
+        this.#define(scope, name, { kind: 'method', args: flags & 7, serialized: (flags & 8) !== 0, body, bodyOffset, integerBits }, problems);
         reader.position = pkgEnd;
         return;
       }
@@ -430,7 +431,7 @@ export class AmlInterpreter {
         const created: NamespaceNode[] = [];
         const frame: Frame = {
           created,
-          reader: new AmlReader(object.body),
+          reader: new AmlReader(object.body, 0, object.bodyOffset),
           scope: node,
           locals: Array(8).fill(UNINITIALIZED),
           args: [...args, ...Array(7).fill(UNINITIALIZED)].slice(0, 7),

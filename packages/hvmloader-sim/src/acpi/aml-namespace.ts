@@ -32,6 +32,8 @@ export type NamespaceObject =
       readonly args: number;
       readonly serialized: boolean;
       readonly body: Uint8Array;
+      /** Offset of the body in its table, for messages. */
+      readonly bodyOffset: number;
       readonly integerBits: 32 | 64;
     }
   | { readonly kind: 'region'; readonly space: number; readonly offset: bigint; readonly length: bigint }
