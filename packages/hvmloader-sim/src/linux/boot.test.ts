@@ -67,6 +67,11 @@ describe('bootLinuxGuest', () => {
     await expect(bootLinuxGuest(stray, idBytes, { kernel: '/nonexistent', qemu: '/nonexistent' })).rejects.toThrow(/outside the reserved ranges/);
   });
 
+  it('refuses a renewal when the firmware placed no buffer', async () => {
+    const none = planFirmwareBoot({ generationId: { low: 0n, high: 0n }, machine: 'pc' });
+    await expect(bootLinuxGuest(none.plan, none.idBytes, { kernel: '/nonexistent', renewalId: new Uint8Array(16) })).rejects.toThrow(/no/);
+  });
+
   it('refuses IDs that are not 16 bytes', async () => {
     await expect(bootLinuxGuest(plan, new Uint8Array(8), { kernel: '/nonexistent' })).rejects.toThrow(/16 bytes/);
     await expect(bootLinuxGuest(plan, idBytes, { kernel: '/nonexistent', renewalId: new Uint8Array(17) })).rejects.toThrow(/16 bytes/);

@@ -182,7 +182,10 @@ export async function bootLinuxGuest(
   options: BootLinuxGuestOptions,
 ): Promise<LinuxBootReport> {
   checkId(expectedId, 'the expected ID');
-  if (options.renewalId) checkId(options.renewalId, 'the renewal ID');
+  if (options.renewalId) {
+    checkId(options.renewalId, 'the renewal ID');
+    if (plan.idAddress === 0n) throw new HvmloaderError('INVALID_ARGUMENT', 'a renewal needs an ID buffer, and the firmware placed none');
+  }
   for (const image of plan.memory) {
     if (!insideReserved(image, plan.reserved)) {
       throw new HvmloaderError('INVALID_ARGUMENT', `memory image at 0x${image.address.toString(16)} lies outside the reserved ranges`);
