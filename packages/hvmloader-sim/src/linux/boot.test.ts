@@ -69,7 +69,7 @@ describe('bootLinuxGuest', () => {
 
   it('refuses a renewal when the firmware placed no buffer', async () => {
     const none = planFirmwareBoot({ generationId: { low: 0n, high: 0n }, machine: 'pc' });
-    await expect(bootLinuxGuest(none.plan, none.idBytes, { kernel: '/nonexistent', renewalId: new Uint8Array(16) })).rejects.toThrow(/no/);
+    await expect(bootLinuxGuest(none.plan, none.idBytes, { kernel: '/nonexistent', renewalId: new Uint8Array(16) })).rejects.toThrow(/the firmware placed none/);
   });
 
   it('refuses IDs that are not 16 bytes', async () => {
