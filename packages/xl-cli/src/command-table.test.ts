@@ -48,10 +48,10 @@ describe('the command table', () => {
 
   it('generates help from the table in xl\'s layout', () => {
     expect(formatFullHelp(table)).toBe(
-      'Usage xl [-vfN] <subcommand> [args]\n\nxl full list of subcommands:\n\n list                List\n list-vm             List VMs\n save                Save\n',
+      'Usage xl [-vfNtT] <subcommand> [args]\n\nxl full list of subcommands:\n\n list                List\n list-vm             List VMs\n save                Save\n',
     );
     const help = formatCommandHelp(lookupCommand('create')!);
-    expect(help.startsWith('Usage: xl [-vfN] create <ConfigFile> [options] [vars]\n\nCreate a domain from config file <filename>.\n\nOptions:\n\n')).toBe(true);
+    expect(help.startsWith('Usage: xl [-vtTfN] create <ConfigFile> [options] [vars]\n\nCreate a domain from config file <filename>.\n\nOptions:\n\n')).toBe(true);
     expect(help).toContain('\n-n, --dryrun            Dry run - prints the resulting configuration\n');
     expect(commandTable.every((command) => command.summary.length > 0)).toBe(true);
   });
@@ -67,7 +67,7 @@ describe('main', () => {
   it('answers help, unknown commands and unknown global options as xl does', async () => {
     let run = capture();
     expect(await main(['help', 'create'], run.context)).toBe(0);
-    expect(run.out.stdout).toContain('Usage: xl [-vfN] create');
+    expect(run.out.stdout).toContain('Usage: xl [-vtTfN] create');
     run = capture();
     expect(await main(['help', 'nosuch'], run.context)).toBe(0);
     expect(run.out.stdout).toBe('command "nosuch" not implemented\n');

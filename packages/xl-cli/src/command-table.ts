@@ -316,12 +316,12 @@ export function formatOptions(spec: CommandSpec): string {
 /** `help(command)` for one command (xl.c). */
 export function formatCommandHelp(spec: CommandSpec): string {
   const flags = `${spec.modifies ? 'f' : ''}${spec.canDryRun ? 'N' : ''}`;
-  return `Usage: xl [-v${flags}] ${spec.name} ${spec.args}\n\n${spec.summary}.\n\nOptions:\n\n${formatOptions(spec)}\n`;
+  return `Usage: xl [-vtT${flags}] ${spec.name} ${spec.args}\n\n${spec.summary}.\n\nOptions:\n\n${formatOptions(spec)}\n`;
 }
 
 /** `help(NULL)`: the full list (xl.c). */
 export function formatFullHelp(table: readonly CommandSpec[] = commandTable): string {
-  let text = 'Usage xl [-vfN] <subcommand> [args]\n\nxl full list of subcommands:\n\n';
+  let text = 'Usage xl [-vfNtT] <subcommand> [args]\n\nxl full list of subcommands:\n\n';
   for (const command of table) {
     text += ` ${command.name.padEnd(19)} `;
     if (command.name.length > 19) text += `\n ${''.padEnd(19)} `;
