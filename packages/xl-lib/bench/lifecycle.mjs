@@ -109,6 +109,7 @@ const fmt = (value) => value.toLocaleString('en-US', { maximumFractionDigits: 0 
 }
 
 // ---- 2. 10 vs MANY existing domains ----------------------------------------------------------
+/** A machine with `count` HVM domains (paused, no guest model), all created through libxl. */
 function populated(count) {
   const m = machine(null);
   const domids = [];
