@@ -48,6 +48,14 @@ async function readFailure(replies: ByteSource): Promise<string> {
   return Buffer.from(await replies.read(Math.min(length, 65536), 'migration failure message')).toString('utf8');
 }
 
+async function drain(incoming: AsyncIterator<Uint8Array>): Promise<void> {
+  try {
+    for (let next = await incoming.next(); !next.done; next = await incoming.next());
+  } catch {
+    // the channel broke: nothing more to read
+  }
+}
+
 async function readByte(source: ByteSource, what: string): Promise<number | undefined> {
   try {
     return (await source.read(1, what))[0];
@@ -164,6 +172,9 @@ export async function receiveMigration(
     frame.set(message, 5);
     await channel.write(frame).catch(() => undefined);
     channel.end();
+    // Keep reading until the sender stops, so a sender still writing its image never blocks on a
+    // full pipe: it finishes, reads the failure and resumes its domain.
+    await drain(channel.incoming);
     throw wrapFailure('migration receive failed', error);
   }
   await channel.write(Uint8Array.of(RECEIVED));

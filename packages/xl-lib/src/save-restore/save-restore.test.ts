@@ -22,7 +22,8 @@ import { createSeededRandomSource } from '../random-bytes.ts';
 import { verifyStream, verifyStreamReferee } from '../stream/__fixtures__/verify-stream.ts';
 import { checkSaveImage } from '../stream/check-save-image.ts';
 import { REC_TYPE } from '../stream/format.ts';
-import { defaultDomainConfig, domainConfigFromJsonText, type DomainConfig } from '../types/domain-config.ts';
+import { saveImageChunks } from '../stream/write-save-image.ts';
+import { defaultDomainConfig, domainConfigFromJsonText, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from '../types/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 import { channelFromDuplex, createChannelPair } from './channel.ts';
@@ -323,6 +324,82 @@ describe('more ways in and out', () => {
 });
 
 describe('save and migrate failures', () => {
+  it('a receiver refusing over a socket (name clash on its host): the sender resumes', { timeout: 20_000 }, async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'big', 'generate');
+    for (let pfn = 0x1000; pfn < 0x1000 + 2048; pfn++) a.hypervisor.writePage(domid, pfn, new Uint8Array(XC_PAGE_SIZE).fill(3)); // 8 MiB
+    boot(b, 'big', 'none'); // a real clash on the receiving host
+    const before = agreedGenid(a, domid);
+    const path = join(dir, 'fail.sock');
+    const accepted = new Promise<Socket>((resolve) => {
+      const server = createServer((socket) => {
+        server.close();
+        resolve(socket);
+      }).listen(path);
+    });
+    const sender = channelFromDuplex(connect(path));
+    const receiver = channelFromDuplex(await accepted);
+    const [sent, received] = await Promise.allSettled([sendMigration(a.libxl, domid, sender), receiveMigration(b.libxl, receiver)]);
+    expect(String((sent as PromiseRejectedResult).reason)).toMatch(/Domain with name "big" already exists.*resumed/);
+    expect(received.status).toBe('rejected');
+    expect(a.libxl.domainInfo(domid).paused).toBe(false);
+    expect(agreedGenid(a, domid)).toBe(before);
+  });
+
+  it('a stream corrupted in transit: the receiver fails midway, the large sender is not left blocked', { timeout: 20_000 }, async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'noisy', 'generate');
+    for (let pfn = 0x1000; pfn < 0x1000 + 4096; pfn++) a.hypervisor.writePage(domid, pfn, new Uint8Array(XC_PAGE_SIZE).fill(4)); // 16 MiB
+    const before = agreedGenid(a, domid);
+    // sockets that forward half-closes, as an ssh pipe does
+    const listen = (name: string) => {
+      const path = join(dir, name);
+      return {
+        path,
+        accepted: new Promise<Socket>((resolve) => {
+          const server = createServer({ allowHalfOpen: true }, (socket) => {
+            server.close();
+            resolve(socket);
+          }).listen(path);
+        }),
+      };
+    };
+    const front = listen('front.sock');
+    const back = listen('back.sock');
+    const senderSocket = connect({ path: front.path, allowHalfOpen: true });
+    const relayIn = await front.accepted;
+    const relayOut = connect({ path: back.path, allowHalfOpen: true });
+    const receiverSocket = await back.accepted;
+    // a relay that breaks the first pfn word of the second PAGE_DATA record (4 MiB in)
+    const chunks = [...saveImageChunks(a.hypervisor, domid, { configJson: domainConfigToJsonText(a.libxl.retrieveDomainConfiguration(domid)) })];
+    const secondPageData = chunks.map((chunk) => new DataView(chunk.buffer, chunk.byteOffset).getUint32(0, true)).indexOf(REC_TYPE.STATIC_DATA_END) + 2;
+    const target = chunks.slice(0, secondPageData).reduce((sum, chunk) => sum + chunk.length, 0) + 16 + 7;
+    expect(target).toBeGreaterThan(4 * 1024 * 1024);
+    let offset = 0;
+    relayIn.on('data', (chunk: Buffer) => {
+      const at = target - offset;
+      if (at >= 0 && at < chunk.length) chunk[at] = 0xff;
+      offset += chunk.length;
+      if (!relayOut.write(chunk)) {
+        relayIn.pause();
+        relayOut.once('drain', () => relayIn.resume());
+      }
+    });
+    relayIn.on('end', () => relayOut.end());
+    relayOut.pipe(relayIn);
+    const [sent, received] = await Promise.allSettled([
+      sendMigration(a.libxl, domid, channelFromDuplex(senderSocket)),
+      receiveMigration(b.libxl, channelFromDuplex(receiverSocket)),
+    ]);
+    expect(String((received as PromiseRejectedResult).reason)).toMatch(/reserved bits set in PAGE_DATA pfn\[0\]/);
+    expect(String((sent as PromiseRejectedResult).reason)).toMatch(/failed before the receiver was cleared.*reserved bits.*resumed/);
+    expect(leftovers(b)).toEqual(EMPTY);
+    expect(a.libxl.domainInfo(domid).paused).toBe(false);
+    expect(agreedGenid(a, domid)).toBe(before);
+  });
+
   it('a save that cannot write its file resumes the domain and leaves no file', async () => {
     const m = machine();
     const domid = boot(m, 'nowrite', 'generate');
