@@ -84,6 +84,10 @@ export const DRY_RUN_CASES: Array<[string, Case]> = [
   ['extras with a syntax error', { cfg: HVM, args: ['-N', 'create', 'FILE', 'memory=='] }],
   ['extras only, on /dev/null', { cfg: '', args: ['-N', 'create', '/dev/null', 'name="n"', 'type="hvm"'] }],
   ['missing file', { cfg: '', args: ['-N', 'create', 'no-such.cfg'] }],
+  ['no config file', { cfg: '', args: ['-N', 'create'] }],
+  ['an unknown create option', { cfg: HVM, args: ['create', '-z', 'FILE'] }],
+  ['a command xl does not have', { cfg: '', args: ['frobnicate'] }],
+  ['-N on a command prefix', { cfg: HVM, args: ['-N', 'cr', 'FILE'] }],
 ];
 
 const referee = findRealXl();
