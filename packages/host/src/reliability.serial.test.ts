@@ -99,17 +99,21 @@ describe('host file under many processes', () => {
   it('32 processes creating, saving, restoring and destroying at once', async () => {
     const dir = tempDir();
     const path = hostFile(dir);
-    openHost(path).close();
+    // No file yet: the processes race to create it and its schema too.
     const results = await Promise.all(Array.from({ length: 32 }, () => runChild(path, dir, 1, true)));
     const domids: number[] = [];
     for (const result of results) {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.lines.at(-1)).toMatchObject({ done: true });
+      const own: number[] = [];
       for (const line of result.lines) {
-        if (typeof line.created === 'number') domids.push(line.created);
-        if (typeof line.restored === 'number') domids.push(line.restored);
+        if (typeof line.created === 'number') own.push(line.created);
+        if (typeof line.restored === 'number') own.push(line.restored);
       }
+      // Each process sees its domids increase (the rover only moves forward).
+      expect(own).toEqual([...own].sort((left, right) => left - right));
+      domids.push(...own);
     }
     expect(domids).toHaveLength(32 * 2);
     expect(new Set(domids).size).toBe(domids.length);

@@ -58,6 +58,29 @@ describe('xenstore on the host file', () => {
     }
   });
 
+  it("watchOtherProcesses delivers another process's change without an explicit poll", async () => {
+    const path = hostFile(tempDir());
+    const one = openHost(path);
+    const two = openHost(path);
+    const stop = two.watchOtherProcesses(10);
+    try {
+      const events: string[] = [];
+      const arrived = new Promise<void>((resolve) => {
+        two.store.connect(0).watch('/vm', 'tok', (event) => {
+          events.push(event.path);
+          if (event.path === '/vm/x') resolve();
+        });
+      });
+      one.store.connect(0).write('/vm/x', '1');
+      await arrived;
+      expect(events).toEqual(['/vm', '/vm/x']);
+    } finally {
+      stop();
+      one.close();
+      two.close();
+    }
+  });
+
   it('fails a transaction with EAGAIN when another process changed what it read', () => {
     const path = hostFile(tempDir());
     const one = openHost(path);
