@@ -100,6 +100,25 @@ describe('host file', () => {
     expectHostError('NOT_A_HOST_FILE', () => openHost(path));
   });
 
+  it('fails BUSY after the busy timeout when another process holds the write lock, writing nothing', () => {
+    const path = hostFile(tempDir());
+    const host = openHost(path, { busyTimeoutMs: 50 });
+    const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+    const holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      expectHostError('BUSY', () => host.hypervisor.writeParam(domid, 34, 1n));
+      expectHostError('BUSY', () => host.store.connect(0).write('/vm/x', '1'));
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(host.hypervisor.readParam(domid, 34)).toBe(0n);
+    host.hypervisor.writeParam(domid, 34, 2n);
+    expect(host.hypervisor.readParam(domid, 34)).toBe(2n);
+    host.close();
+  });
+
   it('reports CLOSED after close', () => {
     const host = openHost(hostFile(tempDir()));
     host.close();
