@@ -197,6 +197,19 @@ describe('createGuestModel', () => {
     expect(record?.reads.map((read) => read.reason)).toEqual(['boot', 'notify']);
   });
 
+  it('runs no hvmloader in a PVH guest: nothing placed, param 34 untouched, the OS finds no tables', () => {
+    const hypervisor = new MemoryHypervisor();
+    const store = createMemoryStore();
+    const domid = hypervisor.createDomain({ type: 'pvh' }).domid;
+    createGuestModel({ hypervisor, store }).boot(domid);
+    const record = readGuestRecord(hypervisor, domid);
+    expect(record?.firmware).toBeNull();
+    expect(record?.genid).toBeNull();
+    expect(record?.lastFailure).toMatch(/no valid RSDP/);
+    expect(hypervisor.touchedPages(domid)).toEqual([]);
+    expect(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(0n);
+  });
+
   it('starts a new record over one it cannot read, saying so', () => {
     const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
     const model = createGuestModel({ hypervisor, store });

@@ -83,8 +83,14 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
   const save = (domid: number, record: GuestRecord): void => hypervisor.setGuestRecord(domid, guestRecordToJson(record));
 
   return {
+    /** Power-on: hvmloader (HVM guests only), then the OS reads the ID. The record starts afresh. */
     boot(domid: number): void {
       let record: GuestRecord = { ...EMPTY_GUEST_RECORD };
+      // hvmloader is the firmware of HVM guests only; PV and PVH guests boot without it.
+      if (hypervisor.getDomain(domid)?.type !== 'hvm') {
+        save(domid, withRead(record, 'boot', osRead(hypervisor, domid, layout), now()));
+        return;
+      }
       try {
         const run = runFirmware(hypervisor, store, domid, { layout });
         record = {
