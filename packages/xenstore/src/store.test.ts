@@ -201,6 +201,17 @@ describe('transactions', () => {
     expect(a.directory('/dir')).toEqual(['two']);
   });
 
+  it('does not conflict with a sibling created meanwhile when it only rewrote an existing node', () => {
+    const store = createMemoryStore();
+    const a = store.connect(0);
+    a.write('/local/domain/5/x', '1');
+    const transaction = a.transactionStart();
+    transaction.write('/local/domain/5/x', '2');
+    a.write('/local/domain/5/y', '1');
+    transaction.commit();
+    expect(a.readString('/local/domain/5/x')).toBe('2');
+  });
+
   it('retries a body on EAGAIN with transaction()', () => {
     const store = createMemoryStore();
     const a = store.connect(0);

@@ -252,6 +252,20 @@ class OperationView implements NodeSource {
     return node;
   }
 
+  /** Like `get`, but not recorded as an access (a transaction does not conflict on it). */
+  peek(path: string): XsNodeContent | undefined {
+    const own = this.written.get(path);
+    if (own !== undefined) return own ?? undefined;
+    const seen = this.seen.get(path);
+    if (seen !== undefined) return seen ?? undefined;
+    const transaction = this.transaction;
+    if (transaction) {
+      const inTransaction = transaction.written.has(path) ? transaction.written.get(path) : transaction.seen.get(path);
+      if (inTransaction !== undefined) return inTransaction ?? undefined;
+    }
+    return this.backend.getNode(path);
+  }
+
   put(path: string, content: XsNodeContent): void {
     this.written.set(path, content);
   }
@@ -443,9 +457,13 @@ class Connection implements XsConnection {
     }
   }
 
+  /**
+   * The parent's perms, for deciding later who may hear about a change (watch_permitted). Looking
+   * is not an access: xenstored reads the parent when it fires, outside the transaction.
+   */
   private parentReaders(view: OperationView, path: string): readonly XsPermission[] {
     if (path === '/') return ROOT_PERMS;
-    return view.get(parentPath(path))?.perms ?? ROOT_PERMS;
+    return view.peek(parentPath(path))?.perms ?? ROOT_PERMS;
   }
 
   // --- running an operation ----------------------------------------------------------------
