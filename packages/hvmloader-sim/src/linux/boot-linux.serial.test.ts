@@ -94,11 +94,12 @@ describeWithReferee('a real Linux guest reads the ID from our firmware tables', 
   );
 
   it(
-    'q35, through the boot-linux command: exit 0 with the device, the binding and the raw kprobe line',
+    'q35, through the boot-linux command with --renew: exit 0 with the device, the binding, the raw kprobe line and the re-read',
     async () => {
       const stdout = capture();
       const stderr = capture();
-      const status = await runBootLinux(['--generation-id', idText, '--machine', 'q35', '--kernel', kernel], {
+      const renewText = `${renewalGenerationId.low}:${renewalGenerationId.high}`;
+      const status = await runBootLinux(['--generation-id', idText, '--machine', 'q35', '--kernel', kernel, '--renew', renewText], {
         stdout: stdout.stream,
         stderr: stderr.stream,
       });
@@ -107,7 +108,12 @@ describeWithReferee('a real Linux guest reads the ID from our firmware tables', 
       expect(stdout.text()).toMatch(/device: {3}\\_SB_\.PCI0\.ISA_\.VGID XEN0000:00 hid=XEN0000 uid=0 status=15 modalias=acpi:XEN0000:VM_GEN_COUNTER:/);
       expect(stdout.text()).toMatch(/driver: {3}vmgenid bound/);
       expect(stdout.text()).toMatch(/kprobe: {3}.*vgrand: .*id=\{0x5e,0x1f,0x3a,0x9c,0x0,0x11,0x22,0x33,0x44,0x55,0x66,0x77,0x88,0x99,0xaa,0xbb\} len=16 caller=vmgenid_add\+/);
-      expect(stdout.text()).toMatch(new RegExp(`read: {5}${idHex}\\nexpected: ${idHex}\\nresult: {3}match`));
+      expect(stdout.text()).toMatch(new RegExp(`read: {5}${idHex}\\nexpected: ${idHex}\\n`));
+      expect(stdout.text()).toMatch(/renewal unchanged: notifies=[1-9]\d* fork messages=0\n/);
+      expect(stdout.text()).toMatch(new RegExp(`renewal changed: notifies=[1-9]\\d* fork messages=1 add_vmfork_randomness=${renewalHex}\\n`));
+      expect(stdout.text()).toMatch(/random: crng reseeded due to virtual machine fork/);
+      expect(stdout.text()).toMatch(/renewal again: notifies=[1-9]\d* fork messages=0\n/);
+      expect(stdout.text()).toMatch(/result: {3}match\n$/);
     },
     BOOT_TIMEOUT,
   );
