@@ -19,7 +19,7 @@ import { generationIdPath } from '../lifecycle/genid-set.ts';
 import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
 import { genidOfConfig } from '../policy/lifecycle-policy.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
-import { verifyStream, verifyStreamReferee } from '../stream/__fixtures__/verify-stream.ts';
+import { verifyStreamReferee, verifyStreams } from '../stream/__fixtures__/verify-stream.ts';
 import { checkSaveImage } from '../stream/check-save-image.ts';
 import { REC_TYPE } from '../stream/format.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
@@ -483,11 +483,10 @@ describe('bad save files: a clear error, no domain left behind, the file untouch
 });
 
 describeWithReferee('every save file written above passes verify-stream-v2 -f xl', verifyStreamReferee, () => {
-  it('verifies each file', { timeout: 60_000 }, () => {
+  it('verifies each file', { timeout: 60_000 }, async () => {
     expect(written.length).toBeGreaterThan(10);
-    for (const file of written) {
-      const result = verifyStream(file);
-      expect(result.status, `${file}: ${result.output}`).toBe(0);
+    for (const result of await verifyStreams(written)) {
+      expect(result.status, `${result.file}: ${result.output}`).toBe(0);
     }
   });
 });

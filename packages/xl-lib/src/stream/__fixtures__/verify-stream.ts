@@ -15,3 +15,27 @@ export function verifyStream(file: string): { status: number | null; output: str
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
+
+/** Runs the verifier on many files, `parallel` at a time; each file's status and output. */
+export async function verifyStreams(files: readonly string[], parallel = 2): Promise<{ file: string; status: number | null; output: string }[]> {
+  const { execFile } = await import('node:child_process');
+  const results: { file: string; status: number | null; output: string }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      results.push(
+        await new Promise((resolve) => {
+          execFile(
+            verifyStreamReferee.paths.python3 ?? 'python3',
+            [VERIFY_STREAM, '-f', 'xl', '-v', '-i', file],
+            { env: { ...process.env, PYTHONPATH: XEN_PYTHONPATH }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+            (error, stdout, stderr) => resolve({ file, status: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}` }),
+          );
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return results;
+}
