@@ -104,6 +104,17 @@ describe('xl migrate between two host files', () => {
   });
 });
 
+describe('xl migrate of a domain without an ID', () => {
+  it('ms_vm_genid = "none": no ID on either side, no VGID device for the guest', () => {
+    world.file('plain.cfg', 'name = "plain"\ntype = "hvm"\nmemory = 64\nms_vm_genid = "none"\n');
+    expect(world.xl(['create', 'plain.cfg'], { host: source }).status).toBe(0);
+    const result = world.xl(['migrate', '-s', 'env', 'plain', `XEN_GENID_HOST=${target}`], { host: source });
+    expect(result.status, result.stderr).toBe(0);
+    expect(genidView(source, 'plain')).toBeUndefined();
+    expect(genidView(target, 'plain')).toMatchObject({ config: null, xenstore: null, memory: null, guest: null, paused: false });
+  });
+});
+
 describe('xl migrate that fails before the receiver is cleared', () => {
   it('a receiver that dies mid-stream: the source resumes with its ID and memory unchanged', () => {
     const before = view(source)!;
