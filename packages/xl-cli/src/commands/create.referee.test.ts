@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithReferee, findReferee, type Referee } from '@xen-genid/test-utils';
 import { main } from '../main.ts';
@@ -90,6 +91,41 @@ export const DRY_RUN_CASES: Array<[string, Case]> = [
   ['-N on a command prefix', { cfg: HVM, args: ['-N', 'cr', 'FILE'] }],
 ];
 
+/** Lines of the keys parse_config_data models here, with ordinary, odd and wrong values. */
+const KEY_LINES: Record<string, readonly string[]> = {
+  type: ['"hvm"', '"pv"', '"pvh"', '""', '"h"', '"p"', '"kvm"'],
+  builder: ['"hvm"', '"generic"', '"g"', '"linux"'],
+  name: ['"vm"', '"other"', '[ "vm" ]', '1'],
+  uuid: ['"0a133075-2106-45f5-b159-9702e4e6af7d"', '"0A133075-2106-45F5-B159-9702E4E6AF7D"', '"nope"'],
+  memory: ['64', '0x40', '"128"', '"lots"', '[ 1 ]', "'-1'"],
+  maxmem: ['128', '32', '"x"'],
+  vcpus: ['0', '1', '2', '4', "'-1'"],
+  maxvcpus: ['0', '2', '8'],
+  kernel: ['"/boot/vmlinuz"', '"/usr/lib/xen-4.17/boot/hvmloader"', '[ "k" ]'],
+  ramdisk: ['"/boot/initrd"'],
+  bootloader: ['"pygrub"'],
+  firmware: ['"pvgrub64"', '"pvgrub"', '"ovmf"', '"UEFI"', '"bios"', '"/fw.bin"'],
+  bios: ['"seabios"', '"OVMF"', '"coreboot"'],
+  cmdline: ['"console=hvc0"'],
+  root: ['"/dev/xvda1"'],
+  extra: ['"quiet"'],
+  acpi: ['0', '1', '"yes"', '0x0'],
+  on_poweroff: ['"destroy"', '"restart"', '"preserve"', '"reboot"'],
+  on_reboot: ['"destroy"', '"rename-restart"', '"soft-reset"'],
+  on_crash: ['"coredump-destroy"', '"coredump-restart"', '"crash"'],
+  on_watchdog: ['"restart"'],
+  on_soft_reset: ['"destroy"', '"soft-reset"'],
+  ms_vm_genid: ['"generate"', '"none"', '"Generate"', '1', '[ "generate" ]', '""'],
+  frobnicate: ['1', '"x"', '[ [ ] ]'],
+};
+const keyLine = fc
+  .constantFrom(...Object.keys(KEY_LINES))
+  .chain((key) => fc.tuple(fc.constant(key), fc.constantFrom(...KEY_LINES[key]!), fc.constantFrom(' = ', '=', ' += ')))
+  .map(([key, value, op]) => `${key}${op}${value}\n`);
+const generatedConfig = fc.array(keyLine, { minLength: 1, maxLength: 9 }).map((lines) => `name = "vm"\n${lines.join('')}`);
+const SEED = Number(process.env.XL_CFG_FUZZ_SEED ?? 20141105);
+const GENERATED = 160;
+
 const referee = findRealXl();
 
 describeWithReferee('xl -N create matches Debian\'s xl 4.17', referee, () => {
@@ -118,6 +154,25 @@ describeWithReferee('xl -N create matches Debian\'s xl 4.17', referee, () => {
     });
     return result;
   }
+
+  it(`matches on ${GENERATED} generated configs of the modelled keys (seed ${SEED})`, async () => {
+    const configs = fc.sample(generatedConfig, { seed: SEED, numRuns: GENERATED });
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: join(dir, 'state'), XEN_GENID_HOST: join(dir, 'host.db') };
+    for (const [index, cfg] of configs.entries()) {
+      const file = `generated-${index}.cfg`;
+      writeFileSync(join(dir, file), cfg);
+      const args = ['-N', 'create', file];
+      const real = spawnSync(REAL_XL, args, { cwd: dir, encoding: 'utf8', env: { ...env, LD_PRELOAD: stub }, timeout: 20_000 });
+      const ours = await runOurs(args, env);
+      const shape = (result: { status: number | null; stderr: string; stdout: string }) => ({
+        cfg,
+        status: result.status,
+        stderr: withoutGlobalConfig(result.stderr),
+        stdout: normalise(result.stdout),
+      });
+      expect(shape(ours)).toEqual(shape(real));
+    }
+  }, 60_000);
 
   it.each(DRY_RUN_CASES.map(([title, item], index) => [title, item, index] as const))('%s', async (_title, item, index) => {
     const file = `case-${index}.cfg`;

@@ -176,7 +176,12 @@ function buildDomainConfig(
   const vcpusValue = take(getLong(cfg, 'vcpus'));
   if (vcpusValue !== undefined) {
     vcpus = vcpusValue;
-    if (vcpus < 0n || vcpus > 0xffffffn) exit('Unable to allocate cpumap');
+    if (vcpus < 0n) {
+      // libxl logs its own error before xl's message
+      diagnostics.push(xlMessage('libxl: error: libxl_utils.c:809:libxl_cpu_bitmap_alloc: invalid number of cpus provided'));
+      exit('Unable to allocate cpumap');
+    }
+    if (vcpus > 0xffffffn) exit('Unable to allocate cpumap');
     bInfo.availVcpus = Array.from({ length: Number(vcpus) }, (_, bit) => bit);
   }
   const maxvcpus = take(getLong(cfg, 'maxvcpus'));
@@ -219,6 +224,12 @@ function buildDomainConfig(
       );
       bInfo.kernel = undefined;
     }
+    const bios = take(getString(cfg, 'bios'));
+    if (bios !== undefined) {
+      const type = biosType(bios);
+      if (type === undefined) exit(`ERROR: invalid value "${bios}" for "bios"`);
+      bInfo.u.bios = type!;
+    }
     const genid = take(getString(cfg, 'ms_vm_genid'));
     if (genid !== undefined) {
       if (genid === 'generate') {
@@ -226,6 +237,14 @@ function buildDomainConfig(
       } else if (genid !== 'none') {
         exit('ERROR: "ms_vm_genid" option must be "generate" or "none"');
       }
+    }
+    // `firmware`: a BIOS name, `uefi`/`bios` (any prefix), or else a path to a custom firmware.
+    const firmware = take(getString(cfg, 'firmware'));
+    if (firmware !== undefined) {
+      const type = biosType(firmware);
+      if (type !== undefined) bInfo.u.bios = type;
+      else if (isPrefixOf(firmware, 'uefi')) bInfo.u.bios = 'ovmf';
+      else if (!isPrefixOf(firmware, 'bios')) bInfo.u.firmware = firmware;
     }
   }
 
@@ -264,6 +283,12 @@ function generateGenid(random: RandomSource, exit: (message: string) => never): 
     if (XlError.is(error)) return exit('ERROR: failed to generate a VM Generation ID');
     throw error;
   }
+}
+
+/** `libxl_bios_type_from_string`: libxl's enum names, in any case. */
+function biosType(text: string): 'unknown' | 'rombios' | 'seabios' | 'ovmf' | undefined {
+  const name = text.toLowerCase();
+  return name === 'unknown' || name === 'rombios' || name === 'seabios' || name === 'ovmf' ? name : undefined;
 }
 
 /** `libxl_basename`. */
