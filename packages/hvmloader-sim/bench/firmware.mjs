@@ -27,6 +27,7 @@ function rate(body, ms) {
 
 /** Best of `rounds`, alternating the cases so both see the same machine state. */
 function compare(cases) {
+  for (const body of Object.values(cases)) for (let index = 0; index < 50; index += 1) body(); // warm-up
   const best = Object.fromEntries(Object.keys(cases).map((name) => [name, 0]));
   for (let round = 0; round < rounds; round += 1) {
     for (const [name, body] of Object.entries(cases)) best[name] = Math.max(best[name], rate(body, roundMs));
