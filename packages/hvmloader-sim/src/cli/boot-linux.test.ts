@@ -1,3 +1,7 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { describe, expect, it } from 'vitest';
 import { run } from './boot-linux.ts';
 
@@ -45,5 +49,24 @@ describe('hvmloader-sim boot-linux', () => {
         '  /nonexistent/busybox not found (Debian package busybox-static)\n' +
         '  kernel /nonexistent/vmlinuz not found or unreadable\n',
     );
+  });
+});
+
+describeWithReferee('hvmloader-sim boot-linux with an emulator that fails', findReferee('busybox-static', ['/bin/busybox']), () => {
+  it('reports an incomplete guest with what QEMU said, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xen-genid-cli-'));
+    try {
+      const qemu = join(dir, 'qemu');
+      writeFileSync(qemu, '#!/bin/sh\necho "qemu-system-x86_64: -accel tcg: no such accelerator" >&2\nexit 1\n');
+      chmodSync(qemu, 0o755);
+      writeFileSync(join(dir, 'vmlinuz'), 'not a kernel');
+      const result = await runCommand(['--generation-id', '1:2', '--kernel', join(dir, 'vmlinuz')], { qemu });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toMatch(/guest did not finish \(QEMU exit 1\)/);
+      expect(result.stdout).toMatch(/QEMU said:\n {2}! qemu-system-x86_64: -accel tcg: no such accelerator\n/);
+      expect(result.stdout).toMatch(/result: {3}incomplete\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

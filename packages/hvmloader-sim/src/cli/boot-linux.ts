@@ -58,6 +58,7 @@ function formatReport(result: Extract<BootLinuxResult, { status: 'booted' }>): s
   if (report.verdict === 'incomplete') {
     lines.push(`guest did not finish (QEMU exit ${report.qemu.exitCode}${report.qemu.timedOut ? ', timed out' : ''}); console tail:`);
     lines.push(...report.console.split(/\r?\n/).slice(-25).map((line) => `  | ${line}`));
+    if (report.qemu.stderr.trim()) lines.push('QEMU said:', ...report.qemu.stderr.trim().split('\n').map((line) => `  ! ${line}`));
   }
   if (report.verdict !== 'incomplete' && !report.poweredOff) {
     lines.push(`warning:  the guest did not power off by itself (QEMU exit ${report.qemu.exitCode}${report.qemu.killedAfterEnd ? ', killed after the guest finished' : ''}): does the DSDT have \\_S5?`);
