@@ -128,6 +128,7 @@ export {
   type SaveOptions,
   type SaveRestoreContext,
   type SaveResult,
+  type XlHeaderInfo,
 } from './save-restore/operations.ts';
 export {
   migrateDomain,

@@ -24,6 +24,7 @@ import type { DomainConfig } from '../types/domain-config.ts';
 import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from '../types/domain-config.ts';
 import type { MsVmGenid } from '../types/ms-vm-genid.ts';
 import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
+import { XL_MANDATORY_FLAG_JSON, XL_MANDATORY_FLAG_STREAMv2 } from '../stream/format.ts';
 import type { SaveImage } from '../stream/save-image.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
 import { applySaveImage } from './apply-image.ts';
@@ -71,6 +72,15 @@ export interface SaveResult {
   readonly genid: MsVmGenid;
   /** True when the domain was destroyed after the save. */
   readonly destroyed: boolean;
+  /** The xl header written (xl prints it: `Saving to <file> new xl format (info 0x%x/0x%x/%u)`). */
+  readonly header: XlHeaderInfo;
+}
+
+/** The numbers of an xl save-file header. */
+export interface XlHeaderInfo {
+  readonly mandatoryFlags: number;
+  readonly optionalFlags: number;
+  readonly optionalDataLength: number;
 }
 
 async function writeImage(
@@ -111,11 +121,12 @@ export async function saveDomain(
   const operation: LifecycleOperation = options.checkpoint ? 'save-checkpoint' : 'save';
   decideGenid({ operation, mode: genidModeOfConfig(stored), current: genidOfConfig(stored) }); // keeps: nothing to apply
   const config = options.config ?? stored;
+  const configJson = domainConfigToJsonText(config);
   const wasRunning = !info.paused;
   if (wasRunning) context.pauseDomain(domid);
   let length: number;
   try {
-    length = await writeImage(context, domid, domainConfigToJsonText(config), target);
+    length = await writeImage(context, domid, configJson, target);
   } catch (error) {
     if (wasRunning) context.unpauseDomain(domid);
     const detail = error instanceof Error ? error.message : String(error);
@@ -124,7 +135,9 @@ export async function saveDomain(
   const keep = options.checkpoint || options.leavePaused;
   if (!keep) context.destroyDomain(domid);
   else if (wasRunning && !options.leavePaused) context.unpauseDomain(domid);
-  return { length, genid: genidOfConfig(stored), destroyed: !keep };
+  const configLength = Buffer.byteLength(configJson, 'utf8') + 1;
+  const header = { mandatoryFlags: XL_MANDATORY_FLAG_STREAMv2 | XL_MANDATORY_FLAG_JSON, optionalFlags: 0, optionalDataLength: 4 + configLength };
+  return { length, genid: genidOfConfig(stored), destroyed: !keep, header };
 }
 
 export interface RestoreOptions {
@@ -141,6 +154,8 @@ export interface RestoreResult {
   /** The ID the restored domain has (also in xenstore and guest memory). */
   readonly genid: MsVmGenid;
   readonly decision: GenidDecision;
+  /** The image's xl header (xl prints `Loading new save file <file> (new xl fmt info 0x%x/0x%x/%u)`). */
+  readonly header: XlHeaderInfo;
 }
 
 /** The problems that make an image unfit to restore (ID mismatches are repaired by the restore). */
@@ -194,7 +209,8 @@ export async function restoreImage(
     paused: options.paused ?? false,
     restore: { load: (target) => applySaveImage(context.hypervisor, target, image) },
   });
-  return { domid, genid: decision.genid, decision };
+  const { mandatoryFlags, optionalFlags, optionalDataLength } = image.xl;
+  return { domid, genid: decision.genid, decision, header: { mandatoryFlags, optionalFlags, optionalDataLength } };
 }
 
 /**

@@ -158,7 +158,19 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     const m = machine();
     const domid = boot(m, 'gone', mode);
     const before = agreedGenid(m, domid);
-    const file = await save(m, domid, `save-${mode}`);
+    const file = join(dir, `save-${mode}.save`);
+    const result = await saveDomain(m.libxl, domid, { file });
+    written.push(file);
+    expect(result).toMatchObject({ destroyed: true, length: statSync(file).size });
+    expect(result.genid.toHex()).toBe(before);
+    const restored = await restoreDomain(m.libxl, file, { paused: true });
+    expect(restored.header).toEqual(result.header);
+    expect(result.header).toMatchObject({ mandatoryFlags: 3, optionalFlags: 0 });
+    expect(m.libxl.domainInfo(restored.domid).paused).toBe(true);
+    expect(guestReads(m, restored.domid)).toEqual([]); // not resumed yet
+    m.libxl.unpauseDomain(restored.domid);
+    expect(guestReads(m, restored.domid)).toEqual(['resume']);
+    m.libxl.destroyDomain(restored.domid);
     expect(leftovers(m)).toEqual(EMPTY);
     const image = await readSaveFile(file);
     expect(image.libxc.params.get(HVM_PARAM_VM_GENERATION_ID_ADDR)).not.toBe(0n);
