@@ -78,6 +78,7 @@ export const DRY_RUN_CASES: Array<[string, Case]> = [
   ['cmdline wins over root', { cfg: `${PV}cmdline = "console=hvc0"\nroot = "/dev/xvda1"\n` }],
   ['extra alone', { cfg: `${PV}extra = "single"\n` }],
   ['hvmloader as kernel', { cfg: `${HVM}kernel = "/usr/lib/xen-4.17/boot/hvmloader"\n` }],
+  ['UTF-8 and escapes in strings', { cfg: 'name = "caf\u00e9 \\t\\"q\\" /\\a"\ntype = "hvm"\ncmdline = "\\n\\r\\b\\f\\v"\n' }],
   ['unknown keys', { cfg: `${HVM}frobnicate = 1\nlocal.thing = "x"\n` }],
   ['syntax error', { cfg: `${HVM}memory =\n` }],
   ['Python config', { cfg: "name = 'py'\nmemory = 256 + 256\nvif = [ 'bridge=xenbr0' ]\n" }],
