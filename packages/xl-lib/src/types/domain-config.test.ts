@@ -86,10 +86,12 @@ describe('domainConfigFromJsonText follows libxl_domain_config_from_json', () =>
     expect(() => domainConfigFromJsonText('  \n')).toThrow(expect.objectContaining({ code: 'JSON_CONFIG_EMPTY', rc: -16 }));
   });
 
-  it('truncates integers into their C width', () => {
-    const config = domainConfigFromJsonText('{"b_info": {"max_vcpus": 4294967297, "event_channels": -1}}');
-    expect(config.buildInfo.maxVcpus).toBe(1);
-    expect(config.buildInfo.eventChannels).toBe(4294967295);
+  it('refuses integers outside their C type, and skips a uint64 beyond long long, as libxl does', () => {
+    for (const text of ['{"b_info": {"max_vcpus": 4294967297}}', '{"b_info": {"event_channels": -1}}', '{"b_info": {"max_memkb": -1}}']) {
+      expect(() => domainConfigFromJsonText(text), text).toThrow(expect.objectContaining({ code: 'FAIL', message: expect.stringContaining('out of range') }));
+    }
+    expect(domainConfigFromJsonText('{"b_info": {"max_memkb": 9223372036854775808}}').buildInfo.maxMemkb).toBe((1n << 64n) - 1n);
+    expect(domainConfigFromJsonText('{"b_info": {"max_memkb": 9223372036854775807}}').buildInfo.maxMemkb).toBe((1n << 63n) - 1n);
   });
 
   it('keeps device arrays it does not model, and prints them back', () => {

@@ -100,9 +100,10 @@ function fixedNumber(options: NumberOptions): Field<number> {
     isDefault: (value) => value === options.init,
     toJson: (value) => value,
     fromJson(node, path) {
-      // Stored into a C integer of this width, as the generated parser's assignment does.
+      // libxl__int_parse_json / libxl__uint*_parse_json refuse a value outside the C type.
       const value = integerOf(node, path);
-      return Number(options.signed ? BigInt.asIntN(options.bits, value) : BigInt.asUintN(options.bits, value));
+      if (value < BigInt(min) || value > BigInt(max)) fail(path, `${value} is out of range for ${options.idlType}`);
+      return Number(value);
     },
     copy: (value) => value,
     equal: (left, right) => left === right,
@@ -131,7 +132,10 @@ export function domid(): Field<number> {
 
 const UINT64_MAX = (1n << 64n) - 1n;
 
-/** IDL `uint64` (and `MemKB`): a bigint; JSON integers beyond `long long` are accepted too. */
+/**
+ * IDL `uint64` (and `MemKB`): a bigint. libxl parses it from a JSON integer that fits a
+ * `long long`; a larger one (yajl's JSON_NUMBER) is skipped like any member of the wrong kind.
+ */
 export function uint64(init = 0n, idlType = 'uint64'): Field<bigint> {
   return {
     idlType,
@@ -139,12 +143,16 @@ export function uint64(init = 0n, idlType = 'uint64'): Field<bigint> {
       v.bigint(),
       v.check((value) => value >= 0n && value <= UINT64_MAX, 'must be a uint64'),
     ),
-    accepts: ['integer', 'number'],
+    accepts: ['integer'],
     aggregate: false,
     makeDefault: () => init,
     isDefault: (value) => value === init,
     toJson: (value) => value,
-    fromJson: (node, path) => BigInt.asUintN(64, integerOf(node, path)),
+    fromJson(node, path) {
+      const value = integerOf(node, path);
+      if (value < 0n) fail(path, `${value} is out of range for ${idlType}`);
+      return value;
+    },
     copy: (value) => value,
     equal: (left, right) => left === right,
   };

@@ -1,0 +1,81 @@
+/**
+ * Arbitrary values of any IDL type, derived from its declaration, for property tests (the
+ * round trip and the libxl referee).
+ */
+import fc from 'fast-check';
+import type { JsonValue } from '../../json/yajl-gen.ts';
+import type { AnyField, StructField } from '../idl.ts';
+import { MsVmGenid } from '../ms-vm-genid.ts';
+
+export interface ArbitraryOptions {
+  /** Device arrays (opaque JSON) are left empty. */
+  readonly noDevices?: boolean;
+}
+
+const text = fc.string({ maxLength: 12 });
+const uniqueKeyed = <T>(value: fc.Arbitrary<T>) =>
+  fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), value), { maxLength: 4, selector: ([key]) => key });
+
+const opaqueJson: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    text,
+    fc.bigInt({ min: -(1n << 40n), max: 1n << 40n }),
+    fc.array(tie('value'), { maxLength: 3 }),
+    uniqueKeyed(tie('value')).map((entries) => new Map(entries)),
+  ),
+})).value;
+
+function isStruct(field: AnyField): field is StructField<never> {
+  return 'fields' in field;
+}
+
+/** An arbitrary value of any IDL type, derived from its declaration. */
+export function arbitraryFor(field: AnyField, options: ArbitraryOptions = {}): fc.Arbitrary<unknown> {
+  if ('keyvar' in field) {
+    const union = field as unknown as { keyvar: string; arms: Record<string, AnyField | null> };
+    return fc.oneof(
+      ...Object.entries(union.arms).map(([arm, body]) =>
+        body ? (arbitraryFor(body, options) as fc.Arbitrary<object>).map((members) => ({ [union.keyvar]: arm, ...members })) : fc.constant({ [union.keyvar]: arm }),
+      ),
+    );
+  }
+  if (isStruct(field)) {
+    const members = Object.fromEntries(Object.entries(field.fields).map(([name, member]) => [name, arbitraryFor(member as AnyField, options)]));
+    return fc.record(members);
+  }
+  const picklist = (field.schema as { options?: readonly string[] }).options;
+  switch (field.idlType) {
+    case 'libxl_defbool':
+      return fc.constantFrom('default', 'true', 'false');
+    case 'integer':
+      return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+    case 'uint32':
+    case 'libxl_domid':
+      return fc.integer({ min: 0, max: 2 ** 32 - 1 });
+    case 'uint8':
+      return fc.integer({ min: 0, max: 255 });
+    case 'uint64':
+    case 'MemKB':
+      // What libxl reads back: a JSON integer that fits a long long, or the MemKB default (~0).
+      return fc.oneof(fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }), fc.constant(field.makeDefault() as bigint));
+    case 'string':
+      return fc.option(text, { nil: undefined });
+    case 'libxl_uuid':
+      return fc.uuid().map((uuid) => uuid.toLowerCase());
+    case 'libxl_bitmap':
+      return fc.uniqueArray(fc.integer({ min: 0, max: 255 }), { maxLength: 6 }).map((bits) => bits.sort((a, b) => a - b));
+    case 'libxl_string_list':
+      return fc.array(text, { maxLength: 3 });
+    case 'libxl_key_value_list':
+      return uniqueKeyed(fc.option(text, { nil: null }));
+    case 'libxl_ms_vm_genid':
+      return fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => MsVmGenid.fromBytes(bytes));
+  }
+  if (field.idlType.startsWith('Array(')) return options.noDevices ? fc.constant([]) : fc.array(opaqueJson, { maxLength: 2 });
+  if (picklist) return fc.constantFrom(...picklist);
+  throw new Error(`no generator for IDL type ${field.idlType}`);
+}
+
