@@ -35,6 +35,24 @@ describe('the kernel cache', () => {
   });
 });
 
+describe('without apt', () => {
+  it('falls back to the newest cached kernel, and says what is missing when there is none', async () => {
+    const cache = tempDir();
+    for (const name of ['linux-image-6.1.0-9-amd64', 'linux-image-6.1.0-56-amd64']) {
+      mkdirSync(join(cache, 'kernels', name, 'boot'), { recursive: true });
+      writeFileSync(join(cache, 'kernels', name, 'boot', `vmlinuz-${name.slice(12)}`), 'not really a kernel');
+    }
+    const path = process.env.PATH;
+    process.env.PATH = tempDir();
+    try {
+      await expect(ensureKernel({ cacheDir: cache })).resolves.toMatchObject({ packageName: 'linux-image-6.1.0-56-amd64' });
+      await expect(ensureKernel({ cacheDir: tempDir() })).resolves.toEqual({ missing: expect.stringMatching(/^cannot ask apt which kernel linux-image-amd64 is .*pass --kernel <vmlinuz>$/) });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
+
 describeWithReferee('fetching with apt-get', findReferee('apt-get', ['apt-get', 'dpkg-deb']), () => {
   it('reports a package apt does not know, leaving nothing behind in the cache', async () => {
     const cache = tempDir();

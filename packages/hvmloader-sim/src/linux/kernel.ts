@@ -83,6 +83,22 @@ export function cachedKernel(packageName: string, cacheDir: string = defaultCach
   return { path, packageName, bootImage: existsSync(pvh) && hasPvhEntry(pvh) ? pvh : path };
 }
 
+/** The cached kernel with the highest package name (version-aware), if any. */
+function newestCachedKernel(cacheDir: string): KernelImage | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(join(cacheDir, 'kernels')).filter((name) => name.startsWith('linux-image-'));
+  } catch {
+    return undefined;
+  }
+  names.sort((left, right) => left.localeCompare(right, 'en', { numeric: true }));
+  for (const name of names.reverse()) {
+    const kernel = cachedKernel(name, cacheDir);
+    if (kernel) return kernel;
+  }
+  return undefined;
+}
+
 export interface EnsureKernelOptions {
   readonly cacheDir?: string;
   /** A package name to use instead of asking apt which one `linux-image-amd64` means. */
@@ -106,7 +122,17 @@ export async function ensureKernel(options: EnsureKernelOptions = {}): Promise<K
 
 async function fetchKernel(options: EnsureKernelOptions): Promise<KernelImage> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const packageName = options.packageName ?? (await resolveKernelPackage());
+  let packageName = options.packageName;
+  if (packageName === undefined) {
+    try {
+      packageName = await resolveKernelPackage();
+    } catch (error) {
+      // Without apt's lists (offline, no `apt-get update`), a kernel fetched earlier still serves.
+      const fallback = newestCachedKernel(cacheDir);
+      if (fallback) return fallback;
+      throw error;
+    }
+  }
   const cached = cachedKernel(packageName, cacheDir);
   if (cached) {
     // Kernels cached before the PVH image was kept get it once, in place.
