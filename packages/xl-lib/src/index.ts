@@ -131,12 +131,17 @@ export {
   type XlHeaderInfo,
 } from './save-restore/operations.ts';
 export {
+  INCOMING_SUFFIX,
+  beginMigrationReceive,
+  beginMigrationSend,
   migrateDomain,
   receiveMigration,
   sendMigration,
   type MigrateReceiveOptions,
   type MigrateSendOptions,
   type MigrateSendResult,
+  type MigrationReceive,
+  type MigrationSend,
 } from './save-restore/migrate.ts';
 export {
   MemoryUserdataStore,

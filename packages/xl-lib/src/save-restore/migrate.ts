@@ -8,7 +8,8 @@
  * clear the receiver, which unpauses and reports. If the receiver fails before it is cleared, the
  * sender resumes its domain, whose ID and memory were never touched.
  *
- * xl's handshake strings and its `sh -c` / ssh rune belong to the xl command; this library frames
+ * `beginMigrationSend` / `beginMigrationReceive` are these steps without any protocol, for the xl
+ * command to drive with xl's own handshake strings over its `sh -c` / ssh rune; this library frames
  * the same four steps with single bytes. As in xl, the domain arrives named `<name>--incoming` and
  * takes its name once the sender's copy is gone, so a migration within one host works too. Frames: receiver `R` (domain received) or `F` + u32 length +
  * message (failed); sender `G` (cleared to unpause); receiver `U` + one status byte (0 = running).
@@ -65,15 +66,22 @@ async function readByte(source: ByteSource, what: string): Promise<number | unde
 }
 
 /**
- * The sending half. Resolves once the receiver runs the domain (the local copy is then gone);
- * rejects with the domain resumed unchanged if anything fails before the receiver is cleared.
+ * The sender's side of a migration, protocol-neutral (xl's `migrate_domain` without its handshake
+ * strings): the domain is paused; send `chunks`, then either `commit()` once the receiver has the
+ * domain (destroys the local copy) or `abort()` (resumes it, ID and memory untouched).
  */
-export async function sendMigration(
-  context: SaveRestoreContext,
-  domid: number,
-  channel: ByteChannel,
-  options: MigrateSendOptions = {},
-): Promise<MigrateSendResult> {
+export interface MigrationSend {
+  readonly domid: number;
+  /** The ID that travels with the domain (the policy's "migrate" row keeps it). */
+  readonly genid: MsVmGenid;
+  /** The save image, record by record; read lazily from the paused domain. */
+  readonly chunks: Iterable<Uint8Array>;
+  commit(): void;
+  abort(): void;
+}
+
+/** Pauses `domid` and prepares its image with the config (and the same ID) to send. */
+export function beginMigrationSend(context: SaveRestoreContext, domid: number, options: MigrateSendOptions = {}): MigrationSend {
   const info = domainOrThrow(context, domid);
   const stored = context.retrieveDomainConfiguration(domid);
   const decision = decideGenid({
@@ -83,14 +91,99 @@ export async function sendMigration(
   });
   const config = copyDomainConfig(options.config ?? stored);
   setGenidOfConfig(config, decision.genid);
-  const replies = chunkSource(channel.incoming);
+  const configJson = domainConfigToJsonText(config);
   const wasRunning = !info.paused;
   if (wasRunning) context.pauseDomain(domid);
+  let settled = false;
+  const settle = () => {
+    if (settled) throw new XlError('INVAL', `migration of domain ${domid} was already committed or aborted`);
+    settled = true;
+  };
+  return {
+    domid,
+    genid: decision.genid,
+    chunks: { [Symbol.iterator]: () => saveImageChunks(context.hypervisor, domid, { configJson }) },
+    commit() {
+      settle();
+      context.destroyDomain(domid);
+    },
+    abort() {
+      settle();
+      if (wasRunning) context.unpauseDomain(domid);
+    },
+  };
+}
 
+/**
+ * The receiver's side, protocol-neutral (xl's `migrate_receive` without its strings): reads the
+ * whole image from `source` (nothing is created from a bad stream), creates the domain paused as
+ * `<name>--incoming` with the same ID and checks its final name is free. Then `finish()` once the
+ * sender has let go (renames, unpauses unless `paused`), or `abort()` (destroys it again).
+ */
+export interface MigrationReceive extends RestoreResult {
+  finish(): void;
+  abort(): void;
+}
+
+export async function beginMigrationReceive(
+  context: SaveRestoreContext,
+  source: ByteSource,
+  options: MigrateReceiveOptions = {},
+): Promise<MigrationReceive> {
+  let result: RestoreResult | undefined;
+  let name: string | undefined;
+  try {
+    const image = await readSaveImage(source);
+    result = await restoreImage(context, image, 'migrate', {
+      paused: true,
+      where: 'incoming migration stream',
+      rename: (configName) => {
+        name = configName;
+        return configName ? `${configName}${INCOMING_SUFFIX}` : configName;
+      },
+    });
+    if (name) checkFinalName(context, name, result.domid);
+  } catch (error) {
+    if (result) context.destroyDomain(result.domid);
+    throw wrapFailure('migration receive failed', error);
+  }
+  const received = result;
+  let settled = false;
+  const settle = () => {
+    if (settled) throw new XlError('INVAL', `incoming domain ${received.domid} was already finished or aborted`);
+    settled = true;
+  };
+  return {
+    ...received,
+    finish() {
+      settle();
+      if (name) context.renameDomain(received.domid, `${name}${INCOMING_SUFFIX}`, name);
+      if (!options.paused) context.unpauseDomain(received.domid);
+    },
+    abort() {
+      settle();
+      context.destroyDomain(received.domid);
+    },
+  };
+}
+
+/**
+ * The sending half over a channel, with this library's framing. Resolves once the receiver runs
+ * the domain (the local copy is then gone); rejects with the domain resumed unchanged if anything
+ * fails before the receiver is cleared.
+ */
+export async function sendMigration(
+  context: SaveRestoreContext,
+  domid: number,
+  channel: ByteChannel,
+  options: MigrateSendOptions = {},
+): Promise<MigrateSendResult> {
+  const send = beginMigrationSend(context, domid, options);
+  const replies = chunkSource(channel.incoming);
   let length = 0;
   let failure: string | undefined;
   try {
-    for (const chunk of saveImageChunks(context.hypervisor, domid, { configJson: domainConfigToJsonText(config) })) {
+    for (const chunk of send.chunks) {
       await channel.write(chunk);
       length += chunk.length;
     }
@@ -101,12 +194,12 @@ export async function sendMigration(
     failure = (error as Error).message;
   }
   if (failure !== undefined) {
-    if (wasRunning) context.unpauseDomain(domid);
+    send.abort();
     channel.end();
     throw new XlError('FAIL', `migration of domain ${domid} failed before the receiver was cleared (${failure}); domain ${domid} resumed`);
   }
 
-  context.destroyDomain(domid);
+  send.commit();
   await channel.write(Uint8Array.of(CLEARED));
   const report = await readByte(replies, 'migration unpause report');
   const status = report === UNPAUSED ? await readByte(replies, 'migration unpause status') : undefined;
@@ -114,7 +207,7 @@ export async function sendMigration(
   if (status !== 0) {
     throw new XlError('FAIL', `migration target: domain did not start (status ${status ?? 'none'}); the domain now exists only on the target`);
   }
-  return { length, genid: decision.genid };
+  return { length, genid: send.genid };
 }
 
 export interface MigrateReceiveOptions {
@@ -140,9 +233,8 @@ function checkFinalName(context: SaveRestoreContext, name: string, incoming: num
 }
 
 /**
- * The receiving half: reads the whole image first (nothing is created from a bad stream), restores
- * the domain paused with the same ID, waits to be cleared, then unpauses it. If the sender never
- * clears it, the new domain is destroyed again.
+ * The receiving half over a channel, with this library's framing: restores the domain paused, waits
+ * to be cleared, then unpauses it. If the sender never clears it, the new domain is destroyed again.
  */
 export async function receiveMigration(
   context: SaveRestoreContext,
@@ -150,21 +242,10 @@ export async function receiveMigration(
   options: MigrateReceiveOptions = {},
 ): Promise<RestoreResult> {
   const source = chunkSource(channel.incoming);
-  let result: RestoreResult | undefined;
-  let name: string | undefined;
+  let incoming: MigrationReceive;
   try {
-    const image = await readSaveImage(source);
-    result = await restoreImage(context, image, 'migrate', {
-      paused: true,
-      where: 'incoming migration stream',
-      rename: (configName) => {
-        name = configName;
-        return configName ? `${configName}${INCOMING_SUFFIX}` : configName;
-      },
-    });
-    if (name) checkFinalName(context, name, result.domid);
+    incoming = await beginMigrationReceive(context, source, options);
   } catch (error) {
-    if (result) context.destroyDomain(result.domid);
     const message = Buffer.from((error as Error).message, 'utf8');
     const frame = new Uint8Array(5 + message.length);
     frame[0] = FAILED;
@@ -175,26 +256,26 @@ export async function receiveMigration(
     // Keep reading until the sender stops, so a sender still writing its image never blocks on a
     // full pipe: it finishes, reads the failure and resumes its domain.
     await drain(channel.incoming);
-    throw wrapFailure('migration receive failed', error);
+    throw error;
   }
   await channel.write(Uint8Array.of(RECEIVED));
   const go = await readByte(source, 'migration permission to go');
   if (go !== CLEARED) {
-    context.destroyDomain(result.domid);
+    incoming.abort();
     channel.end();
     throw new XlError('FAIL', 'migration sender did not clear the receiver to unpause; incoming domain destroyed');
   }
   let status = 0;
   try {
-    if (name) context.renameDomain(result.domid, `${name}${INCOMING_SUFFIX}`, name);
-    if (!options.paused) context.unpauseDomain(result.domid);
+    incoming.finish();
   } catch {
     status = 1;
   }
   await channel.write(Uint8Array.of(UNPAUSED, status));
   channel.end();
-  if (status !== 0) throw new XlError('FAIL', `migrated domain ${result.domid} failed to take its name or to unpause`);
-  return result;
+  if (status !== 0) throw new XlError('FAIL', `migrated domain ${incoming.domid} failed to take its name or to unpause`);
+  const { domid, genid, decision, header } = incoming;
+  return { domid, genid, decision, header };
 }
 
 /** Both halves in one process: migrates `domid` of `source` into `target` over an in-memory channel. */

@@ -21,13 +21,14 @@ import { genidOfConfig } from '../policy/lifecycle-policy.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { verifyStreamReferee, verifyStreams } from '../stream/__fixtures__/verify-stream.ts';
 import { checkSaveImage } from '../stream/check-save-image.ts';
+import { bufferSource } from '../stream/byte-source.ts';
 import { REC_TYPE } from '../stream/format.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
 import { defaultDomainConfig, domainConfigFromJsonText, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from '../types/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 import { channelFromDuplex, createChannelPair } from './channel.ts';
-import { migrateDomain, receiveMigration, sendMigration } from './migrate.ts';
+import { beginMigrationReceive, beginMigrationSend, migrateDomain, receiveMigration, sendMigration } from './migrate.ts';
 import { restoreDomain, saveDomain } from './operations.ts';
 import { readSaveFile } from './save-file.ts';
 
@@ -332,6 +333,40 @@ describe('more ways in and out', () => {
     expect(leftovers(a)).toEqual(EMPTY);
     expect(agreedGenid(b, received.domid)).toBe(before);
     expect(memoryHash(b, received.domid, false)).toBe(hash);
+  });
+});
+
+describe('migration phases without a protocol (what the xl command drives with its own strings)', () => {
+  it('send, receive, commit, finish: the same ID on the receiver; each phase settles once', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'phased', 'generate');
+    const before = agreedGenid(a, domid);
+    const send = beginMigrationSend(a.libxl, domid);
+    expect(a.libxl.domainInfo(domid).paused).toBe(true);
+    const incoming = await beginMigrationReceive(b.libxl, bufferSource(Buffer.concat([...send.chunks])));
+    expect(b.libxl.domainInfo(incoming.domid)).toMatchObject({ name: 'phased--incoming', paused: true });
+    send.commit();
+    incoming.finish();
+    expect(() => send.abort()).toThrow(/already committed or aborted/);
+    expect(() => incoming.abort()).toThrow(/already finished or aborted/);
+    expect(leftovers(a)).toEqual(EMPTY);
+    expect(b.libxl.domainInfo(incoming.domid)).toMatchObject({ name: 'phased', paused: false });
+    expect(agreedGenid(b, incoming.domid)).toBe(before);
+  });
+
+  it('abort on both sides: the receiver holds nothing, the sender runs on', async () => {
+    const a = machine();
+    const b = machine();
+    const domid = boot(a, 'undo', 'explicit');
+    const before = agreedGenid(a, domid);
+    const send = beginMigrationSend(a.libxl, domid);
+    const incoming = await beginMigrationReceive(b.libxl, bufferSource(Buffer.concat([...send.chunks])));
+    incoming.abort();
+    send.abort();
+    expect(leftovers(b)).toEqual(EMPTY);
+    expect(a.libxl.domainInfo(domid).paused).toBe(false);
+    expect(agreedGenid(a, domid)).toBe(before);
   });
 });
 
