@@ -82,7 +82,7 @@ describe('xl commands: messages and exit statuses as xl', () => {
     expect(world.xl(['pause', 'nosuch']).status).toBe(1);
     const usage = world.xl(['save', 'vm']);
     expect(usage.status).toBe(2);
-    expect(usage.stderr.startsWith("'xl save' requires at least 2 arguments.\n\nUsage: xl [-vf] save [options] <Domain> <CheckpointFile> [<ConfigFile>]\n")).toBe(true);
+    expect(usage.stderr).toMatch(/^'xl save' requires at least 2 arguments\.\n\nUsage: xl \[-v[a-zA-Z]*\] save \[options\] <Domain> <CheckpointFile> \[<ConfigFile>\]\n/);
     expect(world.xl(['-N', 'destroy', 'vm'])).toEqual({ status: 1, stdout: '', stderr: 'command does not implement -N (dryrun) option\n' });
     expect(world.xl(['restore', 'missing.img'])).toEqual({
       status: 3,
@@ -119,7 +119,7 @@ describe('xl commands: messages and exit statuses as xl', () => {
     for (const name of ['create', 'list', 'destroy', 'shutdown', 'reboot', 'pause', 'unpause', 'save', 'migrate', 'restore', 'migrate-receive', 'domid', 'domname']) {
       expect(help.stdout).toMatch(new RegExp(`\\n ${name} +\\S`));
     }
-    expect(world.xl(['help', 'migrate']).stdout).toContain('Usage: xl [-vf] migrate [options] <Domain> <host>\n');
+    expect(world.xl(['help', 'migrate']).stdout).toMatch(/^Usage: xl \[-v[a-zA-Z]*\] migrate \[options\] <Domain> <host>\n/);
   });
 
   it('a bad host file is refused with its reason, exit 1', () => {
@@ -146,6 +146,20 @@ describe('progress of long operations', () => {
     });
     expect(onTerminal.status).toBe(0);
     expect(onTerminal.stdout).toMatch(/\rSaving domain \d+: \d+\/\d+ KiB 100%\r?\n/);
+    expect(world.xl(['destroy', 'vm']).status).toBe(0);
+    const restoreCommand = `${JSON.stringify(process.execPath)} ${JSON.stringify(XL)} restore tty.img`;
+    const restored = spawnSync(script.paths.script!, ['-qec', restoreCommand, '/dev/null'], {
+      cwd: world.dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', HOME: world.dir, XEN_GENID_HOST: world.host('a.db') },
+    });
+    expect(restored.status).toBe(0);
+    expect(restored.stdout).toMatch(/\rRestoring domain: \d+\/\d+ KiB 100%\r?\n/);
+    expect(world.xl(['destroy', 'vm']).status).toBe(0);
+    const quietRestore = world.xl(['restore', 'quiet.img']);
+    expect(quietRestore.status).toBe(0);
+    expect(quietRestore.stderr).not.toContain('\r');
     expect(world.xl(['destroy', 'vm']).status).toBe(0);
   });
 });

@@ -5,10 +5,13 @@
  * restored or a copy made), written to xenstore and into guest memory before it runs; the guest
  * reads it once on resume. Real xl 4.17 keeps the saved ID when no config file is given.
  */
+import { createReadStream, statSync } from 'node:fs';
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
+import { stderrIsTerminal } from '../toolstack/process-io.ts';
+import { createProgress } from '../toolstack/progress.ts';
 import { isLibxlError, reportLibxlError } from '../toolstack/report.ts';
 import { formatHeaderInfo, readXlHeaderInfo } from '../toolstack/save-header.ts';
 
@@ -57,13 +60,36 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
     context.stderr.write('Parsing config from <saved>\n');
   }
   return withToolstack(context, async ({ libxl }) => {
-    const { restoreDomain } = await import('@xen-genid/xl-lib');
+    const { chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
+    const total = statSync(file).size;
+    const progress = createProgress(context.stderr, stderrIsTerminal(context), 'Restoring domain', total);
+    // The whole image is read and checked before a domain is made (a bad file leaves nothing).
+    const chunks = createReadStream(file, { highWaterMark: 1 << 20 });
     try {
-      await restoreDomain(libxl, file, { paused: input.options.paused, ...(override ? { config: override } : {}) });
+      const counted = (async function* () {
+        for await (const chunk of chunks as AsyncIterable<Uint8Array>) {
+          progress.advance(chunk.length);
+          yield chunk;
+        }
+      })();
+      const image = await readSaveImage(chunkSource(counted));
+      progress.done();
+      if (image.length !== total) {
+        context.stderr.write(`libxl: error: ${file}: ${total - image.length} unexpected bytes after the end of the save image\n`);
+        return EXIT_ERROR_INVAL;
+      }
+      await restoreImage(libxl, image, override ? 'restore-with-config' : 'restore', {
+        paused: input.options.paused,
+        where: file,
+        ...(override ? { config: override } : {}),
+      });
     } catch (error) {
+      progress.done();
       if (!isLibxlError(error)) throw error;
       reportLibxlError(context, error);
       return EXIT_ERROR_FAIL;
+    } finally {
+      chunks.destroy();
     }
     return 0;
   });
