@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
 import { MemoryHypervisor, createXc } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
+import { MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
 
 const quick = process.env.BENCH_QUICK === '1';
 const RUN_MS = quick ? 40 : 700;
@@ -17,15 +18,15 @@ const MANY = quick ? 1_000 : 10_000;
 const dir = mkdtempSync(join(tmpdir(), 'xen-genid-host-bench-'));
 
 /** Operations per second of `body(i)`, after a short warm-up. */
-function rate(body) {
-  for (let i = 0; i < 200; i += 1) body(i);
+function rate(body, { warmup = 200, batch = 64 } = {}) {
+  for (let i = 0; i < warmup; i += 1) body(i);
   let count = 0;
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(RUN_MS) * 1_000_000n;
   let now = start;
   while (now < deadline) {
-    for (let i = 0; i < 64; i += 1) body(count + i);
-    count += 64;
+    for (let i = 0; i < batch; i += 1) body(count + i);
+    count += batch;
     now = process.hrtime.bigint();
   }
   return count / (Number(now - start) / 1e9);
@@ -125,6 +126,21 @@ try {
   for (const [name, make] of ops) {
     compare(name, 'x10', rate(make(few, pick(few))), `x${MANY}`, rate(make(many, pick(many))), 1.5);
   }
+  // A whole xl-lib create (xenstore skeleton, build_post, firmware boot) and destroy.
+  const libxlOf = (set) => createLibxl({ hypervisor: set.host.hypervisor, xenstore: set.host.store, userdata: set.host.userdata });
+  const createDestroy = (libxl) => (i) => {
+    const config = defaultDomainConfig('hvm');
+    config.createInfo.name = `bench-${i}`;
+    config.buildInfo.maxMemkb = 65536n;
+    config.buildInfo.targetMemkb = 65536n;
+    config.buildInfo.u.msVmGenid = MsVmGenid.generate();
+    libxl.destroyDomain(libxl.createDomain(config));
+  };
+  const fewLibxl = libxlOf(few);
+  const manyLibxl = libxlOf(many);
+  compare('xl-lib create + destroy', 'x10', rate(createDestroy(fewLibxl), { warmup: 3, batch: 1 }), `x${MANY}`, rate(createDestroy(manyLibxl), { warmup: 3, batch: 1 }), 1.5);
+  fewLibxl.close();
+  manyLibxl.close();
   few.host.close();
   many.host.close();
 } finally {

@@ -56,6 +56,31 @@ describe('host file', () => {
     }
   });
 
+  it('migrates a version 3 tree (children inline) to one row per child, keeping their order', () => {
+    const path = hostFile(tempDir());
+    const old = openDatabase(path, { targetVersion: 3 });
+    const node = old.prepare('INSERT INTO xs_nodes (path, value, perms, children, owner, generation) VALUES (?, ?, ?, ?, 0, ?)');
+    node.run('/', Buffer.alloc(0), 'n0', 'tool\0vm', 1);
+    node.run('/tool', Buffer.alloc(0), 'n0', '', 2);
+    node.run('/vm', Buffer.from('v'), 'n0,r3', 'b\0a\0c', 3);
+    for (const [name, generation] of [['b', 4], ['a', 5], ['c', 6]] as const) node.run(`/vm/${name}`, Buffer.from(name), 'n0', '', generation);
+    old.prepare("UPDATE xs_state SET value = 6 WHERE key = 'generation'").run();
+    old.close();
+    const host = openHost(path);
+    try {
+      const xs = host.store.connect(0);
+      expect(xs.directory('/')).toEqual(['tool', 'vm']);
+      expect(xs.directory('/vm')).toEqual(['b', 'a', 'c']);
+      expect(xs.getPerms('/vm')).toEqual([{ id: 0, access: 'n' }, { id: 3, access: 'r' }]);
+      xs.write('/vm/d', 'd');
+      xs.rm('/vm/a');
+      expect(xs.directory('/vm')).toEqual(['b', 'c', 'd']);
+      expect(host.integrityCheck()).toEqual(['ok']);
+    } finally {
+      host.close();
+    }
+  });
+
   it('refuses a newer schema with a clear error and leaves the file alone', () => {
     const path = hostFile(tempDir());
     openDatabase(path).close();

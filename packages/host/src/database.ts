@@ -129,6 +129,7 @@ function prepare(db: SqliteDatabase, path: string, target: number): void {
     for (const migration of MIGRATIONS) {
       if (migration.version <= now.version || migration.version > target) continue;
       db.exec(migration.sql);
+      migration.run?.(db);
     }
     if (now.version < target) {
       db.pragma(`application_id = ${HOST_APPLICATION_ID}`);

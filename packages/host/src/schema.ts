@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * The host file's schema, as a list of migrations. `PRAGMA user_version` holds how many have been
  * applied; `PRAGMA application_id` marks the file as a host file. A migration is only ever
@@ -15,6 +17,8 @@ export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly sql: string;
+  /** Data moves SQL alone cannot express, run after `sql` in the same transaction. */
+  readonly run?: (db: Database.Database) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -105,6 +109,32 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (domid, userid)
       ) WITHOUT ROWID;
     `,
+  },
+  {
+    version: 4,
+    description: 'xenstore children one row each (a parent with 10,000 children is not rewritten per child); domains by uuid',
+    sql: `
+      CREATE TABLE xs_children (
+        parent TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (parent, seq)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX xs_children_name ON xs_children (parent, name);
+      ALTER TABLE xs_nodes ADD COLUMN child_count INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX domains_uuid ON domains (uuid);
+    `,
+    run(db) {
+      const insert = db.prepare('INSERT INTO xs_children (parent, seq, name) VALUES (?, ?, ?)');
+      const count = db.prepare('UPDATE xs_nodes SET child_count = ? WHERE path = ?');
+      const rows = db.prepare("SELECT path, children FROM xs_nodes WHERE children != ''").all() as { path: string; children: string }[];
+      for (const { path, children } of rows) {
+        const names = children.split('\0');
+        names.forEach((name, index) => insert.run(path, index + 1, name));
+        count.run(names.length, path);
+      }
+      db.exec('ALTER TABLE xs_nodes DROP COLUMN children');
+    },
   },
 ];
 

@@ -1,4 +1,5 @@
-import type { XenStoreBackend } from '@xen-genid/xenstore';
+import { createMemoryStore, type XenStoreBackend } from '@xen-genid/xenstore';
+import fc from 'fast-check';
 import { defineBackendConformance } from '@xen-genid/xenstore/testing';
 import { describe, expect, it } from 'vitest';
 import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
@@ -34,6 +35,61 @@ defineBackendConformance(
 );
 
 describe('xenstore on the host file', () => {
+  it('keeps children in the same order as the in-memory store, whatever the operations', () => {
+    const names = ['a', 'b', 'c', 'd'];
+    const operation = fc.record({
+      kind: fc.constantFrom('write', 'rm', 'recreate'),
+      parent: fc.constantFrom('/p', '/p/a', '/q'),
+      name: fc.constantFrom(...names),
+    });
+    const path = hostFile(tempDir());
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 30 }), (operations) => {
+        const host = openHost(path);
+        const memory = createMemoryStore();
+        try {
+          const sides = [host.store.connect(0), memory.connect(0)];
+          for (const xs of sides) {
+            xs.rm('/p');
+            xs.rm('/q');
+          }
+          for (const { kind, parent, name } of operations) {
+            for (const xs of sides) {
+              const target = `${parent}/${name}`;
+              if (kind === 'write') xs.write(target, name);
+              else if (kind === 'rm') {
+                if (xs.exists(parent)) xs.rm(target);
+              } else {
+                xs.transaction((transaction) => {
+                  if (transaction.exists(parent)) transaction.rm(target);
+                  transaction.write(target, 'again');
+                });
+              }
+            }
+          }
+          for (const parent of ['/', '/p', '/p/a', '/q']) {
+            const [onFile, inMemory] = sides.map((xs) => (xs.exists(parent) ? xs.directory(parent) : null));
+            expect(onFile).toEqual(inMemory);
+          }
+          // A fresh connection (no cache) reads the same order back from the file.
+          const reopened = openHost(path);
+          try {
+            const xs = reopened.store.connect(0);
+            for (const parent of ['/', '/p', '/p/a', '/q']) {
+              expect(xs.exists(parent) ? xs.directory(parent) : null).toEqual(sides[1]!.exists(parent) ? sides[1]!.directory(parent) : null);
+            }
+          } finally {
+            reopened.close();
+          }
+        } finally {
+          host.close();
+          memory.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('shows one process the writes of another, and fires its watches on poll', () => {
     const path = hostFile(tempDir());
     const one = openHost(path);

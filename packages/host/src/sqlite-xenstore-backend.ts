@@ -24,7 +24,7 @@ import type { ReadCache } from './read-cache.ts';
 interface NodeRow {
   value: Buffer;
   perms: string;
-  children: string;
+  child_count: number;
   generation: number;
 }
 
@@ -55,13 +55,17 @@ function decodePerms(text: string): readonly XsPermission[] {
   return Object.freeze(text.split(',').map((entry) => Object.freeze(parsePermission(entry))));
 }
 
-/** Child names cannot contain `/` or NUL: NUL-separated text is unambiguous. */
-function encodeChildren(children: readonly string[]): string {
-  return children.join('\0');
-}
-
-function decodeChildren(text: string): readonly string[] {
-  return text === '' ? EMPTY_CHILDREN : Object.freeze(text.split('\0'));
+/** True when `next` is `previous` with some names removed and others appended (creation order kept). */
+function isRemoveThenAppend(previous: readonly string[], next: readonly string[], nextSet: ReadonlySet<string>): boolean {
+  let position = 0;
+  for (const name of previous) {
+    if (!nextSet.has(name)) continue;
+    if (next[position] !== name) return false;
+    position += 1;
+  }
+  const previousSet = new Set(previous);
+  for (let index = position; index < next.length; index += 1) if (previousSet.has(next[index]!)) return false;
+  return true;
 }
 
 function freezeNode(value: Uint8Array, perms: readonly XsPermission[], children: readonly string[], generation: number): XsNode {
@@ -98,6 +102,11 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
   #ownCommitSincePoll = true;
 
   readonly #select;
+  readonly #children;
+  readonly #lastChildSeq;
+  readonly #insertChild;
+  readonly #deleteChild;
+  readonly #deleteChildren;
   readonly #generationOf;
   readonly #upsert;
   readonly #delete;
@@ -120,12 +129,17 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
     this.#nodes = cache.region();
     this.#step = options.step;
     this.#options = options;
-    this.#select = db.prepare('SELECT value, perms, children, generation FROM xs_nodes WHERE path = ?');
+    this.#select = db.prepare('SELECT value, perms, child_count, generation FROM xs_nodes WHERE path = ?');
+    this.#children = db.prepare('SELECT name FROM xs_children WHERE parent = ? ORDER BY seq').pluck();
+    this.#lastChildSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM xs_children WHERE parent = ?').pluck();
+    this.#insertChild = db.prepare('INSERT INTO xs_children (parent, seq, name) VALUES (?, ?, ?)');
+    this.#deleteChild = db.prepare('DELETE FROM xs_children WHERE parent = ? AND name = ?');
+    this.#deleteChildren = db.prepare('DELETE FROM xs_children WHERE parent = ?');
     this.#generationOf = db.prepare('SELECT generation FROM xs_nodes WHERE path = ?').pluck();
     this.#upsert = db.prepare(
-      `INSERT INTO xs_nodes (path, value, perms, children, owner, generation) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO xs_nodes (path, value, perms, child_count, owner, generation) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (path) DO UPDATE SET value = excluded.value, perms = excluded.perms,
-         children = excluded.children, owner = excluded.owner, generation = excluded.generation`,
+         child_count = excluded.child_count, owner = excluded.owner, generation = excluded.generation`,
     );
     this.#delete = db.prepare('DELETE FROM xs_nodes WHERE path = ?');
     this.#counter = db.prepare("SELECT value FROM xs_state WHERE key = 'generation'").pluck();
@@ -159,14 +173,23 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
     } catch (error) {
       this.#fail(error);
     }
-    const node = row
-      ? freezeNode(
-          new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.byteLength),
-          decodePerms(row.perms),
-          decodeChildren(row.children),
-          row.generation,
-        )
-      : undefined;
+    let node: XsNode | undefined;
+    if (row) {
+      let children = EMPTY_CHILDREN;
+      if (row.child_count > 0) {
+        try {
+          children = Object.freeze(this.#children.all(path) as string[]);
+        } catch (error) {
+          this.#fail(error);
+        }
+      }
+      node = freezeNode(
+        new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.byteLength),
+        decodePerms(row.perms),
+        children,
+        row.generation,
+      );
+    }
     if (this.#nodes.size >= CACHE_LIMIT) this.#nodes.clear();
     this.#nodes.set(path, node ?? null);
     return node;
@@ -182,9 +205,12 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
           if ((current ?? XS_NO_GENERATION) !== expected) return false;
         }
         let generation = this.#counter.get() as number;
+        // Cached nodes are exact when their generation is the stored one (checked below per node).
+        const cacheUsable = this.#cache.validate();
         for (const write of commit.writes) {
           if (write.kind === 'delete') {
             this.#delete.run(write.path);
+            this.#deleteChildren.run(write.path);
             written.set(write.path, null);
             const domain = DOMAIN_ENTRIES.exec(write.path);
             if (domain) this.#options.onDomainEntriesRemoved?.(Number(domain[1]));
@@ -197,11 +223,12 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
           const owner = perms[0];
           if (owner === undefined) throw new TypeError(`node ${write.path} has no permissions`);
           const copy = value.slice();
+          this.#storeChildren(write.path, children, cacheUsable);
           this.#upsert.run(
             write.path,
             Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength),
             encodePerms(perms),
-            encodeChildren(children),
+            children.length,
             owner.id,
             generation,
           );
@@ -224,6 +251,31 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
       this.#step?.('xenstore.committed');
     }
     return applied;
+  }
+
+  /** Inside a commit: makes the child rows of `path` say `children`, touching only what changed. */
+  #storeChildren(path: string, children: readonly string[], cacheUsable: boolean): void {
+    const stored = this.#generationOf.get(path) as number | undefined;
+    let previous: readonly string[] = EMPTY_CHILDREN;
+    if (stored !== undefined) {
+      const cached = cacheUsable ? this.#nodes.get(path) : undefined;
+      previous = cached && cached.generation === stored ? cached.children : (this.#children.all(path) as string[]);
+    }
+    if (previous.length === children.length && previous.every((name, index) => name === children[index])) return;
+    const nextSet = new Set(children);
+    if (!isRemoveThenAppend(previous, children, nextSet)) {
+      this.#deleteChildren.run(path);
+      children.forEach((name, index) => this.#insertChild.run(path, index + 1, name));
+      return;
+    }
+    for (const name of previous) if (!nextSet.has(name)) this.#deleteChild.run(path, name);
+    const previousSet = new Set(previous);
+    let seq = this.#lastChildSeq.get(path) as number;
+    for (const name of children) {
+      if (previousSet.has(name)) continue;
+      seq += 1;
+      this.#insertChild.run(path, seq, name);
+    }
   }
 
   #record(changes: readonly XsChange[], origin: string): void {
