@@ -35,7 +35,13 @@ import {
 } from '../types/domain-config.ts';
 import { LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
 import type { MsVmGenid } from '../types/ms-vm-genid.ts';
-import { genidOfConfig, setGenidOfConfig } from '../policy/lifecycle-policy.ts';
+import {
+  decideGenid,
+  genidModeOfConfig,
+  genidOfConfig,
+  setGenidOfConfig,
+  type GenidDecision,
+} from '../policy/lifecycle-policy.ts';
 import { USERDATA_LIBXL_JSON, retrieveUserdataText, storeUserdataText, type UserdataStore } from '../userdata.ts';
 import { msVmGenidSet, type GenidSetResult } from './genid-set.ts';
 import {
@@ -316,6 +322,32 @@ export class Libxl implements Disposable {
     const result = this.msVmGenidSet(domid, genid);
     this.storeDomainConfiguration(domid, config);
     return result;
+  }
+
+  /**
+   * Beyond Xen (`xl vm-genid --new` / `--set`): asks the policy for the domain's next ID, applies
+   * it everywhere (`applyGenid`), and when the policy says the guest must be told and `gpe` is
+   * given, raises that ACPI GPE in the domain (the firmware's notify handler does
+   * `Notify(VGID, 0x80)`). `XlError('INVAL')` for a domain without an ID.
+   */
+  renewGenid(domid: number, options: { readonly genid?: MsVmGenid; readonly gpe?: number } = {}): GenidDecision {
+    const config = this.retrieveDomainConfiguration(domid);
+    const decision = decideGenid({
+      operation: options.genid ? 'vm-genid-set' : 'vm-genid-new',
+      mode: genidModeOfConfig(config),
+      current: genidOfConfig(config),
+      requested: options.genid,
+      random: this.random,
+    });
+    if (decision.changed) this.applyGenid(domid, decision.genid);
+    if (decision.notify && options.gpe !== undefined) {
+      try {
+        this.hypervisor.raiseGpe(domid, options.gpe);
+      } catch (error) {
+        throw wrapFailure(`domain ${domid}: raising GPE ${options.gpe} failed`, error);
+      }
+    }
+    return decision;
   }
 
   // ---- create --------------------------------------------------------------------------------
