@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const quick = process.env.BENCH_QUICK === '1';
-const rounds = quick ? 2 : 12;
+const rounds = quick ? 1 : 12;
 const xl = new URL('../dist/bin/xl.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'xl-bench-'));
 const env = { PATH: process.env.PATH ?? '', HOME: dir, XEN_GENID_HOST: join(dir, 'host.db') };
