@@ -25,7 +25,8 @@ import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } fr
 import type { MsVmGenid } from '../types/ms-vm-genid.ts';
 import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
 import { XL_MANDATORY_FLAG_JSON, XL_MANDATORY_FLAG_STREAMv2 } from '../stream/format.ts';
-import type { SaveImage } from '../stream/save-image.ts';
+import { readSaveImage, type SaveImage } from '../stream/save-image.ts';
+import type { ByteSource } from '../stream/byte-source.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
 import { applySaveImage } from './apply-image.ts';
 import type { ByteChannel } from './channel.ts';
@@ -214,11 +215,20 @@ export async function restoreImage(
 }
 
 /**
- * `xl restore [-p] [cfg] file`: the whole file is read and checked first (it is only read, never
- * written), so a bad file leaves no domain behind. A new random ID (the policy's restore rows).
+ * `xl restore [-p] [cfg] file`: the whole image is read and checked first (a file is only read,
+ * never written), so bad input leaves no domain behind. A new random ID (the policy's restore
+ * rows). `from` is a file path or any byte source (a pipe, `xl restore`'s stdin...).
  */
-export async function restoreDomain(context: SaveRestoreContext, file: string, options: RestoreOptions = {}): Promise<RestoreResult> {
-  const image = await readSaveFile(file);
+export async function restoreDomain(
+  context: SaveRestoreContext,
+  from: string | ByteSource,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
+  const image = typeof from === 'string' ? await readSaveFile(from) : await readSaveImage(from);
   const operation: LifecycleOperation = options.config ? 'restore-with-config' : options.otherHost ? 'restore-other-host' : 'restore';
-  return restoreImage(context, image, operation, { config: options.config, paused: options.paused, where: file });
+  return restoreImage(context, image, operation, {
+    config: options.config,
+    paused: options.paused,
+    where: typeof from === 'string' ? from : 'restore stream',
+  });
 }

@@ -21,7 +21,7 @@ import { genidOfConfig } from '../policy/lifecycle-policy.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { verifyStreamReferee, verifyStreams } from '../stream/__fixtures__/verify-stream.ts';
 import { checkSaveImage } from '../stream/check-save-image.ts';
-import { bufferSource } from '../stream/byte-source.ts';
+import { bufferSource, chunkSource } from '../stream/byte-source.ts';
 import { REC_TYPE } from '../stream/format.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
 import { defaultDomainConfig, domainConfigFromJsonText, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
@@ -311,6 +311,18 @@ describe('more ways in and out', () => {
     await save(m, domid, 'leave-paused', { leavePaused: true });
     expect(m.libxl.domainInfo(domid).paused).toBe(true);
     expect(agreedGenid(m, domid)).toBe(before);
+  });
+
+  it('restores from a byte stream as from a file', async () => {
+    const m = machine();
+    const domid = boot(m, 'piped', 'generate');
+    const saved = agreedGenid(m, domid);
+    const [writer, reader] = createChannelPair();
+    await saveDomain(m.libxl, domid, { channel: writer });
+    writer.end();
+    const restored = await restoreDomain(m.libxl, chunkSource(reader.incoming));
+    expect(agreedGenid(m, restored.domid)).not.toBe(saved);
+    expect(guestReads(m, restored.domid)).toEqual(['resume']);
   });
 
   it('migrates over a Unix socket between two hosts, like xl over ssh', async () => {
