@@ -60,8 +60,20 @@ export class XlCfgLexer {
   readonly input: string;
   /** flex's `yylineno`: the current line, counting the newlines consumed so far. */
   lineno = 1;
-  /** flex's `yytext` for the last match (at the end: any pending error text plus a NUL). */
-  text = '';
+  /**
+   * flex's `yytext` for the last match (at the end: any pending error text plus a NUL). Built only
+   * when asked for (messages need it; parsing does not): prefix + input[start, end) + suffix.
+   */
+  get text(): string {
+    return this.textPrefix + this.input.slice(this.textStart, this.textEnd) + this.textSuffix;
+  }
+  private textPrefix = '';
+  private textStart = 0;
+  private textEnd = 0;
+  private textSuffix = '';
+  /** Set by `stringEnd`: whether the string scanned holds a backslash, or a NUL. */
+  private stringHasBackslash = false;
+  private stringHasNul = false;
   /** The semantic value of the last IDENT, NUMBER or STRING. */
   value = '';
   /** `yylloc.first_line` of the last token returned (kept at the end of the input). */
@@ -80,6 +92,13 @@ export class XlCfgLexer {
     this.lastNewline = input.lastIndexOf('\n');
   }
 
+  private setText(prefix: string, start: number, end: number, suffix: string): void {
+    this.textPrefix = prefix;
+    this.textStart = start;
+    this.textEnd = end;
+    this.textSuffix = suffix;
+  }
+
   next(host: LexerHost): number {
     const input = this.input;
     const length = input.length;
@@ -87,12 +106,12 @@ export class XlCfgLexer {
       const start = this.position;
       if (this.pending !== undefined) {
         if (start >= length) {
-          this.text = `${this.pending}\0`;
+          this.setText(this.pending, length, length, '\0');
           return SYMBOL.END;
         }
         const c = input.charCodeAt(start);
         if (c === NEWLINE_CODE) {
-          this.text = `${this.pending}\n`;
+          this.setText(this.pending, start, start + 1, '');
           this.pending = undefined;
           this.position = start + 1;
           this.lineno += 1;
@@ -108,14 +127,14 @@ export class XlCfgLexer {
             end += 1;
           }
         }
-        this.text = this.pending + input.slice(start, end);
+        this.setText(this.pending, start, end, '');
         this.pending = undefined;
         this.position = end;
         host.lexicalError('lexical error');
         continue;
       }
       if (start >= length) {
-        this.text = '\0';
+        this.setText('', length, length, '\0');
         return SYMBOL.END;
       }
       const c = input.charCodeAt(start);
@@ -132,7 +151,7 @@ export class XlCfgLexer {
         continue;
       } else if (c === NEWLINE_CODE) {
         this.position = end;
-        this.text = '\n';
+        this.setText('', start, end, '');
         this.lineno += 1;
         this.line = this.lineno - 1;
         return SYMBOL.NEWLINE;
@@ -152,14 +171,19 @@ export class XlCfgLexer {
       } else if (c === 35 && start < this.lastNewline) {
         end = input.indexOf('\n', end) + 1;
         this.position = end;
-        this.text = input.slice(start, end);
+        this.setText('', start, end, '');
         this.lineno += 1;
         this.line = this.lineno - 1;
         return SYMBOL.NEWLINE;
-      } else if ((c === 34 || c === 39) && (end = stringEnd(input, start, c)) > 0) {
+      } else if ((c === 34 || c === 39) && (end = this.stringEnd(start, c)) > 0) {
         this.position = end;
-        this.text = input.slice(start, end);
-        this.value = host.failed ? '' : dequote(this.text, host);
+        this.setText('', start, end, '');
+        if (host.failed) this.value = '';
+        else if (this.stringHasBackslash) this.value = dequote(this.text, host);
+        else {
+          const value = input.slice(start + 1, end - 1);
+          this.value = this.stringHasNul ? value.slice(0, value.indexOf('\0')) : value;
+        }
         this.line = this.lineno;
         return SYMBOL.STRING;
       } else {
@@ -170,31 +194,39 @@ export class XlCfgLexer {
         continue;
       }
       this.position = end;
-      const text = input.slice(start, end);
-      this.text = text;
-      this.value = text;
+      this.setText('', start, end, '');
+      if (symbol === SYMBOL.IDENT || symbol === SYMBOL.NUMBER) this.value = input.slice(start, end);
       this.line = this.lineno;
       return symbol;
     }
   }
-}
 
-/** End (exclusive) of a complete quoted string starting at `start`, or -1 if unterminated. */
-function stringEnd(input: string, start: number, quote: number): number {
-  const length = input.length;
-  let position = start + 1;
-  while (position < length) {
-    const c = input.charCodeAt(position);
-    if (c === quote) return position + 1;
-    if (c === NEWLINE_CODE) return -1;
-    if (c === 92) {
-      if (position + 1 >= length || input.charCodeAt(position + 1) === NEWLINE_CODE) return -1;
-      position += 2;
-    } else {
-      position += 1;
+  /** End (exclusive) of a complete quoted string starting at `start`, or -1 if unterminated. */
+  private stringEnd(start: number, quote: number): number {
+    const input = this.input;
+    const length = input.length;
+    let backslash = false;
+    let nul = false;
+    let position = start + 1;
+    while (position < length) {
+      const c = input.charCodeAt(position);
+      if (c === quote) {
+        this.stringHasBackslash = backslash;
+        this.stringHasNul = nul;
+        return position + 1;
+      }
+      if (c === NEWLINE_CODE) return -1;
+      if (c === 92) {
+        if (position + 1 >= length || input.charCodeAt(position + 1) === NEWLINE_CODE) return -1;
+        backslash = true;
+        position += 2;
+      } else {
+        if (c === 0) nul = true;
+        position += 1;
+      }
     }
+    return -1;
   }
-  return -1;
 }
 
 /** How many chars `strtoul(text, &end, 10)` consumes (0 when there is no digit). */
