@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findReferee } from '@xen-genid/test-utils';
+import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { XL, createXlWorld, genidView, type XlWorld } from './__fixtures__/xl-world.ts';
 
 let world: XlWorld;
@@ -131,8 +131,8 @@ describe('xl commands: messages and exit statuses as xl', () => {
 });
 
 const script = findReferee('script (util-linux, for a pseudo-terminal)', ['script']);
-describe('progress of long operations', () => {
-  it.skipIf(script.missing !== undefined)('is drawn on a terminal, and absent when stderr is a pipe', () => {
+describeWithReferee('progress of long operations', script, () => {
+  it('is drawn on a terminal, and absent when stderr is a pipe', () => {
     expect(world.xl(['create', 'vm.cfg']).status).toBe(0);
     const quiet = world.xl(['save', '-c', 'vm', 'quiet.img']);
     expect(quiet.status).toBe(0);
