@@ -59,6 +59,14 @@ export {
   type PlacedTable,
 } from './acpi/build-tables.ts';
 export { findEmbeddedTables, type EmbeddedTable } from './acpi/real-hvmloader.ts';
+export {
+  GENID_NOTIFY_GPE,
+  GENID_NOTIFY_VALUE,
+  GENID_NOTIFY_ZONE_PATH,
+  buildGenidNotifySsdt,
+  gpeMethodName,
+  type GenidNotifySsdtOptions,
+} from './acpi/genid-notify-ssdt.ts';
 export { Namespace, NamespaceNode, type AmlValue, type NamePath, type NamespaceObject } from './acpi/aml-namespace.ts';
 export { AmlInterpreter, AmlReader, type InterpreterOptions, type Notification } from './acpi/aml-interpreter.ts';
 export { findRsdp, readTable, walkAcpiTables, type FoundTable, type TableWalk } from './guest/acpi-tables.ts';

@@ -2,11 +2,13 @@
  * The table set hvmloader builds (`tools/libacpi/build.c` acpi_build_tables, Xen 4.17), in the
  * same order and through the same allocator, so the addresses follow Xen's rules: FACS, DSDT, the
  * revision-1 FADT for the RSDT, the revision-4 FADT for the XSDT, the MADT, XSDT, RSDT, then the
- * RSDP in low memory, then the generation ID buffer (new_vm_gid). No HPET, WAET, SSDTs, TPM or
- * NUMA tables.
+ * RSDP in low memory, then the generation ID buffer (new_vm_gid). No HPET, WAET, TPM or NUMA
+ * tables. Beyond Xen, `genidNotifyGpe` adds one secondary SSDT (after the MADT, where libacpi puts
+ * its SSDTs) with the GPE handler that notifies the VGID device (`genid-notify-ssdt.ts`).
  */
 import { AcpiAllocator } from './allocator.ts';
-import { buildDsdt } from './dsdt.ts';
+import { VGID_DEVICE_PATH, buildDsdt } from './dsdt.ts';
+import { buildGenidNotifySsdt } from './genid-notify-ssdt.ts';
 import { ACPI_HEADER_SIZE, finishTable, setChecksum, tableHeader } from './table-header.ts';
 import type { GuestMemory } from '../guest-memory.ts';
 import { XEN_PLATFORM_LAYOUT, type PlatformLayout } from '../platform-layout.ts';
@@ -57,6 +59,11 @@ export interface AcpiBuildConfig {
   readonly com1?: boolean;
   readonly com2?: boolean;
   readonly lpt1?: boolean;
+  /**
+   * Beyond Xen: add an SSDT whose `\_GPE._Exx` handler for this GPE does
+   * `Notify(\_SB.PCI0.ISA.VGID, 0x80)`. Omitted (the default): Xen's table set, no notify.
+   */
+  readonly genidNotifyGpe?: number;
 }
 
 /** Where one table landed. */
@@ -110,6 +117,7 @@ function buildFadtTemplate(layout: PlatformLayout): Uint8Array {
   writeGas(view, 148, 1, 32, 0, PM1A_EVT_BLK);
   writeGas(view, 172, 1, 16, 0, PM1A_CNT_BLK);
   writeGas(view, 208, 1, 32, 0, PM_TMR_BLK);
+  writeGas(view, 220, 1, GPE0_BLK_LEN * 8, 0, GPE0_BLK); // x_gpe0_blk
   return fadt;
 }
 
@@ -216,6 +224,24 @@ export function buildAcpiTables(memory: GuestMemory, config: AcpiBuildConfig): A
   writeU32(infoView, ACPI_INFO_OFFSET.madtLapic0Address, madt.lapic0);
   writeU32(infoView, ACPI_INFO_OFFSET.madtChecksumAddress, madtAddress + 9);
   const secondaries = [madtAddress];
+  if (config.genidNotifyGpe !== undefined) {
+    // The GPE0 block holds status then enable bits: GPE0_BLK_LEN / 2 bytes of each.
+    if (!Number.isInteger(config.genidNotifyGpe) || config.genidNotifyGpe < 0 || config.genidNotifyGpe >= (GPE0_BLK_LEN / 2) * 8) {
+      throw new HvmloaderError('INVALID_ARGUMENT', `GPE ${config.genidNotifyGpe} is outside the FADT's GPE0 block (0..${(GPE0_BLK_LEN / 2) * 8 - 1})`);
+    }
+    const ssdt = buildGenidNotifySsdt({
+      devicePath: VGID_DEVICE_PATH,
+      gpe: config.genidNotifyGpe,
+      oemId: layout.oemId,
+      oemTableId: 'VGNOTIFY',
+      oemRevision: layout.oemRevision,
+      creatorId: layout.creatorId,
+      creatorRevision: layout.creatorRevision,
+    });
+    const ssdtAddress = allocator.alloc(ssdt.length, 16);
+    place('SSDT', ssdtAddress, ssdt);
+    secondaries.push(ssdtAddress);
+  }
 
   const xsdtLength = ACPI_HEADER_SIZE + 8 * (1 + secondaries.length);
   const xsdtAddress = allocator.alloc(ACPI_HEADER_SIZE + 8 + 8 * secondaries.length, 16);

@@ -15,6 +15,7 @@ import {
 } from '@xen-genid/xc-params';
 import type { XenStore, XsConnection } from '@xen-genid/xenstore';
 import { buildAcpiTables, type AcpiBuildResult } from '../acpi/build-tables.ts';
+import { GENID_NOTIFY_GPE } from '../acpi/genid-notify-ssdt.ts';
 import { DomainMemory } from '../guest-memory.ts';
 import { XEN_PLATFORM_LAYOUT, type PlatformLayout } from '../platform-layout.ts';
 import { parseGenerationIdValue, type GenerationIdWords } from '../strtoll.ts';
@@ -28,6 +29,12 @@ export const PLATFORM_ACPI_KEY = 'platform/acpi';
 
 export interface FirmwareOptions {
   readonly layout?: PlatformLayout;
+  /**
+   * Beyond Xen: the GPE whose handler (in an SSDT of its own) notifies the VGID device when the
+   * ID changes at run time. Default `GENID_NOTIFY_GPE` (5); `null` builds Xen's table set exactly,
+   * with no notify at all.
+   */
+  readonly genidNotifyGpe?: number | null;
 }
 
 export interface FirmwareRun {
@@ -75,7 +82,14 @@ export function runFirmware(hypervisor: Hypervisor, store: XenStore, domid: numb
     }
     const vcpus = hypervisor.getDomain(domid)?.vcpus ?? 1;
     const memory = new DomainMemory(hypervisor, domid);
-    const tables = buildAcpiTables(memory, { layout, generationId, vcpus: Math.min(Math.max(vcpus, 1), 128), com1: true });
+    const notifyGpe = options.genidNotifyGpe === undefined ? GENID_NOTIFY_GPE : options.genidNotifyGpe;
+    const tables = buildAcpiTables(memory, {
+      layout,
+      generationId,
+      vcpus: Math.min(Math.max(vcpus, 1), 128),
+      com1: true,
+      ...(notifyGpe === null ? {} : { genidNotifyGpe: notifyGpe }),
+    });
     memory.flush();
     const ignoredErrors: string[] = [];
     for (const [param, value] of [

@@ -150,7 +150,7 @@ describe('createGuestModel', () => {
 
   it('records a GPE without a handler as unhandled, without faking a notify', () => {
     const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
-    const model = createGuestModel({ hypervisor, store });
+    const model = createGuestModel({ hypervisor, store, genidNotifyGpe: null });
     model.boot(domid);
     model.gpe(domid, 5);
     const record = readGuestRecord(hypervisor, domid);
@@ -162,7 +162,7 @@ describe('createGuestModel', () => {
 
   it('runs a GPE handler from an SSDT and re-reads on its Notify, as the driver does', () => {
     const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
-    const model = createGuestModel({ hypervisor, store });
+    const model = createGuestModel({ hypervisor, store, genidNotifyGpe: null });
     model.boot(domid);
     // Add an SSDT with \_GPE._E05 { Notify(\_SB.PCI0.ISA.VGID, 0x80) } to the XSDT, as a later firmware might.
     const memory = new DomainMemory(hypervisor, domid);

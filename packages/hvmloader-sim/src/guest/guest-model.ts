@@ -33,6 +33,8 @@ export interface GuestModelOptions {
   readonly layout?: PlatformLayout;
   /** Clock for the record's timestamps (default `Date.now`). */
   readonly now?: () => number;
+  /** The firmware's notify GPE (`FirmwareOptions.genidNotifyGpe`); `null`: Xen's tables, no notify. */
+  readonly genidNotifyGpe?: number | null;
 }
 
 const keepLast = <T>(items: readonly T[], item: T): T[] => [...items, item].slice(-GUEST_RECORD_HISTORY);
@@ -70,6 +72,7 @@ function withRead(record: GuestRecord, reason: GuestReadReason, reading: Generat
 /** Creates the guest model xl-lib registers with the hypervisor (`hypervisor.setGuestModel`). */
 export function createGuestModel(options: GuestModelOptions): GuestModel {
   const { hypervisor, store, layout } = options;
+  const firmwareOptions = { layout, ...(options.genidNotifyGpe !== undefined ? { genidNotifyGpe: options.genidNotifyGpe } : {}) };
   const now = options.now ?? Date.now;
   /** The domain's record; one that cannot be read (another format) starts over, saying so. */
   const load = (domid: number): GuestRecord => {
@@ -92,7 +95,7 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
         return;
       }
       try {
-        const run = runFirmware(hypervisor, store, domid, { layout });
+        const run = runFirmware(hypervisor, store, domid, firmwareOptions);
         record = {
           ...record,
           firmware: {
