@@ -36,6 +36,10 @@ describe('parseXlCfg', () => {
     const long = parseXlCfg(`n = ${'9'.repeat(200000)}\n`);
     expect(getLong(long.config, 'n')).toMatchObject({ ok: false, errno: 'ERANGE' });
     expect(parseXlCfg('# '.repeat(50000)).ok).toBe(false);
+    const items = `[ ${'1, '.repeat(300000)}]`;
+    const joined = parseXlCfg(`l = ${items}\nl += ${items}\n`);
+    const list = getList(joined.config, 'l');
+    expect(list.ok && list.value.items.length).toBe(600000);
   });
 });
 

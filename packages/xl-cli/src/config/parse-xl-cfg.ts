@@ -321,8 +321,9 @@ class ParseContext implements LexerHost {
         if (value.type === 'string') {
           (value as MutableString).bytes = (before as MutableString).bytes + value.bytes;
         } else {
+          // the earlier list's items move to the front of the new one (and leave the old one empty)
           const moved = (before as XlCfgList).items.splice(0);
-          value.items.unshift(...moved);
+          (value as { items: XlCfgValue[] }).items = moved.concat(value.items);
         }
       }
     }
