@@ -207,9 +207,17 @@ export async function restoreImage(
   });
   setGenidOfConfig(config, decision.genid);
   const domid = context.createDomain(config, {
-    paused: options.paused ?? false,
+    paused: true,
     restore: { load: (target) => applySaveImage(context.hypervisor, target, image) },
   });
+  try {
+    // A domain saved before it ever ran has no memory: its firmware has still to run.
+    if (image.libxc.pages.size === 0) context.hypervisor.setPendingStart(domid, 'boot');
+    if (!options.paused) context.unpauseDomain(domid);
+  } catch (error) {
+    context.destroyDomain(domid);
+    throw error;
+  }
   const { mandatoryFlags, optionalFlags, optionalDataLength } = image.xl;
   return { domid, genid: decision.genid, decision, header: { mandatoryFlags, optionalFlags, optionalDataLength } };
 }

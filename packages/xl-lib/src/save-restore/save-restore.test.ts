@@ -313,6 +313,18 @@ describe('more ways in and out', () => {
     expect(agreedGenid(m, domid)).toBe(before);
   });
 
+  it('xl create -p, then save and restore: a domain that never ran round-trips', async () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('unborn', MsVmGenid.generate(m.libxl.random)), { paused: true });
+    const file = await save(m, domid, 'never-ran');
+    const restored = await restoreDomain(m.libxl, file, { paused: true });
+    expect(m.hypervisor.touchedPages(restored.domid)).toEqual([]);
+    expect(m.libxl.domainInfo(restored.domid).name).toBe('unborn');
+    m.libxl.unpauseDomain(restored.domid); // the firmware runs now, with the restored ID
+    expect(guestReads(m, restored.domid)).toEqual(['boot']);
+    expect(agreedGenid(m, restored.domid)).toBe(restored.genid.toHex());
+  });
+
   it('restores from a byte stream as from a file', async () => {
     const m = machine();
     const domid = boot(m, 'piped', 'generate');

@@ -6,13 +6,15 @@
  * 1. the record set and order of `xc_domain_save` for x86 HVM: CPU policy records, STATIC_DATA_END,
  *    PAGE_DATA, then one X86_TSC_INFO, one HVM_CONTEXT and at most one HVM_PARAMS, then END, and
  *    nothing else (no PV records, no VERIFY/CHECKPOINT in a saved file);
- * 2. PAGE_DATA for every page the domain touched (when that list is known) and data for every pfn;
- * 3. HVM param 34 (`HVM_PARAM_VM_GENERATION_ID_ADDR`) present exactly when the config has an ID;
+ * 2. PAGE_DATA for every page the domain touched (when that list is known) and data for every pfn
+ *    described (XTAB, "no page here", apart);
+ * 3. HVM param 34 (`HVM_PARAM_VM_GENERATION_ID_ADDR`) present exactly when the config has an ID
+ *    (unless the domain never ran: no memory, no firmware yet);
  * 4. the 16 bytes at param 34's address equal the ID in the image's own config.
  */
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
-import { REC_TYPE, libxcRecordName } from './format.ts';
+import { PFINFO, REC_TYPE, libxcRecordName } from './format.ts';
 import type { SaveImage } from './save-image.ts';
 
 export interface CheckSaveImageOptions {
@@ -101,7 +103,7 @@ export function checkSaveImage(image: SaveImage, options: CheckSaveImageOptions 
   checkRecordSet(libxc.recordTypes, records);
 
   for (const [pfn, type] of libxc.pageTypes) {
-    if (!libxc.pages.has(pfn)) pages(`pfn 0x${pfn.toString(16)} is described (type 0x${type.toString(16)}) but has no data`);
+    if (type !== PFINFO.XTAB && !libxc.pages.has(pfn)) pages(`pfn 0x${pfn.toString(16)} is described (type 0x${type.toString(16)}) but has no data`);
   }
   if (options.touchedPages) {
     const missing = options.touchedPages.filter((pfn) => !libxc.pages.has(pfn));
@@ -125,7 +127,9 @@ export function checkSaveImage(image: SaveImage, options: CheckSaveImageOptions 
   }
   const hasId = genid.some((byte) => byte !== 0);
   const address = libxc.params.get(HVM_PARAM_VM_GENERATION_ID_ADDR) ?? 0n;
-  if (hasId && address === 0n) ids('the config has a generation ID but HVM param 34 (VM_GENERATION_ID_ADDR) is not in HVM_PARAMS');
+  // A domain that never ran (no memory) has had no firmware to place its ID yet.
+  const ran = libxc.pages.size > 0;
+  if (hasId && address === 0n && ran) ids('the config has a generation ID but HVM param 34 (VM_GENERATION_ID_ADDR) is not in HVM_PARAMS');
   if (!hasId && address !== 0n) ids(`the config has no generation ID but HVM param 34 is 0x${address.toString(16)}`);
   if (hasId && address !== 0n) {
     const pfn = Number(address >> 12n);

@@ -85,6 +85,16 @@ describe('save image writer and reader', () => {
     expect(checkSaveImage(image)).toEqual([]);
   });
 
+  it('sends pfn 0 as XTAB for a domain that has no memory yet', async () => {
+    const hypervisor = new MemoryHypervisor();
+    const { domid } = hypervisor.createDomain({ type: 'hvm' });
+    const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid, { configJson: configJsonFor('empty', undefined) })));
+    expect(image.libxc.recordTypes.filter((type) => type === REC_TYPE.PAGE_DATA)).toHaveLength(1);
+    expect(image.libxc.pageTypes).toEqual(new Map([[0, 0xf]]));
+    expect(image.libxc.pages.size).toBe(0);
+    expect(checkSaveImage(image, { touchedPages: [] })).toEqual([]);
+  });
+
   it('writes no config and no JSON flag when given none', async () => {
     const { hypervisor, domid } = makeGuestDomain({ pages: 1 });
     const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid)));

@@ -8,7 +8,8 @@
  * libxc END · libxl END.
  *
  * The simulation has no device model, so no EMULATOR_* libxl records are written. Only the pages
- * the guest ever touched are sent (the simulated p2m has no others), all of type NOTAB.
+ * the guest ever touched are sent (the simulated p2m has no others), all of type NOTAB; a domain
+ * with no memory at all sends pfn 0 as XTAB.
  */
 import {
   HVM_PARAM_ACPI_IOPORTS_LOCATION,
@@ -87,6 +88,9 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   yield encodeRecord(REC_TYPE.STATIC_DATA_END);
 
   const pfns = hypervisor.touchedPages(domid);
+  // A domain that never ran has no memory yet; as libxc marks a pfn without a page, send pfn 0 as
+  // XTAB, so the image still has its PAGE_DATA.
+  if (pfns.length === 0) yield encodePageData([{ pfn: 0, type: PFINFO.XTAB }]);
   for (let first = 0; first < pfns.length; first += MAX_BATCH_SIZE) {
     const batch: PageEntry[] = pfns.slice(first, first + MAX_BATCH_SIZE).map((pfn) => {
       const data = hypervisor.readPage(domid, pfn);
