@@ -95,6 +95,12 @@ describe('xl commands: messages and exit statuses as xl', () => {
       stdout: '',
       stderr: 'File has wrong magic number - corrupt or for a different tool?\n',
     });
+    const unwritable = world.xl(['save', 'vm', 'no/such/dir/vm.img']);
+    expect(unwritable).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'Failed to open temp file no/such/dir/vm.img for writing: No such file or directory\n',
+    });
     expect(world.xl(['list']).stdout.replace(/ +\d+\.\d\n/g, '\n')).toBe(before);
   });
 
