@@ -44,6 +44,7 @@ import {
 } from '../policy/lifecycle-policy.ts';
 import { USERDATA_LIBXL_JSON, retrieveUserdataText, storeUserdataText, type UserdataStore } from '../userdata.ts';
 import { msVmGenidSet, type GenidSetResult } from './genid-set.ts';
+import { deliverPendingGenidNotify, notifyGenidChange } from './vm-genid.ts';
 import {
   ensureDomain0Entries,
   removeDomainEntries,
@@ -350,6 +351,28 @@ export class Libxl implements Disposable {
     return decision;
   }
 
+  /**
+   * Raises ACPI GPE `gpe` in a running domain, with this context's guest model registered so the
+   * guest handles it here (beyond Xen: see `renewVmGenid`).
+   */
+  raiseGpe(domid: number, gpe: number): void {
+    this.#guest(domid, 'raise a GPE in');
+    this.#registerGuestModel();
+    try {
+      this.hypervisor.raiseGpe(domid, gpe);
+    } catch (error) {
+      throw wrapFailure(`domain ${domid}: raising GPE ${gpe} failed`, error);
+    }
+  }
+
+  /**
+   * Tells the guest its ID changed (beyond Xen): the notify GPE now if it runs, else when it is
+   * next unpaused.
+   */
+  notifyGenidChange(domid: number): 'delivered' | 'pending' {
+    return notifyGenidChange(this, domid);
+  }
+
   // ---- create --------------------------------------------------------------------------------
 
   /**
@@ -526,6 +549,7 @@ export class Libxl implements Disposable {
     } catch (error) {
       throw wrapFailure(`domain ${domid}: unpause failed`, error);
     }
+    deliverPendingGenidNotify(this, domid);
   }
 
   #guest(domid: number, what: string): DomainInfo {
@@ -571,6 +595,17 @@ export class Libxl implements Disposable {
    * firmware reads it), then it is unpaused and the firmware places the same ID.
    */
   #restart(domid: number, config: DomainConfig): void {
+    // The policy's reboot row (keep, for both generate and explicit IDs).
+    const decision = decideGenid({
+      operation: 'reboot',
+      mode: genidModeOfConfig(config),
+      current: genidOfConfig(config),
+      random: this.random,
+    });
+    if (decision.changed) {
+      setGenidOfConfig(config, decision.genid);
+      this.storeDomainConfiguration(domid, config);
+    }
     try {
       this.hypervisor.resetDomain(domid);
       this.xs.write(`${domainPath(domid)}/control/shutdown`, '');
