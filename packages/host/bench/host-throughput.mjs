@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
 import { MemoryHypervisor, createXc } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
-import { MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
+import { MemoryUserdataStore, MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
 
 const quick = process.env.BENCH_QUICK === '1';
 const RUN_MS = quick ? 40 : 700;
@@ -88,7 +88,7 @@ try {
   // --- 2. 10 vs many domains --------------------------------------------------------------------
   console.log(`\n# per-operation cost with 10 vs ${MANY.toLocaleString('en-US')} domains on the host (ratio = few / many)`);
   const populate = (count, file) => {
-    const populated = openHost(join(dir, file));
+    const populated = file === undefined ? memoryMachine() : openHost(join(dir, file));
     const xs = populated.store.connect(0);
     const domids = [];
     for (let first = 0; first < count; first += 500) {
@@ -109,6 +109,12 @@ try {
     }
     return { host: populated, xs, domids };
   };
+  /** The same machine in memory: MemoryHypervisor, createMemoryStore, MemoryUserdataStore. */
+  function memoryMachine() {
+    const machine = new MemoryHypervisor();
+    machine.batch = (body) => body();
+    return { hypervisor: machine, store: createMemoryStore(), userdata: new MemoryUserdataStore(), close() {} };
+  }
   const started = Date.now();
   const few = populate(10, 'few.db');
   const many = populate(MANY, 'many.db');
@@ -141,6 +147,15 @@ try {
   compare('xl-lib create + destroy', 'x10', rate(createDestroy(fewLibxl), { warmup: 3, batch: 1 }), `x${MANY}`, rate(createDestroy(manyLibxl), { warmup: 3, batch: 1 }), 1.5);
   fewLibxl.close();
   manyLibxl.close();
+  // The same in memory: what the xenstore logic itself costs with a 10,000-child /local/domain
+  // (every child added or removed copies the parent's list, as xenstored rewrites the parent record).
+  const fewMemory = populate(10);
+  const manyMemory = populate(MANY);
+  const fewMemoryLibxl = libxlOf(fewMemory);
+  const manyMemoryLibxl = libxlOf(manyMemory);
+  compare('  same, all in memory', 'x10', rate(createDestroy(fewMemoryLibxl), { warmup: 3, batch: 1 }), `x${MANY}`, rate(createDestroy(manyMemoryLibxl), { warmup: 3, batch: 1 }));
+  fewMemoryLibxl.close();
+  manyMemoryLibxl.close();
   few.host.close();
   many.host.close();
 } finally {

@@ -55,17 +55,29 @@ function decodePerms(text: string): readonly XsPermission[] {
   return Object.freeze(text.split(',').map((entry) => Object.freeze(parsePermission(entry))));
 }
 
-/** True when `next` is `previous` with some names removed and others appended (creation order kept). */
-function isRemoveThenAppend(previous: readonly string[], next: readonly string[], nextSet: ReadonlySet<string>): boolean {
+/**
+ * How `next` differs from `previous` when it is `previous` with some names removed and others
+ * appended (creation order kept): the removed and appended names; undefined for any other change.
+ * The common cases (one child added, one removed) cost only reference comparisons.
+ */
+function childrenDelta(
+  previous: readonly string[],
+  next: readonly string[],
+): { removed: string[]; appended: readonly string[] } | undefined {
+  const removed: string[] = [];
   let position = 0;
   for (const name of previous) {
-    if (!nextSet.has(name)) continue;
-    if (next[position] !== name) return false;
-    position += 1;
+    if (position < next.length && next[position] === name) position += 1;
+    else removed.push(name);
   }
-  const previousSet = new Set(previous);
-  for (let index = position; index < next.length; index += 1) if (previousSet.has(next[index]!)) return false;
-  return true;
+  const appended = next.slice(position);
+  if (removed.length > 0 && appended.length > 0) {
+    // A name removed and appended again moved to the end: fine. Any other overlap is a reorder.
+    const gone = new Set(removed);
+    const kept = new Set(previous.filter((name) => !gone.has(name)));
+    if (appended.some((name) => kept.has(name))) return undefined;
+  }
+  return { removed, appended };
 }
 
 function freezeNode(value: Uint8Array, perms: readonly XsPermission[], children: readonly string[], generation: number): XsNode {
@@ -262,17 +274,15 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
       previous = cached && cached.generation === stored ? cached.children : (this.#children.all(path) as string[]);
     }
     if (previous.length === children.length && previous.every((name, index) => name === children[index])) return;
-    const nextSet = new Set(children);
-    if (!isRemoveThenAppend(previous, children, nextSet)) {
+    const delta = childrenDelta(previous, children);
+    if (delta === undefined) {
       this.#deleteChildren.run(path);
       children.forEach((name, index) => this.#insertChild.run(path, index + 1, name));
       return;
     }
-    for (const name of previous) if (!nextSet.has(name)) this.#deleteChild.run(path, name);
-    const previousSet = new Set(previous);
+    for (const name of delta.removed) this.#deleteChild.run(path, name);
     let seq = this.#lastChildSeq.get(path) as number;
-    for (const name of children) {
-      if (previousSet.has(name)) continue;
+    for (const name of delta.appended) {
       seq += 1;
       this.#insertChild.run(path, seq, name);
     }
