@@ -55,6 +55,11 @@ export interface SaveRestoreContext {
   renameDomain(domid: number, oldName: string | undefined, newName: string): void;
   /** `libxl_name_to_domid`: throws when no domain has that name. */
   nameToDomid(name: string): number;
+  /**
+   * Beyond Xen: tells the guest its ID changed (an ACPI notify, delivered once the domain runs).
+   * Called for a restore that renews the ID; without it no notify is sent.
+   */
+  notifyGenidChange?(domid: number): unknown;
 }
 
 export interface SaveOptions {
@@ -213,6 +218,8 @@ export async function restoreImage(
   try {
     // A domain saved before it ever ran has no memory: its firmware has still to run.
     if (image.libxc.pages.size === 0) context.hypervisor.setPendingStart(domid, 'boot');
+    // A renewed ID is notified to the guest after it resumes (on this unpause, or a later one).
+    if (decision.notify) context.notifyGenidChange?.(domid);
     if (!options.paused) context.unpauseDomain(domid);
   } catch (error) {
     context.destroyDomain(domid);

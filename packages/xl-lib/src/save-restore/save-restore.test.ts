@@ -29,7 +29,7 @@ import { MsVmGenid } from '../types/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 import { channelFromDuplex, createChannelPair } from './channel.ts';
 import { beginMigrationReceive, beginMigrationSend, migrateDomain, receiveMigration, sendMigration } from './migrate.ts';
-import { restoreDomain, saveDomain } from './operations.ts';
+import { restoreDomain, saveDomain, type RestoreResult } from './operations.ts';
 import { readSaveFile } from './save-file.ts';
 
 interface Machine {
@@ -114,6 +114,14 @@ function memoryHash(m: Machine, domid: number, maskGenid: boolean): string {
   return hash.digest('hex');
 }
 
+/**
+ * What the guest reads after a restore: once when it resumes (or boots), and, where the policy
+ * notifies a renewed ID and the context can deliver it (beyond Xen), once more on that notify.
+ */
+function readsAfterRestore(m: Machine, result: RestoreResult, first: 'resume' | 'boot' = 'resume'): string[] {
+  return result.decision.notify && 'notifyGenidChange' in m.libxl ? [first, 'notify'] : [first];
+}
+
 function guestReads(m: Machine, domid: number): string[] {
   return readGuestRecord(m.hypervisor, domid)?.reads.map((read) => read.reason) ?? [];
 }
@@ -170,7 +178,7 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     expect(m.libxl.domainInfo(restored.domid).paused).toBe(true);
     expect(guestReads(m, restored.domid)).toEqual([]); // not resumed yet
     m.libxl.unpauseDomain(restored.domid);
-    expect(guestReads(m, restored.domid)).toEqual(['resume']);
+    expect(guestReads(m, restored.domid)).toEqual(readsAfterRestore(m, restored));
     m.libxl.destroyDomain(restored.domid);
     expect(leftovers(m)).toEqual(EMPTY);
     const image = await readSaveFile(file);
@@ -193,7 +201,7 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     expect(firstId).toBe(first.genid.toHex());
     expect(firstId).not.toBe(saved);
     expect(first.decision.row.operation).toBe('restore');
-    expect(guestReads(m, first.domid)).toEqual(['resume']); // read once through ACPI on resume
+    expect(guestReads(m, first.domid)).toEqual(readsAfterRestore(m, first)); // read through ACPI on resume
     expect(readGuestRecord(m.hypervisor, first.domid)?.firmware).toBeNull(); // hvmloader did not run again
     expect(memoryHash(m, first.domid, true)).toBe(hash);
     m.libxl.destroyDomain(first.domid);
@@ -229,7 +237,7 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     expect(restored.decision.row.operation).toBe('restore-other-host');
     expect(agreedGenid(b, restored.domid)).not.toBe(saved);
     expect(memoryHash(b, restored.domid, true)).toBe(hash);
-    expect(guestReads(b, restored.domid)).toEqual(['resume']);
+    expect(guestReads(b, restored.domid)).toEqual(readsAfterRestore(b, restored));
   });
 
   it('xl migrate dom host: the same ID, memory rewritten with the same bytes, read once on resume', async () => {
@@ -321,8 +329,26 @@ describe('more ways in and out', () => {
     expect(m.hypervisor.touchedPages(restored.domid)).toEqual([]);
     expect(m.libxl.domainInfo(restored.domid).name).toBe('unborn');
     m.libxl.unpauseDomain(restored.domid); // the firmware runs now, with the restored ID
-    expect(guestReads(m, restored.domid)).toEqual(['boot']);
+    expect(guestReads(m, restored.domid)).toEqual(readsAfterRestore(m, restored, 'boot'));
     expect(agreedGenid(m, restored.domid)).toBe(restored.genid.toHex());
+  });
+
+  it('xl save dom file cfg: the file carries the given config; a restore gives the policy\'s new ID', async () => {
+    const m = machine();
+    const domid = boot(m, 'orig', 'generate');
+    const running = agreedGenid(m, domid);
+    const file = join(dir, 'override.save');
+    const other = hvmConfig('renamed', MsVmGenid.generate(createSeededRandomSource(77)));
+    await saveDomain(m.libxl, domid, { file }, { config: other });
+    written.push(file);
+    const image = await readSaveFile(file);
+    expect(domainConfigFromJsonText(image.xl.config!).createInfo.name).toBe('renamed');
+    // the memory holds the running ID, the config another: reported, and repaired by a restore
+    expect(checkSaveImage(image).map((problem) => problem.kind)).toEqual(['genid']);
+    const restored = await restoreDomain(m.libxl, file);
+    const id = agreedGenid(m, restored.domid);
+    expect([running, genidOfConfig(other).toHex()]).not.toContain(id);
+    expect(m.libxl.domainInfo(restored.domid).name).toBe('renamed');
   });
 
   it('restores from a byte stream as from a file', async () => {
@@ -334,7 +360,7 @@ describe('more ways in and out', () => {
     writer.end();
     const restored = await restoreDomain(m.libxl, chunkSource(reader.incoming));
     expect(agreedGenid(m, restored.domid)).not.toBe(saved);
-    expect(guestReads(m, restored.domid)).toEqual(['resume']);
+    expect(guestReads(m, restored.domid)).toEqual(readsAfterRestore(m, restored));
   });
 
   it('migrates over a Unix socket between two hosts, like xl over ssh', async () => {
