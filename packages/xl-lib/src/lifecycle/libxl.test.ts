@@ -425,26 +425,6 @@ describe('applyGenid', () => {
   });
 });
 
-describe('renewGenid (beyond Xen)', () => {
-  it('asks the policy: --new gives a fresh ID everywhere, --set an explicit one, the GPE only when it changed', () => {
-    const m = machine();
-    const first = MsVmGenid.fromHex('10'.repeat(16));
-    const domid = m.libxl.createDomain(hvmConfig('renewed', first));
-    const renewed = m.libxl.renewGenid(domid, { gpe: 5 });
-    expect([renewed.changed, renewed.notify, renewed.genid.equals(first), renewed.genid.isZero()]).toEqual([true, true, false, false]);
-    expect(genidEverywhere(m, domid)).toMatchObject({ config: renewed.genid.toHex(), xenstore: renewed.genid.toHex(), memory: renewed.genid.toHex() });
-    const events = () => readGuestRecord(m.hypervisor, domid)!.eventCount;
-    expect(events()).toBe(1);
-    const set = MsVmGenid.fromHex('20'.repeat(16));
-    expect(m.libxl.renewGenid(domid, { genid: set, gpe: 5 }).notify).toBe(true);
-    expect(m.libxl.renewGenid(domid, { genid: set, gpe: 5 })).toMatchObject({ changed: false, notify: false });
-    expect(events()).toBe(2);
-    expect(genidEverywhere(m, domid)).toMatchObject({ config: set.toHex(), xenstore: set.toHex(), memory: set.toHex() });
-    const none = m.libxl.createDomain(hvmConfig('no-id'));
-    expect(() => m.libxl.renewGenid(none)).toThrow(expect.objectContaining({ code: 'INVAL' }));
-  });
-});
-
 /** Fails the `n`-th fallible call after `arm(n)` (hypervisor writes, xenstore commits, userdata stores), once. */
 function faultyMachine() {
   let calls = 0;

@@ -40,7 +40,6 @@ import {
   genidModeOfConfig,
   genidOfConfig,
   setGenidOfConfig,
-  type GenidDecision,
 } from '../policy/lifecycle-policy.ts';
 import { USERDATA_LIBXL_JSON, retrieveUserdataText, storeUserdataText, type UserdataStore } from '../userdata.ts';
 import { msVmGenidSet, type GenidSetResult } from './genid-set.ts';
@@ -323,54 +322,6 @@ export class Libxl implements Disposable {
     const result = this.msVmGenidSet(domid, genid);
     this.storeDomainConfiguration(domid, config);
     return result;
-  }
-
-  /**
-   * Beyond Xen (`xl vm-genid --new` / `--set`): asks the policy for the domain's next ID, applies
-   * it everywhere (`applyGenid`), and when the policy says the guest must be told and `gpe` is
-   * given, raises that ACPI GPE in the domain (the firmware's notify handler does
-   * `Notify(VGID, 0x80)`). `XlError('INVAL')` for a domain without an ID.
-   */
-  renewGenid(domid: number, options: { readonly genid?: MsVmGenid; readonly gpe?: number } = {}): GenidDecision {
-    const config = this.retrieveDomainConfiguration(domid);
-    const decision = decideGenid({
-      operation: options.genid ? 'vm-genid-set' : 'vm-genid-new',
-      mode: genidModeOfConfig(config),
-      current: genidOfConfig(config),
-      requested: options.genid,
-      random: this.random,
-    });
-    if (decision.changed) this.applyGenid(domid, decision.genid);
-    if (decision.notify && options.gpe !== undefined) {
-      try {
-        this.hypervisor.raiseGpe(domid, options.gpe);
-      } catch (error) {
-        throw wrapFailure(`domain ${domid}: raising GPE ${options.gpe} failed`, error);
-      }
-    }
-    return decision;
-  }
-
-  /**
-   * Raises ACPI GPE `gpe` in a running domain, with this context's guest model registered so the
-   * guest handles it here (beyond Xen: see `renewVmGenid`).
-   */
-  raiseGpe(domid: number, gpe: number): void {
-    this.#guest(domid, 'raise a GPE in');
-    this.#registerGuestModel();
-    try {
-      this.hypervisor.raiseGpe(domid, gpe);
-    } catch (error) {
-      throw wrapFailure(`domain ${domid}: raising GPE ${gpe} failed`, error);
-    }
-  }
-
-  /**
-   * Tells the guest its ID changed (beyond Xen): the notify GPE now if it runs, else when it is
-   * next unpaused.
-   */
-  notifyGenidChange(domid: number): 'delivered' | 'pending' {
-    return notifyGenidChange(this, domid);
   }
 
   // ---- create --------------------------------------------------------------------------------
