@@ -10,6 +10,19 @@ export {
   type ShutdownOutcome,
 } from './lifecycle/libxl.ts';
 export { acpiEnabled, libxlPath, vmPath } from './lifecycle/xenstore-layout.ts';
+export {
+  USERDATA_GENID_NOTIFY,
+  deliverPendingGenidNotify,
+  notifyGenidChange,
+  queryVmGenid,
+  renewVmGenid,
+  vmGenidDisagreements,
+  type VmGenidDisagreement,
+  type VmGenidRenewal,
+  type VmGenidRequest,
+  type VmGenidViewName,
+  type VmGenidViews,
+} from './lifecycle/vm-genid.ts';
 export { JsonDouble, ParsedJsonMap, jsonNodeKind, parseLibxlJson, type JsonNodeKind, type ParsedJson } from './json/json-parse.ts';
 export { yajlBeautify, yajlEncodeString, type JsonValue } from './json/yajl-gen.ts';
 export {
