@@ -324,6 +324,28 @@ export class Libxl implements Disposable {
     return result;
   }
 
+  /**
+   * Raises ACPI GPE `gpe` in a running domain, with this context's guest model registered so the
+   * guest handles it here (beyond Xen: see `renewVmGenid`).
+   */
+  raiseGpe(domid: number, gpe: number): void {
+    this.#guest(domid, 'raise a GPE in');
+    this.#registerGuestModel();
+    try {
+      this.hypervisor.raiseGpe(domid, gpe);
+    } catch (error) {
+      throw wrapFailure(`domain ${domid}: raising GPE ${gpe} failed`, error);
+    }
+  }
+
+  /**
+   * Tells the guest its ID changed (beyond Xen): the notify GPE now if it runs, else when it is
+   * next unpaused.
+   */
+  notifyGenidChange(domid: number): 'delivered' | 'pending' {
+    return notifyGenidChange(this, domid);
+  }
+
   // ---- create --------------------------------------------------------------------------------
 
   /**
