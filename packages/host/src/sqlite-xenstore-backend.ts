@@ -246,7 +246,13 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
           );
           written.set(
             write.path,
-            freezeNode(copy, Object.freeze(perms.map((perm) => Object.freeze({ ...perm }))), Object.freeze([...children]), generation),
+            freezeNode(
+              copy,
+              Object.freeze(perms.map((perm) => Object.freeze({ ...perm }))),
+              // The logic hands over frozen lists (a 10,000-child list is not copied again).
+              Object.isFrozen(children) ? children : Object.freeze([...children]),
+              generation,
+            ),
           );
         }
         this.#setCounter.run(generation);
