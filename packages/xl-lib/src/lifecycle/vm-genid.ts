@@ -130,7 +130,7 @@ export function queryVmGenid(libxl: Libxl, domid: number): VmGenidViews {
       }
     }
   }
-  let guestRecord: GuestRecord | null = null;
+  let guestRecord: GuestRecord | null;
   try {
     guestRecord = readGuestRecord(libxl.hypervisor, domid);
   } catch {
