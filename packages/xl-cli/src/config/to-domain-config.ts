@@ -235,7 +235,7 @@ function buildDomainConfig(
       if (genid === 'generate') {
         bInfo.u.msVmGenid = generateGenid(random, exit);
       } else if (genid !== 'none') {
-        exit('ERROR: "ms_vm_genid" option must be "generate" or "none"');
+        bInfo.u.msVmGenid = explicitGenid(genid, exit);
       }
     }
     // `firmware`: a BIOS name, `uefi`/`bios` (any prefix), or else a path to a custom firmware.
@@ -274,6 +274,25 @@ const DEFAULT_MEMKB = 2n ** 64n - 1n;
 
 /** `XENFIRMWAREDIR` of Debian's Xen 4.17 packages, where `firmware = "pvgrub64"` points. */
 const XENFIRMWAREDIR = '/usr/lib/xen-4.17/boot';
+
+/**
+ * Beyond Xen (real xl accepts only "generate" and "none"): an explicit ID, as a GUID
+ * (`44332211-6655-8877-99aa-bbccddeeff00`, bytes swapped as QEMU and libvirt do) or in xenstore's
+ * `"<lo>:<hi>"` decimal form. Anything else gets xl's own message.
+ */
+function explicitGenid(text: string, exit: (message: string) => never): MsVmGenid {
+  const form = /^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/.test(text) ? 'guid' : /^[0-9]+:[0-9]+$/.test(text) ? 'xenstore' : undefined;
+  if (form === undefined) return exit('ERROR: "ms_vm_genid" option must be "generate" or "none"');
+  let genid: MsVmGenid;
+  try {
+    genid = MsVmGenid.parse(text, form);
+  } catch (error) {
+    if (XlError.is(error)) return exit(`ERROR: "ms_vm_genid" = "${text}": ${error.message}`);
+    throw error;
+  }
+  if (genid.isZero()) return exit(`ERROR: "ms_vm_genid" = "${text}" is all-zero: use "none" for no generation ID`);
+  return genid;
+}
 
 /** `libxl_ms_vm_genid_generate`; a failing random source is xl's "failed to generate" exit. */
 function generateGenid(random: RandomSource, exit: (message: string) => never): MsVmGenid {
