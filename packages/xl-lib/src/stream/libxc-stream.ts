@@ -20,9 +20,6 @@ import {
   IHDR_MARKER,
   IHDR_OPT_BIG_ENDIAN,
   IHDR_VERSION,
-  PAGE_DATA_PFN_MASK,
-  PAGE_DATA_RESERVED_MASK,
-  PAGE_DATA_TYPE_SHIFT,
   REC_LENGTH_MAX,
   REC_TYPE,
   REC_TYPE_OPTIONAL,
@@ -98,7 +95,11 @@ export function encodePageData(pages: readonly PageEntry[]): Uint8Array {
   view.setUint32(8, pages.length, true);
   let dataAt = 16 + 8 * pages.length;
   pages.forEach((page, i) => {
-    view.setBigUint64(16 + 8 * i, (BigInt(page.type) << PAGE_DATA_TYPE_SHIFT) | BigInt(page.pfn), true);
+    if (!Number.isSafeInteger(page.pfn) || page.pfn < 0 || page.pfn >= 2 ** 52 || !isKnownPageType(page.type)) {
+      throw new XlError('INVAL', `PAGE_DATA entry ${i}: pfn ${page.pfn} / type ${page.type} out of range`);
+    }
+    view.setUint32(16 + 8 * i, page.pfn % 0x100000000, true);
+    view.setUint32(20 + 8 * i, ((page.type << 28) | Math.floor(page.pfn / 0x100000000)) >>> 0, true);
     if (pageTypeHasData(page.type)) {
       if (page.data) bytes.set(page.data.subarray(0, XC_PAGE_SIZE), dataAt);
       dataAt += XC_PAGE_SIZE;
@@ -191,10 +192,15 @@ function handlePageData(image: LibxcImage, body: Uint8Array, verifying: boolean)
   const entries: { pfn: number; type: number }[] = [];
   let withData = 0;
   for (let i = 0; i < count; i++) {
-    const word = view.getBigUint64(8 + 8 * i, true);
-    if (word & PAGE_DATA_RESERVED_MASK) throw streamError(`reserved bits set in PAGE_DATA pfn[${i}]: 0x${word.toString(16)}`);
-    const type = Number(word >> PAGE_DATA_TYPE_SHIFT);
-    const pfn = Number(word & PAGE_DATA_PFN_MASK);
+    // the 64-bit pfn word as two halves (no bigint per page): type in bits 63..60, reserved 59..52
+    const low = view.getUint32(8 + 8 * i, true);
+    const high = view.getUint32(12 + 8 * i, true);
+    if ((high >>> 20) & 0xff) {
+      const word = view.getBigUint64(8 + 8 * i, true);
+      throw streamError(`reserved bits set in PAGE_DATA pfn[${i}]: 0x${word.toString(16)}`);
+    }
+    const type = high >>> 28;
+    const pfn = (high & 0xfffff) * 0x100000000 + low;
     if (!isKnownPageType(type)) throw streamError(`unknown page type 0x${type.toString(16)} for pfn 0x${pfn.toString(16)} (index ${i})`);
     if (pageTypeHasData(type)) withData++;
     entries.push({ pfn, type });

@@ -85,6 +85,17 @@ describe('save image writer and reader', () => {
     expect(checkSaveImage(image)).toEqual([]);
   });
 
+  it('keeps pfns above 2^32 (the 52-bit pfn field) exact', async () => {
+    const hypervisor = new MemoryHypervisor();
+    const { domid } = hypervisor.createDomain({ type: 'hvm' });
+    const high = 2 ** 51 + 0x12345;
+    hypervisor.writePage(domid, high, new Uint8Array(4096).fill(0xab));
+    hypervisor.writePage(domid, 0x100000005, new Uint8Array(4096).fill(0xcd));
+    const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid, { configJson: configJsonFor('high', undefined) })));
+    expect([...image.libxc.pages.keys()].sort((a, b) => a - b)).toEqual([0x100000005, high]);
+    expect(image.libxc.pages.get(high)?.every((byte) => byte === 0xab)).toBe(true);
+  });
+
   it('sends pfn 0 as XTAB for a domain that has no memory yet', async () => {
     const hypervisor = new MemoryHypervisor();
     const { domid } = hypervisor.createDomain({ type: 'hvm' });
