@@ -47,6 +47,8 @@ export interface GlobalOptions {
   readonly dryRun: boolean;
   /** `-f`: force. */
   readonly force: boolean;
+  /** `-t`: draw progress with carriage returns even when stderr is not a terminal (xl's `progress_use_cr`). */
+  readonly progressUseCr?: boolean;
 }
 
 /** What a command receives: its parsed options, positional arguments and the global options. */

@@ -166,6 +166,19 @@ describeWithReferee('progress of long operations', script, () => {
     const quietRestore = world.xl(['restore', 'quiet.img']);
     expect(quietRestore.status).toBe(0);
     expect(quietRestore.stderr).not.toContain('\r');
-    expect(world.xl(['destroy', 'vm']).status).toBe(0);
+    // xl -t: progress with carriage returns on a pipe too.
+    expect(world.xl(['-t', 'save', '-c', 'vm', 'dash-t.img']).stderr).toMatch(/\rSaving domain \d+: \d+\/\d+ KiB 100%\n$/);
+    // A migration from a terminal: the sender passes -t and hides its own progress; the receiver draws the stream's.
+    const migrateCommand = `${JSON.stringify(process.execPath)} ${JSON.stringify(XL)} migrate -s env vm XEN_GENID_HOST=${world.host('b.db')}`;
+    const migrated = spawnSync(script.paths.script!, ['-qec', migrateCommand, '/dev/null'], {
+      cwd: world.dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: `${world.binDir}:${process.env.PATH ?? ''}`, HOME: world.dir, XEN_GENID_HOST: world.host('a.db') },
+    });
+    expect(migrated.status, migrated.stdout).toBe(0);
+    expect(migrated.stdout).not.toContain('Migrating domain');
+    expect(migrated.stdout).toMatch(/\rReceiving domain: \d+ KiB\r?\n/);
+    expect(world.xl(['destroy', 'vm'], { host: world.host('b.db') }).status).toBe(0);
   });
 });

@@ -41,6 +41,7 @@ async function dispatch(argv: readonly string[], context: CommandContext): Promi
   let verbose = 0;
   let dryRun = false;
   let force = false;
+  let progressUseCr = false;
   let index = 0;
   // getopt "+vftN": global options stop at the first non-option (the command).
   for (; index < argv.length; index += 1) {
@@ -54,7 +55,8 @@ async function dispatch(argv: readonly string[], context: CommandContext): Promi
       if (letter === 'v') verbose += 1;
       else if (letter === 'N') dryRun = true;
       else if (letter === 'f') force = true;
-      else if (letter === 't' || letter === 'T') continue;
+      else if (letter === 't') progressUseCr = true;
+      else if (letter === 'T') continue;
       else {
         context.stderr.write('unknown global option\n');
         return 1;
@@ -67,7 +69,7 @@ async function dispatch(argv: readonly string[], context: CommandContext): Promi
     const args = topic === undefined ? [] : [topic];
     return module.run({ options: {}, args, argv: args, global }, context);
   };
-  const global: GlobalOptions = { verbose, dryRun, force };
+  const global: GlobalOptions = { verbose, dryRun, force, progressUseCr };
   if (name === undefined) {
     await help(undefined);
     return 1;

@@ -14,7 +14,8 @@ import {
   readFixedMessage,
 } from '../toolstack/migration-protocol.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { stdinOf } from '../toolstack/process-io.ts';
+import { progressWanted, stdinOf } from '../toolstack/process-io.ts';
+import { createProgress } from '../toolstack/progress.ts';
 import { isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
 import { formatHeaderInfo } from '../toolstack/save-header.ts';
 
@@ -40,14 +41,30 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
   }
   const xlLib = await import('@xen-genid/xl-lib');
   const iterator = stdinOf(context)[Symbol.asyncIterator]();
-  const source = xlLib.chunkSource(iterator);
+  // xl passes -t when the sender's stderr is a terminal: the stream's progress is drawn here too.
+  const progress = createProgress(context.stderr, progressWanted(context, input.global), 'Receiving domain', undefined);
+  let receiving = true;
+  const counted: AsyncIterator<Uint8Array> = {
+    async next() {
+      const result = await iterator.next();
+      if (receiving && !result.done) progress.advance(result.value.length);
+      return result;
+    },
+  };
+  const source = xlLib.chunkSource(counted);
   try {
     return await withToolstack(context, async ({ libxl }) => {
       context.stderr.write('migration target: Ready to receive domain.\n');
       context.stdout.write(MIGRATE_RECEIVER_BANNER);
       let domid: number;
       try {
-        const image = await xlLib.readSaveImage(source);
+        let image;
+        try {
+          image = await xlLib.readSaveImage(source);
+        } finally {
+          receiving = false;
+          progress.done();
+        }
         context.stderr.write(
           `Loading new save file ${SOURCE} (new xl fmt info ${formatHeaderInfo({
             mandatoryFlags: image.xl.mandatoryFlags,

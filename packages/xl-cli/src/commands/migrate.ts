@@ -19,8 +19,7 @@ import {
   readStatusByte,
 } from '../toolstack/migration-protocol.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { spawnMigrationChild, stderrIsTerminal } from '../toolstack/process-io.ts';
-import { createProgress } from '../toolstack/progress.ts';
+import { progressWanted, spawnMigrationChild } from '../toolstack/process-io.ts';
 import { existingDomain, findDomain, isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
 
 export interface MigrateOptions {
@@ -34,7 +33,6 @@ export interface MigrateOptions {
   live: boolean;
 }
 
-const PAGE = 4096;
 /** How long xl waits for the transport process to exit before giving up on its status. */
 const CHILD_WAIT_MS = 2000;
 
@@ -83,10 +81,10 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
     xlLib.setGenidOfConfig(config, decision.genid);
     const configJson = xlLib.domainConfigToJsonText(config);
 
-    const terminal = stderrIsTerminal(context);
+    const showProgress = progressWanted(context, input.global);
     const rune = migrationRune(host, {
       sshCommand: options.sshCommand ?? 'ssh',
-      tty: terminal,
+      tty: showProgress,
       verbose: input.global.verbose,
       noWait: options.noWait || options.foreground,
       debug: options.debug,
@@ -145,19 +143,12 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       return 1;
     };
 
-    // libxl_domain_suspend: pause, then the image down the pipe.
-    const progress = createProgress(context.stderr, terminal, `Migrating domain ${domid}`, libxl.hypervisor.touchedPages(domid).length * PAGE);
+    // libxl_domain_suspend: pause, then the image down the pipe. As xl hides its own progress
+    // here, the receiver (given -t) draws the stream's progress on the same terminal.
     try {
       if (wasRunning) libxl.pauseDomain(domid);
-      let first = true;
-      for (const chunk of xlLib.saveImageChunks(libxl.hypervisor, domid, { configJson })) {
-        await send(chunk);
-        if (!first) progress.advance(chunk.length);
-        first = false;
-      }
-      progress.done();
+      for (const chunk of xlLib.saveImageChunks(libxl.hypervisor, domid, { configJson })) await send(chunk);
     } catch (error) {
-      progress.done();
       if (isLibxlError(error)) reportLibxlError(context, error);
       context.stderr.write(`migration sender: libxl_domain_suspend failed (rc=${rcOf(error)})\n`);
       return failedResume();

@@ -10,7 +10,7 @@ import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { stderrIsTerminal } from '../toolstack/process-io.ts';
+import { progressWanted } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
 import { isLibxlError, reportLibxlError } from '../toolstack/report.ts';
 import { formatHeaderInfo, readXlHeaderInfo } from '../toolstack/save-header.ts';
@@ -62,7 +62,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
   return withToolstack(context, async ({ libxl }) => {
     const { chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
     const total = statSync(file).size;
-    const progress = createProgress(context.stderr, stderrIsTerminal(context), 'Restoring domain', total);
+    const progress = createProgress(context.stderr, progressWanted(context, input.global), 'Restoring domain', total);
     // The whole image is read and checked before a domain is made (a bad file leaves nothing).
     const chunks = createReadStream(file, { highWaterMark: 1 << 20 });
     try {

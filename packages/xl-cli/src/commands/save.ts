@@ -11,7 +11,7 @@ import type { ByteChannel, DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { stderrIsTerminal } from '../toolstack/process-io.ts';
+import { progressWanted } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
 import { existingDomain, findDomain, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
 import { formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
@@ -65,7 +65,7 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
       return 1;
     }
     const total = libxl.hypervisor.touchedPages(domid).length * PAGE;
-    const progress = createProgress(context.stderr, stderrIsTerminal(context), `Saving domain ${domid}`, total);
+    const progress = createProgress(context.stderr, progressWanted(context, input.global), `Saving domain ${domid}`, total);
     let first = true;
     const channel = fileChannel(fd, (chunk) => {
       if (first) {

@@ -12,7 +12,12 @@ export function stdinOf(context: CommandContext): AsyncIterable<Uint8Array> {
   return context.stdin ?? process.stdin;
 }
 
-/** Whether progress may be drawn on stderr (a terminal, as xl's `isatty(2)`). */
+/** Whether progress is drawn: `xl -t`, or stderr is a terminal (xl's `progress_use_cr || isatty(2)`). */
+export function progressWanted(context: CommandContext, global: { readonly progressUseCr?: boolean }): boolean {
+  return global.progressUseCr === true || stderrIsTerminal(context);
+}
+
+/** Whether stderr is a terminal (xl's `isatty(2)`). */
 export function stderrIsTerminal(context: CommandContext): boolean {
   if (context.stderrIsTTY !== undefined) return context.stderrIsTTY;
   return context.stderr === process.stderr && process.stderr.isTTY === true;

@@ -20,15 +20,27 @@ function size(bytes: number, total: number): string {
   return total < 10 * MIB ? `${Math.round(bytes / KIB)}` : (bytes / MIB).toFixed(1);
 }
 
-export function createProgress(stderr: OutputStream, terminal: boolean, label: string, total: number): Progress {
+/** How often a progress line of unknown total is redrawn. */
+const UNKNOWN_TOTAL_STEP = 64 * KIB;
+
+/** `total` undefined: the size is not known in advance (a stream), so only bytes are shown. */
+export function createProgress(stderr: OutputStream, terminal: boolean, label: string, total: number | undefined): Progress {
   if (!terminal) return { advance() {}, done() {} };
   let doneBytes = 0;
-  let lastPercent = -1;
+  let lastMark = -1;
   let drawn = false;
   const draw = (): void => {
+    if (total === undefined) {
+      const mark = Math.floor(doneBytes / UNKNOWN_TOTAL_STEP);
+      if (mark === lastMark) return;
+      lastMark = mark;
+      drawn = true;
+      stderr.write(`\r${label}: ${Math.round(doneBytes / KIB)} KiB`);
+      return;
+    }
     const percent = total > 0 ? Math.min(100, Math.floor((doneBytes * 100) / total)) : 100;
-    if (percent === lastPercent) return;
-    lastPercent = percent;
+    if (percent === lastMark) return;
+    lastMark = percent;
     drawn = true;
     stderr.write(`\r${label}: ${size(Math.min(doneBytes, total), total)}/${size(total, total)} ${total < 10 * MIB ? 'KiB' : 'MiB'} ${String(percent).padStart(3)}%`);
   };

@@ -75,6 +75,15 @@ describe('progress', () => {
     progress.done();
     expect(err.out.text).toBe('\rSaving domain 3: 4/8 KiB  50%\rSaving domain 3: 8/8 KiB 100%\n');
   });
+  it('shows only the bytes when the total is not known (a stream)', () => {
+    const err = sink();
+    const progress = createProgress(err.stream, true, 'Receiving domain', undefined);
+    progress.advance(1024);
+    progress.advance(1024);
+    progress.advance(64 * 1024);
+    progress.done();
+    expect(err.out.text).toBe('\rReceiving domain: 1 KiB\rReceiving domain: 66 KiB\n');
+  });
   it('prints nothing when stderr is not a terminal', () => {
     const err = sink();
     const progress = createProgress(err.stream, false, 'Saving', 8192);
