@@ -1,0 +1,173 @@
+/**
+ * `xl vm-genid [--new | --set ID] [--format F | --json] <Domain>` (beyond Xen: real xl has no such
+ * command). Without `--new`/`--set` it reports the domain's VM Generation ID as each party holds
+ * it, changing nothing: libxl's stored config, xenstore `~/platform/generation-id`, and what the
+ * guest last read through ACPI (QEMU's `query-vm-generation-id` gives only the device's view).
+ * It exits 1 when two of the present views differ, saying which. `--new` gives the running domain a
+ * new random ID, `--set` a given one; either is written to guest memory (at HVM param 34's
+ * address), xenstore and the stored config, then the guest gets an ACPI notify (xl-lib
+ * `renewVmGenid`); setting the ID the domain already has changes nothing and notifies nobody.
+ */
+import type { MsVmGenid, VmGenidViewName, VmGenidViews } from '@xen-genid/xl-lib';
+import type { CommandContext, CommandInput } from '../command-table.ts';
+import { withToolstack } from '../toolstack/open-toolstack.ts';
+import { existingDomain, findDomain, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+
+export interface VmGenidOptions {
+  new: boolean;
+  set: string | undefined;
+  format: string | undefined;
+  json: boolean;
+}
+
+/** The text forms `--format` prints. */
+export const VM_GENID_FORMATS = ['xenstore', 'guid', 'hex', 'hyperv', 'vmware'] as const;
+export type VmGenidFormat = (typeof VM_GENID_FORMATS)[number];
+
+/** The forms `--set` takes with a `form:` prefix (any form `MsVmGenid` parses). */
+const SET_FORMS = ['xenstore', 'guid', 'hex', 'hyperv', 'windows', 'vmware'] as const;
+
+const VIEW_NAMES: Record<VmGenidViewName, string> = {
+  config: "libxl's stored config",
+  xenstore: 'xenstore',
+  guest: "the guest's last reading through ACPI",
+};
+
+/** One form of an ID as text. */
+export function formatGenid(genid: MsVmGenid, format: VmGenidFormat): string {
+  switch (format) {
+    case 'xenstore':
+      return genid.toXenstore();
+    case 'guid':
+      return genid.toGuid();
+    case 'hex':
+      return genid.toHex();
+    case 'hyperv':
+      return genid.toHyperv();
+    case 'vmware': {
+      const pair = genid.toVmware();
+      return `vm.genid = "${pair.genid}", vm.genidX = "${pair.genidX}"`;
+    }
+  }
+}
+
+/**
+ * The ID `--set` names: `form:value` for any form (`xenstore`, `guid`, `hex`, `hyperv`, `windows`,
+ * `vmware:<genid>,<genidX>`), or without a prefix a GUID, a xenstore `lo:hi` pair of decimals, or
+ * 32 hex digits in memory order. Throws xl-lib's `XlError('INVAL')` naming the problem.
+ */
+export async function parseGenidArgument(text: string): Promise<MsVmGenid> {
+  const { MsVmGenid, XlError } = await import('@xen-genid/xl-lib');
+  const prefixed = /^([a-z]+):(.*)$/s.exec(text);
+  if (prefixed && (SET_FORMS as readonly string[]).includes(prefixed[1]!)) {
+    const form = prefixed[1] as (typeof SET_FORMS)[number];
+    const value = prefixed[2]!;
+    if (form === 'vmware') {
+      const [genid, genidX, ...rest] = value.split(',');
+      if (genid === undefined || genidX === undefined || rest.length > 0) {
+        throw new XlError('INVAL', `vmware form: expected "<vm.genid>,<vm.genidX>", got ${JSON.stringify(value)}`);
+      }
+      return MsVmGenid.fromVmware({ genid: genid.trim(), genidX: genidX.trim() });
+    }
+    return MsVmGenid.parse(value, form);
+  }
+  if (/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(text)) return MsVmGenid.fromGuid(text);
+  if (/^[0-9]+:[0-9]+$/.test(text)) return MsVmGenid.fromXenstore(text);
+  if (/^[0-9a-fA-F]{32}$/.test(text)) return MsVmGenid.fromHex(text);
+  throw new XlError(
+    'INVAL',
+    `${JSON.stringify(text)} is not a generation ID: give a GUID, a xenstore "lo:hi" pair, 32 hex digits, or form:value with form one of ${SET_FORMS.join(', ')}`,
+  );
+}
+
+/** `views` as text: every view in one format, or every format under each view. */
+export function formatViews(views: VmGenidViews, format: VmGenidFormat | undefined): string {
+  const lines: string[] = [];
+  const entries: [VmGenidViewName, MsVmGenid | null][] = [
+    ['config', views.config],
+    ['xenstore', views.xenstore],
+    ['guest', views.guest],
+  ];
+  for (const [name, genid] of entries) {
+    let absent = 'none';
+    if (name === 'xenstore' && views.xenstoreText !== null && !genid) absent = `${JSON.stringify(views.xenstoreText)} (not a "lo:hi" ID)`;
+    if (!genid) lines.push(`${`${name}:`.padEnd(10)}${absent}`);
+    else if (format) lines.push(`${`${name}:`.padEnd(10)}${formatGenid(genid, format)}`);
+    else {
+      lines.push(`${name}:`);
+      for (const form of VM_GENID_FORMATS) lines.push(`  ${form.padEnd(10)}${formatGenid(genid, form)}`);
+    }
+  }
+  lines.push(`notifications: ${views.notifications}${views.notifyPending ? ' (one more pending until the domain is unpaused)' : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--json`: one object, each view as 32 lower-case hex digits in memory order, or null. */
+export function viewsToJson(views: VmGenidViews): string {
+  return `${JSON.stringify({
+    config: views.config?.toHex() ?? null,
+    xenstore: views.xenstore?.toHex() ?? null,
+    guest: views.guest?.toHex() ?? null,
+    notifications: views.notifications,
+  })}\n`;
+}
+
+export async function run(input: CommandInput<VmGenidOptions>, context: CommandContext): Promise<number> {
+  const { options } = input;
+  if (input.args.length !== 1) {
+    context.stderr.write(`'xl vm-genid' takes exactly one domain.\n`);
+    return 2;
+  }
+  if (options.new && options.set !== undefined) {
+    context.stderr.write('xl vm-genid: --new and --set cannot be used together.\n');
+    return 2;
+  }
+  if (options.format !== undefined && !(VM_GENID_FORMATS as readonly string[]).includes(options.format)) {
+    context.stderr.write(`xl vm-genid: unknown format "${options.format}" (one of ${VM_GENID_FORMATS.join(', ')}).\n`);
+    return 2;
+  }
+  if (options.json && options.format !== undefined) {
+    context.stderr.write('xl vm-genid: --json and --format cannot be used together.\n');
+    return 2;
+  }
+  let requested: MsVmGenid | undefined;
+  if (options.set !== undefined) {
+    try {
+      requested = await parseGenidArgument(options.set);
+    } catch (error) {
+      if (!isLibxlError(error)) throw error;
+      context.stderr.write(`xl vm-genid: ${error.message}\n`);
+      return 1;
+    }
+  }
+  return withToolstack(context, async ({ libxl }) => {
+    const { queryVmGenid, renewVmGenid, vmGenidDisagreements } = await import('@xen-genid/xl-lib');
+    const domid = findDomain(libxl, input.args[0]!, context);
+    if (domid === undefined) return 1;
+    if (!existingDomain(libxl, domid, context)) return 1;
+    try {
+      if (options.new || requested) {
+        const renewal = renewVmGenid(libxl, domid, requested ? { kind: 'set', genid: requested } : { kind: 'new' });
+        const outcome =
+          renewal.notify === 'delivered'
+            ? 'guest notified'
+            : renewal.notify === 'pending'
+              ? 'notify pending: the domain is paused'
+              : 'unchanged, no notify';
+        context.stdout.write(`Domain ${domid}: generation ID ${renewal.genid.toGuid()} (${outcome})\n`);
+        return 0;
+      }
+      const views = queryVmGenid(libxl, domid);
+      context.stdout.write(options.json ? viewsToJson(views) : formatViews(views, options.format as VmGenidFormat | undefined));
+      const disagreements = vmGenidDisagreements(views);
+      for (const { first, second } of disagreements) {
+        context.stderr.write(`The generation ID in ${VIEW_NAMES[first]} differs from the one in ${VIEW_NAMES[second]}.\n`);
+      }
+      return disagreements.length > 0 ? 1 : 0;
+    } catch (error) {
+      if (!isLibxlError(error)) throw error;
+      reportLibxlError(context, error);
+      return 1;
+    }
+  });
+}
