@@ -18,6 +18,7 @@ import type { RestoreOptions } from './commands/restore.ts';
 import type { SaveOptions } from './commands/save.ts';
 import type { ShutdownOptions } from './commands/shutdown.ts';
 import type { UnpauseOptions } from './commands/unpause.ts';
+import type { VmGenidOptions } from './commands/vm-genid.ts';
 
 /** Where a command writes: what `process.stdout`/`stderr` are to the real `xl`. */
 export interface OutputStream {
@@ -286,6 +287,21 @@ export const commandTable: readonly CommandSpec[] = [
     requiredArgs: 1,
     options: {},
     load: () => import('./commands/domname.ts'),
+  }),
+  defineCommand<VmGenidOptions>({
+    name: 'vm-genid',
+    args: '[options] <Domain>',
+    summary: "Show a domain's VM Generation ID, or renew it and notify the guest",
+    canDryRun: false,
+    modifies: true,
+    requiredArgs: 1,
+    options: {
+      new: { short: 'n', long: 'new', help: 'Give the running domain a new random ID,\n written to guest memory, xenstore and the stored config,\n then notify the guest (ACPI).' },
+      set: { short: 's', long: 'set', value: 'ID', help: 'Give the domain ID (a GUID, xenstore lo:hi, 32 hex\n digits, or form:value); notify the guest if it changed.' },
+      format: { long: 'format', value: 'FORMAT', help: 'Print each view as xenstore, guid, hex, hyperv or\n vmware (default: all of them).' },
+      json: { long: 'json', help: 'Print {config, xenstore, guest, notifications}.' },
+    },
+    load: () => import('./commands/vm-genid.ts'),
   }),
 ];
 
