@@ -9,11 +9,27 @@ import type { Hypervisor } from '@xen-genid/xc-params';
 import { wrapFailure } from '../errors.ts';
 import type { SaveImage } from '../stream/save-image.ts';
 
-/** Writes the image's pages and params into domain `domid` (a new, empty, paused domain). */
+/** A hypervisor that can run many calls as one atomic write (the SQLite host's `batch`). */
+interface BatchingHypervisor extends Hypervisor {
+  batch<T>(body: () => T): T;
+}
+
+function canBatch(hypervisor: Hypervisor): hypervisor is BatchingHypervisor {
+  return typeof (hypervisor as Partial<BatchingHypervisor>).batch === 'function';
+}
+
+/**
+ * Writes the image's pages and params into domain `domid` (a new, empty, paused domain), in one
+ * write when the hypervisor offers `batch` (all or nothing, and one transaction instead of one per page).
+ */
 export function applySaveImage(hypervisor: Hypervisor, domid: number, image: SaveImage): void {
-  try {
+  const load = () => {
     for (const [pfn, data] of image.libxc.pages) hypervisor.writePage(domid, pfn, data);
     for (const [index, value] of image.libxc.params) hypervisor.writeParam(domid, index, value);
+  };
+  try {
+    if (canBatch(hypervisor)) hypervisor.batch(load);
+    else load();
   } catch (error) {
     throw wrapFailure(`restoring the memory of domain ${domid}`, error);
   }
