@@ -5,6 +5,7 @@ import { SAMPLE_GENID, concatChunks, makeGuestDomain } from './__fixtures__/gues
 import { bufferSource } from './byte-source.ts';
 import { checkSaveImage } from './check-save-image.ts';
 import { REC_TYPE } from './format.ts';
+import { encodeRecord } from './libxc-stream.ts';
 import { readSaveImage, type SaveImage } from './save-image.ts';
 import { saveImageChunks } from './write-save-image.ts';
 
@@ -110,6 +111,17 @@ describe('bad save images: a clear error naming what is wrong', () => {
     expect((await rejection(mutate((b, dv) => dv.setUint32(recordAt(REC_TYPE.STATIC_DATA_END), REC_TYPE.VERIFY, true)))).message).toMatch(
       /PAGE_DATA record before STATIC_DATA_END/,
     );
+  });
+
+  it('records are padded to 8 octets with zeros; a non-zero padding byte is corruption', async () => {
+    const extra = encodeRecord(0x80000001, Uint8Array.of(1, 2, 3, 4, 5));
+    expect(extra.length).toBe(16);
+    expect([...extra.subarray(13)]).toEqual([0, 0, 0]);
+    const end = recordAt(REC_TYPE.END);
+    const padded = Buffer.concat([VALID.subarray(0, end), extra, VALID.subarray(end)]);
+    await expect(readSaveImage(bufferSource(padded))).resolves.toBeDefined();
+    padded[end + 15] = 1;
+    expect((await rejection(padded)).message).toMatch(/0x80000001 record padding contains non-zero bytes/);
   });
 
   it('an optional record it does not know is skipped', async () => {
