@@ -203,7 +203,15 @@ export async function restoreImage(
   refuseUnfit(image, where);
   const config = configOf(image, options.config, where);
   if (options.rename) config.createInfo.name = options.rename(config.createInfo.name);
-  const saved = image.xl.config !== undefined && image.xl.configIsJson ? configOf(image, undefined, where) : config;
+  // The ID the image was saved with: its own config's (xl does not even read it when given a cfg).
+  let saved = config;
+  if (options.config && image.xl.config !== undefined && image.xl.configIsJson) {
+    try {
+      saved = configOf(image, undefined, where);
+    } catch {
+      saved = config;
+    }
+  }
   const decision = decideGenid({
     operation,
     mode: genidModeOfConfig(config),

@@ -579,6 +579,24 @@ describe('bad save files: a clear error, no domain left behind, the file untouch
   });
 });
 
+describe('a save file whose config is damaged', () => {
+  it('cannot be restored alone (a clear error, nothing left), but can with a config file, as xl', async () => {
+    const m = machine();
+    const source = await save(m, boot(m, 'damaged', 'generate'), 'damaged-source');
+    const bytes = Buffer.from(readFileSync(source));
+    bytes[52] = 0x58; // the config's opening brace
+    const file = join(dir, 'damaged.save');
+    writeFileSync(file, bytes);
+    const error = await restoreDomain(m.libxl, file).catch((caught: unknown) => caught);
+    expect(XlError.is(error) && error.code).toBe('INVAL');
+    expect((error as Error).message).toMatch(/damaged\.save: saved config/);
+    expect(leftovers(m)).toEqual(EMPTY);
+    const restored = await restoreDomain(m.libxl, file, { config: hvmConfig('repaired', MsVmGenid.generate(createSeededRandomSource(3))) });
+    expect(m.libxl.domainInfo(restored.domid).name).toBe('repaired');
+    agreedGenid(m, restored.domid);
+  });
+});
+
 describeWithReferee('every save file written above passes verify-stream-v2 -f xl', verifyStreamReferee, () => {
   it('verifies each file', { timeout: 60_000 }, async () => {
     expect(written.length).toBeGreaterThan(10);
