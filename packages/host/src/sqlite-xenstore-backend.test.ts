@@ -1,9 +1,12 @@
-import { createMemoryStore, type XenStoreBackend } from '@xen-genid/xenstore';
+import { createMemoryStore, createXenStore, type XenStoreBackend } from '@xen-genid/xenstore';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { defineBackendConformance } from '@xen-genid/xenstore/testing';
 import { describe, expect, it } from 'vitest';
 import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
 import { openHost, type Host } from './open-host.ts';
+import { ReadCache } from './read-cache.ts';
+import { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
 
 const tempDir = useTempDir();
 const hosts = new Map<XenStoreBackend, Host>();
@@ -134,6 +137,23 @@ describe('xenstore on the host file', () => {
       stop();
       one.close();
       two.close();
+    }
+  });
+
+  it('trims the change log by sequence number, whichever process writes', () => {
+    const path = hostFile(tempDir());
+    openHost(path).close();
+    // Two connections, as two processes would have, with a small log.
+    const connections = [0, 1].map(() => new Database(path));
+    try {
+      const stores = connections.map((db) =>
+        createXenStore(new SqliteXenStoreBackend(db, path, new ReadCache(db), { changeLog: { keepRows: 10, trimEvery: 4 } })).connect(0),
+      );
+      for (let index = 0; index < 60; index += 1) stores[index % 2]!.write('/vm/x', String(index));
+      expect(connections[0]!.prepare('SELECT count(*) FROM xs_changes').pluck().get()).toBeLessThanOrEqual(14);
+      expect(stores[0]!.readString('/vm/x')).toBe('59');
+    } finally {
+      for (const db of connections) db.close();
     }
   });
 

@@ -40,7 +40,7 @@ interface ChangeRow {
 const CHANGE_LOG_KEEP_MS = 10 * 60 * 1000;
 /** At most this many changes are kept, whatever their age. */
 const CHANGE_LOG_KEEP_ROWS = 100_000;
-/** Trim the log once every this many commits. */
+/** Trim the log each time its sequence number passes a multiple of this (whichever process writes). */
 const TRIM_EVERY = 512;
 /** Cached nodes before the cache starts over (keeps a 10,000-domain tree bounded). */
 const CACHE_LIMIT = 200_000;
@@ -96,6 +96,8 @@ export interface SqliteXenStoreBackendOptions {
   readonly onDomainEntriesRemoved?: (domid: number) => void;
   /** Inside the write transaction that removes `/vm/<uuid>` (a destroy of that VM has begun). */
   readonly onVmEntriesRemoved?: (uuid: string) => void;
+  /** @internal How long the change log keeps changes (tests use small numbers). */
+  readonly changeLog?: { readonly keepMs?: number; readonly keepRows?: number; readonly trimEvery?: number };
 }
 
 const DOMAIN_ENTRIES = /^\/(?:local\/domain|libxl)\/([1-9][0-9]{0,4})$/;
@@ -109,7 +111,6 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
   readonly #nodes: Map<string, XsNode | null>;
   readonly #step: ((name: string) => void) | undefined;
   readonly #options: SqliteXenStoreBackendOptions;
-  #commits = 0;
   #pollEpoch = -1;
   #ownCommitSincePoll = true;
 
@@ -297,13 +298,16 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
   #record(changes: readonly XsChange[], origin: string): void {
     if (changes.length === 0) return;
     const now = Date.now();
+    const log = this.#options.changeLog ?? {};
+    const trimEvery = log.trimEvery ?? TRIM_EVERY;
+    let trim = false;
     for (const change of changes) {
-      this.#appendChange.run(origin, change.path, change.exact ? 1 : 0, JSON.stringify(change.readers), now);
+      const { lastInsertRowid } = this.#appendChange.run(origin, change.path, change.exact ? 1 : 0, JSON.stringify(change.readers), now);
+      if (Number(lastInsertRowid) % trimEvery === 0) trim = true;
     }
-    this.#commits += 1;
-    if (this.#commits % TRIM_EVERY === 0) {
-      this.#trimAge.run(now - CHANGE_LOG_KEEP_MS);
-      this.#trimCount.run(CHANGE_LOG_KEEP_ROWS);
+    if (trim) {
+      this.#trimAge.run(now - (log.keepMs ?? CHANGE_LOG_KEEP_MS));
+      this.#trimCount.run(log.keepRows ?? CHANGE_LOG_KEEP_ROWS);
     }
   }
 
