@@ -1,0 +1,107 @@
+/**
+ * Every command the docs show is run: each fenced `sh` block of `docs/*.md` (in a shell, with our
+ * built `xl` first on PATH and a temp host file in `$XEN_GENID_HOST`) and each `js` block (an ESM
+ * script resolving the workspace packages' builds), in document order, one fresh directory and
+ * host file per document. A block must exit 0; a `text` block right after it is its exact stdout.
+ * Blocks that are not meant to run are written as `console`, `asl`, `ts` or plain fences.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const docsDir = join(root, 'docs');
+const xl = join(root, 'packages', 'xl-cli', 'dist', 'bin', 'xl.js');
+/** Scripts of `js` blocks live here, so `@xen-genid/*` resolve through this package's node_modules. */
+const scriptHome = fileURLToPath(new URL('../', import.meta.url));
+
+interface Block {
+  readonly language: string;
+  readonly code: string;
+  readonly line: number;
+  /** The `text` block right after it, if any: its expected stdout. */
+  readonly expected?: string;
+}
+
+/** The fenced blocks of a markdown text, each `sh`/`js` block paired with a `text` block after it. */
+export function extractBlocks(markdown: string): Block[] {
+  const fences: { language: string; code: string; line: number; end: number }[] = [];
+  const lines = markdown.split('\n');
+  for (let index = 0; index < lines.length; index += 1) {
+    const open = /^```(\w*)\s*$/.exec(lines[index]!);
+    if (!open) continue;
+    const start = index;
+    let end = index + 1;
+    while (end < lines.length && lines[end] !== '```') end += 1;
+    fences.push({ language: open[1]!, code: lines.slice(start + 1, end).join('\n'), line: start + 1, end });
+    index = end;
+  }
+  const blocks: Block[] = [];
+  fences.forEach((fence, position) => {
+    if (fence.language !== 'sh' && fence.language !== 'js') return;
+    const next = fences[position + 1];
+    const between = next ? lines.slice(fence.end + 1, next.line - 1) : [];
+    const expected = next && next.language === 'text' && between.every((line) => line.trim() === '') ? `${next.code}\n` : undefined;
+    blocks.push({ language: fence.language, code: fence.code, line: fence.line, ...(expected !== undefined ? { expected } : {}) });
+  });
+  return blocks;
+}
+
+const documents = existsSync(docsDir)
+  ? readdirSync(docsDir)
+      .filter((name) => name.endsWith('.md'))
+      .sort()
+      .map((name) => ({ name, blocks: extractBlocks(readFileSync(join(docsDir, name), 'utf8')) }))
+      .filter((document) => document.blocks.length > 0)
+  : [];
+
+describe('extractBlocks', () => {
+  it('pairs a sh block with the text block right after it, and skips other fences', () => {
+    const markdown = '```sh\necho a\n```\n\n```text\na\n```\n```ts\nx\n```\n```sh\nfalse\n```\nprose\n```text\nnot output\n```\n';
+    expect(extractBlocks(markdown)).toEqual([
+      { language: 'sh', code: 'echo a', line: 1, expected: 'a\n' },
+      { language: 'sh', code: 'false', line: 11 },
+    ]);
+  });
+});
+
+describe.runIf(existsSync(xl))('every command in docs/*.md', () => {
+  it('there are documented commands to run', () => {
+    expect(documents.map((document) => document.name)).toEqual(expect.arrayContaining(['vm-genid.md', 'xl-cfg.md']));
+  });
+
+  for (const document of documents) {
+    it(`${document.name}: ${document.blocks.length} blocks run as shown`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'xen-genid-docs-'));
+      const scripts = mkdtempSync(join(scriptHome, '.docs-'));
+      try {
+        const bin = join(dir, 'bin');
+        mkdirSync(bin);
+        writeFileSync(join(bin, 'xl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(xl)} "$@"\n`);
+        chmodSync(join(bin, 'xl'), 0o755);
+        const work = join(dir, 'work');
+        mkdirSync(work);
+        const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, XEN_GENID_HOST: join(work, 'host.db'), LC_ALL: 'C' };
+        document.blocks.forEach((block, index) => {
+          let result;
+          if (block.language === 'sh') {
+            result = spawnSync('sh', ['-e', '-c', block.code], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+          } else {
+            const script = join(scripts, `block-${index}.mjs`);
+            writeFileSync(script, block.code);
+            result = spawnSync(process.execPath, [script], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+          }
+          const where = `${document.name}:${block.line} (${block.language})\n${block.code}\n--- stderr:\n${result.stderr}`;
+          expect(result.status, where).toBe(0);
+          if (block.expected !== undefined) expect(result.stdout, where).toBe(block.expected);
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(scripts, { recursive: true, force: true });
+      }
+    });
+  }
+});
