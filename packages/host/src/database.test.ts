@@ -144,6 +144,11 @@ describe('host file', () => {
     host.close();
   });
 
+  it('refuses a directory as a host file', () => {
+    const dir = tempDir();
+    expectHostError('CANNOT_OPEN', () => openHost(dir));
+  });
+
   it('reports CLOSED after close', () => {
     const host = openHost(hostFile(tempDir()));
     host.close();

@@ -26,8 +26,11 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 function looksLikeSqlite(path: string): 'empty' | 'sqlite' | 'other' {
   let size: number;
   try {
-    size = statSync(path).size;
-  } catch {
+    const stats = statSync(path);
+    if (!stats.isFile()) throw new HostError('CANNOT_OPEN', `host file ${path} is not a regular file`);
+    size = stats.size;
+  } catch (error) {
+    if (HostError.is(error)) throw error;
     return 'empty';
   }
   if (size === 0) return 'empty';

@@ -60,6 +60,9 @@ export function translateSqliteError(error: unknown, file: string): unknown {
       cause: error,
     });
   }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
+    return new HostError('CANNOT_OPEN', `host file ${file} cannot be opened for writing (${code})`, { cause: error });
+  }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
     return new HostError('CORRUPT', `host file ${file} is damaged or not a database (${code})`, { cause: error });
   }
