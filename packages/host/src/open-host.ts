@@ -153,7 +153,13 @@ class SqliteHost implements Host {
   watchOtherProcesses(intervalMs = 50): () => void {
     this.#checkOpen();
     const timer = setInterval(() => {
-      if (!this.#closed) this.store.poll();
+      if (this.#closed) return;
+      try {
+        this.store.poll();
+      } catch (error) {
+        // A lock or I/O hiccup: the changes are still in the log, the next poll gets them.
+        if (!HostError.is(error)) throw error;
+      }
     }, intervalMs);
     timer.unref();
     this.#timers.add(timer);
