@@ -176,6 +176,42 @@ describe('the explicit-ID column and the beyond-Xen notify on restore and migrat
     }
   });
 
+  it('restore on another host file (disaster recovery): a new random ID, notified', () => {
+    const other = world.host('dr.db');
+    ok(['restore', 'expxs.img'], other);
+    const view = agreed('expxs', other);
+    expect(view.id).not.toBe(GUID_HEX);
+    expect(view.reads.slice(-2)).toEqual(['resume', 'notify']);
+    ok(['destroy', 'expxs'], other);
+    expect(genidView(other, 'expxs')).toBeUndefined();
+  });
+
+  it('a migration that fails before the receiver is cleared: the source keeps its explicit ID, memory untouched, no notify', () => {
+    ok(['create', 'exp-xs.cfg']);
+    const before = agreed('expxs');
+    const target = world.host('fail.db');
+    const result = world.xl(['migrate', '-s', '', 'expxs', `head -c 6000 | XEN_GENID_HOST=${target} xl migrate-receive`]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Migration failed, resuming at sender.\n');
+    const after = agreed('expxs');
+    expect(after).toMatchObject({ id: GUID_HEX, paused: false, memoryDigest: before.memoryDigest, events: before.events });
+    expect(genidView(target, 'expxs')).toBeUndefined();
+  });
+
+  it('xl destroy: the explicit ID is gone with the domain, xenstore key included', () => {
+    const { domid } = agreed('expxs');
+    ok(['destroy', 'expxs']);
+    expect(genidView(world.host('a.db'), 'expxs')).toBeUndefined();
+    const host = openHost(world.host('a.db'));
+    const xs = host.store.connect(0);
+    try {
+      expect(xs.tryRead(`/local/domain/${domid}/platform/generation-id`)).toBeUndefined();
+    } finally {
+      xs.close();
+      host.close();
+    }
+  });
+
   it('xl migrate (to another host file, also with -C cfg): the same ID, no notify', () => {
     const before = agreed('exp');
     const eventsBefore = query('exp').notifications;
