@@ -68,6 +68,29 @@ describe('extractBlocks', () => {
   });
 });
 
+describe("vm-genid.md's package table", () => {
+  it('names only what each package exports (or its bins)', () => {
+    const markdown = readFileSync(join(docsDir, 'vm-genid.md'), 'utf8');
+    const section = markdown.split('## Who does what')[1]?.split('\n## ')[0] ?? '';
+    const missing: string[] = [];
+    let rows = 0;
+    for (const line of section.split('\n')) {
+      const row = /^\| `@xen-genid\/([\w-]+)` \|[^|]*\| (.*) \|$/.exec(line);
+      if (!row) continue;
+      rows += 1;
+      const packageDir = join(root, 'packages', row[1]!);
+      const index = readFileSync(join(packageDir, 'src', 'index.ts'), 'utf8');
+      const bins = Object.keys((JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin ?? {});
+      for (const [, token] of row[2]!.matchAll(/`([^`]+)`/g)) {
+        const name = /^[A-Za-z_]\w*/.exec(token!)?.[0] ?? token!;
+        if (!new RegExp(`\\b${name}\\b`).test(index) && !bins.includes(name)) missing.push(`${row[1]}: ${token}`);
+      }
+    }
+    expect(rows).toBe(6);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe.runIf(existsSync(xl))('every command in docs/*.md', () => {
   it('there are documented commands to run', () => {
     expect(documents.map((document) => document.name)).toEqual(expect.arrayContaining(['vm-genid.md', 'xl-cfg.md']));
