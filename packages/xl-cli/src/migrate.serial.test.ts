@@ -85,6 +85,18 @@ describe('xl migrate between two host files', () => {
     expect(agreedId(target)).toBe(id);
   });
 
+  it('to the same host file: received as vm--incoming, the sender parked as vm--migratedaway, then one vm with the same ID', () => {
+    const before = view(source)!;
+    const result = world.xl(['migrate', '-s', '', 'vm', 'xl migrate-receive'], { host: source });
+    expect(result.status, result.stderr).toBe(0);
+    const after = view(source)!;
+    expect(after.domid).not.toBe(before.domid);
+    expect(agreedId(source)).toBe(before.config);
+    expect(after.memoryDigest).toBe(before.memoryDigest);
+    const names = world.xl(['list'], { host: source }).stdout.split('\n').map((line) => line.split(' ')[0]);
+    expect(names.filter((name) => name?.startsWith('vm'))).toEqual(['vm']);
+  });
+
   it('with -C cfg: the ID is kept all the same (real xl 4.17 would generate a new one)', () => {
     const id = agreedId(source);
     const result = world.xl(['migrate', '-C', 'vm.cfg', '-s', 'env', 'vm', `XEN_GENID_HOST=${target}`], { host: source });

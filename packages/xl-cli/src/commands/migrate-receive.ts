@@ -1,10 +1,12 @@
 /**
  * `xl migrate-receive [-e] [-p] [-d]` (main_migrate_receive / migrate_receive,
  * `tools/xl/xl_migrate.c`): the far end of `xl migrate`, on its own host file. Sends the banner on
- * stdout, reads the save image from stdin, creates the domain paused with the ID it carries
- * (written again to xenstore and guest memory), says "received", waits for permission, unpauses
- * and reports. Without permission (the sender gone), its copy is destroyed.
+ * stdout, reads the save image from stdin, creates the domain paused as `<name>--incoming` with
+ * the ID it carries (written again to xenstore and guest memory), says "received", waits for
+ * permission, takes the name, unpauses and reports. Without permission (the sender gone, or still
+ * holding the domain), its copy is destroyed.
  */
+import type { ByteSource, MigrationReceive } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import {
   MIGRATE_PERMISSION_TO_GO,
@@ -17,7 +19,7 @@ import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted, stdinOf } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
 import { isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
-import { formatHeaderInfo } from '../toolstack/save-header.ts';
+import { XL_HEADER_LENGTH, formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
 
 export interface MigrateReceiveOptions {
   foreground: boolean;
@@ -28,6 +30,7 @@ export interface MigrateReceiveOptions {
 }
 
 const SOURCE = '<incoming migration stream>';
+const XL_MANDATORY_FLAG_JSON = 1;
 
 export async function run(input: CommandInput<MigrateReceiveOptions>, context: CommandContext): Promise<number> {
   if (input.args.length !== 0) {
@@ -44,70 +47,93 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
   // xl passes -t when the sender's stderr is a terminal: the stream's progress is drawn here too.
   const progress = createProgress(context.stderr, progressWanted(context, input.global), 'Receiving domain', undefined);
   let receiving = true;
+  let headerDone = false;
+  let pending = 0;
   const counted: AsyncIterator<Uint8Array> = {
     async next() {
       const result = await iterator.next();
-      if (receiving && !result.done) progress.advance(result.value.length);
+      // Drawn once the header's messages are out, so the progress line is not broken by them.
+      if (receiving && !result.done) {
+        pending += result.value.length;
+        if (headerDone) {
+          progress.advance(pending);
+          pending = 0;
+        }
+      }
       return result;
     },
   };
-  const source = xlLib.chunkSource(counted);
+  const stream = xlLib.chunkSource(counted);
+  // restore_domain's messages, once the xl header has gone by.
+  let header = new Uint8Array(0);
+  const source: ByteSource = {
+    get offset() {
+      return stream.offset;
+    },
+    async read(length, what) {
+      const bytes = await stream.read(length, what);
+      if (header.length < XL_HEADER_LENGTH) {
+        header = Uint8Array.from([...header, ...bytes.subarray(0, XL_HEADER_LENGTH - header.length)]);
+        const info = header.length === XL_HEADER_LENGTH ? xlHeaderInfo(header) : undefined;
+        if (info) {
+          context.stderr.write(`Loading new save file ${SOURCE} (new xl fmt info ${formatHeaderInfo(info)})\n`);
+          if (info.optionalDataLength > 0) {
+            context.stderr.write(` Savefile contains xl domain config${info.mandatoryFlags & XL_MANDATORY_FLAG_JSON ? ' in JSON format' : ''}\n`);
+          }
+          context.stderr.write(`Parsing config from ${SOURCE}\n`);
+        }
+        headerDone = header.length === XL_HEADER_LENGTH;
+      }
+      return bytes;
+    },
+  };
   try {
     return await withToolstack(context, async ({ libxl }) => {
       context.stderr.write('migration target: Ready to receive domain.\n');
       context.stdout.write(MIGRATE_RECEIVER_BANNER);
-      let domid: number;
+      let incoming: MigrationReceive;
       try {
-        let image;
-        try {
-          image = await xlLib.readSaveImage(source);
-        } finally {
-          receiving = false;
-          progress.done();
-        }
-        context.stderr.write(
-          `Loading new save file ${SOURCE} (new xl fmt info ${formatHeaderInfo({
-            mandatoryFlags: image.xl.mandatoryFlags,
-            optionalFlags: image.xl.optionalFlags,
-            optionalDataLength: image.xl.optionalDataLength,
-          })})\n`,
-        );
-        if (image.xl.config !== undefined) {
-          context.stderr.write(` Savefile contains xl domain config${image.xl.configIsJson ? ' in JSON format' : ''}\n`);
-        }
-        context.stderr.write(`Parsing config from ${SOURCE}\n`);
-        ({ domid } = await xlLib.restoreImage(libxl, image, 'migrate', { paused: true, where: SOURCE }));
+        // The domain is made paused as <name>--incoming, with the ID the image carries.
+        incoming = await xlLib.beginMigrationReceive(libxl, source, { paused: input.options.paused });
       } catch (error) {
         if (!isLibxlError(error)) throw error;
         reportLibxlError(context, error);
         context.stderr.write(`migration target: Domain creation failed (code ${rcOf(error)}).\n`);
         return 1;
+      } finally {
+        receiving = false;
+        if (pending > 0) progress.advance(pending);
+        progress.done();
       }
       context.stderr.write('migration target: Transfer complete, requesting permission to start domain.\n');
       context.stdout.write(MIGRATE_RECEIVER_READY);
 
-      let rc = 0;
-      if (await readFixedMessage(source, MIGRATE_PERMISSION_TO_GO, 'GO message', undefined, context.stderr)) {
-        context.stderr.write('migration target: Got permission, starting domain.\n');
-        if (!input.options.paused) {
-          try {
-            libxl.unpauseDomain(domid);
-          } catch (error) {
-            if (!isLibxlError(error)) throw error;
-            reportLibxlError(context, error);
-            rc = rcOf(error);
-          }
-        }
-        if (rc === 0) context.stderr.write('migration target: Domain started successsfully.\n');
-      } else {
-        rc = -3; // ERROR_FAIL
+      if (!(await readFixedMessage(source, MIGRATE_PERMISSION_TO_GO, 'GO message', undefined, context.stderr))) {
+        // The sender never let go: it still has the domain; ours goes (perhaps_destroy_notify_rc).
+        context.stdout.write(MIGRATE_REPORT);
+        context.stdout.write(Uint8Array.of(3)); // -ERROR_FAIL
+        context.stderr.write('migration target: Failure, destroying our copy.\n');
+        incoming.abort();
+        context.stderr.write('migration target: Cleanup OK, granting sender permission to resume.\n');
+        context.stdout.write(MIGRATE_PERMISSION_TO_GO);
+        return 1;
       }
+      context.stderr.write('migration target: Got permission, starting domain.\n');
+      let rc = 0;
+      try {
+        incoming.finish(); // the name, then (unless -p) unpause
+      } catch (error) {
+        if (!isLibxlError(error)) throw error;
+        reportLibxlError(context, error);
+        rc = rcOf(error);
+      }
+      if (rc === 0) context.stderr.write('migration target: Domain started successsfully.\n');
       context.stdout.write(MIGRATE_REPORT);
       context.stdout.write(Uint8Array.of(-rc & 0xff));
       if (rc === 0) return 0;
       context.stderr.write('migration target: Failure, destroying our copy.\n');
       try {
-        libxl.destroyDomain(domid);
+        libxl.destroyDomain(incoming.domid);
       } catch (error) {
         if (!isLibxlError(error)) throw error;
         context.stderr.write(`migration target: Failed to destroy our copy (code ${rcOf(error)}).\n`);

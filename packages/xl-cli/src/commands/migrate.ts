@@ -4,10 +4,11 @@
  * ...`, or with `-s ''` the host argument itself), and talks xl's handshake over the child's stdin
  * and stdout: banner, the save image, "received", permission to go, the receiver's report. The
  * domain keeps its generation ID (also with `-C`, where real xl 4.17 would generate a new one).
- * If anything fails before the receiver is given permission, the domain is resumed here with its
- * ID and memory untouched; it is destroyed here only once the receiver reports it running.
+ * Before giving permission the local copy is renamed `<name>--migratedaway`. If anything fails
+ * before then, the domain is resumed here with its name, ID and memory untouched; it is destroyed
+ * here only once the receiver reports it running.
  */
-import type { DomainConfig } from '@xen-genid/xl-lib';
+import type { DomainConfig, MigrationSend } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import {
@@ -63,24 +64,13 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
     const domid = findDomain(libxl, qualifier, context);
     if (domid === undefined) return 1;
     if (!existingDomain(libxl, domid, context)) return 1;
-    let stored: DomainConfig;
     try {
-      stored = libxl.retrieveDomainConfiguration(domid);
+      libxl.retrieveDomainConfiguration(domid);
     } catch (error) {
       if (!isLibxlError(error)) throw error;
       context.stderr.write('No config file stored for running domain and none supplied - cannot migrate.\n');
       return 1;
     }
-    const decision = xlLib.decideGenid({
-      operation: override ? 'migrate-with-config' : 'migrate',
-      mode: xlLib.genidModeOfConfig(stored),
-      current: xlLib.genidOfConfig(stored),
-      random: libxl.random,
-    });
-    const config = xlLib.copyDomainConfig(override ?? stored);
-    xlLib.setGenidOfConfig(config, decision.genid);
-    const configJson = xlLib.domainConfigToJsonText(config);
-
     const showProgress = progressWanted(context, input.global);
     const rune = migrationRune(host, {
       sshCommand: options.sshCommand ?? 'ssh',
@@ -132,9 +122,27 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       return 1;
     }
 
-    const wasRunning = !libxl.domainInfo(domid).paused;
+    // libxl_domain_suspend: the domain is paused and its image goes down the pipe. As xl hides its
+    // own progress here, the receiver (given -t) draws the stream's progress on the same terminal.
+    let sending: MigrationSend;
+    try {
+      sending = xlLib.beginMigrationSend(libxl, domid, override ? { config: override } : {});
+    } catch (error) {
+      if (!isLibxlError(error)) throw error;
+      reportLibxlError(context, error);
+      context.stderr.write(`migration sender: libxl_domain_suspend failed (rc=${rcOf(error)})\n`);
+      await reportChild();
+      context.stderr.write('Migration failed, failed to suspend at sender.\n');
+      return 1;
+    }
+    const commonName = libxl.domidToName(domid);
+    const awayName = commonName ? `${commonName}--migratedaway` : undefined;
+    let renamedAway = false;
+    /** Gives the domain its name back and resumes it, ID and memory as they were. */
     const resume = (): void => {
-      if (wasRunning && libxl.hypervisor.getDomain(domid)?.paused) libxl.unpauseDomain(domid);
+      if (renamedAway && commonName && awayName) libxl.renameDomain(domid, awayName, commonName);
+      renamedAway = false;
+      sending.abort();
     };
     const failedResume = async (): Promise<number> => {
       await reportChild();
@@ -142,12 +150,8 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       resume();
       return 1;
     };
-
-    // libxl_domain_suspend: pause, then the image down the pipe. As xl hides its own progress
-    // here, the receiver (given -t) draws the stream's progress on the same terminal.
     try {
-      if (wasRunning) libxl.pauseDomain(domid);
-      for (const chunk of xlLib.saveImageChunks(libxl.hypervisor, domid, { configJson })) await send(chunk);
+      for (const chunk of sending.chunks) await send(chunk);
     } catch (error) {
       if (isLibxlError(error)) reportLibxlError(context, error);
       context.stderr.write(`migration sender: libxl_domain_suspend failed (rc=${rcOf(error)})\n`);
@@ -158,6 +162,17 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       return failedResume();
     }
     context.stderr.write('migration sender: Target has acknowledged transfer.\n');
+    // Before the receiver may take the name, ours goes out of its way.
+    if (commonName && awayName) {
+      try {
+        libxl.renameDomain(domid, commonName, awayName);
+        renamedAway = true;
+      } catch (error) {
+        if (!isLibxlError(error)) throw error;
+        reportLibxlError(context, error);
+        return failedResume();
+      }
+    }
     context.stderr.write('migration sender: Giving target permission to start.\n');
     const failedBadly = async (): Promise<number> => {
       context.stderr.write(
@@ -194,7 +209,7 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       return 1;
     }
     context.stderr.write('migration sender: Target reports successful startup.\n');
-    libxl.destroyDomain(domid);
+    sending.commit(); // bang!
     context.stderr.write('Migration successful.\n');
     await reportChild();
     return 0;
