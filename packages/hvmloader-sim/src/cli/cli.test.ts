@@ -97,10 +97,11 @@ describe('the hvmloader-sim bin (dist)', () => {
       'facs.aml',
       'rsdp.bin',
       'rsdt.aml',
+      'ssdt.aml', // the generation-ID notify handler
       'xsdt.aml',
     ]);
     expect(files.filter((name) => name.startsWith('mem-'))).toEqual(['mem-000ea000.bin', 'mem-fc000000.bin', 'mem-fc001000.bin']);
-    for (const name of ['apic.aml', 'dsdt.aml', 'facp.aml', 'facp-rev1.aml', 'rsdt.aml', 'xsdt.aml']) {
+    for (const name of ['apic.aml', 'dsdt.aml', 'facp.aml', 'facp-rev1.aml', 'rsdt.aml', 'ssdt.aml', 'xsdt.aml']) {
       const bytes = readFileSync(join(out, name));
       expect(bytes.readUInt32LE(4)).toBe(bytes.length);
       expect(byteSum(bytes)).toBe(0);
