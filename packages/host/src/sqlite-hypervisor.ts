@@ -8,9 +8,12 @@
  * `DOMID_FIRST_RESERVED`; the rover is read and advanced inside one `BEGIN IMMEDIATE` transaction,
  * so creators in different processes never get the same domid.
  */
-import { randomUUID } from 'node:crypto';
 import {
-  DOMID_FIRST_RESERVED,
+  allocateDomid,
+  checkCreateDomainOptions,
+  checkGpe,
+  checkPendingStart,
+  checkShutdownReason,
   HVM_NR_PARAMS,
   XC_PAGE_SIZE,
   XcError,
@@ -41,15 +44,6 @@ interface DomainRow {
 
 const DOMAIN_COLUMNS = 'domid, type, uuid, max_mem_kb, vcpus, paused, shutdown, pending_start, created_at';
 const UINT64_MAX = (1n << 64n) - 1n;
-const DOMAIN_TYPES: readonly string[] = ['hvm', 'pvh', 'pv'];
-const SHUTDOWN_REASONS: readonly string[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** libxl's default `max_memkb` (`libxl__domain_build_info_setdefault`): 32 MiB, as `MemoryHypervisor`. */
-const DEFAULT_MAX_MEM_KB = 32 * 1024;
-/** `HVM_MAX_VCPUS` (`xen/include/public/hvm/hvm_info_table.h`). */
-const MAX_VCPUS = 128;
-/** ACPI GPE numbers fit in a byte. */
-const MAX_GPE = 255;
 
 function toInfo(row: DomainRow): DomainInfo {
   return {
@@ -243,38 +237,14 @@ export class SqliteHypervisor implements Hypervisor {
   }
 
   createDomain(options: CreateDomainOptions): DomainInfo {
-    if (!DOMAIN_TYPES.includes(options.type)) {
-      throw new XcError('EINVAL', `domain type ${String(options.type)} is not one of ${DOMAIN_TYPES.join(', ')}`);
-    }
-    const uuid = options.uuid ?? randomUUID();
-    if (typeof uuid !== 'string' || !UUID.test(uuid)) {
-      throw new XcError('EINVAL', `uuid ${String(uuid)} is not a lower-case 8-4-4-4-12 uuid`);
-    }
-    const maxMemKb = options.maxMemKb ?? DEFAULT_MAX_MEM_KB;
-    if (!Number.isSafeInteger(maxMemKb) || maxMemKb <= 0) {
-      throw new XcError('EINVAL', `maxMemKb ${String(maxMemKb)} is not a positive integer`);
-    }
-    const vcpus = options.vcpus ?? 1;
-    if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS) {
-      throw new XcError('EINVAL', `vcpus ${String(vcpus)} is not an integer in 1..${MAX_VCPUS}`);
-    }
+    const { type, uuid, maxMemKb, vcpus } = checkCreateDomainOptions(options);
     const self = currentProcess();
     const row = this.#write(() => {
-      const rover = this.#rover.get() as number;
-      const usable = DOMID_FIRST_RESERVED - 1;
-      let domid: number | undefined;
-      for (let step = 0; step < usable; step += 1) {
-        const candidate = ((rover + step) % usable) + 1;
-        if (this.#domidUsed.get(candidate) === undefined) {
-          domid = candidate;
-          break;
-        }
-      }
-      if (domid === undefined) throw new XcError('ENOMEM', `all ${usable} domids are in use`);
+      const domid = allocateDomid(this.#rover.get() as number, (candidate) => this.#domidUsed.get(candidate) !== undefined);
       this.#setRover.run(domid);
       const created: DomainRow = {
         domid,
-        type: options.type,
+        type,
         uuid,
         max_mem_kb: maxMemKb,
         vcpus,
@@ -332,9 +302,7 @@ export class SqliteHypervisor implements Hypervisor {
   shutdownDomain(domid: number, reason: ShutdownReason): void {
     this.#update(domid, () => {
       const row = this.#guest(domid, 'shut down');
-      if (!SHUTDOWN_REASONS.includes(reason)) {
-        throw new XcError('EINVAL', `shutdown reason ${String(reason)} is not one of ${SHUTDOWN_REASONS.join(', ')}`);
-      }
+      checkShutdownReason(reason);
       // Xen records the first reason only (domain_shutdown ignores a domain already shutting down).
       if (row.shutdown === null) this.#setShutdown.run(reason, domid);
     });
@@ -343,9 +311,7 @@ export class SqliteHypervisor implements Hypervisor {
   setPendingStart(domid: number, start: PendingStart): void {
     this.#update(domid, () => {
       this.#guest(domid, 'set the pending start of');
-      if (start !== null && start !== 'boot' && start !== 'resume') {
-        throw new XcError('EINVAL', `pending start ${String(start)} is not boot, resume or null`);
-      }
+      checkPendingStart(start);
       this.#setPending.run(start, domid);
     });
   }
@@ -449,9 +415,7 @@ export class SqliteHypervisor implements Hypervisor {
 
   raiseGpe(domid: number, gpe: number): void {
     const state = this.#require(domid);
-    if (!Number.isInteger(gpe) || gpe < 0 || gpe > MAX_GPE) {
-      throw new XcError('EINVAL', `GPE ${String(gpe)} is not an integer in 0..${MAX_GPE}`);
-    }
+    checkGpe(gpe);
     if (state.type === 'pv') throw new XcError('EINVAL', `domain ${domid} is PV and has no ACPI`);
     if (state.paused || state.shutdown !== null) throw new XcError('EINVAL', `domain ${domid} is not running`);
     this.#model?.gpe(domid, gpe);

@@ -73,6 +73,13 @@ export {
 } from './xc.ts';
 export { MemoryHypervisor, UINT64_MAX, type MemoryHypervisorOptions } from './memory-hypervisor.ts';
 export {
+  allocateDomid,
+  checkCreateDomainOptions,
+  checkGpe,
+  checkPendingStart,
+  checkShutdownReason,
+} from './domain-rules.ts';
+export {
   createGuestMemory,
   GUEST_ADDRESS_LIMIT,
   MAX_GUEST_MEMORY_ACCESS,

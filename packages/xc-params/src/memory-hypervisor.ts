@@ -8,7 +8,6 @@
  */
 import { XcError } from './errors.ts';
 import {
-  DOMID_FIRST_RESERVED,
   XC_PAGE_SIZE,
   type CreateDomainOptions,
   type DomainInfo,
@@ -18,26 +17,23 @@ import {
   type PendingStart,
   type ShutdownReason,
 } from './hypervisor.ts';
+import {
+  allocateDomid,
+  checkCreateDomainOptions,
+  checkGpe,
+  checkPendingStart,
+  checkShutdownReason,
+} from './domain-rules.ts';
 import { HVM_NR_PARAMS } from './public/hvm-params.ts';
 
 /** The largest uint64. */
 export const UINT64_MAX = (1n << 64n) - 1n;
 
-/** libxl's default `max_memkb` (`libxl__domain_build_info_setdefault`): 32 MiB. */
-const DEFAULT_MAX_MEM_KB = 32 * 1024;
 /** What `xl list` shows for our simulated Domain-0: 4 GiB, 2 vcpus (a choice of ours). */
 const DOMAIN0_MAX_MEM_KB = 4 * 1024 * 1024;
 const DOMAIN0_VCPUS = 2;
-/** `HVM_MAX_VCPUS` (`xen/include/public/hvm/hvm_info_table.h`). */
-const MAX_VCPUS = 128;
 /** Xen's Domain-0 handle is all zeros. */
 const DOMAIN0_UUID = '00000000-0000-0000-0000-000000000000';
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const DOMAIN_TYPES: readonly DomainType[] = ['hvm', 'pvh', 'pv'];
-const SHUTDOWN_REASONS: readonly ShutdownReason[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
-const PENDING_STARTS: readonly PendingStart[] = ['boot', 'resume', null];
-/** ACPI GPE numbers fit in a byte (the GPE0 block of libacpi's FADT is far smaller). */
-const MAX_GPE = 255;
 
 interface DomainState {
   readonly domid: number;
@@ -149,25 +145,11 @@ export class MemoryHypervisor implements Hypervisor {
   }
 
   createDomain(options: CreateDomainOptions): DomainInfo {
-    if (!DOMAIN_TYPES.includes(options.type)) {
-      throw new XcError('EINVAL', `domain type ${String(options.type)} is not one of ${DOMAIN_TYPES.join(', ')}`);
-    }
-    const uuid = options.uuid ?? crypto.randomUUID();
-    if (typeof uuid !== 'string' || !UUID_PATTERN.test(uuid)) {
-      throw new XcError('EINVAL', `uuid ${String(uuid)} is not a lower-case 8-4-4-4-12 uuid`);
-    }
-    const maxMemKb = options.maxMemKb ?? DEFAULT_MAX_MEM_KB;
-    if (!Number.isSafeInteger(maxMemKb) || maxMemKb <= 0) {
-      throw new XcError('EINVAL', `maxMemKb ${String(maxMemKb)} is not a positive integer`);
-    }
-    const vcpus = options.vcpus ?? 1;
-    if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS) {
-      throw new XcError('EINVAL', `vcpus ${String(vcpus)} is not an integer in 1..${MAX_VCPUS}`);
-    }
-    const domid = this.#allocateDomid();
+    const { type, uuid, maxMemKb, vcpus } = checkCreateDomainOptions(options);
+    const domid = allocateDomid(this.#rover, (candidate) => this.#domains.has(candidate));
     const state: DomainState = {
       domid,
-      type: options.type,
+      type,
       uuid,
       maxMemKb,
       vcpus,
@@ -209,18 +191,14 @@ export class MemoryHypervisor implements Hypervisor {
 
   shutdownDomain(domid: number, reason: ShutdownReason): void {
     const state = this.#guestDomain(domid, 'shut down');
-    if (!SHUTDOWN_REASONS.includes(reason)) {
-      throw new XcError('EINVAL', `shutdown reason ${String(reason)} is not one of ${SHUTDOWN_REASONS.join(', ')}`);
-    }
+    checkShutdownReason(reason);
     // Xen records the first reason only (domain_shutdown ignores a domain already shutting down).
     if (state.shutdown === null) state.shutdown = reason;
   }
 
   setPendingStart(domid: number, start: PendingStart): void {
     const state = this.#guestDomain(domid, 'set the pending start of');
-    if (!PENDING_STARTS.includes(start)) {
-      throw new XcError('EINVAL', `pending start ${String(start)} is not boot, resume or null`);
-    }
+    checkPendingStart(start);
     state.pendingStart = start;
   }
 
@@ -286,9 +264,7 @@ export class MemoryHypervisor implements Hypervisor {
 
   raiseGpe(domid: number, gpe: number): void {
     const state = this.#domain(domid);
-    if (!Number.isInteger(gpe) || gpe < 0 || gpe > MAX_GPE) {
-      throw new XcError('EINVAL', `GPE ${String(gpe)} is not an integer in 0..${MAX_GPE}`);
-    }
+    checkGpe(gpe);
     if (state.type === 'pv') {
       throw new XcError('EINVAL', `domain ${domid} is PV and has no ACPI`);
     }
@@ -310,14 +286,5 @@ export class MemoryHypervisor implements Hypervisor {
     const state = this.#domain(domid);
     if (domid === 0) throw new XcError('EINVAL', `cannot ${action} Domain-0`);
     return state;
-  }
-
-  #allocateDomid(): number {
-    const usable = DOMID_FIRST_RESERVED - 1;
-    for (let step = 0; step < usable; step += 1) {
-      const candidate = ((this.#rover + step) % usable) + 1;
-      if (!this.#domains.has(candidate)) return candidate;
-    }
-    throw new XcError('ENOMEM', `all ${DOMID_FIRST_RESERVED - 1} domids are in use`);
   }
 }

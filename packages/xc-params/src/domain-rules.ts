@@ -1,0 +1,73 @@
+/**
+ * The argument checks and the domid allocator every `Hypervisor` implementation shares, so the
+ * in-memory hypervisor and the SQLite host refuse the same input with the same errors.
+ * Allocation follows `XEN_DOMCTL_createdomain` (`xen/common/domctl.c`): the next free domid after
+ * the last one allocated, wrapping to 1 below `DOMID_FIRST_RESERVED`.
+ */
+import { XcError } from './errors.ts';
+import {
+  DOMID_FIRST_RESERVED,
+  type CreateDomainOptions,
+  type DomainType,
+  type PendingStart,
+  type ShutdownReason,
+} from './hypervisor.ts';
+
+/** libxl's default `max_memkb` (`libxl__domain_build_info_setdefault`): 32 MiB. */
+const DEFAULT_MAX_MEM_KB = 32 * 1024;
+/** `HVM_MAX_VCPUS` (`xen/include/public/hvm/hvm_info_table.h`). */
+const MAX_VCPUS = 128;
+/** ACPI GPE numbers fit in a byte (the GPE0 block of libacpi's FADT is far smaller). */
+const MAX_GPE = 255;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const DOMAIN_TYPES: readonly DomainType[] = ['hvm', 'pvh', 'pv'];
+const SHUTDOWN_REASONS: readonly ShutdownReason[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
+const PENDING_STARTS: readonly PendingStart[] = ['boot', 'resume', null];
+
+/** `createDomain`'s options checked, with defaults filled in (a random uuid when none is given). */
+export function checkCreateDomainOptions(options: CreateDomainOptions): Required<CreateDomainOptions> {
+  if (!DOMAIN_TYPES.includes(options.type)) {
+    throw new XcError('EINVAL', `domain type ${String(options.type)} is not one of ${DOMAIN_TYPES.join(', ')}`);
+  }
+  const uuid = options.uuid ?? crypto.randomUUID();
+  if (typeof uuid !== 'string' || !UUID_PATTERN.test(uuid)) {
+    throw new XcError('EINVAL', `uuid ${String(uuid)} is not a lower-case 8-4-4-4-12 uuid`);
+  }
+  const maxMemKb = options.maxMemKb ?? DEFAULT_MAX_MEM_KB;
+  if (!Number.isSafeInteger(maxMemKb) || maxMemKb <= 0) {
+    throw new XcError('EINVAL', `maxMemKb ${String(maxMemKb)} is not a positive integer`);
+  }
+  const vcpus = options.vcpus ?? 1;
+  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS) {
+    throw new XcError('EINVAL', `vcpus ${String(vcpus)} is not an integer in 1..${MAX_VCPUS}`);
+  }
+  return { type: options.type, uuid, maxMemKb, vcpus };
+}
+
+/** The first free domid after `rover` (the last one allocated), wrapping; `ENOMEM` when none is free. */
+export function allocateDomid(rover: number, inUse: (domid: number) => boolean): number {
+  const usable = DOMID_FIRST_RESERVED - 1;
+  for (let step = 0; step < usable; step += 1) {
+    const candidate = ((rover + step) % usable) + 1;
+    if (!inUse(candidate)) return candidate;
+  }
+  throw new XcError('ENOMEM', `all ${usable} domids are in use`);
+}
+
+export function checkShutdownReason(reason: ShutdownReason): void {
+  if (!SHUTDOWN_REASONS.includes(reason)) {
+    throw new XcError('EINVAL', `shutdown reason ${String(reason)} is not one of ${SHUTDOWN_REASONS.join(', ')}`);
+  }
+}
+
+export function checkPendingStart(start: PendingStart): void {
+  if (!PENDING_STARTS.includes(start)) {
+    throw new XcError('EINVAL', `pending start ${String(start)} is not boot, resume or null`);
+  }
+}
+
+export function checkGpe(gpe: number): void {
+  if (!Number.isInteger(gpe) || gpe < 0 || gpe > MAX_GPE) {
+    throw new XcError('EINVAL', `GPE ${String(gpe)} is not an integer in 0..${MAX_GPE}`);
+  }
+}
