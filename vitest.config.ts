@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config';
 import { sourceConditions } from './vitest.shared.ts';
 
+// `XEN_GENID_TEST_REPORT=<file>` adds vitest's JSON report (CI counts its results from it).
+const report = process.env.XEN_GENID_TEST_REPORT;
+
 export default defineConfig({
   test: {
+    ...(report ? { reporters: ['default', 'json'], outputFile: { json: report } } : {}),
     projects: [
       'packages/*/vitest.config.ts',
       {
