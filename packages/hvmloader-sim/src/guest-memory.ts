@@ -33,6 +33,21 @@ function checkRange(address: number, length: number): void {
 }
 
 /**
+ * Visits the page pieces of `[address, address + length)` in order: the frame, the offset in it,
+ * the offset in the range and the piece's length.
+ */
+function forEachPagePiece(address: number, length: number, visit: (pfn: number, offset: number, done: number, count: number) => void): void {
+  let done = 0;
+  while (done < length) {
+    const current = address + done;
+    const offset = current % XC_PAGE_SIZE;
+    const count = Math.min(XC_PAGE_SIZE - offset, length - done);
+    visit(Math.floor(current / XC_PAGE_SIZE), offset, done, count);
+    done += count;
+  }
+}
+
+/**
  * Sparse guest memory kept in 4 KiB pages; pages never written read as zeros. Used for dumps
  * and as a write buffer in front of a hypervisor.
  */
@@ -42,35 +57,23 @@ export class PagedMemory implements GuestMemory {
   read(address: number, length: number): Uint8Array {
     checkRange(address, length);
     const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const current = address + done;
-      const pfn = Math.floor(current / XC_PAGE_SIZE);
-      const offset = current % XC_PAGE_SIZE;
-      const chunk = Math.min(XC_PAGE_SIZE - offset, length - done);
+    forEachPagePiece(address, length, (pfn, offset, done, count) => {
       const page = this.pages.get(pfn);
-      if (page) out.set(page.subarray(offset, offset + chunk), done);
-      done += chunk;
-    }
+      if (page) out.set(page.subarray(offset, offset + count), done);
+    });
     return out;
   }
 
   write(address: number, bytes: Uint8Array): void {
     checkRange(address, bytes.length);
-    let done = 0;
-    while (done < bytes.length) {
-      const current = address + done;
-      const pfn = Math.floor(current / XC_PAGE_SIZE);
-      const offset = current % XC_PAGE_SIZE;
-      const chunk = Math.min(XC_PAGE_SIZE - offset, bytes.length - done);
+    forEachPagePiece(address, bytes.length, (pfn, offset, done, count) => {
       let page = this.pages.get(pfn);
       if (!page) {
         page = new Uint8Array(XC_PAGE_SIZE);
         this.pages.set(pfn, page);
       }
-      page.set(bytes.subarray(done, done + chunk), offset);
-      done += chunk;
-    }
+      page.set(bytes.subarray(done, done + count), offset);
+    });
   }
 
   isPopulated(address: number, length: number): boolean {
@@ -113,30 +116,18 @@ export class DomainMemory implements GuestMemory {
   read(address: number, length: number): Uint8Array {
     checkRange(address, length);
     const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const current = address + done;
-      const pfn = Math.floor(current / XC_PAGE_SIZE);
-      const offset = current % XC_PAGE_SIZE;
-      const chunk = Math.min(XC_PAGE_SIZE - offset, length - done);
-      out.set(this.#page(pfn).subarray(offset, offset + chunk), done);
-      done += chunk;
-    }
+    forEachPagePiece(address, length, (pfn, offset, done, count) => {
+      out.set(this.#page(pfn).subarray(offset, offset + count), done);
+    });
     return out;
   }
 
   write(address: number, bytes: Uint8Array): void {
     checkRange(address, bytes.length);
-    let done = 0;
-    while (done < bytes.length) {
-      const current = address + done;
-      const pfn = Math.floor(current / XC_PAGE_SIZE);
-      const offset = current % XC_PAGE_SIZE;
-      const chunk = Math.min(XC_PAGE_SIZE - offset, bytes.length - done);
-      this.#page(pfn).set(bytes.subarray(done, done + chunk), offset);
+    forEachPagePiece(address, bytes.length, (pfn, offset, done, count) => {
+      this.#page(pfn).set(bytes.subarray(done, done + count), offset);
       this.#dirty.add(pfn);
-      done += chunk;
-    }
+    });
   }
 
   isPopulated(address: number, length: number): boolean {
