@@ -9,6 +9,9 @@
  *
  * The userids libxl and xl use: `libxl-json` (the domain's `libxl_domain_config` as libxl JSON,
  * `libxl__set_domain_configuration`) and `xl` (the config text, kept by `xl config-update`).
+ *
+ * This module is also the package's `@xen-genid/xl-lib/userdata` entry: a store implementation
+ * (the SQLite host) can import the key check and the userids from there without loading libxl.
  */
 import { XlError } from './errors.ts';
 

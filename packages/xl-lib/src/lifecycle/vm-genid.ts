@@ -15,7 +15,7 @@ import {
   PLATFORM_GENERATION_ID_KEY,
   domainPath,
 } from '@xen-genid/xc-params';
-import { GENID_NOTIFY_GPE, readGuestRecord, type GuestRecord } from '@xen-genid/hvmloader-sim';
+import { GENID_NOTIFY_GPE, readGuestRecord, type GuestRecord } from '@xen-genid/hvmloader-sim/guest-model';
 import { XlError, wrapFailure } from '../errors.ts';
 import { decideGenid, genidModeOfConfig, genidOfConfig, type GenidDecision } from '../policy/lifecycle-policy.ts';
 import { MsVmGenid } from '../types/ms-vm-genid.ts';
