@@ -11,7 +11,7 @@ import { defaultHostPath } from './host-path.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
 import { ReadCache, type CacheFreshness } from './read-cache.ts';
 import { SqliteHypervisor } from './sqlite-hypervisor.ts';
-import type { UserdataStore } from '@xen-genid/xl-lib';
+import type { UserdataStore } from '@xen-genid/xl-lib/userdata';
 import { SqliteUserdataStore } from './sqlite-userdata.ts';
 import { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
 

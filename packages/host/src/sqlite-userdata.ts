@@ -5,7 +5,7 @@
  * libxl__userdata_destroyall), one row per (domid, userid). Each call is atomic: a reader sees the
  * old blob or the new one, never a part (libxl gets the same from write-to-temp + rename).
  */
-import { checkUserdataKey, USERDATA_LIBXL_JSON, type UserdataStore } from '@xen-genid/xl-lib';
+import { checkUserdataKey, USERDATA_LIBXL_JSON, type UserdataStore } from '@xen-genid/xl-lib/userdata';
 import type { SqliteDatabase } from './database.ts';
 import { HostError, translateSqliteError } from './errors.ts';
 
