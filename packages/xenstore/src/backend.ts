@@ -31,6 +31,11 @@ export interface XsNode {
 export interface XsNodeContent {
   readonly value: Uint8Array;
   readonly perms: readonly XsPermission[];
+  /**
+   * A frozen array. For a directory with hundreds of children the logic keeps them as a persistent
+   * list and `children` is a getter that makes this array at its first read (then returns the same
+   * one): a backend that stores arrays reads it once per put and may keep the array it got.
+   */
   readonly children: readonly string[];
 }
 

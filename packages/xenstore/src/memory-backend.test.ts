@@ -38,3 +38,28 @@ describe('shared memory storage', () => {
     storeB.close();
   });
 });
+
+describe('memory backend', () => {
+  it('keeps size, owners and lookups right while one path is removed and recreated many times', () => {
+    const backend = createMemoryBackend();
+    const owned = (id: number) => ({ value: new Uint8Array(0), perms: [{ id, access: 'n' as const }], children: [] });
+    const writes = Array.from({ length: 50 }, (_, index) => ({ kind: 'put' as const, path: `/n${index}`, node: owned(1) }));
+    expect(backend.commit({ checks: new Map(), writes, changes: [], origin: 't' })).toBe(true);
+    let generation = 0;
+    for (let round = 0; round < 3000; round += 1) {
+      expect(backend.commit({ checks: new Map(), writes: [{ kind: 'put', path: '/probe', node: owned(2) }], changes: [], origin: 't' })).toBe(true);
+      const node = backend.getNode('/probe')!;
+      expect(node.generation).toBeGreaterThan(generation);
+      generation = node.generation;
+      expect(backend.size).toBe(51);
+      expect(backend.commit({ checks: new Map([['/probe', generation]]), writes: [{ kind: 'delete', path: '/probe' }, { kind: 'delete', path: '/probe' }], changes: [], origin: 't' })).toBe(true);
+      expect(backend.getNode('/probe')).toBeUndefined();
+      // A removed node is missing for the checks too.
+      expect(backend.commit({ checks: new Map([['/probe', generation]]), writes: [], changes: [], origin: 't' })).toBe(false);
+    }
+    expect(backend.size).toBe(50);
+    expect(backend.countOwnedNodes(1)).toBe(50);
+    expect(backend.countOwnedNodes(2)).toBe(0);
+    expect(backend.getNode('/n49')).toBeDefined();
+  });
+});

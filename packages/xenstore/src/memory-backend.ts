@@ -1,6 +1,7 @@
 /** The in-memory backend: a Map of frozen nodes, the way xenstored keeps its TDB in memory. */
 import type { XenStoreBackend, XsChange, XsChangeBatch, XsCommit, XsNode } from './backend.ts';
 import { XS_NO_GENERATION } from './backend.ts';
+import { storedNode } from './child-list.ts';
 
 export interface MemoryBackendOptions {
   /**
@@ -16,7 +17,13 @@ export interface MemoryBackend extends XenStoreBackend {
 }
 
 interface Storage {
-  readonly nodes: Map<string, XsNode>;
+  /**
+   * Nodes by path; a deleted node stays as `undefined` until `removed` outgrows the live nodes. (A
+   * V8 Map entry deleted and added again leaves a dead entry on its hash chain each time: one path
+   * removed and recreated over and over in a large tree would make every lookup on it slower.)
+   */
+  nodes: Map<string, XsNode | undefined>;
+  removed: number;
   readonly owned: Map<number, number>;
   readonly introduced: Set<number>;
   generation: number;
@@ -37,11 +44,19 @@ function account(storage: Storage, node: XsNode | undefined, delta: number): voi
   else storage.owned.set(owner, count);
 }
 
+/** Drops the deleted entries: a fresh Map of the live nodes, in the same order. */
+function compact(storage: Storage): void {
+  const live = new Map<string, XsNode | undefined>();
+  for (const [path, node] of storage.nodes) if (node !== undefined) live.set(path, node);
+  storage.nodes = live;
+  storage.removed = 0;
+}
+
 function view(storage: Storage): MemoryBackend {
   const self = {};
   const backend: MemoryBackend = {
     get size() {
-      return storage.nodes.size;
+      return storage.nodes.size - storage.removed;
     },
     getNode(path) {
       return storage.nodes.get(path);
@@ -53,21 +68,23 @@ function view(storage: Storage): MemoryBackend {
         if ((current ? current.generation : XS_NO_GENERATION) !== expected) return false;
       }
       for (const write of commit.writes) {
-        account(storage, nodes.get(write.path), -1);
+        const previous = nodes.get(write.path);
+        account(storage, previous, -1);
         if (write.kind === 'delete') {
-          nodes.delete(write.path);
+          if (previous !== undefined) {
+            nodes.set(write.path, undefined);
+            storage.removed += 1;
+          }
           continue;
         }
+        if (previous === undefined && nodes.has(write.path)) storage.removed -= 1;
         storage.generation += 1;
-        const node: XsNode = Object.freeze({
-          value: write.node.value,
-          perms: write.node.perms,
-          children: write.node.children,
-          generation: storage.generation,
-        });
+        // A long child list the logic made stays a list: made into an array only when read.
+        const node = storedNode(write.node, storage.generation);
         nodes.set(write.path, node);
         account(storage, node, 1);
       }
+      if (storage.removed > Math.max(1024, nodes.size - storage.removed)) compact(storage);
       if (storage.log && storage.cursors.size > 0) {
         for (const change of commit.changes) storage.log.push({ ...change, origin: commit.origin });
       }
@@ -110,6 +127,7 @@ function view(storage: Storage): MemoryBackend {
 export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
   const storage: Storage = {
     nodes: new Map(),
+    removed: 0,
     owned: new Map(),
     introduced: new Set(),
     generation: 0,

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { XenStoreBackend, XsChange, XsNode, XsNodeContent, XsNodeWrite } from './backend.ts';
 import { XS_NO_GENERATION } from './backend.ts';
+import { childBytes, childrenWith, childrenWithout, keptChildren, nodeContent } from './child-list.ts';
 import { XsError } from './errors.ts';
 import {
   XENSTORE_REL_PATH_MAX,
@@ -172,15 +173,14 @@ export interface XenStore {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_CHILDREN: readonly string[] = Object.freeze([]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ROOT_PERMS: readonly XsPermission[] = Object.freeze([Object.freeze({ id: 0, access: 'n' as const })]);
 
 /** Size of a stored node as xenstored counts it: record header, perms, value, child names. */
 function nodeSize(content: XsNodeContent): number {
-  let size = 24 + 8 * content.perms.length + content.value.length;
-  for (const child of content.children) size += child.length + 1;
-  return size;
+  return 24 + 8 * content.perms.length + content.value.length + childBytes(content);
 }
 
 interface Watch {
@@ -568,18 +568,14 @@ class Connection implements XsConnection {
       if (!this.privileged && this.ownedNodes(view, transaction) >= quota) {
         throw new XsError('ENOSPC', 'too many nodes for this domain');
       }
-      const updatedParent: XsNodeContent = {
-        value: parentNode.value,
-        perms: parentNode.perms,
-        children: Object.freeze([...parentNode.children, baseName(name)]),
-      };
+      const updatedParent = nodeContent(parentNode.value, parentNode.perms, childrenWith(parentNode, baseName(name)));
       this.checkSize(updatedParent);
       view.put(parent, updatedParent);
       let perms = parentNode.perms;
       if (!this.privileged && perms[0]!.id !== this.domid) {
         perms = Object.freeze([Object.freeze({ id: this.domid, access: perms[0]!.access }), ...perms.slice(1)]);
       }
-      const node: XsNodeContent = { value: index === 0 ? value : EMPTY, perms, children: Object.freeze([]) };
+      const node: XsNodeContent = { value: index === 0 ? value : EMPTY, perms, children: NO_CHILDREN };
       this.checkSize(node);
       view.put(name, node);
       this.account(view, perms, 1);
@@ -595,7 +591,7 @@ class Connection implements XsConnection {
     this.run(transaction, (view) => {
       const node = this.lookup(view, absolute, XS_PERM_WRITE);
       if (node) {
-        const updated: XsNodeContent = { value: bytes, perms: node.perms, children: node.children };
+        const updated = nodeContent(bytes, node.perms, keptChildren(node));
         this.checkSize(updated);
         view.put(absolute, updated);
         view.changes.push({ path: absolute, exact: false, readers: [node.perms, this.parentReaders(view, absolute)] });
@@ -648,11 +644,7 @@ class Connection implements XsConnection {
       };
       removeTree(absolute, node);
       const leaf = baseName(absolute);
-      view.put(parent, {
-        value: parentNode.value,
-        perms: parentNode.perms,
-        children: Object.freeze(parentNode.children.filter((child) => child !== leaf)),
-      });
+      view.put(parent, nodeContent(parentNode.value, parentNode.perms, childrenWithout(parentNode, leaf)));
     });
   }
 
@@ -683,7 +675,7 @@ class Connection implements XsConnection {
       const node = this.lookup(view, absolute, XS_PERM_WRITE | XS_PERM_OWNER);
       if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
       if (!this.privileged && list[0]!.id !== node.perms[0]!.id) throw new XsError('EPERM', 'only a privileged domain may change the owner');
-      const updated: XsNodeContent = { value: node.value, perms: list, children: node.children };
+      const updated = nodeContent(node.value, list, keptChildren(node));
       this.checkSize(updated);
       this.account(view, node.perms, -1);
       this.account(view, list, 1);

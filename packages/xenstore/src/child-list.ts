@@ -1,0 +1,435 @@
+/**
+ * A directory's child names, in creation order. A small directory keeps them in a frozen array; a
+ * large one (256 children and up) in a `ChildList`: a persistent value where adding or removing a
+ * name costs O(log n) and leaves every earlier list as it was, so whatever read a node before the
+ * change (a transaction, a caller, a backend) keeps its children. The array that `XsNode.children`
+ * shows is made from a list only when something reads it, once per list.
+ *
+ * xenstored rewrites the parent's whole record, every child name, for each child it adds or removes
+ * (tools/xenstore/xenstored_core.c add_child, remove_child_entry); with 10,000 domains under
+ * /local/domain, copying that list was most of creating and destroying one. A backend that stores
+ * arrays still reads one from `children`; the memory backend keeps the list (`storedNode`).
+ */
+
+import type { XsNode, XsNodeContent } from './backend.ts';
+import type { XsPermission } from './perms.ts';
+
+/** A node of a persistent AVL tree; never changed once built. */
+class TreeNode<K, V> {
+  readonly key: K;
+  readonly value: V;
+  readonly left: TreeNode<K, V> | undefined;
+  readonly right: TreeNode<K, V> | undefined;
+  readonly height: number;
+  /** Nodes in this subtree, for `rank`. */
+  readonly size: number;
+
+  constructor(key: K, value: V, left: TreeNode<K, V> | undefined, right: TreeNode<K, V> | undefined) {
+    this.key = key;
+    this.value = value;
+    this.left = left;
+    this.right = right;
+    this.height = Math.max(left ? left.height : 0, right ? right.height : 0) + 1;
+    this.size = (left ? left.size : 0) + (right ? right.size : 0) + 1;
+  }
+}
+
+type Tree<K, V> = TreeNode<K, V> | undefined;
+
+const heightOf = <K, V>(tree: Tree<K, V>): number => (tree ? tree.height : 0);
+
+/** A node over `left` and `right` whose heights differ by at most 2, rebalanced by rotation. */
+function balance<K, V>(key: K, value: V, left: Tree<K, V>, right: Tree<K, V>): TreeNode<K, V> {
+  const leftHeight = heightOf(left);
+  const rightHeight = heightOf(right);
+  if (leftHeight > rightHeight + 1) {
+    const pivot = left!;
+    if (heightOf(pivot.left) >= heightOf(pivot.right)) {
+      return new TreeNode(pivot.key, pivot.value, pivot.left, new TreeNode(key, value, pivot.right, right));
+    }
+    const inner = pivot.right!;
+    return new TreeNode(
+      inner.key,
+      inner.value,
+      new TreeNode(pivot.key, pivot.value, pivot.left, inner.left),
+      new TreeNode(key, value, inner.right, right),
+    );
+  }
+  if (rightHeight > leftHeight + 1) {
+    const pivot = right!;
+    if (heightOf(pivot.right) >= heightOf(pivot.left)) {
+      return new TreeNode(pivot.key, pivot.value, new TreeNode(key, value, left, pivot.left), pivot.right);
+    }
+    const inner = pivot.left!;
+    return new TreeNode(
+      inner.key,
+      inner.value,
+      new TreeNode(key, value, left, inner.left),
+      new TreeNode(pivot.key, pivot.value, inner.right, pivot.right),
+    );
+  }
+  return new TreeNode(key, value, left, right);
+}
+
+/** Orders numbers numerically and strings by UTF-16 code units. */
+function compare(a: number | string, b: number | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** How many keys of `tree` come before `key`. */
+function rank<K extends number | string, V>(tree: Tree<K, V>, key: K): number {
+  let before = 0;
+  let node = tree;
+  while (node) {
+    const order = compare(key, node.key);
+    if (order <= 0) {
+      if (order === 0) return before + (node.left ? node.left.size : 0);
+      node = node.left;
+    } else {
+      before += (node.left ? node.left.size : 0) + 1;
+      node = node.right;
+    }
+  }
+  return before;
+}
+
+function lookup<K extends number | string, V>(tree: Tree<K, V>, key: K): V | undefined {
+  let node = tree;
+  while (node) {
+    const order = compare(key, node.key);
+    if (order === 0) return node.value;
+    node = order < 0 ? node.left : node.right;
+  }
+  return undefined;
+}
+
+/** `tree` with `key` set to `value` (added or replaced). */
+function insert<K extends number | string, V>(tree: Tree<K, V>, key: K, value: V): TreeNode<K, V> {
+  if (!tree) return new TreeNode(key, value, undefined, undefined);
+  const order = compare(key, tree.key);
+  if (order < 0) return balance(tree.key, tree.value, insert(tree.left, key, value), tree.right);
+  if (order > 0) return balance(tree.key, tree.value, tree.left, insert(tree.right, key, value));
+  return new TreeNode(key, value, tree.left, tree.right);
+}
+
+function first<K, V>(tree: TreeNode<K, V>): TreeNode<K, V> {
+  let node = tree;
+  while (node.left) node = node.left;
+  return node;
+}
+
+function removeFirst<K, V>(tree: TreeNode<K, V>): Tree<K, V> {
+  if (!tree.left) return tree.right;
+  return balance(tree.key, tree.value, removeFirst(tree.left), tree.right);
+}
+
+/** `tree` without `key` (the same tree when it has none). */
+function remove<K extends number | string, V>(tree: Tree<K, V>, key: K): Tree<K, V> {
+  if (!tree) return undefined;
+  const order = compare(key, tree.key);
+  if (order < 0) {
+    const left = remove(tree.left, key);
+    return left === tree.left ? tree : balance(tree.key, tree.value, left, tree.right);
+  }
+  if (order > 0) {
+    const right = remove(tree.right, key);
+    return right === tree.right ? tree : balance(tree.key, tree.value, tree.left, right);
+  }
+  if (!tree.left) return tree.right;
+  if (!tree.right) return tree.left;
+  const successor = first(tree.right);
+  return balance(successor.key, successor.value, tree.left, removeFirst(tree.right));
+}
+
+/** A balanced tree of the `count` entries `entry(0)`, `entry(1)`, ..., which come in key order. */
+function build<K, V>(count: number, entry: (index: number) => readonly [K, V]): Tree<K, V> {
+  const span = (from: number, to: number): Tree<K, V> => {
+    if (from >= to) return undefined;
+    const middle = (from + to) >>> 1;
+    const left = span(from, middle);
+    const [key, value] = entry(middle);
+    return new TreeNode(key, value, left, span(middle + 1, to));
+  };
+  return span(0, count);
+}
+
+function collect(tree: Tree<number, string>, into: string[]): void {
+  let node = tree;
+  while (node) {
+    collect(node.left, into);
+    into.push(node.value);
+    node = node.right;
+  }
+}
+
+/**
+ * The list an object shows (an array `toArray` made, node content whose `children` reads a list),
+ * kept on the object itself and not enumerable. (Not in a WeakMap, and `children` is one shared
+ * getter rather than a closure per object: either would keep each short-lived list alive through
+ * V8's young-generation collections, which then cost more than the copies this saves.)
+ */
+const LIST = Symbol('xenstore child list');
+
+type ListHolder = { readonly [LIST]?: ChildList };
+
+function attach<T extends object>(holder: T, list: ChildList): T {
+  return Object.defineProperty(holder, LIST, { value: list });
+}
+
+function showChildren(this: ListHolder): readonly string[] {
+  return this[LIST]!.toArray();
+}
+
+const CHILDREN_FROM_LIST: PropertyDescriptor = { get: showChildren, enumerable: true };
+
+/** `fields` plus an enumerable `children` read from `list`, made into an array when first read. */
+function showingList<T extends object>(fields: T, list: ChildList): T & { readonly children: readonly string[] } {
+  Object.defineProperty(fields, 'children', CHILDREN_FROM_LIST);
+  return attach(fields, list) as T & { readonly children: readonly string[] };
+}
+
+/** Lists of frozen arrays made elsewhere (a backend's own), built once per array. */
+const listsOfForeignArrays = new WeakMap<readonly string[], ChildList>();
+
+function listOf(holder: object): ChildList | undefined {
+  return (holder as ListHolder)[LIST];
+}
+
+/** The trees of a list: names by position (ever growing, so appends go last) and positions by name. */
+interface Trees {
+  readonly order: Tree<number, string>;
+  readonly positions: Tree<string, readonly number[]>;
+  readonly next: number;
+}
+
+/** Trees of `names` in O(n log n), for a list that had only its array until now. */
+function plant(names: readonly string[]): Trees {
+  // A copy, because reading a frozen array element by element is several times slower.
+  const copy = [...names];
+  const positions = new Map<string, number | number[]>();
+  for (let index = 0; index < copy.length; index += 1) {
+    const name = copy[index]!;
+    const seen = positions.get(name);
+    if (seen === undefined) positions.set(name, index);
+    else if (typeof seen === 'number') positions.set(name, [seen, index]);
+    else seen.push(index);
+  }
+  // The default sort orders strings by UTF-16 code units, as `compare` does.
+  const byName = [...positions.keys()].sort();
+  return {
+    order: build(copy.length, (index) => [index, copy[index]!]),
+    positions: build(byName.length, (index) => {
+      const name = byName[index]!;
+      const seen = positions.get(name)!;
+      return [name, typeof seen === 'number' ? [seen] : seen];
+    }),
+    next: copy.length,
+  };
+}
+
+/** How a list was made from the list before it, whose array it copies when its own is asked for. */
+type Step = { readonly added: true; readonly name: string } | { readonly added: false; readonly index: number };
+
+/**
+ * Child names in creation order; a name may (in a damaged tree) appear more than once, as in an array.
+ *
+ * Adding and removing go through two persistent trees, built the first time they are needed (so a
+ * process that touches a directory once, as one `xl` command does, never builds them). A list made
+ * from one whose array was made keeps that array and the step from it: its own array is then one
+ * block copy, no dearer than the array before it, which whoever asked for it has already paid for.
+ */
+export class ChildList {
+  /** Number of names. */
+  readonly size: number;
+  /** What the names add to a stored node's size: each name and its NUL, as xenstored counts them. */
+  readonly bytes: number;
+  #trees: Trees | undefined;
+  #array: readonly string[] | undefined;
+  /** Until the array is made: the array of the list this one was made from, and the step from it. */
+  #base: readonly string[] | undefined;
+  #step: Step | undefined;
+  /** Made from an array with no trees: the next change builds them. */
+  readonly #once: boolean;
+
+  private constructor(size: number, bytes: number, trees: Trees | undefined, array: readonly string[] | undefined, once = false) {
+    this.size = size;
+    this.bytes = bytes;
+    this.#trees = trees;
+    this.#array = array;
+    this.#once = once;
+  }
+
+  #madeFrom(base: readonly string[] | undefined, step: Step): this {
+    if (base !== undefined) {
+      this.#base = base;
+      this.#step = step;
+    }
+    return this;
+  }
+
+  #plantedTrees(): Trees {
+    this.#trees ??= plant(this.toArray());
+    return this.#trees;
+  }
+
+  /** The list a frozen array shows (one per array). */
+  static of(names: readonly string[]): ChildList {
+    const known = listOf(names) ?? listsOfForeignArrays.get(names);
+    if (known) return known;
+    let bytes = 0;
+    for (const name of [...names]) bytes += name.length + 1;
+    const list = new ChildList(names.length, bytes, undefined, names);
+    listsOfForeignArrays.set(names, list);
+    return list;
+  }
+
+  /** First change of a list that is only an array: by the array, without building trees. */
+  #byArray(): readonly string[] | undefined {
+    return this.#trees === undefined && !this.#once ? this.#array : undefined;
+  }
+
+  /** This list with `name` added last. */
+  append(name: string): ChildList {
+    const size = this.size + 1;
+    const bytes = this.bytes + name.length + 1;
+    const step: Step = { added: true, name };
+    const array = this.#byArray();
+    if (array !== undefined) return new ChildList(size, bytes, undefined, undefined, true).#madeFrom(array, step);
+    const { order, positions, next } = this.#plantedTrees();
+    const seen = lookup(positions, name);
+    const trees: Trees = {
+      order: insert(order, next, name),
+      positions: insert(positions, name, seen ? [...seen, next] : [next]),
+      next: next + 1,
+    };
+    return new ChildList(size, bytes, trees, undefined).#madeFrom(this.#array, step);
+  }
+
+  /** This list without `name` (every occurrence); this list itself when it has no such name. */
+  remove(name: string): ChildList {
+    const array = this.#byArray();
+    if (array !== undefined) {
+      const index = array.indexOf(name);
+      if (index < 0) return this;
+      if (array.indexOf(name, index + 1) < 0) {
+        return new ChildList(this.size - 1, this.bytes - name.length - 1, undefined, undefined, true).#madeFrom(array, {
+          added: false,
+          index,
+        });
+      }
+    }
+    const { order, positions, next } = this.#plantedTrees();
+    const seen = lookup(positions, name);
+    if (!seen) return this;
+    const index = rank(order, seen[0]!);
+    let remaining = order;
+    for (const position of seen) remaining = remove(remaining, position);
+    const trees: Trees = { order: remaining, positions: remove(positions, name), next };
+    return new ChildList(this.size - seen.length, this.bytes - seen.length * (name.length + 1), trees, undefined).#madeFrom(
+      seen.length === 1 ? this.#array : undefined,
+      { added: false, index },
+    );
+  }
+
+  /** The frozen array already made for this list, if any. */
+  shownAs(): readonly string[] | undefined {
+    return this.#array;
+  }
+
+  /** The names as a frozen array, made at the first call. */
+  toArray(): readonly string[] {
+    let array = this.#array;
+    if (array === undefined) {
+      const base = this.#base;
+      const step = this.#step;
+      let names: string[];
+      if (base !== undefined && step !== undefined) {
+        names = [...base];
+        if (step.added) names.push(step.name);
+        else names.splice(step.index, 1);
+        this.#base = undefined;
+        this.#step = undefined;
+      } else {
+        names = [];
+        collect(this.#trees?.order, names);
+      }
+      array = Object.freeze(attach(names, this));
+      this.#array = array;
+    }
+    return array;
+  }
+}
+
+/** A directory with this many children or more keeps them as a `ChildList`; a smaller one as an array. */
+const LIST_FROM = 256;
+/** A `ChildList` that shrinks below this many names goes back to an array (not at once: switching costs O(n)). */
+const ARRAY_BELOW = 128;
+
+/** A node's children as the logic handles them: a frozen array (small directories) or a `ChildList`. */
+export type Children = readonly string[] | ChildList;
+
+type WithChildren = { readonly children: readonly string[] };
+
+/** The children a node holds, not made into an array when they are a list. */
+export function keptChildren(node: WithChildren): Children {
+  return listOf(node) ?? node.children;
+}
+
+function currentChildren(node: WithChildren): Children {
+  const held = listOf(node);
+  if (held) return held;
+  const names = node.children;
+  // An array that might still change (a backend's own, unfrozen) is copied, as it always was.
+  return names.length >= LIST_FROM && Object.isFrozen(names) ? ChildList.of(names) : names;
+}
+
+/** `node`'s children with `name` added last. */
+export function childrenWith(node: WithChildren, name: string): Children {
+  const current = currentChildren(node);
+  if (current instanceof ChildList) return current.append(name);
+  if (current.length + 1 >= LIST_FROM && Object.isFrozen(current)) return ChildList.of(current).append(name);
+  return Object.freeze([...current, name]);
+}
+
+/** `node`'s children without `name` (every occurrence). */
+export function childrenWithout(node: WithChildren, name: string): Children {
+  const current = currentChildren(node);
+  if (current instanceof ChildList) {
+    const next = current.remove(name);
+    return next.size < ARRAY_BELOW ? next.toArray() : next;
+  }
+  return Object.freeze(current.filter((child) => child !== name));
+}
+
+/** What a node's child names add to its stored size (each name and its NUL), without making an array. */
+export function childBytes(node: WithChildren): number {
+  const known = listOf(node) ?? listOf(node.children);
+  if (known) return known.bytes;
+  let bytes = 0;
+  for (const child of node.children) bytes += child.length + 1;
+  return bytes;
+}
+
+/**
+ * Node content with `children`; a `ChildList` not yet shown as an array becomes a `children`
+ * property that makes the array when first read (a backend storing arrays reads it; the memory
+ * backend passes the content to `storedNode`, which keeps the list).
+ */
+export function nodeContent(value: Uint8Array, perms: readonly XsPermission[], children: Children): XsNodeContent {
+  if (!(children instanceof ChildList)) return { value, perms, children };
+  const array = children.shownAs();
+  if (array !== undefined) return { value, perms, children: array };
+  return showingList({ value, perms }, children);
+}
+
+/** A frozen `XsNode` of `content` and `generation`, keeping a child list `nodeContent` made as a list. */
+export function storedNode(content: XsNodeContent, generation: number): XsNode {
+  const list = listOf(content);
+  if (list === undefined || list.shownAs() !== undefined) {
+    return Object.freeze({ value: content.value, perms: content.perms, children: content.children, generation });
+  }
+  const node: { value: Uint8Array; perms: readonly XsPermission[]; generation?: number } = { value: content.value, perms: content.perms };
+  const stored = showingList(node, list);
+  node.generation = generation;
+  return Object.freeze(stored as XsNode);
+}
