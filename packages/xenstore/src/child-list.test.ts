@@ -20,7 +20,7 @@ describe('ChildList', () => {
   it('adds last and removes every occurrence, leaving earlier lists as they were', () => {
     const op = fc.record({ add: fc.boolean(), name: fc.constantFrom(...names(12)), show: fc.boolean() });
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...names(12)), { maxLength: 20 }), fc.array(op, { maxLength: 60 }), (start, ops) => {
+      fc.property(fc.array(fc.constantFrom(...names(12)), { maxLength: 20 }), fc.array(op, { maxLength: 100 }), (start, ops) => {
         let list = ChildList.of(Object.freeze([...start]));
         let model = [...start];
         const versions: [ChildList, string[]][] = [[list, [...model]]];
@@ -32,7 +32,8 @@ describe('ChildList', () => {
             list = list.remove(name);
             model = model.filter((child) => child !== name);
           }
-          // Made into an array now or later: from the list before it (a copy) or from the tree.
+          // By copies of arrays for the first changes, then by trees; made into an array now or later,
+        // from the list before it (a copy) or from the trees.
           if (show) expect(list.toArray()).toEqual(model);
           versions.push([list, [...model]]);
         }

@@ -198,7 +198,8 @@ function listOf(holder: object): ChildList | undefined {
 /** The trees of a list: names by position (ever growing, so appends go last) and positions by name. */
 interface Trees {
   readonly order: Tree<number, string>;
-  readonly positions: Tree<string, readonly number[]>;
+  /** A name's position, or its positions when it is there more than once (no array per name). */
+  readonly positions: Tree<string, number | readonly number[]>;
   readonly next: number;
 }
 
@@ -220,12 +221,14 @@ function plant(names: readonly string[]): Trees {
     order: build(copy.length, (index) => [index, copy[index]!]),
     positions: build(byName.length, (index) => {
       const name = byName[index]!;
-      const seen = positions.get(name)!;
-      return [name, typeof seen === 'number' ? [seen] : seen];
+      return [name, positions.get(name)!];
     }),
     next: copy.length,
   };
 }
+
+/** Changes a list made from an array makes by copying arrays before it builds its trees. */
+const COPIES_BEFORE_TREES = 32;
 
 /** How a list was made from the list before it, whose array it copies when its own is asked for. */
 type Step = { readonly added: true; readonly name: string } | { readonly added: false; readonly index: number };
@@ -233,10 +236,12 @@ type Step = { readonly added: true; readonly name: string } | { readonly added: 
 /**
  * Child names in creation order; a name may (in a damaged tree) appear more than once, as in an array.
  *
- * Adding and removing go through two persistent trees, built the first time they are needed (so a
- * process that touches a directory once, as one `xl` command does, never builds them). A list made
- * from one whose array was made keeps that array and the step from it: its own array is then one
- * block copy, no dearer than the array before it, which whoever asked for it has already paid for.
+ * Adding and removing go through two persistent trees. A list made from an array (a backend's) makes
+ * its first `COPIES_BEFORE_TREES` changes by block copies of arrays instead, and builds the trees
+ * only then: building costs about as much as that many copies, so a process that touches a directory
+ * a few times (one `xl` command), or a backend that reloads it from storage between changes, never
+ * pays more than the copies it made before. A list made from one whose array was made keeps that
+ * array and the step from it: its own array is then one block copy, when something asks for it.
  */
 export class ChildList {
   /** Number of names. */
@@ -248,15 +253,15 @@ export class ChildList {
   /** Until the array is made: the array of the list this one was made from, and the step from it. */
   #base: readonly string[] | undefined;
   #step: Step | undefined;
-  /** Made from an array with no trees: the next change builds them. */
-  readonly #once: boolean;
+  /** Changes made by copying arrays since the array this list came from (while it has no trees). */
+  readonly #copies: number;
 
-  private constructor(size: number, bytes: number, trees: Trees | undefined, array: readonly string[] | undefined, once = false) {
+  private constructor(size: number, bytes: number, trees: Trees | undefined, array: readonly string[] | undefined, copies = 0) {
     this.size = size;
     this.bytes = bytes;
     this.#trees = trees;
     this.#array = array;
-    this.#once = once;
+    this.#copies = copies;
   }
 
   #madeFrom(base: readonly string[] | undefined, step: Step): this {
@@ -283,9 +288,9 @@ export class ChildList {
     return list;
   }
 
-  /** First change of a list that is only an array: by the array, without building trees. */
+  /** The array to change by copying, while this list has no trees and has not made too many copies. */
   #byArray(): readonly string[] | undefined {
-    return this.#trees === undefined && !this.#once ? this.#array : undefined;
+    return this.#trees === undefined && this.#copies < COPIES_BEFORE_TREES ? this.toArray() : undefined;
   }
 
   /** This list with `name` added last. */
@@ -294,12 +299,12 @@ export class ChildList {
     const bytes = this.bytes + name.length + 1;
     const step: Step = { added: true, name };
     const array = this.#byArray();
-    if (array !== undefined) return new ChildList(size, bytes, undefined, undefined, true).#madeFrom(array, step);
+    if (array !== undefined) return new ChildList(size, bytes, undefined, undefined, this.#copies + 1).#madeFrom(array, step);
     const { order, positions, next } = this.#plantedTrees();
     const seen = lookup(positions, name);
     const trees: Trees = {
       order: insert(order, next, name),
-      positions: insert(positions, name, seen ? [...seen, next] : [next]),
+      positions: insert(positions, name, seen === undefined ? next : typeof seen === 'number' ? [seen, next] : [...seen, next]),
       next: next + 1,
     };
     return new ChildList(size, bytes, trees, undefined).#madeFrom(this.#array, step);
@@ -312,15 +317,16 @@ export class ChildList {
       const index = array.indexOf(name);
       if (index < 0) return this;
       if (array.indexOf(name, index + 1) < 0) {
-        return new ChildList(this.size - 1, this.bytes - name.length - 1, undefined, undefined, true).#madeFrom(array, {
+        return new ChildList(this.size - 1, this.bytes - name.length - 1, undefined, undefined, this.#copies + 1).#madeFrom(array, {
           added: false,
           index,
         });
       }
     }
     const { order, positions, next } = this.#plantedTrees();
-    const seen = lookup(positions, name);
-    if (!seen) return this;
+    const found = lookup(positions, name);
+    if (found === undefined) return this;
+    const seen = typeof found === 'number' ? [found] : found;
     const index = rank(order, seen[0]!);
     let remaining = order;
     for (const position of seen) remaining = remove(remaining, position);
