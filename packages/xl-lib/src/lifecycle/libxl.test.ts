@@ -1,36 +1,17 @@
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE, type Hypervisor } from '@xen-genid/xc-params';
-import { createMemoryBackend, createMemoryStore, createXenStore, type XenStore } from '@xen-genid/xenstore';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { createMemoryBackend, createXenStore } from '@xen-genid/xenstore';
 import { readGuestRecord } from '@xen-genid/hvmloader-sim';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { defaultDomainConfig, domainConfigEquals, type DomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from '../types/ms-vm-genid.ts';
-import { genidOfConfig } from '../policy/lifecycle-policy.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 import { generationIdPath } from './genid-set.ts';
-import { createLibxl, type Libxl } from './libxl.ts';
+import { createLibxl } from './libxl.ts';
+import { closeAfterTest, createMachine, expectGenidAgreement, genidEverywhere, type Machine } from '../__fixtures__/machine.ts';
 
-interface Machine {
-  readonly hypervisor: Hypervisor;
-  readonly xenstore: XenStore;
-  readonly userdata: MemoryUserdataStore;
-  readonly libxl: Libxl;
-}
-
-const open: Libxl[] = [];
-afterEach(() => {
-  for (const libxl of open.splice(0)) libxl.close();
-});
-
-function machine(seed = 1): Machine {
-  const hypervisor = new MemoryHypervisor();
-  const xenstore = createMemoryStore();
-  const userdata = new MemoryUserdataStore();
-  const libxl = createLibxl({ hypervisor, xenstore, userdata, random: createSeededRandomSource(seed) });
-  open.push(libxl);
-  return { hypervisor, xenstore, userdata, libxl };
-}
+const machine = (seed = 1): Machine => createMachine(seed);
 
 function hvmConfig(name: string, genid?: MsVmGenid): DomainConfig {
   const config = defaultDomainConfig('hvm');
@@ -41,32 +22,6 @@ function hvmConfig(name: string, genid?: MsVmGenid): DomainConfig {
   config.onReboot = 'restart';
   if (genid && config.buildInfo.u.type === 'hvm') config.buildInfo.u.msVmGenid = genid;
   return config;
-}
-
-/** The ID as each party sees it: stored config, xenstore, guest memory at param 34, the guest OS. */
-function genidEverywhere(m: Machine, domid: number) {
-  const config = genidOfConfig(m.libxl.retrieveDomainConfiguration(domid));
-  const key = m.libxl.xs.tryRead(generationIdPath(domid));
-  const address = m.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
-  let memory: string | null = null;
-  if (address !== 0n) {
-    const page = m.hypervisor.readPage(domid, Number(address / BigInt(XC_PAGE_SIZE))) ?? new Uint8Array(XC_PAGE_SIZE);
-    const offset = Number(address % BigInt(XC_PAGE_SIZE));
-    memory = MsVmGenid.fromBytes(page.subarray(offset, offset + 16)).toHex();
-  }
-  return {
-    config: config.isZero() ? null : config.toHex(),
-    xenstore: key === undefined ? null : MsVmGenid.fromXenstore(new TextDecoder().decode(key)).toHex(),
-    memory,
-    guest: readGuestRecord(m.hypervisor, domid)?.genid ?? null,
-  };
-}
-
-function expectAgreement(m: Machine, domid: number): string {
-  const seen = genidEverywhere(m, domid);
-  expect(seen.config).not.toBeNull();
-  expect(seen).toEqual({ config: seen.config, xenstore: seen.config, memory: seen.config, guest: seen.config });
-  return seen.config!;
 }
 
 /** Everything a domain leaves in the machine besides Domain-0's own entries. */
@@ -90,7 +45,7 @@ describe('createDomain', () => {
     const genid = MsVmGenid.generate(createSeededRandomSource(7));
     const domid = m.libxl.createDomain(hvmConfig('vm1', genid));
     expect(domid).toBe(1);
-    expect(expectAgreement(m, domid)).toBe(genid.toHex());
+    expect(expectGenidAgreement(m, domid)).toBe(genid.toHex());
     expect(m.libxl.xs.readString(generationIdPath(domid))).toBe(genid.toXenstore());
     const info = m.libxl.domainInfo(domid);
     expect(info).toMatchObject({ name: 'vm1', type: 'hvm', paused: false, maxMemKb: 65536, vcpus: 2 });
@@ -180,7 +135,7 @@ describe('createDomain', () => {
     expect(genidEverywhere(m, domid)).toEqual({ config: genid.toHex(), xenstore: genid.toHex(), memory: null, guest: null });
     expect(m.libxl.domainInfo(domid).paused).toBe(true);
     m.libxl.unpauseDomain(domid);
-    expect(expectAgreement(m, domid)).toBe(genid.toHex());
+    expect(expectGenidAgreement(m, domid)).toBe(genid.toHex());
   });
 
   it('gives a domain with ms_vm_genid "none" no ID anywhere and no device', () => {
@@ -254,7 +209,7 @@ describe('createDomain', () => {
   it('sees names taken through another context on the same machine', () => {
     const m = machine();
     const other = createLibxl({ hypervisor: m.hypervisor, xenstore: m.xenstore, userdata: m.userdata });
-    open.push(other);
+    closeAfterTest(other);
     other.createDomain(hvmConfig('shared'));
     expect(() => m.libxl.createDomain(hvmConfig('shared'))).toThrow('Domain with name "shared" already exists.');
     expect(m.libxl.nameToDomid('shared')).toBe(1);
@@ -301,11 +256,11 @@ describe('pause, unpause, reboot, shutdown', () => {
   it('keeps the ID through pause and unpause without the guest reading again', () => {
     const m = machine();
     const domid = m.libxl.createDomain(hvmConfig('pause', MsVmGenid.fromHex('11'.repeat(16))));
-    const id = expectAgreement(m, domid);
+    const id = expectGenidAgreement(m, domid);
     m.libxl.pauseDomain(domid);
     expect(m.libxl.domainInfo(domid).paused).toBe(true);
     m.libxl.unpauseDomain(domid);
-    expect(expectAgreement(m, domid)).toBe(id);
+    expect(expectGenidAgreement(m, domid)).toBe(id);
     expect(readGuestRecord(m.hypervisor, domid)?.readCount).toBe(1);
     expect(() => m.libxl.unpauseDomain(domid)).toThrow('not paused');
   });
@@ -313,10 +268,10 @@ describe('pause, unpause, reboot, shutdown', () => {
   it('reboots with the same ID: the firmware runs again and places it again', () => {
     const m = machine();
     const domid = m.libxl.createDomain(hvmConfig('reboot', MsVmGenid.fromHex('22'.repeat(16))));
-    const id = expectAgreement(m, domid);
+    const id = expectGenidAgreement(m, domid);
     m.hypervisor.writePage(domid, 0x10, new Uint8Array(XC_PAGE_SIZE).fill(0xaa));
     expect(m.libxl.rebootDomain(domid)).toEqual({ reason: 'reboot', action: 'restart', destroyed: false });
-    expect(expectAgreement(m, domid)).toBe(id);
+    expect(expectGenidAgreement(m, domid)).toBe(id);
     expect(m.hypervisor.readPage(domid, 0x10)).toBeUndefined();
     const record = readGuestRecord(m.hypervisor, domid)!;
     expect(record.reads.map((read) => read.reason)).toEqual(['boot']);
@@ -378,7 +333,7 @@ describe('restore hooks', () => {
     const m = machine();
     const old = MsVmGenid.fromHex('33'.repeat(16));
     const source = m.libxl.createDomain(hvmConfig('source', old));
-    expectAgreement(m, source);
+    expectGenidAgreement(m, source);
     const pages = m.hypervisor.touchedPages(source).map((pfn) => [pfn, m.hypervisor.readPage(source, pfn)!] as const);
     const address = m.hypervisor.readParam(source, HVM_PARAM_VM_GENERATION_ID_ADDR);
     m.libxl.destroyDomain(source);
@@ -392,7 +347,7 @@ describe('restore hooks', () => {
         },
       },
     });
-    expect(expectAgreement(m, domid)).toBe(fresh.toHex());
+    expect(expectGenidAgreement(m, domid)).toBe(fresh.toHex());
     const record = readGuestRecord(m.hypervisor, domid)!;
     expect(record.firmware).toBeNull();
     expect(record.reads.map((read) => read.reason)).toEqual(['resume']);
@@ -481,7 +436,7 @@ describe('a failure at any step of create', () => {
     for (let failAt = 1; failAt < 500; failAt += 1) {
       const parts = faultyMachine();
       const libxl = createLibxl({ hypervisor: parts.hypervisor, xenstore: parts.xenstore, userdata: parts.userdata });
-      open.push(libxl);
+      closeAfterTest(libxl);
       const m: Machine = { hypervisor: parts.hypervisor, xenstore: parts.xenstore, userdata: parts.userdata, libxl };
       parts.arm(failAt);
       let failed = false;
@@ -499,14 +454,14 @@ describe('a failure at any step of create', () => {
       }
       if (!failed) {
         // Past the last fallible call: nothing was injected and the domain is complete.
-        expect(expectAgreement(m, 1)).toBe('77'.repeat(16));
+        expect(expectGenidAgreement(m, 1)).toBe('77'.repeat(16));
         break;
       }
       failures += 1;
       expect(parts.fired()).toBe(true);
       expect(leftovers(m), `failure at call ${failAt}`).toEqual(EMPTY);
       const domid = libxl.createDomain(hvmConfig('fragile', MsVmGenid.fromHex('88'.repeat(16))));
-      expect(expectAgreement(m, domid), `failure at call ${failAt}`).toBe('88'.repeat(16));
+      expect(expectGenidAgreement(m, domid), `failure at call ${failAt}`).toBe('88'.repeat(16));
     }
     expect(failures).toBeGreaterThan(5);
   });

@@ -11,12 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGuestRecord } from '@xen-genid/hvmloader-sim';
 import { describeWithReferee } from '@xen-genid/test-utils';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE, type Hypervisor } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { afterAll, describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
-import { generationIdPath } from '../lifecycle/genid-set.ts';
-import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
 import { genidOfConfig } from '../policy/lifecycle-policy.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { verifyStreamReferee, verifyStreams } from '../stream/__fixtures__/verify-stream.ts';
@@ -26,34 +23,18 @@ import { REC_TYPE } from '../stream/format.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
 import { defaultDomainConfig, domainConfigFromJsonText, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from '../types/ms-vm-genid.ts';
-import { MemoryUserdataStore } from '../userdata.ts';
 import { channelFromDuplex, createChannelPair } from './channel.ts';
 import { beginMigrationReceive, beginMigrationSend, migrateDomain, receiveMigration, sendMigration } from './migrate.ts';
 import { restoreDomain, saveDomain, type RestoreResult } from './operations.ts';
 import { readSaveFile } from './save-file.ts';
-
-interface Machine {
-  readonly hypervisor: Hypervisor;
-  readonly userdata: MemoryUserdataStore;
-  readonly libxl: Libxl;
-}
+import { createMachine, expectGenidAgreement, genidEverywhere, type Machine } from '../__fixtures__/machine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'xl-lib-save-restore-'));
 const written: string[] = [];
-const open: Libxl[] = [];
-afterEach(() => {
-  for (const libxl of open.splice(0)) libxl.close();
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let seed = 100;
-function machine(): Machine {
-  const hypervisor = new MemoryHypervisor();
-  const userdata = new MemoryUserdataStore();
-  const libxl = createLibxl({ hypervisor, xenstore: createMemoryStore(), userdata, random: createSeededRandomSource(seed++) });
-  open.push(libxl);
-  return { hypervisor, userdata, libxl };
-}
+const machine = (): Machine => createMachine(seed++);
 
 const EXPLICIT = MsVmGenid.fromHex('00112233445566778899aabbccddeeff');
 
@@ -73,33 +54,6 @@ function boot(m: Machine, name: string, mode: 'generate' | 'explicit' | 'none'):
   // the guest writes some memory of its own
   for (let pfn = 0x100; pfn < 0x110; pfn++) m.hypervisor.writePage(domid, pfn, new Uint8Array(XC_PAGE_SIZE).fill(pfn & 0xff));
   return domid;
-}
-
-/** The ID as each party sees it (hex, null for none). */
-function genidEverywhere(m: Machine, domid: number) {
-  const config = genidOfConfig(m.libxl.retrieveDomainConfiguration(domid));
-  const key = m.libxl.xs.tryRead(generationIdPath(domid));
-  const address = m.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
-  let memory: string | null = null;
-  if (address !== 0n) {
-    const page = m.hypervisor.readPage(domid, Number(address >> 12n)) ?? new Uint8Array(XC_PAGE_SIZE);
-    const offset = Number(address & 0xfffn);
-    memory = MsVmGenid.fromBytes(page.subarray(offset, offset + 16)).toHex();
-  }
-  return {
-    config: config.isZero() ? null : config.toHex(),
-    xenstore: key === undefined ? null : MsVmGenid.fromXenstore(new TextDecoder().decode(key)).toHex(),
-    memory,
-    guest: readGuestRecord(m.hypervisor, domid)?.genid ?? null,
-  };
-}
-
-/** Config, xenstore, memory and the guest OS agree; returns the ID. */
-function agreedGenid(m: Machine, domid: number): string {
-  const seen = genidEverywhere(m, domid);
-  expect(seen.config).not.toBeNull();
-  expect(seen).toEqual({ config: seen.config, xenstore: seen.config, memory: seen.config, guest: seen.config });
-  return seen.config!;
 }
 
 /** sha256 of every touched page, with the 16 bytes at param 34 zeroed when `maskGenid`. */
@@ -153,11 +107,11 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
   it('xl save -c (checkpoint): the running domain keeps its ID; the file records it', async () => {
     const m = machine();
     const domid = boot(m, 'ckpt', mode);
-    const before = agreedGenid(m, domid);
+    const before = expectGenidAgreement(m, domid);
     const hash = memoryHash(m, domid, false);
     const file = await save(m, domid, `checkpoint-${mode}`, { checkpoint: true });
     expect(m.libxl.domainInfo(domid).paused).toBe(false);
-    expect(agreedGenid(m, domid)).toBe(before);
+    expect(expectGenidAgreement(m, domid)).toBe(before);
     expect(memoryHash(m, domid, false)).toBe(hash);
     const image = await readSaveFile(file);
     expect(genidOfConfig(domainConfigFromJsonText(image.xl.config!)).toHex()).toBe(before);
@@ -166,7 +120,7 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
   it('xl save: the file records the ID and the domain is gone', async () => {
     const m = machine();
     const domid = boot(m, 'gone', mode);
-    const before = agreedGenid(m, domid);
+    const before = expectGenidAgreement(m, domid);
     const file = join(dir, `save-${mode}.save`);
     const result = await saveDomain(m.libxl, domid, { file });
     written.push(file);
@@ -191,13 +145,13 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
   it('xl restore file: a new random ID on every restore; memory back but those 16 bytes; no firmware run', async () => {
     const m = machine();
     const domid = boot(m, 'snap', mode);
-    const saved = agreedGenid(m, domid);
+    const saved = expectGenidAgreement(m, domid);
     const hash = memoryHash(m, domid, true);
     const file = await save(m, domid, `restore-${mode}`);
     const fileBytes = readFileSync(file);
 
     const first = await restoreDomain(m.libxl, file);
-    const firstId = agreedGenid(m, first.domid);
+    const firstId = expectGenidAgreement(m, first.domid);
     expect(firstId).toBe(first.genid.toHex());
     expect(firstId).not.toBe(saved);
     expect(first.decision.row.operation).toBe('restore');
@@ -207,7 +161,7 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     m.libxl.destroyDomain(first.domid);
 
     const second = await restoreDomain(m.libxl, file);
-    const secondId = agreedGenid(m, second.domid);
+    const secondId = expectGenidAgreement(m, second.domid);
     expect(new Set([saved, firstId, secondId]).size).toBe(3);
     expect(Buffer.compare(readFileSync(file), fileBytes)).toBe(0); // restore only reads the file
   });
@@ -215,12 +169,12 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
   it('xl restore cfg file: a new random ID, the given config', async () => {
     const m = machine();
     const domid = boot(m, 'withcfg', mode);
-    const saved = agreedGenid(m, domid);
+    const saved = expectGenidAgreement(m, domid);
     const file = await save(m, domid, `restore-cfg-${mode}`);
     const config = hvmConfig('from-cfg', mode === 'explicit' ? EXPLICIT : MsVmGenid.generate(createSeededRandomSource(5)));
     const restored = await restoreDomain(m.libxl, file, { config });
     expect(restored.decision.row.operation).toBe('restore-with-config');
-    const id = agreedGenid(m, restored.domid);
+    const id = expectGenidAgreement(m, restored.domid);
     expect(id).not.toBe(saved);
     expect(id).not.toBe(genidOfConfig(config).toHex());
     expect(m.libxl.domainInfo(restored.domid).name).toBe('from-cfg');
@@ -230,12 +184,12 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     const a = machine();
     const b = machine();
     const domid = boot(a, 'dr', mode);
-    const saved = agreedGenid(a, domid);
+    const saved = expectGenidAgreement(a, domid);
     const hash = memoryHash(a, domid, true);
     const file = await save(a, domid, `dr-${mode}`);
     const restored = await restoreDomain(b.libxl, file, { otherHost: true });
     expect(restored.decision.row.operation).toBe('restore-other-host');
-    expect(agreedGenid(b, restored.domid)).not.toBe(saved);
+    expect(expectGenidAgreement(b, restored.domid)).not.toBe(saved);
     expect(memoryHash(b, restored.domid, true)).toBe(hash);
     expect(guestReads(b, restored.domid)).toEqual(readsAfterRestore(b, restored));
   });
@@ -244,11 +198,11 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     const a = machine();
     const b = machine();
     const domid = boot(a, 'live', mode);
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     const hash = memoryHash(a, domid, false);
     const result = await migrateDomain(a.libxl, domid, b.libxl);
     expect(leftovers(a)).toEqual(EMPTY);
-    expect(agreedGenid(b, result.domid)).toBe(before);
+    expect(expectGenidAgreement(b, result.domid)).toBe(before);
     expect(result.genid.toHex()).toBe(before);
     expect(memoryHash(b, result.domid, false)).toBe(hash);
     expect(guestReads(b, result.domid)).toEqual(['resume']);
@@ -259,23 +213,23 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
   it('xl migrate dom localhost: within one host, arriving as --incoming, then renamed', async () => {
     const m = machine();
     const domid = boot(m, 'local', mode);
-    const before = agreedGenid(m, domid);
+    const before = expectGenidAgreement(m, domid);
     const result = await migrateDomain(m.libxl, domid, m.libxl);
     expect(result.domid).not.toBe(domid);
     expect(m.hypervisor.getDomain(domid)).toBeUndefined();
     expect(m.libxl.domainInfo(result.domid).name).toBe('local');
     expect(m.libxl.retrieveDomainConfiguration(result.domid).createInfo.name).toBe('local');
-    expect(agreedGenid(m, result.domid)).toBe(before);
+    expect(expectGenidAgreement(m, result.domid)).toBe(before);
   });
 
   it('xl migrate -C cfg dom host: the same ID, even though the config says otherwise', async () => {
     const a = machine();
     const b = machine();
     const domid = boot(a, 'livecfg', mode);
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     const result = await migrateDomain(a.libxl, domid, b.libxl, { config: hvmConfig('livecfg', MsVmGenid.generate(createSeededRandomSource(9))) });
     expect(result.decision.row.operation).toBe('migrate');
-    expect(agreedGenid(b, result.domid)).toBe(before);
+    expect(expectGenidAgreement(b, result.domid)).toBe(before);
   });
 
   it('migration failing before the receiver is cleared: the source runs on, ID and memory unchanged', async () => {
@@ -315,10 +269,10 @@ describe('more ways in and out', () => {
   it('xl save -p: the domain stays, paused, with its ID', async () => {
     const m = machine();
     const domid = boot(m, 'held', 'generate');
-    const before = agreedGenid(m, domid);
+    const before = expectGenidAgreement(m, domid);
     await save(m, domid, 'leave-paused', { leavePaused: true });
     expect(m.libxl.domainInfo(domid).paused).toBe(true);
-    expect(agreedGenid(m, domid)).toBe(before);
+    expect(expectGenidAgreement(m, domid)).toBe(before);
   });
 
   it('xl create -p, then save and restore: a domain that never ran round-trips', async () => {
@@ -330,13 +284,13 @@ describe('more ways in and out', () => {
     expect(m.libxl.domainInfo(restored.domid).name).toBe('unborn');
     m.libxl.unpauseDomain(restored.domid); // the firmware runs now, with the restored ID
     expect(guestReads(m, restored.domid)).toEqual(readsAfterRestore(m, restored, 'boot'));
-    expect(agreedGenid(m, restored.domid)).toBe(restored.genid.toHex());
+    expect(expectGenidAgreement(m, restored.domid)).toBe(restored.genid.toHex());
   });
 
   it('xl save dom file cfg: the file carries the given config; a restore gives the policy\'s new ID', async () => {
     const m = machine();
     const domid = boot(m, 'orig', 'generate');
-    const running = agreedGenid(m, domid);
+    const running = expectGenidAgreement(m, domid);
     const file = join(dir, 'override.save');
     const other = hvmConfig('renamed', MsVmGenid.generate(createSeededRandomSource(77)));
     await saveDomain(m.libxl, domid, { file }, { config: other });
@@ -346,7 +300,7 @@ describe('more ways in and out', () => {
     // the memory holds the running ID, the config another: reported, and repaired by a restore
     expect(checkSaveImage(image).map((problem) => problem.kind)).toEqual(['genid']);
     const restored = await restoreDomain(m.libxl, file);
-    const id = agreedGenid(m, restored.domid);
+    const id = expectGenidAgreement(m, restored.domid);
     expect([running, genidOfConfig(other).toHex()]).not.toContain(id);
     expect(m.libxl.domainInfo(restored.domid).name).toBe('renamed');
   });
@@ -354,12 +308,12 @@ describe('more ways in and out', () => {
   it('restores from a byte stream as from a file', async () => {
     const m = machine();
     const domid = boot(m, 'piped', 'generate');
-    const saved = agreedGenid(m, domid);
+    const saved = expectGenidAgreement(m, domid);
     const [writer, reader] = createChannelPair();
     await saveDomain(m.libxl, domid, { channel: writer });
     writer.end();
     const restored = await restoreDomain(m.libxl, chunkSource(reader.incoming));
-    expect(agreedGenid(m, restored.domid)).not.toBe(saved);
+    expect(expectGenidAgreement(m, restored.domid)).not.toBe(saved);
     expect(guestReads(m, restored.domid)).toEqual(readsAfterRestore(m, restored));
   });
 
@@ -367,7 +321,7 @@ describe('more ways in and out', () => {
     const a = machine();
     const b = machine();
     const domid = boot(a, 'wire', 'generate');
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     const hash = memoryHash(a, domid, false);
     const path = join(dir, 'migrate.sock');
     const accepted = new Promise<Socket>((resolve) => {
@@ -381,7 +335,7 @@ describe('more ways in and out', () => {
     const [sent, received] = await Promise.all([sendMigration(a.libxl, domid, sender), receiveMigration(b.libxl, receiver)]);
     expect(sent.genid.toHex()).toBe(before);
     expect(leftovers(a)).toEqual(EMPTY);
-    expect(agreedGenid(b, received.domid)).toBe(before);
+    expect(expectGenidAgreement(b, received.domid)).toBe(before);
     expect(memoryHash(b, received.domid, false)).toBe(hash);
   });
 });
@@ -391,7 +345,7 @@ describe('migration phases without a protocol (what the xl command drives with i
     const a = machine();
     const b = machine();
     const domid = boot(a, 'phased', 'generate');
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     const send = beginMigrationSend(a.libxl, domid);
     expect(a.libxl.domainInfo(domid).paused).toBe(true);
     const incoming = await beginMigrationReceive(b.libxl, bufferSource(Buffer.concat([...send.chunks])));
@@ -402,21 +356,21 @@ describe('migration phases without a protocol (what the xl command drives with i
     expect(() => incoming.abort()).toThrow(/already finished or aborted/);
     expect(leftovers(a)).toEqual(EMPTY);
     expect(b.libxl.domainInfo(incoming.domid)).toMatchObject({ name: 'phased', paused: false });
-    expect(agreedGenid(b, incoming.domid)).toBe(before);
+    expect(expectGenidAgreement(b, incoming.domid)).toBe(before);
   });
 
   it('abort on both sides: the receiver holds nothing, the sender runs on', async () => {
     const a = machine();
     const b = machine();
     const domid = boot(a, 'undo', 'explicit');
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     const send = beginMigrationSend(a.libxl, domid);
     const incoming = await beginMigrationReceive(b.libxl, bufferSource(Buffer.concat([...send.chunks])));
     incoming.abort();
     send.abort();
     expect(leftovers(b)).toEqual(EMPTY);
     expect(a.libxl.domainInfo(domid).paused).toBe(false);
-    expect(agreedGenid(a, domid)).toBe(before);
+    expect(expectGenidAgreement(a, domid)).toBe(before);
   });
 });
 
@@ -427,7 +381,7 @@ describe('save and migrate failures', () => {
     const domid = boot(a, 'big', 'generate');
     for (let pfn = 0x1000; pfn < 0x1000 + 2048; pfn++) a.hypervisor.writePage(domid, pfn, new Uint8Array(XC_PAGE_SIZE).fill(3)); // 8 MiB
     boot(b, 'big', 'none'); // a real clash on the receiving host
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     const path = join(dir, 'fail.sock');
     const accepted = new Promise<Socket>((resolve) => {
       const server = createServer((socket) => {
@@ -441,7 +395,7 @@ describe('save and migrate failures', () => {
     expect(String((sent as PromiseRejectedResult).reason)).toMatch(/Domain with name "big" already exists.*resumed/);
     expect(received.status).toBe('rejected');
     expect(a.libxl.domainInfo(domid).paused).toBe(false);
-    expect(agreedGenid(a, domid)).toBe(before);
+    expect(expectGenidAgreement(a, domid)).toBe(before);
   });
 
   it('a stream corrupted in transit: the receiver fails midway, the large sender is not left blocked', { timeout: 20_000 }, async () => {
@@ -449,7 +403,7 @@ describe('save and migrate failures', () => {
     const b = machine();
     const domid = boot(a, 'noisy', 'generate');
     for (let pfn = 0x1000; pfn < 0x1000 + 4096; pfn++) a.hypervisor.writePage(domid, pfn, new Uint8Array(XC_PAGE_SIZE).fill(4)); // 16 MiB
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     // sockets that forward half-closes, as an ssh pipe does
     const listen = (name: string) => {
       const path = join(dir, name);
@@ -494,16 +448,16 @@ describe('save and migrate failures', () => {
     expect(String((sent as PromiseRejectedResult).reason)).toMatch(/failed before the receiver was cleared.*reserved bits.*resumed/);
     expect(leftovers(b)).toEqual(EMPTY);
     expect(a.libxl.domainInfo(domid).paused).toBe(false);
-    expect(agreedGenid(a, domid)).toBe(before);
+    expect(expectGenidAgreement(a, domid)).toBe(before);
   });
 
   it('a save that cannot write its file resumes the domain and leaves no file', async () => {
     const m = machine();
     const domid = boot(m, 'nowrite', 'generate');
-    const before = agreedGenid(m, domid);
+    const before = expectGenidAgreement(m, domid);
     await expect(saveDomain(m.libxl, domid, { file: join(dir, 'missing-dir', 'x.save') })).rejects.toThrow(/Failed to save domain .*resuming/);
     expect(m.libxl.domainInfo(domid).paused).toBe(false);
-    expect(agreedGenid(m, domid)).toBe(before);
+    expect(expectGenidAgreement(m, domid)).toBe(before);
   });
 
   it('a save over an existing file replaces it whole', async () => {
@@ -519,7 +473,7 @@ describe('save and migrate failures', () => {
     const a = machine();
     const b = machine();
     const domid = boot(a, 'cut', 'generate');
-    const before = agreedGenid(a, domid);
+    const before = expectGenidAgreement(a, domid);
     const [senderEnd, middleIn] = createChannelPair();
     const [middleOut, receiverEnd] = createChannelPair();
     // a relay that forwards the first 20 KiB, then drops the connection both ways
@@ -541,7 +495,7 @@ describe('save and migrate failures', () => {
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/truncated/);
     expect(leftovers(b)).toEqual(EMPTY);
     expect(a.libxl.domainInfo(domid).paused).toBe(false);
-    expect(agreedGenid(a, domid)).toBe(before);
+    expect(expectGenidAgreement(a, domid)).toBe(before);
   });
 });
 
@@ -593,7 +547,7 @@ describe('a save file whose config is damaged', () => {
     expect(leftovers(m)).toEqual(EMPTY);
     const restored = await restoreDomain(m.libxl, file, { config: hvmConfig('repaired', MsVmGenid.generate(createSeededRandomSource(3))) });
     expect(m.libxl.domainInfo(restored.domid).name).toBe('repaired');
-    agreedGenid(m, restored.domid);
+    expectGenidAgreement(m, restored.domid);
   });
 });
 

@@ -1,0 +1,77 @@
+/**
+ * A whole in-memory machine for xl-lib's tests (hypervisor, xenstore, userdata, a libxl context),
+ * and the generation ID as each party sees it, read from the raw state rather than through
+ * xl-lib's own query, so the tests check the implementation independently.
+ */
+import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { createMemoryStore, type XenStore } from '@xen-genid/xenstore';
+import { afterEach, expect } from 'vitest';
+import { generationIdPath } from '../lifecycle/genid-set.ts';
+import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
+import { genidOfConfig } from '../policy/lifecycle-policy.ts';
+import { createSeededRandomSource } from '../random-bytes.ts';
+import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MemoryUserdataStore } from '../userdata.ts';
+
+export interface Machine {
+  readonly hypervisor: MemoryHypervisor;
+  readonly xenstore: XenStore;
+  readonly userdata: MemoryUserdataStore;
+  readonly libxl: Libxl;
+}
+
+const open: Libxl[] = [];
+afterEach(() => {
+  for (const libxl of open.splice(0)) libxl.close();
+});
+
+/** Closes `libxl` after the current test. */
+export function closeAfterTest(libxl: Libxl): Libxl {
+  open.push(libxl);
+  return libxl;
+}
+
+/** A fresh machine whose random source is seeded with `seed`; closed after each test. */
+export function createMachine(seed: number): Machine {
+  const hypervisor = new MemoryHypervisor();
+  const xenstore = createMemoryStore();
+  const userdata = new MemoryUserdataStore();
+  const libxl = createLibxl({ hypervisor, xenstore, userdata, random: createSeededRandomSource(seed) });
+  closeAfterTest(libxl);
+  return { hypervisor, xenstore, userdata, libxl };
+}
+
+export interface GenidViews {
+  readonly config: string | null;
+  readonly xenstore: string | null;
+  readonly memory: string | null;
+  readonly guest: string | null;
+}
+
+/** The ID (hex, null for none) in the stored config, xenstore, guest memory at param 34, and as the guest OS read it. */
+export function genidEverywhere(m: Machine, domid: number): GenidViews {
+  const config = genidOfConfig(m.libxl.retrieveDomainConfiguration(domid));
+  const key = m.libxl.xs.tryRead(generationIdPath(domid));
+  const address = m.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
+  let memory: string | null = null;
+  if (address !== 0n) {
+    const page = m.hypervisor.readPage(domid, Number(address / BigInt(XC_PAGE_SIZE))) ?? new Uint8Array(XC_PAGE_SIZE);
+    const offset = Number(address % BigInt(XC_PAGE_SIZE));
+    memory = MsVmGenid.fromBytes(page.subarray(offset, offset + 16)).toHex();
+  }
+  return {
+    config: config.isZero() ? null : config.toHex(),
+    xenstore: key === undefined ? null : MsVmGenid.fromXenstore(new TextDecoder().decode(key)).toHex(),
+    memory,
+    guest: readGuestRecord(m.hypervisor, domid)?.genid ?? null,
+  };
+}
+
+/** Config, xenstore, memory and the guest OS agree on an ID; returns it. */
+export function expectGenidAgreement(m: Machine, domid: number): string {
+  const seen = genidEverywhere(m, domid);
+  expect(seen.config).not.toBeNull();
+  expect(seen).toEqual({ config: seen.config, xenstore: seen.config, memory: seen.config, guest: seen.config });
+  return seen.config!;
+}
