@@ -552,7 +552,10 @@ class Connection implements XsConnection {
     return this.findIn(transaction, path) !== undefined;
   }
 
-  /** Creates `path` and missing parents in `view`; returns the new node. @see construct_node, create_node */
+  /**
+   * Creates `path` and missing parents in `view`, and records the change for watches.
+   * @see construct_node, create_node
+   */
   private create(view: OperationView, transaction: TransactionState | undefined, path: string, value: Uint8Array): void {
     const missing: string[] = [path];
     let parent = parentPath(path);
@@ -582,6 +585,7 @@ class Connection implements XsConnection {
       parent = name;
       parentNode = node;
     }
+    view.changes.push({ path, exact: false, readers: [parentNode.perms, this.parentReaders(view, path)] });
   }
 
   writeIn(transaction: TransactionState | undefined, path: string, value: Uint8Array | string): void {
@@ -597,11 +601,6 @@ class Connection implements XsConnection {
         view.changes.push({ path: absolute, exact: false, readers: [node.perms, this.parentReaders(view, absolute)] });
       } else {
         this.create(view, transaction, absolute, bytes);
-        view.changes.push({
-          path: absolute,
-          exact: false,
-          readers: [view.get(absolute)!.perms, this.parentReaders(view, absolute)],
-        });
       }
     });
   }
@@ -611,11 +610,6 @@ class Connection implements XsConnection {
     this.run(transaction, (view) => {
       if (this.lookup(view, absolute, XS_PERM_WRITE)) return;
       this.create(view, transaction, absolute, EMPTY);
-      view.changes.push({
-        path: absolute,
-        exact: false,
-        readers: [view.get(absolute)!.perms, this.parentReaders(view, absolute)],
-      });
     });
   }
 
