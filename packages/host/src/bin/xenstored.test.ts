@@ -47,6 +47,25 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number
   return exited;
 }
 
+/** A Debian `xenstore-watch` on `path` through `socket`; `seen(text)` waits until it has printed `text`. */
+function startWatch(socket: string, path: string): { seen(text: string): Promise<void> } {
+  const watch = spawn(referee.paths['/usr/bin/xenstore-watch']!, [path], {
+    env: { ...process.env, XENSTORED_PATH: socket },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(watch);
+  let printed = '';
+  watch.stdout!.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
+  return {
+    async seen(text: string) {
+      for (let waited = 0; !printed.includes(text); waited += 20) {
+        if (waited > 10_000) throw new Error(`xenstore-watch printed only: ${JSON.stringify(printed)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+  };
+}
+
 function xenstore(tool: string, socket: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(referee.paths[`/usr/bin/${tool}`]!, args, {
     env: { ...process.env, XENSTORED_PATH: socket },
@@ -86,30 +105,7 @@ describeWithReferee('xenstored bin with Debian xenstore-utils', referee, () => {
     const path = hostFile(dir);
     const socket = join(dir, 'sock');
     const { child } = await startXenstored(['--socket', socket, '--host', path]);
-    const watch = spawn(referee.paths['/usr/bin/xenstore-watch']!, ['/local/domain'], {
-      env: { ...process.env, XENSTORED_PATH: socket },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(watch);
-    let lines = '';
-    watch.stdout!.setEncoding('utf8');
-    const seen = (text: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`xenstore-watch printed only: ${JSON.stringify(lines)}`)), 10_000);
-        const check = () => {
-          if (lines.includes(text)) {
-            clearTimeout(timer);
-            watch.stdout!.off('data', onData);
-            resolve();
-          }
-        };
-        const onData = (chunk: string) => {
-          lines += chunk;
-          check();
-        };
-        watch.stdout!.on('data', onData);
-        check();
-      });
+    const { seen } = startWatch(socket, '/local/domain');
     await seen('/local/domain\n');
     const host = openHost(path);
     try {
@@ -127,20 +123,8 @@ describeWithReferee('xenstored bin with Debian xenstore-utils', referee, () => {
     const path = hostFile(dir);
     const socket = join(dir, 'sock');
     const { child } = await startXenstored(['--socket', socket, '--host', path]);
-    const watch = spawn(referee.paths['/usr/bin/xenstore-watch']!, ['/local/domain'], {
-      env: { ...process.env, XENSTORED_PATH: socket },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(watch);
-    let printed = '';
-    watch.stdout!.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
-    const waitFor = async (text: string) => {
-      for (let waited = 0; !printed.includes(text); waited += 20) {
-        if (waited > 10_000) throw new Error(`xenstore-watch printed only: ${JSON.stringify(printed)}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
-    await waitFor('/local/domain\n');
+    const { seen } = startWatch(socket, '/local/domain');
+    await seen('/local/domain\n');
     const host = openHost(path);
     const libxl = createLibxl({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata });
     const genid = MsVmGenid.fromWords(11400714819323198485n, 123n);
@@ -161,8 +145,8 @@ describeWithReferee('xenstored bin with Debian xenstore-utils', referee, () => {
     expect(listed.stdout).toContain(`/local/domain/${domid}/name = "genid-guest"\n`);
     expect(listed.stdout).toContain(`/local/domain/${domid}/platform/generation-id = "${genid.toXenstore()}"\n`);
     expect(xenstore('xenstore-read', socket, [`/local/domain/${domid}/platform/generation-id`]).stdout).toBe('11400714819323198485:123\n');
-    await waitFor(`/local/domain/${domid}/platform/generation-id\n`);
-    await waitFor(`/local/domain/${domid}/name\n`);
+    await seen(`/local/domain/${domid}/platform/generation-id\n`);
+    await seen(`/local/domain/${domid}/name\n`);
     expect(await stop(child, 'SIGTERM')).toBe(0);
   });
 
