@@ -233,18 +233,23 @@ class OperationView implements NodeSource {
     this.transactionLimit = transactionLimit;
   }
 
-  get(path: string): XsNodeContent | undefined {
+  /** What this operation or its transaction already holds for `path`: the node, null if known absent, undefined if not read yet. */
+  private held(path: string): XsNodeContent | null | undefined {
     const own = this.written.get(path);
-    if (own !== undefined) return own ?? undefined;
+    if (own !== undefined) return own;
     const seen = this.seen.get(path);
-    if (seen !== undefined) return seen ?? undefined;
+    if (seen !== undefined) return seen;
     const transaction = this.transaction;
-    if (transaction) {
-      const inTransaction = transaction.written.has(path) ? transaction.written.get(path) : transaction.seen.get(path);
-      if (inTransaction !== undefined) return inTransaction ?? undefined;
-      if (transaction.seen.size + this.seen.size >= this.transactionLimit) {
-        throw new XsError('ENOSPC', 'too many nodes accessed in one transaction');
-      }
+    if (!transaction) return undefined;
+    return transaction.written.has(path) ? transaction.written.get(path) : transaction.seen.get(path);
+  }
+
+  get(path: string): XsNodeContent | undefined {
+    const held = this.held(path);
+    if (held !== undefined) return held ?? undefined;
+    const transaction = this.transaction;
+    if (transaction && transaction.seen.size + this.seen.size >= this.transactionLimit) {
+      throw new XsError('ENOSPC', 'too many nodes accessed in one transaction');
     }
     const node = this.backend.getNode(path);
     this.seen.set(path, node ?? null);
@@ -254,15 +259,8 @@ class OperationView implements NodeSource {
 
   /** Like `get`, but not recorded as an access (a transaction does not conflict on it). */
   peek(path: string): XsNodeContent | undefined {
-    const own = this.written.get(path);
-    if (own !== undefined) return own ?? undefined;
-    const seen = this.seen.get(path);
-    if (seen !== undefined) return seen ?? undefined;
-    const transaction = this.transaction;
-    if (transaction) {
-      const inTransaction = transaction.written.has(path) ? transaction.written.get(path) : transaction.seen.get(path);
-      if (inTransaction !== undefined) return inTransaction ?? undefined;
-    }
+    const held = this.held(path);
+    if (held !== undefined) return held ?? undefined;
     return this.backend.getNode(path);
   }
 
