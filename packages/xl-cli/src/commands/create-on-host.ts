@@ -7,10 +7,7 @@
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-table.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { isLibxlError, reportLibxlError } from '../toolstack/report.ts';
-
-/** `main_create` returns `-rc`: 3 for `ERROR_FAIL`. */
-const EXIT_ERROR_FAIL = 3;
+import { EXIT_ERROR_FAIL, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
 
 export async function createOnHost(config: DomainConfig, options: { readonly paused: boolean }, context: CommandContext): Promise<number> {
   return withToolstack(context, ({ libxl }) => {

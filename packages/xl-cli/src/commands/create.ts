@@ -7,6 +7,7 @@
 import { domainConfigToJsonText } from '@xen-genid/xl-lib';
 import { formatCommandHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
 import { appendExtraConfig, parseConfigData } from '../config/to-domain-config.ts';
+import { EXIT_ERROR_FAIL, EXIT_ERROR_INVAL } from '../toolstack/report.ts';
 
 export interface CreateOptions {
   paused: boolean;
@@ -21,10 +22,6 @@ export interface CreateOptions {
   vncviewerAutopass: boolean;
   ignoreGlobalAffinityMasks: boolean;
 }
-
-/** libxl's `ERROR_FAIL` and `ERROR_INVAL`, which `main_create` turns into exit statuses 3 and 6. */
-const EXIT_ERROR_FAIL = 3;
-const EXIT_ERROR_INVAL = 6;
 
 /** `strerror` for the errors reading a file can give. */
 function describeFileError(error: unknown): string {

@@ -19,7 +19,7 @@ import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted, stdinOf } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
 import { isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
-import { XL_HEADER_LENGTH, formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
+import { XL_HEADER_LENGTH, reportLoadingSaveFile, xlHeaderInfo } from '../toolstack/save-header.ts';
 
 export interface MigrateReceiveOptions {
   foreground: boolean;
@@ -30,7 +30,6 @@ export interface MigrateReceiveOptions {
 }
 
 const SOURCE = '<incoming migration stream>';
-const XL_MANDATORY_FLAG_JSON = 1;
 
 export async function run(input: CommandInput<MigrateReceiveOptions>, context: CommandContext): Promise<number> {
   if (input.args.length !== 0) {
@@ -76,10 +75,7 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
         header = Uint8Array.from([...header, ...bytes.subarray(0, XL_HEADER_LENGTH - header.length)]);
         const info = header.length === XL_HEADER_LENGTH ? xlHeaderInfo(header) : undefined;
         if (info) {
-          context.stderr.write(`Loading new save file ${SOURCE} (new xl fmt info ${formatHeaderInfo(info)})\n`);
-          if (info.optionalDataLength > 0) {
-            context.stderr.write(` Savefile contains xl domain config${info.mandatoryFlags & XL_MANDATORY_FLAG_JSON ? ' in JSON format' : ''}\n`);
-          }
+          reportLoadingSaveFile(context, SOURCE, info);
           context.stderr.write(`Parsing config from ${SOURCE}\n`);
         }
         headerDone = header.length === XL_HEADER_LENGTH;

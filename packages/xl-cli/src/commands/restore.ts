@@ -12,8 +12,8 @@ import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
-import { isLibxlError, reportLibxlError } from '../toolstack/report.ts';
-import { formatHeaderInfo, readXlHeaderInfo } from '../toolstack/save-header.ts';
+import { EXIT_ERROR_FAIL, EXIT_ERROR_INVAL, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { readXlHeaderInfo, reportLoadingSaveFile } from '../toolstack/save-header.ts';
 
 export interface RestoreOptions {
   paused: boolean;
@@ -23,11 +23,6 @@ export interface RestoreOptions {
   vncviewer: boolean;
   vncviewerAutopass: boolean;
 }
-
-/** `main_restore` returns `-rc` of create_domain: 3 for `ERROR_FAIL`, 6 for `ERROR_INVAL`. */
-const EXIT_ERROR_FAIL = 3;
-const EXIT_ERROR_INVAL = 6;
-const XL_MANDATORY_FLAG_JSON = 1;
 
 export async function run(input: CommandInput<RestoreOptions>, context: CommandContext): Promise<number> {
   if (input.args.length > 2) {
@@ -47,10 +42,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
     context.stderr.write('File has wrong magic number - corrupt or for a different tool?\n');
     return EXIT_ERROR_INVAL;
   }
-  context.stderr.write(`Loading new save file ${file} (new xl fmt info ${formatHeaderInfo(header)})\n`);
-  if (header.optionalDataLength > 0) {
-    context.stderr.write(` Savefile contains xl domain config${header.mandatoryFlags & XL_MANDATORY_FLAG_JSON ? ' in JSON format' : ''}\n`);
-  }
+  reportLoadingSaveFile(context, file, header);
   let override: DomainConfig | undefined;
   if (configFile !== undefined) {
     const loaded = loadConfigFile(configFile, context);

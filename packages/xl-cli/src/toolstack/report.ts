@@ -8,6 +8,10 @@ import type { CommandContext } from '../command-table.ts';
 /** libxl_error numbers xl prints in `(rc=%d)`. */
 export const LIBXL_RC = { FAIL: -3, INVAL: -6, DOMAIN_NOTFOUND: -21 } as const;
 
+/** xl's `main_create`/`main_restore` return `-rc` of create_domain: 3 for `ERROR_FAIL`, 6 for `ERROR_INVAL`. */
+export const EXIT_ERROR_FAIL = -LIBXL_RC.FAIL;
+export const EXIT_ERROR_INVAL = -LIBXL_RC.INVAL;
+
 interface CodedError {
   readonly code?: unknown;
   readonly rc?: unknown;

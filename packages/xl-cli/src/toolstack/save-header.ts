@@ -3,10 +3,11 @@
  * `Saving to F new xl format (info 0x3/0x0/N)` and `Loading new save file F (new xl fmt info ...)`.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { XL_MANDATORY_FLAG_JSON, XL_SAVEFILE_MAGIC } from '@xen-genid/xl-lib';
+import type { CommandContext } from '../command-table.ts';
 
 /** 32-byte magic, then byteorder, mandatory_flags, optional_flags, optional_data_len (u32 each). */
 export const XL_HEADER_LENGTH = 48;
-const XL_MAGIC = 'Xen saved domain, xl format\n \0 \r';
 
 export interface XlHeaderInfo {
   readonly mandatoryFlags: number;
@@ -17,7 +18,7 @@ export interface XlHeaderInfo {
 /** Reads the header fields from the first bytes of an image; undefined if they are not an xl header. */
 export function xlHeaderInfo(bytes: Uint8Array): XlHeaderInfo | undefined {
   if (bytes.length < XL_HEADER_LENGTH) return undefined;
-  if (Buffer.from(bytes.subarray(0, 32)).toString('latin1') !== XL_MAGIC) return undefined;
+  if (Buffer.from(bytes.subarray(0, 32)).toString('latin1') !== XL_SAVEFILE_MAGIC) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, XL_HEADER_LENGTH);
   const littleEndian = view.getUint32(32, true) === 0x01020304;
   return {
@@ -41,5 +42,13 @@ export function readXlHeaderInfo(path: string): XlHeaderInfo | undefined {
     return xlHeaderInfo(bytes.subarray(0, length));
   } finally {
     closeSync(fd);
+  }
+}
+
+/** What xl prints on stderr once it has a save file's header (`restore_domain` in `tools/xl/xl_saverestore.c`). */
+export function reportLoadingSaveFile(context: CommandContext, source: string, info: XlHeaderInfo): void {
+  context.stderr.write(`Loading new save file ${source} (new xl fmt info ${formatHeaderInfo(info)})\n`);
+  if (info.optionalDataLength > 0) {
+    context.stderr.write(` Savefile contains xl domain config${info.mandatoryFlags & XL_MANDATORY_FLAG_JSON ? ' in JSON format' : ''}\n`);
   }
 }
