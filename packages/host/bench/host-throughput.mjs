@@ -12,36 +12,23 @@ import { openHost } from '@xen-genid/host';
 import { MemoryHypervisor, createXc } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { MemoryUserdataStore, MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
+import { rate } from '../../../scripts/bench-rate.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const RUN_MS = quick ? 10 : 120;
 const MANY = quick ? 300 : 10_000;
 const dir = mkdtempSync(join(tmpdir(), 'xen-genid-host-bench-'));
 
-/** Operations per second of `body(i)`, after a short warm-up. */
-function rate(body, { warmup = 200, batch = 64 } = {}) {
-  for (let i = 0; i < warmup; i += 1) body(i);
-  let count = 0;
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(RUN_MS) * 1_000_000n;
-  let now = start;
-  while (now < deadline) {
-    for (let i = 0; i < batch; i += 1) body(count + i);
-    count += batch;
-    now = process.hrtime.bigint();
-  }
-  return count / (Number(now - start) / 1e9);
-}
-
 /**
  * Rates of `baseline` and `subject` measured in alternating rounds (three each), best round kept:
  * load from other processes on the machine then hits both sides alike.
  */
-function pair(baseline, subject, options) {
+function pair(baseline, subject, { warmup = 200, batch = 64 } = {}) {
   const rounds = { baseline: [], subject: [] };
   for (let round = 0; round < 3; round += 1) {
-    rounds.baseline.push(rate(baseline, round === 0 ? options : { ...options, warmup: 0 }));
-    rounds.subject.push(rate(subject, round === 0 ? options : { ...options, warmup: 0 }));
+    const options = { batch, warmup: round === 0 ? warmup : 0 };
+    rounds.baseline.push(rate(baseline, RUN_MS, options));
+    rounds.subject.push(rate(subject, RUN_MS, options));
   }
   return [Math.max(...rounds.baseline), Math.max(...rounds.subject)];
 }

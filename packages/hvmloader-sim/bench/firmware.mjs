@@ -6,31 +6,18 @@
 import { createGuestMemory, MemoryHypervisor, PLATFORM_GENERATION_ID_KEY, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { DomainMemory, readVmGenerationId, runFirmware } from '@xen-genid/hvmloader-sim';
+import { rate } from '../../../scripts/bench-rate.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const roundMs = quick ? 60 : 700;
 const rounds = quick ? 2 : 3;
-
-/** Runs `body()` for about `ms` milliseconds; returns operations per second. */
-function rate(body, ms) {
-  let operations = 0;
-  const start = process.hrtime.bigint();
-  const limit = start + BigInt(ms) * 1_000_000n;
-  let now = start;
-  while (now < limit) {
-    for (let index = 0; index < 20; index += 1) body();
-    operations += 20;
-    now = process.hrtime.bigint();
-  }
-  return (operations * 1e9) / Number(now - start);
-}
 
 /** Best of `rounds`, alternating the cases so both see the same machine state. */
 function compare(cases) {
   for (const body of Object.values(cases)) for (let index = 0; index < 50; index += 1) body(); // warm-up
   const best = Object.fromEntries(Object.keys(cases).map((name) => [name, 0]));
   for (let round = 0; round < rounds; round += 1) {
-    for (const [name, body] of Object.entries(cases)) best[name] = Math.max(best[name], rate(body, roundMs));
+    for (const [name, body] of Object.entries(cases)) best[name] = Math.max(best[name], rate(body, roundMs, { batch: 20 }));
   }
   return best;
 }

@@ -7,22 +7,10 @@
 import { MemoryHypervisor, PLATFORM_GENERATION_ID_KEY } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { bootLinuxGuest, ensureKernel, missingBootTools, planFirmwareBoot, QEMU_PC_PLATFORM_LAYOUT, runFirmware } from '@xen-genid/hvmloader-sim';
+import { rate } from '../../../scripts/bench-rate.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const generationId = { low: 0x332211009c3a1f5en, high: 0xbbaa998877665544n };
-
-function rate(body, ms) {
-  let operations = 0;
-  const start = process.hrtime.bigint();
-  const limit = start + BigInt(ms) * 1_000_000n;
-  let now = start;
-  while (now < limit) {
-    body();
-    operations += 1;
-    now = process.hrtime.bigint();
-  }
-  return (operations * 1e9) / Number(now - start);
-}
 
 function firmwareOnly() {
   const hypervisor = new MemoryHypervisor();

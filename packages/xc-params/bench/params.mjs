@@ -2,25 +2,12 @@
 // bigints measured side by side in the same run. Goal: within 3x of the Map.
 // BENCH_QUICK=1 runs for about a second.
 import { createXc, DOMID_SELF, HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor } from '@xen-genid/xc-params';
+import { rate } from '../../../scripts/bench-rate.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const roundMs = quick ? 100 : 1000;
 const rounds = quick ? 3 : 5;
 const batch = 10_000;
-
-/** Runs `body(i)` in batches for about `ms` milliseconds; returns operations per second. */
-function rate(body, ms) {
-  let operations = 0;
-  const start = process.hrtime.bigint();
-  const limit = start + BigInt(ms) * 1_000_000n;
-  let now = start;
-  while (now < limit) {
-    for (let index = 0; index < batch; index += 1) body(operations + index);
-    operations += batch;
-    now = process.hrtime.bigint();
-  }
-  return (operations * 1e9) / Number(now - start);
-}
 
 const hypervisor = new MemoryHypervisor();
 const { domid } = hypervisor.createDomain({ type: 'hvm' });
@@ -47,9 +34,9 @@ const cases = {
 
 // Interleave the cases round by round so machine noise hits them alike; keep each case's best round.
 const best = Object.fromEntries(Object.keys(cases).map((name) => [name, 0]));
-for (const [name, body] of Object.entries(cases)) rate(body, quick ? 20 : 200); // warm-up
+for (const [name, body] of Object.entries(cases)) rate(body, quick ? 20 : 200, { batch }); // warm-up
 for (let round = 0; round < rounds; round += 1) {
-  for (const [name, body] of Object.entries(cases)) best[name] = Math.max(best[name], rate(body, roundMs));
+  for (const [name, body] of Object.entries(cases)) best[name] = Math.max(best[name], rate(body, roundMs, { batch }));
 }
 
 const baseline = best['Map set+get (baseline)'];

@@ -1,0 +1,19 @@
+// The timing loop the benchmarks share: how many times per second `body(i)` runs.
+
+/**
+ * Runs `body(i)` (i counting from 0) for about `ms` milliseconds of wall time, `batch` calls between
+ * clock reads, after `warmup` untimed calls; returns calls per second.
+ */
+export function rate(body, ms, { batch = 1, warmup = 0 } = {}) {
+  for (let index = 0; index < warmup; index += 1) body(index);
+  let operations = 0;
+  const start = process.hrtime.bigint();
+  const limit = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < limit) {
+    for (let index = 0; index < batch; index += 1) body(operations + index);
+    operations += batch;
+    now = process.hrtime.bigint();
+  }
+  return (operations * 1e9) / Number(now - start);
+}
