@@ -68,6 +68,12 @@ export interface LibxlOptions {
   readonly now?: () => number;
 }
 
+/**
+ * libxl's transaction loops (`libxl__xs_transaction_commit` and its callers) start again on every
+ * EAGAIN, however many: a conflict means another commit went through, so the host as a whole moves on.
+ */
+const UNTIL_COMMITTED = { attempts: Number.POSITIVE_INFINITY };
+
 /** Restoring a domain from a stream instead of booting it (`libxl_domain_create_restore`). */
 export interface RestoreHooks {
   /**
@@ -256,7 +262,7 @@ export class Libxl implements Disposable {
         }
         transaction.write(`${domainPath(domid)}/name`, newName);
         transaction.write(`/vm/${config.createInfo.uuid}/name`, newName);
-      });
+      }, UNTIL_COMMITTED);
     } catch (error) {
       throw wrapFailure(`domain ${domid}: rename failed`, error);
     }
@@ -431,7 +437,7 @@ export class Libxl implements Disposable {
         if (others.length > 0) throw new XlError('INVAL', `Domain with name "${name}" already exists.`);
       }
       writeDomainSkeleton(transaction, domid, config);
-    });
+    }, UNTIL_COMMITTED);
   }
 
   /** `libxl__build_post`: the generation ID first, then the remaining entries, then introduce. */
@@ -441,7 +447,7 @@ export class Libxl implements Disposable {
       this.msVmGenidSet(domid, genid);
     }
     const startTime = this.#now();
-    this.xs.transaction((transaction) => writeBuildPostEntries(transaction, domid, config, values, startTime));
+    this.xs.transaction((transaction) => writeBuildPostEntries(transaction, domid, config, values, startTime), UNTIL_COMMITTED);
     if (!this.xs.isDomainIntroduced(domid)) this.xs.introduceDomain(domid);
   }
 
