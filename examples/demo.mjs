@@ -1,7 +1,7 @@
 // The VM Generation ID's hand-over through HVM param 34, on an in-memory simulated hypervisor:
 // hvmloader (inside the guest) publishes where the ID lives; libxl (in Domain-0) finds the address
 // through the param and writes the 16 bytes into guest memory. Nothing is kept between runs.
-// Run with `pnpm demo` after `pnpm build`.
+// Run with `pnpm run demo:param34` after `pnpm build`.
 import { randomBytes } from 'node:crypto';
 import {
   createGuestMemory,

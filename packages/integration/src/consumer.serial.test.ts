@@ -10,10 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishedPackages, root } from './workspace-packages.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 interface Consumer {
@@ -95,7 +94,7 @@ describe('packed packages in a project outside the workspace', () => {
 
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'xen-genid-consumer-'));
-    const wanted = [...new Set(CONSUMERS.flatMap((consumer) => consumer.packages))];
+    const wanted = publishedPackages();
     run('pnpm', ['turbo', 'run', 'build', '--output-logs=errors-only', ...wanted.map((name) => `--filter=@xen-genid/${name}`)], root);
     for (const name of wanted) {
       const destination = join(scratch, 'tarballs', name);
@@ -108,6 +107,14 @@ describe('packed packages in a project outside the workspace', () => {
 
   afterAll(() => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('packs the licence and the README into every tarball', () => {
+    for (const [name, tarball] of tarballs) {
+      const entries = run('tar', ['tzf', tarball], scratch).split('\n');
+      expect(entries, name).toEqual(expect.arrayContaining(['package/LICENSE', 'package/README.md', 'package/package.json']));
+    }
+    expect([...tarballs.keys()]).toEqual(publishedPackages());
   });
 
   for (const consumer of CONSUMERS) {
