@@ -41,6 +41,26 @@ describe('the generation-ID notify SSDT', () => {
     expect(() => buildGenidNotifySsdt({ devicePath: 'VGID', gpe: 5 })).toThrow(/absolute/);
   });
 
+  it('a polled thermal zone returns its period from _TZP, and its _TMP still notifies', () => {
+    const ssdt = buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, thermalZone: true, pollTenths: 5 });
+    const interpreter = new AmlInterpreter(new Namespace(), { memory: new PagedMemory() });
+    interpreter.load(buildDsdt(XEN_PLATFORM_LAYOUT).subarray(36), 2, 36);
+    interpreter.load(ssdt.subarray(36), 2, 36);
+    const zone = interpreter.namespace.root.children.get('_TZ_')?.children.get('VGTZ');
+    expect(interpreter.evaluate(zone!.children.get('_TZP')!)).toEqual({ type: 'integer', value: 5n });
+    interpreter.evaluate(zone!.children.get('_TMP')!);
+    expect(interpreter.notifications).toEqual([{ path: VGID_DEVICE_PATH, value: 0x80 }]);
+    const unpolled = buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, thermalZone: true });
+    expect(Buffer.from(unpolled).includes(Buffer.from('_TZP'))).toBe(false);
+  });
+
+  it('a polling period needs the thermal zone and a period in range', () => {
+    expect(() => buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, gpe: 5, pollTenths: 5 })).toThrow(/needs the thermal zone/);
+    for (const pollTenths of [0, 1.5, 36_001]) {
+      expect(() => buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, thermalZone: true, pollTenths })).toThrow(/1\.\.36000/);
+    }
+  });
+
   it('the Linux harness table is the same builder with the thermal zone only', () => {
     const harness = buildNotifySsdt({ devicePath: VGID_DEVICE_PATH });
     expect(Buffer.from(harness).equals(Buffer.from(buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, thermalZone: true })))).toBe(true);
@@ -132,6 +152,14 @@ describeWithReferee('the notify SSDT under ACPICA', acpica, () => {
     const facp = readFileSync(join(dir, 'facp.dsl'), 'utf8');
     expect(facp).toMatch(/GPE0 Block Address : 0000AFE0/);
     expect(facp).toMatch(/GPE0 Block Length : 04/);
+  });
+
+  it('iasl -d decodes a polled thermal zone with _TZP', () => {
+    writeFileSync(join(dir, 'polled.aml'), buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, thermalZone: true, pollTenths: 5 }));
+    expect(run('iasl', ['-d', 'polled.aml'])).not.toMatch(/\bError\b/);
+    const dsl = readFileSync(join(dir, 'polled.dsl'), 'utf8');
+    expect(dsl).toMatch(/ThermalZone \(\\_TZ\.VGTZ\)/);
+    expect(dsl).toMatch(/Method \(_TZP, 0, NotSerialized\)[^\n]*\n\s*\{\s*Return \(0x05\)/);
   });
 
   it('acpiexec loads it beside our DSDT and runs the handler, notifying the device', () => {

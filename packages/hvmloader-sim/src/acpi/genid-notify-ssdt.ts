@@ -10,7 +10,9 @@
  *   can tell a running guest that its ID changed (`Hypervisor.raiseGpe`);
  * - a thermal zone `\_TZ.VGTZ` whose `_TMP` notifies: what the Linux boot harness uses, since the
  *   guest can trigger it itself by reading the zone's temperature (Linux `drivers/acpi/thermal.c`),
- *   with no GPE plumbing in QEMU's TCG machine.
+ *   with no GPE plumbing in QEMU's TCG machine; with `_TZP` the kernel reads it periodically by
+ *   itself (QEMU 7.2's own `vmgenid` device cannot be told of a new ID while the guest runs: its
+ *   `guid` is fixed once realized, and it raises GPE 5 only after an incoming migration).
  * The DSDT is never touched: the device stays byte for byte Xen's.
  */
 import { AML, amlInteger, amlMethod, amlNameRef, amlNotify, amlReturn, amlScope, concatBytes, encodeNameString, withPkgLength, type AmlBytes } from './aml-encoder.ts';
@@ -40,6 +42,12 @@ export interface GenidNotifySsdtOptions {
   readonly level?: boolean;
   /** Add the thermal zone `\_TZ.VGTZ` whose `_TMP` notifies. */
   readonly thermalZone?: boolean;
+  /**
+   * With the thermal zone: `_TZP`, asking the OS to read `_TMP` every this many tenths of a second
+   * (1..36000; Linux `drivers/acpi/thermal.c` acpi_thermal_get_polling_frequency). The kernel then
+   * notifies the device on its own, so a changed ID is seen without a GPE or anything in the guest.
+   */
+  readonly pollTenths?: number;
   /** Header: revision (default 2), OEM id (6), OEM table id (8), OEM revision, creator id (4), creator revision. */
   readonly revision?: number;
   readonly oemId?: string;
@@ -68,6 +76,10 @@ export function buildGenidNotifySsdt(options: GenidNotifySsdtOptions): Uint8Arra
   if (!options.devicePath.startsWith('\\')) {
     throw new HvmloaderError('INVALID_ARGUMENT', `the device to notify needs an absolute path, not ${JSON.stringify(options.devicePath)}`);
   }
+  const poll = options.pollTenths;
+  if (poll !== undefined && (!options.thermalZone || !Number.isInteger(poll) || poll < 1 || poll > 36_000)) {
+    throw new HvmloaderError('INVALID_ARGUMENT', `a polling period needs the thermal zone and must be 1..36000 tenths of a second, not ${String(poll)}`);
+  }
   if (options.gpe === undefined && !options.thermalZone) {
     throw new HvmloaderError('INVALID_ARGUMENT', 'a notify SSDT needs a GPE handler or the thermal zone');
   }
@@ -85,6 +97,7 @@ export function buildGenidNotifySsdt(options: GenidNotifySsdtOptions): Uint8Arra
             encodeNameString(GENID_NOTIFY_ZONE_PATH),
             amlMethod('_TMP', { args: 0 }, [notify, amlReturn(amlInteger(REPORTED_TEMPERATURE))]),
             amlMethod('_CRT', { args: 0 }, [amlReturn(amlInteger(CRITICAL_TEMPERATURE))]),
+            ...(poll === undefined ? [] : [amlMethod('_TZP', { args: 0 }, [amlReturn(amlInteger(poll))])]),
           ]),
         ),
       ]),
