@@ -1,12 +1,12 @@
 /**
- * Every command the docs show is run: each fenced `sh` block of `docs/*.md` (in a shell, with our
- * built `xl` first on PATH and a temp host file in `$XEN_GENID_HOST`) and each `js` block (an ESM
- * script resolving the workspace packages' builds), in document order, one fresh directory and
- * host file per document. A block must exit 0; a `text` block right after it is its exact stdout.
+ * Every command the docs show is run: each fenced `sh` block of `docs/*.md` (in a shell, with the
+ * repository's `bin/` first on PATH as the README says, and a temp host file in `$XEN_GENID_HOST`)
+ * and each `js` block (an ESM script resolving the workspace packages' builds), in document order,
+ * one fresh directory and host file per document. A block must exit 0; a `text` block right after it is its exact stdout.
  * Blocks that are not meant to run are written as `console`, `asl`, `ts` or plain fences.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,13 +101,9 @@ describe.runIf(existsSync(xl))('every command in docs/*.md', () => {
       const dir = mkdtempSync(join(tmpdir(), 'xen-genid-docs-'));
       const scripts = mkdtempSync(join(scriptHome, '.docs-'));
       try {
-        const bin = join(dir, 'bin');
-        mkdirSync(bin);
-        writeFileSync(join(bin, 'xl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(xl)} "$@"\n`);
-        chmodSync(join(bin, 'xl'), 0o755);
         const work = join(dir, 'work');
         mkdirSync(work);
-        const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, XEN_GENID_HOST: join(work, 'host.db'), LC_ALL: 'C' };
+        const env = { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`, HOME: dir, XEN_GENID_HOST: join(work, 'host.db'), LC_ALL: 'C' };
         document.blocks.forEach((block, index) => {
           let result;
           if (block.language === 'sh') {
