@@ -49,6 +49,7 @@ describe('host file', () => {
       const connection = host.store.connect(0);
       connection.write('/local/domain/7/name', 'migrated');
       expect(connection.readString('/local/domain/7/name')).toBe('migrated');
+      expect(host.xenstoreBackend.domidsNamed('migrated')).toEqual([7]);
       host.userdata.store(7, 'libxl-json', new Uint8Array([1]));
       expect(host.integrityCheck()).toEqual(['ok']);
     } finally {

@@ -136,6 +136,14 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE xs_nodes DROP COLUMN children');
     },
   },
+  {
+    version: 5,
+    description: 'domains by name (the value of /local/domain/<domid>/name); the change log by age',
+    sql: `
+      CREATE INDEX xs_nodes_domain_name ON xs_nodes (value) WHERE path GLOB '/local/domain/*/name';
+      CREATE INDEX xs_changes_at ON xs_changes (at);
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -176,4 +176,28 @@ describe('xenstore on the host file', () => {
       two.close();
     }
   });
+
+  it("looks domains up by name from the index, with another process's writes and removals", () => {
+    const path = hostFile(tempDir());
+    const one = openHost(path);
+    const two = openHost(path);
+    try {
+      const a = one.store.connect(0);
+      a.write('/local/domain/3/name', 'web');
+      a.write('/local/domain/7/name', 'web');
+      a.write('/local/domain/8/name', 'db');
+      a.write('/local/domain/8/device/vif/0/name', 'web'); // not a domain's name
+      a.write('/vm/1234/name', 'web');
+      expect(two.xenstoreBackend.domidsNamed('web').sort()).toEqual([3, 7]);
+      expect(two.xenstoreBackend.domidsNamed('none')).toEqual([]);
+      expect(two.xenstoreBackend.domainNames()).toEqual(new Map([[3, 'web'], [7, 'web'], [8, 'db']]));
+      a.rm('/local/domain/3');
+      a.write('/local/domain/8/name', 'web');
+      expect(two.xenstoreBackend.domidsNamed('web').sort()).toEqual([7, 8]);
+      expect(two.xenstoreBackend.domainNames()).toEqual(new Map([[7, 'web'], [8, 'web']]));
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
 });

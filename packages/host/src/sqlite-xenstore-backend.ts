@@ -17,6 +17,7 @@ import type {
   XsNode,
   XsPermission,
 } from '@xen-genid/xenstore';
+import type { DomainNameIndex } from '@xen-genid/xl-lib';
 import type { SqliteDatabase } from './database.ts';
 import { translateSqliteError } from './errors.ts';
 import type { ReadCache } from './read-cache.ts';
@@ -100,11 +101,15 @@ export interface SqliteXenStoreBackendOptions {
   readonly changeLog?: { readonly keepMs?: number; readonly keepRows?: number; readonly trimEvery?: number };
 }
 
+const DOMAIN_NAME_PATH = /^\/local\/domain\/([0-9]{1,5})\/name$/;
+/** The rows of the partial index `xs_nodes_domain_name` (the same text as in the schema, so SQLite uses it). */
+const DOMAIN_NAME_ROWS = "path GLOB '/local/domain/*/name'";
+
 const DOMAIN_ENTRIES = /^\/(?:local\/domain|libxl)\/([1-9][0-9]{0,4})$/;
 const VM_ENTRIES = /^\/vm\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** `XenStoreBackend` on the host file. */
-export class SqliteXenStoreBackend implements XenStoreBackend {
+export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
   readonly #db: SqliteDatabase;
   readonly #file: string;
   readonly #cache: ReadCache;
@@ -134,6 +139,8 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
   readonly #changesAfter;
   readonly #trimAge;
   readonly #trimCount;
+  readonly #domainsNamed;
+  readonly #domainNames;
 
   constructor(db: SqliteDatabase, file: string, cache: ReadCache, options: SqliteXenStoreBackendOptions = {}) {
     this.#db = db;
@@ -170,6 +177,8 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
     );
     this.#trimAge = db.prepare('DELETE FROM xs_changes WHERE at < ?');
     this.#trimCount = db.prepare('DELETE FROM xs_changes WHERE seq <= (SELECT max(seq) FROM xs_changes) - ?');
+    this.#domainsNamed = db.prepare(`SELECT path FROM xs_nodes WHERE ${DOMAIN_NAME_ROWS} AND value = ?`).pluck();
+    this.#domainNames = db.prepare(`SELECT path, CAST(value AS TEXT) FROM xs_nodes INDEXED BY xs_nodes_domain_name WHERE ${DOMAIN_NAME_ROWS}`).raw();
   }
 
   #fail(error: unknown): never {
@@ -308,6 +317,36 @@ export class SqliteXenStoreBackend implements XenStoreBackend {
     if (trim) {
       this.#trimAge.run(now - (log.keepMs ?? CHANGE_LOG_KEEP_MS));
       this.#trimCount.run(log.keepRows ?? CHANGE_LOG_KEEP_ROWS);
+    }
+  }
+
+  /**
+   * The domids whose `/local/domain/<domid>/name` is `name`, from the index of names (one lookup,
+   * whatever the number of domains). Read as Domain-0 reads, committed state only.
+   */
+  domidsNamed(name: string): number[] {
+    try {
+      const paths = this.#domainsNamed.all(Buffer.from(name, 'utf8')) as string[];
+      return paths.flatMap((path) => {
+        const match = DOMAIN_NAME_PATH.exec(path);
+        return match ? [Number(match[1])] : [];
+      });
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /** Every `/local/domain/<domid>/name` by domid, in one query (Domain-0's view, committed state). */
+  domainNames(): Map<number, string> {
+    try {
+      const names = new Map<number, string>();
+      for (const [path, name] of this.#domainNames.all() as [string, string][]) {
+        const match = DOMAIN_NAME_PATH.exec(path);
+        if (match) names.set(Number(match[1]), name);
+      }
+      return names;
+    } catch (error) {
+      this.#fail(error);
     }
   }
 

@@ -1,56 +1,119 @@
 /* global console, process, URL */
-// Whole-process wall time of the built `xl`, spawned as a user's shell would: `xl list` and
-// `xl create` (then `xl destroy`, untimed) on a temp host file, against `node -e 0` (the runtime's
-// floor), measured interleaved in the same run. Goals: `xl list` under 2x, `xl create` under 3x.
-// BENCH_QUICK=1 runs for about a second.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Whole-process cost of the built `xl`, spawned as a user's shell would, against `node -e 0` (the
+// runtime's floor): `xl list`, `xl list <name>` and `xl create` (then `xl destroy`, untimed) on
+// host files holding 10, 1,000 and 10,000 domains. Each command runs in pairs with the floor,
+// interleaved; reported: the median of the pairs' wall-time ratios (with their spread) and the ratio
+// of the children's summed CPU time (user + system), which load from other processes moves less.
+// The host files are built once by a library loop and kept in the temp dir, keyed by schema version.
+// BENCH_QUICK=1: 3 rounds, 10 and 1,000 domains. BENCH_DOMAINS=10,1000 picks the sizes.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CURRENT_SCHEMA_VERSION, openHost } from '@xen-genid/host';
+import { pairedRuns, runNode } from '../../../scripts/bench-process.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
-const rounds = quick ? 1 : 12;
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 15));
+const sizes = (process.env.BENCH_DOMAINS ?? (quick ? '10,1000' : '10,1000,10000')).split(',').map(Number);
 const xl = new URL('../dist/bin/xl.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'xl-bench-'));
-const env = { PATH: process.env.PATH ?? '', HOME: dir, XEN_GENID_HOST: join(dir, 'host.db') };
-writeFileSync(join(dir, 'vm.cfg'), 'name = "bench"\ntype = "hvm"\nmemory = 128\nms_vm_genid = "generate"\n');
 
-function timed(args) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: dir, env, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}): ${result.stderr}`);
-  return ms;
+/** A host file with `count` guest domains as xl leaves them (names, vm paths, stored configs). */
+function fixture(count) {
+  const dir = join(tmpdir(), 'xen-genid-bench');
+  const file = join(dir, `host-v${CURRENT_SCHEMA_VERSION}-${count}.db`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const building = join(dir, `building-${process.pid}.db`);
+  const host = openHost(building);
+  const xs = host.store.connect(0);
+  const config = new TextEncoder().encode('{"c_info":{"type":"hvm"},"b_info":{"type":"hvm"}}');
+  for (let first = 0; first < count; first += 500) {
+    const made = [];
+    host.hypervisor.batch(() => {
+      xs.transaction((t) => {
+        for (let n = first; n < Math.min(count, first + 500); n += 1) {
+          const { domid, uuid } = host.hypervisor.createDomain({ type: 'hvm', maxMemKb: 131072 });
+          host.hypervisor.writeParam(domid, 34, 0xfc000000n);
+          const dom = `/local/domain/${domid}`;
+          t.write(`${dom}/name`, `guest-${domid}`);
+          t.write(`${dom}/vm`, `/vm/${uuid}`);
+          t.write(`${dom}/domid`, String(domid));
+          t.write(`${dom}/platform/generation-id`, '1:2');
+          t.write(`/vm/${uuid}/name`, `guest-${domid}`);
+          t.write(`/vm/${uuid}/uuid`, uuid);
+          t.write(`/libxl/${domid}/type`, 'hvm');
+          host.userdata.store(domid, 'libxl-json', config);
+          made.push(domid);
+        }
+      });
+      for (const domid of made) host.hypervisor.unpauseDomain(domid);
+    });
+  }
+  xs.close();
+  host.close();
+  renameSync(building, file);
+  return file;
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
+const dir = mkdtempSync(join(tmpdir(), 'xl-bench-'));
+writeFileSync(join(dir, 'vm.cfg'), 'name = "bench"\ntype = "hvm"\nmemory = 128\nms_vm_genid = "generate"\n');
+const results = new Map();
 try {
-  // Warm the file cache and create the host file once, untimed.
-  timed(['-e', '0']);
-  timed([xl, 'list']);
-  const floor = [];
-  const list = [];
-  const create = [];
-  for (let round = 0; round < rounds; round += 1) {
-    floor.push(timed(['-e', '0']));
-    list.push(timed([xl, 'list']));
-    create.push(timed([xl, 'create', 'vm.cfg']));
-    timed([xl, 'destroy', 'bench']);
+  console.log(`# xl / node -e 0: median of ${rounds} paired wall ratios [min-max], and summed CPU ratio`);
+  for (const count of sizes) {
+    const started = Date.now();
+    const source = fixture(count);
+    const hostFile = join(dir, `host-${count}.db`);
+    copyFileSync(source, hostFile);
+    const built = Date.now() - started;
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, XEN_GENID_HOST: hostFile };
+    const node = (args) => () => runNode(args, { cwd: dir, env });
+    const floor = node(['-e', '0']);
+    const name = `guest-${Math.ceil(count / 2)}`;
+    // Warm the file cache (and the host file) untimed.
+    floor();
+    node([xl, 'list'])();
+    const commands = [
+      ['xl list', node([xl, 'list'])],
+      ['xl list <name>', node([xl, 'list', name])],
+      ['xl create', node([xl, 'create', 'vm.cfg']), node([xl, 'destroy', 'bench'])],
+    ];
+    console.log(`\n${count.toLocaleString('en-US')} domains (host file ready in ${built} ms)`);
+    for (const [label, subject, after] of commands) {
+      const result = pairedRuns({ baseline: floor, subject, after, rounds });
+      results.set(`${label}@${count}`, result);
+      console.log(
+        `${label.padEnd(16)} ${result.wallMs.toFixed(1).padStart(8)} ms  wall ${result.wallRatio.toFixed(2)}x [${result.spread.map((r) => r.toFixed(2)).join('-')}]  cpu ${result.cpuRatio.toFixed(2)}x`,
+      );
+    }
   }
-  const base = median(floor);
-  const report = (name, values, goal) => {
-    const value = median(values);
-    const ratio = value / base;
-    console.log(`${name.padEnd(12)} ${value.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}x node -e 0  (goal < ${goal}x: ${ratio < goal ? 'met' : 'NOT met'})`);
-  };
-  console.log(`node -e 0    ${base.toFixed(1).padStart(7)} ms  (median of ${rounds}, interleaved)`);
-  report('xl list', list, 2);
-  report('xl create', create, 3);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+// The goals, from the figures above.
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+const at = (label, count) => results.get(`${label}@${count}`);
+console.log('\n# goals');
+const list10 = at('xl list', 10);
+const create10 = at('xl create', 10);
+if (list10) console.log(`xl list, 10 domains: wall ${list10.wallRatio.toFixed(2)}x, cpu ${list10.cpuRatio.toFixed(2)}x (goal <= 1.4x): ${verdict(list10.wallRatio <= 1.4)}`);
+if (create10) console.log(`xl create, 10 domains: wall ${create10.wallRatio.toFixed(2)}x, cpu ${create10.cpuRatio.toFixed(2)}x (goal <= 1.8x): ${verdict(create10.wallRatio <= 1.8)}`);
+for (const count of sizes.filter((size) => size > 10)) {
+  const one = at('xl list <name>', count);
+  const oneAt10 = at('xl list <name>', 10);
+  if (one && oneAt10) {
+    const change = one.wallRatio / oneAt10.wallRatio;
+    console.log(`xl list <name>, ${count} vs 10 domains: ${change.toFixed(2)}x wall, ${(one.cpuRatio / oneAt10.cpuRatio).toFixed(2)}x cpu (goal within 10%): ${verdict(change <= 1.1)}`);
+  }
+  const list = at('xl list', count);
+  if (list && list10) {
+    const perDomainUs = ((list.wallMs - list10.wallMs) * 1000) / (count - 10);
+    console.log(`xl list, ${count} domains: ${list.wallRatio.toFixed(2)}x wall, ${list.cpuRatio.toFixed(2)}x cpu; ${perDomainUs.toFixed(1)} us per extra domain (goal <= 3): ${verdict(perDomainUs <= 3)}`);
+  }
+  const create = at('xl create', count);
+  if (create && create10) {
+    const change = create.wallRatio / create10.wallRatio;
+    console.log(`xl create, ${count} vs 10 domains: ${change.toFixed(2)}x wall, ${(create.cpuRatio / create10.cpuRatio).toFixed(2)}x cpu (goal within 10%): ${verdict(change <= 1.1)}`);
+  }
 }

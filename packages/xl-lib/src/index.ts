@@ -4,6 +4,7 @@ export {
   Libxl,
   createLibxl,
   type CreateDomainOptions,
+  type DomainNameIndex,
   type LibxlDomainInfo,
   type LibxlOptions,
   type RestoreHooks,

@@ -43,16 +43,10 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
   }
   const qualifier = input.args[0];
   if (!input.options.long) {
-    let domains = await listHostDomains(context);
-    if (qualifier !== undefined) {
-      const wanted = /^[0-9]+$/.test(qualifier)
-        ? domains.filter((info) => info.domid === Number.parseInt(qualifier, 10))
-        : domains.filter((info) => info.name === qualifier).slice(0, 1);
-      if (wanted.length === 0) {
-        context.stderr.write(/^[0-9]+$/.test(qualifier) ? `${qualifier} is an invalid domain identifier\n` : `${qualifier} is an invalid domain identifier (rc=-6)\n`);
-        return 1;
-      }
-      domains = wanted;
+    const domains = await listHostDomains(context, qualifier);
+    if (qualifier !== undefined && domains.length === 0) {
+      context.stderr.write(/^[0-9]+$/.test(qualifier) ? `${qualifier} is an invalid domain identifier\n` : `${qualifier} is an invalid domain identifier (rc=-6)\n`);
+      return 1;
     }
     const now = Date.now();
     context.stdout.write(HEADER + domains.map((info) => formatListRow(info, now)).join(''));

@@ -32,6 +32,7 @@ export async function openToolstack(context: CommandContext): Promise<Toolstack>
       hypervisor: host.hypervisor,
       xenstore: host.store,
       userdata: host.userdata,
+      names: host.xenstoreBackend,
       ...(context.random ? { random: context.random } : {}),
     });
   } catch (error) {
@@ -64,22 +65,37 @@ export interface ListedDomain extends DomainInfo {
 }
 
 /**
- * The host's domains with their names, read straight from the hypervisor and xenstore (no libxl
- * context: listing writes nothing and loads no more than the host package).
+ * The host's domains with their names, read straight from the hypervisor and the host's index of
+ * names (no libxl context: listing writes nothing and loads no more than the host package). With
+ * `qualifier` (a domid, or a name: xl's `find_domain`), only that domain, or none.
  */
-export async function listHostDomains(context: CommandContext): Promise<ListedDomain[]> {
+export async function listHostDomains(context: CommandContext, qualifier?: string): Promise<ListedDomain[]> {
   const { defaultHostPath, openHost } = await import('@xen-genid/host');
   const host = openHost(defaultHostPath(context.env));
+  const named = (info: DomainInfo, name: string | undefined): ListedDomain => ({
+    ...info,
+    name: name ?? (info.domid === 0 ? 'Domain-0' : undefined),
+  });
   try {
-    const xs = host.store.connect(0);
-    try {
-      return host.hypervisor.listDomains().map((info) => {
-        const name = xs.tryRead(`/local/domain/${info.domid}/name`);
-        return { ...info, name: name === undefined ? (info.domid === 0 ? 'Domain-0' : undefined) : Buffer.from(name).toString('utf8') };
-      });
-    } finally {
-      xs.close();
+    if (qualifier === undefined) {
+      const names = host.xenstoreBackend.domainNames();
+      return host.hypervisor.listDomains().map((info) => named(info, names.get(info.domid)));
     }
+    if (!/^[0-9]+$/.test(qualifier)) {
+      const domid = host.xenstoreBackend.domidsNamed(qualifier).sort((a, b) => a - b).find((candidate) => host.hypervisor.getDomain(candidate));
+      return domid === undefined ? [] : [named(host.hypervisor.getDomain(domid)!, qualifier)];
+    }
+    const info = host.hypervisor.getDomain(Number.parseInt(qualifier, 10));
+    if (info !== undefined) {
+      const xs = host.store.connect(0);
+      try {
+        const name = xs.tryRead(`/local/domain/${info.domid}/name`);
+        return [named(info, name === undefined ? undefined : Buffer.from(name).toString('utf8'))];
+      } finally {
+        xs.close();
+      }
+    }
+    return [];
   } finally {
     host.close();
   }

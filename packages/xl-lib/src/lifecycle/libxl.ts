@@ -66,6 +66,19 @@ export interface LibxlOptions {
   readonly guestModel?: GuestModel | null;
   /** The clock for `start_time` (milliseconds since the epoch); default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Domain names as the store indexes them (the host file does): then a lookup by name or a
+   * listing reads only what it needs, instead of this context reading every domain's name once.
+   */
+  readonly names?: DomainNameIndex;
+}
+
+/** `/local/domain/<domid>/name` looked up by value, as a store with an index answers it. */
+export interface DomainNameIndex {
+  /** The domids whose `/local/domain/<domid>/name` is `name` (live or not: checked by the caller). */
+  domidsNamed(name: string): number[];
+  /** Every `/local/domain/<domid>/name`, by domid. */
+  domainNames(): Map<number, string>;
 }
 
 /**
@@ -131,6 +144,7 @@ export class Libxl implements Disposable {
   readonly xs: XsConnection;
   readonly #guestModel: GuestModel | undefined;
   readonly #now: () => number;
+  readonly #names: DomainNameIndex | undefined;
   /** name → domids carrying it, kept from a watch on `/local/domain` (so lookups are not scans). */
   readonly #domidsByName = new Map<string, Set<number>>();
   readonly #nameByDomid = new Map<number, string>();
@@ -147,6 +161,7 @@ export class Libxl implements Disposable {
         ? createGuestModel({ hypervisor: options.hypervisor, store: options.xenstore })
         : (options.guestModel ?? undefined);
     this.#now = options.now ?? Date.now;
+    this.#names = options.names;
     this.xc = createXc(this.hypervisor);
     this.xs = this.xenstore.connect(0);
     try {
@@ -212,8 +227,14 @@ export class Libxl implements Disposable {
   /** The live domains named `name`, checked against the hypervisor. */
   #domidsNamed(name: string): number[] {
     this.xenstore.poll();
-    this.#loadNames();
-    return [...(this.#domidsByName.get(name) ?? [])].filter((domid) => this.hypervisor.getDomain(domid) !== undefined);
+    let named: Iterable<number>;
+    if (this.#names) {
+      named = this.#names.domidsNamed(name);
+    } else {
+      this.#loadNames();
+      named = this.#domidsByName.get(name) ?? [];
+    }
+    return [...named].filter((domid) => this.hypervisor.getDomain(domid) !== undefined);
   }
 
   /** `libxl_name_to_domid`: `XlError('INVAL')` when no domain has that name (as libxl). */
@@ -282,8 +303,14 @@ export class Libxl implements Disposable {
   /** `libxl_list_domain` (Domain-0 first). */
   listDomains(): LibxlDomainInfo[] {
     this.xenstore.poll();
-    this.#loadNames();
-    return this.hypervisor.listDomains().map((info) => ({ ...info, name: this.#nameByDomid.get(info.domid) }));
+    let names: ReadonlyMap<number, string>;
+    if (this.#names) {
+      names = this.#names.domainNames();
+    } else {
+      this.#loadNames();
+      names = this.#nameByDomid;
+    }
+    return this.hypervisor.listDomains().map((info) => ({ ...info, name: names.get(info.domid) }));
   }
 
   /**

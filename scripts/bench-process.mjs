@@ -1,0 +1,71 @@
+// Whole-process timing the startup benchmarks share: paired, interleaved runs of a command and a
+// baseline, each pair's wall-time ratio, and the CPU time (user + system) of the children.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/**
+ * User + system seconds of this process's reaped children so far (fields cutime and cstime of
+ * /proc/self/stat, in clock ticks of 1/100 s); undefined where /proc is not there.
+ */
+function childCpuSeconds() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    // Fields after the command name (which may hold spaces), counted from field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `node args...` once; returns wall milliseconds and child CPU seconds. Throws on a non-zero exit. */
+export function runNode(args, options) {
+  const cpuBefore = childCpuSeconds();
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { ...options, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpuAfter = childCpuSeconds();
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return { wallMs, cpuSeconds: cpuBefore === undefined ? undefined : cpuAfter - cpuBefore, stdout: result.stdout };
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * `rounds` pairs of (baseline, subject), run alternately (the order flips every round so neither
+ * side always runs second). `after` runs untimed after each subject (e.g. destroy what it made).
+ * Returns the subject's median wall ms, the median of the per-pair wall ratios, and the ratio of
+ * summed CPU times (clock ticks are coarse: sums over every round, not per-pair ratios).
+ */
+export function pairedRuns({ baseline, subject, after, rounds }) {
+  const ratios = [];
+  const walls = [];
+  let subjectCpu = 0;
+  let baselineCpu = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    let base;
+    let run;
+    if (round % 2 === 0) {
+      base = baseline();
+      run = subject();
+    } else {
+      run = subject();
+      base = baseline();
+    }
+    after?.();
+    ratios.push(run.wallMs / base.wallMs);
+    walls.push(run.wallMs);
+    subjectCpu += run.cpuSeconds ?? Number.NaN;
+    baselineCpu += base.cpuSeconds ?? Number.NaN;
+  }
+  return {
+    wallMs: median(walls),
+    wallRatio: median(ratios),
+    spread: [Math.min(...ratios), Math.max(...ratios)],
+    cpuRatio: subjectCpu / baselineCpu,
+  };
+}
