@@ -8,7 +8,7 @@
  * change log. Other processes learn about changes by `readChanges`, which costs one
  * `PRAGMA data_version` when nothing was committed elsewhere.
  */
-import { parsePermission, formatPermission, XS_NO_GENERATION } from '@xen-genid/xenstore';
+import { ChildList, parsePermission, formatPermission, XS_NO_GENERATION } from '@xen-genid/xenstore';
 import type {
   XenStoreBackend,
   XsChange,
@@ -81,7 +81,7 @@ function childrenDelta(
   return { removed, appended };
 }
 
-function freezeNode(value: Uint8Array, perms: readonly XsPermission[], children: readonly string[], generation: number): XsNode {
+function freezeNode(value: Uint8Array, perms: readonly XsPermission[], children: ChildList, generation: number): XsNode {
   return Object.freeze({ value, perms, children, generation });
 }
 
@@ -197,10 +197,10 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     }
     let node: XsNode | undefined;
     if (row) {
-      let children = EMPTY_CHILDREN;
+      let children = ChildList.EMPTY;
       if (row.child_count > 0) {
         try {
-          children = Object.freeze(this.#children.all(path) as string[]);
+          children = ChildList.of(Object.freeze(this.#children.all(path) as string[]));
         } catch (error) {
           this.#fail(error);
         }
@@ -241,7 +241,9 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
             continue;
           }
           generation += 1;
-          const { value, perms, children } = write.node;
+          const { value, perms } = write.node;
+          // The logic hands over frozen arrays (a 10,000-child list is made into one once, not copied again).
+          const children = write.node.children.toArray();
           const owner = perms[0];
           if (owner === undefined) throw new TypeError(`node ${write.path} has no permissions`);
           const copy = value.slice();
@@ -259,8 +261,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
             freezeNode(
               copy,
               Object.freeze(perms.map((perm) => Object.freeze({ ...perm }))),
-              // The logic hands over frozen lists (a 10,000-child list is not copied again).
-              Object.isFrozen(children) ? children : Object.freeze([...children]),
+              write.node.children,
               generation,
             ),
           );
@@ -287,7 +288,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     let previous: readonly string[] = EMPTY_CHILDREN;
     if (stored !== undefined) {
       const cached = cacheUsable ? this.#nodes.get(path) : undefined;
-      previous = cached && cached.generation === stored ? cached.children : (this.#children.all(path) as string[]);
+      previous = cached && cached.generation === stored ? cached.children.toArray() : (this.#children.all(path) as string[]);
     }
     if (previous.length === children.length && previous.every((name, index) => name === children[index])) return;
     const delta = childrenDelta(previous, children);

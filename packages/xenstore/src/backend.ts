@@ -10,6 +10,7 @@
  * - every node written by a successful commit gets a generation greater than any generation handed
  *   out before (by this or any other process sharing the storage).
  */
+import type { ChildList } from './child-list.ts';
 import type { XsPermission } from './perms.ts';
 
 /** Generation of a node that does not exist (Xen's `NO_GENERATION`). */
@@ -22,7 +23,7 @@ export interface XsNode {
   /** At least one entry; the first is owner and default. */
   readonly perms: readonly XsPermission[];
   /** Child names (last path component), in creation order. */
-  readonly children: readonly string[];
+  readonly children: ChildList;
   /** The global generation count when the node was last written (Xen's `node->generation`). */
   readonly generation: number;
 }
@@ -32,11 +33,10 @@ export interface XsNodeContent {
   readonly value: Uint8Array;
   readonly perms: readonly XsPermission[];
   /**
-   * A frozen array. For a directory with hundreds of children the logic keeps them as a persistent
-   * list and `children` is a getter that makes this array at its first read (then returns the same
-   * one): a backend that stores arrays reads it once per put and may keep the array it got.
+   * Child names in creation order. A backend that stores arrays takes `children.toArray()` (made once
+   * per list, then the same frozen array) and loads them back with `ChildList.of`.
    */
-  readonly children: readonly string[];
+  readonly children: ChildList;
 }
 
 export type XsNodeWrite =

@@ -1,20 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ChildList,
-  childBytes,
-  childrenWith,
-  childrenWithout,
-  keptChildren,
-  nodeContent,
-  storedNode,
-  type Children,
-} from './child-list.ts';
+import { ChildList } from './child-list.ts';
 
 const names = (count: number, prefix = 'n'): string[] => Array.from({ length: count }, (_, index) => `${prefix}${index}`);
-const asArray = (children: Children): readonly string[] => (children instanceof ChildList ? children.toArray() : children);
-const value = new Uint8Array(0);
-const perms = Object.freeze([Object.freeze({ id: 0, access: 'n' as const })]);
 
 describe('ChildList', () => {
   it('adds last and removes every occurrence, leaving earlier lists as they were', () => {
@@ -49,50 +37,32 @@ describe('ChildList', () => {
     );
   });
 
-  it('is the same list for the array it made, and for a frozen array it was built from', () => {
-    const array = Object.freeze(names(300));
-    const list = ChildList.of(array);
-    expect(ChildList.of(array)).toBe(list);
-    const next = list.append('x');
-    expect(ChildList.of(next.toArray())).toBe(next);
+  it('keeps a frozen array it is made of, and copies one that might still change', () => {
+    const frozen = Object.freeze(names(300));
+    expect(ChildList.of(frozen).toArray()).toBe(frozen);
+    const unfrozen = names(300);
+    const list = ChildList.of(unfrozen);
+    unfrozen.push('late');
+    expect(list.toArray()).toEqual(names(300));
+    expect(Object.isFrozen(list.toArray())).toBe(true);
+    expect([...list]).toEqual(names(300));
   });
-});
 
-describe('children of a node', () => {
-  it('stay a frozen array while the directory is small, and become a list from 256 children', () => {
-    let children: Children = Object.freeze([]);
+  it('stays its array while the directory is small, keeps trees from 256 names, and drops them below 128', () => {
+    let list = ChildList.EMPTY;
     const all = names(300);
     for (const name of all) {
-      children = childrenWith(nodeContent(value, perms, children), name);
-      expect(children instanceof ChildList).toBe(all.indexOf(name) + 1 >= 256);
+      list = list.append(name);
+      // A list made from an array makes its first changes past 256 by copies, then plants its trees.
+      expect(list.hasTrees).toBe(all.indexOf(name) + 1 >= 256 + 32);
     }
-    expect(asArray(children)).toEqual(all);
-    // Back to an array only below 128 children, so a directory near the boundary does not switch back and forth.
-    for (const name of all.slice(0, 200)) children = childrenWithout(nodeContent(value, perms, children), name);
-    expect(children instanceof ChildList).toBe(false);
-    expect(children).toEqual(all.slice(200));
-    expect(Object.isFrozen(children)).toBe(true);
-  });
-
-  it('keep a list through node content and stored nodes without making an array', () => {
-    const list = ChildList.of(Object.freeze(names(300))).append('last');
-    const content = nodeContent(value, perms, list);
-    expect(keptChildren(content)).toBe(list);
-    expect(childBytes(content)).toBe(list.bytes);
-    const node = storedNode(content, 7);
-    expect(keptChildren(node)).toBe(list);
-    expect(Object.isFrozen(node)).toBe(true);
-    expect(Object.keys(node)).toEqual(['value', 'perms', 'children', 'generation']);
-    expect(node.children).toEqual([...names(300), 'last']);
-    expect(node).toEqual({ value, perms, children: [...names(300), 'last'], generation: 7 });
-    expect(childrenWith(node, 'more')).toBeInstanceOf(ChildList);
-  });
-
-  it('copy an array that might still change, as before', () => {
-    const unfrozen = names(300);
-    const next = childrenWith({ children: unfrozen }, 'x');
-    expect(next).toEqual([...unfrozen, 'x']);
-    expect(Object.isFrozen(next)).toBe(true);
-    expect(childrenWithout({ children: unfrozen }, 'n5')).toEqual(unfrozen.filter((name) => name !== 'n5'));
+    expect(list.toArray()).toEqual(all);
+    // Back to an array only below 128 names, so a directory near the boundary does not switch back and forth.
+    for (const name of all.slice(0, 200)) {
+      list = list.remove(name);
+      expect(list.hasTrees).toBe(list.size >= 128);
+    }
+    expect(list.toArray()).toEqual(all.slice(200));
+    expect(Object.isFrozen(list.toArray())).toBe(true);
   });
 });

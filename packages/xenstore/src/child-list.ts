@@ -1,18 +1,16 @@
 /**
- * A directory's child names, in creation order. A small directory keeps them in a frozen array; a
- * large one (256 children and up) in a `ChildList`: a persistent value where adding or removing a
- * name costs O(log n) and leaves every earlier list as it was, so whatever read a node before the
- * change (a transaction, a caller, a backend) keeps its children. The array that `XsNode.children`
- * shows is made from a list only when something reads it, once per list.
+ * A directory's child names, in creation order, as one value type, `ChildList`. A small directory
+ * keeps them in a frozen array and changes by copying it; a large one (256 children and up) keeps
+ * two persistent trees, where adding or removing a name costs O(log n) and leaves every earlier list
+ * as it was, so whatever read a node before the change (a transaction, a caller, a backend) keeps
+ * its children. `toArray()` makes the array of a large list when something asks, once per list.
  *
  * xenstored rewrites the parent's whole record, every child name, for each child it adds or removes
  * (tools/xenstore/xenstored_core.c add_child, remove_child_entry); with 10,000 domains under
  * /local/domain, copying that list was most of creating and destroying one. A backend that stores
- * arrays still reads one from `children`; the memory backend keeps the list (`storedNode`).
+ * arrays calls `toArray()` when it stores and `ChildList.of` when it loads; the memory backend keeps
+ * the list.
  */
-
-import type { XsNode, XsNodeContent } from './backend.ts';
-import type { XsPermission } from './perms.ts';
 
 /** A node of a persistent AVL tree; never changed once built. */
 class TreeNode<K, V> {
@@ -162,39 +160,6 @@ function collect(tree: Tree<number, string>, into: string[]): void {
   }
 }
 
-/**
- * The list an object shows (an array `toArray` made, node content whose `children` reads a list),
- * kept on the object itself and not enumerable. (Not in a WeakMap, and `children` is one shared
- * getter rather than a closure per object: either would keep each short-lived list alive through
- * V8's young-generation collections, which then cost more than the copies this saves.)
- */
-const LIST = Symbol('xenstore child list');
-
-type ListHolder = { readonly [LIST]?: ChildList };
-
-function attach<T extends object>(holder: T, list: ChildList): T {
-  return Object.defineProperty(holder, LIST, { value: list });
-}
-
-function showChildren(this: ListHolder): readonly string[] {
-  return this[LIST]!.toArray();
-}
-
-const CHILDREN_FROM_LIST: PropertyDescriptor = { get: showChildren, enumerable: true };
-
-/** `fields` plus an enumerable `children` read from `list`, made into an array when first read. */
-function showingList<T extends object>(fields: T, list: ChildList): T & { readonly children: readonly string[] } {
-  Object.defineProperty(fields, 'children', CHILDREN_FROM_LIST);
-  return attach(fields, list) as T & { readonly children: readonly string[] };
-}
-
-/** Lists of frozen arrays made elsewhere (a backend's own), built once per array. */
-const listsOfForeignArrays = new WeakMap<readonly string[], ChildList>();
-
-function listOf(holder: object): ChildList | undefined {
-  return (holder as ListHolder)[LIST];
-}
-
 /** The trees of a list: names by position (ever growing, so appends go last) and positions by name. */
 interface Trees {
   readonly order: Tree<number, string>;
@@ -227,23 +192,38 @@ function plant(names: readonly string[]): Trees {
   };
 }
 
-/** Changes a list made from an array makes by copying arrays before it builds its trees. */
+/** A directory with this many children or more keeps trees; a smaller one only its array. */
+const TREES_FROM = 256;
+/** A list with trees that shrinks below this many names goes back to an array (not at once: switching costs O(n)). */
+const ARRAY_BELOW = 128;
+/** Changes a large list made from an array makes by copying arrays before it builds its trees. */
 const COPIES_BEFORE_TREES = 32;
 
 /** How a list was made from the list before it, whose array it copies when its own is asked for. */
 type Step = { readonly added: true; readonly name: string } | { readonly added: false; readonly index: number };
 
+function bytesOf(names: readonly string[]): number {
+  let bytes = 0;
+  // A copy, because reading a frozen array element by element is several times slower.
+  for (const name of [...names]) bytes += name.length + 1;
+  return bytes;
+}
+
 /**
  * Child names in creation order; a name may (in a damaged tree) appear more than once, as in an array.
  *
- * Adding and removing go through two persistent trees. A list made from an array (a backend's) makes
- * its first `COPIES_BEFORE_TREES` changes by block copies of arrays instead, and builds the trees
- * only then: building costs about as much as that many copies, so a process that touches a directory
- * a few times (one `xl` command), or a backend that reloads it from storage between changes, never
- * pays more than the copies it made before. A list made from one whose array was made keeps that
- * array and the step from it: its own array is then one block copy, when something asks for it.
+ * Below 256 names a list is its frozen array and a change copies it. From 256, adding and removing go
+ * through two persistent trees. A large list made from an array (a backend's) makes its first
+ * `COPIES_BEFORE_TREES` changes by block copies of arrays instead, and builds the trees only then:
+ * building costs about as much as that many copies, so a process that touches a directory a few
+ * times (one `xl` command), or a backend that reloads it from storage between changes, never pays
+ * more than the copies it made before. A list made from one whose array was made keeps that array
+ * and the step from it: its own array is then one block copy, when something asks for it.
  */
-export class ChildList {
+export class ChildList implements Iterable<string> {
+  /** The list of no names. */
+  static readonly EMPTY = new ChildList(0, 0, undefined, Object.freeze([]));
+
   /** Number of names. */
   readonly size: number;
   /** What the names add to a stored node's size: each name and its NUL, as xenstored counts them. */
@@ -277,15 +257,11 @@ export class ChildList {
     return this.#trees;
   }
 
-  /** The list a frozen array shows (one per array). */
+  /** The list of `names` (kept when frozen, else copied). */
   static of(names: readonly string[]): ChildList {
-    const known = listOf(names) ?? listsOfForeignArrays.get(names);
-    if (known) return known;
-    let bytes = 0;
-    for (const name of [...names]) bytes += name.length + 1;
-    const list = new ChildList(names.length, bytes, undefined, names);
-    listsOfForeignArrays.set(names, list);
-    return list;
+    if (names.length === 0) return ChildList.EMPTY;
+    const array = Object.isFrozen(names) ? names : Object.freeze([...names]);
+    return new ChildList(array.length, bytesOf(array), undefined, array);
   }
 
   /** The array to change by copying, while this list has no trees and has not made too many copies. */
@@ -297,6 +273,9 @@ export class ChildList {
   append(name: string): ChildList {
     const size = this.size + 1;
     const bytes = this.bytes + name.length + 1;
+    if (size < TREES_FROM && this.#trees === undefined) {
+      return new ChildList(size, bytes, undefined, Object.freeze([...this.toArray(), name]));
+    }
     const step: Step = { added: true, name };
     const array = this.#byArray();
     if (array !== undefined) return new ChildList(size, bytes, undefined, undefined, this.#copies + 1).#madeFrom(array, step);
@@ -312,6 +291,11 @@ export class ChildList {
 
   /** This list without `name` (every occurrence); this list itself when it has no such name. */
   remove(name: string): ChildList {
+    if (this.size < TREES_FROM && this.#trees === undefined) {
+      const array = this.toArray();
+      if (!array.includes(name)) return this;
+      return ChildList.of(Object.freeze(array.filter((child) => child !== name)));
+    }
     const array = this.#byArray();
     if (array !== undefined) {
       const index = array.indexOf(name);
@@ -331,15 +315,16 @@ export class ChildList {
     let remaining = order;
     for (const position of seen) remaining = remove(remaining, position);
     const trees: Trees = { order: remaining, positions: remove(positions, name), next };
-    return new ChildList(this.size - seen.length, this.bytes - seen.length * (name.length + 1), trees, undefined).#madeFrom(
+    const shorter = new ChildList(this.size - seen.length, this.bytes - seen.length * (name.length + 1), trees, undefined).#madeFrom(
       seen.length === 1 ? this.#array : undefined,
       { added: false, index },
     );
+    return shorter.size < ARRAY_BELOW ? ChildList.of(shorter.toArray()) : shorter;
   }
 
-  /** The frozen array already made for this list, if any. */
-  shownAs(): readonly string[] | undefined {
-    return this.#array;
+  /** True when the list keeps trees (a large directory), false when it is only its array. */
+  get hasTrees(): boolean {
+    return this.#trees !== undefined;
   }
 
   /** The names as a frozen array, made at the first call. */
@@ -359,83 +344,13 @@ export class ChildList {
         names = [];
         collect(this.#trees?.order, names);
       }
-      array = Object.freeze(attach(names, this));
+      array = Object.freeze(names);
       this.#array = array;
     }
     return array;
   }
-}
 
-/** A directory with this many children or more keeps them as a `ChildList`; a smaller one as an array. */
-const LIST_FROM = 256;
-/** A `ChildList` that shrinks below this many names goes back to an array (not at once: switching costs O(n)). */
-const ARRAY_BELOW = 128;
-
-/** A node's children as the logic handles them: a frozen array (small directories) or a `ChildList`. */
-export type Children = readonly string[] | ChildList;
-
-type WithChildren = { readonly children: readonly string[] };
-
-/** The children a node holds, not made into an array when they are a list. */
-export function keptChildren(node: WithChildren): Children {
-  return listOf(node) ?? node.children;
-}
-
-function currentChildren(node: WithChildren): Children {
-  const held = listOf(node);
-  if (held) return held;
-  const names = node.children;
-  // An array that might still change (a backend's own, unfrozen) is copied, as it always was.
-  return names.length >= LIST_FROM && Object.isFrozen(names) ? ChildList.of(names) : names;
-}
-
-/** `node`'s children with `name` added last. */
-export function childrenWith(node: WithChildren, name: string): Children {
-  const current = currentChildren(node);
-  if (current instanceof ChildList) return current.append(name);
-  if (current.length + 1 >= LIST_FROM && Object.isFrozen(current)) return ChildList.of(current).append(name);
-  return Object.freeze([...current, name]);
-}
-
-/** `node`'s children without `name` (every occurrence). */
-export function childrenWithout(node: WithChildren, name: string): Children {
-  const current = currentChildren(node);
-  if (current instanceof ChildList) {
-    const next = current.remove(name);
-    return next.size < ARRAY_BELOW ? next.toArray() : next;
+  [Symbol.iterator](): Iterator<string> {
+    return this.toArray()[Symbol.iterator]();
   }
-  return Object.freeze(current.filter((child) => child !== name));
-}
-
-/** What a node's child names add to its stored size (each name and its NUL), without making an array. */
-export function childBytes(node: WithChildren): number {
-  const known = listOf(node) ?? listOf(node.children);
-  if (known) return known.bytes;
-  let bytes = 0;
-  for (const child of node.children) bytes += child.length + 1;
-  return bytes;
-}
-
-/**
- * Node content with `children`; a `ChildList` not yet shown as an array becomes a `children`
- * property that makes the array when first read (a backend storing arrays reads it; the memory
- * backend passes the content to `storedNode`, which keeps the list).
- */
-export function nodeContent(value: Uint8Array, perms: readonly XsPermission[], children: Children): XsNodeContent {
-  if (!(children instanceof ChildList)) return { value, perms, children };
-  const array = children.shownAs();
-  if (array !== undefined) return { value, perms, children: array };
-  return showingList({ value, perms }, children);
-}
-
-/** A frozen `XsNode` of `content` and `generation`, keeping a child list `nodeContent` made as a list. */
-export function storedNode(content: XsNodeContent, generation: number): XsNode {
-  const list = listOf(content);
-  if (list === undefined || list.shownAs() !== undefined) {
-    return Object.freeze({ value: content.value, perms: content.perms, children: content.children, generation });
-  }
-  const node: { value: Uint8Array; perms: readonly XsPermission[]; generation?: number } = { value: content.value, perms: content.perms };
-  const stored = showingList(node, list);
-  node.generation = generation;
-  return Object.freeze(stored as XsNode);
 }

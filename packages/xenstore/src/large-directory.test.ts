@@ -6,11 +6,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { XenStoreBackend, XsCommit, XsNode } from './backend.ts';
+import { ChildList } from './child-list.ts';
 import { XsError } from './errors.ts';
 import { createMemoryBackend } from './memory-backend.ts';
 import { createXenStore, type XenStoreOptions } from './store.ts';
 
-/** Reads `children` at commit and stores that array as it is (what the host's backend does). */
+/** Stores the array of `children` at commit and loads it back as a list (what the host's backend does). */
 function arrayBackend(): XenStoreBackend {
   const inner = createMemoryBackend();
   return {
@@ -20,7 +21,7 @@ function arrayBackend(): XenStoreBackend {
         ...commit,
         writes: commit.writes.map((write) =>
           write.kind === 'put'
-            ? { ...write, node: { value: write.node.value, perms: write.node.perms, children: write.node.children } }
+            ? { ...write, node: { value: write.node.value, perms: write.node.perms, children: ChildList.of(write.node.children.toArray()) } }
             : write,
         ),
       }),
@@ -30,21 +31,21 @@ function arrayBackend(): XenStoreBackend {
   };
 }
 
-/** Stores copies and hands out fresh, unfrozen arrays on every read (a backend of its own making). */
+/** Stores copies of the arrays and hands out fresh lists of unfrozen arrays on every read (a backend of its own making). */
 function copyingBackend(): XenStoreBackend {
-  const nodes = new Map<string, XsNode>();
+  const nodes = new Map<string, Omit<XsNode, 'children'> & { children: string[] }>();
   let generation = 0;
   const inner = createMemoryBackend();
   return {
     getNode: (path) => {
       const node = nodes.get(path);
-      return node && { ...node, children: [...node.children] };
+      return node && { ...node, children: ChildList.of([...node.children]) };
     },
     commit: (commit) => {
       for (const [path, expected] of commit.checks) if ((nodes.get(path)?.generation ?? -1) !== expected) return false;
       for (const write of commit.writes) {
         if (write.kind === 'delete') nodes.delete(write.path);
-        else nodes.set(write.path, { ...write.node, children: [...write.node.children], generation: ++generation });
+        else nodes.set(write.path, { ...write.node, children: [...write.node.children.toArray()], generation: ++generation });
       }
       return true;
     },

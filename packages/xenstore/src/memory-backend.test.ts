@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ChildList } from './child-list.ts';
 import { createMemoryBackend, shareMemoryBackend, type MemoryBackend } from './memory-backend.ts';
 import { createXenStore } from './store.ts';
 import { defineBackendConformance } from './testing/index.ts';
@@ -42,7 +43,7 @@ describe('shared memory storage', () => {
 describe('memory backend', () => {
   it('keeps size, owners and lookups right while one path is removed and recreated many times', () => {
     const backend = createMemoryBackend();
-    const owned = (id: number) => ({ value: new Uint8Array(0), perms: [{ id, access: 'n' as const }], children: [] });
+    const owned = (id: number) => ({ value: new Uint8Array(0), perms: [{ id, access: 'n' as const }], children: ChildList.EMPTY });
     const writes = Array.from({ length: 50 }, (_, index) => ({ kind: 'put' as const, path: `/n${index}`, node: owned(1) }));
     expect(backend.commit({ checks: new Map(), writes, changes: [], origin: 't' })).toBe(true);
     let generation = 0;

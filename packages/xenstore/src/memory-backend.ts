@@ -1,7 +1,6 @@
 /** The in-memory backend: a Map of frozen nodes, the way xenstored keeps its TDB in memory. */
 import type { XenStoreBackend, XsChange, XsChangeBatch, XsCommit, XsNode } from './backend.ts';
 import { XS_NO_GENERATION } from './backend.ts';
-import { storedNode } from './child-list.ts';
 
 export interface MemoryBackendOptions {
   /**
@@ -79,8 +78,8 @@ function view(storage: Storage): MemoryBackend {
         }
         if (previous === undefined && nodes.has(write.path)) storage.removed -= 1;
         storage.generation += 1;
-        // A long child list the logic made stays a list: made into an array only when read.
-        const node = storedNode(write.node, storage.generation);
+        const { value, perms, children } = write.node;
+        const node: XsNode = Object.freeze({ value, perms, children, generation: storage.generation });
         nodes.set(write.path, node);
         account(storage, node, 1);
       }

@@ -127,7 +127,7 @@ function dispatch(connection: XsConnection, message: XsMessage): Uint8Array {
       if (countStrings(payload) !== 2) throw new XsError('EINVAL', 'DIRECTORY_PART needs a path and an offset');
       const [path, offsetText] = splitStrings(payload) as [string, string];
       const node = target.readNode(path);
-      const children = joinStrings(node.children);
+      const children = joinStrings(node.children.toArray());
       const generation = latin1Bytes(`${Math.max(0, node.generation)}\0`);
       const offset = parseCAtoi(offsetText);
       if (offset < 0 || offset >= children.length) return Buffer.concat([generation, NUL]);

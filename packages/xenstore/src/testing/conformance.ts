@@ -9,6 +9,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from 'node:assert/strict';
 import type { XenStoreBackend } from '../backend.ts';
 import { XS_NO_GENERATION } from '../backend.ts';
+import { ChildList } from '../child-list.ts';
 import { XsError, type XsErrno } from '../errors.ts';
 import { createXenStore, type XenStore, type XenStoreOptions } from '../store.ts';
 
@@ -58,7 +59,7 @@ export function defineBackendConformance(runner: ConformanceRunner, options: Con
       const backend = options.createBackend();
       try {
         strictEqual(backend.getNode('/a'), undefined);
-        const content = { value: bytes('x'), perms: perms(0, 'n'), children: [] };
+        const content = { value: bytes('x'), perms: perms(0, 'n'), children: ChildList.EMPTY };
         ok(backend.commit({ checks: new Map([['/a', XS_NO_GENERATION]]), writes: [{ kind: 'put', path: '/a', node: content }], changes: [], origin: 't' }));
         const first = backend.getNode('/a');
         ok(first);
@@ -79,7 +80,7 @@ export function defineBackendConformance(runner: ConformanceRunner, options: Con
     it('applies nothing when a check fails', () => {
       const backend = options.createBackend();
       try {
-        const content = { value: bytes('1'), perms: perms(0, 'n'), children: [] };
+        const content = { value: bytes('1'), perms: perms(0, 'n'), children: ChildList.EMPTY };
         ok(backend.commit({ checks: new Map(), writes: [{ kind: 'put', path: '/a', node: content }], changes: [], origin: 't' }));
         const generation = backend.getNode('/a')!.generation;
         const refused = backend.commit({
@@ -101,7 +102,7 @@ export function defineBackendConformance(runner: ConformanceRunner, options: Con
     it('counts owned nodes and remembers introduced domains', () => {
       const backend = options.createBackend();
       try {
-        const owned = (id: number) => ({ value: bytes(''), perms: perms(id, 'n'), children: [] });
+        const owned = (id: number) => ({ value: bytes(''), perms: perms(id, 'n'), children: ChildList.EMPTY });
         ok(backend.commit({ checks: new Map(), writes: [{ kind: 'put', path: '/a', node: owned(5) }, { kind: 'put', path: '/b', node: owned(5) }], changes: [], origin: 't' }));
         strictEqual(backend.countOwnedNodes(5), 2);
         ok(backend.commit({ checks: new Map(), writes: [{ kind: 'put', path: '/a', node: owned(6) }, { kind: 'delete', path: '/b' }], changes: [], origin: 't' }));
