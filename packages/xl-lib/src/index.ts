@@ -1,5 +1,5 @@
 export { XL_ERROR, XlError, type XlErrorCode, wrapFailure, xlErrorCodeOf } from './errors.ts';
-export { generationIdPath, msVmGenidSet, type GenidSetResult } from './lifecycle/genid-set.ts';
+export { generationIdPath, msVmGenidSet, type GenidSetResult } from './genid/genid-set.ts';
 export {
   Libxl,
   createLibxl,
@@ -11,19 +11,17 @@ export {
   type ShutdownOutcome,
 } from './lifecycle/libxl.ts';
 export { acpiEnabled, libxlPath, vmPath } from './lifecycle/xenstore-layout.ts';
+export { USERDATA_GENID_NOTIFY, deliverPendingGenidNotify, notifyGenidChange } from './genid/notify.ts';
+export type { GenidPort } from './genid/port.ts';
 export {
-  USERDATA_GENID_NOTIFY,
-  deliverPendingGenidNotify,
-  notifyGenidChange,
   queryVmGenid,
-  renewVmGenid,
   vmGenidDisagreements,
   type VmGenidDisagreement,
-  type VmGenidRenewal,
-  type VmGenidRequest,
   type VmGenidViewName,
   type VmGenidViews,
-} from './lifecycle/vm-genid.ts';
+} from './genid/query.ts';
+export { renewVmGenid, type VmGenidRenewal, type VmGenidRequest } from './genid/renewal.ts';
+export { genidFromConfigJson } from './genid/saved-image.ts';
 export { JsonDouble, ParsedJsonMap, jsonNodeKind, parseLibxlJson, type JsonNodeKind, type ParsedJson } from './json/json-parse.ts';
 export { yajlBeautify, yajlEncodeString, type JsonValue } from './json/yajl-gen.ts';
 export {
@@ -41,7 +39,7 @@ export {
   type GenidPolicyRow,
   type GenidQuestion,
   type LifecycleOperation,
-} from './policy/lifecycle-policy.ts';
+} from './genid/lifecycle-policy.ts';
 export {
   createFileRandomSource,
   createSeededRandomSource,
@@ -108,7 +106,7 @@ export {
   MsVmGenid,
   type MsVmGenidTextForm,
   type VmwareGenid,
-} from './types/ms-vm-genid.ts';
+} from './genid/ms-vm-genid.ts';
 export { typeRegistry } from './types/registry.ts';
 export {
   DHDR_TYPE_X86_HVM,
@@ -126,7 +124,6 @@ export { SAVED_HVM_PARAMS, saveImageChunks, type SaveImageOptions } from './stre
 export {
   assertSaveImage,
   checkSaveImage,
-  genidFromConfigJson,
   type CheckSaveImageOptions,
   type SaveImageProblem,
 } from './stream/check-save-image.ts';

@@ -7,11 +7,11 @@ import { readGuestRecord } from '@xen-genid/hvmloader-sim';
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryStore, type XenStore } from '@xen-genid/xenstore';
 import { afterEach, expect } from 'vitest';
-import { generationIdPath } from '../lifecycle/genid-set.ts';
+import { generationIdPath } from '../genid/genid-set.ts';
 import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
-import { genidOfConfig } from '../policy/lifecycle-policy.ts';
+import { genidOfConfig } from '../genid/lifecycle-policy.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
-import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 
 export interface Machine {

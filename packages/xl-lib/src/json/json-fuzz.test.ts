@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
-import { MsVmGenid, type MsVmGenidTextForm } from '../types/ms-vm-genid.ts';
+import { MsVmGenid, type MsVmGenidTextForm } from '../genid/ms-vm-genid.ts';
 import { domainConfigFromJsonText } from '../types/domain-config.ts';
 import { JsonDouble, ParsedJsonMap, parseLibxlJson, type ParsedJson } from './json-parse.ts';
 import { yajlBeautify, type JsonValue } from './yajl-gen.ts';

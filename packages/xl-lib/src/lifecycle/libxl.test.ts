@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { defaultDomainConfig, domainConfigEquals, type DomainConfig } from '../types/domain-config.ts';
-import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
-import { generationIdPath } from './genid-set.ts';
+import { generationIdPath } from '../genid/genid-set.ts';
 import { createLibxl } from './libxl.ts';
 import { closeAfterTest, createMachine, expectGenidAgreement, genidEverywhere, type Machine } from '../__fixtures__/machine.ts';
 

@@ -25,25 +25,15 @@ import type { XenStore, XsConnection, XsWatchEvent } from '@xen-genid/xenstore';
 import { createGuestModel } from '@xen-genid/hvmloader-sim/guest-model';
 import { XlError, wrapFailure } from '../errors.ts';
 import { osRandomSource, randomBytes, type RandomSource } from '../random-bytes.ts';
-import {
-  copyDomainConfig,
-  domainConfigFromJsonText,
-  domainConfigToJsonText,
-  validateDomainConfig,
-  type ActionOnShutdown,
-  type DomainConfig,
-} from '../types/domain-config.ts';
+import { copyDomainConfig, validateDomainConfig, type ActionOnShutdown, type DomainConfig } from '../types/domain-config.ts';
 import { LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
-import type { MsVmGenid } from '../types/ms-vm-genid.ts';
-import {
-  decideGenid,
-  genidModeOfConfig,
-  genidOfConfig,
-  setGenidOfConfig,
-} from '../policy/lifecycle-policy.ts';
-import { USERDATA_LIBXL_JSON, retrieveUserdataText, storeUserdataText, type UserdataStore } from '../userdata.ts';
-import { msVmGenidSet, type GenidSetResult } from './genid-set.ts';
-import { deliverPendingGenidNotify, notifyGenidChange } from './vm-genid.ts';
+import { msVmGenidSet, type GenidSetResult } from '../genid/genid-set.ts';
+import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig } from '../genid/lifecycle-policy.ts';
+import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
+import { deliverPendingGenidNotify, notifyGenidChange } from '../genid/notify.ts';
+import { applyGenid } from '../genid/renewal.ts';
+import { existingDomain, retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
+import type { UserdataStore } from '../userdata.ts';
 import {
   ensureDomain0Entries,
   removeDomainEntries,
@@ -163,6 +153,7 @@ export class Libxl implements Disposable {
     this.#now = options.now ?? Date.now;
     this.#names = options.names;
     this.xc = createXc(this.hypervisor);
+    this.#registerGuestModel();
     this.xs = this.xenstore.connect(0);
     try {
       ensureDomain0Entries(this.xs);
@@ -295,8 +286,7 @@ export class Libxl implements Disposable {
 
   /** `libxl_domain_info`: `XlError('DOMAIN_NOTFOUND')` for an unknown domid. */
   domainInfo(domid: number): LibxlDomainInfo {
-    const info = this.hypervisor.getDomain(domid);
-    if (!info) throw new XlError('DOMAIN_NOTFOUND', `domain ${domid} does not exist`);
+    const info = existingDomain(this.hypervisor, domid);
     return { ...info, name: this.domidToName(domid) };
   }
 
@@ -319,19 +309,12 @@ export class Libxl implements Disposable {
    * when none is stored (Domain-0, or a domain libxl did not create).
    */
   retrieveDomainConfiguration(domid: number): DomainConfig {
-    this.domainInfo(domid);
-    const text = retrieveUserdataText(this.userdata, domid, USERDATA_LIBXL_JSON);
-    if (text === undefined) throw new XlError('FAIL', `domain ${domid}: no stored libxl configuration`);
-    return domainConfigFromJsonText(text);
+    return retrieveDomainConfiguration(this, domid);
   }
 
   /** `libxl__set_domain_configuration`: replaces the stored config (e.g. after the ID changed). */
   storeDomainConfiguration(domid: number, config: DomainConfig): void {
-    try {
-      storeUserdataText(this.userdata, domid, USERDATA_LIBXL_JSON, domainConfigToJsonText(config));
-    } catch (error) {
-      throw wrapFailure(`domain ${domid}: failed to store the domain configuration`, error);
-    }
+    storeDomainConfiguration(this.userdata, domid, config);
   }
 
   // ---- generation ID -------------------------------------------------------------------------
@@ -347,14 +330,7 @@ export class Libxl implements Disposable {
    * `raiseGpe` on the hypervisor.
    */
   applyGenid(domid: number, genid: MsVmGenid): GenidSetResult {
-    const config = this.retrieveDomainConfiguration(domid);
-    if (config.buildInfo.u.type !== 'hvm') {
-      throw new XlError('INVAL', `domain ${domid} is not an HVM guest: it has no VM generation ID`);
-    }
-    setGenidOfConfig(config, genid);
-    const result = this.msVmGenidSet(domid, genid);
-    this.storeDomainConfiguration(domid, config);
-    return result;
+    return applyGenid(this, domid, genid);
   }
 
   /**
@@ -376,6 +352,7 @@ export class Libxl implements Disposable {
    * next unpaused.
    */
   notifyGenidChange(domid: number): 'delivered' | 'pending' {
+    this.#registerGuestModel();
     return notifyGenidChange(this, domid);
   }
 
@@ -555,6 +532,7 @@ export class Libxl implements Disposable {
     } catch (error) {
       throw wrapFailure(`domain ${domid}: unpause failed`, error);
     }
+    this.#registerGuestModel();
     deliverPendingGenidNotify(this, domid);
   }
 

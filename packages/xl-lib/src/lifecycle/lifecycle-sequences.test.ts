@@ -11,10 +11,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { defaultDomainConfig } from '../types/domain-config.ts';
-import { MsVmGenid } from '../types/ms-vm-genid.ts';
-import { genidOfConfig } from '../policy/lifecycle-policy.ts';
+import { MsVmGenid } from '../genid/ms-vm-genid.ts';
+import { genidOfConfig } from '../genid/lifecycle-policy.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
-import { generationIdPath } from './genid-set.ts';
+import { generationIdPath } from '../genid/genid-set.ts';
 import { createLibxl, type Libxl } from './libxl.ts';
 
 type Step =

@@ -15,12 +15,12 @@
  * message (failed); sender `G` (cleared to unpause); receiver `U` + one status byte (0 = running).
  */
 import { XlError, wrapFailure } from '../errors.ts';
-import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig } from '../policy/lifecycle-policy.ts';
+import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig } from '../genid/lifecycle-policy.ts';
 import { chunkSource, type ByteSource } from '../stream/byte-source.ts';
 import { readSaveImage } from '../stream/save-image.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
 import { copyDomainConfig, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
-import type { MsVmGenid } from '../types/ms-vm-genid.ts';
+import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { createChannelPair, type ByteChannel } from './channel.ts';
 import { domainOrThrow, restoreImage, type RestoreResult, type SaveRestoreContext } from './operations.ts';
 

@@ -18,11 +18,11 @@ import {
   setGenidOfConfig,
   type GenidDecision,
   type LifecycleOperation,
-} from '../policy/lifecycle-policy.ts';
+} from '../genid/lifecycle-policy.ts';
 import type { RandomSource } from '../random-bytes.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from '../types/domain-config.ts';
-import type { MsVmGenid } from '../types/ms-vm-genid.ts';
+import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
 import { XL_MANDATORY_FLAG_JSON, XL_MANDATORY_FLAG_STREAMv2 } from '../stream/format.ts';
 import { readSaveImage, type SaveImage } from '../stream/save-image.ts';

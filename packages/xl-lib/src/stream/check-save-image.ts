@@ -12,8 +12,8 @@
  *    (unless the domain never ran: no memory, no firmware yet);
  * 4. the 16 bytes at param 34's address equal the ID in the image's own config.
  */
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
+import { checkSavedGenid } from '../genid/saved-image.ts';
 import { PFINFO, REC_TYPE, libxcRecordName } from './format.ts';
 import type { SaveImage } from './save-image.ts';
 
@@ -22,40 +22,10 @@ export interface CheckSaveImageOptions {
   readonly touchedPages?: readonly number[];
 }
 
-const GENID_LENGTH = 16;
-
 /** One failed check: `records` (record set/order), `pages` (memory) or `genid` (the ID vs memory). */
 export interface SaveImageProblem {
   readonly kind: 'records' | 'pages' | 'genid';
   readonly message: string;
-}
-
-/**
- * The 16-byte generation ID in a libxl JSON config (`b_info` → `"type.hvm"` → `ms_vm_genid`, an
- * array of integers stored mod 256 as `libxl__ms_vm_genid_parse_json` does); all-zero when absent.
- * Throws `INVAL` when the text is not JSON or the array is malformed.
- */
-export function genidFromConfigJson(configJson: string): Uint8Array {
-  let config: unknown;
-  try {
-    config = JSON.parse(configJson);
-  } catch (error) {
-    throw new XlError('INVAL', `save image config is not valid JSON: ${(error as Error).message}`);
-  }
-  const id = new Uint8Array(GENID_LENGTH);
-  const buildInfo = (config as { b_info?: Record<string, unknown> } | null)?.b_info;
-  const hvm = buildInfo?.['type.hvm'] as { ms_vm_genid?: unknown } | undefined;
-  const value = hvm?.ms_vm_genid;
-  if (value === undefined) return id;
-  if (!Array.isArray(value) || value.length < GENID_LENGTH || !value.slice(0, GENID_LENGTH).every(Number.isInteger)) {
-    throw new XlError('INVAL', 'save image config: ms_vm_genid is not an array of 16 integers');
-  }
-  value.slice(0, GENID_LENGTH).forEach((byte: number, i) => (id[i] = ((byte % 256) + 256) % 256));
-  return id;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
 }
 
 function checkRecordSet(types: readonly number[], push: (message: string) => void): void {
@@ -118,34 +88,7 @@ export function checkSaveImage(image: SaveImage, options: CheckSaveImageOptions 
     ids('the image carries no libxl JSON config, so its generation ID cannot be checked');
     return problems;
   }
-  let genid: Uint8Array;
-  try {
-    genid = genidFromConfigJson(image.xl.config);
-  } catch (error) {
-    ids((error as Error).message);
-    return problems;
-  }
-  const hasId = genid.some((byte) => byte !== 0);
-  const address = libxc.params.get(HVM_PARAM_VM_GENERATION_ID_ADDR) ?? 0n;
-  // A domain that never ran (no memory) has had no firmware to place its ID yet.
-  const ran = libxc.pages.size > 0;
-  if (hasId && address === 0n && ran) ids('the config has a generation ID but HVM param 34 (VM_GENERATION_ID_ADDR) is not in HVM_PARAMS');
-  if (!hasId && address !== 0n) ids(`the config has no generation ID but HVM param 34 is 0x${address.toString(16)}`);
-  if (hasId && address !== 0n) {
-    const pfn = Number(address >> 12n);
-    const offset = Number(address & 0xfffn);
-    const page = libxc.pages.get(pfn);
-    if (offset + GENID_LENGTH > XC_PAGE_SIZE) {
-      ids(`HVM param 34 (0x${address.toString(16)}): the 16-byte ID would cross a page boundary`);
-    } else if (!page) {
-      ids(`no PAGE_DATA for pfn 0x${pfn.toString(16)}, the page at HVM param 34 (0x${address.toString(16)})`);
-    } else {
-      const inMemory = page.subarray(offset, offset + GENID_LENGTH);
-      if (Buffer.compare(inMemory, genid) !== 0) {
-        ids(`guest memory at HVM param 34 (0x${address.toString(16)}) holds ${hex(inMemory)}, the config's ID is ${hex(genid)}`);
-      }
-    }
-  }
+  for (const message of checkSavedGenid(image.xl.config, libxc)) ids(message);
   return problems;
 }
 

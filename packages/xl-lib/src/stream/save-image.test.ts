@@ -2,7 +2,8 @@ import { HVM_PARAM_STORE_PFN, HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor 
 import { describe, expect, it } from 'vitest';
 import { GENID_ADDRESS, SAMPLE_GENID, concatChunks, configJsonFor, makeGuestDomain } from './__fixtures__/guest-domain.ts';
 import { bufferSource, chunkSource } from './byte-source.ts';
-import { checkSaveImage, genidFromConfigJson } from './check-save-image.ts';
+import { genidFromConfigJson } from '../genid/saved-image.ts';
+import { checkSaveImage } from './check-save-image.ts';
 import { MAX_BATCH_SIZE, REC_TYPE, REC_TYPE_LIBXL, XL_MANDATORY_FLAG_JSON, XL_MANDATORY_FLAG_STREAMv2 } from './format.ts';
 import { readSaveImage, type SaveImage } from './save-image.ts';
 import { saveImageChunks } from './write-save-image.ts';

@@ -8,7 +8,7 @@ import {
   domainConfigToJsonText,
   validateDomainConfig,
 } from './domain-config.ts';
-import { MsVmGenid } from './ms-vm-genid.ts';
+import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 
 const hvm = (members: string) =>
   `{"c_info": {"type": "hvm", "name": "t"}, "b_info": {"type.hvm": {${members}}}}`;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from './domain-config.ts';
-import { MsVmGenid } from './ms-vm-genid.ts';
+import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
 

@@ -19,7 +19,7 @@ import * as v from 'valibot';
 import { XlError } from '../errors.ts';
 import type { JsonValue } from '../json/yajl-gen.ts';
 import { JsonDouble, ParsedJsonMap, jsonNodeKind, type JsonNodeKind, type ParsedJson } from '../json/json-parse.ts';
-import { MsVmGenid } from './ms-vm-genid.ts';
+import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 
 /** One IDL type: how a value is validated, defaulted, compared, copied, printed and parsed. */
 export interface Field<T> {

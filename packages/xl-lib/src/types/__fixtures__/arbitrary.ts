@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { JsonValue } from '../../json/yajl-gen.ts';
 import type { AnyField, StructField } from '../idl.ts';
-import { MsVmGenid } from '../ms-vm-genid.ts';
+import { MsVmGenid } from '../../genid/ms-vm-genid.ts';
 
 export interface ArbitraryOptions {
   /** Device arrays (opaque JSON) are left empty. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSeededRandomSource, type RandomSource } from '../random-bytes.ts';
 import { defaultDomainConfig } from '../types/domain-config.ts';
-import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MsVmGenid } from './ms-vm-genid.ts';
 import {
   GENID_POLICY,
   decideGenid,

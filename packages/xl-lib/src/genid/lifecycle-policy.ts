@@ -11,7 +11,7 @@
  */
 import { XlError } from '../errors.ts';
 import type { RandomSource } from '../random-bytes.ts';
-import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MsVmGenid } from './ms-vm-genid.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 
 /**

@@ -8,13 +8,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { defaultDomainConfig, type DomainConfig } from '../types/domain-config.ts';
-import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MsVmGenid } from './ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 import { migrateDomain } from '../save-restore/migrate.ts';
 import { restoreDomain, saveDomain } from '../save-restore/operations.ts';
 import { generationIdPath } from './genid-set.ts';
-import { createLibxl, type Libxl } from './libxl.ts';
-import { USERDATA_GENID_NOTIFY, queryVmGenid, renewVmGenid, vmGenidDisagreements } from './vm-genid.ts';
+import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
+import { USERDATA_GENID_NOTIFY } from './notify.ts';
+import { queryVmGenid, vmGenidDisagreements } from './query.ts';
+import { renewVmGenid } from './renewal.ts';
 
 const open: Libxl[] = [];
 afterEach(() => {

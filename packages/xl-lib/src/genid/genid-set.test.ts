@@ -1,7 +1,7 @@
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, createXc } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { describe, expect, it } from 'vitest';
-import { MsVmGenid } from '../types/ms-vm-genid.ts';
+import { MsVmGenid } from './ms-vm-genid.ts';
 import { generationIdPath, msVmGenidSet } from './genid-set.ts';
 
 function setup() {

@@ -1,0 +1,41 @@
+/**
+ * What libxl keeps about a domain besides the hypervisor's own record: the existence check of
+ * `libxl_domain_info` (`tools/libs/light/libxl_domain.c`) and the stored `libxl-json` config
+ * (`libxl__get_domain_configuration` / `libxl__set_domain_configuration`,
+ * `tools/libs/light/libxl_internal.c`), on the userdata store.
+ */
+import type { DomainInfo, Hypervisor } from '@xen-genid/xc-params';
+import { XlError, wrapFailure } from './errors.ts';
+import { domainConfigFromJsonText, domainConfigToJsonText, type DomainConfig } from './types/domain-config.ts';
+import { USERDATA_LIBXL_JSON, retrieveUserdataText, storeUserdataText, type UserdataStore } from './userdata.ts';
+
+/** The hypervisor's record of `domid`; `XlError('DOMAIN_NOTFOUND')` for an unknown domid. */
+export function existingDomain(hypervisor: Hypervisor, domid: number): DomainInfo {
+  const info = hypervisor.getDomain(domid);
+  if (!info) throw new XlError('DOMAIN_NOTFOUND', `domain ${domid} does not exist`);
+  return info;
+}
+
+/**
+ * `libxl_retrieve_domain_configuration`: the stored `libxl-json` config (with the generation ID
+ * the domain has now). `XlError('DOMAIN_NOTFOUND')` for an unknown domain, `XlError('FAIL')` when
+ * none is stored (Domain-0, or a domain libxl did not create).
+ */
+export function retrieveDomainConfiguration(
+  port: { readonly hypervisor: Hypervisor; readonly userdata: UserdataStore },
+  domid: number,
+): DomainConfig {
+  existingDomain(port.hypervisor, domid);
+  const text = retrieveUserdataText(port.userdata, domid, USERDATA_LIBXL_JSON);
+  if (text === undefined) throw new XlError('FAIL', `domain ${domid}: no stored libxl configuration`);
+  return domainConfigFromJsonText(text);
+}
+
+/** `libxl__set_domain_configuration`: replaces the stored config (e.g. after the ID changed). */
+export function storeDomainConfiguration(userdata: UserdataStore, domid: number, config: DomainConfig): void {
+  try {
+    storeUserdataText(userdata, domid, USERDATA_LIBXL_JSON, domainConfigToJsonText(config));
+  } catch (error) {
+    throw wrapFailure(`domain ${domid}: failed to store the domain configuration`, error);
+  }
+}
