@@ -21,9 +21,10 @@ export interface OpenHostOptions {
   /** The in-process read cache validated by `PRAGMA data_version` (default on). */
   readonly cache?: boolean;
   /**
-   * `read` (default): every read sees every commit made before it by any process. `turn`: the cache
-   * is checked once per synchronous run of JavaScript, faster for many reads in a row (firmware
-   * boot, listing), but a read may miss another process's commit made during the same run.
+   * `turn` (default): a read sees every commit of this process and every commit other processes made
+   * before the current synchronous run of JavaScript began (the cache is checked once per run).
+   * `read`: the cache is checked before every read, so a read also sees another process's commit made
+   * during the same run (for a caller that waits for other processes synchronously).
    */
   readonly freshness?: CacheFreshness;
   /** Clean up operations left half done by processes that died (default on). */
@@ -108,7 +109,7 @@ class SqliteHost implements Host {
     this.#db = db;
     this.path = path;
     const step = crashPoints(options.crashAt ?? process.env[HOST_CRASH_AT_ENV]);
-    const cache = new ReadCache(db, options.cache ?? true, options.freshness ?? 'read');
+    const cache = new ReadCache(db, path, options.cache ?? true, options.freshness ?? 'turn');
     this.#cache = cache;
     const releaseCreate = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
     const claimDestroy = db.prepare(
@@ -193,7 +194,10 @@ class SqliteHost implements Host {
         throw translateSqliteError(error, this.path);
       }
     }
-    if (removedDomains.length > 0) this.#cache.clear();
+    if (removedDomains.length > 0) {
+      this.#cache.clear();
+      this.#cache.committed();
+    }
     return { removedDomains };
   }
 

@@ -176,7 +176,9 @@ export class SqliteHypervisor implements Hypervisor {
   /** Runs `body` in one write transaction (nested calls join it); the cache forgets on failure. */
   #write<T>(body: () => T): T {
     try {
-      return this.#db.transaction(body).immediate();
+      const result = this.#db.transaction(body).immediate();
+      this.#cache.committed();
+      return result;
     } catch (error) {
       this.#cache.clear();
       throw translateSqliteError(error, this.#file);

@@ -147,7 +147,7 @@ describe('xenstore on the host file', () => {
     const connections = [0, 1].map(() => new Database(path));
     try {
       const stores = connections.map((db) =>
-        createXenStore(new SqliteXenStoreBackend(db, path, new ReadCache(db), { changeLog: { keepRows: 10, trimEvery: 4 } })).connect(0),
+        createXenStore(new SqliteXenStoreBackend(db, path, new ReadCache(db, path), { changeLog: { keepRows: 10, trimEvery: 4 } })).connect(0),
       );
       for (let index = 0; index < 60; index += 1) stores[index % 2]!.write('/vm/x', String(index));
       expect(connections[0]!.prepare('SELECT count(*) FROM xs_changes').pluck().get()).toBeLessThanOrEqual(14);

@@ -274,12 +274,16 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     } catch (error) {
       this.#fail(error);
     }
-    if (applied) {
-      this.#ownCommitSincePoll = true;
-      for (const [path, node] of written) this.#nodes.set(path, node);
-      this.#step?.('xenstore.committed');
+    if (!applied) {
+      // What the caller read moved: read it again from the file (a retry in this run must not see the same).
+      this.#cache.clear();
+      return false;
     }
-    return applied;
+    this.#cache.committed();
+    this.#ownCommitSincePoll = true;
+    for (const [path, node] of written) this.#nodes.set(path, node);
+    this.#step?.('xenstore.committed');
+    return true;
   }
 
   /** Inside a commit: makes the child rows of `path` say `children`, touching only what changed. */
@@ -379,6 +383,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
           }
         })
         .immediate();
+      this.#cache.committed();
     } catch (error) {
       this.#fail(error);
     }
