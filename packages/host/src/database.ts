@@ -10,6 +10,9 @@ import { CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID, HOST_PAGE_SIZE, MIGRATIONS
 
 export type SqliteDatabase = Database.Database;
 
+/** `PRAGMA auto_vacuum` of a file whose free pages `PRAGMA incremental_vacuum` can truncate off. */
+const AUTO_VACUUM_INCREMENTAL = 2;
+
 /** Default time a call waits for another process's write lock before failing `HostError` `BUSY`. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
 
@@ -118,12 +121,17 @@ function prepare(db: SqliteDatabase, path: string, target: number): void {
     throw error;
   }
   checkHeader(path, header);
-  if (header.tables === 0) db.pragma(`page_size = ${HOST_PAGE_SIZE}`);
+  if (header.tables === 0) {
+    db.pragma(`page_size = ${HOST_PAGE_SIZE}`);
+    // Pages freed by a destroyed domain can then be handed back to the file system (`returnFreePages`).
+    db.pragma('auto_vacuum = INCREMENTAL');
+  }
   if (header.version < target || (db.pragma('journal_mode', { simple: true }) as string) !== 'wal') {
     setWal(db, path);
   }
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_KEPT}`); // a WAL grown by a large write shrinks back
   if (header.version >= target) return;
   immediate(db, () => {
     // Another process may have migrated while this one waited for the lock.
@@ -154,6 +162,36 @@ function setWal(db: SqliteDatabase, path: string): void {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }
+}
+
+/** Bytes of write-ahead log kept on disk once it has been checkpointed and starts over. */
+const WAL_SIZE_KEPT = 4 * 1024 * 1024;
+
+/** Fewer free pages than this (512 KiB) stay in the file for reuse. */
+const FREE_PAGES_KEPT = 64;
+
+/**
+ * Hands the database's free pages back to the file system, at a cost in proportion to the smaller
+ * of what is free and what is live: when more is free than live, `VACUUM` rewrites the live pages
+ * (and turns a host file created before incremental auto-vacuum into one); otherwise
+ * `PRAGMA incremental_vacuum` moves free pages to the end and truncates them. A passive checkpoint
+ * then copies that into the main file, so it shrinks now rather than when the last connection
+ * closes. Returns the number of pages handed back.
+ */
+export function returnFreePages(db: SqliteDatabase): number {
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  if (free < FREE_PAGES_KEPT) return 0;
+  const live = (db.pragma('page_count', { simple: true }) as number) - free;
+  if (free > live) {
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('VACUUM');
+  } else if ((db.pragma('auto_vacuum', { simple: true }) as number) === AUTO_VACUUM_INCREMENTAL) {
+    db.pragma('incremental_vacuum');
+  } else {
+    return 0;
+  }
+  db.pragma('wal_checkpoint(PASSIVE)');
+  return free - (db.pragma('freelist_count', { simple: true }) as number);
 }
 
 /** `PRAGMA integrity_check`: `['ok']` for a sound file, else SQLite's list of problems. */

@@ -202,7 +202,7 @@ describe('SqliteHypervisor', () => {
       }
       expect(hypervisor.getDomain(domid)).toBeUndefined();
     });
-  });
+  }, 60_000); // 64 MiB written, read by a second connection and destroyed
 
   it('batch applies all or nothing', () => {
     withHosts(1, ({ hypervisor }) => {

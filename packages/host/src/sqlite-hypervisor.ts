@@ -25,8 +25,8 @@ import {
   type PendingStart,
   type ShutdownReason,
 } from '@xen-genid/xc-params';
-import type { SqliteDatabase } from './database.ts';
-import { translateSqliteError } from './errors.ts';
+import { returnFreePages, type SqliteDatabase } from './database.ts';
+import { sqliteCode, translateSqliteError } from './errors.ts';
 import { currentProcess } from './process-identity.ts';
 import type { ReadCache } from './read-cache.ts';
 
@@ -275,6 +275,12 @@ export class SqliteHypervisor implements Hypervisor {
     });
     this.#forget(domid);
     this.#hooks.step?.('hypervisor.destroyDomain');
+    try {
+      returnFreePages(this.#db);
+    } catch (error) {
+      // The domain is gone either way; a busy (or full) host file gives its pages back after a later destroy.
+      if (sqliteCode(error) === undefined) throw error;
+    }
   }
 
   pauseDomain(domid: number): void {

@@ -5,6 +5,8 @@
  * /usr/sbin/xl needs a hypervisor). A migration keeps the ID; a failure before the receiver is
  * cleared leaves the source running with its ID and memory untouched.
  */
+import { statSync } from 'node:fs';
+import { openHost } from '@xen-genid/host';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createXlWorld, genidView, type GenidView, type XlWorld } from './__fixtures__/xl-world.ts';
 
@@ -75,6 +77,19 @@ describe('xl migrate between two host files', () => {
     expect(agreedId(target)).toBe(id);
     expect(arrived).toMatchObject({ paused: false, events: 0, memoryDigest: before.memoryDigest });
     expect(arrived.reads).toEqual(['resume']);
+  });
+
+  it("gives the guest memory's disk space back to the source host file", () => {
+    const host = openHost(source);
+    const { domid } = view(source)!;
+    const page = new Uint8Array(4096).fill(0x5a);
+    host.hypervisor.writePages(domid, Array.from({ length: 2048 }, (_, pfn) => [0x10000 + pfn, page] as const)); // 8 MiB
+    host.close();
+    const before = statSync(source).size;
+    const result = world.xl(['migrate', '-s', 'env', 'vm', `XEN_GENID_HOST=${target}`], { host: source });
+    expect(result.status, result.stderr).toBe(0);
+    expect(before - statSync(source).size).toBeGreaterThan(2048 * 4096);
+    expect(statSync(target).size).toBeGreaterThan(2048 * 4096);
   });
 
   it("with -s '': the host argument is the whole receiver command", () => {
