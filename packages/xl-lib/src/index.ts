@@ -92,13 +92,19 @@ export {
 export {
   LIBXL_MEMKB_DEFAULT,
   NIL_UUID,
+  copyOf,
+  defaultOf,
+  idlEqual,
   validate,
-  type AnyField,
+  type AnyIdlType,
   type Defbool,
-  type Field,
+  type IdlType,
+  type IdlValue,
   type KeyValue,
+  type KeyedUnionType,
+  type LibxlJson,
   type OpaqueJson,
-  type StructField,
+  type StructType,
   type StructValue,
 } from './types/idl.ts';
 export {

@@ -20,7 +20,8 @@ import {
   struct,
   uint32,
   uint64,
-  type StructValue,
+  validate,
+  type IdlValue,
 } from './idl.ts';
 import { DomainSchedParams } from './domain-sched-params.ts';
 import type { LibxlDomainType } from './domain-create-info.ts';
@@ -40,7 +41,7 @@ const timerModeField = () =>
 export const VgaInterfaceInfo = struct('libxl_vga_interface_info', {
   kind: enumeration('libxl_vga_interface_type', ['unknown', 'cirrus', 'std', 'none', 'qxl'] as const, 'unknown'),
 });
-export type VgaInterfaceInfo = StructValue<typeof VgaInterfaceInfo.fields>;
+export type VgaInterfaceInfo = IdlValue<typeof VgaInterfaceInfo>;
 
 /** `libxl_vnc_info`. */
 export const VncInfo = struct('libxl_vnc_info', {
@@ -50,7 +51,7 @@ export const VncInfo = struct('libxl_vnc_info', {
   display: integer(),
   findunused: defbool(),
 });
-export type VncInfo = StructValue<typeof VncInfo.fields>;
+export type VncInfo = IdlValue<typeof VncInfo>;
 
 /** `libxl_sdl_info`. */
 export const SdlInfo = struct('libxl_sdl_info', {
@@ -59,7 +60,7 @@ export const SdlInfo = struct('libxl_sdl_info', {
   display: string(),
   xauthority: string(),
 });
-export type SdlInfo = StructValue<typeof SdlInfo.fields>;
+export type SdlInfo = IdlValue<typeof SdlInfo>;
 
 /** `libxl_spice_info`. */
 export const SpiceInfo = struct('libxl_spice_info', {
@@ -76,14 +77,14 @@ export const SpiceInfo = struct('libxl_spice_info', {
   imageCompression: string(),
   streamingVideo: string(),
 });
-export type SpiceInfo = StructValue<typeof SpiceInfo.fields>;
+export type SpiceInfo = IdlValue<typeof SpiceInfo>;
 
 /** `libxl_rdm_reserve`. */
 export const RdmReserve = struct('libxl_rdm_reserve', {
   strategy: enumeration('libxl_rdm_reserve_strategy', ['ignore', 'host'] as const, 'ignore'),
   policy: enumeration('libxl_rdm_reserve_policy', ['invalid', 'strict', 'relaxed'] as const, 'invalid'),
 });
-export type RdmReserve = StructValue<typeof RdmReserve.fields>;
+export type RdmReserve = IdlValue<typeof RdmReserve>;
 
 /** The `hvm` arm of `b_info.u`. */
 export const HvmBuildInfo = struct('libxl_domain_build_info.u.hvm', {
@@ -135,7 +136,7 @@ export const HvmBuildInfo = struct('libxl_domain_build_info.u.hvm', {
   rdmMemBoundaryMemkb: memkb(),
   mcaCaps: uint64(),
 });
-export type HvmBuildInfo = StructValue<typeof HvmBuildInfo.fields>;
+export type HvmBuildInfo = IdlValue<typeof HvmBuildInfo>;
 
 /** The `pv` arm of `b_info.u` (the const `features` member is never printed nor parsed by libxl). */
 export const PvBuildInfo = struct('libxl_domain_build_info.u.pv', {
@@ -147,7 +148,7 @@ export const PvBuildInfo = struct('libxl_domain_build_info.u.pv', {
   ramdisk: string(),
   e820Host: defbool(),
 });
-export type PvBuildInfo = StructValue<typeof PvBuildInfo.fields>;
+export type PvBuildInfo = IdlValue<typeof PvBuildInfo>;
 
 /** The `pvh` arm of `b_info.u`: PVH guests get no VGID device. */
 export const PvhBuildInfo = struct('libxl_domain_build_info.u.pvh', {
@@ -156,7 +157,7 @@ export const PvhBuildInfo = struct('libxl_domain_build_info.u.pvh', {
   pvshimCmdline: string(),
   pvshimExtra: string(),
 });
-export type PvhBuildInfo = StructValue<typeof PvhBuildInfo.fields>;
+export type PvhBuildInfo = IdlValue<typeof PvhBuildInfo>;
 
 /** `b_info.u`, keyed by `type` and printed as `"type.hvm"`, `"type.pv"`, `"type.pvh"` (`"type.invalid": {}`). */
 export const BuildInfoUnion = keyedUnion(
@@ -243,22 +244,16 @@ export const DomainBuildInfo = struct('libxl_domain_build_info', {
   vmtraceBufKb: integer(),
   vpmu: defbool(),
 });
-export type DomainBuildInfo = StructValue<typeof DomainBuildInfo.fields>;
+export type DomainBuildInfo = IdlValue<typeof DomainBuildInfo>;
 
 /**
  * `libxl_domain_build_info_init` then `libxl_domain_build_info_init_type(type)`: every member at
  * its IDL default, with the `u` arm of `type`.
  */
 export function defaultDomainBuildInfo(type: LibxlDomainType = 'invalid'): DomainBuildInfo {
-  const info = DomainBuildInfo.makeDefault();
-  info.u = BuildInfoUnion.makeDefault();
-  if (type !== 'invalid') {
-    const arms = { hvm: HvmBuildInfo, pv: PvBuildInfo, pvh: PvhBuildInfo } as const;
-    info.u = { type, ...arms[type].makeDefault() } as DomainBuildInfo['u'];
-  }
-  return info;
+  return validate(DomainBuildInfo, { u: { type } });
 }
 
 export function domainBuildInfoToJson(value: DomainBuildInfo): JsonValue {
-  return DomainBuildInfo.toJson(value);
+  return DomainBuildInfo.json.gen(value);
 }

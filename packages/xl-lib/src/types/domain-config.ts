@@ -3,9 +3,9 @@
  * libxl, what libxl stores per domain as the `libxl-json` userdata, what `xl -N create` and
  * `xl list -l` print and what a save file carries. Devices are kept as opaque libxl JSON.
  */
-import { enumeration, opaqueArray, struct, validate, type StructValue } from './idl.ts';
+import { copyOf, enumeration, idlEqual, opaqueArray, struct, validate, type IdlValue } from './idl.ts';
 import { DomainCreateInfo } from './domain-create-info.ts';
-import { DomainBuildInfo, defaultDomainBuildInfo } from './domain-build-info.ts';
+import { DomainBuildInfo } from './domain-build-info.ts';
 import type { LibxlDomainType } from './domain-create-info.ts';
 import { parseLibxlJson } from '../json/json-parse.ts';
 import { yajlBeautify, type JsonValue } from '../json/yajl-gen.ts';
@@ -54,22 +54,19 @@ export const DomainConfig = struct(
   },
   { createInfo: 'c_info', buildInfo: 'b_info' },
 );
-export type DomainConfig = StructValue<typeof DomainConfig.fields>;
+export type DomainConfig = IdlValue<typeof DomainConfig>;
 
 /**
  * `libxl_domain_config_init`, with `c_info.type` and the `b_info.u` arm set to `type`
  * (`libxl_domain_build_info_init_type`). Every other member is at its IDL default.
  */
 export function defaultDomainConfig(type: LibxlDomainType = 'invalid'): DomainConfig {
-  const config = DomainConfig.makeDefault();
-  config.createInfo.type = type;
-  config.buildInfo = defaultDomainBuildInfo(type);
-  return config;
+  return validate(DomainConfig, { createInfo: { type }, buildInfo: { u: { type } } });
 }
 
 /** `libxl_domain_config_gen_json`, as a value for `yajlBeautify`. */
 export function domainConfigToJson(config: DomainConfig): JsonValue {
-  return DomainConfig.toJson(config);
+  return DomainConfig.json.gen(config);
 }
 
 /**
@@ -77,7 +74,7 @@ export function domainConfigToJson(config: DomainConfig): JsonValue {
  * (what `xl -N create` prints), ending with yajl's final newline.
  */
 export function domainConfigToJsonText(config: DomainConfig): string {
-  return yajlBeautify(DomainConfig.toJson(config));
+  return yajlBeautify(DomainConfig.json.gen(config));
 }
 
 /**
@@ -87,7 +84,7 @@ export function domainConfigToJsonText(config: DomainConfig): string {
 export function domainConfigFromJsonText(text: string): DomainConfig {
   if (text.trim() === '') throw new XlError('JSON_CONFIG_EMPTY', 'empty libxl JSON domain configuration');
   try {
-    return DomainConfig.fromJson(parseLibxlJson(text), 'libxl_domain_config');
+    return DomainConfig.json.parse(parseLibxlJson(text), 'libxl_domain_config');
   } catch (error) {
     if (XlError.is(error)) {
       throw new XlError('FAIL', `unable to convert libxl__json_object to libxl_domain_config: ${error.message}`, {
@@ -100,12 +97,12 @@ export function domainConfigFromJsonText(text: string): DomainConfig {
 
 /** `libxl_domain_config_copy`: a deep copy. */
 export function copyDomainConfig(config: DomainConfig): DomainConfig {
-  return DomainConfig.copy(config);
+  return copyOf(DomainConfig, config);
 }
 
 /** True when both configs are equal member by member (IDs compared byte by byte). */
 export function domainConfigEquals(left: DomainConfig, right: DomainConfig): boolean {
-  return DomainConfig.equal(left, right);
+  return idlEqual(left, right);
 }
 
 /** Checks a config built by hand against the schema: `XlError('INVAL')` listing every problem. */

@@ -1,5 +1,5 @@
 /** `libxl_domain_create_info` (`tools/libs/light/libxl_types.idl`, Xen 4.17): the `c_info` of a domain config. */
-import { defbool, domid, enumeration, keyValueList, string, struct, uint32, uuid, type StructValue } from './idl.ts';
+import { defaultOf, defbool, domid, enumeration, keyValueList, string, struct, uint32, uuid, type IdlValue } from './idl.ts';
 import type { JsonValue } from '../json/yajl-gen.ts';
 
 /** `libxl_domain_type`, by its libxl name. */
@@ -31,14 +31,14 @@ export const DomainCreateInfo = struct('libxl_domain_create_info', {
   passthrough: passthroughField(),
   xendSuspendEvtchnCompat: defbool(),
 });
-export type DomainCreateInfo = StructValue<typeof DomainCreateInfo.fields>;
+export type DomainCreateInfo = IdlValue<typeof DomainCreateInfo>;
 
 /** `libxl_domain_create_info_init`: every member at its IDL default. */
 export function defaultDomainCreateInfo(): DomainCreateInfo {
-  return DomainCreateInfo.makeDefault();
+  return defaultOf(DomainCreateInfo);
 }
 
 /** `libxl_domain_create_info_gen_json`, as a value for `yajlBeautify`. */
 export function domainCreateInfoToJson(value: DomainCreateInfo): JsonValue {
-  return DomainCreateInfo.toJson(value);
+  return DomainCreateInfo.json.gen(value);
 }

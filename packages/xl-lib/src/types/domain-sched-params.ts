@@ -1,5 +1,5 @@
 /** `libxl_domain_sched_params` (`tools/libs/light/libxl_types.idl`, Xen 4.17): `b_info.sched_params`. */
-import { enumeration, integer, struct, type StructValue } from './idl.ts';
+import { defaultOf, enumeration, integer, struct, type IdlValue } from './idl.ts';
 import type { JsonValue } from '../json/yajl-gen.ts';
 
 /** `LIBXL_DOMAIN_SCHED_PARAM_*_DEFAULT`: -1, "not set". */
@@ -15,12 +15,12 @@ export const DomainSchedParams = struct('libxl_domain_sched_params', {
   slice: integer(LIBXL_DOMAIN_SCHED_PARAM_DEFAULT),
   latency: integer(LIBXL_DOMAIN_SCHED_PARAM_DEFAULT),
 });
-export type DomainSchedParams = StructValue<typeof DomainSchedParams.fields>;
+export type DomainSchedParams = IdlValue<typeof DomainSchedParams>;
 
 export function defaultDomainSchedParams(): DomainSchedParams {
-  return DomainSchedParams.makeDefault();
+  return defaultOf(DomainSchedParams);
 }
 
 export function domainSchedParamsToJson(value: DomainSchedParams): JsonValue {
-  return DomainSchedParams.toJson(value);
+  return DomainSchedParams.json.gen(value);
 }

@@ -1,8 +1,10 @@
 /**
  * The IDL behind the domain config types, after libxl's own (`tools/libs/light/idl.py`,
- * `gentypes.py`, `libxl_json.c`): each type is declared once, as data, and its valibot schema,
- * default (`_init`), copy, equality and JSON generation and parsing (`_gen_json`, `_parse_json`)
- * all derive from that declaration.
+ * `gentypes.py`, `libxl_json.c`): each type is declared once, as data. Its valibot schema is the one
+ * source of the TypeScript type (`IdlValue`), the default (`_init`: each member's `init_val` is the
+ * schema's default), validation and copy (`_copy`: parsing makes a new value); equality and "is this
+ * member at its default" follow from the values. What stays per kind is only libxl's JSON for it
+ * (`_gen_json`, `_parse_json`).
  *
  * JSON rules kept from libxl:
  * - a struct member is printed only when it differs from its IDL default (`get_default_expr`):
@@ -21,29 +23,33 @@ import type { JsonValue } from '../json/yajl-gen.ts';
 import { JsonDouble, ParsedJsonMap, jsonNodeKind, type JsonNodeKind, type ParsedJson } from '../json/json-parse.ts';
 import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 
-/** One IDL type: how a value is validated, defaulted, compared, copied, printed and parsed. */
-export interface Field<T> {
-  /** The IDL type name (`libxl_defbool`, `MemKB`, `libxl_domain_build_info`...). */
-  readonly idlType: string;
-  readonly schema: v.GenericSchema<T>;
+/** libxl's JSON for one kind: what its parser accepts, how it prints and parses a value. */
+export interface LibxlJson<T> {
   /** The JSON node kinds libxl's parser accepts for it (`json_parse_type`); others are skipped. */
   readonly accepts: readonly JsonNodeKind[] | 'any';
   /** True for structs and keyed unions: always printed. */
   readonly aggregate: boolean;
-  makeDefault(): T;
-  /** True when a struct member holding `value` is left out of the JSON. */
-  isDefault(value: T): boolean;
-  toJson(value: T): JsonValue;
-  fromJson(node: ParsedJson, path: string): T;
-  copy(value: T): T;
-  equal(left: T, right: T): boolean;
+  gen(value: T): JsonValue;
+  parse(node: ParsedJson, path: string): T;
 }
 
-export type FieldValue<F> = F extends Field<infer T> ? T : never;
+/** A schema whose value is its member's default when the member is missing (`init_val`). */
+type MemberSchema = v.GenericSchema<unknown, unknown>;
 
-/** A field of any value type (the value type is invariant, so `unknown` would not do). */
+/** One IDL type: its valibot schema (type, default, validation, copy) and libxl's JSON for it. */
+export interface IdlType<S extends MemberSchema = MemberSchema> {
+  /** The IDL type name (`libxl_defbool`, `MemKB`, `libxl_domain_build_info`...). */
+  readonly idlType: string;
+  readonly schema: S;
+  readonly json: LibxlJson<v.InferOutput<S>>;
+}
+
+/** The value of an IDL type. */
+export type IdlValue<T extends IdlType> = v.InferOutput<T['schema']>;
+
+/** A type of any schema (the value type is invariant, so `IdlType<MemberSchema>` would not do). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyField = Field<any>;
+export type AnyIdlType = IdlType<any>;
 
 function fail(path: string, message: string): never {
   throw new XlError('FAIL', `${path}: ${message}`);
@@ -54,81 +60,69 @@ function integerOf(node: ParsedJson, path: string): bigint {
   return node;
 }
 
+function stringOf(node: ParsedJson, path: string): string {
+  if (typeof node !== 'string') fail(path, 'expected a JSON string');
+  return node;
+}
+
+function arrayOf(node: ParsedJson, path: string): ParsedJson[] {
+  if (!Array.isArray(node)) fail(path, 'expected a JSON array');
+  return node;
+}
+
+/** A leaf kind: `base` with `init` as its default, printed and parsed by `json`. */
+function leaf<const S extends MemberSchema, const D extends v.Default<S, undefined>>(
+  idlType: string,
+  base: S,
+  init: D,
+  json: Omit<LibxlJson<v.InferOutput<v.OptionalSchema<S, D>>>, 'aggregate'>,
+): IdlType<v.OptionalSchema<S, D>> {
+  return { idlType, schema: v.optional(base, init), json: { ...json, aggregate: false } };
+}
+
 /** libxl_defbool: unset, true or false. JSON `"<default>"`, `"True"`, `"False"`. */
 export type Defbool = 'default' | 'true' | 'false';
 
 const DEFBOOL_TEXT = { default: '<default>', true: 'True', false: 'False' } as const;
 
 /** `libxl_defbool` (`libxl__defbool_gen_json` / `libxl__defbool_parse_json`: prefix match, as libxl's `strncmp`). */
-export function defbool(): Field<Defbool> {
-  return {
-    idlType: 'libxl_defbool',
-    schema: v.picklist(['default', 'true', 'false']),
+export function defbool() {
+  return leaf('libxl_defbool', v.picklist(['default', 'true', 'false']), 'default', {
     accepts: ['string'],
-    aggregate: false,
-    makeDefault: () => 'default',
-    isDefault: (value) => value === 'default',
-    toJson: (value) => DEFBOOL_TEXT[value],
-    fromJson(node, path) {
-      const text = node as string;
+    gen: (value: Defbool) => DEFBOOL_TEXT[value],
+    parse(node, path): Defbool {
+      const text = stringOf(node, path);
       if (text.startsWith('<default>')) return 'default';
       if (text.startsWith('True')) return 'true';
       if (text.startsWith('False')) return 'false';
       return fail(path, `invalid defbool ${JSON.stringify(text)}`);
     },
-    copy: (value) => value,
-    equal: (left, right) => left === right,
-  };
+  });
 }
 
-interface NumberOptions {
-  readonly idlType: string;
-  readonly bits: 8 | 16 | 32;
-  readonly signed: boolean;
-  readonly init: number;
-}
-
-function fixedNumber(options: NumberOptions): Field<number> {
-  const min = options.signed ? -(2 ** (options.bits - 1)) : 0;
-  const max = options.signed ? 2 ** (options.bits - 1) - 1 : 2 ** options.bits - 1;
-  return {
-    idlType: options.idlType,
-    schema: v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)),
+function fixedNumber(idlType: string, bits: 8 | 32, signed: boolean, init: number) {
+  const min = signed ? -(2 ** (bits - 1)) : 0;
+  const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  return leaf(idlType, v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), init, {
     accepts: ['integer'],
-    aggregate: false,
-    makeDefault: () => options.init,
-    isDefault: (value) => value === options.init,
-    toJson: (value) => value,
-    fromJson(node, path) {
+    gen: (value: number) => value,
+    parse(node, path) {
       // libxl__int_parse_json / libxl__uint*_parse_json refuse a value outside the C type.
       const value = integerOf(node, path);
-      if (value < BigInt(min) || value > BigInt(max)) fail(path, `${value} is out of range for ${options.idlType}`);
+      if (value < BigInt(min) || value > BigInt(max)) fail(path, `${value} is out of range for ${idlType}`);
       return Number(value);
     },
-    copy: (value) => value,
-    equal: (left, right) => left === right,
-  };
+  });
 }
 
 /** IDL `integer` (C `int`), with its `init_val`. */
-export function integer(init = 0): Field<number> {
-  return fixedNumber({ idlType: 'integer', bits: 32, signed: true, init });
-}
-
+export const integer = (init = 0) => fixedNumber('integer', 32, true, init);
 /** IDL `uint32`. */
-export function uint32(init = 0): Field<number> {
-  return fixedNumber({ idlType: 'uint32', bits: 32, signed: false, init });
-}
-
+export const uint32 = (init = 0) => fixedNumber('uint32', 32, false, init);
 /** IDL `uint8`. */
-export function uint8(init = 0): Field<number> {
-  return fixedNumber({ idlType: 'uint8', bits: 8, signed: false, init });
-}
-
+export const uint8 = (init = 0) => fixedNumber('uint8', 8, false, init);
 /** `libxl_domid`: a JSON integer, printed when non-zero. */
-export function domid(): Field<number> {
-  return { ...fixedNumber({ idlType: 'libxl_domid', bits: 32, signed: false, init: 0 }) };
-}
+export const domid = () => fixedNumber('libxl_domid', 32, false, 0);
 
 const UINT64_MAX = (1n << 64n) - 1n;
 
@@ -136,50 +130,35 @@ const UINT64_MAX = (1n << 64n) - 1n;
  * IDL `uint64` (and `MemKB`): a bigint. libxl parses it from a JSON integer that fits a
  * `long long`; a larger one (yajl's JSON_NUMBER) is skipped like any member of the wrong kind.
  */
-export function uint64(init = 0n, idlType = 'uint64'): Field<bigint> {
-  return {
-    idlType,
-    schema: v.pipe(
-      v.bigint(),
-      v.check((value) => value >= 0n && value <= UINT64_MAX, 'must be a uint64'),
-    ),
+export function uint64(init = 0n, idlType = 'uint64') {
+  const schema = v.pipe(
+    v.bigint(),
+    v.check((value: bigint) => value >= 0n && value <= UINT64_MAX, 'must be a uint64'),
+  );
+  return leaf(idlType, schema, init, {
     accepts: ['integer'],
-    aggregate: false,
-    makeDefault: () => init,
-    isDefault: (value) => value === init,
-    toJson: (value) => value,
-    fromJson(node, path) {
+    gen: (value: bigint) => value,
+    parse(node, path) {
       const value = integerOf(node, path);
       if (value < 0n) fail(path, `${value} is out of range for ${idlType}`);
       return value;
     },
-    copy: (value) => value,
-    equal: (left, right) => left === right,
-  };
+  });
 }
 
 /** `LIBXL_MEMKB_DEFAULT` (`~0ULL`). */
 export const LIBXL_MEMKB_DEFAULT = UINT64_MAX;
 
 /** `MemKB`: a uint64 whose default is `LIBXL_MEMKB_DEFAULT`. */
-export function memkb(): Field<bigint> {
-  return uint64(LIBXL_MEMKB_DEFAULT, 'MemKB');
-}
+export const memkb = () => uint64(LIBXL_MEMKB_DEFAULT, 'MemKB');
 
 /** IDL `string`: `undefined` is C's NULL (left out of the JSON); JSON null parses to it. */
-export function string(): Field<string | undefined> {
-  return {
-    idlType: 'string',
-    schema: v.optional(v.string()),
+export function string() {
+  return leaf('string', v.string(), undefined, {
     accepts: ['string', 'null'],
-    aggregate: false,
-    makeDefault: () => undefined,
-    isDefault: (value) => value === undefined,
-    toJson: (value) => value ?? null,
-    fromJson: (node) => (node === null ? undefined : (node as string)),
-    copy: (value) => value,
-    equal: (left, right) => left === right,
-  };
+    gen: (value: string | undefined) => value ?? null,
+    parse: (node, path) => (node === null ? undefined : stringOf(node, path)),
+  });
 }
 
 /** The nil uuid (`libxl_uuid_is_nil`). */
@@ -187,376 +166,304 @@ export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** `libxl_uuid`: lower-case 8-4-4-4-12 text (`LIBXL_UUID_FMT`); parsed in any case. */
-export function uuid(): Field<string> {
-  return {
-    idlType: 'libxl_uuid',
-    schema: v.pipe(v.string(), v.regex(UUID_PATTERN, 'must be a lower-case uuid')),
+export function uuid() {
+  return leaf('libxl_uuid', v.pipe(v.string(), v.regex(UUID_PATTERN, 'must be a lower-case uuid')), NIL_UUID, {
     accepts: ['string'],
-    aggregate: false,
-    makeDefault: () => NIL_UUID,
-    isDefault: (value) => value === NIL_UUID,
-    toJson: (value) => value,
-    fromJson(node, path) {
-      const text = (node as string).toLowerCase();
+    gen: (value: string) => value,
+    parse(node, path) {
+      const text = stringOf(node, path).toLowerCase();
       if (!UUID_PATTERN.test(text)) fail(path, `invalid uuid ${JSON.stringify(node)}`);
       return text;
     },
-    copy: (value) => value,
-    equal: (left, right) => left === right,
-  };
+  });
 }
 
 /**
  * An IDL `Enumeration`: values by their libxl string (`libxl_<enum>_to_string`, lower case);
  * parsed case-insensitively (`libxl__enum_from_string`). The default is `init` (else value 0's name).
  */
-export function enumeration<const N extends string>(idlType: string, names: readonly N[], init: N): Field<N> {
-  return {
-    idlType,
-    schema: v.picklist(names),
+export function enumeration<const N extends string>(idlType: string, names: readonly [N, ...N[]], init: N) {
+  return leaf(idlType, v.picklist(names), init, {
     accepts: ['string'],
-    aggregate: false,
-    makeDefault: () => init,
-    isDefault: (value) => value === init,
-    toJson: (value) => value,
-    fromJson(node, path) {
-      const text = (node as string).toLowerCase();
+    gen: (value: N) => value,
+    parse(node, path): N {
+      const text = stringOf(node, path).toLowerCase();
       const found = names.find((name) => name.toLowerCase() === text);
       if (found === undefined) fail(path, `invalid ${idlType} ${JSON.stringify(node)}`);
       return found;
     },
-    copy: (value) => value,
-    equal: (left, right) => left === right,
-  };
-}
-
-function sameArray<T>(left: readonly T[], right: readonly T[], equal: (a: T, b: T) => boolean): boolean {
-  return left.length === right.length && left.every((element, index) => equal(element, right[index]!));
+  });
 }
 
 /** `libxl_bitmap`: the set bits, ascending; JSON an array of bit numbers; printed when non-empty. */
-export function bitmap(): Field<number[]> {
-  return {
-    idlType: 'libxl_bitmap',
-    schema: v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffff))),
+export function bitmap() {
+  return leaf('libxl_bitmap', v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffff))), () => [], {
     accepts: ['array'],
-    aggregate: false,
-    makeDefault: () => [],
-    isDefault: (value) => value.length === 0,
-    toJson: (value) => [...new Set(value)].sort((left, right) => left - right),
-    fromJson(node, path) {
+    gen: (value: number[]) => [...new Set(value)].sort((left, right) => left - right),
+    parse(node, path) {
       const bits = new Set<number>();
-      (node as ParsedJson[]).forEach((element, index) => {
+      arrayOf(node, path).forEach((element, index) => {
         const bit = integerOf(element, `${path}[${index}]`);
         if (bit < 0n || bit > 0xffffffn) fail(`${path}[${index}]`, `bit ${bit} out of range`);
         bits.add(Number(bit));
       });
       return [...bits].sort((left, right) => left - right);
     },
-    copy: (value) => [...value],
-    equal: (left, right) => sameArray(left, right, (a, b) => a === b),
-  };
+  });
 }
 
 /** `libxl_string_list`: JSON an array of strings; printed when non-empty. */
-export function stringList(): Field<string[]> {
-  return {
-    idlType: 'libxl_string_list',
-    schema: v.array(v.string()),
+export function stringList() {
+  return leaf('libxl_string_list', v.array(v.string()), () => [], {
     accepts: ['array'],
-    aggregate: false,
-    makeDefault: () => [],
-    isDefault: (value) => value.length === 0,
-    toJson: (value) => [...value],
-    fromJson(node, path) {
-      return (node as ParsedJson[]).map((element, index) => {
-        if (typeof element !== 'string') fail(`${path}[${index}]`, 'expected a string');
-        return element;
-      });
-    },
-    copy: (value) => [...value],
-    equal: (left, right) => sameArray(left, right, (a, b) => a === b),
-  };
+    gen: (value: string[]) => [...value],
+    parse: (node, path) => arrayOf(node, path).map((element, index) => stringOf(element, `${path}[${index}]`)),
+  });
 }
 
 /** One entry of a `libxl_key_value_list`; a `null` value is C's NULL. */
 export type KeyValue = [key: string, value: string | null];
 
 /** `libxl_key_value_list`: JSON a map of strings (or null); printed when non-empty. */
-export function keyValueList(): Field<KeyValue[]> {
-  return {
-    idlType: 'libxl_key_value_list',
-    schema: v.array(v.tuple([v.string(), v.nullable(v.string())])),
+export function keyValueList() {
+  return leaf('libxl_key_value_list', v.array(v.tuple([v.string(), v.nullable(v.string())])), () => [], {
     accepts: ['map'],
-    aggregate: false,
-    makeDefault: () => [],
-    isDefault: (value) => value.length === 0,
-    toJson: (value) => new Map(value.map(([key, entry]) => [key, entry])),
-    fromJson(node, path) {
-      return (node as ParsedJsonMap).entries.map(([key, entry]): KeyValue => {
-        if (entry !== null && typeof entry !== 'string') fail(`${path}.${key}`, 'expected a string or null');
-        return [key, entry];
-      });
+    gen: (value: KeyValue[]) => new Map(value),
+    parse(node, path) {
+      if (!(node instanceof ParsedJsonMap)) fail(path, 'expected a JSON map');
+      return node.entries.map(([key, entry]): KeyValue => [key, entry === null ? null : stringOf(entry, `${path}.${key}`)]);
     },
-    copy: (value) => value.map(([key, entry]): KeyValue => [key, entry]),
-    equal: (left, right) => sameArray(left, right, (a, b) => a[0] === b[0] && a[1] === b[1]),
-  };
+  });
 }
 
 /** `libxl_ms_vm_genid`: printed when not all-zero (`check_default_fn = libxl_ms_vm_genid_is_zero`). */
-export function msVmGenid(): Field<MsVmGenid> {
-  return {
-    idlType: 'libxl_ms_vm_genid',
-    schema: v.custom<MsVmGenid>((value) => MsVmGenid.is(value), 'must be an MsVmGenid'),
+export function msVmGenid() {
+  return leaf('libxl_ms_vm_genid', v.custom<MsVmGenid>((value) => MsVmGenid.is(value), 'must be an MsVmGenid'), () => MsVmGenid.zero(), {
     accepts: 'any',
-    aggregate: false,
-    makeDefault: () => MsVmGenid.zero(),
-    isDefault: (value) => value.isZero(),
-    toJson: (value) => value.toJson(),
-    fromJson(node, path) {
+    gen: (value: MsVmGenid) => value.toJson(),
+    parse(node, path) {
       try {
         return MsVmGenid.fromJson(node);
       } catch (error) {
-        return fail(path, (error as Error).message);
+        return fail(path, error instanceof Error ? error.message : String(error));
       }
     },
-    copy: (value) => value.copy(),
-    equal: (left, right) => left.equals(right),
-  };
+  });
 }
 
 /** A JSON value kept as it is (device arrays xl-lib does not model). */
 export type OpaqueJson = JsonValue;
 
-function parsedToValue(node: ParsedJson): JsonValue {
+/** A JSON value as plain values (maps as `Map`), from libxl's parser or copied from another. */
+function plainJson(node: ParsedJson | JsonValue): JsonValue {
   if (node instanceof ParsedJsonMap) {
     const map = new Map<string, JsonValue>();
-    for (const [key, entry] of node.entries) if (!map.has(key)) map.set(key, parsedToValue(entry));
+    for (const [key, entry] of node.entries) if (!map.has(key)) map.set(key, plainJson(entry));
     return map;
   }
-  if (Array.isArray(node)) return node.map(parsedToValue);
+  if (Array.isArray(node)) return node.map(plainJson);
   if (node instanceof JsonDouble) return node.value;
+  if (node instanceof Map || (typeof node === 'object' && node !== null)) {
+    return new Map([...(node instanceof Map ? node.entries() : Object.entries(node))].map(([key, entry]) => [key, plainJson(entry)]));
+  }
   return node;
 }
 
-function jsonEqual(left: JsonValue, right: JsonValue): boolean {
+/** An IDL `Array` of a type xl-lib does not model: its JSON elements, kept and printed as they are. */
+export function opaqueArray(idlType: string) {
+  const elements: v.GenericSchema<unknown, OpaqueJson[]> = v.pipe(
+    v.array(v.custom<OpaqueJson>(() => true)),
+    v.transform((value) => value.map(plainJson)),
+  );
+  return leaf(`Array(${idlType})`, elements, () => [], {
+    accepts: ['array'],
+    gen: (value: OpaqueJson[]) => [...value],
+    parse: (node, path) => arrayOf(node, path).map(plainJson),
+  });
+}
+
+/** Structural equality of IDL values (IDs by their bytes, maps by their entries in order). */
+export function idlEqual(left: unknown, right: unknown): boolean {
   if (left === right) return true;
   if (typeof left !== 'object' || typeof right !== 'object' || left === null || right === null) return false;
+  if (MsVmGenid.is(left)) return MsVmGenid.is(right) && left.equals(right);
   if (Array.isArray(left) || Array.isArray(right)) {
-    return Array.isArray(left) && Array.isArray(right) && sameArray(left as JsonValue[], right as JsonValue[], jsonEqual);
+    return Array.isArray(left) && Array.isArray(right) && left.length === right.length && left.every((element, index) => idlEqual(element, right[index]));
   }
-  const leftEntries = left instanceof Map ? [...left.entries()] : Object.entries(left);
-  const rightEntries = right instanceof Map ? [...right.entries()] : Object.entries(right);
-  return sameArray(leftEntries, rightEntries, (a, b) => a[0] === b[0] && jsonEqual(a[1], b[1]));
+  if (left instanceof Map || right instanceof Map) {
+    return left instanceof Map && right instanceof Map && idlEqual([...left], [...right]);
+  }
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  return [...keys].every((key) => idlEqual((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]));
 }
 
-/** An IDL `Array` of a type xl-lib does not model: its JSON elements, kept and printed as they are. */
-export function opaqueArray(idlType: string): Field<OpaqueJson[]> {
-  return {
-    idlType: `Array(${idlType})`,
-    schema: v.array(v.custom<OpaqueJson>(() => true)),
-    accepts: ['array'],
-    aggregate: false,
-    makeDefault: () => [],
-    isDefault: (value) => value.length === 0,
-    toJson: (value) => [...value],
-    fromJson: (node) => (node as ParsedJson[]).map(parsedToValue),
-    copy: (value) => value.map((element) => parsedToValueCopy(element)),
-    equal: (left, right) => sameArray(left, right, jsonEqual),
-  };
+/** The default of a type (`libxl_<type>_init`): its schema's value for a missing member. */
+export function defaultOf<T extends AnyIdlType>(type: T): IdlValue<T> {
+  return v.parse(type.schema, undefined);
 }
 
-function parsedToValueCopy(value: JsonValue): JsonValue {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return (value as JsonValue[]).map(parsedToValueCopy);
-  const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-  return new Map(entries.map(([key, entry]) => [key, parsedToValueCopy(entry)]));
+/** A deep copy (`libxl_<type>_copy`), checked against the schema. */
+export function copyOf<T extends AnyIdlType>(type: T, value: IdlValue<T>): IdlValue<T> {
+  return validate(type, value);
+}
+
+/** Checks a value against a type's schema: `XlError('INVAL')` listing every problem with its path. */
+export function validate<T extends AnyIdlType>(type: T, value: unknown, what: string = type.idlType): IdlValue<T> {
+  const result = v.safeParse(type.schema, value);
+  if (result.success) return result.output;
+  const problems = result.issues.map((issue) => {
+    const path = (issue.path ?? []).map((item: { key: unknown }) => String(item.key)).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  throw new XlError('INVAL', `invalid ${what}: ${problems.join('; ')}`);
 }
 
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
-/** A keyed union member (`KeyedUnion`): its keyvar and arms. Its `fromJson` reads the enclosing map. */
-export interface KeyedUnionField<T> extends Field<T> {
-  readonly keyvar: string;
-  readonly arms: Readonly<Record<string, Field<object> | null>>;
-}
-
-function isKeyedUnion(field: Field<unknown>): field is KeyedUnionField<unknown> {
-  return 'keyvar' in field;
-}
-
-type Fields = { readonly [key: string]: AnyField };
+type Members = { readonly [name: string]: AnyIdlType };
 
 /** The value of a struct: every member present, with its TypeScript (camelCase) name. */
-export type StructValue<F extends Fields> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+export type StructValue<M extends Members> = { -readonly [K in keyof M]: IdlValue<M[K]> };
+type StructSchema<M extends Members> = v.GenericSchema<unknown, StructValue<M>>;
 
-/** A struct of any members. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyStructField = StructField<any>;
+/** A struct type, with its members' declarations. */
+export interface StructType<M extends Members> extends IdlType<StructSchema<M>> {
+  readonly members: M;
+  /** The members' schemas, by TypeScript name (a keyed union's arm is made of them). */
+  readonly memberSchemas: v.ObjectEntries;
+}
 
-/** A struct type, with its members' declarations and JSON keys. */
-export interface StructField<F extends Fields> extends Field<StructValue<F>> {
-  readonly fields: F;
-  /** The JSON key of each member (libxl's snake_case name). */
-  readonly jsonKeys: { readonly [K in keyof F]: string };
+/** A keyed union member (`KeyedUnion`): its keyvar and arms. Its JSON is read from the enclosing map. */
+export interface KeyedUnionType<S extends MemberSchema> extends IdlType<S> {
+  readonly keyvar: string;
+  readonly arms: Readonly<Record<string, StructType<Members> | null>>;
+  /** The arm a value is in. */
+  armOf(value: unknown): string;
+  /** The arm's JSON from the enclosing struct's map, the default arm when none is there. */
+  parseFrom(map: ParsedJsonMap, path: string): v.InferOutput<S>;
+}
+
+function isKeyedUnion(type: AnyIdlType): type is KeyedUnionType<MemberSchema> {
+  return 'keyvar' in type;
 }
 
 /**
  * An IDL `Struct`. Members are printed in declaration order under their snake_case names
- * (`maxMemkb` → `max_memkb`), or the names given in `jsonKeys`.
+ * (`maxMemkb` → `max_memkb`), or the names given in `jsonKeyOverrides`.
  */
-export function struct<const F extends Fields>(
+export function struct<const M extends Members>(
   idlType: string,
-  fields: F,
-  jsonKeyOverrides: Partial<Record<keyof F, string>> = {},
-): StructField<F> {
-  const names = Object.keys(fields) as (keyof F & string)[];
-  const jsonKeys = Object.fromEntries(
-    names.map((name) => [name, jsonKeyOverrides[name] ?? snakeCase(name)]),
-  ) as { [K in keyof F]: string };
-  const entries = Object.fromEntries(names.map((name) => [name, fields[name]!.schema]));
-  const schema = v.strictObject(entries) as unknown as v.GenericSchema<StructValue<F>>;
-
-  const makeDefault = (): StructValue<F> => {
-    const value: Record<string, unknown> = {};
-    for (const name of names) value[name] = fields[name]!.makeDefault();
-    return value as StructValue<F>;
-  };
-
+  members: M,
+  jsonKeyOverrides: { readonly [K in keyof M]?: string } = {},
+): StructType<M> {
+  const order = Object.entries(members).map(([name, type]) => {
+    const init: unknown = defaultOf(type);
+    const shared = typeof init !== 'object' || init === null;
+    const atDefault = shared ? (value: unknown) => value === init : (value: unknown) => idlEqual(value, init);
+    return {
+      name,
+      type,
+      key: jsonKeyOverrides[name] ?? snakeCase(name),
+      // Structs and keyed unions are always printed; other members when not at their default.
+      printed: (value: unknown) => type.json.aggregate || !atDefault(value),
+      /** A fresh default (objects are made anew, so values never share them). */
+      fresh: shared ? () => init : () => defaultOf(type),
+    };
+  });
+  const memberSchemas = Object.fromEntries(order.map(({ name, type }) => [name, type.schema]));
+  // The members' schemas check each member; the struct's value type is stated once, as `StructValue`.
+  const schema = v.optional(v.strictObject(memberSchemas), {}) as StructSchema<M>;
+  type Value = StructValue<M>;
   return {
     idlType,
     schema,
-    fields,
-    jsonKeys,
-    accepts: ['map'],
-    aggregate: true,
-    makeDefault,
-    isDefault: () => false,
-    toJson(value) {
-      const out = new Map<string, JsonValue>();
-      for (const name of names) {
-        const field = fields[name]! as Field<unknown>;
-        const member = (value as Record<string, unknown>)[name];
-        if (isKeyedUnion(field)) {
-          const arm = (member as Record<string, unknown>)[field.keyvar] as string;
-          out.set(`${field.keyvar}.${arm}`, field.toJson(member));
-        } else if (field.aggregate || !field.isDefault(member)) {
-          out.set(jsonKeys[name], field.toJson(member));
+    members,
+    memberSchemas,
+    json: {
+      accepts: ['map'],
+      aggregate: true,
+      gen(value: Value) {
+        const out = new Map<string, JsonValue>();
+        for (const { name, type, key, printed } of order) {
+          const member: unknown = value[name as keyof M];
+          if (isKeyedUnion(type)) out.set(`${type.keyvar}.${type.armOf(member)}`, type.json.gen(member));
+          else if (printed(member)) out.set(key, type.json.gen(member));
         }
-      }
-      return out;
-    },
-    fromJson(node, path) {
-      if (!(node instanceof ParsedJsonMap)) fail(path, `expected a JSON map for ${idlType}`);
-      const value = makeDefault() as Record<string, unknown>;
-      for (const name of names) {
-        const field = fields[name]! as Field<unknown>;
-        const key = jsonKeys[name];
-        if (isKeyedUnion(field)) {
-          value[name] = field.fromJson(node, `${path}`);
-          continue;
+        return out;
+      },
+      parse(node, path) {
+        if (!(node instanceof ParsedJsonMap)) fail(path, `expected a JSON map for ${idlType}`);
+        const value: Record<string, unknown> = {};
+        for (const { name, type, key, fresh } of order) {
+          if (isKeyedUnion(type)) {
+            value[name] = type.parseFrom(node, path);
+            continue;
+          }
+          const found = node.get(key);
+          const usable = found !== undefined && (type.json.accepts === 'any' || type.json.accepts.includes(jsonNodeKind(found)));
+          // A member left out, or of the wrong kind, keeps its default.
+          value[name] = usable ? type.json.parse(found, `${path}.${key}`) : fresh();
         }
-        const found = node.get(key);
-        if (found === undefined) continue;
-        if (field.accepts !== 'any' && !field.accepts.includes(jsonNodeKind(found))) continue;
-        value[name] = field.fromJson(found, `${path}.${key}`);
-      }
-      return value as StructValue<F>;
-    },
-    copy(value) {
-      const out: Record<string, unknown> = {};
-      for (const name of names) out[name] = (fields[name]! as Field<unknown>).copy((value as Record<string, unknown>)[name]);
-      return out as StructValue<F>;
-    },
-    equal(left, right) {
-      return names.every((name) =>
-        (fields[name]! as Field<unknown>).equal((left as Record<string, unknown>)[name], (right as Record<string, unknown>)[name]),
-      );
+        return value as Value;
+      },
     },
   };
 }
 
-type ArmValue<K extends string, N extends string, A> = { [P in K]: N } & (A extends Field<infer T> ? T : unknown);
+type Arms = Readonly<Record<string, StructType<Members> | null>>;
 
 /** The value of a keyed union: `{ type: 'hvm', ...hvm members } | { type: 'pv', ... } | ...`. */
-export type KeyedUnionValue<K extends string, A extends Record<string, AnyField | null>> = {
-  [N in keyof A & string]: ArmValue<K, N, A[N]>;
+export type KeyedUnionValue<K extends string, A extends Arms> = {
+  [N in keyof A & string]: { [P in K]: N } & (A[N] extends StructType<Members> ? IdlValue<A[N]> : unknown);
 }[keyof A & string];
 
 /**
  * An IDL `KeyedUnion` (`u` keyed by `type`): the value carries its key as `keyvar`; printed by the
  * enclosing struct as `"<keyvar>.<arm>": { arm members }` (`{}` for an arm with no members).
  */
-export function keyedUnion<const K extends string, const A extends Record<string, AnyStructField | null>>(
+export function keyedUnion<const K extends string, const A extends Arms>(
   idlType: string,
   keyvar: K,
   arms: A,
   init: keyof A & string,
-): Field<KeyedUnionValue<K, A>> & KeyedUnionField<KeyedUnionValue<K, A>> {
+): KeyedUnionType<v.GenericSchema<unknown, KeyedUnionValue<K, A>>> {
   type Value = KeyedUnionValue<K, A>;
-  const armOf = (value: Value): string => (value as Record<string, unknown>)[keyvar] as string;
-  const makeArm = (arm: string): Value => {
-    const body = arms[arm];
-    return { [keyvar]: arm, ...(body ? body.makeDefault() : {}) } as Value;
+  const armSchemas = Object.entries(arms).map(([arm, body]) => v.strictObject({ ...body?.memberSchemas, [keyvar]: v.literal(arm) }));
+  // valibot cannot infer a variant over arms built from a record: the type is the IDL's, stated once here.
+  const schema = v.optional(v.variant(keyvar, armSchemas as unknown as v.VariantOptions<K>), { [keyvar]: init }) as unknown as v.GenericSchema<unknown, Value>;
+  const armOf = (value: unknown): string => String((value as Record<string, unknown>)[keyvar]);
+  const parseFrom = (node: ParsedJsonMap, path: string): Value => {
+    // The arm is whichever "<keyvar>.<arm>" key holds a map.
+    for (const [arm, body] of Object.entries(arms)) {
+      const found = node.get(`${keyvar}.${arm}`);
+      if (found instanceof ParsedJsonMap) {
+        // The arm's struct parser fills its members' defaults.
+        return { ...(body ? body.json.parse(found, `${path}.${keyvar}.${arm}`) : {}), [keyvar]: arm } as Value;
+      }
+    }
+    return v.parse(schema, undefined);
   };
-  const armSchemas = Object.entries(arms).map(([arm, body]) =>
-    v.strictObject({
-      [keyvar]: v.literal(arm),
-      ...(body ? (body.schema as unknown as { entries: v.ObjectEntries }).entries : {}),
-    }),
-  );
   return {
     idlType,
     keyvar,
     arms,
-    schema: v.variant(keyvar, armSchemas as never) as unknown as v.GenericSchema<Value>,
-    accepts: ['map'],
-    aggregate: true,
-    makeDefault: () => makeArm(init),
-    isDefault: () => false,
-    toJson(value) {
-      const body = arms[armOf(value)];
-      if (!body) return new Map();
-      const { [keyvar]: _key, ...members } = value as Record<string, unknown>;
-      return body.toJson(members as never);
-    },
-    fromJson(node, path) {
-      // `node` is the enclosing struct's map: the arm is whichever "<keyvar>.<arm>" key holds a map.
-      if (!(node instanceof ParsedJsonMap)) fail(path, `expected a JSON map holding ${idlType}`);
-      for (const arm of Object.keys(arms)) {
-        const found = node.get(`${keyvar}.${arm}`);
-        if (!(found instanceof ParsedJsonMap)) continue;
-        const body = arms[arm];
-        if (!body) return makeArm(arm);
-        return { [keyvar]: arm, ...(body.fromJson(found, `${path}.${keyvar}.${arm}`) as object) } as Value;
-      }
-      return makeArm(init);
-    },
-    copy(value) {
-      const body = arms[armOf(value)];
-      const { [keyvar]: key, ...members } = value as Record<string, unknown>;
-      return { [keyvar]: key, ...(body ? (body.copy(members as never) as object) : {}) } as Value;
-    },
-    equal(left, right) {
-      if (armOf(left) !== armOf(right)) return false;
-      const body = arms[armOf(left)];
-      if (!body) return true;
-      const { [keyvar]: _left, ...leftMembers } = left as Record<string, unknown>;
-      const { [keyvar]: _right, ...rightMembers } = right as Record<string, unknown>;
-      return body.equal(leftMembers as never, rightMembers as never);
+    schema,
+    armOf,
+    parseFrom,
+    json: {
+      accepts: ['map'],
+      aggregate: true,
+      gen(value: Value) {
+        const body = arms[armOf(value)];
+        // The arm's struct prints only its own members, not the key.
+        return body ? body.json.gen(value) : new Map();
+      },
+      parse(node, path) {
+        if (!(node instanceof ParsedJsonMap)) fail(path, `expected a JSON map holding ${idlType}`);
+        return parseFrom(node, path);
+      },
     },
   };
-}
-
-/** Checks a value against a type's schema: `XlError('INVAL')` listing every problem with its path. */
-export function validate<T>(field: Field<T>, value: unknown, what = field.idlType): T {
-  const result = v.safeParse(field.schema, value);
-  if (result.success) return result.output;
-  const problems = result.issues.map((issue) => {
-    const path = (issue.path ?? []).map((item) => String(item.key)).join('.');
-    return path ? `${path}: ${issue.message}` : issue.message;
-  });
-  throw new XlError('INVAL', `invalid ${what}: ${problems.join('; ')}`);
 }

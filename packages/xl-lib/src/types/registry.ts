@@ -2,7 +2,7 @@
  * Every IDL type xl-lib declares, by libxl name: the list libxl's `gentest.py` walks to round-trip
  * each type through JSON. A new type module registers here.
  */
-import type { AnyField } from './idl.ts';
+import type { AnyIdlType } from './idl.ts';
 import { DomainCreateInfo } from './domain-create-info.ts';
 import { DomainSchedParams } from './domain-sched-params.ts';
 import {
@@ -20,7 +20,7 @@ import {
 } from './domain-build-info.ts';
 import { DomainConfig } from './domain-config.ts';
 
-export const typeRegistry: ReadonlyMap<string, AnyField> = new Map<string, AnyField>(
+export const typeRegistry: ReadonlyMap<string, AnyIdlType> = new Map<string, AnyIdlType>(
   [
     DomainCreateInfo,
     DomainSchedParams,
@@ -36,5 +36,5 @@ export const typeRegistry: ReadonlyMap<string, AnyField> = new Map<string, AnyFi
     ArchX86BuildInfo,
     DomainBuildInfo,
     DomainConfig,
-  ].map((field) => [field.idlType, field as AnyField]),
+  ].map((field) => [field.idlType, field as AnyIdlType]),
 );

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { JsonValue } from '../../json/yajl-gen.ts';
-import type { AnyField, StructField } from '../idl.ts';
+import { defaultOf, type AnyIdlType, type KeyedUnionType, type StructType } from '../idl.ts';
 import { MsVmGenid } from '../../genid/ms-vm-genid.ts';
 
 export interface ArbitraryOptions {
@@ -28,25 +28,29 @@ const opaqueJson: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie
   ),
 })).value;
 
-function isStruct(field: AnyField): field is StructField<never> {
-  return 'fields' in field;
+function isStruct(field: AnyIdlType): field is StructType<Record<string, AnyIdlType>> {
+  return 'members' in field;
+}
+
+function isKeyedUnion(field: AnyIdlType): field is KeyedUnionType<AnyIdlType['schema']> {
+  return 'keyvar' in field;
 }
 
 /** An arbitrary value of any IDL type, derived from its declaration. */
-export function arbitraryFor(field: AnyField, options: ArbitraryOptions = {}): fc.Arbitrary<unknown> {
-  if ('keyvar' in field) {
-    const union = field as unknown as { keyvar: string; arms: Record<string, AnyField | null> };
+export function arbitraryFor(field: AnyIdlType, options: ArbitraryOptions = {}): fc.Arbitrary<unknown> {
+  if (isKeyedUnion(field)) {
     return fc.oneof(
-      ...Object.entries(union.arms).map(([arm, body]) =>
-        body ? (arbitraryFor(body, options) as fc.Arbitrary<object>).map((members) => ({ [union.keyvar]: arm, ...members })) : fc.constant({ [union.keyvar]: arm }),
+      ...Object.entries(field.arms).map(([arm, body]) =>
+        body ? (arbitraryFor(body, options) as fc.Arbitrary<object>).map((members) => ({ [field.keyvar]: arm, ...members })) : fc.constant({ [field.keyvar]: arm }),
       ),
     );
   }
   if (isStruct(field)) {
-    const members = Object.fromEntries(Object.entries(field.fields).map(([name, member]) => [name, arbitraryFor(member as AnyField, options)]));
+    const members = Object.fromEntries(Object.entries(field.members).map(([name, member]) => [name, arbitraryFor(member, options)]));
     return fc.record(members);
   }
-  const picklist = (field.schema as { options?: readonly string[] }).options;
+  // An enumeration's schema is `optional(picklist(names))`.
+  const picklist = (field.schema as { wrapped?: { options?: readonly string[] } }).wrapped?.options;
   switch (field.idlType) {
     case 'libxl_defbool':
       return fc.constantFrom('default', 'true', 'false');
@@ -60,7 +64,7 @@ export function arbitraryFor(field: AnyField, options: ArbitraryOptions = {}): f
     case 'uint64':
     case 'MemKB':
       // What libxl reads back: a JSON integer that fits a long long, or the MemKB default (~0).
-      return fc.oneof(fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }), fc.constant(field.makeDefault() as bigint));
+      return fc.oneof(fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }), fc.constant(defaultOf(field) as bigint));
     case 'string':
       return fc.option(text, { nil: undefined });
     case 'libxl_uuid':
