@@ -140,4 +140,7 @@ export {
   type RenewalPhase,
 } from './linux/guest-log.ts';
 export { buildNotifySsdt, NOTIFY_ZONE_PATH, type NotifySsdtOptions } from './linux/notify-ssdt.ts';
+export { writeCpio, type CpioEntry } from './linux/cpio.ts';
+export { ACPI_UPGRADE_DIR, DEFAULT_BUSYBOX, buildTableUpgradeCpio, type UpgradeTable } from './linux/initramfs.ts';
+export { KPROBE_EVENTS, LOG_PREFIX } from './linux/init-script.ts';
 export type { QemuMachine } from './linux/qemu.ts';

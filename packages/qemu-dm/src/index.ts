@@ -17,3 +17,17 @@ export {
   type DeviceModelLaunch,
   type QemuMachine,
 } from './device-model.ts';
+export {
+  NOTIFY_POLL_TENTHS,
+  minimumMemoryMiB,
+  readGuestConsole,
+  realGuestCommandLine,
+  realGuestInitrd,
+  realGuestTables,
+  startRealGuest,
+  waitForGuest,
+  type RealGuestOptions,
+} from './real-guest.ts';
+export { FORK_MESSAGE, parseGuestConsole, type GuestConsoleView } from './guest/console-view.ts';
+export { MODULES_DIR, buildResidentInit } from './guest/resident-init.ts';
+export { BUTTON_MODULE, cachedModulePath, ensureKernelModule } from './guest/kernel-modules.ts';
