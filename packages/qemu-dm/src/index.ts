@@ -30,4 +30,5 @@ export {
 } from './real-guest.ts';
 export { FORK_MESSAGE, parseGuestConsole, type GuestConsoleView } from './guest/console-view.ts';
 export { MODULES_DIR, buildResidentInit } from './guest/resident-init.ts';
-export { BUTTON_MODULE, cachedModulePath, ensureKernelModule } from './guest/kernel-modules.ts';
+export { BUTTON_MODULE, cachedModuleBeside, cachedModulePath, ensureKernelModule } from './guest/kernel-modules.ts';
+export { DEVICE_MODEL_PID_KEY, attachDeviceModels, hostIdentity, type AttachedDeviceModels, type DeviceModelHostOptions } from './toolstack.ts';

@@ -45,6 +45,8 @@ export interface RealGuestOptions {
   readonly machine: QemuMachine;
   readonly memoryMiB: number;
   readonly files: DeviceModelFiles;
+  /** The RAM file exists and already holds the firmware's pages (`plan.memory` is not written). */
+  readonly existingRam?: boolean;
 }
 
 /** The firmware's DSDT for the upgrade, and the device model's polled notify table. */
@@ -118,7 +120,7 @@ export function startRealGuest(plan: GuestBootPlan, options: RealGuestOptions): 
   const { files } = options;
   try {
     writeFileSync(files.initrd, realGuestInitrd(plan, options), { mode: 0o600 });
-    {
+    if (!options.existingRam) {
       using ram = RamFile.create(files.ram, options.memoryMiB * MIB);
       for (const image of plan.memory) ram.write(image.address, image.bytes);
     }

@@ -23,6 +23,17 @@ export function cachedModulePath(packageName: string, module: string, cacheDir: 
 }
 
 /**
+ * The button module fetched beside a cached kernel (`<cache>/kernels/<package>/modules/button.ko`),
+ * when `kernel` lies in such a directory and the module is there.
+ */
+export function cachedModuleBeside(kernel: string, module: string = BUTTON_MODULE): string | undefined {
+  const match = /^(.*\/kernels\/linux-image-[^/]+)\//.exec(kernel);
+  if (!match?.[1]) return undefined;
+  const path = join(match[1], 'modules', module.split('/').pop()!);
+  return existsSync(path) ? path : undefined;
+}
+
+/**
  * The module `module` of Debian kernel package `packageName`, from the cache or fetched into it
  * (a private staging directory, then one rename, so concurrent fetches never see half a file).
  */

@@ -22,14 +22,23 @@ export async function hostPathOf(context: CommandContext): Promise<string> {
   return defaultHostPath(context.env);
 }
 
-/** Opens the host file and a libxl context on it. */
+/**
+ * Opens the host file and a libxl context on it, with qemu-dm's device models attached: a domain
+ * whose config has a `kernel` runs it under QEMU, as libxl spawns qemu-xen.
+ */
 export async function openToolstack(context: CommandContext): Promise<Toolstack> {
-  const [{ defaultHostPath, openHost }, { createLibxl }] = await Promise.all([import('@xen-genid/host'), import('@xen-genid/xl-lib')]);
+  const [{ defaultHostPath, openHost }, { createLibxl }, { attachDeviceModels }] = await Promise.all([
+    import('@xen-genid/host'),
+    import('@xen-genid/xl-lib'),
+    import('@xen-genid/qemu-dm'),
+  ]);
   const host = openHost(defaultHostPath(context.env));
   let libxl: Libxl;
   try {
+    const deviceModels = attachDeviceModels({ hypervisor: host.hypervisor, store: host.store, userdata: host.userdata, hostPath: host.path });
     libxl = createLibxl({
-      hypervisor: host.hypervisor,
+      hypervisor: deviceModels.hypervisor,
+      guestModel: deviceModels.guestModel,
       xenstore: host.store,
       userdata: host.userdata,
       names: host.xenstoreBackend,

@@ -1,0 +1,266 @@
+/**
+ * The device model plugged under the toolstack, as libxl runs qemu-xen for an HVM domain
+ * (`tools/libs/light/libxl_dm.c`): for a domain whose config has a `kernel`, power-on runs
+ * hvmloader-sim's firmware into the domain's RAM file (under the QEMU `pc` layout), then starts QEMU
+ * on that RAM with the kernel; the domain's guest memory, as every reader and writer sees it
+ * (`msVmGenidSet`, `xl vm-genid`), is that file; pause, unpause and destroy reach QEMU; the guest's
+ * view of the ID is what its kernel logged. Domains without a kernel stay simulated.
+ *
+ * Both halves work on the hypervisor interface, so xl-lib drives a real guest through the same
+ * code paths as a simulated one: `attachDeviceModels` wraps the host's hypervisor and returns the
+ * guest model to register with it.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import {
+  EMPTY_GUEST_RECORD,
+  QEMU_PC_PLATFORM_LAYOUT,
+  VGID_DEVICE_PATH,
+  createGuestModel,
+  guestRecordToJson,
+  runFirmware,
+  type GuestBootPlan,
+  type GuestRecord,
+} from '@xen-genid/hvmloader-sim';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
+import type { XenStore } from '@xen-genid/xenstore';
+import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, retrieveUserdataText, type UserdataStore } from '@xen-genid/xl-lib';
+import { DeviceModel, deviceModelFiles, reapDeviceModel, runningDeviceModel, type DeviceModelFiles } from './device-model.ts';
+import { QemuDmError } from './errors.ts';
+import { cachedModuleBeside } from './guest/kernel-modules.ts';
+import { RamFile } from './ram-file.ts';
+import { readGuestConsole, startRealGuest } from './real-guest.ts';
+
+/** libxl's key for the device model's pid (`libxl__spawn_local_dm`: `/local/domain/<domid>/image/device-model-pid`). */
+export const DEVICE_MODEL_PID_KEY = 'image/device-model-pid';
+
+export interface DeviceModelHostOptions {
+  readonly hypervisor: Hypervisor;
+  readonly store: XenStore;
+  readonly userdata: UserdataStore;
+  /** The host file: its identity names the device models' files, so two host files never share them. */
+  readonly hostPath: string;
+  /** Where the RAM files, sockets and logs live (default `$TMPDIR/xen-genid-dm`). */
+  readonly runDir?: string;
+  readonly qemu?: string;
+  readonly busybox?: string;
+}
+
+export interface AttachedDeviceModels {
+  /** The host's hypervisor, with real guests' memory and run state in their device models. */
+  readonly hypervisor: Hypervisor;
+  /** The software of every domain: a real kernel under QEMU when the config has one, else the simulated guest. */
+  readonly guestModel: GuestModel;
+  /** The files of `domid`'s device model. */
+  filesOf(domid: number): DeviceModelFiles;
+}
+
+/**
+ * The identity of a host file: its device, inode and birth time, stable while the file exists and
+ * not shared with a later file that reuses the inode.
+ */
+export function hostIdentity(hostPath: string): string {
+  const stats = statSync(hostPath, { bigint: true });
+  return `h${stats.dev.toString(36)}-${stats.ino.toString(36)}-${stats.birthtimeNs.toString(36)}`;
+}
+
+const MIB = 1024 * 1024;
+const PAGE = BigInt(XC_PAGE_SIZE);
+
+export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDeviceModels {
+  const base = options.hypervisor;
+  const runDir = options.runDir ?? join(tmpdir(), 'xen-genid-dm');
+  const hostId = hostIdentity(options.hostPath);
+  const rams = new Map<number, RamFile>();
+  const filesOf = (domid: number): DeviceModelFiles => deviceModelFiles(runDir, hostId, domid);
+
+  /** The RAM file of a real guest, or undefined for a simulated domain. */
+  const ramOf = (domid: number): RamFile | undefined => {
+    const open = rams.get(domid);
+    if (open) return open;
+    const { ram } = filesOf(domid);
+    if (!existsSync(ram)) return undefined;
+    const file = RamFile.open(ram);
+    rams.set(domid, file);
+    return file;
+  };
+  const forget = (domid: number): void => {
+    rams.get(domid)?.close();
+    rams.delete(domid);
+  };
+  const deviceModelOf = (domid: number): DeviceModel | undefined => {
+    const files = filesOf(domid);
+    const pid = runningDeviceModel(files);
+    return pid === undefined ? undefined : new DeviceModel(files, pid);
+  };
+  /** Ends a domain's device model: QEMU, its files, and libxl's record of its pid. */
+  const reap = (domid: number): void => {
+    forget(domid);
+    reapDeviceModel(filesOf(domid));
+  };
+
+  const overrides: Partial<Hypervisor> = {
+    readPage(domid: number, pfn: number): Uint8Array | undefined {
+      const ram = ramOf(domid);
+      return ram ? ram.read(BigInt(pfn) * PAGE, XC_PAGE_SIZE) : base.readPage(domid, pfn);
+    },
+    writePage(domid: number, pfn: number, data: Uint8Array): void {
+      const ram = ramOf(domid);
+      if (ram) ram.write(BigInt(pfn) * PAGE, data);
+      else base.writePage(domid, pfn, data);
+    },
+    touchedPages(domid: number): number[] {
+      if (ramOf(domid)) {
+        throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid} runs a real guest: saving its memory and device model is not supported`);
+      }
+      return base.touchedPages(domid);
+    },
+    pauseDomain(domid: number): void {
+      base.pauseDomain(domid);
+      deviceModelOf(domid)?.pause();
+    },
+    unpauseDomain(domid: number): void {
+      const pending = base.getDomain(domid)?.pendingStart ?? null;
+      base.unpauseDomain(domid);
+      // A pending boot started QEMU running; otherwise the guest continues where it stopped.
+      if (pending === null) deviceModelOf(domid)?.unpause();
+    },
+    resetDomain(domid: number): void {
+      reap(domid);
+      base.resetDomain(domid);
+    },
+    destroyDomain(domid: number): void {
+      reap(domid);
+      base.destroyDomain(domid);
+    },
+    getGuestRecord(domid: number): string | undefined {
+      if (!ramOf(domid)) return base.getGuestRecord(domid);
+      return guestRecordToJson(recordFromConsole(domid));
+    },
+  };
+
+  const hypervisor = new Proxy(base, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && property in overrides) return overrides[property as keyof Hypervisor];
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+
+  /** The guest's record, from what its kernel logged. */
+  const recordFromConsole = (domid: number): GuestRecord => {
+    const view = readGuestConsole(filesOf(domid));
+    const address = hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
+    const firstRead = view.bootRead ?? null;
+    const reads = [
+      ...(firstRead ? [{ reason: 'boot' as const, at: 0, ok: true, genid: firstRead, address, path: VGID_DEVICE_PATH, changed: false, failures: [] }] : []),
+      ...view.forkReads.map((genid) => ({ reason: 'notify' as const, at: 0, ok: true, genid, address, path: VGID_DEVICE_PATH, changed: true, failures: [] })),
+    ];
+    return {
+      ...EMPTY_GUEST_RECORD,
+      genid: view.current ?? null,
+      address: view.current ? address : null,
+      path: view.current ? VGID_DEVICE_PATH : null,
+      readCount: reads.length,
+      reads,
+      lastFailure: view.ready && !view.bound ? 'vmgenid bound no device' : null,
+    };
+  };
+
+  /**
+   * Device models of this host file whose domain no longer exists (an `xl` killed during create,
+   * save or restore, whose half-made domain the host's recovery removed): reaped at attach.
+   */
+  const sweepOrphans = (): void => {
+    let names: string[];
+    try {
+      names = readdirSync(runDir);
+    } catch {
+      return;
+    }
+    const domids = new Set<number>();
+    for (const name of names) {
+      const match = new RegExp(`^${hostId}-(\\d+)\\.`).exec(name);
+      if (match?.[1]) domids.add(Number(match[1]));
+    }
+    for (const domid of domids) if (!base.getDomain(domid)) reap(domid);
+  };
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  sweepOrphans();
+
+  const simulated = createGuestModel({ hypervisor, store: options.store });
+
+  const realBoot = (domid: number, kernel: string, config: ReturnType<typeof domainConfigFromJsonText>): void => {
+    const files = filesOf(domid);
+    reap(domid);
+    const memoryMiB = Math.floor((base.getDomain(domid)?.maxMemKb ?? 0) / 1024);
+    const layout = QEMU_PC_PLATFORM_LAYOUT;
+    try {
+      RamFile.create(files.ram, memoryMiB * MIB).close();
+    } catch (error) {
+      throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: guest RAM of ${memoryMiB} MiB: ${(error as Error).message}`);
+    }
+    try {
+      const firmware = runFirmware(hypervisor, options.store, domid, { layout });
+      const dsdt = firmware.tables?.tables.find((table) => table.signature === 'DSDT');
+      if (!dsdt) throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: the firmware built no DSDT (platform/acpi is off)`);
+      const start = Math.min(layout.infoAddress, layout.dynamicStart);
+      const end = Math.max(layout.infoAddress + layout.infoSize, layout.dynamicEnd);
+      const plan: GuestBootPlan = {
+        machine: 'pc',
+        tables: [{ name: 'dsdt.aml', bytes: ramOf(domid)!.read(BigInt(dsdt.address), dsdt.length) }],
+        memory: [],
+        reserved: [{ address: BigInt(start), size: BigInt(end - start) }],
+        idAddress: BigInt(firmware.vmGenerationIdAddress),
+        devicePath: VGID_DEVICE_PATH,
+      };
+      const button = cachedModuleBeside(kernel);
+      const commandLine = config.buildInfo.cmdline;
+      const dm = startRealGuest(plan, {
+        kernel,
+        ...(button ? { modules: [button] } : {}),
+        ...(config.buildInfo.ramdisk ? { ramdisk: config.buildInfo.ramdisk } : {}),
+        ...(commandLine ? { commandLine } : {}),
+        ...(options.qemu !== undefined ? { qemu: options.qemu } : {}),
+        ...(options.busybox !== undefined ? { busybox: options.busybox } : {}),
+        machine: 'pc',
+        memoryMiB,
+        files,
+        existingRam: true,
+      });
+      const xs = options.store.connect(0);
+      try {
+        xs.write(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`, String(dm.pid));
+      } finally {
+        xs.close();
+      }
+    } catch (error) {
+      reap(domid);
+      throw error;
+    }
+  };
+
+  const guestModel: GuestModel = {
+    boot(domid: number): void {
+      const text = base.getDomain(domid)?.type === 'hvm' ? retrieveUserdataText(options.userdata, domid, USERDATA_LIBXL_JSON) : undefined;
+      const config = text === undefined ? undefined : domainConfigFromJsonText(text);
+      const kernel = config?.buildInfo.kernel;
+      if (config === undefined || kernel === undefined || kernel === '' || basename(kernel) === 'hvmloader') {
+        simulated.boot(domid);
+        return;
+      }
+      realBoot(domid, kernel, config);
+    },
+    resume(domid: number): void {
+      if (ramOf(domid)) throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: resuming a real guest is not supported`);
+      simulated.resume(domid);
+    },
+    gpe(domid: number, gpe: number): void {
+      // A real guest's kernel polls the device model's notify zone: it sees a new ID by itself.
+      if (!ramOf(domid)) simulated.gpe(domid, gpe);
+    },
+  };
+
+  return { hypervisor, guestModel, filesOf };
+}
