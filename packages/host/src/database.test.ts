@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
-import { openDatabase } from './database.ts';
+import { openDatabase, readHeader } from './database.ts';
 import { HostError } from './errors.ts';
 import { openHost } from './open-host.ts';
 import { CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID } from './schema.ts';
@@ -20,6 +20,34 @@ function expectHostError(code: string, body: () => unknown): HostError {
   }
   throw new Error(`expected HostError ${code}`);
 }
+
+describe('a new host file created by many processes at once', () => {
+  it('reads its header in one snapshot: never tables without the application id', () => {
+    const path = hostFile(tempDir());
+    // The state a creating process leaves between setting WAL mode and committing its schema.
+    const creating = new Database(path);
+    creating.pragma('journal_mode = WAL');
+    const reader = new Database(path);
+    const pragma = reader.pragma.bind(reader);
+    let calls = 0;
+    // Between this reader's second and third look, another process creates the schema.
+    reader.pragma = ((source: string, options?: Database.PragmaOptions) => {
+      const result = pragma(source, options);
+      calls += 1;
+      if (calls === 2) openDatabase(path).close();
+      return result;
+    }) as typeof reader.pragma;
+    try {
+      const header = readHeader(reader);
+      expect(calls).toBe(2);
+      expect(header).toEqual({ version: 0, applicationId: 0, tables: 0 });
+      expect(readHeader(reader)).toMatchObject({ version: CURRENT_SCHEMA_VERSION, applicationId: HOST_APPLICATION_ID });
+    } finally {
+      reader.close();
+      creating.close();
+    }
+  });
+});
 
 describe('host file', () => {
   it('is created with its parent directories, in WAL mode, at the current schema', () => {

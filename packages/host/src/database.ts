@@ -85,11 +85,19 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   }
 }
 
-function readHeader(db: SqliteDatabase): { version: number; applicationId: number; tables: number } {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
-  const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-  return { version, applicationId, tables };
+/**
+ * The schema version, application id and table count, read in one read transaction: read one by
+ * one, a file another process is creating could show its tables but not yet its application id.
+ */
+export function readHeader(db: SqliteDatabase): { version: number; applicationId: number; tables: number } {
+  return db
+    .transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const applicationId = db.pragma('application_id', { simple: true }) as number;
+      const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+      return { version, applicationId, tables };
+    })
+    .deferred();
 }
 
 function checkHeader(path: string, header: ReturnType<typeof readHeader>): void {

@@ -66,6 +66,12 @@ export interface Host extends Disposable {
   watchOtherProcesses(intervalMs?: number): () => void;
   /** Removes what processes that died mid-operation left behind (also done by `openHost`). */
   recover(): RecoveryReport;
+  /**
+   * Runs `body` as one write transaction of the host file: every change it makes to the hypervisor,
+   * xenstore and userdata commits together, or none does (a throw, or the process dying). Keep it
+   * short: other processes wait for it.
+   */
+  atomically<T>(body: () => T): T;
   /** `PRAGMA integrity_check`: `['ok']` when the file is sound. */
   integrityCheck(): string[];
   /** Closes the file (idempotent). Operations this process finished are no longer its own. */
@@ -115,9 +121,6 @@ class SqliteHost implements Host {
     const claimDestroy = db.prepare(
       "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE domid = ?",
     );
-    const claimDestroyOfVm = db.prepare(
-      "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE uuid = ?",
-    );
     const beginDestroy = (domid: number): void => {
       const self = currentProcess();
       claimDestroy.run(self.pid, self.start, domid);
@@ -133,12 +136,10 @@ class SqliteHost implements Host {
             step,
             // libxl__build_post introduces the domain to xenstored last: the domain is complete.
             onDomainIntroduced: (domid) => releaseCreate.run(domid),
-            // libxl's destroy starts by removing the domain's xenstore entries (or its userdata).
+            // libxl's destroy starts by removing the domain's xenstore entries (or its userdata). A
+            // claim names exactly that domain: a removed `/vm/<uuid>` names none (a restore or a
+            // migration on this host runs the same VM as two domains, and a create rewrites it).
             onDomainEntriesRemoved: beginDestroy,
-            onVmEntriesRemoved: (uuid) => {
-              const self = currentProcess();
-              claimDestroyOfVm.run(self.pid, self.start, uuid);
-            },
           }
         : { step },
     );
@@ -168,6 +169,17 @@ class SqliteHost implements Host {
       clearInterval(timer);
       this.#timers.delete(timer);
     };
+  }
+
+  atomically<T>(body: () => T): T {
+    this.#checkOpen();
+    try {
+      return this.#db.transaction(body).immediate();
+    } catch (error) {
+      // Rolled back: what this process cached of its own writes is gone with them.
+      this.#cache.clear();
+      throw translateSqliteError(error, this.path);
+    }
   }
 
   recover(): RecoveryReport {

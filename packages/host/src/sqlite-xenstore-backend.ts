@@ -95,8 +95,6 @@ export interface SqliteXenStoreBackendOptions {
    * has begun).
    */
   readonly onDomainEntriesRemoved?: (domid: number) => void;
-  /** Inside the write transaction that removes `/vm/<uuid>` (a destroy of that VM has begun). */
-  readonly onVmEntriesRemoved?: (uuid: string) => void;
   /** @internal How long the change log keeps changes (tests use small numbers). */
   readonly changeLog?: { readonly keepMs?: number; readonly keepRows?: number; readonly trimEvery?: number };
 }
@@ -106,7 +104,6 @@ const DOMAIN_NAME_PATH = /^\/local\/domain\/([0-9]{1,5})\/name$/;
 const DOMAIN_NAME_ROWS = "path GLOB '/local/domain/*/name'";
 
 const DOMAIN_ENTRIES = /^\/(?:local\/domain|libxl)\/([1-9][0-9]{0,4})$/;
-const VM_ENTRIES = /^\/vm\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** `XenStoreBackend` on the host file. */
 export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
@@ -236,8 +233,6 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
             written.set(write.path, null);
             const domain = DOMAIN_ENTRIES.exec(write.path);
             if (domain) this.#options.onDomainEntriesRemoved?.(Number(domain[1]));
-            const vm = VM_ENTRIES.exec(write.path);
-            if (vm) this.#options.onVmEntriesRemoved?.(vm[1]!);
             continue;
           }
           generation += 1;

@@ -133,7 +133,7 @@ export {
   type CheckSaveImageOptions,
   type SaveImageProblem,
 } from './stream/check-save-image.ts';
-export { readSaveFile, writeSaveFile } from './save-restore/save-file.ts';
+export { openSaveFile, readSaveFile, writeSaveFile, type SaveFileTarget } from './save-restore/save-file.ts';
 export { applySaveImage } from './save-restore/apply-image.ts';
 export { channelFromDuplex, createChannelPair, type ByteChannel } from './save-restore/channel.ts';
 export {

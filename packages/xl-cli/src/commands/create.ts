@@ -8,6 +8,7 @@ import { domainConfigToJsonText } from '@xen-genid/xl-lib';
 import { formatCommandHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
 import { appendExtraConfig, parseConfigData } from '../config/to-domain-config.ts';
 import { EXIT_ERROR_FAIL, EXIT_ERROR_INVAL } from '../toolstack/report.ts';
+import { reportReadFailure } from '../toolstack/load-config.ts';
 
 export interface CreateOptions {
   paused: boolean;
@@ -21,20 +22,6 @@ export interface CreateOptions {
   vncviewer: boolean;
   vncviewerAutopass: boolean;
   ignoreGlobalAffinityMasks: boolean;
-}
-
-/** `strerror` for the errors reading a file can give. */
-function describeFileError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const messages: Record<string, string> = {
-    ENOENT: 'No such file or directory',
-    EACCES: 'Permission denied',
-    EISDIR: 'Is a directory',
-    ENOTDIR: 'Not a directory',
-    ELOOP: 'Too many levels of symbolic links',
-    ENAMETOOLONG: 'File name too long',
-  };
-  return (code && messages[code]) ?? (error as Error).message;
 }
 
 export async function run(input: CommandInput<CreateOptions>, context: CommandContext): Promise<number> {
@@ -63,7 +50,7 @@ export async function run(input: CommandInput<CreateOptions>, context: CommandCo
     try {
       data = context.readFile(filename);
     } catch (error) {
-      context.stderr.write(`Failed to read config file: ${filename}: ${describeFileError(error)}\n`);
+      reportReadFailure(context, filename, error);
       return EXIT_ERROR_FAIL;
     }
   }

@@ -5,7 +5,7 @@
  * restored or a copy made), written to xenstore and into guest memory before it runs; the guest
  * reads it once on resume. Real xl 4.17 keeps the saved ID when no config file is given.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
@@ -13,7 +13,7 @@ import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
 import { EXIT_ERROR_FAIL, EXIT_ERROR_INVAL, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
-import { readXlHeaderInfo, reportLoadingSaveFile } from '../toolstack/save-header.ts';
+import { readXlHeaderFrom, reportLoadingSaveFile } from '../toolstack/save-header.ts';
 
 export interface RestoreOptions {
   paused: boolean;
@@ -31,43 +31,67 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
     return 2;
   }
   const [configFile, file] = input.args.length === 2 ? (input.args as [string, string]) : [undefined, input.args[0]!];
+  // One opening, read from start to end without seeking: the file may be a pipe (`/dev/stdin`).
+  let fd: number;
   let header;
   try {
-    header = readXlHeaderInfo(file);
+    fd = openSync(file, 'r');
   } catch (error) {
     context.stderr.write(`Can't open restore file: ${file}: ${strerrorOf(error)}\n`);
     return EXIT_ERROR_FAIL;
   }
-  if (!header) {
+  try {
+    header = readXlHeaderFrom(fd);
+  } catch (error) {
+    closeSync(fd);
+    context.stderr.write(`Can't open restore file: ${file}: ${strerrorOf(error)}\n`);
+    return EXIT_ERROR_FAIL;
+  }
+  if (!header.info) {
+    closeSync(fd);
     context.stderr.write('File has wrong magic number - corrupt or for a different tool?\n');
     return EXIT_ERROR_INVAL;
   }
-  reportLoadingSaveFile(context, file, header);
+  reportLoadingSaveFile(context, file, header.info);
   let override: DomainConfig | undefined;
   if (configFile !== undefined) {
     const loaded = loadConfigFile(configFile, context);
-    if (typeof loaded === 'number') return loaded;
+    if (typeof loaded === 'number') {
+      closeSync(fd);
+      return loaded;
+    }
     override = loaded;
   } else {
     context.stderr.write('Parsing config from <saved>\n');
   }
   return withToolstack(context, async ({ libxl }) => {
     const { chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
-    const total = statSync(file).size;
+    const stats = fstatSync(fd);
+    const total = stats.isFile() ? stats.size : undefined;
     const progress = createProgress(context.stderr, progressWanted(context, input.global), 'Restoring domain', total);
     // The whole image is read and checked before a domain is made (a bad file leaves nothing).
-    const chunks = createReadStream(file, { highWaterMark: 1 << 20 });
+    const chunks = createReadStream('', { fd, highWaterMark: 1 << 20 });
+    // One iterator over the stream: the image reader stops at END, the check below reads on.
+    const source = (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    let received = header.bytes.length;
+    const next = async (): Promise<Uint8Array | undefined> => {
+      const result = await source.next();
+      if (result.done) return undefined;
+      received += result.value.length;
+      progress.advance(result.value.length);
+      return result.value;
+    };
     try {
       const counted = (async function* () {
-        for await (const chunk of chunks as AsyncIterable<Uint8Array>) {
-          progress.advance(chunk.length);
-          yield chunk;
-        }
+        yield header.bytes;
+        for (let chunk = await next(); chunk !== undefined; chunk = await next()) yield chunk;
       })();
       const image = await readSaveImage(chunkSource(counted));
       progress.done();
-      if (image.length !== total) {
-        context.stderr.write(`libxl: error: ${file}: ${total - image.length} unexpected bytes after the end of the save image\n`);
+      // What follows the image's END record, read to the end of the file or pipe.
+      while ((await next()) !== undefined);
+      if (image.length !== received) {
+        context.stderr.write(`libxl: error: ${file}: ${received - image.length} unexpected bytes after the end of the save image\n`);
         return EXIT_ERROR_INVAL;
       }
       await restoreImage(libxl, image, override ? 'restore-with-config' : 'restore', {

@@ -3,11 +3,10 @@
  * `tools/xl/xl_saverestore.c`): the domain is paused and its image written (xl header with the
  * libxl JSON config, libxl stream v2, libxc stream v3); then it is destroyed, or with `-c` resumed,
  * or with `-p` left paused. The file records the ID the domain has; the running domain's ID never
- * changes. The image goes to a temporary file renamed over the target once complete.
+ * changes. The target is opened first, as xl does, so a path that cannot take the image fails
+ * before the domain is touched; the image is complete and durable there before the domain goes.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import type { ByteChannel, DomainConfig } from '@xen-genid/xl-lib';
+import type { ByteChannel, DomainConfig, SaveFileTarget } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
@@ -24,18 +23,17 @@ export interface SaveOptions {
 
 const PAGE = 4096;
 
-/** A channel that writes into an open file descriptor, reporting each chunk. */
-function fileChannel(fd: number, onChunk: (chunk: Uint8Array) => void): ByteChannel {
+/** A channel into an opened save target, reporting each chunk; its end makes the image durable. */
+function fileChannel(target: SaveFileTarget, onChunk: (chunk: Uint8Array) => void): ByteChannel {
   const noInput: AsyncIterator<Uint8Array> = { next: () => Promise.resolve({ value: undefined, done: true }) };
   return {
     incoming: noInput,
     write(bytes) {
       onChunk(bytes);
-      let at = 0;
-      while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+      target.write(bytes);
       return Promise.resolve();
     },
-    end() {},
+    end: () => target.commit(),
   };
 }
 
@@ -55,19 +53,18 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
     const domid = findDomain(libxl, qualifier, context);
     if (domid === undefined) return 1;
     if (!existingDomain(libxl, domid, context)) return 1;
-    const { saveDomain } = await import('@xen-genid/xl-lib');
-    const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-    let fd: number;
+    const { openSaveFile, saveDomain } = await import('@xen-genid/xl-lib');
+    let target: SaveFileTarget;
     try {
-      fd = openSync(temporary, 'w', 0o644);
+      target = openSaveFile(file);
     } catch (error) {
-      context.stderr.write(`Failed to open temp file ${file} for writing: ${strerrorOf(error)}\n`);
+      context.stderr.write(`Failed to open temp file ${file} for writing: ${strerrorOf((error as Error).cause ?? error)}\n`);
       return 1;
     }
     const total = libxl.hypervisor.touchedPages(domid).length * PAGE;
     const progress = createProgress(context.stderr, progressWanted(context, input.global), `Saving domain ${domid}`, total);
     let first = true;
-    const channel = fileChannel(fd, (chunk) => {
+    const channel = fileChannel(target, (chunk) => {
       if (first) {
         first = false;
         const info = xlHeaderInfo(chunk);
@@ -83,17 +80,9 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
         ...(override ? { config: override } : {}),
       });
       progress.done();
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(temporary, file);
     } catch (error) {
       progress.done();
-      try {
-        closeSync(fd);
-      } catch {
-        // Already closed.
-      }
-      rmSync(temporary, { force: true });
+      target.abort();
       if (!isLibxlError(error)) throw error;
       reportLibxlError(context, error);
       context.stderr.write('Failed to save domain, resuming domain\n');

@@ -12,6 +12,9 @@ const STRERROR: Record<string, string> = {
   EACCES: 'Permission denied',
   EISDIR: 'Is a directory',
   ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  ENOTTY: 'Inappropriate ioctl for device',
 };
 
 /** `strerror(errno)` for a Node file error. */
@@ -20,13 +23,19 @@ export function strerrorOf(error: unknown): string {
   return (code && STRERROR[code]) ?? (error as Error).message;
 }
 
+/** xl's `Failed to read config file: F: <strerror>`, after libxl's own line when it logged one. */
+export function reportReadFailure(context: CommandContext, path: string, error: unknown): void {
+  if (error instanceof Error && error.name === 'NotPlainFileError') context.stderr.write(`${error.message}\n`);
+  context.stderr.write(`Failed to read config file: ${path}: ${strerrorOf(error)}\n`);
+}
+
 /** The parsed config, or the exit status after the messages were printed. */
 export function loadConfigFile(path: string, context: CommandContext, options: { readonly quiet?: boolean } = {}): DomainConfig | number {
   let data: Uint8Array;
   try {
     data = context.readFile(path);
   } catch (error) {
-    context.stderr.write(`Failed to read config file: ${path}: ${strerrorOf(error)}\n`);
+    reportReadFailure(context, path, error);
     return 3;
   }
   if (!options.quiet) context.stderr.write(`Parsing config from ${path}\n`);

@@ -42,6 +42,7 @@ export async function openToolstack(context: CommandContext): Promise<Toolstack>
       xenstore: host.store,
       userdata: host.userdata,
       names: host.xenstoreBackend,
+      atomically: (body) => host.atomically(body),
       ...(context.random ? { random: context.random } : {}),
     });
   } catch (error) {

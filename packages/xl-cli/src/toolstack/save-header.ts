@@ -2,7 +2,7 @@
  * The numbers xl prints about a save file's header (`struct save_file_header` in `tools/xl/xl.h`):
  * `Saving to F new xl format (info 0x3/0x0/N)` and `Loading new save file F (new xl fmt info ...)`.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { XL_MANDATORY_FLAG_JSON, XL_SAVEFILE_MAGIC } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-table.ts';
 
@@ -33,16 +33,19 @@ export function formatHeaderInfo(info: XlHeaderInfo): string {
   return `0x${info.mandatoryFlags.toString(16)}/0x${info.optionalFlags.toString(16)}/${info.optionalDataLength}`;
 }
 
-/** The header of a save file on disk (throws the usual Node errors when it cannot be read). */
-export function readXlHeaderInfo(path: string): XlHeaderInfo | undefined {
-  const fd = openSync(path, 'r');
-  try {
-    const bytes = new Uint8Array(XL_HEADER_LENGTH);
-    const length = readSync(fd, bytes, 0, XL_HEADER_LENGTH, 0);
-    return xlHeaderInfo(bytes.subarray(0, length));
-  } finally {
-    closeSync(fd);
+/**
+ * Reads the first bytes of an open save file, a pipe as well as a file (no seeking: the bytes read
+ * are returned, for the reader of the whole image). Throws the usual Node errors.
+ */
+export function readXlHeaderFrom(fd: number): { readonly info: XlHeaderInfo | undefined; readonly bytes: Uint8Array } {
+  const bytes = new Uint8Array(XL_HEADER_LENGTH);
+  let length = 0;
+  while (length < XL_HEADER_LENGTH) {
+    const read = readSync(fd, bytes, length, XL_HEADER_LENGTH - length, null);
+    if (read === 0) break;
+    length += read;
   }
+  return { info: xlHeaderInfo(bytes.subarray(0, length)), bytes: bytes.subarray(0, length) };
 }
 
 /** What xl prints on stderr once it has a save file's header (`restore_domain` in `tools/xl/xl_saverestore.c`). */

@@ -18,4 +18,9 @@ export interface GenidPort {
   readonly hypervisor: Hypervisor;
   /** Where new random IDs come from (default: the OS CSPRNG). */
   readonly random?: RandomSource;
+  /**
+   * Runs `body` as one transaction of the machine, so the stored config, xenstore and guest memory
+   * change together or not at all (default: just runs it).
+   */
+  atomically?<T>(body: () => T): T;
 }

@@ -40,9 +40,13 @@ export function applyGenid(port: GenidPort, domid: number, genid: MsVmGenid): Ge
     throw new XlError('INVAL', `domain ${domid} is not an HVM guest: it has no VM generation ID`);
   }
   setGenidOfConfig(config, genid);
-  const result = msVmGenidSet(port, domid, genid);
-  storeDomainConfiguration(port.userdata, domid, config);
-  return result;
+  const change = (): GenidSetResult => {
+    const result = msVmGenidSet(port, domid, genid);
+    storeDomainConfiguration(port.userdata, domid, config);
+    return result;
+  };
+  // The stored config, xenstore and guest memory change together or not at all.
+  return port.atomically ? port.atomically(change) : change();
 }
 
 /**

@@ -61,6 +61,11 @@ export interface LibxlOptions {
    * listing reads only what it needs, instead of this context reading every domain's name once.
    */
   readonly names?: DomainNameIndex;
+  /**
+   * Runs a body as one transaction of the machine (hypervisor, xenstore and userdata together), so
+   * that a change made in several of them is never seen, or left, half made. Default: runs it.
+   */
+  readonly atomically?: <T>(body: () => T) => T;
 }
 
 /** `/local/domain/<domid>/name` looked up by value, as a store with an index answers it. */
@@ -134,6 +139,7 @@ export class Libxl implements Disposable {
   readonly xs: XsConnection;
   readonly #guestModel: GuestModel | undefined;
   readonly #now: () => number;
+  readonly #atomically: <T>(body: () => T) => T;
   readonly #names: DomainNameIndex | undefined;
   /** name → domids carrying it, kept from a watch on `/local/domain` (so lookups are not scans). */
   readonly #domidsByName = new Map<string, Set<number>>();
@@ -152,6 +158,7 @@ export class Libxl implements Disposable {
         : (options.guestModel ?? undefined);
     this.#now = options.now ?? Date.now;
     this.#names = options.names;
+    this.#atomically = options.atomically ?? ((body) => body());
     this.xc = createXc(this.hypervisor);
     this.#registerGuestModel();
     this.xs = this.xenstore.connect(0);
@@ -333,6 +340,11 @@ export class Libxl implements Disposable {
     return applyGenid(this, domid, genid);
   }
 
+  /** Runs `body` as one transaction of the machine (the `atomically` option; default: just runs it). */
+  atomically<T>(body: () => T): T {
+    return this.#atomically(body);
+  }
+
   /**
    * Raises ACPI GPE `gpe` in a running domain, with this context's guest model registered so the
    * guest handles it here (beyond Xen: see `renewVmGenid`).
@@ -474,13 +486,19 @@ export class Libxl implements Disposable {
     if (domid === 0) throw new XlError('INVAL', 'Domain-0 cannot be destroyed');
     this.domainInfo(domid);
     try {
-      removeDomainEntries(this.xs, domid);
+      this.#removeDomainEntries(domid);
       this.userdata.destroyAll(domid);
       this.hypervisor.destroyDomain(domid);
     } catch (error) {
       throw wrapFailure(`domain ${domid}: destroy failed`, error);
     }
     this.#release(domid);
+  }
+
+  #removeDomainEntries(domid: number): void {
+    const uuid = this.hypervisor.getDomain(domid)?.uuid;
+    const vmShared = uuid !== undefined && this.hypervisor.listDomains().some((other) => other.domid !== domid && other.uuid === uuid);
+    this.xs.transaction((transaction) => removeDomainEntries(transaction, domid, vmShared), UNTIL_COMMITTED);
   }
 
   #release(domid: number): void {
@@ -495,7 +513,7 @@ export class Libxl implements Disposable {
   /** Best-effort removal of a half-made domain: every step runs even if an earlier one fails. */
   #destroyQuietly(domid: number): void {
     const steps = [
-      () => removeDomainEntries(this.xs, domid),
+      () => this.#removeDomainEntries(domid),
       () => this.userdata.destroyAll(domid),
       () => {
         if (this.hypervisor.getDomain(domid)) this.hypervisor.destroyDomain(domid);

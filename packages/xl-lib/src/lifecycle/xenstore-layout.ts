@@ -176,8 +176,13 @@ export function writeBuildPostEntries(
   }
 }
 
-/** `devices_destroy_cb`'s removals: `/vm/<uuid>`, `/local/domain/<domid>`, `/libxl/<domid>`. */
-export function removeDomainEntries(xs: XsOperations, domid: number): void {
+/**
+ * `devices_destroy_cb`'s removals: `/vm/<uuid>`, `/local/domain/<domid>`, `/libxl/<domid>`. Run them
+ * in one transaction, so that a toolstack that dies half-way leaves either all or none removed, and
+ * the host can tell which domain the destroy was for. `/vm/<uuid>` stays while `keepVm` (another
+ * domain, the other end of a migration on this host, runs the same VM).
+ */
+export function removeDomainEntries(xs: XsOperations, domid: number, keepVm = false): void {
   const dom = domainPath(domid);
   let vm: string | undefined;
   try {
@@ -186,7 +191,7 @@ export function removeDomainEntries(xs: XsOperations, domid: number): void {
   } catch {
     vm = undefined;
   }
-  if (vm && vm.startsWith('/vm/')) rmQuiet(xs, vm);
+  if (vm && vm.startsWith('/vm/') && !keepVm) rmQuiet(xs, vm);
   rmQuiet(xs, dom);
   rmQuiet(xs, libxlPath(domid));
 }

@@ -102,6 +102,8 @@ async function writeImage(
     await target.channel.write(chunk);
     length += chunk.length;
   }
+  // The image is complete (a file channel makes it durable here) before the domain may go.
+  target.channel.end();
   return length;
 }
 

@@ -1,36 +1,116 @@
 /**
- * Save files on disk. xl opens the target with `O_WRONLY|O_CREAT|O_TRUNC` and writes as it goes
- * (`save_domain` in `tools/xl/xl_saverestore.c`), so a failed save leaves a partial file; we write
- * to a temporary name in the same directory and rename it over the target only once complete, so
- * the target is either the old file or a whole new image.
+ * Save files on disk. xl opens the target with `O_WRONLY|O_CREAT|O_TRUNC` before it suspends
+ * anything and writes as it goes (`save_domain` in `tools/xl/xl_saverestore.c`). We open the target
+ * first too, so a directory, `""` or a path with a trailing slash fails before the domain is
+ * touched, and a device node or FIFO is written through, never replaced. A regular file (also one
+ * reached through a symlink, which stays) gets the image through a temporary file in its directory,
+ * fsync'd and renamed over it, so it holds either the old contents or a whole new image.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { XlError, wrapFailure } from '../errors.ts';
 import { bufferSource } from '../stream/byte-source.ts';
 import { readSaveImage, type SaveImage } from '../stream/save-image.ts';
 
-/** Writes every chunk to `path` through a temporary file renamed into place at the end. */
+/** An opened save target: bytes go in order; `commit` makes them durable at the target. */
+export interface SaveFileTarget {
+  write(bytes: Uint8Array): void;
+  /** The image is complete: fsync'd and, for a regular file, renamed into place. */
+  commit(): void;
+  /** Gives up: the target is left as it was (a file this save created is removed). */
+  abort(): void;
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/**
+ * Opens `path` as xl's `save_domain` does, before anything is suspended. Throws `XlError('FAIL')`
+ * whose `cause` is the Node error (ENOENT for `""`, EISDIR for a directory...).
+ */
+export function openSaveFile(path: string): SaveFileTarget {
+  const existed = existsSync(path);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o644);
+  } catch (error) {
+    throw new XlError('FAIL', `Failed to open temp file ${path} for writing: ${(error as Error).message}`, { cause: error });
+  }
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) {
+    // A device node, FIFO or socket: the image is written into it, as xl does.
+    return {
+      write: (bytes) => writeAll(fd, bytes),
+      commit() {
+        try {
+          fsyncSync(fd);
+        } catch {
+          // Not every device can sync (EINVAL): what was written went to it.
+        }
+        closeSync(fd);
+      },
+      abort: () => closeSync(fd),
+    };
+  }
+  closeSync(fd);
+  const real = realpathSync(path);
+  const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let tempFd: number | undefined;
+  let renamed = false;
+  const abort = (): void => {
+    if (renamed) return;
+    if (tempFd !== undefined) closeSync(tempFd);
+    tempFd = undefined;
+    rmSync(temporary, { force: true });
+    if (!existed) rmSync(real, { force: true });
+  };
+  try {
+    tempFd = openSync(temporary, 'wx', 0o644);
+    if (existed) fchmodSync(tempFd, stats.mode & 0o7777);
+  } catch (error) {
+    abort();
+    throw new XlError('FAIL', `Failed to open temp file ${path} for writing: ${(error as Error).message}`, { cause: error });
+  }
+  return {
+    write(bytes) {
+      if (tempFd === undefined) throw new XlError('FAIL', `save file ${path} is closed`);
+      writeAll(tempFd, bytes);
+    },
+    commit() {
+      if (tempFd === undefined) throw new XlError('FAIL', `save file ${path} is closed`);
+      fsyncSync(tempFd);
+      closeSync(tempFd);
+      tempFd = undefined;
+      renameSync(temporary, real);
+      renamed = true;
+      // The rename itself is durable once the directory is.
+      const directory = openSync(dirname(real), 'r');
+      try {
+        fsyncSync(directory);
+      } finally {
+        closeSync(directory);
+      }
+    },
+    abort,
+  };
+}
+
+/** Writes every chunk to `path` (see `openSaveFile`) and makes it durable; returns the length. */
 export function writeSaveFile(path: string, chunks: Iterable<Uint8Array>): number {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | undefined;
+  const target = openSaveFile(path);
   let written = 0;
   try {
-    fd = openSync(temporary, 'wx', 0o644);
     for (const chunk of chunks) {
-      let at = 0;
-      while (at < chunk.length) at += writeSync(fd, chunk, at, chunk.length - at);
+      target.write(chunk);
       written += chunk.length;
     }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temporary, path);
+    target.commit();
     return written;
   } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(temporary, { force: true });
+    target.abort();
     throw XlError.is(error) ? error : wrapFailure(`failed to write save file ${path}`, error);
   }
 }

@@ -1,0 +1,34 @@
+/** `xl restore /dev/stdin` reads a save image from a pipe, as xl does (no seeking). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createXlHost, domainViews, viewProblems } from './xl-host.ts';
+
+const host = createXlHost('restore-pipe');
+afterAll(() => host.cleanup());
+
+describe('xl restore from a pipe', () => {
+  it('restores the guest from /dev/stdin', () => {
+    expect(host.xl(['create', host.config('guest')]).status).toBe(0);
+    const file = join(host.dir, 'guest.save');
+    expect(host.xl(['save', 'guest', file]).status).toBe(0);
+    const restore = host.xlFromPipe(file, ['restore', '/dev/stdin']);
+    expect(restore.stderr).not.toMatch(/^\s+at /m);
+    expect(restore.stderr).toContain('Loading new save file /dev/stdin');
+    expect(restore.status).toBe(0);
+    const after = domainViews(host.path);
+    expect(after.map((domain) => domain.name)).toEqual(['guest']);
+    expect(after.flatMap(viewProblems)).toEqual([]);
+  }, 60_000);
+
+  it('reports bytes after the image read from a pipe', () => {
+    const file = join(host.dir, 'guest.save');
+    expect(host.xl(['save', 'guest', file]).status).toBe(0);
+    const longer = join(host.dir, 'longer.save');
+    writeFileSync(longer, Buffer.concat([readFileSync(file), Buffer.from('extra')]));
+    const restore = host.xlFromPipe(longer, ['restore', '/dev/stdin']);
+    expect(restore.stderr).toContain('5 unexpected bytes after the end of the save image');
+    expect(restore.status).not.toBe(0);
+    expect(domainViews(host.path)).toEqual([]);
+  }, 60_000);
+});
