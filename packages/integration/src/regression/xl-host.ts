@@ -69,7 +69,7 @@ export function createXlHost(prefix: string): XlHost {
       const result = spawnSync(process.execPath, [XL, ...args], {
         cwd: dir,
         encoding: 'utf8',
-        timeout: options.timeoutMs ?? 60_000,
+        timeout: options.timeoutMs ?? 180_000,
         env: environment(options),
         input: options.input,
       });
@@ -80,7 +80,7 @@ export function createXlHost(prefix: string): XlHost {
       const result = spawnSync('sh', ['-c', script, 'sh', source, process.execPath, XL, ...args], {
         cwd: dir,
         encoding: 'utf8',
-        timeout: options.timeoutMs ?? 60_000,
+        timeout: options.timeoutMs ?? 180_000,
         env: environment(options),
       });
       return { stdout: result.stdout, stderr: result.stderr, status: result.status, signal: result.signal };

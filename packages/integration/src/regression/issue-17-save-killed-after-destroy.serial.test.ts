@@ -26,5 +26,5 @@ describe('a save killed during its destroy', () => {
     const after = domainViews(world.path);
     expect(after.map((domain) => domain.name)).toEqual(['guest']);
     expect(after.flatMap(viewProblems)).toEqual([]);
-  }, 60_000);
+  }, 240_000);
 });

@@ -12,7 +12,7 @@ beforeAll(() => {
   host = createXlHost('save-target');
   expect(host.xl(['create', host.config('guest')]).status).toBe(0);
   mkdirSync(join(host.dir, 'images'));
-}, 60_000);
+}, 240_000);
 afterAll(() => host.cleanup());
 
 describe('xl save to an unusable target', () => {
@@ -32,5 +32,5 @@ describe('xl save to an unusable target', () => {
     expect(after).toEqual(before);
     expect(after.map((domain) => domain.paused)).toEqual([false]);
     expect(after.flatMap(viewProblems)).toEqual([]);
-  }, 60_000);
+  }, 240_000);
 });

@@ -14,7 +14,7 @@ let host: XlHost;
 beforeAll(() => {
   host = createXlHost('save-special');
   expect(host.xl(['create', host.config('guest')]).status).toBe(0);
-}, 60_000);
+}, 240_000);
 afterAll(() => host.cleanup());
 
 const magicOf = (bytes: Buffer): string => bytes.subarray(0, 32).toString('latin1');
@@ -27,13 +27,13 @@ describe('xl save -c into special files', () => {
     const chunks: Buffer[] = [];
     reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     const closed = new Promise((resolve) => reader.on('close', resolve));
-    const save = await host.xlKilledAfter(['save', '-c', 'guest', fifo], 60_000);
+    const save = await host.xlKilledAfter(['save', '-c', 'guest', fifo], 200_000);
     await closed;
     expect(save.stderr).not.toMatch(/^\s+at /m);
     expect(save.status).toBe(0);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
     expect(magicOf(Buffer.concat(chunks))).toBe(XL_SAVEFILE_MAGIC);
-  }, 60_000);
+  }, 240_000);
 
   it('a symlink stays, and the file it points at gets the image', () => {
     const real = join(host.dir, 'real.save');
@@ -45,5 +45,5 @@ describe('xl save -c into special files', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe('real.save');
     expect(magicOf(readFileSync(real))).toBe(XL_SAVEFILE_MAGIC);
-  }, 60_000);
+  }, 240_000);
 });

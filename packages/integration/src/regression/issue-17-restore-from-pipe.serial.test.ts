@@ -19,7 +19,7 @@ describe('xl restore from a pipe', () => {
     const after = domainViews(host.path);
     expect(after.map((domain) => domain.name)).toEqual(['guest']);
     expect(after.flatMap(viewProblems)).toEqual([]);
-  }, 60_000);
+  }, 240_000);
 
   it('reports bytes after the image read from a pipe', () => {
     const file = join(host.dir, 'guest.save');
@@ -30,5 +30,5 @@ describe('xl restore from a pipe', () => {
     expect(restore.stderr).toContain('5 unexpected bytes after the end of the save image');
     expect(restore.status).not.toBe(0);
     expect(domainViews(host.path)).toEqual([]);
-  }, 60_000);
+  }, 240_000);
 });
