@@ -125,7 +125,8 @@ describe('host file under many processes', () => {
  * Steps of one create → save → restore → destroy cycle through xl-lib's libxl context. The
  * `xenstore.committed` counts follow the commits of that cycle on a fresh host: the context's
  * Domain-0 entries (1-3), the create's skeleton (4), build_post (5-7), the save's destroy removing
- * the domain's entries (8-10) and releasing it (11), the restore's skeleton (12)...
+ * the domain's entries in one transaction (8) and releasing it (9), the restore's skeleton (10),
+ * its build_post (11-13), the final destroy's removal (14)...
  */
 const CRASH_STEPS = [
   // create
@@ -138,16 +139,16 @@ const CRASH_STEPS = [
   // save
   'save.image-written',
   'xenstore.committed#8',
-  'xenstore.committed#10',
+  'xenstore.committed#9',
   'hypervisor.destroyDomain',
   'save.destroyed',
   // restore
   'hypervisor.createDomain#2',
-  'xenstore.commit#12',
+  'xenstore.commit#10',
   'restore.memory-loaded',
   'userdata.store.libxl-json#2',
   // the final destroy
-  'xenstore.committed#16',
+  'xenstore.committed#14',
   'hypervisor.destroyDomain#2',
 ];
 
