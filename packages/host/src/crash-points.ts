@@ -2,7 +2,9 @@
  * Crash points for the reliability tests: `XEN_GENID_HOST_CRASH_AT=<step>[#<n>]` makes the process
  * kill itself with SIGKILL the n-th time (default first) it reaches the named step, right after that
  * step's write has committed. Steps: `hypervisor.createDomain`, `hypervisor.destroyDomain`,
+ * `hypervisor.pauseDomain`,
  * `xenstore.commit` (inside the commit's transaction, before it ends), `xenstore.committed` (after it),
+ * `xenstore.introduced` (a domain introduced, the end of libxl__build_post),
  * `userdata.store.<userid>`.
  */
 

@@ -47,6 +47,8 @@ export interface OpenHostOptions {
 export interface RecoveryReport {
   /** Domains whose create or destroy died half-way, now removed everywhere. */
   readonly removedDomains: number[];
+  /** Domains a dead process had paused (or not yet unpaused), now running again. */
+  readonly resumedDomains: number[];
 }
 
 export interface Host extends Disposable {
@@ -80,7 +82,7 @@ export interface Host extends Disposable {
 
 interface ClaimRow {
   domid: number;
-  kind: 'create' | 'destroy';
+  kind: 'create' | 'destroy' | 'pause';
   uuid: string;
   pid: number;
   pid_start: string;
@@ -118,6 +120,11 @@ class SqliteHost implements Host {
     const cache = new ReadCache(db, path, options.cache ?? true, options.freshness ?? 'turn');
     this.#cache = cache;
     const releaseCreate = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
+    // A domain introduced paused (created, restored or received, not yet unpaused) is this
+    // process's to unpause: if it dies first, the next process finishes or rolls that back.
+    const claimPause = db.prepare(
+      "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'pause', uuid, ?, ? FROM domains WHERE domid = ? AND paused = 1",
+    );
     const claimDestroy = db.prepare(
       "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE domid = ?",
     );
@@ -135,7 +142,11 @@ class SqliteHost implements Host {
         ? {
             step,
             // libxl__build_post introduces the domain to xenstored last: the domain is complete.
-            onDomainIntroduced: (domid) => releaseCreate.run(domid),
+            onDomainIntroduced: (domid) => {
+              releaseCreate.run(domid);
+              const self = currentProcess();
+              claimPause.run(self.pid, self.start, domid);
+            },
             // libxl's destroy starts by removing the domain's xenstore entries (or its userdata). A
             // claim names exactly that domain: a removed `/vm/<uuid>` names none (a restore or a
             // migration on this host runs the same VM as two domains, and a create rewrites it).
@@ -185,8 +196,12 @@ class SqliteHost implements Host {
   recover(): RecoveryReport {
     this.#checkOpen();
     const claims = this.#db.prepare('SELECT domid, kind, uuid, pid, pid_start FROM claims').all() as ClaimRow[];
-    const dead = claims.filter((claim) => !isAlive({ pid: claim.pid, start: claim.pid_start }));
+    // Creates and destroys first: a domain they remove has no pause left to take back.
+    const dead = claims
+      .filter((claim) => !isAlive({ pid: claim.pid, start: claim.pid_start }))
+      .sort((left, right) => Number(left.kind === 'pause') - Number(right.kind === 'pause'));
     const removedDomains: number[] = [];
+    const resumedDomains: number[] = [];
     for (const claim of dead) {
       try {
         this.#db
@@ -197,20 +212,67 @@ class SqliteHost implements Host {
               .pluck()
               .get(claim.domid, claim.kind, claim.pid, claim.pid_start);
             if (still === undefined) return;
-            this.#teardown(claim.domid, claim.uuid);
-            this.#db.prepare('DELETE FROM claims WHERE domid = ?').run(claim.domid);
-            removedDomains.push(claim.domid);
+            const outcome = claim.kind === 'pause' ? this.#takeBackPause(claim.domid, claim.uuid) : 'removed';
+            if (outcome === 'removed') this.#teardown(claim.domid, claim.uuid);
+            this.#db.prepare(claim.kind === 'pause' && outcome !== 'removed' ? "DELETE FROM claims WHERE domid = ? AND kind = 'pause'" : 'DELETE FROM claims WHERE domid = ?').run(claim.domid);
+            if (outcome === 'removed') removedDomains.push(claim.domid);
+            if (outcome === 'resumed') resumedDomains.push(claim.domid);
           })
           .immediate();
       } catch (error) {
         throw translateSqliteError(error, this.path);
       }
     }
-    if (removedDomains.length > 0) {
+    if (removedDomains.length > 0 || resumedDomains.length > 0) {
       this.#cache.clear();
       this.#cache.committed();
     }
-    return { removedDomains };
+    return { removedDomains, resumedDomains };
+  }
+
+  /**
+   * A domain paused by a process that died (a save, a checkpoint, a migration, a create or restore
+   * not yet unpaused), in the caller's transaction. A migration's sender copy
+   * (`<name>--migratedaway`) goes when another domain of its VM already has `<name>` here; a
+   * receiver's `<name>--incoming` goes while the sender's copy is here. Otherwise either takes
+   * `<name>` back and stays paused: the other end (on another host) may run the guest, so only the
+   * user can tell whether to `xl unpause` or `xl destroy` it. A create that never started is
+   * removed; any other domain runs on.
+   */
+  #takeBackPause(domid: number, uuid: string): 'removed' | 'resumed' | 'renamed' | 'none' {
+    const row = this.#db.prepare('SELECT uuid, paused, pending_start FROM domains WHERE domid = ?').get(domid) as
+      | { uuid: string; paused: number; pending_start: string | null }
+      | undefined;
+    if (row === undefined || row.uuid !== uuid || row.paused === 0) return 'none';
+    const connection = this.store.connect(0);
+    try {
+      const nameOf = (id: number): string | undefined => {
+        const value = connection.tryRead(`/local/domain/${id}/name`);
+        return value === undefined ? undefined : new TextDecoder().decode(value);
+      };
+      const name = nameOf(domid) ?? '';
+      const others = (this.#db.prepare('SELECT domid FROM domains WHERE uuid = ? AND domid != ?').pluck().all(uuid, domid) as number[]).map(nameOf);
+      const temporary = /^(.*)--(migratedaway|incoming)$/.exec(name);
+      if (temporary) {
+        const [, base, suffix] = temporary as unknown as [string, string, string];
+        const superseded = suffix === 'migratedaway' ? others.includes(base) : others.length > 0;
+        if (superseded) return 'removed';
+        connection.write(`/local/domain/${domid}/name`, base);
+        if (connection.exists(`/vm/${uuid}`)) connection.write(`/vm/${uuid}/name`, base);
+        const stored = this.userdata.retrieve(domid, 'libxl-json');
+        if (stored !== undefined) {
+          const text = new TextDecoder().decode(stored).replace(`"name": ${JSON.stringify(name)}`, `"name": ${JSON.stringify(base)}`);
+          this.userdata.store(domid, 'libxl-json', new TextEncoder().encode(text));
+        }
+        return 'renamed';
+      } else if (row.pending_start === 'boot') {
+        return 'removed';
+      }
+    } finally {
+      connection.close();
+    }
+    this.hypervisor.unpauseDomain(domid);
+    return 'resumed';
   }
 
   /** Everything of domain `domid` (hypervisor, xenstore paths libxl creates, userdata), in the caller's transaction. */

@@ -129,6 +129,7 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #reset;
   readonly #claim;
   readonly #unclaim;
+  readonly #unclaimPause;
 
   constructor(db: SqliteDatabase, file: string, cache: ReadCache, hooks: HypervisorHooks = {}) {
     this.#db = db;
@@ -170,7 +171,8 @@ export class SqliteHypervisor implements Hypervisor {
     this.#claim = db.prepare(
       'INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) VALUES (?, ?, ?, ?, ?)',
     );
-    this.#unclaim = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
+    this.#unclaim = db.prepare("DELETE FROM claims WHERE domid = ? AND kind IN ('create', 'pause')");
+    this.#unclaimPause = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'pause'");
   }
 
   /** Runs `body` in one write transaction (nested calls join it); the cache forgets on failure. */
@@ -284,10 +286,14 @@ export class SqliteHypervisor implements Hypervisor {
   }
 
   pauseDomain(domid: number): void {
+    const self = currentProcess();
     this.#update(domid, () => {
-      this.#guest(domid, 'pause');
+      const row = this.#guest(domid, 'pause');
       this.#setPaused.run(1, domid);
+      // Who paused it: if that process dies before the unpause, the next one takes the pause back.
+      if (this.#hooks.trackOperations ?? true) this.#claim.run(domid, 'pause', row.uuid, self.pid, self.start);
     });
+    this.#hooks.step?.('hypervisor.pauseDomain');
   }
 
   unpauseDomain(domid: number): void {
@@ -298,6 +304,7 @@ export class SqliteHypervisor implements Hypervisor {
       const pending = row.shutdown === null ? (row.pending_start as PendingStart) : null;
       if (pending === null) this.#setPaused.run(0, domid);
       else this.#unpause.run(domid);
+      this.#unclaimPause.run(domid);
       return pending;
     });
     this.#forget(domid);

@@ -379,6 +379,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
         })
         .immediate();
       this.#cache.committed();
+      if (introduced) this.#step?.('xenstore.introduced');
     } catch (error) {
       this.#fail(error);
     }
