@@ -74,6 +74,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
     // One iterator over the stream: the image reader stops at END, the check below reads on.
     const source = (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
     let received = header.bytes.length;
+    progress.advance(header.bytes.length);
     const next = async (): Promise<Uint8Array | undefined> => {
       const result = await source.next();
       if (result.done) return undefined;
