@@ -2,6 +2,8 @@
  * An operation killed while the domain it paused is still paused: the next `xl` takes the pause
  * back (the guest runs on, its ID unchanged), instead of leaving a paused domain nobody resumes.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createXlHost, domainViews, viewProblems, type XlHost } from './xl-host.ts';
 
@@ -16,6 +18,8 @@ describe('a save killed while its domain is paused', () => {
     const before = domainViews(world.path);
     const killed = world.xl(['save', ...flags, 'guest', 'guest.save'], { crashAt: 'hypervisor.pauseDomain' });
     expect(killed.signal).toBe('SIGKILL');
+    // No image was made: nothing stands at the target, not even an empty file.
+    expect(existsSync(join(world.dir, 'guest.save'))).toBe(false);
     const list = world.xl(['list', 'guest']);
     expect(list.status).toBe(0);
     expect(list.stdout).toMatch(/^guest\s+\d+\s+\d+\s+\d+\s+r-----/m);

@@ -18,7 +18,7 @@ export interface SaveFileTarget {
   write(bytes: Uint8Array): void;
   /** The image is complete: fsync'd and, for a regular file, renamed into place. */
   commit(): void;
-  /** Gives up: the target is left as it was (a file this save created is removed). */
+  /** Gives up: the target is left as it was. */
   abort(): void;
 }
 
@@ -57,15 +57,14 @@ export function openSaveFile(path: string): SaveFileTarget {
   }
   closeSync(fd);
   const real = realpathSync(path);
+  // Created only to learn that it can be: the image arrives whole, by rename, or not at all.
+  if (!existed) rmSync(real, { force: true });
   const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let tempFd: number | undefined;
-  let renamed = false;
   const abort = (): void => {
-    if (renamed) return;
     if (tempFd !== undefined) closeSync(tempFd);
     tempFd = undefined;
     rmSync(temporary, { force: true });
-    if (!existed) rmSync(real, { force: true });
   };
   try {
     tempFd = openSync(temporary, 'wx', 0o644);
@@ -85,7 +84,6 @@ export function openSaveFile(path: string): SaveFileTarget {
       closeSync(tempFd);
       tempFd = undefined;
       renameSync(temporary, real);
-      renamed = true;
       // The rename itself is durable once the directory is.
       const directory = openSync(dirname(real), 'r');
       try {
