@@ -7,11 +7,11 @@
  * dependencies to `packages`, in install order).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishedPackages, root } from './workspace-packages.ts';
+import { packPublished, publishedPackages, root } from './workspace-packages.ts';
 
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -94,15 +94,7 @@ describe('packed packages in a project outside the workspace', () => {
 
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'xen-genid-consumer-'));
-    const wanted = publishedPackages();
-    run('pnpm', ['turbo', 'run', 'build', '--output-logs=errors-only', ...wanted.map((name) => `--filter=@xen-genid/${name}`)], root);
-    for (const name of wanted) {
-      const destination = join(scratch, 'tarballs', name);
-      run('pnpm', ['pack', '--pack-destination', destination], join(root, 'packages', name));
-      const [file] = readdirSync(destination).filter((entry) => entry.endsWith('.tgz'));
-      if (!file) throw new Error(`pnpm pack wrote no tarball for ${name}`);
-      tarballs.set(name, join(destination, file));
-    }
+    for (const [name, tarball] of packPublished(join(scratch, 'tarballs'))) tarballs.set(name, tarball);
   }, 240_000);
 
   afterAll(() => {

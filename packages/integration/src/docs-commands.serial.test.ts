@@ -2,7 +2,8 @@
  * Every command the docs show is run: each fenced `sh` block of `docs/*.md` (in a shell, with the
  * repository's `bin/` first on PATH as the README says, and a temp host file in `$XEN_GENID_HOST`)
  * and each `js` block (an ESM script resolving the workspace packages' builds), in document order,
- * one fresh directory and host file per document. A block must exit 0; a `text` block right after it is its exact stdout.
+ * one fresh directory and host file per document. A block must exit 0; a `text` block right after
+ * it is its exact stdout.
  * Blocks that are not meant to run are written as `console`, `asl`, `ts` or plain fences.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { extractBlocks } from './markdown-blocks.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const docsDir = join(root, 'docs');
@@ -18,52 +20,21 @@ const xl = join(root, 'packages', 'xl-cli', 'dist', 'bin', 'xl.js');
 /** Scripts of `js` blocks live here, so `@xen-genid/*` resolve through this package's node_modules. */
 const scriptHome = fileURLToPath(new URL('../', import.meta.url));
 
-interface Block {
-  readonly language: string;
-  readonly code: string;
-  readonly line: number;
-  /** The `text` block right after it, if any: its expected stdout. */
-  readonly expected?: string;
-}
-
-/** The fenced blocks of a markdown text, each `sh`/`js` block paired with a `text` block after it. */
-export function extractBlocks(markdown: string): Block[] {
-  const fences: { language: string; code: string; line: number; end: number }[] = [];
-  const lines = markdown.split('\n');
-  for (let index = 0; index < lines.length; index += 1) {
-    const open = /^```(\w*)\s*$/.exec(lines[index]!);
-    if (!open) continue;
-    const start = index;
-    let end = index + 1;
-    while (end < lines.length && lines[end] !== '```') end += 1;
-    fences.push({ language: open[1]!, code: lines.slice(start + 1, end).join('\n'), line: start + 1, end });
-    index = end;
-  }
-  const blocks: Block[] = [];
-  fences.forEach((fence, position) => {
-    if (fence.language !== 'sh' && fence.language !== 'js') return;
-    const next = fences[position + 1];
-    const between = next ? lines.slice(fence.end + 1, next.line - 1) : [];
-    const expected = next && next.language === 'text' && between.every((line) => line.trim() === '') ? `${next.code}\n` : undefined;
-    blocks.push({ language: fence.language, code: fence.code, line: fence.line, ...(expected !== undefined ? { expected } : {}) });
-  });
-  return blocks;
-}
-
 const documents = existsSync(docsDir)
   ? readdirSync(docsDir)
       .filter((name) => name.endsWith('.md'))
       .sort()
-      .map((name) => ({ name, blocks: extractBlocks(readFileSync(join(docsDir, name), 'utf8')) }))
+      .map((name) => ({ name, blocks: extractBlocks(readFileSync(join(docsDir, name), 'utf8')).filter((block) => block.language === 'sh' || block.language === 'js') }))
       .filter((document) => document.blocks.length > 0)
   : [];
 
 describe('extractBlocks', () => {
-  it('pairs a sh block with the text block right after it, and skips other fences', () => {
-    const markdown = '```sh\necho a\n```\n\n```text\na\n```\n```ts\nx\n```\n```sh\nfalse\n```\nprose\n```text\nnot output\n```\n';
+  it('pairs a block with the text block right after it, and names its section', () => {
+    const markdown = '```sh\necho a\n```\n\n```text\na\n```\n## Use\n```ts\nx\n```\n```sh\nfalse\n```\nprose\n```text\nnot output\n```\n';
     expect(extractBlocks(markdown)).toEqual([
-      { language: 'sh', code: 'echo a', line: 1, expected: 'a\n' },
-      { language: 'sh', code: 'false', line: 11 },
+      { language: 'sh', code: 'echo a', line: 1, section: '', expected: 'a\n' },
+      { language: 'ts', code: 'x', line: 9, section: 'Use' },
+      { language: 'sh', code: 'false', line: 12, section: 'Use' },
     ]);
   });
 });

@@ -33,3 +33,23 @@ export function copyRepository(destination: string, { nodeModules = false } = {}
     if (existsSync(links)) cpSync(links, join(destination, 'packages', name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
   }
 }
+
+/**
+ * Builds the published packages and packs each with `pnpm pack` into `destination`: the tarballs a
+ * user would install, by package folder name.
+ */
+export function packPublished(destination: string): Map<string, string> {
+  const names = publishedPackages();
+  const run = (args: readonly string[], cwd: string) =>
+    execFileSync('pnpm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+  run(['turbo', 'run', 'build', '--output-logs=errors-only', ...names.map((name) => `--filter=@xen-genid/${name}`)], root);
+  const tarballs = new Map<string, string>();
+  for (const name of names) {
+    const folder = join(destination, name);
+    run(['pack', '--pack-destination', folder], join(root, 'packages', name));
+    const [file] = readdirSync(folder).filter((entry) => entry.endsWith('.tgz'));
+    if (!file) throw new Error(`pnpm pack wrote no tarball for ${name}`);
+    tarballs.set(name, join(folder, file));
+  }
+  return tarballs;
+}

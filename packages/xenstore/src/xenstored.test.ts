@@ -216,6 +216,17 @@ describe('createXenstored setup', () => {
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 
+  it("creates the socket's missing directory, as xenstored makes its run directory", async () => {
+    const nested = join(dir, 'run', 'xenstored', 'socket');
+    const created = await createXenstored(store, nested);
+    try {
+      await using client = await XsClient.connect(nested);
+      expect(await client.directory('/')).toEqual(['tool']);
+    } finally {
+      await created.close();
+    }
+  });
+
   it('replaces a stale socket and removes its socket on close', async () => {
     await server.close();
     server = await createXenstored(store, socketPath);

@@ -6,7 +6,8 @@
  *   send_error, send_directory_part), xenstored_domain.c (do_introduce, do_release,
  *   do_get_domain_path, do_is_domain_introduced, do_resume, do_set_target)
  */
-import { lstatSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { XsError, isWireErrorName } from './errors.ts';
 import { formatPermission, parsePermission } from './perms.ts';
@@ -327,6 +328,8 @@ function prepareSocketPath(socketPath: string): void {
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     throw new XsError('EINVAL', `socket path longer than ${SUN_PATH_MAX} bytes: ${socketPath}`);
   }
+  // xenstored_core.c init_sockets: mkdir(xenstore_daemon_rundir(), 0755) before it binds.
+  mkdirSync(dirname(socketPath), { recursive: true, mode: 0o755 });
   let stats;
   try {
     stats = lstatSync(socketPath);
