@@ -3,8 +3,9 @@
  * (WAL, a busy timeout, foreign keys).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { HostError, sqliteCode, translateSqliteError } from './errors.ts';
 import { CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID, HOST_PAGE_SIZE, MIGRATIONS } from './schema.ts';
 
@@ -12,6 +13,13 @@ export type SqliteDatabase = Database.Database;
 
 /** `PRAGMA auto_vacuum` of a file whose free pages `PRAGMA incremental_vacuum` can truncate off. */
 const AUTO_VACUUM_INCREMENTAL = 2;
+
+/** better-sqlite3 (and its native addon), loaded when a host file is first opened, not on import. */
+let sqlite: typeof Database | undefined;
+function loadSqlite(): typeof Database {
+  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return sqlite;
+}
 
 /** Default time a call waits for another process's write lock before failing `HostError` `BUSY`. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
@@ -72,7 +80,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   }
   let db: SqliteDatabase;
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    db = new (loadSqlite())(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   } catch (error) {
     throw new HostError('CANNOT_OPEN', `cannot open host file ${path}: ${(error as Error).message}`, { cause: error });
   }

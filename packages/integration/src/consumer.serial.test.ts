@@ -109,6 +109,16 @@ describe('packed packages in a project outside the workspace', () => {
     expect([...tarballs.keys()]).toEqual(publishedPackages());
   });
 
+  it("runs xl from the xl-cli tarball alone: its bin is one bundled file (only SQLite's addon stays outside, loaded when a host file is opened)", () => {
+    const unpacked = join(scratch, 'xl-cli-unpacked');
+    mkdirSync(unpacked, { recursive: true });
+    run('tar', ['xzf', tarballs.get('xl-cli') ?? '', '-C', unpacked], scratch);
+    const xl = join(unpacked, 'package', 'dist', 'bin', 'xl.js');
+    expect(run(process.execPath, [xl, 'help'], unpacked)).toContain('xl full list of subcommands:');
+    const dryRun = run(process.execPath, [xl, '-N', 'create', join(root, 'examples', 'genid.cfg')], unpacked);
+    expect(JSON.parse(dryRun)).toMatchObject({ c_info: { type: 'hvm', name: 'genid-example' } });
+  });
+
   for (const consumer of CONSUMERS) {
     describe(consumer.name, () => {
       let project: string;
