@@ -20,7 +20,7 @@ describe('package boundaries (ARCHITECTURE.md)', () => {
     ['hvmloader-sim', ['xc-params', 'xenstore']],
     ['xl-lib', ['hvmloader-sim', 'xc-params', 'xenstore']],
     ['host', ['xc-params', 'xenstore', 'xl-lib']],
-    ['xl-cli', ['host', 'xc-params', 'xenstore', 'xl-lib']],
+    ['xl-cli', ['host', 'qemu-dm', 'xc-params', 'xenstore', 'xl-lib']],
   ])('%s depends on exactly %j', (name, expected) => {
     expect(workspaceDeps(name)).toEqual(expected);
   });
