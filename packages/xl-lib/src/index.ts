@@ -89,6 +89,7 @@ export {
   defaultDomainSchedParams,
   domainSchedParamsToJson,
 } from './types/domain-sched-params.ts';
+export { DeviceDisk, DeviceNic } from './types/devices.ts';
 export {
   LIBXL_MEMKB_DEFAULT,
   NIL_UUID,

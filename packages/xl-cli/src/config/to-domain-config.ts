@@ -2,8 +2,8 @@
  * xl's `parse_config_data` (tools/xl/xl_parse.c, Xen 4.17): from the libxlutil settings to
  * libxl's `libxl_domain_config`, for the keys this toolstack models, in xl's order and with xl's
  * messages. Where xl would `exit(1)`, the result has `exitCode: 1` and no config. Keys xl knows
- * but this model does not (and unknown keys) are ignored; `disk` and `vif` entries are kept as
- * their spec strings.
+ * but this model does not (and unknown keys) are ignored; `disk` entries go through libxlutil's
+ * disk parser and `vif` entries through xl's nic parser into `disks` and `nics`.
  */
 import {
   MsVmGenid,
@@ -17,7 +17,9 @@ import {
   type RandomSource,
 } from '@xen-genid/xl-lib';
 import { getDefbool, getList, getListItem, getLong, getString, type XlCfgResult } from './getters.ts';
+import { parseDiskSpec } from './disk-spec.ts';
 import { parseXlCfg } from './parse-xl-cfg.ts';
+import { VifExit, parseVifSpec } from './vif-spec.ts';
 import type { XlCfg, XlCfgDiagnostic } from './xl-cfg.ts';
 
 /** Options of `parseConfigData`. */
@@ -28,7 +30,7 @@ export interface ParseConfigDataOptions {
   readonly random?: RandomSource;
 }
 
-/** Device specs xl would hand to its device parsers, kept verbatim. */
+/** The device spec strings of the config, as written. */
 export interface ConfigDeviceSpecs {
   readonly disks: readonly string[];
   readonly vifs: readonly string[];
@@ -105,7 +107,7 @@ export function parseConfigData(input: string | Uint8Array, options: ParseConfig
   }
   const random = options.random ?? osRandomSource;
   try {
-    const config = buildDomainConfig(parsed.config, random, diagnostics, devices);
+    const config = buildDomainConfig(parsed.config, options.source ?? 'config', random, diagnostics, devices);
     return { config, diagnostics, devices };
   } catch (stop) {
     if (stop instanceof Exit) return { exitCode: stop.code, diagnostics, devices };
@@ -115,6 +117,7 @@ export function parseConfigData(input: string | Uint8Array, options: ParseConfig
 
 function buildDomainConfig(
   cfg: XlCfg,
+  source: string,
   random: RandomSource,
   diagnostics: XlCfgDiagnostic[],
   devices: { disks: string[]; vifs: string[] },
@@ -261,11 +264,28 @@ function buildDomainConfig(
     if (bInfo.bootloader === undefined && bInfo.kernel === undefined) exit('Neither kernel nor bootloader specified');
   }
 
-  // Devices: only the spec strings are kept (xl parses them with xlu_disk_parse / parse_nic_config).
+  // Disks: each entry through libxlutil's xlu_disk_parse; xl exits on its failure.
   const disks = take(getList(cfg, 'disk'));
-  if (disks) for (let index = 0; getListItem(disks, index) !== undefined; index += 1) devices.disks.push(getListItem(disks, index)!);
+  for (let index = 0; disks && getListItem(disks, index) !== undefined; index += 1) {
+    const spec = getListItem(disks, index)!;
+    devices.disks.push(spec);
+    const parsed = parseDiskSpec([spec], source);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.disk) throw new Exit(1);
+    config.disks.push(parsed.disk);
+  }
+  // Nics: devid is the entry's index; each token through parse_nic_config.
   const vifs = take(getList(cfg, 'vif'));
-  if (vifs) for (let index = 0; getListItem(vifs, index) !== undefined; index += 1) devices.vifs.push(getListItem(vifs, index)!);
+  for (let index = 0; vifs && getListItem(vifs, index) !== undefined; index += 1) {
+    const spec = getListItem(vifs, index)!;
+    devices.vifs.push(spec);
+    try {
+      config.nics.push(parseVifSpec(spec, index, source, diagnostics));
+    } catch (stop) {
+      if (stop instanceof VifExit) throw new Exit(stop.code);
+      throw stop;
+    }
+  }
 
   return config;
 }

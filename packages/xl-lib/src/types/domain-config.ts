@@ -3,9 +3,10 @@
  * libxl, what libxl stores per domain as the `libxl-json` userdata, what `xl -N create` and
  * `xl list -l` print and what a save file carries. Devices are kept as opaque libxl JSON.
  */
-import { copyOf, enumeration, idlEqual, opaqueArray, struct, validate, type IdlValue } from './idl.ts';
+import { array, copyOf, enumeration, idlEqual, opaqueArray, struct, validate, type IdlValue } from './idl.ts';
 import { DomainCreateInfo } from './domain-create-info.ts';
 import { DomainBuildInfo } from './domain-build-info.ts';
+import { DeviceDisk, DeviceNic } from './devices.ts';
 import type { LibxlDomainType } from './domain-create-info.ts';
 import { parseLibxlJson } from '../json/json-parse.ts';
 import { yajlBeautify, type JsonValue } from '../json/yajl-gen.ts';
@@ -30,8 +31,8 @@ export const DomainConfig = struct(
   {
     createInfo: DomainCreateInfo,
     buildInfo: DomainBuildInfo,
-    disks: opaqueArray('libxl_device_disk'),
-    nics: opaqueArray('libxl_device_nic'),
+    disks: array(DeviceDisk),
+    nics: array(DeviceNic),
     pcidevs: opaqueArray('libxl_device_pci'),
     rdms: opaqueArray('libxl_device_rdm'),
     dtdevs: opaqueArray('libxl_device_dtdev'),

@@ -251,6 +251,53 @@ export function msVmGenid() {
   });
 }
 
+/** IDL `bool`: JSON true or false, printed when true. */
+export function boolean() {
+  return leaf('bool', v.boolean(), false, {
+    accepts: ['bool'],
+    gen: (value: boolean) => value,
+    parse: (node, path) => {
+      if (typeof node !== 'boolean') fail(path, 'expected a JSON boolean');
+      return node;
+    },
+  });
+}
+
+/** `libxl_devid`: a JSON integer, init -1 (libxl picks the next free one). */
+export const devid = () => fixedNumber('libxl_devid', 32, true, -1);
+
+/** The all-zero MAC address (`libxl__mac_is_default`): libxl picks a random one. */
+export const ZERO_MAC = '00:00:00:00:00:00';
+const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** `libxl_mac`: six bytes printed as `LIBXL_MAC_FMT` (lower-case hex, colons); printed when not all zero. */
+export function mac() {
+  return leaf('libxl_mac', v.pipe(v.string(), v.regex(MAC_PATTERN, 'must be a MAC address')), ZERO_MAC, {
+    accepts: ['string'],
+    gen: (value: string) => value,
+    parse(node, path) {
+      // libxl__mac_parse_json: sscanf of six "%hhx" separated by ':'.
+      const parts = stringOf(node, path).split(':');
+      if (parts.length < 6 || parts.slice(0, 6).some((part) => !/^[0-9a-fA-F]{1,2}/.test(part))) fail(path, `invalid mac ${JSON.stringify(node)}`);
+      return parts
+        .slice(0, 6)
+        .map((part) => (/^[0-9a-fA-F]{1,2}/.exec(part)![0].padStart(2, '0')).toLowerCase())
+        .join(':');
+    },
+  });
+}
+
+/** An IDL `Array` of a modelled type: a JSON array of its elements; printed when non-empty. */
+export function array<const T extends AnyIdlType>(element: T) {
+  const elements: v.GenericSchema<unknown, IdlValue<T>[]> = v.array(element.schema);
+  const type = leaf(`Array(${element.idlType})`, elements, () => [], {
+    accepts: ['array'],
+    gen: (value: IdlValue<T>[]) => value.map((item) => element.json.gen(item)),
+    parse: (node, path) => arrayOf(node, path).map((item, index): IdlValue<T> => element.json.parse(item, `${path}[${index}]`)),
+  });
+  return { ...type, element };
+}
+
 /** A JSON value kept as it is (device arrays xl-lib does not model). */
 export type OpaqueJson = JsonValue;
 

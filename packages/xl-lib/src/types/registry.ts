@@ -19,6 +19,7 @@ import {
   VncInfo,
 } from './domain-build-info.ts';
 import { DomainConfig } from './domain-config.ts';
+import { DeviceDisk, DeviceNic } from './devices.ts';
 
 export const typeRegistry: ReadonlyMap<string, AnyIdlType> = new Map<string, AnyIdlType>(
   [
@@ -35,6 +36,8 @@ export const typeRegistry: ReadonlyMap<string, AnyIdlType> = new Map<string, Any
     ArchArmBuildInfo,
     ArchX86BuildInfo,
     DomainBuildInfo,
+    DeviceDisk,
+    DeviceNic,
     DomainConfig,
   ].map((field) => [field.idlType, field as AnyIdlType]),
 );

@@ -75,9 +75,16 @@ export function arbitraryFor(field: AnyIdlType, options: ArbitraryOptions = {}):
       return fc.array(text, { maxLength: 3 });
     case 'libxl_key_value_list':
       return uniqueKeyed(fc.option(text, { nil: null }));
+    case 'bool':
+      return fc.boolean();
+    case 'libxl_devid':
+      return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+    case 'libxl_mac':
+      return fc.uint8Array({ minLength: 6, maxLength: 6 }).map((bytes) => [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':'));
     case 'libxl_ms_vm_genid':
       return fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => MsVmGenid.fromBytes(bytes));
   }
+  if ('element' in field) return options.noDevices ? fc.constant([]) : fc.array(arbitraryFor(field.element as AnyIdlType, options), { maxLength: 2 });
   if (field.idlType.startsWith('Array(')) return options.noDevices ? fc.constant([]) : fc.array(opaqueJson, { maxLength: 2 });
   if (picklist) return fc.constantFrom(...picklist);
   throw new Error(`no generator for IDL type ${field.idlType}`);

@@ -1,0 +1,265 @@
+/**
+ * libxlutil's disk specification parser: the flex scanner of tools/libs/util/libxlu_disk_l.l run as
+ * flex runs it (at each position the longest match wins, the first rule on a tie; trailing context
+ * counts towards the length), then xlu_disk_parse's checks (tools/libs/util/libxlu_disk.c), with
+ * libxlutil's messages.
+ *
+ * As Debian's libxlutil 4.17 scans them: its scanner has no `trusted` / `untrusted` rules (the 4.17
+ * branch's libxlu_disk_l.l lists them, its shipped generated scanner does not), so those words are
+ * positional parameters, as real xl treats them.
+ */
+import { defaultOf, DeviceDisk } from '@xen-genid/xl-lib';
+import type { XlCfgDiagnostic } from './xl-cfg.ts';
+
+type Disk = DeviceDisk;
+type Format = Disk['format'];
+
+/** What one scan of a spec holds besides the disk (`DiskParseContext`). */
+interface Scan {
+  readonly disk: Disk;
+  readonly spec: string;
+  readonly source: string;
+  readonly diagnostics: XlCfgDiagnostic[];
+  err: boolean;
+  hadDeprecatedPrefix: boolean;
+  accessSet: boolean;
+}
+
+/** `xlu__disk_err`. */
+function diskError(scan: Scan, erroneous: string | undefined, message: string): void {
+  const near = erroneous === undefined ? '' : `: near \`${erroneous}'`;
+  scan.diagnostics.push({ severity: 'error', message: `${scan.source}: config parsing error in disk specification: ${message}${near} in \`${scan.spec}'` });
+  scan.err = true;
+}
+
+/** `DSET`: sets an enum member unless it already holds another value. */
+function setEnum<K extends 'format' | 'backend' | 'specification'>(scan: Scan, member: K, text: string, value: Disk[K]): void {
+  const current = scan.disk[member];
+  if (current !== 'unknown' && current !== value) diskError(scan, text, `${member} respecified`);
+  else scan.disk[member] = value;
+}
+
+type StringMember = 'pdevPath' | 'vdev' | 'script' | 'backendDomname' | 'coloHost' | 'coloExport' | 'activeDisk' | 'hiddenDisk';
+
+/** `savestring`: a string member may be set once (an empty one may be overwritten). */
+function saveString(scan: Scan, what: string, member: StringMember, value: string): void {
+  const current = scan.disk[member];
+  if (current !== undefined && current !== '') {
+    diskError(scan, value, `${what} respecified`);
+    return;
+  }
+  scan.disk[member] = value;
+}
+
+const FORMATS: Record<string, Format> = { '': 'raw', raw: 'raw', qcow: 'qcow', qcow2: 'qcow2', vhd: 'vhd', empty: 'empty', qed: 'qed' };
+
+function setFormat(scan: Scan, text: string): void {
+  const format = FORMATS[text];
+  if (format === undefined) diskError(scan, text, 'unknown value for format');
+  else setEnum(scan, 'format', text, format);
+}
+
+function setAccess(scan: Scan, text: string): void {
+  if (text === 'r' || text === 'ro') scan.disk.readwrite = 0;
+  else if (text === 'rw' || text === 'w' || text === '') scan.disk.readwrite = 1;
+  else diskError(scan, text, 'unknown value for access');
+}
+
+/** `vdev_and_devtype`: `<vdev>:<devtype>`; false (nothing done) without a colon. */
+function vdevAndDevtype(scan: Scan, text: string): boolean {
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return false;
+  saveString(scan, 'vdev', 'vdev', text.slice(0, colon));
+  const type = text.slice(colon + 1);
+  if (type === 'cdrom') scan.disk.isCdrom = 1;
+  else if (type === 'disk') scan.disk.isCdrom = 0;
+  else diskError(scan, type, 'unknown deprecated type');
+  return true;
+}
+
+/** `STRIP(delim)` then `FROMEQUALS`. */
+const strip = (text: string, delim: string): string => (text.endsWith(delim) ? text.slice(0, -1) : text);
+const valueOf = (text: string): string => strip(text, ',').slice(text.indexOf('=') + 1);
+
+/** A rule's action; returning false stops the scan (`return 0`). */
+type Action = (scan: Scan, text: string) => boolean | void;
+
+interface Rule {
+  readonly pattern: RegExp;
+  /** Trailing context: matched after `pattern`, counted in the length, not part of the text. */
+  readonly trailing?: RegExp;
+  readonly action: Action;
+}
+
+const rule = (pattern: string, action: Action, trailing?: string): Rule => ({
+  pattern: new RegExp(pattern, 'y'),
+  trailing: trailing === undefined ? undefined : new RegExp(trailing, 'y'),
+  action,
+});
+
+const DEPRECATED_PREFIX: Action = (scan) => {
+  scan.hadDeprecatedPrefix = true;
+};
+
+/** The scanner's rules, in libxlu_disk_l.l's order (`.` in flex does not match a newline). */
+const RULES: readonly Rule[] = [
+  rule('[ \\t\\n]+', () => {}, '([^ \\t\\n].*)?'),
+  rule('format=[^,]*,?', (scan, text) => setFormat(scan, valueOf(text))),
+  rule('cdrom,?', (scan) => void (scan.disk.isCdrom = 1)),
+  rule('devtype=cdrom,?', (scan) => void (scan.disk.isCdrom = 1)),
+  rule('devtype=disk,?', (scan) => void (scan.disk.isCdrom = 0)),
+  rule('devtype=[^,]*,?', (scan, text) => diskError(scan, text, 'unknown value for type')),
+  rule('access=[^,]*,?', (scan, text) => setAccess(scan, valueOf(text))),
+  rule('backend=[^,]*,?', (scan, text) => saveString(scan, 'backend', 'backendDomname', valueOf(text))),
+  rule('backendtype=[^,]*,?', (scan, text) => {
+    const value = valueOf(text);
+    if (value === 'phy' || value === 'tap' || value === 'qdisk' || value === 'standalone') setEnum(scan, 'backend', value, value);
+    else diskError(scan, value, 'unknown value for backendtype');
+  }),
+  rule('specification=[^,]*,?', (scan, text) => {
+    const value = valueOf(text);
+    if (value === 'xen' || value === 'virtio') setEnum(scan, 'specification', value, value);
+    else diskError(scan, value, 'unknown value for specification');
+  }),
+  rule('vdev=[^,]*,?', (scan, text) => saveString(scan, 'vdev', 'vdev', valueOf(text))),
+  rule('script=[^,]*,?', (scan, text) => saveString(scan, 'script', 'script', valueOf(text))),
+  rule('direct-io-safe,?', (scan) => void (scan.disk.directIoSafe = true)),
+  rule('discard,?', (scan) => void (scan.disk.discardEnable = 'true')),
+  rule('no-discard,?', (scan) => void (scan.disk.discardEnable = 'false')),
+  rule('colo,?', (scan) => void (scan.disk.coloEnable = 'true')),
+  rule('no-colo,?', (scan) => void (scan.disk.coloEnable = 'false')),
+  rule('colo-host=[^,]*,?', (scan, text) => saveString(scan, 'colo-host', 'coloHost', valueOf(text))),
+  rule('colo-port=[^,]*,?', (scan, text) => {
+    const value = valueOf(text);
+    // atoi: leading blanks, a sign, digits; 0 when none.
+    const port = Number.parseInt(value, 10) | 0;
+    if (port) scan.disk.coloPort = port;
+    else diskError(scan, value, 'unknown value for colo_port');
+  }),
+  rule('colo-export=[^,]*,?', (scan, text) => saveString(scan, 'colo-export', 'coloExport', valueOf(text))),
+  rule('active-disk=[^,]*,?', (scan, text) => saveString(scan, 'active-disk', 'activeDisk', valueOf(text))),
+  rule('hidden-disk=[^,]*,?', (scan, text) => saveString(scan, 'hidden-disk', 'hiddenDisk', valueOf(text))),
+  rule('target=.*', (scan, text) => saveString(scan, 'target', 'pdevPath', valueOf(text))),
+  rule('[a-z][-a-z0-9]*=[^,],?', (scan, text) => diskError(scan, text, 'unknown parameter')),
+  rule(
+    '(raw|qcow2?|vhd):',
+    (scan, text) => {
+      DEPRECATED_PREFIX(scan, text);
+      setFormat(scan, strip(text, ':'));
+    },
+    '.*',
+  ),
+  rule(
+    '(iscsi|e?nbd|drbd):',
+    (scan, text) => {
+      DEPRECATED_PREFIX(scan, text);
+      const current = scan.disk.script;
+      const script = `block-${strip(text, ':')}`;
+      if (current !== undefined && current !== '') diskError(scan, script, 'script respecified');
+      else scan.disk.script = script;
+    },
+    '.*',
+  ),
+  rule('tapdisk:', DEPRECATED_PREFIX, '.*'),
+  rule('tap2?:', DEPRECATED_PREFIX, '.*'),
+  rule('aio:', DEPRECATED_PREFIX, '.*'),
+  rule('ioemu:', DEPRECATED_PREFIX, '.*'),
+  rule('file:', DEPRECATED_PREFIX, '.*'),
+  rule('phy:', DEPRECATED_PREFIX, '.*'),
+  rule(
+    '[a-z][a-z0-9]*:',
+    (scan, text) => {
+      diskError(scan, text, 'unknown deprecated disk prefix');
+      return false;
+    },
+    '([^a-z0-9].*)?',
+  ),
+  rule('[^=,]*,|[^=,]+,?', (scan, text) => positional(scan, strip(text, ','))),
+];
+
+/** The positional parameters: target, format, vdev, access. */
+function positional(scan: Scan, text: string): boolean | void {
+  const disk = scan.disk;
+  if (scan.err) return; // previous errors may just lead to subsequent ones
+  if (disk.pdevPath === undefined) saveString(scan, 'target', 'pdevPath', text);
+  else if (!scan.hadDeprecatedPrefix && disk.format === 'unknown') {
+    if (disk.pdevPath === '' && vdevAndDevtype(scan, text)) disk.format = 'empty';
+    else setFormat(scan, text);
+  } else if (disk.vdev === undefined) {
+    if (!vdevAndDevtype(scan, text)) saveString(scan, 'vdev', 'vdev', text);
+  } else if (!scan.accessSet) {
+    scan.accessSet = true;
+    setAccess(scan, text);
+  } else {
+    diskError(scan, text, 'too many positional parameters');
+    return false;
+  }
+}
+
+/** One scan of `spec` (`xlu__disk_yylex`). */
+function scanSpec(scan: Scan): void {
+  const spec = scan.spec;
+  let position = 0;
+  while (position < spec.length) {
+    let best: { rule: Rule; text: string; length: number } | undefined;
+    for (const candidate of RULES) {
+      candidate.pattern.lastIndex = position;
+      const match = candidate.pattern.exec(spec);
+      if (!match) continue;
+      let length = match[0].length;
+      if (candidate.trailing) {
+        candidate.trailing.lastIndex = position + length;
+        length += candidate.trailing.exec(spec)?.[0].length ?? 0;
+      }
+      // The longest match wins; on a tie, the rule listed first.
+      if (best === undefined || length > best.length) best = { rule: candidate, text: match[0], length };
+    }
+    if (best === undefined) {
+      // `.` then `<LEXERR>.*`: the rest of the line is the erroneous text.
+      const end = spec.indexOf('\n', position + 1);
+      diskError(scan, spec.slice(position, end < 0 ? undefined : end), 'bad disk syntax');
+      return;
+    }
+    if (best.rule.action(scan, best.text) === false) return;
+    position += best.text.length;
+  }
+}
+
+/** The result of `xlu_disk_parse`: the disk, or none when libxlutil returned an error (EINVAL). */
+export interface DiskParseResult {
+  readonly disk?: Disk;
+  readonly diagnostics: readonly XlCfgDiagnostic[];
+}
+
+/**
+ * `xlu_disk_parse` of the specs of one disk (one `disk = [...]` entry), `source` naming the config
+ * in messages.
+ * @see xlu_disk_parse (tools/libs/util/libxlu_disk.c)
+ */
+export function parseDiskSpec(specs: readonly string[], source: string): DiskParseResult {
+  const disk = defaultOf(DeviceDisk);
+  disk.readwrite = 1;
+  const diagnostics: XlCfgDiagnostic[] = [];
+  let spec = '';
+  for (spec of specs) {
+    const scan: Scan = { disk, spec, source, diagnostics, err: false, hadDeprecatedPrefix: false, accessSet: false };
+    scanSpec(scan);
+    if (scan.err) return { diagnostics };
+  }
+  if (disk.format === 'unknown') disk.format = 'raw';
+  if (disk.isCdrom) {
+    disk.removable = 1;
+    disk.readwrite = 0;
+    if (disk.pdevPath === undefined || disk.pdevPath === '') disk.format = 'empty';
+  }
+  const scan: Scan = { disk, spec, source, diagnostics, err: false, hadDeprecatedPrefix: false, accessSet: false };
+  if (disk.vdev === undefined) {
+    diskError(scan, undefined, 'no vdev specified');
+    return { diagnostics };
+  }
+  if (disk.pdevPath === undefined && !disk.removable) {
+    diskError(scan, undefined, 'no target specified (and device not removable)');
+    return { diagnostics };
+  }
+  return { disk, diagnostics };
+}
