@@ -19,10 +19,14 @@ import type { SaveOptions } from './commands/save.ts';
 import type { ShutdownOptions } from './commands/shutdown.ts';
 import type { UnpauseOptions } from './commands/unpause.ts';
 import type { VmGenidOptions } from './commands/vm-genid.ts';
+import type { ToolstackParts } from './toolstack/open-toolstack.ts';
 
 /** Where a command writes: what `process.stdout`/`stderr` are to the real `xl`. */
 export interface OutputStream {
+  /** Writes a chunk; may throw the write's error. */
   write(chunk: string | Uint8Array): unknown;
+  /** Resolves once everything written is out; rejects with the error of a failed write. */
+  flush?(): Promise<void>;
 }
 
 /** Everything a command may touch; only `bin/xl.ts` builds this from `process`. */
@@ -38,6 +42,8 @@ export interface CommandContext {
   readonly stdin?: AsyncIterable<Uint8Array>;
   /** Whether stderr is a terminal: long operations show progress only then; default the process's. */
   readonly stderrIsTTY?: boolean;
+  /** The machine the commands act on; default the host file the environment names. */
+  readonly toolstack?: ToolstackParts;
 }
 
 /** The global options of `xl` (before the command name). */

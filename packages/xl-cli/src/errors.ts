@@ -1,33 +1,48 @@
 /**
- * The one error class of xl-cli: faults and command-line failures that end an `xl` run.
- * Problems in a config file are not thrown: they come back as diagnostics.
+ * The one error class of xl-cli: a failure that ends an `xl` command. Commands throw it; `main`
+ * prints it and turns it into the exit status, in one place. When it wraps a libxl failure
+ * (`cause`), `main` first prints libxl's own line (`libxl: error: ...`), then the message.
  */
-export const XL_CLI_ERROR = {
-  /** Bad command line: unknown command or option, missing argument (xl prints usage, exit 1). */
-  USAGE: 1,
-  /** A file could not be read. */
-  IO: 2,
-  /** The requested operation is not available in this build. */
-  UNSUPPORTED: 3,
-  /** A bug: an invariant failed. */
-  INTERNAL: 4,
-} as const;
 
-export type XlCliErrorCode = keyof typeof XL_CLI_ERROR;
+/**
+ * Exit statuses, as xl's commands return them: `EXIT_SUCCESS`/`EXIT_FAILURE`, 2 for bad command
+ * lines, and `-rc` of `create_domain` for `xl create`/`xl restore` (3 for libxl's `ERROR_FAIL`,
+ * 6 for `ERROR_INVAL`).
+ */
+export const XL_EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  ERROR_FAIL: 3,
+  ERROR_INVAL: 6,
+} as const;
 
 const marker = Symbol.for('xen-genid.xl-cli.XlCliError');
 
 export class XlCliError extends Error {
   override readonly name = 'XlCliError';
-  readonly code: XlCliErrorCode;
-  /** The process exit status xl uses for this failure. */
+  /** The process exit status. */
   readonly exitCode: number;
+  /** Whether the command's usage goes on stdout after the message (xl's `help(cmd)`). */
+  readonly usage: boolean;
+  /** Whether libxl's own line for `cause` comes first (libxl logged the failure). */
+  readonly logsCause: boolean;
   readonly [marker] = true;
 
-  constructor(code: XlCliErrorCode, message?: string, options?: { cause?: unknown; exitCode?: number }) {
-    super(message ?? code, options);
-    this.code = code;
-    this.exitCode = options?.exitCode ?? 1;
+  /** `message` is printed on stderr as it is (its lines, or nothing when empty). */
+  constructor(
+    message: string,
+    options: { readonly exitCode?: number; readonly cause?: unknown; readonly usage?: boolean; readonly logsCause?: boolean } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options.exitCode ?? XL_EXIT.FAILURE;
+    this.usage = options.usage ?? false;
+    this.logsCause = options.logsCause ?? true;
+  }
+
+  /** A bad command line: the command's usage on stdout, exit status `exitCode` (default 2). */
+  static usage(exitCode: number = XL_EXIT.USAGE, message = ''): XlCliError {
+    return new XlCliError(message, { exitCode, usage: true });
   }
 
   /** True even when two copies of this package are installed, where `instanceof` fails. */

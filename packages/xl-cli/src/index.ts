@@ -31,7 +31,7 @@ export {
   type XlCfgValue,
   type XluErrno,
 } from './config/xl-cfg.ts';
-export { XL_CLI_ERROR, XlCliError, type XlCliErrorCode } from './errors.ts';
+export { XL_EXIT, XlCliError } from './errors.ts';
 export {
   appendExtraConfig,
   parseConfigData,
@@ -51,4 +51,5 @@ export {
   type OptionSpec,
   type OutputStream,
 } from './command-table.ts';
+export type { ToolstackParts } from './toolstack/open-toolstack.ts';
 export { main } from './main.ts';

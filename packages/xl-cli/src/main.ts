@@ -2,42 +2,90 @@
  * `xl`'s main (tools/xl/xl.c): global options, command lookup by exact name or unique prefix,
  * the `-N` check, and the one place where failures become messages and exit statuses.
  */
-import { XlCliError } from './errors.ts';
+import { XL_EXIT, XlCliError } from './errors.ts';
+import { isLibxlError, libxlErrorLine } from './toolstack/report.ts';
+import { strerrorOf } from './toolstack/strerror.ts';
 import {
   commandTable,
   formatCommandHelp,
   lookupCommand,
   parseCommandLine,
   type CommandContext,
+  type CommandSpec,
   type GlobalOptions,
+  type OutputStream,
 } from './command-table.ts';
 
-/** Runs `xl` with `argv` (the arguments after the program name); resolves to the exit status. */
-export async function main(argv: readonly string[], context: CommandContext): Promise<number> {
-  try {
-    return await dispatch(argv, context);
-  } catch (error) {
-    if (XlCliError.is(error)) {
-      context.stderr.write(`xl: ${error.message}\n`);
-      return error.exitCode;
-    }
-    // libxl's and the host file's errors, recognised by their markers so that starting `xl`
-    // does not load xl-lib or the host package.
-    if (hasMarker(error, 'xen-genid.xl-lib.XlError') || hasMarker(error, 'xen-genid.host.HostError')) {
-      context.stderr.write(`xl: ${(error as Error).message}\n`);
-      return 1;
-    }
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    context.stderr.write(`xl: internal error, please report: ${detail}\n`);
-    return 1;
+/** A write to stdout failed: xl ends with `xl: error writing stdout: <reason>`. */
+class StdoutFailed {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
   }
 }
 
-function hasMarker(value: unknown, name: string): boolean {
-  return typeof value === 'object' && value !== null && Symbol.for(name) in value;
+/** `stdout` with its failures told apart from the command's own. */
+function guardedStdout(stdout: OutputStream): OutputStream & { flush(): Promise<void> } {
+  return {
+    write(chunk) {
+      try {
+        return stdout.write(chunk);
+      } catch (error) {
+        throw new StdoutFailed(error);
+      }
+    },
+    async flush() {
+      try {
+        await stdout.flush?.();
+      } catch (error) {
+        throw new StdoutFailed(error);
+      }
+    },
+  };
 }
 
-async function dispatch(argv: readonly string[], context: CommandContext): Promise<number> {
+/**
+ * Runs `xl` with `argv` (the arguments after the program name); resolves to the exit status.
+ * Every failure is reported here: an `XlCliError` (after libxl's own line when it wraps one), a
+ * host file that cannot be used, a failed write to stdout, and anything else as an internal error.
+ */
+export async function main(argv: readonly string[], context: CommandContext): Promise<number> {
+  const stdout = guardedStdout(context.stdout);
+  const guarded: CommandContext = { ...context, stdout };
+  let running: CommandSpec | undefined;
+  try {
+    const status = await dispatch(argv, guarded, (spec) => {
+      running = spec;
+    });
+    await stdout.flush();
+    return status;
+  } catch (error) {
+    if (error instanceof StdoutFailed) {
+      context.stderr.write(`xl: error writing stdout: ${strerrorOf(error.error)}\n`);
+      return XL_EXIT.FAILURE;
+    }
+    if (XlCliError.is(error)) {
+      if (error.logsCause && isLibxlError(error.cause)) context.stderr.write(libxlErrorLine(error.cause));
+      if (error.message !== '') context.stderr.write(`${error.message}\n`);
+      if (error.usage && running) context.stdout.write(formatCommandHelp(running));
+      return error.exitCode;
+    }
+    if (isLibxlError(error)) {
+      context.stderr.write(libxlErrorLine(error));
+      return XL_EXIT.FAILURE;
+    }
+    // The host file's errors, recognised by their marker so that starting `xl` does not load the host package.
+    if (typeof error === 'object' && error !== null && Symbol.for('xen-genid.host.HostError') in error) {
+      context.stderr.write(`xl: ${(error as Error).message}\n`);
+      return XL_EXIT.FAILURE;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    context.stderr.write(`xl: internal error, please report: ${detail}\n`);
+    return XL_EXIT.FAILURE;
+  }
+}
+
+async function dispatch(argv: readonly string[], context: CommandContext, onCommand: (spec: CommandSpec) => void): Promise<number> {
   let verbose = 0;
   let dryRun = false;
   let force = false;
@@ -85,6 +133,7 @@ async function dispatch(argv: readonly string[], context: CommandContext): Promi
     context.stderr.write('command does not implement -N (dryrun) option\n');
     return 1;
   }
+  onCommand(spec);
   const parsed = parseCommandLine(spec, rest);
   if (parsed.kind === 'help') {
     context.stdout.write(formatCommandHelp(spec));

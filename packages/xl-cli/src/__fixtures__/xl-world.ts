@@ -19,6 +19,7 @@ import {
   readSaveFile,
   retrieveUserdataText,
 } from '@xen-genid/xl-lib';
+import type { ToolstackParts } from '../toolstack/open-toolstack.ts';
 
 export const XL = new URL('../../dist/bin/xl.js', import.meta.url).pathname;
 const HVM_PARAM_VM_GENERATION_ID_ADDR = 34;
@@ -99,31 +100,41 @@ export interface GenidView {
 /** The domain named `name` on host file `hostPath`, or undefined. */
 export function genidView(hostPath: string, name: string): GenidView | undefined {
   const host = openHost(hostPath);
-  const xs = host.store.connect(0);
+  try {
+    return genidViewOn({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata }, name);
+  } finally {
+    host.close();
+  }
+}
+
+/** The domain named `name` on a machine's parts, or undefined. */
+export function genidViewOn(parts: ToolstackParts, name: string): GenidView | undefined {
+  const { hypervisor } = parts;
+  const xs = parts.xenstore.connect(0);
   try {
     const text = (path: string): string | undefined => {
       const value = xs.tryRead(path);
       return value === undefined ? undefined : Buffer.from(value).toString('utf8');
     };
-    const info = host.hypervisor.listDomains().find((domain) => text(`/local/domain/${domain.domid}/name`) === name);
+    const info = hypervisor.listDomains().find((domain) => text(`/local/domain/${domain.domid}/name`) === name);
     if (!info) return undefined;
     const { domid } = info;
-    const stored = retrieveUserdataText(host.userdata, domid, USERDATA_LIBXL_JSON);
+    const stored = retrieveUserdataText(parts.userdata, domid, USERDATA_LIBXL_JSON);
     const configGenid = stored === undefined ? undefined : genidOfConfig(domainConfigFromJsonText(stored));
     const key = text(`/local/domain/${domid}/platform/generation-id`);
-    const address = host.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
+    const address = hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
     let memory: string | null = null;
     if (address !== 0n) {
-      const page = host.hypervisor.readPage(domid, Number(address >> 12n));
+      const page = hypervisor.readPage(domid, Number(address >> 12n));
       const offset = Number(address & 0xfffn);
       memory = page ? Buffer.from(page.subarray(offset, offset + 16)).toString('hex') : null;
     }
-    const recordText = host.hypervisor.getGuestRecord(domid);
+    const recordText = hypervisor.getGuestRecord(domid);
     const record = recordText === undefined ? undefined : (JSON.parse(recordText) as { genid: string | null; reads: { reason: string }[]; eventCount: number });
     const digest = createHash('sha256');
-    for (const pfn of host.hypervisor.touchedPages(domid)) {
+    for (const pfn of hypervisor.touchedPages(domid)) {
       digest.update(`${pfn}:`);
-      digest.update(host.hypervisor.readPage(domid, pfn)!);
+      digest.update(hypervisor.readPage(domid, pfn)!);
     }
     return {
       domid,
@@ -138,7 +149,6 @@ export function genidView(hostPath: string, name: string): GenidView | undefined
     };
   } finally {
     xs.close();
-    host.close();
   }
 }
 

@@ -3,8 +3,28 @@
 import { main } from '../main.ts';
 import { readConfigFile } from '../toolstack/read-config-file.ts';
 
+// A failed write to stdout (a full disk, a closed pipe) is kept for `main` to report, not thrown
+// out of an event handler.
+let stdoutError: unknown;
+process.stdout.on('error', (error) => {
+  stdoutError ??= error;
+});
+
 const status = await main(process.argv.slice(2), {
-  stdout: process.stdout,
+  stdout: {
+    write(chunk) {
+      if (stdoutError !== undefined) throw stdoutError;
+      return process.stdout.write(chunk, (error) => {
+        if (error) stdoutError ??= error;
+      });
+    },
+    flush: () =>
+      new Promise<void>((resolve, reject) => {
+        const settle = (): void => (stdoutError === undefined ? resolve() : reject(stdoutError));
+        if (stdoutError !== undefined || process.stdout.destroyed) settle();
+        else process.stdout.write('', settle);
+      }),
+  },
   stderr: process.stderr,
   readFile: readConfigFile,
   env: process.env,

@@ -6,18 +6,13 @@
  */
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-table.ts';
+import { XL_EXIT } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { EXIT_ERROR_FAIL, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { libxlCall } from '../toolstack/report.ts';
 
 export async function createOnHost(config: DomainConfig, options: { readonly paused: boolean }, context: CommandContext): Promise<number> {
-  return withToolstack(context, ({ libxl }) => {
-    try {
-      libxl.createDomain(config, { paused: options.paused });
-    } catch (error) {
-      if (!isLibxlError(error)) throw error;
-      reportLibxlError(context, error);
-      return EXIT_ERROR_FAIL;
-    }
-    return 0;
+  return withToolstack(context, async ({ libxl }) => {
+    await libxlCall(() => libxl.createDomain(config, { paused: options.paused }), { exitCode: XL_EXIT.ERROR_FAIL });
+    return XL_EXIT.OK;
   });
 }

@@ -5,10 +5,9 @@
  * host (`create-on-host.ts`).
  */
 import { domainConfigToJsonText } from '@xen-genid/xl-lib';
-import { formatCommandHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
-import { appendExtraConfig, parseConfigData } from '../config/to-domain-config.ts';
-import { EXIT_ERROR_FAIL, EXIT_ERROR_INVAL } from '../toolstack/report.ts';
-import { reportReadFailure } from '../toolstack/load-config.ts';
+import type { CommandContext, CommandInput } from '../command-table.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { loadConfigFile } from '../toolstack/load-config.ts';
 
 export interface CreateOptions {
   paused: boolean;
@@ -34,38 +33,18 @@ export async function run(input: CommandInput<CreateOptions>, context: CommandCo
   for (const arg of firstIsFile ? input.args.slice(1) : input.args) {
     if (arg.includes('=')) extras.push(arg);
     else if (filename === undefined) filename = arg;
-    else {
-      context.stdout.write(formatCommandHelp(lookupCommand('create')!));
-      return 2;
-    }
+    else throw XlCliError.usage();
   }
   if (filename === undefined) {
-    context.stderr.write('Config file not specified and none in save file\n');
-    return EXIT_ERROR_INVAL;
+    throw new XlCliError('Config file not specified and none in save file', { exitCode: XL_EXIT.ERROR_INVAL });
   }
-  let data: Uint8Array;
-  if (filename === '/dev/null') {
-    data = new Uint8Array(0); // xl's way to give the whole config on the command line
-  } else {
-    try {
-      data = context.readFile(filename);
-    } catch (error) {
-      reportReadFailure(context, filename, error);
-      return EXIT_ERROR_FAIL;
-    }
-  }
-  data = appendExtraConfig(data, extras);
-  if (!options.quiet) context.stderr.write(`Parsing config from ${filename}\n`);
-  const parsed = parseConfigData(data, { source: filename, ...(context.random ? { random: context.random } : {}) });
-  for (const diagnostic of parsed.diagnostics) context.stderr.write(`${diagnostic.message}\n`);
-  if (!parsed.config) return parsed.exitCode ?? 1;
-
+  const config = loadConfigFile(filename, context, { quiet: options.quiet, extras });
   const dryRun = input.global.dryRun || options.dryrun;
   if (dryRun || options.debug) {
-    const json = domainConfigToJsonText(parsed.config);
+    const json = domainConfigToJsonText(config);
     (dryRun ? context.stdout : context.stderr).write(json);
   }
-  if (dryRun) return 0;
+  if (dryRun) return XL_EXIT.OK;
   const { createOnHost } = await import('./create-on-host.ts');
-  return createOnHost(parsed.config, { paused: options.paused }, context);
+  return createOnHost(config, { paused: options.paused }, context);
 }

@@ -3,33 +3,20 @@
  * domain goes at once, and with it its generation ID (the xenstore key, the stored config).
  */
 import type { CommandContext, CommandInput } from '../command-table.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { existingDomain, findDomain, isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
+import { LIBXL_RC, existingDomain, findDomain, libxlCall } from '../toolstack/report.ts';
 
 export interface DestroyOptions {
   force: boolean;
 }
 
 export async function run(input: CommandInput<DestroyOptions>, context: CommandContext): Promise<number> {
-  return withToolstack(context, ({ libxl }) => {
-    const domid = findDomain(libxl, input.args[0]!, context);
-    if (domid === undefined) return 1;
-    if (domid === 0 && !(input.options.force || input.global.force)) {
-      context.stderr.write('Not destroying domain 0; use -f to force.\n');
-      return 1;
-    }
-    if (!existingDomain(libxl, domid, context)) {
-      context.stderr.write(`destroy failed (rc=-21)\n`);
-      return 1;
-    }
-    try {
-      libxl.destroyDomain(domid);
-    } catch (error) {
-      if (!isLibxlError(error)) throw error;
-      reportLibxlError(context, error);
-      context.stderr.write(`destroy failed (rc=${rcOf(error)})\n`);
-      return 1;
-    }
-    return 0;
+  return withToolstack(context, async ({ libxl }) => {
+    const domid = findDomain(libxl, input.args[0]!);
+    if (domid === 0 && !(input.options.force || input.global.force)) throw new XlCliError('Not destroying domain 0; use -f to force.');
+    existingDomain(libxl, domid, `destroy failed (rc=${LIBXL_RC.DOMAIN_NOTFOUND})`);
+    await libxlCall(() => libxl.destroyDomain(domid), { message: (rc) => `destroy failed (rc=${rc})` });
+    return XL_EXIT.OK;
   });
 }

@@ -3,6 +3,7 @@
  * summary and options, all generated from the command table.
  */
 import { formatCommandHelp, formatFullHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
+import { XL_EXIT } from '../errors.ts';
 
 export type HelpOptions = Record<string, never>;
 
@@ -10,9 +11,9 @@ export function run(input: CommandInput<HelpOptions>, context: CommandContext): 
   const topic = input.args[0];
   if (topic === undefined || topic === 'help') {
     context.stdout.write(formatFullHelp());
-    return 0;
+    return XL_EXIT.OK;
   }
   const spec = lookupCommand(topic);
   context.stdout.write(spec ? formatCommandHelp(spec) : `command "${topic}" not implemented\n`);
-  return 0;
+  return XL_EXIT.OK;
 }

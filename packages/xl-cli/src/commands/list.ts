@@ -6,7 +6,8 @@
 import type { JsonValue } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
-import { findDomain, isLibxlError } from '../toolstack/report.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { LIBXL_RC, findDomain, isLibxlError } from '../toolstack/report.ts';
 
 export interface ListOptions {
   long: boolean;
@@ -36,32 +37,23 @@ export function formatListRow(info: ListedDomain, now: number): string {
 }
 
 export async function run(input: CommandInput<ListOptions>, context: CommandContext): Promise<number> {
-  if (input.args.length > 1) {
-    const { formatCommandHelp, lookupCommand } = await import('../command-table.ts');
-    context.stdout.write(formatCommandHelp(lookupCommand('list')!));
-    return 2;
-  }
+  if (input.args.length > 1) throw XlCliError.usage();
   const qualifier = input.args[0];
   if (!input.options.long) {
     const domains = await listHostDomains(context, qualifier);
     if (qualifier !== undefined && domains.length === 0) {
-      context.stderr.write(/^[0-9]+$/.test(qualifier) ? `${qualifier} is an invalid domain identifier\n` : `${qualifier} is an invalid domain identifier (rc=-6)\n`);
-      return 1;
+      throw new XlCliError(/^[0-9]+$/.test(qualifier) ? `${qualifier} is an invalid domain identifier` : `${qualifier} is an invalid domain identifier (rc=${LIBXL_RC.INVAL})`);
     }
     const now = Date.now();
     context.stdout.write(HEADER + domains.map((info) => formatListRow(info, now)).join(''));
-    return 0;
+    return XL_EXIT.OK;
   }
   return withToolstack(context, async ({ libxl }) => {
     let domains = libxl.listDomains();
     if (qualifier !== undefined) {
-      const domid = findDomain(libxl, qualifier, context);
-      if (domid === undefined) return 1;
+      const domid = findDomain(libxl, qualifier);
       domains = domains.filter((info) => info.domid === domid);
-      if (domains.length === 0) {
-        context.stderr.write(`${qualifier} is an invalid domain identifier\n`);
-        return 1;
-      }
+      if (domains.length === 0) throw new XlCliError(`${qualifier} is an invalid domain identifier`);
     }
     const { domainConfigToJson, yajlBeautify } = await import('@xen-genid/xl-lib');
     const entries: JsonValue[] = [];
@@ -74,6 +66,6 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
       }
     }
     context.stdout.write(yajlBeautify(entries));
-    return 0;
+    return XL_EXIT.OK;
   });
 }

@@ -18,7 +18,8 @@ import {
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted, stdinOf } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
-import { isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';
 import { XL_HEADER_LENGTH, reportLoadingSaveFile, xlHeaderInfo } from '../toolstack/save-header.ts';
 
 export interface MigrateReceiveOptions {
@@ -32,15 +33,8 @@ export interface MigrateReceiveOptions {
 const SOURCE = '<incoming migration stream>';
 
 export async function run(input: CommandInput<MigrateReceiveOptions>, context: CommandContext): Promise<number> {
-  if (input.args.length !== 0) {
-    const { formatCommandHelp, lookupCommand } = await import('../command-table.ts');
-    context.stdout.write(formatCommandHelp(lookupCommand('migrate-receive')!));
-    return 1;
-  }
-  if (input.options.remus) {
-    context.stderr.write('migration target: Remus checkpointed streams are not supported.\n');
-    return 1;
-  }
+  if (input.args.length !== 0) throw XlCliError.usage(XL_EXIT.FAILURE);
+  if (input.options.remus) throw new XlCliError('migration target: Remus checkpointed streams are not supported.');
   const xlLib = await import('@xen-genid/xl-lib');
   const iterator = stdinOf(context)[Symbol.asyncIterator]();
   // xl passes -t when the sender's stderr is a terminal: the stream's progress is drawn here too.
@@ -93,9 +87,9 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
         incoming = await xlLib.beginMigrationReceive(libxl, source, { paused: input.options.paused });
       } catch (error) {
         if (!isLibxlError(error)) throw error;
-        reportLibxlError(context, error);
+        context.stderr.write(libxlErrorLine(error));
         context.stderr.write(`migration target: Domain creation failed (code ${rcOf(error)}).\n`);
-        return 1;
+        return XL_EXIT.FAILURE;
       } finally {
         receiving = false;
         if (pending > 0) progress.advance(pending);
@@ -112,7 +106,7 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
         incoming.abort();
         context.stderr.write('migration target: Cleanup OK, granting sender permission to resume.\n');
         context.stdout.write(MIGRATE_PERMISSION_TO_GO);
-        return 1;
+        return XL_EXIT.FAILURE;
       }
       context.stderr.write('migration target: Got permission, starting domain.\n');
       let rc = 0;
@@ -120,24 +114,24 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
         incoming.finish(); // the name, then (unless -p) unpause
       } catch (error) {
         if (!isLibxlError(error)) throw error;
-        reportLibxlError(context, error);
+        context.stderr.write(libxlErrorLine(error));
         rc = rcOf(error);
       }
       if (rc === 0) context.stderr.write('migration target: Domain started successsfully.\n');
       context.stdout.write(MIGRATE_REPORT);
       context.stdout.write(Uint8Array.of(-rc & 0xff));
-      if (rc === 0) return 0;
+      if (rc === 0) return XL_EXIT.OK;
       context.stderr.write('migration target: Failure, destroying our copy.\n');
       try {
         libxl.destroyDomain(incoming.domid);
       } catch (error) {
         if (!isLibxlError(error)) throw error;
         context.stderr.write(`migration target: Failed to destroy our copy (code ${rcOf(error)}).\n`);
-        return 1;
+        return XL_EXIT.FAILURE;
       }
       context.stderr.write('migration target: Cleanup OK, granting sender permission to resume.\n');
       context.stdout.write(MIGRATE_PERMISSION_TO_GO);
-      return 1;
+      return XL_EXIT.FAILURE;
     });
   } finally {
     await iterator.return?.();

@@ -21,7 +21,8 @@ import {
 } from '../toolstack/migration-protocol.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted, spawnMigrationChild } from '../toolstack/process-io.ts';
-import { existingDomain, findDomain, isLibxlError, rcOf, reportLibxlError } from '../toolstack/report.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { findExistingDomain, isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';
 
 export interface MigrateOptions {
   config: string | undefined;
@@ -53,23 +54,15 @@ export function migrationRune(
 export async function run(input: CommandInput<MigrateOptions>, context: CommandContext): Promise<number> {
   const [qualifier, host] = input.args as [string, string];
   const { options } = input;
-  let override: DomainConfig | undefined;
-  if (options.config !== undefined) {
-    const loaded = loadConfigFile(options.config, context);
-    if (typeof loaded === 'number') return loaded;
-    override = loaded;
-  }
+  const override: DomainConfig | undefined = options.config === undefined ? undefined : loadConfigFile(options.config, context);
   const xlLib = await import('@xen-genid/xl-lib');
   return withToolstack(context, async ({ libxl }) => {
-    const domid = findDomain(libxl, qualifier, context);
-    if (domid === undefined) return 1;
-    if (!existingDomain(libxl, domid, context)) return 1;
+    const domid = findExistingDomain(libxl, qualifier);
     try {
       libxl.retrieveDomainConfiguration(domid);
     } catch (error) {
       if (!isLibxlError(error)) throw error;
-      context.stderr.write('No config file stored for running domain and none supplied - cannot migrate.\n');
-      return 1;
+      throw new XlCliError('No config file stored for running domain and none supplied - cannot migrate.');
     }
     const showProgress = progressWanted(context, input.global);
     const rune = migrationRune(host, {
@@ -119,7 +112,7 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
     // The preamble: the receiver's banner.
     if (!(await readFixedMessage(replies, MIGRATE_RECEIVER_BANNER, 'banner', rune, context.stderr))) {
       await reportChild();
-      return 1;
+      return XL_EXIT.FAILURE;
     }
 
     // libxl_domain_suspend: the domain is paused and its image goes down the pipe. As xl hides its
@@ -129,11 +122,11 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       sending = xlLib.beginMigrationSend(libxl, domid, override ? { config: override } : {});
     } catch (error) {
       if (!isLibxlError(error)) throw error;
-      reportLibxlError(context, error);
+      context.stderr.write(libxlErrorLine(error));
       context.stderr.write(`migration sender: libxl_domain_suspend failed (rc=${rcOf(error)})\n`);
       await reportChild();
       context.stderr.write('Migration failed, failed to suspend at sender.\n');
-      return 1;
+      return XL_EXIT.FAILURE;
     }
     const commonName = libxl.domidToName(domid);
     const awayName = commonName ? `${commonName}--migratedaway` : undefined;
@@ -148,12 +141,12 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       await reportChild();
       context.stderr.write('Migration failed, resuming at sender.\n');
       resume();
-      return 1;
+      return XL_EXIT.FAILURE;
     };
     try {
       for (const chunk of sending.chunks) await send(chunk);
     } catch (error) {
-      if (isLibxlError(error)) reportLibxlError(context, error);
+      if (isLibxlError(error)) context.stderr.write(libxlErrorLine(error));
       context.stderr.write(`migration sender: libxl_domain_suspend failed (rc=${rcOf(error)})\n`);
       return failedResume();
     }
@@ -169,7 +162,7 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
         renamedAway = true;
       } catch (error) {
         if (!isLibxlError(error)) throw error;
-        reportLibxlError(context, error);
+        context.stderr.write(libxlErrorLine(error));
         return failedResume();
       }
     }
@@ -184,7 +177,7 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
           ' responsibility to avoid that.  Sorry.\n',
       );
       await reportChild();
-      return 1;
+      return XL_EXIT.FAILURE;
     };
     try {
       await send(MIGRATE_PERMISSION_TO_GO);
@@ -206,12 +199,12 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       context.stderr.write('migration sender: Resumed OK.\n');
       context.stderr.write('Migration failed due to problems at target.\n');
       await reportChild();
-      return 1;
+      return XL_EXIT.FAILURE;
     }
     context.stderr.write('migration sender: Target reports successful startup.\n');
     sending.commit(); // bang!
     context.stderr.write('Migration successful.\n');
     await reportChild();
-    return 0;
+    return XL_EXIT.OK;
   });
 }

@@ -8,12 +8,14 @@
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
-import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
-import { EXIT_ERROR_FAIL, EXIT_ERROR_INVAL, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { asXlFailure } from '../toolstack/report.ts';
 import { readXlHeaderFrom, reportLoadingSaveFile } from '../toolstack/save-header.ts';
+import { strerrorOf } from '../toolstack/strerror.ts';
 
 export interface RestoreOptions {
   paused: boolean;
@@ -25,11 +27,7 @@ export interface RestoreOptions {
 }
 
 export async function run(input: CommandInput<RestoreOptions>, context: CommandContext): Promise<number> {
-  if (input.args.length > 2) {
-    const { formatCommandHelp, lookupCommand } = await import('../command-table.ts');
-    context.stdout.write(formatCommandHelp(lookupCommand('restore')!));
-    return 2;
-  }
+  if (input.args.length > 2) throw XlCliError.usage();
   const [configFile, file] = input.args.length === 2 ? (input.args as [string, string]) : [undefined, input.args[0]!];
   // One opening, read from start to end without seeking: the file may be a pipe (`/dev/stdin`).
   let fd: number;
@@ -37,32 +35,22 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
   try {
     fd = openSync(file, 'r');
   } catch (error) {
-    context.stderr.write(`Can't open restore file: ${file}: ${strerrorOf(error)}\n`);
-    return EXIT_ERROR_FAIL;
+    throw new XlCliError(`Can't open restore file: ${file}: ${strerrorOf(error)}`, { exitCode: XL_EXIT.ERROR_FAIL });
   }
+  let override: DomainConfig | undefined;
   try {
-    header = readXlHeaderFrom(fd);
+    try {
+      header = readXlHeaderFrom(fd);
+    } catch (error) {
+      throw new XlCliError(`Can't open restore file: ${file}: ${strerrorOf(error)}`, { exitCode: XL_EXIT.ERROR_FAIL });
+    }
+    if (!header.info) throw new XlCliError('File has wrong magic number - corrupt or for a different tool?', { exitCode: XL_EXIT.ERROR_INVAL });
+    reportLoadingSaveFile(context, file, header.info);
+    if (configFile !== undefined) override = loadConfigFile(configFile, context);
+    else context.stderr.write('Parsing config from <saved>\n');
   } catch (error) {
     closeSync(fd);
-    context.stderr.write(`Can't open restore file: ${file}: ${strerrorOf(error)}\n`);
-    return EXIT_ERROR_FAIL;
-  }
-  if (!header.info) {
-    closeSync(fd);
-    context.stderr.write('File has wrong magic number - corrupt or for a different tool?\n');
-    return EXIT_ERROR_INVAL;
-  }
-  reportLoadingSaveFile(context, file, header.info);
-  let override: DomainConfig | undefined;
-  if (configFile !== undefined) {
-    const loaded = loadConfigFile(configFile, context);
-    if (typeof loaded === 'number') {
-      closeSync(fd);
-      return loaded;
-    }
-    override = loaded;
-  } else {
-    context.stderr.write('Parsing config from <saved>\n');
+    throw error;
   }
   return withToolstack(context, async ({ libxl }) => {
     const { chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
@@ -92,8 +80,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       // What follows the image's END record, read to the end of the file or pipe.
       while ((await next()) !== undefined);
       if (image.length !== received) {
-        context.stderr.write(`libxl: error: ${file}: ${received - image.length} unexpected bytes after the end of the save image\n`);
-        return EXIT_ERROR_INVAL;
+        throw new XlCliError(`libxl: error: ${file}: ${received - image.length} unexpected bytes after the end of the save image`, { exitCode: XL_EXIT.ERROR_INVAL });
       }
       await restoreImage(libxl, image, override ? 'restore-with-config' : 'restore', {
         paused: input.options.paused,
@@ -102,12 +89,10 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       });
     } catch (error) {
       progress.done();
-      if (!isLibxlError(error)) throw error;
-      reportLibxlError(context, error);
-      return EXIT_ERROR_FAIL;
+      throw asXlFailure(error, { exitCode: XL_EXIT.ERROR_FAIL });
     } finally {
       chunks.destroy();
     }
-    return 0;
+    return XL_EXIT.OK;
   });
 }

@@ -8,12 +8,14 @@
  */
 import type { ByteChannel, DomainConfig, SaveFileTarget } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
-import { loadConfigFile, strerrorOf } from '../toolstack/load-config.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted } from '../toolstack/process-io.ts';
 import { createProgress } from '../toolstack/progress.ts';
-import { existingDomain, findDomain, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { asXlFailure, findExistingDomain } from '../toolstack/report.ts';
 import { formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
+import { strerrorOf } from '../toolstack/strerror.ts';
 
 export interface SaveOptions {
   checkpoint: boolean;
@@ -39,27 +41,16 @@ function fileChannel(target: SaveFileTarget, onChunk: (chunk: Uint8Array) => voi
 
 export async function run(input: CommandInput<SaveOptions>, context: CommandContext): Promise<number> {
   const [qualifier, file, configFile] = input.args as [string, string, string | undefined];
-  if (input.args.length > 3) {
-    context.stderr.write(`'xl save' takes at most 3 arguments.\n`);
-    return 2;
-  }
-  let override: DomainConfig | undefined;
-  if (configFile !== undefined) {
-    const loaded = loadConfigFile(configFile, context);
-    if (typeof loaded === 'number') return loaded;
-    override = loaded;
-  }
+  if (input.args.length > 3) throw new XlCliError(`'xl save' takes at most 3 arguments.`, { exitCode: XL_EXIT.USAGE });
+  const override: DomainConfig | undefined = configFile === undefined ? undefined : loadConfigFile(configFile, context);
   return withToolstack(context, async ({ libxl }) => {
-    const domid = findDomain(libxl, qualifier, context);
-    if (domid === undefined) return 1;
-    if (!existingDomain(libxl, domid, context)) return 1;
+    const domid = findExistingDomain(libxl, qualifier);
     const { openSaveFile, saveDomain } = await import('@xen-genid/xl-lib');
     let target: SaveFileTarget;
     try {
       target = openSaveFile(file);
     } catch (error) {
-      context.stderr.write(`Failed to open temp file ${file} for writing: ${strerrorOf((error as Error).cause ?? error)}\n`);
-      return 1;
+      throw new XlCliError(`Failed to open temp file ${file} for writing: ${strerrorOf((error as Error).cause ?? error)}`);
     }
     const total = libxl.hypervisor.touchedPages(domid).length * PAGE;
     const progress = createProgress(context.stderr, progressWanted(context, input.global), `Saving domain ${domid}`, total);
@@ -83,11 +74,8 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
     } catch (error) {
       progress.done();
       target.abort();
-      if (!isLibxlError(error)) throw error;
-      reportLibxlError(context, error);
-      context.stderr.write('Failed to save domain, resuming domain\n');
-      return 1;
+      throw asXlFailure(error, { message: () => 'Failed to save domain, resuming domain' });
     }
-    return 0;
+    return XL_EXIT.OK;
   });
 }

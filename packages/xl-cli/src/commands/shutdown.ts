@@ -6,8 +6,9 @@
  */
 import type { ShutdownOutcome } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { existingDomain, findDomain, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { findExistingDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';
 
 export interface ShutdownOptions {
   all: boolean;
@@ -24,31 +25,26 @@ export async function shutdownOrReboot(
   context: CommandContext,
 ): Promise<number> {
   const { all, wait } = input.options;
-  if (all === (input.args.length > 0)) {
-    context.stderr.write('You must specify -a or a domain id.\n');
-    return 1;
-  }
+  if (all === (input.args.length > 0)) throw new XlCliError('You must specify -a or a domain id.');
   return withToolstack(context, ({ libxl }) => {
     let domids: number[];
     if (all) {
       domids = libxl.listDomains().filter((info) => info.domid !== 0 && info.shutdown === null).map((info) => info.domid);
     } else {
-      const domid = findDomain(libxl, input.args[0]!, context);
-      if (domid === undefined) return 1;
-      if (!existingDomain(libxl, domid, context)) return 1;
-      domids = [domid];
+      domids = [findExistingDomain(libxl, input.args[0]!)];
     }
     if (wait && domids.length > 0) context.stderr.write(`Waiting for ${domids.length} domains\n`);
-    let status = 0;
+    let status: number = XL_EXIT.OK;
     for (const domid of domids) {
       context.stderr.write(`${kind === 'reboot' ? 'Rebooting' : 'Shutting down'} domain ${domid}\n`);
       let outcome: ShutdownOutcome;
       try {
         outcome = kind === 'reboot' ? libxl.rebootDomain(domid) : libxl.shutdownDomain(domid);
       } catch (error) {
+        // With -a, the other domains are still asked: the failure is reported and the status kept.
         if (!isLibxlError(error)) throw error;
-        reportLibxlError(context, error);
-        status = 1;
+        context.stderr.write(libxlErrorLine(error));
+        status = XL_EXIT.FAILURE;
         continue;
       }
       if (wait) {

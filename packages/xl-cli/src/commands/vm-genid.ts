@@ -11,7 +11,8 @@
 import type { MsVmGenid, VmGenidViewName, VmGenidViews } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { existingDomain, findDomain, isLibxlError, reportLibxlError } from '../toolstack/report.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { findExistingDomain, isLibxlError, libxlCall } from '../toolstack/report.ts';
 
 export interface VmGenidOptions {
   new: boolean;
@@ -114,38 +115,26 @@ export function viewsToJson(views: VmGenidViews): string {
 
 export async function run(input: CommandInput<VmGenidOptions>, context: CommandContext): Promise<number> {
   const { options } = input;
-  if (input.args.length !== 1) {
-    context.stderr.write(`'xl vm-genid' takes exactly one domain.\n`);
-    return 2;
-  }
-  if (options.new && options.set !== undefined) {
-    context.stderr.write('xl vm-genid: --new and --set cannot be used together.\n');
-    return 2;
-  }
+  const usage = (message: string): XlCliError => new XlCliError(message, { exitCode: XL_EXIT.USAGE });
+  if (input.args.length !== 1) throw usage(`'xl vm-genid' takes exactly one domain.`);
+  if (options.new && options.set !== undefined) throw usage('xl vm-genid: --new and --set cannot be used together.');
   if (options.format !== undefined && !(VM_GENID_FORMATS as readonly string[]).includes(options.format)) {
-    context.stderr.write(`xl vm-genid: unknown format "${options.format}" (one of ${VM_GENID_FORMATS.join(', ')}).\n`);
-    return 2;
+    throw usage(`xl vm-genid: unknown format "${options.format}" (one of ${VM_GENID_FORMATS.join(', ')}).`);
   }
-  if (options.json && options.format !== undefined) {
-    context.stderr.write('xl vm-genid: --json and --format cannot be used together.\n');
-    return 2;
-  }
+  if (options.json && options.format !== undefined) throw usage('xl vm-genid: --json and --format cannot be used together.');
   let requested: MsVmGenid | undefined;
   if (options.set !== undefined) {
     try {
       requested = await parseGenidArgument(options.set);
     } catch (error) {
       if (!isLibxlError(error)) throw error;
-      context.stderr.write(`xl vm-genid: ${error.message}\n`);
-      return 1;
+      throw new XlCliError(`xl vm-genid: ${error.message}`);
     }
   }
   return withToolstack(context, async ({ libxl }) => {
     const { queryVmGenid, renewVmGenid, vmGenidDisagreements } = await import('@xen-genid/xl-lib');
-    const domid = findDomain(libxl, input.args[0]!, context);
-    if (domid === undefined) return 1;
-    if (!existingDomain(libxl, domid, context)) return 1;
-    try {
+    const domid = findExistingDomain(libxl, input.args[0]!);
+    return libxlCall(() => {
       if (options.new || requested) {
         const renewal = renewVmGenid(libxl, domid, requested ? { kind: 'set', genid: requested } : { kind: 'new' });
         const outcome =
@@ -155,7 +144,7 @@ export async function run(input: CommandInput<VmGenidOptions>, context: CommandC
               ? 'notify pending: the domain is paused'
               : 'unchanged, no notify';
         context.stdout.write(`Domain ${domid}: generation ID ${renewal.genid.toGuid()} (${outcome})\n`);
-        return 0;
+        return XL_EXIT.OK;
       }
       const views = queryVmGenid(libxl, domid);
       context.stdout.write(options.json ? viewsToJson(views) : formatViews(views, options.format as VmGenidFormat | undefined));
@@ -163,11 +152,7 @@ export async function run(input: CommandInput<VmGenidOptions>, context: CommandC
       for (const { first, second } of disagreements) {
         context.stderr.write(`The generation ID in ${VIEW_NAMES[first]} differs from the one in ${VIEW_NAMES[second]}.\n`);
       }
-      return disagreements.length > 0 ? 1 : 0;
-    } catch (error) {
-      if (!isLibxlError(error)) throw error;
-      reportLibxlError(context, error);
-      return 1;
-    }
+      return disagreements.length > 0 ? XL_EXIT.FAILURE : XL_EXIT.OK;
+    });
   });
 }

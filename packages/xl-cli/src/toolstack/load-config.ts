@@ -1,45 +1,39 @@
 /**
- * Reading and parsing an xl.cfg for the commands that take one besides `create` (`save dom file
- * cfg`, `restore cfg file`, `migrate -C cfg`): xl's `Parsing config from F`, libxlutil's
- * diagnostics, and `Failed to read config file: F: <strerror>`.
+ * Reading and parsing an xl.cfg for every command that takes one (`create`, `save dom file cfg`,
+ * `restore cfg file`, `migrate -C cfg`): xl's `Parsing config from F`, libxlutil's diagnostics, and
+ * `Failed to read config file: F: <strerror>` (`parse_config_data`'s callers in `tools/xl/`).
  */
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-table.ts';
-import { parseConfigData } from '../config/to-domain-config.ts';
+import { appendExtraConfig, parseConfigData } from '../config/to-domain-config.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
+import { strerrorOf } from './strerror.ts';
 
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  ENOTTY: 'Inappropriate ioctl for device',
-};
-
-/** `strerror(errno)` for a Node file error. */
-export function strerrorOf(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  return (code && STRERROR[code]) ?? (error as Error).message;
+export interface LoadConfigOptions {
+  /** `-q`: no `Parsing config from` line. */
+  readonly quiet?: boolean;
+  /** `KEY=VALUE` lines appended to the file (`xl create F KEY=VALUE...`). */
+  readonly extras?: readonly string[];
 }
 
-/** xl's `Failed to read config file: F: <strerror>`, after libxl's own line when it logged one. */
-export function reportReadFailure(context: CommandContext, path: string, error: unknown): void {
-  if (error instanceof Error && error.name === 'NotPlainFileError') context.stderr.write(`${error.message}\n`);
-  context.stderr.write(`Failed to read config file: ${path}: ${strerrorOf(error)}\n`);
-}
-
-/** The parsed config, or the exit status after the messages were printed. */
-export function loadConfigFile(path: string, context: CommandContext, options: { readonly quiet?: boolean } = {}): DomainConfig | number {
+/** The parsed config; a file that cannot be read or parsed fails the command after its messages. */
+export function loadConfigFile(path: string, context: CommandContext, options: LoadConfigOptions = {}): DomainConfig {
   let data: Uint8Array;
-  try {
-    data = context.readFile(path);
-  } catch (error) {
-    reportReadFailure(context, path, error);
-    return 3;
+  if (path === '/dev/null') {
+    data = new Uint8Array(0); // xl's way to give the whole config on the command line
+  } else {
+    try {
+      data = context.readFile(path);
+    } catch (error) {
+      // libxl's own line first when it logged one (a config that is not a plain file).
+      const logged = error instanceof Error && error.name === 'NotPlainFileError' ? `${error.message}\n` : '';
+      throw new XlCliError(`${logged}Failed to read config file: ${path}: ${strerrorOf(error)}`, { exitCode: XL_EXIT.ERROR_FAIL });
+    }
   }
+  if (options.extras && options.extras.length > 0) data = appendExtraConfig(data, options.extras);
   if (!options.quiet) context.stderr.write(`Parsing config from ${path}\n`);
   const parsed = parseConfigData(data, { source: path, ...(context.random ? { random: context.random } : {}) });
   for (const diagnostic of parsed.diagnostics) context.stderr.write(`${diagnostic.message}\n`);
-  return parsed.config ?? parsed.exitCode ?? 1;
+  if (!parsed.config) throw new XlCliError('', { exitCode: parsed.exitCode ?? XL_EXIT.FAILURE });
+  return parsed.config;
 }

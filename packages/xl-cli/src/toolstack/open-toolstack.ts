@@ -1,71 +1,77 @@
 /**
- * The machine an `xl` process acts on: xl's global `libxl_ctx` (`xl.c` main, `libxl_ctx_alloc`)
- * over the persistent host file. The host file is `$XEN_GENID_HOST`, else the XDG state default,
- * as `@xen-genid/host`'s resolver decides. Loaded only by the commands that need a host, so
- * `xl help` and the dry runs never open SQLite.
+ * The machine an `xl` process acts on: xl's global `libxl_ctx` (`xl.c` main, `libxl_ctx_alloc`).
+ * A context may carry its own parts (`CommandContext.toolstack`: in-memory ones in tests, which stay
+ * open across commands); otherwise the persistent host file is opened, `$XEN_GENID_HOST` or the XDG
+ * state default as `@xen-genid/host`'s resolver decides, with qemu-dm's device models. Loaded only by the commands that need a
+ * machine, so `xl help` and the dry runs never open SQLite.
  */
-import type { DomainInfo } from '@xen-genid/xc-params';
-import type { Host } from '@xen-genid/host';
-import type { Libxl } from '@xen-genid/xl-lib';
+import type { DomainInfo, GuestModel, Hypervisor } from '@xen-genid/xc-params';
+import type { XenStore } from '@xen-genid/xenstore';
+import type { DomainNameIndex, Libxl, LibxlOptions, UserdataStore } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-table.ts';
 
-/** An open host and a libxl context over it; `close()` releases both. */
-export interface Toolstack extends Disposable {
-  readonly host: Host;
-  readonly libxl: Libxl;
+/** What libxl runs on: a hypervisor, a xenstore, libxl's userdata, and optionally a name index. */
+export interface ToolstackParts {
+  readonly hypervisor: Hypervisor;
+  readonly xenstore: XenStore;
+  readonly userdata: UserdataStore;
+  /** Names as the store indexes them (the host file does); else names are read from xenstore. */
+  readonly names?: DomainNameIndex;
+  /** Runs a change of several parts as one (the host file's transaction); else plainly. */
+  readonly atomically?: LibxlOptions['atomically'];
+}
+
+/** Parts and a way to release what opening them took; `hostPath` for a host file's. */
+interface OpenedParts extends ToolstackParts {
+  readonly hostPath?: string;
   close(): void;
 }
 
-/** The host file this context names (nothing is created). */
-export async function hostPathOf(context: CommandContext): Promise<string> {
-  const { defaultHostPath } = await import('@xen-genid/host');
-  return defaultHostPath(context.env);
+/** The context's own parts, or the host file's. */
+async function openParts(context: CommandContext): Promise<OpenedParts> {
+  if (context.toolstack) return { ...context.toolstack, close: () => undefined };
+  const { defaultHostPath, openHost } = await import('@xen-genid/host');
+  const host = openHost(defaultHostPath(context.env));
+  return {
+    hypervisor: host.hypervisor,
+    xenstore: host.store,
+    userdata: host.userdata,
+    names: host.xenstoreBackend,
+    atomically: (body) => host.atomically(body),
+    hostPath: host.path,
+    close: () => host.close(),
+  };
 }
 
 /**
- * Opens the host file and a libxl context on it, with qemu-dm's device models attached: a domain
- * whose config has a `kernel` runs it under QEMU, as libxl spawns qemu-xen.
+ * Runs `body` with a libxl context open, closing it (and the host file) afterwards whatever
+ * happens. On a host file, qemu-dm's device models are attached: a domain whose config has a
+ * `kernel` runs it under QEMU, as libxl spawns qemu-xen.
  */
-export async function openToolstack(context: CommandContext): Promise<Toolstack> {
-  const [{ defaultHostPath, openHost }, { createLibxl }, { attachDeviceModels }] = await Promise.all([
-    import('@xen-genid/host'),
-    import('@xen-genid/xl-lib'),
-    import('@xen-genid/qemu-dm'),
-  ]);
-  const host = openHost(defaultHostPath(context.env));
-  let libxl: Libxl;
+export async function withToolstack<T>(context: CommandContext, body: (toolstack: { readonly libxl: Libxl }) => T | Promise<T>): Promise<T> {
+  const parts = await openParts(context);
   try {
-    const deviceModels = attachDeviceModels({ hypervisor: host.hypervisor, store: host.store, userdata: host.userdata, hostPath: host.path });
-    libxl = createLibxl({
-      hypervisor: deviceModels.hypervisor,
-      guestModel: deviceModels.guestModel,
-      xenstore: host.store,
-      userdata: host.userdata,
-      names: host.xenstoreBackend,
-      atomically: (body) => host.atomically(body),
+    const { createLibxl } = await import('@xen-genid/xl-lib');
+    let machine: { readonly hypervisor: Hypervisor; readonly guestModel?: GuestModel } = { hypervisor: parts.hypervisor };
+    if (parts.hostPath !== undefined) {
+      const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
+      machine = attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
+    }
+    const libxl = createLibxl({
+      ...machine,
+      xenstore: parts.xenstore,
+      userdata: parts.userdata,
+      ...(parts.names ? { names: parts.names } : {}),
+      ...(parts.atomically ? { atomically: parts.atomically } : {}),
       ...(context.random ? { random: context.random } : {}),
     });
-  } catch (error) {
-    host.close();
-    throw error;
-  }
-  const close = (): void => {
     try {
-      libxl.close();
+      return await body({ libxl });
     } finally {
-      host.close();
+      libxl.close();
     }
-  };
-  return { host, libxl, close, [Symbol.dispose]: close };
-}
-
-/** Runs `body` with a toolstack open, closing it afterwards whatever happens. */
-export async function withToolstack<T>(context: CommandContext, body: (toolstack: Toolstack) => T | Promise<T>): Promise<T> {
-  const toolstack = await openToolstack(context);
-  try {
-    return await body(toolstack);
   } finally {
-    toolstack.close();
+    parts.close();
   }
 }
 
@@ -75,38 +81,36 @@ export interface ListedDomain extends DomainInfo {
 }
 
 /**
- * The host's domains with their names, read straight from the hypervisor and the host's index of
- * names (no libxl context: listing writes nothing and loads no more than the host package). With
- * `qualifier` (a domid, or a name: xl's `find_domain`), only that domain, or none.
+ * The domains with their names, read straight from the hypervisor and the names (no libxl context:
+ * listing writes nothing and loads no more than the host package). With `qualifier` (a domid, or
+ * a name: xl's `find_domain`), only that domain, or none.
  */
 export async function listHostDomains(context: CommandContext, qualifier?: string): Promise<ListedDomain[]> {
-  const { defaultHostPath, openHost } = await import('@xen-genid/host');
-  const host = openHost(defaultHostPath(context.env));
+  const parts = await openParts(context);
+  const xs = parts.xenstore.connect(0);
+  const nameOf = (domid: number): string | undefined => {
+    const value = xs.tryRead(`/local/domain/${domid}/name`);
+    return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+  };
   const named = (info: DomainInfo, name: string | undefined): ListedDomain => ({
     ...info,
     name: name ?? (info.domid === 0 ? 'Domain-0' : undefined),
   });
   try {
+    const domains = parts.hypervisor.listDomains();
     if (qualifier === undefined) {
-      const names = host.xenstoreBackend.domainNames();
-      return host.hypervisor.listDomains().map((info) => named(info, names.get(info.domid)));
+      const names = parts.names?.domainNames();
+      return domains.map((info) => named(info, names ? names.get(info.domid) : nameOf(info.domid)));
     }
     if (!/^[0-9]+$/.test(qualifier)) {
-      const domid = host.xenstoreBackend.domidsNamed(qualifier).sort((a, b) => a - b).find((candidate) => host.hypervisor.getDomain(candidate));
-      return domid === undefined ? [] : [named(host.hypervisor.getDomain(domid)!, qualifier)];
+      const candidates = parts.names ? parts.names.domidsNamed(qualifier) : domains.filter((info) => nameOf(info.domid) === qualifier).map((info) => info.domid);
+      const domid = candidates.sort((a, b) => a - b).find((candidate) => parts.hypervisor.getDomain(candidate));
+      return domid === undefined ? [] : [named(parts.hypervisor.getDomain(domid)!, qualifier)];
     }
-    const info = host.hypervisor.getDomain(Number.parseInt(qualifier, 10));
-    if (info !== undefined) {
-      const xs = host.store.connect(0);
-      try {
-        const name = xs.tryRead(`/local/domain/${info.domid}/name`);
-        return [named(info, name === undefined ? undefined : Buffer.from(name).toString('utf8'))];
-      } finally {
-        xs.close();
-      }
-    }
-    return [];
+    const info = parts.hypervisor.getDomain(Number.parseInt(qualifier, 10));
+    return info === undefined ? [] : [named(info, nameOf(info.domid))];
   } finally {
-    host.close();
+    xs.close();
+    parts.close();
   }
 }

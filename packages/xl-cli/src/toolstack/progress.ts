@@ -51,6 +51,7 @@ export function createProgress(stderr: OutputStream, terminal: boolean, label: s
     },
     done() {
       if (drawn) stderr.write('\n');
+      drawn = false;
     },
   };
 }

@@ -1,22 +1,13 @@
 /**
- * How `xl` reports libxl failures and domain qualifiers it cannot resolve (`find_domain` in
- * `tools/xl/xl_utils.c`, libxl's `LOG(ERROR, ...)` lines on stderr).
+ * libxl's failures as `xl` meets them (`find_domain` in `tools/xl/xl_utils.c`, the commands'
+ * `rc` checks): each becomes an `XlCliError` that `main` prints (libxl's `LOG(ERROR, ...)` line,
+ * then xl's own) with the exit status the command gives.
  */
 import type { Libxl } from '@xen-genid/xl-lib';
-import type { CommandContext } from '../command-table.ts';
+import { XL_EXIT, XlCliError } from '../errors.ts';
 
 /** libxl_error numbers xl prints in `(rc=%d)`. */
 export const LIBXL_RC = { FAIL: -3, INVAL: -6, DOMAIN_NOTFOUND: -21 } as const;
-
-/** xl's `main_create`/`main_restore` return `-rc` of create_domain: 3 for `ERROR_FAIL`, 6 for `ERROR_INVAL`. */
-export const EXIT_ERROR_FAIL = -LIBXL_RC.FAIL;
-export const EXIT_ERROR_INVAL = -LIBXL_RC.INVAL;
-
-interface CodedError {
-  readonly code?: unknown;
-  readonly rc?: unknown;
-  readonly message: string;
-}
 
 const XL_ERROR_MARKER = Symbol.for('xen-genid.xl-lib.XlError');
 
@@ -25,36 +16,68 @@ export function isLibxlError(error: unknown): error is Error & { readonly rc: nu
   return typeof error === 'object' && error !== null && XL_ERROR_MARKER in error;
 }
 
+/** libxl's logger line for a failure: `libxl: error: <message>`. */
+export function libxlErrorLine(error: Error): string {
+  return `libxl: error: ${error.message}\n`;
+}
+
 /** The libxl rc of a failure (`ERROR_FAIL` unless it carries its own). */
 export function rcOf(error: unknown): number {
-  const rc = (error as CodedError | undefined)?.rc;
+  const rc = (error as { rc?: unknown } | undefined)?.rc;
   return typeof rc === 'number' ? rc : LIBXL_RC.FAIL;
 }
 
-/** Prints a libxl failure the way libxl's logger does: `libxl: error: <message>`. */
-export function reportLibxlError(context: CommandContext, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  context.stderr.write(`libxl: error: ${message}\n`);
+/** What xl does after a libxl call failed: its own message (given the rc) and exit status. */
+export interface LibxlFailure {
+  readonly message?: (rc: number) => string;
+  readonly exitCode?: number;
+  /** False when libxl logs nothing for this failure (a lookup that found nothing). */
+  readonly logged?: boolean;
+}
+
+/** The `XlCliError` a libxl failure becomes; anything else is returned as it is. */
+export function asXlFailure(error: unknown, failure: LibxlFailure = {}): unknown {
+  if (!isLibxlError(error)) return error;
+  return new XlCliError(failure.message?.(rcOf(error)) ?? '', {
+    cause: error,
+    logsCause: failure.logged ?? true,
+    ...(failure.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
+  });
+}
+
+/** Runs a libxl call; its failure ends the command as `failure` says. */
+export async function libxlCall<T>(body: () => T | Promise<T>, failure: LibxlFailure = {}): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw asXlFailure(error, failure);
+  }
 }
 
 /**
  * `find_domain`: all digits is a domid (checked later by the operation, as in xl), anything else
- * a name. An unknown name prints `<q> is an invalid domain identifier (rc=-6)`; returns undefined.
+ * a name. An unknown name fails with `<q> is an invalid domain identifier (rc=-6)`.
  */
-export function findDomain(libxl: Libxl, qualifier: string, context: CommandContext): number | undefined {
+export function findDomain(libxl: Libxl, qualifier: string): number {
   if (/^[0-9]+$/.test(qualifier)) return Number.parseInt(qualifier, 10);
   try {
     return libxl.nameToDomid(qualifier);
   } catch (error) {
-    if (!isLibxlError(error)) throw error;
-    context.stderr.write(`${qualifier} is an invalid domain identifier (rc=${rcOf(error)})\n`);
-    return undefined;
+    throw asXlFailure(error, { message: (rc) => `${qualifier} is an invalid domain identifier (rc=${rc})`, logged: false }) as Error;
   }
 }
 
-/** Runs `body` with the domain checked to exist; an unknown domid is libxl's "Non-existant domain". */
-export function existingDomain(libxl: Libxl, domid: number, context: CommandContext): boolean {
-  if (libxl.hypervisor.getDomain(domid)) return true;
-  context.stderr.write(`libxl: error: Domain ${domid}:Non-existant domain\n`);
-  return false;
+/**
+ * A domain that must exist: an unknown domid fails as libxl's "Non-existant domain" line, then
+ * `after` (the command's own line) when given.
+ */
+export function existingDomain(libxl: Libxl, domid: number, after?: string): number {
+  if (libxl.hypervisor.getDomain(domid)) return domid;
+  const lines = [`libxl: error: Domain ${domid}:Non-existant domain`, ...(after === undefined ? [] : [after])];
+  throw new XlCliError(lines.join('\n'), { exitCode: XL_EXIT.FAILURE });
+}
+
+/** `find_domain` and then the domain checked to exist. */
+export function findExistingDomain(libxl: Libxl, qualifier: string): number {
+  return existingDomain(libxl, findDomain(libxl, qualifier));
 }

@@ -1,0 +1,70 @@
+/**
+ * `xl` in process: `main(argv, context)` on an in-memory machine (xc-params' `MemoryHypervisor`,
+ * xenstore's in-memory store, xl-lib's in-memory userdata), with a temp directory for config and
+ * save files. Each test makes its own machine; nothing is shared between cases.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryHypervisor } from '@xen-genid/xc-params';
+import { createMemoryStore } from '@xen-genid/xenstore';
+import { MemoryUserdataStore, createSeededRandomSource } from '@xen-genid/xl-lib';
+import { onTestFinished } from 'vitest';
+import type { CommandContext, OutputStream } from '../command-table.ts';
+import { main } from '../main.ts';
+import type { ToolstackParts } from '../toolstack/open-toolstack.ts';
+import { genidViewOn, type GenidView, type XlResult } from './xl-world.ts';
+
+export interface MemoryXl {
+  readonly parts: ToolstackParts & { readonly hypervisor: MemoryHypervisor };
+  /** A temp directory for files, removed after the test. */
+  readonly dir: string;
+  /** Writes a file in `dir`; returns its absolute path. */
+  file(name: string, text: string): string;
+  /** Runs `xl args` in process; resolves to its stdout, stderr and exit status. */
+  xl(args: readonly string[], options?: { readonly stdout?: OutputStream; readonly stdin?: AsyncIterable<Uint8Array> }): Promise<XlResult>;
+  /** Runs `xl args` and expects exit status 0. */
+  ok(args: readonly string[]): Promise<XlResult>;
+  /** Where the ID of the domain named `name` lives, or undefined. */
+  view(name: string): GenidView | undefined;
+}
+
+/** A fresh in-memory machine for the current test (seeded random source: uuids and IDs repeat). */
+export function memoryXl(seed = 1): MemoryXl {
+  const dir = mkdtempSync(join(tmpdir(), 'xl-cli-memory-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const parts = { hypervisor: new MemoryHypervisor(), xenstore: createMemoryStore(), userdata: new MemoryUserdataStore() };
+  const random = createSeededRandomSource(seed);
+  const run = async (args: readonly string[], options: { readonly stdout?: OutputStream; readonly stdin?: AsyncIterable<Uint8Array> } = {}): Promise<XlResult> => {
+    let stdout = '';
+    let stderr = '';
+    const context: CommandContext = {
+      stdout: options.stdout ?? { write: (chunk) => (stdout += Buffer.from(chunk).toString('utf8')) },
+      stderr: { write: (chunk) => (stderr += Buffer.from(chunk).toString('utf8')) },
+      readFile: (path) => readFileSync(path),
+      env: {},
+      random,
+      stderrIsTTY: false,
+      toolstack: parts,
+      ...(options.stdin ? { stdin: options.stdin } : {}),
+    };
+    const status = await main(args, context);
+    return { stdout, stderr, status };
+  };
+  return {
+    parts,
+    dir,
+    file(name, text) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    xl: run,
+    async ok(args) {
+      const result = await run(args);
+      if (result.status !== 0) throw new Error(`xl ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
+      return result;
+    },
+    view: (name) => genidViewOn(parts, name),
+  };
+}
