@@ -4,6 +4,7 @@
 // keys and values as JSON [key, value] pairs, timed in alternating blocks in the same run.
 // Goal: within 2.5x of JSON.parse. BENCH_QUICK=1 runs for about a second.
 import { parseConfigData } from '@xen-genid/xl-cli';
+import { rate } from '../../../scripts/bench-rate.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const seconds = quick ? 0.8 : 10;
@@ -39,24 +40,14 @@ const check = parseConfigData(config, { source: 'bench.cfg' });
 if (check.config === undefined) throw new Error(`the bench config did not parse: ${check.diagnostics.map((d) => d.message).join('; ')}`);
 if (check.devices.disks.length !== 8 || check.devices.vifs.length !== 4) throw new Error('the bench config lost devices');
 
-/** Runs per second of each side, measured in alternating blocks; the median block of each. */
+/** Runs per second of each side, measured in alternating blocks (the shared `rate` loop); the median block of each. */
 function measure(sides) {
   const rounds = quick ? 3 : 9;
-  const block = seconds / (rounds * sides.length);
-  for (let warm = 0; warm < 200; warm += 1) for (const side of sides) side.work();
+  const blockMs = Math.ceil((seconds * 1000) / (rounds * sides.length));
+  for (const side of sides) rate(side.work, 0, { warmup: 200 });
   const rates = sides.map(() => []);
   for (let round = 0; round < rounds; round += 1) {
-    sides.forEach((side, index) => {
-      let runs = 0;
-      const start = process.hrtime.bigint();
-      let spent = 0;
-      while (spent < block || runs < 2) {
-        side.work();
-        runs += 1;
-        spent = Number(process.hrtime.bigint() - start) / 1e9;
-      }
-      rates[index].push(runs / spent);
-    });
+    sides.forEach((side, index) => rates[index].push(rate(side.work, blockMs)));
   }
   return rates.map((values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]);
 }
