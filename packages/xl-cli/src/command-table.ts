@@ -1,8 +1,8 @@
 /**
- * The `xl` command table (tools/xl/xl_cmdtable.c), as data: each command's name, usage,
- * summary, whether it honours the global `-N` (`can_dryrun`) and changes the host (`modifies`),
- * and its options. Option parsing and `xl help` are generated from this table; commands are
- * loaded only when run. Add a command by adding an entry here and a module under `commands/`.
+ * The `xl` command table (tools/xl/xl_cmdtable.c), as data: xl 4.17's commands with their text
+ * (`xl-cmdtable.ts`), the options of those this package implements (option parsing follows
+ * them), and the commands beyond Xen. Commands are loaded only when run. Add a command by adding
+ * an implementation here and a module under `commands/`.
  */
 import type { RandomSource } from '@xen-genid/xl-lib';
 import type { CreateOptions } from './commands/create.ts';
@@ -20,6 +20,8 @@ import type { ShutdownOptions } from './commands/shutdown.ts';
 import type { UnpauseOptions } from './commands/unpause.ts';
 import type { VmGenidOptions } from './commands/vm-genid.ts';
 import type { ToolstackParts } from './toolstack/open-toolstack.ts';
+import { XL_417_COMMANDS, type XlCommandText } from './xl-cmdtable.ts';
+import { XL_EXIT, XlCliError } from './errors.ts';
 
 /** Where a command writes: what `process.stdout`/`stderr` are to the real `xl`. */
 export interface OutputStream {
@@ -36,6 +38,8 @@ export interface CommandContext {
   /** Reads a whole file (as `libxl_read_file_contents`); throws the usual Node errors. */
   readonly readFile: (path: string) => Uint8Array;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** `argv[0]`, as getopt names the program in its messages; default `xl`. */
+  readonly programName?: string;
   /** Random bytes for uuids and generation IDs (default: the OS CSPRNG). */
   readonly random?: RandomSource;
   /** Standard input (`xl migrate-receive` reads the stream from it); default the process's. */
@@ -67,15 +71,14 @@ export interface CommandInput<Options> {
   readonly global: GlobalOptions;
 }
 
-/** One option of a command. */
+/** One option of a command, as its getopt string and long options declare it. */
 export interface OptionSpec {
   /** The one-letter form (`-p`). */
   readonly short?: string;
   /** The long form (`--dryrun`). */
   readonly long?: string;
-  /** Name of the value this option takes (`FILE`); a flag when omitted. */
-  readonly value?: string;
-  readonly help: string;
+  /** Whether the option takes a value (`-f FILE`); a flag when omitted. */
+  readonly value?: true;
 }
 
 /** Option values: flags are booleans, options with a value are strings. */
@@ -86,270 +89,180 @@ export interface CommandModule<Options> {
   run(input: CommandInput<Options>, context: CommandContext): Promise<number> | number;
 }
 
-export interface CommandSpec<Options = OptionValues> {
+/** How this package runs a command: its options, required arguments and module. */
+export interface CommandImplementation<Options = OptionValues> {
   readonly name: string;
-  /** Usage after the command name (`cmd_usage`). */
-  readonly args: string;
-  /** One line, without the final full stop (`cmd_desc`). */
-  readonly summary: string;
-  /** `can_dryrun`: whether the global `-N` is accepted. */
-  readonly canDryRun: boolean;
-  /** `modifies`: whether the command changes the host (shows `-f` in its usage). */
-  readonly modifies: boolean;
   readonly options: { readonly [Key in keyof Options]: OptionSpec };
   /** How many positional arguments are required (xl's `reqargs`). */
   readonly requiredArgs?: number;
   readonly load: () => Promise<CommandModule<Options>>;
 }
 
-/** Declares a command; the options object must name every key of `Options`. */
-export function defineCommand<Options>(spec: CommandSpec<Options>): CommandSpec<OptionValues> {
-  return spec as unknown as CommandSpec<OptionValues>;
+/** A command of the table: xl's text, and how it runs when this package implements it. */
+export interface CommandSpec<Options = OptionValues> extends XlCommandText {
+  readonly options: { readonly [Key in keyof Options]: OptionSpec };
+  readonly requiredArgs?: number;
+  /**
+   * A command real xl does not have: found only by its whole name (a prefix finds only xl's own
+   * commands, so every prefix means what it means to real xl) and left out of `xl help`'s list.
+   */
+  readonly beyondXen?: boolean;
+  /** Absent for a command of xl's table that this package does not implement. */
+  readonly load?: () => Promise<CommandModule<Options>>;
 }
 
-export const commandTable: readonly CommandSpec[] = [
+/** Declares how a command runs; the options object must name every key of `Options`. */
+export function defineCommand<Options>(implementation: CommandImplementation<Options>): CommandImplementation {
+  return implementation as unknown as CommandImplementation;
+}
+
+const implemented: readonly CommandImplementation[] = [
   defineCommand<CreateOptions>({
     name: 'create',
-    args: '<ConfigFile> [options] [vars]',
-    summary: 'Create a domain from config file <filename>',
-    canDryRun: true,
-    modifies: true,
     options: {
-      paused: { short: 'p', help: 'Leave the domain paused after it is created.' },
-      console: { short: 'c', help: 'Connect to the console after the domain is created.' },
-      defconfig: { short: 'f', long: 'defconfig', value: 'FILE', help: 'Use the given configuration file.' },
-      quiet: { short: 'q', long: 'quiet', help: 'Quiet.' },
-      dryrun: {
-        short: 'n',
-        long: 'dryrun',
-        help: 'Dry run - prints the resulting configuration\n (deprecated in favour of global -N option).',
-      },
-      debug: { short: 'd', help: 'Enable debug messages.' },
-      foreground: { short: 'F', help: 'Run in foreground until death of the domain.' },
-      noWait: { short: 'e', help: 'Do not wait in the background for the death of the domain.' },
-      vncviewer: { short: 'V', long: 'vncviewer', help: 'Connect to the VNC display after the domain is created.' },
-      vncviewerAutopass: { short: 'A', long: 'vncviewer-autopass', help: 'Pass VNC password to viewer via stdin.' },
-      ignoreGlobalAffinityMasks: { short: 'i', long: 'ignore-global-affinity-masks', help: 'Ignore global masks in xl.conf.' },
+      paused: { short: 'p' },
+      console: { short: 'c' },
+      defconfig: { short: 'f', long: 'defconfig', value: true },
+      quiet: { short: 'q', long: 'quiet' },
+      dryrun: { short: 'n', long: 'dryrun' },
+      debug: { short: 'd' },
+      foreground: { short: 'F' },
+      noWait: { short: 'e' },
+      vncviewer: { short: 'V', long: 'vncviewer' },
+      vncviewerAutopass: { short: 'A', long: 'vncviewer-autopass' },
+      ignoreGlobalAffinityMasks: { short: 'i', long: 'ignore-global-affinity-masks' },
     },
     load: () => import('./commands/create.ts'),
   }),
   defineCommand<ListOptions>({
     name: 'list',
-    args: '[options] [Domain]',
-    summary: 'List information about all/some domains',
-    canDryRun: false,
-    modifies: false,
-    options: {
-      long: { short: 'l', long: 'long', help: 'Output all VM details' },
-    },
+    options: { long: { short: 'l', long: 'long' } },
     load: () => import('./commands/list.ts'),
   }),
   defineCommand<DestroyOptions>({
     name: 'destroy',
-    args: '[options] <Domain>',
-    summary: 'Terminate a domain immediately',
-    canDryRun: false,
-    modifies: true,
     requiredArgs: 1,
-    options: {
-      force: {
-        short: 'f',
-        help: 'Permit destroying domain 0, which will only succeed\n when run from disaggregated toolstack domain with a\n hardware domain distinct from domain 0.',
-      },
-    },
+    options: { force: { short: 'f' } },
     load: () => import('./commands/destroy.ts'),
   }),
   defineCommand<ShutdownOptions>({
     name: 'shutdown',
-    args: '[options] <-a|Domain>',
-    summary: 'Issue a shutdown signal to a domain',
-    canDryRun: false,
-    modifies: true,
-    options: {
-      all: { short: 'a', long: 'all', help: 'Shutdown all guest domains.' },
-      wait: { short: 'w', long: 'wait', help: 'Wait for guest(s) to shutdown.' },
-      fallback: { short: 'F', help: 'Fallback to ACPI power event for HVM guests with\n no PV drivers.' },
-    },
+    options: { all: { short: 'a', long: 'all' }, wait: { short: 'w', long: 'wait' }, fallback: { short: 'F' } },
     load: () => import('./commands/shutdown.ts'),
   }),
   defineCommand<RebootOptions>({
     name: 'reboot',
-    args: '[options] <-a|Domain>',
-    summary: 'Issue a reboot signal to a domain',
-    canDryRun: false,
-    modifies: true,
-    options: {
-      all: { short: 'a', long: 'all', help: 'Shutdown all guest domains.' },
-      wait: { short: 'w', long: 'wait', help: 'Wait for guest(s) to reboot.' },
-      fallback: { short: 'F', help: 'Fallback to ACPI reset event for HVM guests with\n no PV drivers.' },
-    },
+    options: { all: { short: 'a', long: 'all' }, wait: { short: 'w', long: 'wait' }, fallback: { short: 'F' } },
     load: () => import('./commands/reboot.ts'),
   }),
-  defineCommand<PauseOptions>({
-    name: 'pause',
-    args: '<Domain>',
-    summary: 'Pause execution of a domain',
-    canDryRun: false,
-    modifies: true,
-    requiredArgs: 1,
-    options: {},
-    load: () => import('./commands/pause.ts'),
-  }),
-  defineCommand<UnpauseOptions>({
-    name: 'unpause',
-    args: '<Domain>',
-    summary: 'Unpause a paused domain',
-    canDryRun: false,
-    modifies: true,
-    requiredArgs: 1,
-    options: {},
-    load: () => import('./commands/unpause.ts'),
-  }),
+  defineCommand<PauseOptions>({ name: 'pause', requiredArgs: 1, options: {}, load: () => import('./commands/pause.ts') }),
+  defineCommand<UnpauseOptions>({ name: 'unpause', requiredArgs: 1, options: {}, load: () => import('./commands/unpause.ts') }),
   defineCommand<SaveOptions>({
     name: 'save',
-    args: '[options] <Domain> <CheckpointFile> [<ConfigFile>]',
-    summary: 'Save a domain state to restore later',
-    canDryRun: false,
-    modifies: true,
     requiredArgs: 2,
-    options: {
-      checkpoint: { short: 'c', help: 'Leave domain running after creating the snapshot.' },
-      leavePaused: { short: 'p', help: 'Leave domain paused after creating the snapshot.' },
-      preserveDomid: { short: 'D', help: 'Store the domain id in the configuration.' },
-    },
+    options: { checkpoint: { short: 'c' }, leavePaused: { short: 'p' }, preserveDomid: { short: 'D' } },
     load: () => import('./commands/save.ts'),
   }),
   defineCommand<MigrateOptions>({
     name: 'migrate',
-    args: '[options] <Domain> <host>',
-    summary: 'Migrate a domain to another host',
-    canDryRun: false,
-    modifies: true,
     requiredArgs: 2,
     options: {
-      config: { short: 'C', value: 'config', help: 'Send <config> instead of config file from creation.' },
-      sshCommand: {
-        short: 's',
-        value: 'sshcommand',
-        help: 'Use <sshcommand> instead of ssh.  String will be passed\n to sh. If empty, run <host> instead of ssh <host> xl\n migrate-receive [-d -e]',
-      },
-      noWait: { short: 'e', help: 'Do not wait in the background (on <host>) for the death\n of the domain.' },
-      debug: { long: 'debug', help: 'Print huge (!) amount of debug during the migration process.' },
-      paused: { short: 'p', help: 'Do not unpause domain after migrating it.' },
-      preserveDomid: { short: 'D', help: 'Preserve the domain id' },
-      foreground: { short: 'F', help: 'Run in the foreground on <host>.' },
-      live: { long: 'live', help: 'Ignored (compatibility with xm).' },
+      config: { short: 'C', value: true },
+      sshCommand: { short: 's', value: true },
+      noWait: { short: 'e' },
+      debug: { long: 'debug' },
+      paused: { short: 'p' },
+      preserveDomid: { short: 'D' },
+      foreground: { short: 'F' },
+      live: { long: 'live' },
     },
     load: () => import('./commands/migrate.ts'),
   }),
   defineCommand<RestoreOptions>({
     name: 'restore',
-    args: '[options] [<ConfigFile>] <CheckpointFile>',
-    summary: 'Restore a domain from a saved state',
-    canDryRun: false,
-    modifies: true,
     requiredArgs: 1,
     options: {
-      paused: { short: 'p', help: 'Do not unpause domain after restoring it.' },
-      noWait: { short: 'e', help: 'Do not wait in the background for the death of the domain.' },
-      debug: { short: 'd', help: 'Enable debug messages.' },
-      foreground: { short: 'F', help: 'Run in the foreground.' },
-      vncviewer: { short: 'V', long: 'vncviewer', help: 'Connect to the VNC display after the domain is created.' },
-      vncviewerAutopass: { short: 'A', long: 'vncviewer-autopass', help: 'Pass VNC password to viewer via stdin.' },
+      paused: { short: 'p' },
+      noWait: { short: 'e' },
+      debug: { short: 'd' },
+      foreground: { short: 'F' },
+      vncviewer: { short: 'V', long: 'vncviewer' },
+      vncviewerAutopass: { short: 'A', long: 'vncviewer-autopass' },
     },
     load: () => import('./commands/restore.ts'),
   }),
   defineCommand<MigrateReceiveOptions>({
     name: 'migrate-receive',
-    args: '- for internal use only',
-    summary: 'Restore a domain from a saved state',
-    canDryRun: false,
-    modifies: true,
-    options: {
-      foreground: { short: 'F', help: 'Run in the foreground.' },
-      noWait: { short: 'e', help: 'Do not wait in the background for the death of the domain.' },
-      debug: { short: 'd', help: 'Enable debug messages.' },
-      remus: { short: 'r', help: 'Receive a Remus checkpointed stream (not supported).' },
-      paused: { short: 'p', help: 'Do not unpause domain after migrating it.' },
-    },
+    options: { foreground: { short: 'F' }, noWait: { short: 'e' }, debug: { short: 'd' }, remus: { short: 'r' }, paused: { short: 'p' } },
     load: () => import('./commands/migrate-receive.ts'),
   }),
-  defineCommand<DomidOptions>({
-    name: 'domid',
-    args: '<DomainName>',
-    summary: 'Convert a domain name to domain id',
-    canDryRun: false,
-    modifies: false,
-    requiredArgs: 1,
-    options: {},
-    load: () => import('./commands/domid.ts'),
-  }),
-  defineCommand<DomnameOptions>({
-    name: 'domname',
-    args: '<DomainId>',
-    summary: 'Convert a domain id to domain name',
-    canDryRun: false,
-    modifies: false,
-    requiredArgs: 1,
-    options: {},
-    load: () => import('./commands/domname.ts'),
-  }),
-  defineCommand<VmGenidOptions>({
+  defineCommand<DomidOptions>({ name: 'domid', requiredArgs: 1, options: {}, load: () => import('./commands/domid.ts') }),
+  defineCommand<DomnameOptions>({ name: 'domname', requiredArgs: 1, options: {}, load: () => import('./commands/domname.ts') }),
+];
+
+/** `xl vm-genid` (beyond Xen: real xl has no such command), after xl's own. */
+const VM_GENID: CommandSpec = {
+  ...defineCommand<VmGenidOptions>({
     name: 'vm-genid',
-    args: '[options] <Domain>',
-    summary: "Show a domain's VM Generation ID, or renew it and notify the guest",
-    canDryRun: false,
-    modifies: true,
     requiredArgs: 1,
-    options: {
-      new: { short: 'n', long: 'new', help: 'Give the running domain a new random ID,\n written to guest memory, xenstore and the stored config,\n then notify the guest (ACPI).' },
-      set: { short: 's', long: 'set', value: 'ID', help: 'Give the domain ID (a GUID, xenstore lo:hi, 32 hex\n digits, or form:value); notify the guest if it changed.' },
-      format: { long: 'format', value: 'FORMAT', help: 'Print each view as xenstore, guid, hex, hyperv or\n vmware (default: all of them).' },
-      json: { long: 'json', help: 'Print {config, xenstore, guest, notifications}.' },
-    },
+    options: { new: { short: 'n', long: 'new' }, set: { short: 's', long: 'set', value: true }, format: { long: 'format', value: true }, json: { long: 'json' } },
     load: () => import('./commands/vm-genid.ts'),
   }),
+  beyondXen: true,
+  canDryRun: false,
+  modifies: true,
+  description: "Show a domain's VM Generation ID, or renew it and notify the guest",
+  usage: '[options] <Domain>',
+  optionText:
+    '-h                      Print this help.\n' +
+    '-n, --new               Give the running domain a new random ID, written to guest\n' +
+    '                        memory, xenstore and the stored config, then notify the\n' +
+    '                        guest (ACPI).\n' +
+    '-s ID, --set=ID         Give the domain ID (a GUID, xenstore lo:hi, 32 hex digits,\n' +
+    '                        or form:value); notify the guest if it changed.\n' +
+    '--format=FORMAT         Print each view as xenstore, guid, hex, hyperv or vmware\n' +
+    '                        (default: all of them).\n' +
+    '--json                  Print {config, xenstore, guest, notifications}.',
+};
+
+/**
+ * xl 4.17's whole table in its order (the text of each command from `XL_417_COMMANDS`, how it runs
+ * where this package implements it), then the commands beyond Xen.
+ */
+export const commandTable: readonly CommandSpec[] = [
+  ...XL_417_COMMANDS.map((text): CommandSpec => {
+    const implementation = implemented.find((command) => command.name === text.name);
+    return implementation ? { ...text, ...implementation } : { ...text, options: {} };
+  }),
+  VM_GENID,
 ];
 
 /**
- * `cmdtable_lookup`: the command named exactly `name`, else the only one `name` is a prefix of.
+ * `cmdtable_lookup` (tools/xl/xl_cmdtable.c): the command named exactly `name`, else the one
+ * command of xl's table `name` is a prefix of; a prefix of several (`sh`, `de`, `vm`) finds nothing.
  */
 export function lookupCommand(name: string, table: readonly CommandSpec[] = commandTable): CommandSpec | undefined {
   const exact = table.find((command) => command.name === name);
   if (exact) return exact;
-  const matches = table.filter((command) => command.name.startsWith(name));
+  const matches = table.filter((command) => !command.beyondXen && command.name.startsWith(name));
   return matches.length === 1 ? matches[0] : undefined;
 }
 
-/** The option lines of a command's help, in xl's layout (text from column 25). */
-export function formatOptions(spec: CommandSpec): string {
-  const lines = ['-h                      Print this help.'];
-  for (const option of Object.values(spec.options) as OptionSpec[]) {
-    const forms: string[] = [];
-    if (option.short) forms.push(`-${option.short}${option.value && !option.long ? ` ${option.value}` : ''}`);
-    if (option.long) forms.push(`--${option.long}${option.value ? `=${option.value}` : ''}`);
-    if (option.short && option.long && option.value) forms[0] = `-${option.short} ${option.value}`;
-    const left = forms.join(', ');
-    const [first, ...rest] = option.help.split('\n');
-    lines.push(left.length < 24 ? `${left.padEnd(24)}${first}` : `${left}\n${' '.repeat(24)}${first}`);
-    for (const line of rest) lines.push(`${' '.repeat(24)}${line.trimStart()}`);
-  }
-  return lines.join('\n');
-}
-
-/** `help(command)` for one command (xl.c). */
+/** `help(command)` for one command (tools/xl/xl.c): usage, description and xl's option text. */
 export function formatCommandHelp(spec: CommandSpec): string {
   const flags = `${spec.modifies ? 'f' : ''}${spec.canDryRun ? 'N' : ''}`;
-  return `Usage: xl [-vtT${flags}] ${spec.name} ${spec.args}\n\n${spec.summary}.\n\nOptions:\n\n${formatOptions(spec)}\n`;
+  const options = spec.optionText === undefined ? '' : `Options:\n\n${spec.optionText}\n`;
+  return `Usage: xl [-vtT${flags}] ${spec.name} ${spec.usage}\n\n${spec.description}.\n\n${options}`;
 }
 
-/** `help(NULL)`: the full list (xl.c). */
+/** `help(NULL)`: the full list (tools/xl/xl.c). */
 export function formatFullHelp(table: readonly CommandSpec[] = commandTable): string {
   let text = 'Usage xl [-vfNtT] <subcommand> [args]\n\nxl full list of subcommands:\n\n';
   for (const command of table) {
+    if (command.beyondXen) continue;
     text += ` ${command.name.padEnd(19)} `;
     if (command.name.length > 19) text += `\n ${''.padEnd(19)} `;
-    text += `${command.summary}\n`;
+    text += `${command.description}\n`;
   }
   return text;
 }
@@ -357,20 +270,22 @@ export function formatFullHelp(table: readonly CommandSpec[] = commandTable): st
 /** Outcome of parsing a command's arguments. */
 export type ParsedCommandLine =
   | { readonly kind: 'ok'; readonly options: OptionValues; readonly args: string[] }
-  | { readonly kind: 'help' }
-  | { readonly kind: 'error'; readonly message: string; readonly exitCode: number };
+  | { readonly kind: 'help' };
 
 /**
  * Parses a command's arguments as xl's `def_getopt` (getopt_long, permuting): flags may be
  * grouped (`-pq`), values follow (`-f FILE`, `-fFILE`, `--defconfig=FILE`, `--defconfig FILE`),
- * `--` ends options; `-h` asks for help; an unknown option is `option `x' not supported.`
+ * `--` ends options; `-h` asks for help; an unknown option fails as `option `x' not supported.`
+ * (exit 2), missing arguments as `'xl C' requires at least N arguments.` and the usage (exit 2).
  */
 export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): ParsedCommandLine {
   const options: OptionValues = {};
   const args: string[] = [];
   const entries = Object.entries(spec.options) as Array<[string, OptionSpec]>;
   for (const [key, option] of entries) options[key] = option.value ? undefined : false;
-  const unsupported = (letter: string): ParsedCommandLine => ({ kind: 'error', message: `option \`${letter}' not supported.\n`, exitCode: 2 });
+  const unsupported = (letter: string): never => {
+    throw new XlCliError(`option \`${letter}' not supported.`, { exitCode: XL_EXIT.USAGE });
+  };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index]!;
     if (arg === '--') {
@@ -412,8 +327,9 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
     args.push(arg);
   }
   if (spec.requiredArgs && args.length < spec.requiredArgs) {
+    // def_getopt: the message on stderr, then help(cmd) on stdout.
     const plural = spec.requiredArgs > 1 ? 's' : '';
-    return { kind: 'error', message: `'xl ${spec.name}' requires at least ${spec.requiredArgs} argument${plural}.\n\n${formatCommandHelp(spec)}`, exitCode: 2 };
+    throw new XlCliError(`'xl ${spec.name}' requires at least ${spec.requiredArgs} argument${plural}.\n`, { exitCode: XL_EXIT.USAGE, usage: true });
   }
   return { kind: 'ok', options, args };
 }

@@ -106,7 +106,8 @@ async function dispatch(argv: readonly string[], context: CommandContext, onComm
       else if (letter === 't') progressUseCr = true;
       else if (letter === 'T') continue;
       else {
-        context.stderr.write('unknown global option\n');
+        // getopt reports the letter (opterr is still set for the global options), then xl's line.
+        context.stderr.write(`${context.programName ?? 'xl'}: invalid option -- '${letter}'\nunknown global option\n`);
         return 1;
       }
     }
@@ -126,22 +127,23 @@ async function dispatch(argv: readonly string[], context: CommandContext, onComm
   const spec = lookupCommand(name, commandTable);
   if (!spec) {
     if (name === 'help') return help(rest[0]);
-    context.stderr.write('command not implemented\n');
-    return 1;
+    throw new XlCliError('command not implemented');
   }
   if (dryRun && !spec.canDryRun) {
     context.stderr.write('command does not implement -N (dryrun) option\n');
     return 1;
   }
   onCommand(spec);
+  if (!spec.load) {
+    // A command of xl's table that is not implemented here: its help, as xl prints it, or nothing.
+    if (!rest.some((arg) => arg === '--help' || /^-[^-]*h/.test(arg))) throw new XlCliError('command not implemented');
+    context.stdout.write(formatCommandHelp(spec));
+    return XL_EXIT.OK;
+  }
   const parsed = parseCommandLine(spec, rest);
   if (parsed.kind === 'help') {
     context.stdout.write(formatCommandHelp(spec));
-    return 0;
-  }
-  if (parsed.kind === 'error') {
-    context.stderr.write(parsed.message);
-    return parsed.exitCode;
+    return XL_EXIT.OK;
   }
   const module = await spec.load();
   return module.run({ options: parsed.options, args: parsed.args, argv: rest, global }, context);

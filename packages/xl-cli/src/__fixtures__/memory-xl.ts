@@ -15,6 +15,13 @@ import { main } from '../main.ts';
 import type { ToolstackParts } from '../toolstack/open-toolstack.ts';
 import { genidViewOn, type GenidView, type XlResult } from './xl-world.ts';
 
+export interface RunOptions {
+  readonly stdout?: OutputStream;
+  readonly stdin?: AsyncIterable<Uint8Array>;
+  /** `argv[0]` (getopt's messages name it). */
+  readonly programName?: string;
+}
+
 export interface MemoryXl {
   readonly parts: ToolstackParts & { readonly hypervisor: MemoryHypervisor };
   /** A temp directory for files, removed after the test. */
@@ -22,7 +29,7 @@ export interface MemoryXl {
   /** Writes a file in `dir`; returns its absolute path. */
   file(name: string, text: string): string;
   /** Runs `xl args` in process; resolves to its stdout, stderr and exit status. */
-  xl(args: readonly string[], options?: { readonly stdout?: OutputStream; readonly stdin?: AsyncIterable<Uint8Array> }): Promise<XlResult>;
+  xl(args: readonly string[], options?: RunOptions): Promise<XlResult>;
   /** Runs `xl args` and expects exit status 0. */
   ok(args: readonly string[]): Promise<XlResult>;
   /** Where the ID of the domain named `name` lives, or undefined. */
@@ -35,7 +42,7 @@ export function memoryXl(seed = 1): MemoryXl {
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const parts = { hypervisor: new MemoryHypervisor(), xenstore: createMemoryStore(), userdata: new MemoryUserdataStore() };
   const random = createSeededRandomSource(seed);
-  const run = async (args: readonly string[], options: { readonly stdout?: OutputStream; readonly stdin?: AsyncIterable<Uint8Array> } = {}): Promise<XlResult> => {
+  const run = async (args: readonly string[], options: RunOptions = {}): Promise<XlResult> => {
     let stdout = '';
     let stderr = '';
     const context: CommandContext = {
@@ -47,6 +54,7 @@ export function memoryXl(seed = 1): MemoryXl {
       stderrIsTTY: false,
       toolstack: parts,
       ...(options.stdin ? { stdin: options.stdin } : {}),
+      ...(options.programName ? { programName: options.programName } : {}),
     };
     const status = await main(args, context);
     return { stdout, stderr, status };
