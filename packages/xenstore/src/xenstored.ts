@@ -66,6 +66,15 @@ export interface XenstoredOptions {
   readonly maxQueuedBytes?: number;
   /** Called for unexpected failures (never for ordinary xenstore errors, which are replies). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Tells a storage that cannot take a write now (another process holds its lock) from a failure.
+   * Such a request waits, with the client's later requests behind it, and is tried again every
+   * `busyRetryMs` while other clients are served; a transaction's commit is answered `EAGAIN`
+   * instead (the client starts the transaction again, as after a conflict). Default: never busy.
+   */
+  readonly isBusy?: (error: unknown) => boolean;
+  /** Milliseconds between tries of a request the storage was busy for. Default 10. */
+  readonly busyRetryMs?: number;
 }
 
 export interface Xenstored {
@@ -220,20 +229,37 @@ function dispatch(connection: XsConnection, message: XsMessage): Uint8Array {
   }
 }
 
+/** A reply: its message type and payload. */
+interface Reply {
+  readonly type: number;
+  readonly payload: Uint8Array;
+  /** Sent only after the pause a busy storage asks for. */
+  readonly afterPause?: boolean;
+}
+
+/** A request waiting to be answered, with its reply once it has one. */
+interface Pending {
+  readonly message: XsMessage;
+  reply?: Reply;
+}
+
 /** Serves one client socket. */
 class ClientConnection {
   private readonly decoder = new XsFrameDecoder();
   private readonly connection: XsConnection;
   private readonly events: XsWatchEvent[] = [];
+  /** Requests in arrival order; the first may be waiting for the storage. */
+  private readonly pending: Pending[] = [];
+  private retry: NodeJS.Timeout | undefined;
   private busy = false;
   private paused = false;
   private readonly socket: Socket;
-  private readonly maxQueuedBytes: number;
+  private readonly options: XenstoredOptions;
   private readonly onError: (error: unknown) => void;
 
   constructor(socket: Socket, store: XenStore, options: XenstoredOptions, onError: (error: unknown) => void) {
     this.socket = socket;
-    this.maxQueuedBytes = options.maxQueuedBytes ?? 1 << 20;
+    this.options = options;
     this.onError = onError;
     const domid = options.domid ?? 0;
     this.connection = store.connect(domid, {
@@ -251,7 +277,15 @@ class ClientConnection {
       }
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.connection.close());
+    socket.on('close', () => {
+      clearTimeout(this.retry);
+      this.pending.length = 0;
+      this.connection.close();
+    });
+  }
+
+  private get maxQueuedBytes(): number {
+    return this.options.maxQueuedBytes ?? 1 << 20;
   }
 
   private sendEvent(event: XsWatchEvent): void {
@@ -275,53 +309,87 @@ class ClientConnection {
       this.socket.destroy();
       return;
     }
-    if (messages.length === 0) return;
+    for (const message of messages) this.pending.push({ message });
+    if (this.retry === undefined) this.answerPending();
+  }
+
+  /** Answers waiting requests in order, until one must wait for the storage. */
+  private answerPending(): void {
     const socket = this.socket;
-    if (messages.length === 1) {
-      this.answer(messages[0]!);
-    } else {
-      // Several requests in one read: their replies go out in one write.
-      socket.cork();
-      try {
-        for (const message of messages) {
-          if (socket.destroyed) return;
-          this.answer(message);
+    // Several requests in one read: their replies go out in one write.
+    const corked = this.pending.length > 1;
+    if (corked) socket.cork();
+    try {
+      while (this.pending.length > 0 && !socket.destroyed) {
+        const pending = this.pending[0]!;
+        if (pending.reply === undefined) {
+          const reply = this.answer(pending.message);
+          if (reply === undefined || reply.afterPause) {
+            pending.reply = reply;
+            this.waitForStorage();
+            return;
+          }
+          pending.reply = reply;
         }
-      } finally {
-        socket.uncork();
+        this.pending.shift();
+        this.send(pending.message, pending.reply);
       }
-    }
-    if (socket.writableLength > this.maxQueuedBytes && !this.paused && !socket.destroyed) {
-      this.paused = true;
-      socket.pause();
+    } finally {
+      if (corked) socket.uncork();
+      if (socket.writableLength > this.maxQueuedBytes && !this.paused && !socket.destroyed) {
+        this.paused = true;
+        socket.pause();
+      }
     }
   }
 
-  private answer(message: XsMessage): void {
-    let type = message.type;
-    let payload: Uint8Array;
+  /** Tries the first waiting request again later; the client's further requests wait unread meanwhile. */
+  private waitForStorage(): void {
+    this.socket.pause();
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (!this.paused) this.socket.resume();
+      this.answerPending();
+    }, this.options.busyRetryMs ?? 10);
+  }
+
+  /** The reply to one request, or undefined when the storage is busy and it must be tried again. */
+  private answer(message: XsMessage): Reply | undefined {
     this.busy = true;
     try {
-      payload = dispatch(this.connection, message);
+      const payload = dispatch(this.connection, message);
       if (payload.length > XENSTORE_PAYLOAD_MAX) throw new XsError('E2BIG', 'reply too long for one message');
+      return { type: message.type, payload };
     } catch (error) {
       let code = 'EINVAL';
-      if (XsError.is(error)) {
+      if (this.options.isBusy?.(error)) {
+        // The transaction is over either way: it is told to start again, as after a conflict,
+        // after a pause, so that a client starting again at once does not spin.
+        if (!isTransactionCommit(message)) return undefined;
+        return { type: XS_ERROR, payload: latin1Bytes('EAGAIN\0'), afterPause: true };
+      } else if (XsError.is(error)) {
         if (isWireErrorName(error.code)) code = error.code;
       } else {
         this.onError(error);
       }
-      type = XS_ERROR;
-      payload = latin1Bytes(`${code}\0`);
+      return { type: XS_ERROR, payload: latin1Bytes(`${code}\0`) };
     } finally {
       this.busy = false;
     }
-    this.socket.write(encodeMessage({ type, reqId: message.reqId, txId: message.txId, payload }));
+  }
+
+  private send(message: XsMessage, reply: Reply): void {
+    this.socket.write(encodeMessage({ type: reply.type, reqId: message.reqId, txId: message.txId, payload: reply.payload }));
     if (this.events.length > 0) {
       const events = this.events.splice(0, this.events.length);
       for (const event of events) this.sendEvent(event);
     }
   }
+}
+
+/** XS_TRANSACTION_END inside a transaction: the one request whose busy storage is answered EAGAIN. */
+function isTransactionCommit(message: XsMessage): boolean {
+  return message.type === XS_TRANSACTION_END && message.txId !== 0;
 }
 
 function prepareSocketPath(socketPath: string): void {

@@ -18,6 +18,22 @@ function log(message: string): void {
   process.stderr.write(`xenstored: ${message}\n`);
 }
 
+/**
+ * Opens the host file with no busy timeout: a request that finds the write lock taken fails at once
+ * and is tried again later, so the one thread never stalls while another process writes. Opening
+ * itself (recovery may write) is tried again until the lock is free.
+ */
+async function openWithoutWaiting(path: string): Promise<Host> {
+  for (;;) {
+    try {
+      return openHost(path, { trackOperations: false, busyTimeoutMs: 0 });
+    } catch (error) {
+      if (!(HostError.is(error) && error.code === 'BUSY')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let values: { socket?: string; host?: string; help?: boolean };
   try {
@@ -47,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let store: XenStore;
   try {
     if (values.host !== undefined) {
-      host = openHost(values.host, { trackOperations: false });
+      host = await openWithoutWaiting(values.host);
       store = host.store;
     } else {
       store = createMemoryStore();
@@ -59,7 +75,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const socketPath = values.socket;
   let server: Awaited<ReturnType<typeof createXenstored>>;
   try {
-    server = await createXenstored(store, socketPath, { onError: (error) => log(`error: ${String(error)}`) });
+    server = await createXenstored(store, socketPath, {
+      onError: (error) => log(`error: ${String(error)}`),
+      // A write waits, without holding up other clients, while another process holds the lock.
+      isBusy: (error) => HostError.is(error) && error.code === 'BUSY',
+    });
   } catch (error) {
     log(`cannot listen on ${socketPath}: ${(error as Error).message}`);
     if (host) host.close();
