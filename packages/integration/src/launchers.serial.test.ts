@@ -1,6 +1,6 @@
 /**
- * Our commands, not Debian's: `bin/` at the repository root holds launchers for `xl`, `xenstored` and
- * `hvmloader-sim` (`export PATH="$PWD/bin:$PATH"`), and `pnpm --silent xl` runs our xl from any
+ * Our commands, not Debian's: `bin/` at the repository root holds launchers for `xl`, `xenstored`,
+ * `hvmloader-sim` and `qemu-dm` (`export PATH="$PWD/bin:$PATH"`), and `pnpm --silent xl` runs our xl from any
  * folder of the repository, in that folder, with nothing but xl's own output.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,9 +22,9 @@ const run = (command: string, args: readonly string[], cwd: string, extra: Recor
 describe('bin/ launchers', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('are what the shell finds first for xl, xenstored and hvmloader-sim', () => {
-    const found = run('sh', ['-c', 'for name in xl xenstored hvmloader-sim; do command -v "$name"; done'], scratch);
-    expect(found.stdout.split('\n').filter(Boolean)).toEqual(['xl', 'xenstored', 'hvmloader-sim'].map((name) => join(root, 'bin', name)));
+  it('are what the shell finds first for xl, xenstored, hvmloader-sim and qemu-dm', () => {
+    const found = run('sh', ['-c', 'for name in xl xenstored hvmloader-sim qemu-dm; do command -v "$name"; done'], scratch);
+    expect(found.stdout.split('\n').filter(Boolean)).toEqual(['xl', 'xenstored', 'hvmloader-sim', 'qemu-dm'].map((name) => join(root, 'bin', name)));
   });
 
   it('run our xl from any folder, with config paths relative to that folder', () => {
@@ -36,10 +36,12 @@ describe('bin/ launchers', () => {
     expect(listed.stdout).toMatch(/^Name +ID +Mem VCPUs\tState\tTime\(s\)\nDomain-0 +0 /);
   });
 
-  it('run our xenstored and hvmloader-sim', () => {
+  it('run our xenstored, hvmloader-sim and qemu-dm', () => {
     expect(run('xenstored', [], scratch).stderr).toContain('Usage: xenstored --socket <path>');
     const firmware = run('hvmloader-sim', ['--help'], scratch);
     expect(`${firmware.stdout}${firmware.stderr}`).toContain('usage: hvmloader-sim <command>');
+    const deviceModel = run('qemu-dm', ['--help'], scratch);
+    expect(`${deviceModel.stdout}${deviceModel.stderr}`).toContain('usage: qemu-dm <command>');
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { MemoryHypervisor } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
-import { bootLinux } from '@xen-genid/hvmloader-sim';
+import { bootLinux } from '@xen-genid/qemu-dm';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { MemoryUserdataStore, MsVmGenid, createLibxl, createSeededRandomSource, defaultDomainConfig, queryVmGenid, renewVmGenid } from '@xen-genid/xl-lib';
 import { expect, it } from 'vitest';

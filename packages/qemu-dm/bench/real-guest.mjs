@@ -12,11 +12,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureKernel, planFirmwareBoot } from '@xen-genid/hvmloader-sim';
 import {
   DeviceModel,
   RamFile,
   deviceModelFiles,
+  ensureKernel,
   ensureKernelModule,
   hostIdentity,
   launchDeviceModel,

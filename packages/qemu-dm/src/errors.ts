@@ -1,4 +1,7 @@
-/** The one error class of qemu-dm. */
+/**
+ * The one error class of qemu-dm. Codes name what went wrong; failures of the firmware it runs
+ * (`HvmloaderError` of hvmloader-sim) pass through unchanged.
+ */
 export const QEMU_DM_ERROR = {
   /** A caller passed a value outside what the function accepts. */
   INVALID_ARGUMENT: 1,

@@ -7,11 +7,12 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureKernel, planFirmwareBoot } from '@xen-genid/hvmloader-sim';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DeviceModel, deviceModelFiles, deviceModelFilesExist, launchDeviceModel, processAlive, reapDeviceModel } from './device-model.ts';
 import { ensureKernelModule } from './guest/kernel-modules.ts';
+import { planFirmwareBoot } from './linux/firmware-plan.ts';
+import { ensureKernel } from './linux/kernel.ts';
 import { RamFile } from './ram-file.ts';
 import { minimumMemoryMiB, readGuestConsole, startRealGuest, waitForGuest } from './real-guest.ts';
 

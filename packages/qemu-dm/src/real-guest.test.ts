@@ -1,9 +1,9 @@
-import { planFirmwareBoot } from '@xen-genid/hvmloader-sim';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { planFirmwareBoot } from './linux/firmware-plan.ts';
 import { minimumMemoryMiB, realGuestCommandLine, realGuestInitrd, realGuestTables } from './real-guest.ts';
 
 const { plan } = planFirmwareBoot({ generationId: { low: 1n, high: 2n }, machine: 'q35' });

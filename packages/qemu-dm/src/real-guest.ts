@@ -10,20 +10,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import {
-  DEFAULT_BUSYBOX,
-  KPROBE_EVENTS,
-  buildGenidNotifySsdt,
-  buildTableUpgradeCpio,
-  writeCpio,
-  type CpioEntry,
-  type GuestBootPlan,
-  type UpgradeTable,
-} from '@xen-genid/hvmloader-sim';
+import { buildGenidNotifySsdt } from '@xen-genid/hvmloader-sim';
 import { DeviceModel, launchDeviceModel, reapDeviceModel, type DeviceModelFiles, type QemuMachine } from './device-model.ts';
 import { QemuDmError } from './errors.ts';
 import { buildResidentInit, MODULES_DIR } from './guest/resident-init.ts';
 import { parseGuestConsole, type GuestConsoleView } from './guest/console-view.ts';
+import type { GuestBootPlan } from './linux/boot.ts';
+import { writeCpio, type CpioEntry } from './linux/cpio.ts';
+import { KPROBE_EVENTS } from './linux/init-script.ts';
+import { DEFAULT_BUSYBOX, buildTableUpgradeCpio, type UpgradeTable } from './linux/initramfs.ts';
 import { RamFile } from './ram-file.ts';
 
 /** How often the kernel reads the notify zone: every half second (`_TZP`, tenths of a second). */

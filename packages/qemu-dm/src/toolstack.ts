@@ -13,22 +13,16 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import {
-  EMPTY_GUEST_RECORD,
-  QEMU_PC_PLATFORM_LAYOUT,
-  VGID_DEVICE_PATH,
-  createGuestModel,
-  guestRecordToJson,
-  runFirmware,
-  type GuestBootPlan,
-  type GuestRecord,
-} from '@xen-genid/hvmloader-sim';
+import { VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
+import { EMPTY_GUEST_RECORD, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, retrieveUserdataText, type UserdataStore } from '@xen-genid/xl-lib';
 import { DeviceModel, deviceModelFiles, reapDeviceModel, runningDeviceModel, type DeviceModelFiles } from './device-model.ts';
 import { QemuDmError } from './errors.ts';
 import { cachedModuleBeside } from './guest/kernel-modules.ts';
+import type { GuestBootPlan } from './linux/boot.ts';
+import { QEMU_PC_PLATFORM_LAYOUT } from './platform/qemu-pc.ts';
 import { RamFile } from './ram-file.ts';
 import { readGuestConsole, startRealGuest } from './real-guest.ts';
 

@@ -43,10 +43,12 @@ export {
   type HvmParamName,
 } from './public/hvm-params.ts';
 export {
+  PLATFORM_ACPI_KEY,
   PLATFORM_GENERATION_ID_KEY,
   PLATFORM_GENERATION_ID_DEFAULT,
   domainPath,
 } from './public/xenstore-paths.ts';
+export { GENID_NOTIFY_GPE } from './public/genid-notify.ts';
 export { XC_ERRNO, XcError, type XcErrno } from './errors.ts';
 export {
   XC_PAGE_SIZE,

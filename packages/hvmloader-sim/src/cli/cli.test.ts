@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './main.ts';
-import { byteSum } from '../acpi/table-header.ts';
+import { byteSum } from '../firmware/acpi/table-header.ts';
 
 const BIN = fileURLToPath(new URL('../../dist/bin/hvmloader-sim.js', import.meta.url));
 
@@ -30,9 +30,9 @@ describe('hvmloader-sim (in process)', () => {
   it('lists its commands', async () => {
     const help = await cli(['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/^ {2}tables {6}Run the firmware/m);
+    expect(help.stdout).toMatch(/^ {2}tables {2}Run the firmware/m);
     expect(help.stdout).toMatch(/^ {2}read /m);
-    expect(help.stdout).toMatch(/^ {2}boot-linux /m);
+    expect(help.stdout).not.toMatch(/boot-linux/);
     expect((await cli([])).status).toBe(2);
   });
 

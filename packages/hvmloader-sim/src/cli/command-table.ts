@@ -3,7 +3,7 @@
  * runs it (loaded only when used). A new subcommand is one entry here and one module beside it.
  */
 import type { SubcommandModule } from './context.ts';
-import { BOOT_LINUX_SUMMARY, BOOT_LINUX_USAGE } from './boot-linux.ts';
+import { READ_USAGE, TABLES_USAGE } from './usage.ts';
 
 export interface Subcommand {
   readonly name: string;
@@ -12,9 +12,6 @@ export interface Subcommand {
   readonly usage: string;
   readonly load: () => Promise<SubcommandModule>;
 }
-
-export const TABLES_USAGE = 'usage: hvmloader-sim tables --generation-id <lo:hi> --out <dir> [--vcpus <n>] [--no-acpi]\n';
-export const READ_USAGE = 'usage: hvmloader-sim read <dir | table-file> [--memory <dir>] [--json]\n';
 
 export const subcommands: readonly Subcommand[] = [
   {
@@ -28,12 +25,6 @@ export const subcommands: readonly Subcommand[] = [
     summary: 'Read the VM Generation ID from a dump or a DSDT file as a guest OS would',
     usage: READ_USAGE,
     load: () => import('./read.ts'),
-  },
-  {
-    name: 'boot-linux',
-    summary: BOOT_LINUX_SUMMARY,
-    usage: BOOT_LINUX_USAGE,
-    load: () => import('./boot-linux.ts'),
   },
 ];
 

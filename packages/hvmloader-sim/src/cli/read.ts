@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { HvmloaderError } from '../errors.ts';
 import { PagedMemory } from '../guest-memory.ts';
 import { readVmGenerationId, readVmGenerationIdFromTable, type GenerationIdReading } from '../guest/read-generation-id.ts';
-import { READ_USAGE } from './command-table.ts';
+import { READ_USAGE } from './usage.ts';
 import type { CliContext } from './context.ts';
 
 const PAGE_FILE = /^mem-([0-9a-f]{1,13})\.bin$/;

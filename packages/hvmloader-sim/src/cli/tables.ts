@@ -9,13 +9,13 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, PLATFORM_GENERATION_ID_KEY, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, PLATFORM_ACPI_KEY, PLATFORM_GENERATION_ID_KEY, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { HvmloaderError } from '../errors.ts';
-import { PLATFORM_ACPI_KEY, runFirmware } from '../firmware/hvmloader.ts';
+import { runFirmware } from '../firmware/hvmloader.ts';
 import { DomainMemory } from '../guest-memory.ts';
-import { XEN_PLATFORM_LAYOUT } from '../platform-layout.ts';
-import { TABLES_USAGE } from './command-table.ts';
+import { XEN_PLATFORM_LAYOUT } from '../firmware/platform-layout.ts';
+import { TABLES_USAGE } from './usage.ts';
 import type { CliContext } from './context.ts';
 
 const hex = (value: number | bigint): string => `0x${value.toString(16)}`;

@@ -6,32 +6,26 @@
  */
 import {
   DOMID_SELF,
+  GENID_NOTIFY_GPE,
   HVM_PARAM_ACPI_IOPORTS_LOCATION,
   HVM_PARAM_VM_GENERATION_ID_ADDR,
+  PLATFORM_ACPI_KEY,
   PLATFORM_GENERATION_ID_DEFAULT,
   PLATFORM_GENERATION_ID_KEY,
   createXc,
   type Hypervisor,
 } from '@xen-genid/xc-params';
 import type { XenStore, XsConnection } from '@xen-genid/xenstore';
-import { buildAcpiTables, type AcpiBuildResult } from '../acpi/build-tables.ts';
-import { GENID_NOTIFY_GPE } from '../acpi/genid-notify-ssdt.ts';
+import { buildAcpiTables, type AcpiBuildResult } from './acpi/build-tables.ts';
 import { DomainMemory } from '../guest-memory.ts';
-import { XEN_PLATFORM_LAYOUT, type PlatformLayout } from '../platform-layout.ts';
-import { parseGenerationIdValue, type GenerationIdWords } from '../strtoll.ts';
-
-/**
- * The xenstore key libxl writes to tell hvmloader whether to build ACPI tables (`~/platform/acpi`,
- * "0" or "1", docs/misc/xenstore-paths.pandoc). hvmloader builds them when the value starts with
- * "1"; a missing key reads as "1".
- */
-export const PLATFORM_ACPI_KEY = 'platform/acpi';
+import { XEN_PLATFORM_LAYOUT, type PlatformLayout } from './platform-layout.ts';
+import { parseGenerationIdValue, type GenerationIdWords } from './strtoll.ts';
 
 export interface FirmwareOptions {
   readonly layout?: PlatformLayout;
   /**
    * Beyond Xen: the GPE whose handler (in an SSDT of its own) notifies the VGID device when the
-   * ID changes at run time. Default `GENID_NOTIFY_GPE` (5); `null` builds Xen's table set exactly,
+   * ID changes at run time. Default `GENID_NOTIFY_GPE` of xc-params (5); `null` builds Xen's table set exactly,
    * with no notify at all.
    */
   readonly genidNotifyGpe?: number | null;

@@ -6,7 +6,7 @@
  * reported, and a table reached twice is a cycle.
  */
 import type { GuestMemory } from '../guest-memory.ts';
-import { byteSum } from '../acpi/table-header.ts';
+import { byteSum } from '../firmware/acpi/table-header.ts';
 
 /** Upper bound on a table's length we accept (a corrupted length is usually huge). */
 const MAX_TABLE_LENGTH = 16 * 1024 * 1024;

@@ -16,12 +16,12 @@ import {
   concatBytes,
   eisaId,
   type AmlBytes,
-} from '../acpi/aml-encoder.ts';
-import { buildAcpiTables } from '../acpi/build-tables.ts';
-import { buildBiosRegion, buildVgidDevice } from '../acpi/dsdt.ts';
-import { ACPI_HEADER_SIZE, finishTable, setChecksum, tableHeader } from '../acpi/table-header.ts';
+} from '../firmware/acpi/aml-encoder.ts';
+import { buildAcpiTables } from '../firmware/acpi/build-tables.ts';
+import { buildBiosRegion, buildVgidDevice } from '../firmware/acpi/dsdt.ts';
+import { ACPI_HEADER_SIZE, finishTable, setChecksum, tableHeader } from '../firmware/acpi/table-header.ts';
 import { PagedMemory } from '../guest-memory.ts';
-import { XEN_PLATFORM_LAYOUT } from '../platform-layout.ts';
+import { XEN_PLATFORM_LAYOUT } from '../firmware/platform-layout.ts';
 import { decodeEisaId, readVmGenerationId, readVmGenerationIdFromTable } from './read-generation-id.ts';
 
 const ID = { low: 0x0807060504030201n, high: 0x100f0e0d0c0b0a09n };

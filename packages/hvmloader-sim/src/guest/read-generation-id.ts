@@ -6,8 +6,8 @@
  * evaluate `ADDR`, require a Package of exactly two Integers, and copy the 16 bytes at
  * `low | high << 32`.
  */
-import { AmlInterpreter } from '../acpi/aml-interpreter.ts';
-import { Namespace, type AmlValue, type NamespaceNode } from '../acpi/aml-namespace.ts';
+import { AmlInterpreter } from './aml/loader.ts';
+import { Namespace, type AmlValue, type NamespaceNode } from './aml/namespace.ts';
 import { HvmloaderError } from '../errors.ts';
 import type { GuestMemory } from '../guest-memory.ts';
 import { walkAcpiTables, type FoundTable } from './acpi-tables.ts';

@@ -3,7 +3,8 @@
  * kernel's own messages): whether vmgenid bound, the ID it read at probe, each changed ID it re-read
  * after a notify, and the reseed messages. The guest's view of the ID is the last of those reads.
  */
-import { LOG_PREFIX, parseKprobeBytes } from '@xen-genid/hvmloader-sim';
+import { parseKprobeBytes } from '../linux/guest-log.ts';
+import { LOG_PREFIX } from '../linux/init-script.ts';
 
 export const FORK_MESSAGE = 'crng reseeded due to virtual machine fork';
 

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { defaultCacheDir } from '@xen-genid/hvmloader-sim';
+import { defaultCacheDir } from '../linux/kernel.ts';
 import { QemuDmError } from '../errors.ts';
 
 const run = promisify(execFile);

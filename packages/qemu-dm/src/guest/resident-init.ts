@@ -6,7 +6,7 @@
  * the host start with `GENID:`; the kernel's own `random: crng reseeded due to virtual machine fork`
  * reaches the same console (loglevel 6).
  */
-import { LOG_PREFIX } from '@xen-genid/hvmloader-sim';
+import { LOG_PREFIX } from '../linux/init-script.ts';
 
 /** Where `/init` finds kernel modules to load first (the ACPI button driver, a module in Debian). */
 export const MODULES_DIR = 'modules';

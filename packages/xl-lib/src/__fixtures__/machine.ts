@@ -3,7 +3,7 @@
  * and the generation ID as each party sees it, read from the raw state rather than through
  * xl-lib's own query, so the tests check the implementation independently.
  */
-import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryStore, type XenStore } from '@xen-genid/xenstore';
 import { afterEach, expect } from 'vitest';

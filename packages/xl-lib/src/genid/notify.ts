@@ -2,11 +2,10 @@
  * The ACPI notify that tells a running guest its ID changed (beyond Xen, which never raises an
  * event: `libxl__ms_vm_genid_set` only runs for new or suspended domains). As QEMU's
  * `hw/acpi/vmgenid.c` does, the toolstack raises the GPE whose handler does `Notify(VGID, 0x80)`:
- * here the one our firmware's notify SSDT handles (`GENID_NOTIFY_GPE` of hvmloader-sim). A domain
+ * here the one our firmware's notify SSDT handles (`GENID_NOTIFY_GPE` of xc-params' contract). A domain
  * that is paused or shut down gets it when it is next unpaused.
  */
-import { GENID_NOTIFY_GPE } from '@xen-genid/hvmloader-sim/guest-model';
-import type { Hypervisor } from '@xen-genid/xc-params';
+import { GENID_NOTIFY_GPE, type Hypervisor } from '@xen-genid/xc-params';
 import { XlError, wrapFailure } from '../errors.ts';
 import { existingDomain } from '../stored-config.ts';
 import type { UserdataStore } from '../userdata.ts';

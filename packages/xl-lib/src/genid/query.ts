@@ -8,7 +8,7 @@
  * (`hw/acpi/vmgenid.c`), which reports the device's view only.
  */
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SHIFT, XC_PAGE_SIZE } from '@xen-genid/xc-params';
-import { readGuestRecord, type GuestRecord } from '@xen-genid/hvmloader-sim/guest-model';
+import { readGuestRecord, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { XlError, wrapFailure } from '../errors.ts';
 import { existingDomain, retrieveDomainConfiguration } from '../stored-config.ts';
 import { generationIdPath } from './genid-set.ts';

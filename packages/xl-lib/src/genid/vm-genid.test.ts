@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryHypervisor } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
-import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';

@@ -1,6 +1,6 @@
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryBackend, createXenStore } from '@xen-genid/xenstore';
-import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';

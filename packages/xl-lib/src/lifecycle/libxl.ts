@@ -22,7 +22,7 @@ import {
   type XcInterface,
 } from '@xen-genid/xc-params';
 import type { XenStore, XsConnection, XsWatchEvent } from '@xen-genid/xenstore';
-import { createGuestModel } from '@xen-genid/hvmloader-sim/guest-model';
+import { createGuestModel } from '@xen-genid/hvmloader-sim/guest';
 import { XlError, wrapFailure } from '../errors.ts';
 import { osRandomSource, randomBytes, type RandomSource } from '../random-bytes.ts';
 import { copyDomainConfig, validateDomainConfig, type ActionOnShutdown, type DomainConfig } from '../types/domain-config.ts';

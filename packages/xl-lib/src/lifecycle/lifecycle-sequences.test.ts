@@ -6,7 +6,7 @@
  */
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
-import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSeededRandomSource } from '../random-bytes.ts';

@@ -10,7 +10,7 @@
  *   `/libxl/<domid>`.
  * Also `xen-init-dom0` (`tools/helpers/xen-init-dom0.c`)'s entries for Domain-0.
  */
-import { domainPath } from '@xen-genid/xc-params';
+import { PLATFORM_ACPI_KEY, domainPath } from '@xen-genid/xc-params';
 import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
 import type { DomainConfig } from '../types/domain-config.ts';
 import type { Defbool } from '../types/idl.ts';
@@ -155,7 +155,7 @@ export function writeBuildPostEntries(
   const start = `${seconds}.${String(hundredths).padStart(2, '0')}`;
   const u = config.buildInfo.u;
   if (u.type === 'hvm') {
-    xs.write(`${dom}/platform/acpi`, acpiEnabled(config) ? '1' : '0');
+    xs.write(`${dom}/${PLATFORM_ACPI_KEY}`, acpiEnabled(config) ? '1' : '0');
     xs.write(`${dom}/platform/acpi_s3`, defboolValue(u.acpiS3, true) ? '1' : '0');
     xs.write(`${dom}/platform/acpi_s4`, defboolValue(u.acpiS4, true) ? '1' : '0');
     xs.write(`${dom}/platform/acpi_laptop_slate`, defboolValue(u.acpiLaptopSlate, false) ? '1' : '0');

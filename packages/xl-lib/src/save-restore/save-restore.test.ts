@@ -9,7 +9,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readGuestRecord } from '@xen-genid/hvmloader-sim';
+import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { describeWithReferee } from '@xen-genid/test-utils';
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { afterAll, describe, expect, it } from 'vitest';

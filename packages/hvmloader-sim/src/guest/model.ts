@@ -1,0 +1,157 @@
+/**
+ * The software inside an HVM domain, as the hypervisor runs it (xc-params' `GuestModel`): the
+ * firmware (`runFirmware`), then a minimal OS that reads the VM Generation ID through ACPI the way
+ * Linux's vmgenid driver does: at boot, on every ACPI Notify of its device, and (a model choice, so
+ * its view can be checked) once when resumed after a restore or migration. Everything it sees goes
+ * into the domain's guest record.
+ */
+import type { GuestModel, Hypervisor } from '@xen-genid/xc-params';
+import type { XenStore } from '@xen-genid/xenstore';
+import { AmlInterpreter } from './aml/loader.ts';
+import { Namespace } from './aml/namespace.ts';
+import { HvmloaderError } from '../errors.ts';
+import { runFirmware } from '../firmware/hvmloader.ts';
+import { DomainMemory } from '../guest-memory.ts';
+import type { PlatformLayout } from '../firmware/platform-layout.ts';
+import { walkAcpiTables } from './acpi-tables.ts';
+import {
+  EMPTY_GUEST_RECORD,
+  GUEST_RECORD_HISTORY,
+  guestRecordToJson,
+  readGuestRecord,
+  type GuestEvent,
+  type GuestRead,
+  type GuestReadReason,
+  type GuestRecord,
+} from './record.ts';
+import { readVmGenerationId, type GenerationIdReading } from './read-generation-id.ts';
+
+export interface GuestModelOptions {
+  readonly hypervisor: Hypervisor;
+  readonly store: XenStore;
+  /** The firmware's platform layout (default Xen's). */
+  readonly layout?: PlatformLayout;
+  /** Clock for the record's timestamps (default `Date.now`). */
+  readonly now?: () => number;
+  /** The firmware's notify GPE (`FirmwareOptions.genidNotifyGpe`); `null`: Xen's tables, no notify. */
+  readonly genidNotifyGpe?: number | null;
+}
+
+const keepLast = <T>(items: readonly T[], item: T): T[] => [...items, item].slice(-GUEST_RECORD_HISTORY);
+
+/** The guest OS reads the ID through ACPI from its own memory. */
+function osRead(hypervisor: Hypervisor, domid: number, layout: PlatformLayout | undefined): GenerationIdReading {
+  const memory = new DomainMemory(hypervisor, domid);
+  return readVmGenerationId(memory, layout ? { scanStart: layout.rsdpScanStart, scanEnd: layout.rsdpScanEnd } : {});
+}
+
+function withRead(record: GuestRecord, reason: GuestReadReason, reading: GenerationIdReading, at: number): GuestRecord {
+  const changed = reading.ok && record.genid !== null && reading.genid !== record.genid;
+  const read: GuestRead = {
+    reason,
+    at,
+    ok: reading.ok,
+    genid: reading.genid,
+    address: reading.address,
+    path: reading.path,
+    changed,
+    failures: [...reading.failures],
+  };
+  return {
+    ...record,
+    // The driver keeps its copy when a later read fails.
+    genid: reading.ok ? reading.genid : record.genid,
+    address: reading.ok ? reading.address : record.address,
+    path: reading.ok ? reading.path : record.path,
+    readCount: record.readCount + 1,
+    reads: keepLast(record.reads, read),
+    lastFailure: reading.ok ? record.lastFailure : (reading.failures[reading.failures.length - 1] ?? `${reason} read failed`),
+  };
+}
+
+/** Creates the guest model xl-lib registers with the hypervisor (`hypervisor.setGuestModel`). */
+export function createGuestModel(options: GuestModelOptions): GuestModel {
+  const { hypervisor, store, layout } = options;
+  const firmwareOptions = { layout, ...(options.genidNotifyGpe !== undefined ? { genidNotifyGpe: options.genidNotifyGpe } : {}) };
+  const now = options.now ?? Date.now;
+  /** The domain's record; one that cannot be read (another format) starts over, saying so. */
+  const load = (domid: number): GuestRecord => {
+    try {
+      return readGuestRecord(hypervisor, domid) ?? EMPTY_GUEST_RECORD;
+    } catch (error) {
+      if (!HvmloaderError.is(error)) throw error;
+      return { ...EMPTY_GUEST_RECORD, lastFailure: `previous ${error.message}; started a new record` };
+    }
+  };
+  const save = (domid: number, record: GuestRecord): void => hypervisor.setGuestRecord(domid, guestRecordToJson(record));
+
+  return {
+    /** Power-on: hvmloader (HVM guests only), then the OS reads the ID. The record starts afresh. */
+    boot(domid: number): void {
+      let record: GuestRecord = { ...EMPTY_GUEST_RECORD };
+      // hvmloader is the firmware of HVM guests only; PV and PVH guests boot without it.
+      if (hypervisor.getDomain(domid)?.type !== 'hvm') {
+        save(domid, withRead(record, 'boot', osRead(hypervisor, domid, layout), now()));
+        return;
+      }
+      try {
+        const run = runFirmware(hypervisor, store, domid, firmwareOptions);
+        record = {
+          ...record,
+          firmware: {
+            acpi: run.acpi,
+            generationIdValue: run.generationIdValue,
+            vmGenerationIdAddress: BigInt(run.vmGenerationIdAddress),
+            ignoredErrors: run.ignoredErrors,
+          },
+        };
+      } catch (error) {
+        if (!HvmloaderError.is(error)) throw error;
+        // hvmloader BUG()s here: the guest stops before any OS runs.
+        save(domid, { ...record, lastFailure: `firmware: ${error.message}` });
+        return;
+      }
+      save(domid, withRead(record, 'boot', osRead(hypervisor, domid, layout), now()));
+    },
+
+    resume(domid: number): void {
+      const record = load(domid);
+      save(domid, withRead(record, 'resume', osRead(hypervisor, domid, layout), now()));
+    },
+
+    gpe(domid: number, gpe: number): void {
+      let record = load(domid);
+      const at = now();
+      const memory = new DomainMemory(hypervisor, domid);
+      const walk = walkAcpiTables(memory, layout?.rsdpScanStart, layout?.rsdpScanEnd);
+      const interpreter = new AmlInterpreter(new Namespace(), { memory });
+      for (const table of walk.dsdt ? [walk.dsdt, ...walk.ssdts] : []) interpreter.load(table.bytes.subarray(36), table.revision, 36);
+      const suffix = gpe.toString(16).toUpperCase().padStart(2, '0');
+      const gpeScope = interpreter.namespace.root.children.get('_GPE');
+      const handler = gpe >= 0 && gpe <= 0xff ? (gpeScope?.children.get(`_E${suffix}`) ?? gpeScope?.children.get(`_L${suffix}`)) : undefined;
+      let failure: string | null = null;
+      if (!handler) failure = `GPE ${gpe} raised, but the tables define no \\_GPE._E${suffix} or _L${suffix} handler`;
+      else {
+        try {
+          interpreter.evaluate(handler);
+        } catch (error) {
+          if (!HvmloaderError.is(error)) throw error;
+          failure = `${handler.displayPath}: ${error.message}`;
+        }
+      }
+      const event: GuestEvent = {
+        at,
+        gpe,
+        handler: handler ? handler.displayPath : null,
+        notifications: interpreter.notifications.map((notification) => ({ ...notification })),
+        failure,
+      };
+      record = { ...record, eventCount: record.eventCount + 1, events: keepLast(record.events, event), lastFailure: failure ?? record.lastFailure };
+      // The vmgenid driver re-reads on a Notify of the device it bound to.
+      if (record.path !== null && event.notifications.some((notification) => notification.path === record.path)) {
+        record = withRead(record, 'notify', osRead(hypervisor, domid, layout), now());
+      }
+      save(domid, record);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export const b = (): number => 1;
+export const lazy = () => import('./a.ts');
