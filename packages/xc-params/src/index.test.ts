@@ -6,6 +6,7 @@ import { HVM_PARAMS } from './public/hvm-params.ts';
 const RUNTIME_EXPORTS = [
   'DOMID_FIRST_RESERVED',
   'DOMID_SELF',
+  'GENID_NOTIFY_GPE',
   'GUEST_ADDRESS_LIMIT',
   'HVM_NR_PARAMS',
   'HVM_PARAMS',
@@ -14,6 +15,7 @@ const RUNTIME_EXPORTS = [
   'MAX_FOREIGN_MAP_PAGES',
   'MAX_GUEST_MEMORY_ACCESS',
   'MemoryHypervisor',
+  'PLATFORM_ACPI_KEY',
   'PLATFORM_GENERATION_ID_DEFAULT',
   'PLATFORM_GENERATION_ID_KEY',
   'UINT64_MAX',
@@ -42,6 +44,8 @@ describe('@xen-genid/xc-params public API', () => {
   it('keeps the xenstore contract and page constants', () => {
     expect(api.PLATFORM_GENERATION_ID_KEY).toBe('platform/generation-id');
     expect(api.PLATFORM_GENERATION_ID_DEFAULT).toBe('0:0');
+    expect(api.PLATFORM_ACPI_KEY).toBe('platform/acpi');
+    expect(api.GENID_NOTIFY_GPE).toBe(5);
     expect(api.domainPath(3)).toBe('/local/domain/3');
     expect([api.XC_PAGE_SIZE, api.XC_PAGE_SHIFT, api.DOMID_SELF, api.DOMID_FIRST_RESERVED]).toEqual([4096, 12, 0x7ff0, 0x7ff0]);
     expect(api.addressToPfn(0xfc001010n)).toBe(0xfc001);
