@@ -5,7 +5,8 @@
 /* global console, process */
 import { createGuestMemory, MemoryHypervisor, PLATFORM_GENERATION_ID_KEY, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
-import { DomainMemory, readVmGenerationId, runFirmware } from '@xen-genid/hvmloader-sim';
+import { DomainMemory, runFirmware } from '@xen-genid/hvmloader-sim';
+import { readVmGenerationId } from '@xen-genid/hvmloader-sim/guest';
 import { rate } from '../../../scripts/bench-rate.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
