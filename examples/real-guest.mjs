@@ -7,8 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureKernel } from '../packages/hvmloader-sim/dist/index.js';
-import { deviceModelFiles, deviceModelFilesExist, ensureKernelModule, hostIdentity, readGuestConsole } from '../packages/qemu-dm/dist/index.js';
+import { deviceModelFiles, deviceModelFilesExist, ensureKernel, ensureKernelModule, hostIdentity, readGuestConsole } from '../packages/qemu-dm/dist/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'xen-genid-real-guest-'));
