@@ -74,7 +74,8 @@ describe('hvmloader-sim (in process)', () => {
   });
 });
 
-describe('the hvmloader-sim bin (dist)', () => {
+// Each case spawns the bin several times: on a loaded machine that takes longer than vitest's default.
+describe('the hvmloader-sim bin (dist)', { timeout: 60_000 }, () => {
   const spawn = (args: string[]) => {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build the package first (pnpm turbo run build --filter=@xen-genid/hvmloader-sim)`);
     return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
