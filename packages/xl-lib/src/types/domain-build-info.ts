@@ -3,10 +3,10 @@
  * domain config, with its nested structs and the `u` keyed union on `type` (`u.hvm.ms_vm_genid`).
  * Members are declared in the IDL's order, which is the order libxl prints them in.
  *
- * Not modelled (skipped on parse, as unknown keys are): `cpuid`, `bootloader_restrict` and the
- * members newer than 4.17. Arrays of structs xl-lib has no use for are kept as opaque JSON.
+ * Not modelled (skipped on parse, as unknown keys are): `cpuid` and the members newer than 4.17.
  */
 import {
+  array,
   bitmap,
   defbool,
   enumeration,
@@ -14,7 +14,6 @@ import {
   keyedUnion,
   memkb,
   msVmGenid,
-  opaqueArray,
   string,
   stringList,
   struct,
@@ -79,10 +78,14 @@ export const SpiceInfo = struct('libxl_spice_info', {
 });
 export type SpiceInfo = IdlValue<typeof SpiceInfo>;
 
+/** `libxl_rdm_reserve_policy` (init `LIBXL_RDM_RESERVE_POLICY_INVALID`). */
+export const RDM_RESERVE_POLICIES = ['invalid', 'strict', 'relaxed'] as const;
+export const rdmReservePolicyField = () => enumeration('libxl_rdm_reserve_policy', RDM_RESERVE_POLICIES, 'invalid');
+
 /** `libxl_rdm_reserve`. */
 export const RdmReserve = struct('libxl_rdm_reserve', {
   strategy: enumeration('libxl_rdm_reserve_strategy', ['ignore', 'host'] as const, 'ignore'),
-  policy: enumeration('libxl_rdm_reserve_policy', ['invalid', 'strict', 'relaxed'] as const, 'invalid'),
+  policy: rdmReservePolicyField(),
 });
 export type RdmReserve = IdlValue<typeof RdmReserve>;
 
@@ -178,13 +181,40 @@ export const ArchX86BuildInfo = struct('libxl_domain_build_info.arch_x86', {
   msrRelaxed: defbool(),
 });
 
+/** `libxl_ioport_range`. */
+export const IoportRange = struct('libxl_ioport_range', {
+  first: uint32(),
+  number: uint32(),
+});
+export type IoportRange = IdlValue<typeof IoportRange>;
+
+/** `LIBXL_INVALID_GFN` (`~(uint64_t)0`): no guest frame given. */
+export const LIBXL_INVALID_GFN = (1n << 64n) - 1n;
+
+/** `libxl_iomem_range`. */
+export const IomemRange = struct('libxl_iomem_range', {
+  start: uint64(),
+  number: uint64(),
+  gfn: uint64(LIBXL_INVALID_GFN),
+});
+export type IomemRange = IdlValue<typeof IomemRange>;
+
+/** `libxl_vnode_info`. */
+export const VnodeInfo = struct('libxl_vnode_info', {
+  memkb: memkb(),
+  distances: array(uint32()),
+  pnode: uint32(),
+  vcpus: bitmap(),
+});
+export type VnodeInfo = IdlValue<typeof VnodeInfo>;
+
 export const DomainBuildInfo = struct('libxl_domain_build_info', {
   maxVcpus: integer(),
   availVcpus: bitmap(),
   cpumap: bitmap(),
   nodemap: bitmap(),
-  vcpuHardAffinity: opaqueArray('libxl_bitmap'),
-  vcpuSoftAffinity: opaqueArray('libxl_bitmap'),
+  vcpuHardAffinity: array(bitmap()),
+  vcpuSoftAffinity: array(bitmap()),
   numaPlacement: defbool(),
   tscMode: enumeration('libxl_tsc_mode', ['default', 'always_emulate', 'native', 'native_paravirt'] as const, 'default'),
   maxMemkb: memkb(),
@@ -198,7 +228,7 @@ export const DomainBuildInfo = struct('libxl_domain_build_info', {
   localtime: defbool(),
   disableMigrate: defbool(),
   blkdevStart: string(),
-  vnumaNodes: opaqueArray('libxl_vnode_info'),
+  vnumaNodes: array(VnodeInfo),
   maxGrantFrames: uint32(LIBXL_MAX_GRANT_DEFAULT),
   maxMaptrackFrames: uint32(LIBXL_MAX_GRANT_DEFAULT),
   maxGrantVersion: integer(-1),
@@ -210,6 +240,7 @@ export const DomainBuildInfo = struct('libxl_domain_build_info', {
   deviceModelStubdomain: defbool(),
   stubdomainMemkb: memkb(),
   stubdomainKernel: string(),
+  stubdomainCmdline: string(),
   stubdomainRamdisk: string(),
   deviceModel: string(),
   deviceModelSsidref: uint32(),
@@ -219,9 +250,9 @@ export const DomainBuildInfo = struct('libxl_domain_build_info', {
   extraPv: stringList(),
   extraHvm: stringList(),
   schedParams: DomainSchedParams,
-  ioports: opaqueArray('libxl_ioport_range'),
-  irqs: opaqueArray('uint32'),
-  iomem: opaqueArray('libxl_iomem_range'),
+  ioports: array(IoportRange),
+  irqs: array(uint32()),
+  iomem: array(IomemRange),
   claimMode: defbool(),
   eventChannels: uint32(),
   kernel: string(),

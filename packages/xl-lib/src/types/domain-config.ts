@@ -1,12 +1,28 @@
 /**
  * `libxl_domain_config` (`tools/libs/light/libxl_types.idl`, Xen 4.17): what `xl create` hands to
  * libxl, what libxl stores per domain as the `libxl-json` userdata, what `xl -N create` and
- * `xl list -l` print and what a save file carries. Devices are kept as opaque libxl JSON.
+ * `xl list -l` print and what a save file carries. `virtios` (a later libxl's) is kept as opaque JSON.
  */
 import { array, copyOf, enumeration, idlEqual, opaqueArray, struct, validate, type IdlValue } from './idl.ts';
 import { DomainCreateInfo } from './domain-create-info.ts';
 import { DomainBuildInfo } from './domain-build-info.ts';
-import { DeviceDisk, DeviceNic } from './devices.ts';
+import {
+  DeviceChannel,
+  DeviceDisk,
+  DeviceDtdev,
+  DeviceNic,
+  DeviceP9,
+  DevicePci,
+  DevicePvcallsif,
+  DeviceRdm,
+  DeviceUsbctrl,
+  DeviceUsbdev,
+  DeviceVdispl,
+  DeviceVfb,
+  DeviceVkb,
+  DeviceVsnd,
+  DeviceVtpm,
+} from './devices.ts';
 import type { LibxlDomainType } from './domain-create-info.ts';
 import { parseLibxlJson } from '../json/json-parse.ts';
 import { yajlBeautify, type JsonValue } from '../json/yajl-gen.ts';
@@ -33,20 +49,20 @@ export const DomainConfig = struct(
     buildInfo: DomainBuildInfo,
     disks: array(DeviceDisk),
     nics: array(DeviceNic),
-    pcidevs: opaqueArray('libxl_device_pci'),
-    rdms: opaqueArray('libxl_device_rdm'),
-    dtdevs: opaqueArray('libxl_device_dtdev'),
-    vfbs: opaqueArray('libxl_device_vfb'),
-    vkbs: opaqueArray('libxl_device_vkb'),
+    pcidevs: array(DevicePci),
+    rdms: array(DeviceRdm),
+    dtdevs: array(DeviceDtdev),
+    vfbs: array(DeviceVfb),
+    vkbs: array(DeviceVkb),
     virtios: opaqueArray('libxl_device_virtio'),
-    vtpms: opaqueArray('libxl_device_vtpm'),
-    p9s: opaqueArray('libxl_device_p9'),
-    pvcallsifs: opaqueArray('libxl_device_pvcallsif'),
-    vdispls: opaqueArray('libxl_device_vdispl'),
-    vsnds: opaqueArray('libxl_device_vsnd'),
-    channels: opaqueArray('libxl_device_channel'),
-    usbctrls: opaqueArray('libxl_device_usbctrl'),
-    usbdevs: opaqueArray('libxl_device_usbdev'),
+    vtpms: array(DeviceVtpm),
+    p9s: array(DeviceP9),
+    pvcallsifs: array(DevicePvcallsif),
+    vdispls: array(DeviceVdispl),
+    vsnds: array(DeviceVsnd),
+    channels: array(DeviceChannel),
+    usbctrls: array(DeviceUsbctrl),
+    usbdevs: array(DeviceUsbdev),
     onPoweroff: actionField(),
     onReboot: actionField(),
     onWatchdog: actionField(),

@@ -386,6 +386,8 @@ export interface StructType<M extends Members> extends IdlType<StructSchema<M>> 
 export interface KeyedUnionType<S extends MemberSchema> extends IdlType<S> {
   readonly keyvar: string;
   readonly arms: Readonly<Record<string, StructType<Members> | null>>;
+  /** The arm of a key value outside the enumeration (no `case` matches): printed as nothing. */
+  readonly unnamedArm?: string;
   /** The arm a value is in. */
   armOf(value: unknown): string;
   /** The arm's JSON from the enclosing struct's map, the default arm when none is there. */
@@ -435,7 +437,10 @@ export function struct<const M extends Members>(
         const out = new Map<string, JsonValue>();
         for (const { name, type, key, printed } of order) {
           const member: unknown = value[name as keyof M];
-          if (isKeyedUnion(type)) out.set(`${type.keyvar}.${type.armOf(member)}`, type.json.gen(member));
+          if (isKeyedUnion(type)) {
+            const arm = type.armOf(member);
+            if (arm !== type.unnamedArm) out.set(`${type.keyvar}.${arm}`, type.json.gen(member));
+          }
           else if (printed(member)) out.set(key, type.json.gen(member));
         }
         return out;
@@ -469,12 +474,15 @@ export type KeyedUnionValue<K extends string, A extends Arms> = {
 /**
  * An IDL `KeyedUnion` (`u` keyed by `type`): the value carries its key as `keyvar`; printed by the
  * enclosing struct as `"<keyvar>.<arm>": { arm members }` (`{}` for an arm with no members).
+ * `unnamedArm` names the arm standing for a key value the enumeration lacks (a device whose type
+ * was never set holds 0): libxl's generated switch matches no case, so nothing is printed.
  */
 export function keyedUnion<const K extends string, const A extends Arms>(
   idlType: string,
   keyvar: K,
   arms: A,
   init: keyof A & string,
+  unnamedArm?: keyof A & string,
 ): KeyedUnionType<v.GenericSchema<unknown, KeyedUnionValue<K, A>>> {
   type Value = KeyedUnionValue<K, A>;
   const armSchemas = Object.entries(arms).map(([arm, body]) => v.strictObject({ ...body?.memberSchemas, [keyvar]: v.literal(arm) }));
@@ -496,6 +504,7 @@ export function keyedUnion<const K extends string, const A extends Arms>(
     idlType,
     keyvar,
     arms,
+    unnamedArm,
     schema,
     armOf,
     parseFrom,

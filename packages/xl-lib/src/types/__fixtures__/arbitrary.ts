@@ -8,8 +8,8 @@ import { defaultOf, type AnyIdlType, type KeyedUnionType, type StructType } from
 import { MsVmGenid } from '../../genid/ms-vm-genid.ts';
 
 export interface ArbitraryOptions {
-  /** Device arrays (opaque JSON) are left empty. */
-  readonly noDevices?: boolean;
+  /** Arrays of opaque JSON (types Xen 4.17's libxl lacks) are left empty. */
+  readonly noOpaque?: boolean;
 }
 
 const text = fc.string({ maxLength: 12 });
@@ -84,8 +84,8 @@ export function arbitraryFor(field: AnyIdlType, options: ArbitraryOptions = {}):
     case 'libxl_ms_vm_genid':
       return fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => MsVmGenid.fromBytes(bytes));
   }
-  if ('element' in field) return options.noDevices ? fc.constant([]) : fc.array(arbitraryFor(field.element as AnyIdlType, options), { maxLength: 2 });
-  if (field.idlType.startsWith('Array(')) return options.noDevices ? fc.constant([]) : fc.array(opaqueJson, { maxLength: 2 });
+  if ('element' in field) return fc.array(arbitraryFor(field.element as AnyIdlType, options), { maxLength: 2 });
+  if (field.idlType.startsWith('Array(')) return options.noOpaque ? fc.constant([]) : fc.array(opaqueJson, { maxLength: 2 });
   if (picklist) return fc.constantFrom(...picklist);
   throw new Error(`no generator for IDL type ${field.idlType}`);
 }
