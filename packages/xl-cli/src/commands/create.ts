@@ -38,7 +38,7 @@ export async function run(input: CommandInput<CreateOptions>, context: CommandCo
   if (filename === undefined) {
     throw new XlCliError('Config file not specified and none in save file', { exitCode: XL_EXIT.ERROR_INVAL });
   }
-  const config = loadConfigFile(filename, context, { quiet: options.quiet, extras });
+  const config = loadConfigFile(filename, context, { quiet: options.quiet, extras, verbose: input.global.verbose > 0 });
   const dryRun = input.global.dryRun || options.dryrun;
   if (dryRun || options.debug) {
     const json = domainConfigToJsonText(config);

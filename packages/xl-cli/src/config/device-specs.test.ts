@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDiskSpec } from './disk-spec.ts';
-import { parseVifSpec, VifExit } from './vif-spec.ts';
+import { parseVifSpec } from './vif-spec.ts';
+import { XlExit } from './xl-exit.ts';
 import type { XlCfgDiagnostic } from './xl-cfg.ts';
 
 // Expected values as Debian's xl 4.17 prints them for the same specs (create.referee.test.ts checks live).
@@ -56,7 +57,7 @@ describe('parse_nic_config and xlu_vif_parse_rate', () => {
     const diagnostics: XlCfgDiagnostic[] = [];
     expect(parseVifSpec('frob=1,bridge=br0', 0, 'a.cfg', diagnostics).bridge).toBe('br0');
     expect(diagnostics.map((item) => item.message)).toEqual(["unrecognized argument `frob=1'"]);
-    expect(() => parseVifSpec('rate=10Mbit', 0, 'a.cfg', diagnostics)).toThrow(VifExit);
+    expect(() => parseVifSpec('rate=10Mbit', 0, 'a.cfg', diagnostics)).toThrow(XlExit);
     expect(diagnostics.at(-1)?.message).toBe("a.cfg: config parsing error in vif: invalid rate in `10Mbit'");
   });
 });

@@ -4,16 +4,11 @@
  */
 import { defaultOf, DeviceNic } from '@xen-genid/xl-lib';
 import type { XlCfgDiagnostic } from './xl-cfg.ts';
+import { strtoul } from './c-numbers.ts';
+import { XlExit } from './xl-exit.ts';
 
 type Nic = DeviceNic;
 
-/** Where xl exits while parsing a vif: the status it exits with. */
-export class VifExit {
-  readonly code: number;
-  constructor(code: number) {
-    this.code = code;
-  }
-}
 
 /** The members that hold any string (IDL `string`). */
 type StringMember = { [K in keyof Nic]: string extends Nic[K] ? (K extends 'mac' ? never : K) : never }[keyof Nic];
@@ -50,31 +45,12 @@ const STRING_OPTIONS: ReadonlyArray<readonly [string, StringMember]> = [
   ).map((option) => [option, option.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase()) as StringMember] as const),
 ];
 
-/** `strtoul(text, &end, base)` on a 64-bit `unsigned long`: the value (ULONG_MAX on overflow) and where it stopped. */
-function strtoul(text: string, base: 10 | 16): { value: bigint; end: number } {
-  let position = 0;
-  while (position < text.length && ' \t\n\v\f\r'.includes(text[position]!)) position += 1;
-  let negative = false;
-  if (text[position] === '+' || text[position] === '-') {
-    negative = text[position] === '-';
-    position += 1;
-  }
-  if (base === 16 && text[position] === '0' && /[xX]/.test(text[position + 1] ?? '') && /[0-9a-fA-F]/.test(text[position + 2] ?? '')) position += 2;
-  const digits = (base === 16 ? /^[0-9a-fA-F]+/ : /^[0-9]+/).exec(text.slice(position));
-  if (!digits) return { value: 0n, end: 0 };
-  const max = (1n << 64n) - 1n;
-  let value = BigInt(base === 16 ? `0x${digits[0]}` : digits[0]);
-  if (value > max) value = max;
-  else if (negative) value = BigInt.asUintN(64, -value);
-  return { value, end: position + digits[0].length };
-}
-
 /** xl's `parse_ulong`. */
 function parseUlong(text: string, diagnostics: XlCfgDiagnostic[]): number {
   const { value, end } = strtoul(text, 10);
   if (end === 0 || value === (1n << 64n) - 1n) {
     diagnostics.push({ severity: 'error', message: `xl: failed to convert "${text}" to number` });
-    throw new VifExit(1);
+    throw new XlExit(1);
   }
   // Stored into an int: the low 32 bits, signed.
   return Number(BigInt.asIntN(32, value));
@@ -99,12 +75,12 @@ function leadingNumber(text: string): { value: bigint; rest: string } {
 
 /**
  * `xlu_vif_parse_rate`: `<rate>[@<interval>]` into bytes per interval and the interval. Throws
- * `VifExit(1)` (xl exits on EINVAL and EOVERFLOW) after libxlutil's message.
+ * `XlExit(1)` (xl exits on EINVAL and EOVERFLOW) after libxlutil's message.
  */
 export function parseVifRate(rate: string, nic: Nic, source: string, diagnostics: XlCfgDiagnostic[]): void {
   const fail = (message: string): never => {
     diagnostics.push(vifError(source, message, rate));
-    throw new VifExit(1);
+    throw new XlExit(1);
   };
   const at = rate.indexOf('@');
   const bytesText = at < 0 ? rate : rate.slice(0, at);
@@ -112,14 +88,14 @@ export function parseVifRate(rate: string, nic: Nic, source: string, diagnostics
   if (bytesText === '') fail('no rate specified');
   if (!/^[0-9]+[GMK]?[Bb]\/s$/.test(bytesText)) {
     diagnostics.push(vifError(source, 'invalid rate', bytesText));
-    throw new VifExit(1);
+    throw new XlExit(1);
   }
   const parsedRate = leadingNumber(bytesText);
   const rest = parsedRate.rest;
   let bytesPerSec = parsedRate.value;
   if (bytesPerSec === 0n || bytesPerSec > UINT32_MAX) {
     diagnostics.push(vifError(source, 'rate overflow', bytesText));
-    throw new VifExit(1);
+    throw new XlExit(1);
   }
   if (rest[0] === 'G') bytesPerSec *= 1000n ** 3n;
   else if (rest[0] === 'M') bytesPerSec *= 1000n ** 2n;
@@ -129,19 +105,19 @@ export function parseVifRate(rate: string, nic: Nic, source: string, diagnostics
   if (intervalText !== undefined) {
     if (!/^[0-9]+[mu]?s?$/.test(intervalText)) {
       diagnostics.push(vifError(source, 'invalid replenishment interval', intervalText));
-      throw new VifExit(1);
+      throw new XlExit(1);
     }
     const parsed = leadingNumber(intervalText);
     let interval = parsed.value;
     if (interval === 0n || interval > UINT32_MAX) {
       diagnostics.push(vifError(source, 'replenishment interval overflow', intervalText));
-      throw new VifExit(1);
+      throw new XlExit(1);
     }
     if (parsed.rest[0] === 's' || parsed.rest === '') interval *= 1000n * 1000n;
     else if (parsed.rest[0] === 'm') interval *= 1000n;
     if (interval > UINT32_MAX) {
       diagnostics.push(vifError(source, 'replenishment interval overflow', intervalText));
-      throw new VifExit(1);
+      throw new XlExit(1);
     }
     intervalUsecs = interval;
   }
@@ -201,7 +177,7 @@ function parseNicToken(nic: Nic, token: string, source: string, diagnostics: XlC
 
 /**
  * One `vif = [...]` entry as xl parses it: a nic with `devid` its index, then each token of the spec
- * (`strtok` on ',', leading spaces skipped). Throws `VifExit` where xl exits.
+ * (`strtok` on ',', leading spaces skipped). Throws `XlExit` where xl exits.
  * @see parse_config_data, parse_nic_config (tools/xl/xl_parse.c)
  */
 export function parseVifSpec(spec: string, devid: number, source: string, diagnostics: XlCfgDiagnostic[]): Nic {

@@ -61,6 +61,8 @@ export interface XlCfgDiagnostic {
   readonly line?: number;
   /** The whole line, exactly as libxlutil prints it. */
   readonly message: string;
+  /** Printed without a newline (the next message continues the line), as a few of xl's are. */
+  readonly unterminated?: boolean;
 }
 
 /** errno values that libxlutil's parser and getters return. */

@@ -5,7 +5,7 @@
  */
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-table.ts';
-import { appendExtraConfig, parseConfigData } from '../config/to-domain-config.ts';
+import { appendExtraConfig, formatDiagnostics, parseConfigData } from '../config/to-domain-config.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { strerrorOf } from './strerror.ts';
 
@@ -14,6 +14,8 @@ export interface LoadConfigOptions {
   readonly quiet?: boolean;
   /** `KEY=VALUE` lines appended to the file (`xl create F KEY=VALUE...`). */
   readonly extras?: readonly string[];
+  /** `xl -v`: warn about keys xl does not read. */
+  readonly verbose?: boolean;
 }
 
 /** The parsed config; a file that cannot be read or parsed fails the command after its messages. */
@@ -32,8 +34,8 @@ export function loadConfigFile(path: string, context: CommandContext, options: L
   }
   if (options.extras && options.extras.length > 0) data = appendExtraConfig(data, options.extras);
   if (!options.quiet) context.stderr.write(`Parsing config from ${path}\n`);
-  const parsed = parseConfigData(data, { source: path, ...(context.random ? { random: context.random } : {}) });
-  for (const diagnostic of parsed.diagnostics) context.stderr.write(`${diagnostic.message}\n`);
+  const parsed = parseConfigData(data, { source: path, verbose: options.verbose ?? false, ...(context.random ? { random: context.random } : {}) });
+  context.stderr.write(formatDiagnostics(parsed.diagnostics));
   if (!parsed.config) throw new XlCliError('', { exitCode: parsed.exitCode ?? XL_EXIT.FAILURE });
   return parsed.config;
 }
