@@ -64,13 +64,13 @@ describeWithReferee('libxl JSON against real libxenlight 4.17', findLibxl(), () 
       expect(result.rc, texts[index]).toBe(0);
       expect(result.json, `config ${index} (seed ${seed})`).toBe(texts[index]);
     });
-  });
+  }, 60_000);
 
   it('reads what libxl prints back to the same text', () => {
     const configs = fc.sample(arbitraryFor(DomainConfig, { noOpaque: true }), { numRuns: 50, seed: seed + 1 }) as DomainConfig[];
     const results = realLibxl(configs.map(domainConfigToJsonText));
     for (const result of results) expect(domainConfigToJsonText(domainConfigFromJsonText(result.json))).toBe(result.json);
-  });
+  }, 60_000);
 
   it('fails where libxl fails, and skips what libxl skips', () => {
     const cases = [
