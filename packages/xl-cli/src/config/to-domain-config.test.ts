@@ -1,6 +1,6 @@
 import { createSeededRandomSource, domainConfigToJsonText, MsVmGenid, XlError, type RandomSource } from '@xen-genid/xl-lib';
 import { describe, expect, it } from 'vitest';
-import { appendExtraConfig, parseConfigData } from './to-domain-config.ts';
+import { appendExtraConfig, formatDiagnostics, parseConfigData } from './to-domain-config.ts';
 
 const parse = (text: string, random?: RandomSource) => parseConfigData(text, { source: 'vm.cfg', ...(random ? { random } : {}) });
 /** A PV guest needs a kernel (or a bootloader). */
@@ -187,5 +187,33 @@ describe('parseConfigData: parse failures and extra configuration', () => {
     expect(Buffer.from(data).toString()).toBe('name = "a"\nkernel = "k"\nname="b"\nmemory=8\n\n');
     expect(appendExtraConfig(Buffer.from('x'), [])).toEqual(Buffer.from('x'));
     expect(parseConfigData(data).config?.createInfo.name).toBe('b');
+  });
+});
+
+describe('parseConfigData: keys xl does not read', () => {
+  const text = 'name = "a"\nkernel = "/k"\nmemroy = 512\ncolour = "blue"\nmemroy = 1024\n';
+
+  it('are ignored silently, as xl ignores them', () => {
+    const result = parse(text);
+    expect(result.exitCode).toBeUndefined();
+    expect(result.diagnostics).toEqual([]);
+  });
+
+  it('with verbose, each gets one warning at its first line', () => {
+    const result = parseConfigData(text, { source: 'vm.cfg', verbose: true });
+    expect(result.diagnostics.map((diagnostic) => diagnostic.message)).toEqual([
+      "vm.cfg:3: warning: unknown key `memroy' ignored (xl does not read it)",
+      "vm.cfg:4: warning: unknown key `colour' ignored (xl does not read it)",
+    ]);
+    expect(formatDiagnostics(result.diagnostics)).toBe(
+      "vm.cfg:3: warning: unknown key `memroy' ignored (xl does not read it)\nvm.cfg:4: warning: unknown key `colour' ignored (xl does not read it)\n",
+    );
+  });
+
+  it('a key xl reads, with a bad value, fails as xl fails', () => {
+    expect(parse('name = "a"\ntype = "hvm"\ntsc_mode = "fast"\n')).toMatchObject({
+      exitCode: 1,
+      diagnostics: [{ message: 'got a tsc mode string: "fast"' }, { message: 'ERROR: invalid value "fast" for "tsc_mode"' }],
+    });
   });
 });

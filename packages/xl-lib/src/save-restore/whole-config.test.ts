@@ -1,0 +1,65 @@
+/**
+ * Nothing of a domain's config is lost on the way: every device list and b_info member a config
+ * holds is what `retrieveDomainConfiguration` (`xl list -l`) returns after create, after a save and
+ * restore, and after a migration (the xl header's config and libxl's JSON record both carry it).
+ */
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMachine } from '../__fixtures__/machine.ts';
+import { arbitraryFor } from '../types/__fixtures__/arbitrary.ts';
+import { DomainConfig, defaultDomainConfig, domainConfigToJsonText } from '../types/domain-config.ts';
+import { migrateDomain } from './migrate.ts';
+import { restoreDomain, saveDomain } from './operations.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'xl-lib-whole-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** An HVM guest with arbitrary device lists and display settings, as parse_config_data could give. */
+function richConfig(seed: number): DomainConfig {
+  const [arbitrary] = fc.sample(arbitraryFor(DomainConfig, { noOpaque: true }), { numRuns: 1, seed }) as DomainConfig[];
+  const config = defaultDomainConfig('hvm');
+  config.createInfo.name = `rich-${seed}`;
+  config.createInfo.uuid = '6a8b1f0e-2c1d-4d5e-9f10-111213141516';
+  config.buildInfo.maxMemkb = 65536n;
+  config.buildInfo.targetMemkb = 65536n;
+  const { disks, nics, pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs } = arbitrary!;
+  Object.assign(config, { disks, nics, pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs });
+  const build = arbitrary!.buildInfo;
+  Object.assign(config.buildInfo, {
+    vcpuHardAffinity: build.vcpuHardAffinity,
+    ioports: build.ioports,
+    irqs: build.irqs,
+    iomem: build.iomem,
+    schedParams: build.schedParams,
+    deviceModelVersion: build.deviceModelVersion,
+    extra: build.extra,
+  });
+  if (config.buildInfo.u.type === 'hvm' && build.u.type === 'hvm') {
+    Object.assign(config.buildInfo.u, { vnc: build.u.vnc, sdl: build.u.sdl, spice: build.u.spice, serialList: build.u.serialList, boot: build.u.boot, viridianEnable: build.u.viridianEnable });
+  }
+  return config;
+}
+
+describe('the whole config is kept', () => {
+  it.each([1, 2, 3, 4])('through create, save, restore and migrate (seed %i)', async (seed) => {
+    const config = richConfig(seed);
+    const expected = domainConfigToJsonText(config);
+    expect(expected).toMatch(/"disks"|"vfbs"|"pcidevs"|"channels"/);
+
+    const a = createMachine(seed);
+    const domid = a.libxl.createDomain(config);
+    expect(domainConfigToJsonText(a.libxl.retrieveDomainConfiguration(domid))).toBe(expected);
+
+    const file = join(dir, `rich-${seed}.img`);
+    await saveDomain(a.libxl, domid, { file });
+    const restored = await restoreDomain(a.libxl, file);
+    expect(domainConfigToJsonText(a.libxl.retrieveDomainConfiguration(restored.domid))).toBe(expected);
+
+    const b = createMachine(seed + 100);
+    const moved = await migrateDomain(a.libxl, restored.domid, b.libxl);
+    expect(domainConfigToJsonText(b.libxl.retrieveDomainConfiguration(moved.domid))).toBe(expected);
+  });
+});
