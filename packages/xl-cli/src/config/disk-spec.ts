@@ -85,13 +85,27 @@ const valueOf = (text: string): string => strip(text, ',').slice(text.indexOf('=
 type Action = (scan: Scan, text: string) => boolean | void;
 
 interface Rule {
+  /** The literal text every match starts with (a cheap test before the regex). */
+  readonly prefix: string;
   readonly pattern: RegExp;
   /** Trailing context: matched after `pattern`, counted in the length, not part of the text. */
   readonly trailing?: RegExp;
   readonly action: Action;
 }
 
+/** The literal chars a pattern starts with: letters, digits and `=:,-` not made optional or repeated. */
+function literalPrefix(pattern: string): string {
+  let prefix = '';
+  for (let index = 0; index < pattern.length; index += 1) {
+    const char = pattern[index]!;
+    if (!/[a-z0-9=:,-]/.test(char) || /[?*+{]/.test(pattern[index + 1] ?? '')) break;
+    prefix += char;
+  }
+  return prefix;
+}
+
 const rule = (pattern: string, action: Action, trailing?: string): Rule => ({
+  prefix: literalPrefix(pattern),
   pattern: new RegExp(pattern, 'y'),
   trailing: trailing === undefined ? undefined : new RegExp(trailing, 'y'),
   action,
@@ -203,6 +217,7 @@ function scanSpec(scan: Scan): void {
   while (position < spec.length) {
     let best: { rule: Rule; text: string; length: number } | undefined;
     for (const candidate of RULES) {
+      if (candidate.prefix !== '' && !spec.startsWith(candidate.prefix, position)) continue;
       candidate.pattern.lastIndex = position;
       const match = candidate.pattern.exec(spec);
       if (!match) continue;

@@ -19,7 +19,6 @@ import {
   struct,
   uint32,
   uint64,
-  validate,
   type IdlValue,
 } from './idl.ts';
 import { DomainSchedParams } from './domain-sched-params.ts';
@@ -282,7 +281,9 @@ export type DomainBuildInfo = IdlValue<typeof DomainBuildInfo>;
  * its IDL default, with the `u` arm of `type`.
  */
 export function defaultDomainBuildInfo(type: LibxlDomainType = 'invalid'): DomainBuildInfo {
-  return validate(DomainBuildInfo, { u: { type } });
+  const info = DomainBuildInfo.make();
+  info.u = BuildInfoUnion.armDefault(type);
+  return info;
 }
 
 export function domainBuildInfoToJson(value: DomainBuildInfo): JsonValue {

@@ -5,7 +5,7 @@
  */
 import { array, copyOf, enumeration, idlEqual, opaqueArray, struct, validate, type IdlValue } from './idl.ts';
 import { DomainCreateInfo } from './domain-create-info.ts';
-import { DomainBuildInfo } from './domain-build-info.ts';
+import { BuildInfoUnion, DomainBuildInfo } from './domain-build-info.ts';
 import {
   DeviceChannel,
   DeviceDisk,
@@ -78,7 +78,10 @@ export type DomainConfig = IdlValue<typeof DomainConfig>;
  * (`libxl_domain_build_info_init_type`). Every other member is at its IDL default.
  */
 export function defaultDomainConfig(type: LibxlDomainType = 'invalid'): DomainConfig {
-  return validate(DomainConfig, { createInfo: { type }, buildInfo: { u: { type } } });
+  const config = DomainConfig.make();
+  config.createInfo.type = type;
+  config.buildInfo.u = BuildInfoUnion.armDefault(type);
+  return config;
 }
 
 /** `libxl_domain_config_gen_json`, as a value for `yajlBeautify`. */

@@ -42,6 +42,8 @@ export interface IdlType<S extends MemberSchema = MemberSchema> {
   readonly idlType: string;
   readonly schema: S;
   readonly json: LibxlJson<v.InferOutput<S>>;
+  /** A fresh default (`_init`), made without a schema parse; the same value `schema` gives for undefined. */
+  readonly make: () => v.InferOutput<S>;
 }
 
 /** The value of an IDL type. */
@@ -77,7 +79,8 @@ function leaf<const S extends MemberSchema, const D extends v.Default<S, undefin
   init: D,
   json: Omit<LibxlJson<v.InferOutput<v.OptionalSchema<S, D>>>, 'aggregate'>,
 ): IdlType<v.OptionalSchema<S, D>> {
-  return { idlType, schema: v.optional(base, init), json: { ...json, aggregate: false } };
+  const make = (typeof init === 'function' ? init : () => init) as () => v.InferOutput<v.OptionalSchema<S, D>>;
+  return { idlType, schema: v.optional(base, init), json: { ...json, aggregate: false }, make };
 }
 
 /** libxl_defbool: unset, true or false. JSON `"<default>"`, `"True"`, `"False"`. */
@@ -346,7 +349,7 @@ export function idlEqual(left: unknown, right: unknown): boolean {
 
 /** The default of a type (`libxl_<type>_init`): its schema's value for a missing member. */
 export function defaultOf<T extends AnyIdlType>(type: T): IdlValue<T> {
-  return v.parse(type.schema, undefined);
+  return type.make();
 }
 
 /** A deep copy (`libxl_<type>_copy`), checked against the schema. */
@@ -392,6 +395,8 @@ export interface KeyedUnionType<S extends MemberSchema> extends IdlType<S> {
   armOf(value: unknown): string;
   /** The arm's JSON from the enclosing struct's map, the default arm when none is there. */
   parseFrom(map: ParsedJsonMap, path: string): v.InferOutput<S>;
+  /** `_init_<keyvar>`: the arm's members at their defaults, keyed as `arm`. */
+  armDefault(arm: string): v.InferOutput<S>;
 }
 
 function isKeyedUnion(type: AnyIdlType): type is KeyedUnionType<MemberSchema> {
@@ -418,18 +423,24 @@ export function struct<const M extends Members>(
       // Structs and keyed unions are always printed; other members when not at their default.
       printed: (value: unknown) => type.json.aggregate || !atDefault(value),
       /** A fresh default (objects are made anew, so values never share them). */
-      fresh: shared ? () => init : () => defaultOf(type),
+      fresh: shared ? () => init : () => type.make(),
     };
   });
   const memberSchemas = Object.fromEntries(order.map(({ name, type }) => [name, type.schema]));
   // The members' schemas check each member; the struct's value type is stated once, as `StructValue`.
   const schema = v.optional(v.strictObject(memberSchemas), {}) as StructSchema<M>;
   type Value = StructValue<M>;
+  const make = (): Value => {
+    const value: Record<string, unknown> = {};
+    for (const { name, fresh } of order) value[name] = fresh();
+    return value as Value;
+  };
   return {
     idlType,
     schema,
     members,
     memberSchemas,
+    make,
     json: {
       accepts: ['map'],
       aggregate: true,
@@ -489,6 +500,7 @@ export function keyedUnion<const K extends string, const A extends Arms>(
   // valibot cannot infer a variant over arms built from a record: the type is the IDL's, stated once here.
   const schema = v.optional(v.variant(keyvar, armSchemas as unknown as v.VariantOptions<K>), { [keyvar]: init }) as unknown as v.GenericSchema<unknown, Value>;
   const armOf = (value: unknown): string => String((value as Record<string, unknown>)[keyvar]);
+  const armDefault = (arm: string): Value => ({ ...arms[arm]?.make(), [keyvar]: arm }) as Value;
   const parseFrom = (node: ParsedJsonMap, path: string): Value => {
     // The arm is whichever "<keyvar>.<arm>" key holds a map.
     for (const [arm, body] of Object.entries(arms)) {
@@ -498,11 +510,13 @@ export function keyedUnion<const K extends string, const A extends Arms>(
         return { ...(body ? body.json.parse(found, `${path}.${keyvar}.${arm}`) : {}), [keyvar]: arm } as Value;
       }
     }
-    return v.parse(schema, undefined);
+    return armDefault(init);
   };
   return {
     idlType,
     keyvar,
+    armDefault,
+    make: () => armDefault(init),
     arms,
     unnamedArm,
     schema,
