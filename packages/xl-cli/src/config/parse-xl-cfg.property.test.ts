@@ -65,7 +65,7 @@ describeWithReferee('parseXlCfg equals libxlutil on generated input', findXlutil
     const harness = buildHarness();
     dispose = harness.dispose;
     expected = harness.run(cases);
-  });
+  }, 180_000); // compiles the C harness and runs 2,000 inputs through real libxlutil
   afterAll(() => dispose());
 
   it(`matches on ${RUNS} generated configs and 500 byte strings (seed ${SEED})`, () => {
