@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global console, process, URL */
 /**
  * Records what Debian's real xl 4.17 does with every config of the xl.cfg corpus
  * (src/config/__fixtures__/xl-cfg-corpus/*.cfg): `xl -N create NAME.cfg`, run in that directory
