@@ -6,5 +6,5 @@ export { HOST_CRASH_AT_ENV } from './crash-points.ts';
 export { SqliteHypervisor } from './sqlite-hypervisor.ts';
 export { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
 export { SqliteUserdataStore } from './sqlite-userdata.ts';
-export { openHost, type Host, type OpenHostOptions, type RecoveryReport } from './open-host.ts';
+export { XENSTORE_TRACE_ENV, openHost, type Host, type OpenHostOptions, type RecoveryReport } from './open-host.ts';
 export type { CacheFreshness } from './read-cache.ts';

@@ -3,7 +3,8 @@
  * opened by every `xl` process that acts on it, as every toolstack process on a real Xen host
  * reaches the same hypervisor and xenstored.
  */
-import { createXenStore, type XenStore, type XenStoreOptions } from '@xen-genid/xenstore';
+import { appendFileSync } from 'node:fs';
+import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, type XsTraceSink } from '@xen-genid/xenstore';
 import { crashPoints, HOST_CRASH_AT_ENV } from './crash-points.ts';
 import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts';
 import { HostError, translateSqliteError } from './errors.ts';
@@ -37,6 +38,12 @@ export interface OpenHostOptions {
    * their clients' xenstore removals then never count as a destroy.
    */
   readonly trackOperations?: boolean;
+  /**
+   * A file to which every xenstore request of this process that changes something is appended, as
+   * xenstored's `-T` trace writes it (see `formatTraceEntry`); default `$XEN_GENID_XENSTORE_TRACE`,
+   * none when unset.
+   */
+  readonly xenstoreTrace?: string;
   /** Test hook: `<step>[#<n>]` (see `crash-points.ts`); default `$XEN_GENID_HOST_CRASH_AT`. */
   readonly crashAt?: string;
   /** The clock for domains' `createdAt`; default `Date.now`. */
@@ -78,6 +85,24 @@ export interface Host extends Disposable {
   integrityCheck(): string[];
   /** Closes the file (idempotent). Operations this process finished are no longer its own. */
   close(): void;
+}
+
+/** The environment variable read by `openHost` when no `xenstoreTrace` option is given. */
+export const XENSTORE_TRACE_ENV = 'XEN_GENID_XENSTORE_TRACE';
+
+/**
+ * A sink appending each entry to `path`, its connections named `<pid>.<n>` so processes sharing the
+ * file differ; a connection's first entry follows a `CREATE connection <name>` line, as xenstored's.
+ */
+function traceFile(path: string | undefined): XsTraceSink | undefined {
+  if (path === undefined || path === '') return undefined;
+  const seen = new Set<number>();
+  return (entry) => {
+    const name = `${process.pid}.${entry.connection}`;
+    const created = seen.has(entry.connection) ? '' : `CREATE connection ${name}\n`;
+    seen.add(entry.connection);
+    appendFileSync(path, created + formatTraceEntry(entry, name));
+  };
 }
 
 interface ClaimRow {
@@ -155,7 +180,8 @@ class SqliteHost implements Host {
         : { step },
     );
     this.userdata = new SqliteUserdataStore(db, path, track ? { step, onConfigRemoved: beginDestroy } : { step });
-    this.store = createXenStore(this.xenstoreBackend, options.xenstore);
+    const trace = traceFile(options.xenstoreTrace ?? process.env[XENSTORE_TRACE_ENV]);
+    this.store = createXenStore(this.xenstoreBackend, trace ? { ...options.xenstore, trace } : options.xenstore);
     if (options.recover ?? true) this.recover();
   }
 

@@ -14,7 +14,8 @@ import { XsError } from './errors.ts';
 import { ROOT_PERMS, XENSTORE_PAYLOAD_MAX, type StoreContext } from './limits.ts';
 import { baseName, canonicalizePath, childPath, getDomainPath, isSpecialPath, isValidNodeName, parentPath } from './path.ts';
 import type { XsPermission } from './perms.ts';
-import { XS_PERM_READ, XS_PERM_WRITE, XS_PERM_OWNER, normalizePermissions, permissionFor } from './perms.ts';
+import { XS_PERM_READ, XS_PERM_WRITE, XS_PERM_OWNER, formatPermission, normalizePermissions, permissionFor } from './perms.ts';
+import { traced, type XsTraceOperation } from './trace.ts';
 import { writesOf, type TransactionState } from './transaction.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -103,13 +104,25 @@ export class Caller {
   readonly privileged: boolean;
   /** This domain's home, `/local/domain/<domid>`; relative paths resolve below it. */
   readonly homePath: string;
+  /** The connection's number in this store (the trace's connection). */
+  readonly connection: number;
   closed = false;
 
-  constructor(context: NodeContext, domid: number, privileged: boolean) {
+  constructor(context: NodeContext, domid: number, privileged: boolean, connection: number) {
     this.context = context;
     this.domid = domid;
     this.privileged = privileged;
     this.homePath = getDomainPath(domid);
+    this.connection = connection;
+  }
+
+  /** Runs `body` as request `operation` with `args`, reporting it to the store's trace when there is one. */
+  traced<T>(operation: XsTraceOperation, transaction: number | (() => number), args: () => readonly string[], body: () => T): T {
+    return traced(
+      this.context.trace,
+      () => ({ connection: this.connection, domid: this.domid, transaction: typeof transaction === 'number' ? transaction : transaction(), operation, args: args() }),
+      body,
+    );
   }
 
   /** The permission bits this domain has on a node with `perms`. */
@@ -322,59 +335,26 @@ export const nodeOperations = {
   /** Writes a value (strings as UTF-8), creating the node and missing parents. @see do_write */
   write(this: OperationScope, path: string, value: Uint8Array | string): void {
     const { caller, transactionState } = this;
-    const absolute = caller.canonical(path);
-    const bytes = typeof value === 'string' ? encoder.encode(value) : value.slice();
-    if (bytes.length > XENSTORE_PAYLOAD_MAX) throw new XsError('E2BIG', 'value longer than a xenstore message');
-    caller.run(transactionState, (view) => {
-      const node = caller.lookup(view, absolute, XS_PERM_WRITE);
-      if (node) {
-        const updated: XsNodeContent = { value: bytes, perms: node.perms, children: node.children };
-        caller.checkSize(updated);
-        view.put(absolute, updated);
-        view.changes.push({ path: absolute, exact: false, readers: [node.perms, caller.parentReaders(view, absolute)] });
-      } else {
-        caller.create(view, transactionState, absolute, bytes);
-      }
-    });
+    const args = (): string[] => [path, typeof value === 'string' ? value : decoder.decode(value)];
+    caller.traced('WRITE', transactionState?.id ?? 0, args, () => writeNode(caller, transactionState, path, value));
   },
 
   /** Creates a node with an empty value; nothing happens when it exists. @see do_mkdir */
   mkdir(this: OperationScope, path: string): void {
     const { caller, transactionState } = this;
-    const absolute = caller.canonical(path);
-    caller.run(transactionState, (view) => {
-      if (caller.lookup(view, absolute, XS_PERM_WRITE)) return;
-      caller.create(view, transactionState, absolute, EMPTY);
+    caller.traced('MKDIR', transactionState?.id ?? 0, () => [path], () => {
+      const absolute = caller.canonical(path);
+      caller.run(transactionState, (view) => {
+        if (caller.lookup(view, absolute, XS_PERM_WRITE)) return;
+        caller.create(view, transactionState, absolute, EMPTY);
+      });
     });
   },
 
   /** Removes a node and everything below it. A missing node whose parent exists is fine. @see do_rm */
   rm(this: OperationScope, path: string): void {
     const { caller, transactionState } = this;
-    const absolute = caller.canonical(path);
-    caller.run(transactionState, (view) => {
-      const node = caller.lookup(view, absolute, XS_PERM_WRITE);
-      if (!node) {
-        if (absolute !== '/' && view.getNode(parentPath(absolute))) return;
-        throw new XsError('ENOENT', `no such node: ${absolute}`);
-      }
-      if (absolute === '/') throw new XsError('EINVAL', 'cannot remove /');
-      const parent = parentPath(absolute);
-      const parentNode = view.getNode(parent)!;
-      // Children first, as xenstored's tree walk fires them (exact), then the node itself.
-      const removeTree = (name: string, content: XsNodeContent): void => {
-        for (const child of content.children.toArray()) {
-          const childName = childPath(name, child);
-          const childNode = view.getNode(childName);
-          if (childNode) removeTree(childName, childNode);
-        }
-        view.delete(name);
-        caller.account(view, content.perms, -1);
-        view.changes.push({ path: name, exact: name !== absolute, readers: [content.perms, caller.parentReaders(view, name)] });
-      };
-      removeTree(absolute, node);
-      view.put(parent, { value: parentNode.value, perms: parentNode.perms, children: parentNode.children.remove(baseName(absolute)) });
-    });
+    caller.traced('RM', transactionState?.id ?? 0, () => [path], () => removeNode(caller, transactionState, path));
   },
 
   /** Child names, in creation order. */
@@ -391,27 +371,79 @@ export const nodeOperations = {
   /** Replaces the permission list. Needs ownership; unprivileged domains may not change the owner. @see do_set_perms */
   setPerms(this: OperationScope, path: string, perms: readonly XsPermission[]): void {
     const { caller, transactionState } = this;
-    const list = normalizePermissions(perms);
-    if (!caller.privileged && list.length > caller.context.quotas.permsPerNode) throw new XsError('ENOSPC', 'too many permissions');
-    if (isSpecialPath(path)) {
-      caller.ensureOpen();
-      caller.context.special.setPerms(path, list, (special) => caller.access(special));
-      return;
-    }
-    const absolute = caller.canonical(path);
-    caller.run(transactionState, (view) => {
-      const node = caller.lookup(view, absolute, XS_PERM_WRITE | XS_PERM_OWNER);
-      if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
-      if (!caller.privileged && list[0]!.id !== node.perms[0]!.id) throw new XsError('EPERM', 'only a privileged domain may change the owner');
-      const updated: XsNodeContent = { value: node.value, perms: list, children: node.children };
-      caller.checkSize(updated);
-      caller.account(view, node.perms, -1);
-      caller.account(view, list, 1);
-      view.put(absolute, updated);
-      view.changes.push({ path: absolute, exact: false, readers: [node.perms, list, caller.parentReaders(view, absolute)] });
-    });
+    const args = (): string[] => [path, ...perms.map(formatPermission)];
+    caller.traced('SET_PERMS', transactionState?.id ?? 0, args, () => setNodePerms(caller, transactionState, path, perms));
   },
 };
+
+/** @see do_write */
+function writeNode(caller: Caller, transactionState: TransactionState | undefined, path: string, value: Uint8Array | string): void {
+  const absolute = caller.canonical(path);
+  const bytes = typeof value === 'string' ? encoder.encode(value) : value.slice();
+  if (bytes.length > XENSTORE_PAYLOAD_MAX) throw new XsError('E2BIG', 'value longer than a xenstore message');
+  caller.run(transactionState, (view) => {
+    const node = caller.lookup(view, absolute, XS_PERM_WRITE);
+    if (node) {
+      const updated: XsNodeContent = { value: bytes, perms: node.perms, children: node.children };
+      caller.checkSize(updated);
+      view.put(absolute, updated);
+      view.changes.push({ path: absolute, exact: false, readers: [node.perms, caller.parentReaders(view, absolute)] });
+    } else {
+      caller.create(view, transactionState, absolute, bytes);
+    }
+  });
+}
+
+/** @see do_rm */
+function removeNode(caller: Caller, transactionState: TransactionState | undefined, path: string): void {
+  const absolute = caller.canonical(path);
+  caller.run(transactionState, (view) => {
+    const node = caller.lookup(view, absolute, XS_PERM_WRITE);
+    if (!node) {
+      if (absolute !== '/' && view.getNode(parentPath(absolute))) return;
+      throw new XsError('ENOENT', `no such node: ${absolute}`);
+    }
+    if (absolute === '/') throw new XsError('EINVAL', 'cannot remove /');
+    const parent = parentPath(absolute);
+    const parentNode = view.getNode(parent)!;
+    // Children first, as xenstored's tree walk fires them (exact), then the node itself.
+    const removeTree = (name: string, content: XsNodeContent): void => {
+      for (const child of content.children.toArray()) {
+        const childName = childPath(name, child);
+        const childNode = view.getNode(childName);
+        if (childNode) removeTree(childName, childNode);
+      }
+      view.delete(name);
+      caller.account(view, content.perms, -1);
+      view.changes.push({ path: name, exact: name !== absolute, readers: [content.perms, caller.parentReaders(view, name)] });
+    };
+    removeTree(absolute, node);
+    view.put(parent, { value: parentNode.value, perms: parentNode.perms, children: parentNode.children.remove(baseName(absolute)) });
+  });
+}
+
+/** @see do_set_perms */
+function setNodePerms(caller: Caller, transactionState: TransactionState | undefined, path: string, perms: readonly XsPermission[]): void {
+  const list = normalizePermissions(perms);
+  if (!caller.privileged && list.length > caller.context.quotas.permsPerNode) throw new XsError('ENOSPC', 'too many permissions');
+  if (isSpecialPath(path)) {
+    caller.ensureOpen();
+    caller.context.special.setPerms(path, list, (special) => caller.access(special));
+    return;
+  }
+  const absolute = caller.canonical(path);
+  caller.run(transactionState, (view) => {
+    const node = caller.lookup(view, absolute, XS_PERM_WRITE | XS_PERM_OWNER);
+    if (!node) throw new XsError('ENOENT', `no such node: ${absolute}`);
+    if (!caller.privileged && list[0]!.id !== node.perms[0]!.id) throw new XsError('EPERM', 'only a privileged domain may change the owner');
+    const updated: XsNodeContent = { value: node.value, perms: list, children: node.children };
+    caller.checkSize(updated);
+    caller.account(view, node.perms, -1);
+    caller.account(view, list, 1);
+    view.put(absolute, updated);
+    view.changes.push({ path: absolute, exact: false, readers: [node.perms, list, caller.parentReaders(view, absolute)] });
+  });
+}
 
 /** Reads and writes, on a connection (each call its own atomic step) or inside a transaction. */
 export type XsOperations = { [Name in keyof typeof nodeOperations]: OmitThisParameter<(typeof nodeOperations)[Name]> };

@@ -52,6 +52,7 @@ export {
   type XsWatchEvent,
 } from './store.ts';
 export { createMemoryStore } from './memory-store.ts';
+export { formatTraceEntry, type XsTraceEntry, type XsTraceOperation, type XsTraceSink } from './trace.ts';
 export {
   XS_CONTROL,
   XS_DIRECTORY,

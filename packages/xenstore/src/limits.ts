@@ -5,6 +5,7 @@
 import type { XenStoreBackend, XsChange } from './backend.ts';
 import { XENSTORE_REL_PATH_MAX } from './path.ts';
 import type { XsPermission } from './perms.ts';
+import type { XsTraceSink } from './trace.ts';
 
 /** Largest payload of one wire message (xs_wire.h). Values are limited to it in every API. */
 export const XENSTORE_PAYLOAD_MAX = 4096;
@@ -49,4 +50,6 @@ export interface StoreContext {
   readonly origin: string;
   /** Delivers watch events for committed changes to every connection of this process. */
   fire(changes: readonly XsChange[]): void;
+  /** Receives every request that changes the store, when tracing is on. */
+  readonly trace: XsTraceSink | undefined;
 }

@@ -18,6 +18,7 @@ import { ROOT_PERMS, XS_DEFAULT_QUOTAS, type XsQuotas } from './limits.ts';
 import { XENSTORE_REL_PATH_MAX, canonicalizePath, getDomainPath, isSpecialPath } from './path.ts';
 import { XS_PERM_READ } from './perms.ts';
 import { ConnectionTransactions, type TransactionState } from './transaction.ts';
+import type { XsTraceSink } from './trace.ts';
 import { ConnectionWatches, fireWatches, type WatchCounts, type XsWatchCallback, type XsWatchEvent } from './watch.ts';
 
 export { XENSTORE_PAYLOAD_MAX, XS_DEFAULT_QUOTAS, type XsQuotas } from './limits.ts';
@@ -83,6 +84,8 @@ export interface XsConnectOptions {
 
 export interface XenStoreOptions {
   readonly quotas?: Partial<XsQuotas>;
+  /** Receives every request that changes the store, in order (off by default; see `trace.ts`). */
+  readonly trace?: XsTraceSink;
 }
 
 /** The store: Xen's tree semantics over a backend, shared by all connections of this process. */
@@ -106,6 +109,8 @@ class Store implements XenStore, NodeContext {
   readonly connections = new Set<Connection>();
   readonly special = new SpecialNodes();
   readonly watchCounts: WatchCounts = new Map();
+  readonly trace: XsTraceSink | undefined;
+  private connectionCount = 0;
   private cursor: number | undefined;
   private closed = false;
 
@@ -114,6 +119,7 @@ class Store implements XenStore, NodeContext {
   constructor(backend: XenStoreBackend, options: XenStoreOptions) {
     this.backend = backend;
     this.quotas = Object.freeze({ ...XS_DEFAULT_QUOTAS, ...options.quotas });
+    this.trace = options.trace;
     this.initialise();
     if (backend.readChanges) this.cursor = backend.readChanges(undefined).cursor;
   }
@@ -139,7 +145,9 @@ class Store implements XenStore, NodeContext {
   connect(domid: number, options: XsConnectOptions = {}): XsConnection {
     if (this.closed) throw new XsError('EBADF', 'the store is closed');
     checkDomid(domid);
-    const connection = new Connection(this, domid, options.privileged ?? domid === 0, options.onWatchEvent);
+    this.connectionCount += 1;
+    const caller = new Caller(this, domid, options.privileged ?? domid === 0, this.connectionCount);
+    const connection = new Connection(this, caller, options.onWatchEvent);
     this.connections.add(connection);
     return connection;
   }
@@ -171,10 +179,10 @@ class Connection extends OperationFace implements XsConnection {
   private readonly transactions = new ConnectionTransactions();
   private readonly store: Store;
 
-  constructor(store: Store, domid: number, privileged: boolean, sink: XsWatchCallback | undefined) {
-    super(new Caller(store, domid, privileged), undefined);
+  constructor(store: Store, caller: Caller, sink: XsWatchCallback | undefined) {
+    super(caller, undefined);
     this.store = store;
-    this.watches = new ConnectionWatches(domid, privileged ? undefined : store.watchCounts, sink);
+    this.watches = new ConnectionWatches(caller.domid, caller.privileged ? undefined : store.watchCounts, sink);
   }
 
   get domid(): number {
@@ -207,9 +215,12 @@ class Connection extends OperationFace implements XsConnection {
   // --- transactions ---------------------------------------------------------------------------
 
   transactionStart(): XsTransaction {
-    this.caller.ensureOpen();
-    const state = this.transactions.start(this.privileged ? undefined : this.store.quotas.transactionsPerConnection);
-    return new Transaction(this, state);
+    let state: TransactionState | undefined;
+    this.caller.traced('TRANSACTION_START', () => state?.id ?? 0, () => [''], () => {
+      this.caller.ensureOpen();
+      state = this.transactions.start(this.privileged ? undefined : this.store.quotas.transactionsPerConnection);
+    });
+    return new Transaction(this, state!);
   }
 
   transactionById(id: number): XsTransaction {
@@ -237,7 +248,7 @@ class Connection extends OperationFace implements XsConnection {
   }
 
   endTransaction(state: TransactionState, commit: boolean): void {
-    this.transactions.end(this.store, state, commit);
+    this.caller.traced('TRANSACTION_END', state.id, () => [commit ? 'T' : 'F'], () => this.transactions.end(this.store, state, commit));
   }
 
   // --- watches ---------------------------------------------------------------------------------
@@ -289,13 +300,17 @@ class Connection extends OperationFace implements XsConnection {
   }
 
   introduceDomain(domid: number): void {
-    this.requirePrivilege('introducing a domain');
-    introduceDomain(this.store, domid);
+    this.caller.traced('INTRODUCE', 0, () => [String(domid)], () => {
+      this.requirePrivilege('introducing a domain');
+      introduceDomain(this.store, domid);
+    });
   }
 
   releaseDomain(domid: number): void {
-    this.requirePrivilege('releasing a domain');
-    releaseDomain(this.store, domid);
+    this.caller.traced('RELEASE', 0, () => [String(domid)], () => {
+      this.requirePrivilege('releasing a domain');
+      releaseDomain(this.store, domid);
+    });
   }
 
   isDomainIntroduced(domid: number): boolean {

@@ -39,6 +39,7 @@ import {
   removeDomainEntries,
   writeBuildPostEntries,
   writeDomainSkeleton,
+  writeLibxlEntry,
   type BuildValues,
 } from './xenstore-layout.ts';
 
@@ -454,6 +455,7 @@ export class Libxl implements Disposable {
       }
       writeDomainSkeleton(transaction, domid, config);
     }, UNTIL_COMMITTED);
+    writeLibxlEntry(this.xs, domid, config);
   }
 
   /** `libxl__build_post`: the generation ID first, then the remaining entries, then introduce. */

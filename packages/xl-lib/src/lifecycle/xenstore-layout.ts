@@ -41,9 +41,9 @@ function rmQuiet(xs: XsOperations, path: string): void {
   }
 }
 
-/** `libxl__xs_mknod`: an empty node with the given permissions. */
+/** `libxl__xs_mknod`: an empty value written (XS_WRITE, not XS_MKDIR), then the given permissions. */
 function mknod(xs: XsOperations, path: string, perms: XsPermission[]): void {
-  xs.mkdir(path);
+  xs.write(path, '');
   xs.setPerms(path, perms);
 }
 
@@ -98,7 +98,11 @@ export function writeDomainSkeleton(xs: XsOperations, domid: number, config: Dom
   xs.write(`${dom}/control/platform-feature-multiprocessor-suspend`, '1');
   xs.write(`${dom}/control/platform-feature-xs_reset_watches`, '1');
   xs.write(`${libxl}/type`, info.type);
-  if (hvm) xs.write(`${libxl}/dm-version`, deviceModelVersion(config));
+}
+
+/** `store_libxl_entry`: the device model's version, written after `libxl__domain_make`'s transaction. */
+export function writeLibxlEntry(xs: XsOperations, domid: number, config: DomainConfig): void {
+  if (config.createInfo.type === 'hvm') xs.write(`${libxlPath(domid)}/dm-version`, deviceModelVersion(config));
 }
 
 function deviceModelVersion(config: DomainConfig): string {
