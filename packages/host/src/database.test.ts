@@ -40,7 +40,7 @@ describe('a new host file created by many processes at once', () => {
     try {
       const header = readHeader(reader);
       expect(calls).toBe(2);
-      expect(header).toEqual({ version: 0, applicationId: 0, tables: 0 });
+      expect(header).toEqual({ version: 0, applicationId: 0, tables: 0, objects: [] });
       expect(readHeader(reader)).toMatchObject({ version: CURRENT_SCHEMA_VERSION, applicationId: HOST_APPLICATION_ID });
     } finally {
       reader.close();

@@ -32,9 +32,40 @@ export interface OpenDatabaseOptions {
 }
 
 const SQLITE_HEADER = 'SQLite format 3\0';
+/** Bytes of the database header at the start of a SQLite file (its "Database File Format"). */
+const HEADER_BYTES = 100;
 
-/** Reads the first 16 bytes, to tell "not a database" from an empty or new file without SQLite. */
-function looksLikeSqlite(path: string): 'empty' | 'sqlite' | 'other' {
+/**
+ * What is wrong with a SQLite file header, or undefined when every field holds a value SQLite writes
+ * (the file format's header table): the page size a power of two from 512 to 65536, file format
+ * versions 1 (rollback) or 2 (WAL), no bytes reserved per page, the fixed payload fractions 64/32/32,
+ * schema format 1-4, text encoding UTF-8, and the bytes reserved for expansion zero. SQLite would use a
+ * file with some of these damaged (reserved bytes, the encoding) and misread its pages.
+ */
+export function headerProblem(header: Buffer): string | undefined {
+  if (header.toString('latin1', 0, 16) !== SQLITE_HEADER.slice(0, header.length)) return 'not a SQLite database';
+  if (header.length < HEADER_BYTES) return `only ${header.length} bytes, a header has ${HEADER_BYTES}`;
+  const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) return `page size ${pageSize}`;
+  for (const [offset, what] of [[18, 'write version'], [19, 'read version']] as const) {
+    if (header[offset] !== 1 && header[offset] !== 2) return `file format ${what} ${header[offset]}`;
+  }
+  if (header[20] !== 0) return `${header[20]} bytes reserved per page`;
+  if (header[21] !== 64 || header[22] !== 32 || header[23] !== 32) return 'payload fractions';
+  const schemaFormat = header.readUInt32BE(44);
+  if (schemaFormat > 4) return `schema format ${schemaFormat}`;
+  // A host file's text is UTF-8 (1); 0 before its first table.
+  const encoding = header.readUInt32BE(56);
+  if (encoding > 1) return `text encoding ${encoding}, not UTF-8`;
+  if (header.subarray(72, 92).some((byte) => byte !== 0)) return 'bytes reserved for expansion are not zero';
+  return undefined;
+}
+
+/**
+ * Reads the header, to tell a damaged file or "not a database" from an empty or new file without
+ * SQLite (which would write to it: a WAL, a journal). Throws `CORRUPT` naming what is wrong.
+ */
+function checkFileHeader(path: string): 'empty' | 'sqlite' {
   let size: number;
   try {
     const stats = statSync(path);
@@ -45,14 +76,18 @@ function looksLikeSqlite(path: string): 'empty' | 'sqlite' | 'other' {
     return 'empty';
   }
   if (size === 0) return 'empty';
-  const header = Buffer.alloc(16);
+  const header = Buffer.alloc(Math.min(size, HEADER_BYTES));
   const fd = openSync(path, 'r');
   try {
-    readSync(fd, header, 0, 16, 0);
+    readSync(fd, header, 0, header.length, 0);
   } finally {
     closeSync(fd);
   }
-  return header.toString('latin1') === SQLITE_HEADER ? 'sqlite' : 'other';
+  const problem = headerProblem(header);
+  if (problem !== undefined) {
+    throw new HostError('CORRUPT', `host file ${path} has a bad SQLite header (${problem}); refusing to use it`);
+  }
+  return 'sqlite';
 }
 
 /** Runs `body` in a `BEGIN IMMEDIATE` transaction, retrying only the initial lock when busy. */
@@ -67,10 +102,7 @@ function immediate<T>(db: SqliteDatabase, body: () => T): T {
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   const target = options.targetVersion ?? CURRENT_SCHEMA_VERSION;
-  const kind = looksLikeSqlite(path);
-  if (kind === 'other') {
-    throw new HostError('CORRUPT', `host file ${path} is not a SQLite database (bad header); refusing to use it`);
-  }
+  const kind = checkFileHeader(path);
   if (kind === 'empty' && !existsSync(dirname(path))) {
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -93,22 +125,57 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   }
 }
 
+/** The schema version, application id and tables and indexes of a host file, read in one snapshot. */
+export interface FileHeader {
+  readonly version: number;
+  readonly applicationId: number;
+  readonly tables: number;
+  /** `<type> <name>` of every table and index the file's schema lists, SQLite's own left out. */
+  readonly objects: readonly string[];
+}
+
+const SCHEMA_OBJECTS = "SELECT type || ' ' || name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1";
+
 /**
- * The schema version, application id and table count, read in one read transaction: read one by
- * one, a file another process is creating could show its tables but not yet its application id.
+ * The schema version, application id, table count and schema objects, read in one read
+ * transaction: read one by one, a file another process is creating could show its tables but not
+ * yet its application id.
  */
-export function readHeader(db: SqliteDatabase): { version: number; applicationId: number; tables: number } {
+export function readHeader(db: SqliteDatabase): FileHeader {
   return db
     .transaction(() => {
       const version = db.pragma('user_version', { simple: true }) as number;
       const applicationId = db.pragma('application_id', { simple: true }) as number;
       const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-      return { version, applicationId, tables };
+      const objects = db.prepare(SCHEMA_OBJECTS).pluck().all() as string[];
+      return { version, applicationId, tables, objects };
     })
     .deferred();
 }
 
-function checkHeader(path: string, header: ReturnType<typeof readHeader>): void {
+const objectsByVersion = new Map<number, string>();
+
+/** The tables and indexes the migrations up to `version` make, found by running them in memory. */
+function objectsOfVersion(version: number): string {
+  let objects = objectsByVersion.get(version);
+  if (objects === undefined) {
+    const scratch = new (loadSqlite())(':memory:');
+    try {
+      for (const migration of MIGRATIONS) {
+        if (migration.version > version) break;
+        scratch.exec(migration.sql);
+        migration.run?.(scratch);
+      }
+      objects = (scratch.prepare(SCHEMA_OBJECTS).pluck().all() as string[]).join(',');
+    } finally {
+      scratch.close();
+    }
+    objectsByVersion.set(version, objects);
+  }
+  return objects;
+}
+
+function checkHeader(path: string, header: FileHeader): void {
   const { version, applicationId, tables } = header;
   if (applicationId === 0 && version === 0 && tables === 0) return; // new, empty database
   if (applicationId !== HOST_APPLICATION_ID) {
@@ -123,10 +190,16 @@ function checkHeader(path: string, header: ReturnType<typeof readHeader>): void 
       `host file ${path} has schema version ${version}, newer than the ${CURRENT_SCHEMA_VERSION} this version of @xen-genid/host knows; upgrade @xen-genid/host to open it`,
     );
   }
+  if (version < 1 || header.objects.join(',') !== objectsOfVersion(version)) {
+    throw new HostError(
+      'CORRUPT',
+      `host file ${path} says schema version ${version}, but its tables and indexes are not that version's; refusing to use it`,
+    );
+  }
 }
 
 function prepare(db: SqliteDatabase, path: string, target: number): void {
-  let header: ReturnType<typeof readHeader>;
+  let header: FileHeader;
   try {
     header = readHeader(db);
   } catch (error) {

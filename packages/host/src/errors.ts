@@ -48,13 +48,30 @@ export function sqliteCode(error: unknown): string | undefined {
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
+/** A connection to the host file, as far as telling it to write nothing more goes. */
+interface Connection {
+  pragma(source: string): unknown;
+}
+
+/** Connections that met damage: SQLite refuses every write through them (`query_only`). */
+const damaged = new WeakSet<Connection>();
+
+/** True once `connection` has met a damaged file (its writes are refused since). */
+export function isDamaged(connection: Connection): boolean {
+  return damaged.has(connection);
+}
+
 /**
  * Turns SQLite's lock and damage errors into `HostError`s; anything else is returned unchanged
- * (callers rethrow it).
+ * (callers rethrow it). Damage met through `connection` makes it write nothing more: every later
+ * write fails `CORRUPT` too, so a damaged file is never written to after its damage was seen.
  */
-export function translateSqliteError(error: unknown, file: string): unknown {
+export function translateSqliteError(error: unknown, file: string, connection?: Connection): unknown {
   const code = sqliteCode(error);
   if (code === undefined) return error;
+  if (connection !== undefined && damaged.has(connection) && code.startsWith('SQLITE_READONLY')) {
+    return new HostError('CORRUPT', `host file ${file} is damaged; nothing more is written to it`, { cause: error });
+  }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new HostError('BUSY', `host file ${file} stayed locked by another process beyond the busy timeout`, {
       cause: error,
@@ -64,6 +81,10 @@ export function translateSqliteError(error: unknown, file: string): unknown {
     return new HostError('CANNOT_OPEN', `host file ${file} cannot be opened for writing (${code})`, { cause: error });
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    if (connection !== undefined && !damaged.has(connection)) {
+      damaged.add(connection);
+      connection.pragma('query_only = ON');
+    }
     return new HostError('CORRUPT', `host file ${file} is damaged or not a database (${code})`, { cause: error });
   }
   return error;

@@ -7,7 +7,8 @@ import { appendFileSync } from 'node:fs';
 import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, type XsTraceSink } from '@xen-genid/xenstore';
 import { crashPoints, HOST_CRASH_AT_ENV } from './crash-points.ts';
 import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts';
-import { HostError, translateSqliteError } from './errors.ts';
+import { HostError, isDamaged, translateSqliteError } from './errors.ts';
+import { markClosed, markOpen } from './open-marks.ts';
 import { defaultHostPath } from './host-path.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
 import { ReadCache, type CacheFreshness } from './read-cache.ts';
@@ -136,11 +137,14 @@ class SqliteHost implements Host {
   readonly #db: SqliteDatabase;
   readonly #cache: ReadCache;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** This connection's clean-close mark (`open-marks.ts`). */
+  readonly #openToken: string;
   #closed = false;
 
   constructor(db: SqliteDatabase, path: string, options: OpenHostOptions) {
     this.#db = db;
     this.path = path;
+    this.#openToken = markOpen(db, path);
     const step = crashPoints(options.crashAt ?? process.env[HOST_CRASH_AT_ENV]);
     const cache = new ReadCache(db, path, options.cache ?? true, options.freshness ?? 'turn');
     this.#cache = cache;
@@ -215,7 +219,7 @@ class SqliteHost implements Host {
     } catch (error) {
       // Rolled back: what this process cached of its own writes is gone with them.
       this.#cache.clear();
-      throw translateSqliteError(error, this.path);
+      throw translateSqliteError(error, this.path, this.#db);
     }
   }
 
@@ -246,7 +250,7 @@ class SqliteHost implements Host {
           })
           .immediate();
       } catch (error) {
-        throw translateSqliteError(error, this.path);
+        throw translateSqliteError(error, this.path, this.#db);
       }
     }
     if (removedDomains.length > 0 || resumedDomains.length > 0) {
@@ -332,26 +336,33 @@ class SqliteHost implements Host {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers.clear();
     try {
-      const self = currentProcess();
-      // Creates this process started are as complete as they will get. A destroy it started whose
-      // hypervisor domain is gone is finished here; one whose domain still runs was not a destroy.
-      const own = this.#db
-        .prepare("SELECT domid, kind, uuid, pid, pid_start FROM claims WHERE pid = ? AND pid_start = ?")
-        .all(self.pid, self.start) as ClaimRow[];
-      for (const claim of own) {
-        this.#db
-          .transaction(() => {
-            const gone = this.#db.prepare('SELECT 1 FROM domains WHERE domid = ?').pluck().get(claim.domid) === undefined;
-            if (claim.kind === 'destroy' && gone) this.#teardown(claim.domid, claim.uuid);
-            this.#db.prepare('DELETE FROM claims WHERE domid = ? AND pid = ? AND pid_start = ?').run(claim.domid, self.pid, self.start);
-          })
-          .immediate();
-      }
+      // A file found damaged is not written to again: the mark stays, and the next open checks it.
+      if (!isDamaged(this.#db)) this.#releaseOwnClaims();
     } finally {
       this.#closed = true;
       this.store.close();
       this.#db.close();
     }
+  }
+
+  /** At a clean close: the claims of this process, then this connection's open mark. */
+  #releaseOwnClaims(): void {
+    const self = currentProcess();
+    // Creates this process started are as complete as they will get. A destroy it started whose
+    // hypervisor domain is gone is finished here; one whose domain still runs was not a destroy.
+    const own = this.#db
+      .prepare("SELECT domid, kind, uuid, pid, pid_start FROM claims WHERE pid = ? AND pid_start = ?")
+      .all(self.pid, self.start) as ClaimRow[];
+    for (const claim of own) {
+      this.#db
+        .transaction(() => {
+          const gone = this.#db.prepare('SELECT 1 FROM domains WHERE domid = ?').pluck().get(claim.domid) === undefined;
+          if (claim.kind === 'destroy' && gone) this.#teardown(claim.domid, claim.uuid);
+          this.#db.prepare('DELETE FROM claims WHERE domid = ? AND pid = ? AND pid_start = ?').run(claim.domid, self.pid, self.start);
+        })
+        .immediate();
+    }
+    markClosed(this.#db, this.#openToken);
   }
 
   [Symbol.dispose](): void {

@@ -144,6 +144,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX xs_changes_at ON xs_changes (at);
     `,
   },
+  {
+    version: 6,
+    description: 'the connections that have the file open: a row left by a process that died is an unclean close',
+    sql: `
+      CREATE TABLE openers (
+        token TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        pid_start TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

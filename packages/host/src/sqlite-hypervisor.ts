@@ -183,7 +183,7 @@ export class SqliteHypervisor implements Hypervisor {
       return result;
     } catch (error) {
       this.#cache.clear();
-      throw translateSqliteError(error, this.#file);
+      throw translateSqliteError(error, this.#file, this.#db);
     }
   }
 
@@ -191,7 +191,7 @@ export class SqliteHypervisor implements Hypervisor {
     try {
       return body();
     } catch (error) {
-      throw translateSqliteError(error, this.#file);
+      throw translateSqliteError(error, this.#file, this.#db);
     }
   }
 

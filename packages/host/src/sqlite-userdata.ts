@@ -46,7 +46,7 @@ export class SqliteUserdataStore implements UserdataStore {
     try {
       return body();
     } catch (error) {
-      throw translateSqliteError(error, this.#file);
+      throw translateSqliteError(error, this.#file, this.#db);
     }
   }
 

@@ -180,7 +180,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
 
   #fail(error: unknown): never {
     this.#cache.clear();
-    throw translateSqliteError(error, this.#file);
+    throw translateSqliteError(error, this.#file, this.#db);
   }
 
   getNode(path: string): XsNode | undefined {
