@@ -378,9 +378,22 @@ for (const [rule, lhs] of RULE_LHS.entries()) {
 /** The LR driver, with bison's error recovery. The stack is bison's: states, values, lines. */
 function runAutomaton(context: ParseContext): void {
   const lexer = context.lexer;
-  const states = new Int8Array(MAX_STACK_DEPTH);
-  const values: unknown[] = [];
-  const lines = new Int32Array(MAX_STACK_DEPTH);
+  // One parse runs at a time (it is synchronous), so the stacks are shared between parses.
+  const states = STATE_STACK;
+  const values = VALUE_STACK;
+  const lines = LINE_STACK;
+  try {
+    runStacks(context, lexer, states, values, lines);
+  } finally {
+    values.length = 0; // drop the parse's values
+  }
+}
+
+const STATE_STACK = new Int8Array(MAX_STACK_DEPTH);
+const VALUE_STACK: unknown[] = [];
+const LINE_STACK = new Int32Array(MAX_STACK_DEPTH);
+
+function runStacks(context: ParseContext, lexer: XlCfgLexer, states: Int8Array, values: unknown[], lines: Int32Array): void {
   let top = 0;
   let state = 0;
   states[0] = 0;

@@ -64,6 +64,11 @@ const vifError = (source: string, message: string, rate: string): XlCfgDiagnosti
 
 const UINT32_MAX = 0xffffffffn;
 
+/** Six two-digit hex bytes separated by colons. */
+const PLAIN_MAC = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$/;
+
+const STRING_MEMBERS: ReadonlyMap<string, StringMember> = new Map(STRING_OPTIONS);
+
 /** `strtoull(text, &end, 0)`: the number and the rest (the rate patterns leave only decimal digits). */
 function leadingNumber(text: string): { value: bigint; rest: string } {
   const digits = /^[0-9]+/.exec(text)![0];
@@ -129,7 +134,10 @@ export function parseVifRate(rate: string, nic: Nic, source: string, diagnostics
 /** `parse_nic_config` of one token; false when xl would report it as not understood (and go on). */
 function parseNicToken(nic: Nic, token: string, source: string, diagnostics: XlCfgDiagnostic[]): void {
   const say = (message: string): void => void diagnostics.push({ severity: 'error', message });
-  const option = (name: string): string | undefined => (token.startsWith(`${name}=`) ? token.slice(name.length + 1) : undefined);
+  // MATCH_OPTION(name, token): `name=` starts the token, that is, the text before the first `=` is `name`.
+  const equals = token.indexOf('=');
+  const key = equals < 0 ? undefined : token.slice(0, equals);
+  const option = (name: string): string | undefined => (key === name ? token.slice(equals + 1) : undefined);
   let value: string | undefined;
   if ((value = option('type')) !== undefined) {
     if (value === 'vif') nic.nictype = 'vif';
@@ -138,6 +146,10 @@ function parseNicToken(nic: Nic, token: string, source: string, diagnostics: XlC
     return;
   }
   if ((value = option('mac')) !== undefined) {
+    if (PLAIN_MAC.test(value)) {
+      nic.mac = value.toLowerCase(); // the usual form: what the strtoul loop below makes of it
+      return;
+    }
     const bytes: string[] = [];
     let rest = value;
     for (let index = 0; index < 6; index += 1) {
@@ -161,11 +173,10 @@ function parseNicToken(nic: Nic, token: string, source: string, diagnostics: XlC
     parseVifRate(value, nic, source, diagnostics);
     return;
   }
-  for (const [name, member] of STRING_OPTIONS) {
-    if ((value = option(name)) !== undefined) {
-      nic[member] = value;
-      return;
-    }
+  const member = key === undefined ? undefined : STRING_MEMBERS.get(key);
+  if (member !== undefined) {
+    nic[member] = token.slice(equals + 1);
+    return;
   }
   if (option('accel') !== undefined) say('the accel parameter for vifs is currently not supported');
   else if ((value = option('devid')) !== undefined) nic.devid = parseUlong(value, diagnostics);

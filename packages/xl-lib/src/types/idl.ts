@@ -430,9 +430,17 @@ export function struct<const M extends Members>(
   // The members' schemas check each member; the struct's value type is stated once, as `StructValue`.
   const schema = v.optional(v.strictObject(memberSchemas), {}) as StructSchema<M>;
   type Value = StructValue<M>;
+  // A copy of the shared (primitive) defaults, then a fresh object for each other member.
+  const template: Record<string, unknown> = {};
+  const madeFresh: typeof order = [];
+  for (const member of order) {
+    const init: unknown = member.fresh();
+    template[member.name] = typeof init === 'object' && init !== null ? undefined : init;
+    if (typeof init === 'object' && init !== null) madeFresh.push(member);
+  }
   const make = (): Value => {
-    const value: Record<string, unknown> = {};
-    for (const { name, fresh } of order) value[name] = fresh();
+    const value: Record<string, unknown> = { ...template };
+    for (const { name, fresh } of madeFresh) value[name] = fresh();
     return value as Value;
   };
   return {
