@@ -4,7 +4,7 @@
  * statuses. Where xl would `exit()`, the result has its `exitCode` and no config. Keys xl does not
  * know are ignored, as xl ignores them (with `verbose`, a warning names each). `disk` entries go
  * through libxlutil's disk parser, `vif` entries through xl's nic parser, the other device lists
- * through `device-lists.ts`. Not modelled: `vnuma` and `cpuid` (docs/xl-cfg.md).
+ * through `device-lists.ts`. Not modelled: `cpuid` (docs/xl-cfg.md).
  */
 import {
   DeviceVfb,
@@ -13,6 +13,7 @@ import {
   MsVmGenid,
   SdlInfo,
   VncInfo,
+  VnodeInfo,
   XlError,
   defaultDomainConfig,
   defaultOf,
@@ -44,7 +45,7 @@ import {
   uuidFromString,
   type P9Fields,
 } from './device-lists.ts';
-import { getBoundedLong, getDefbool, getList, getListItem, getLong, getString, valueGetList, type XlCfgResult } from './getters.ts';
+import { getBoundedLong, getDefbool, getList, getListItem, getLong, getString, valueGetList, valueGetString, type XlCfgResult } from './getters.ts';
 import { parseDiskSpec } from './disk-spec.ts';
 import { XL_CFG_KEYS } from './known-keys.ts';
 import { parseXlCfg } from './parse-xl-cfg.ts';
@@ -370,6 +371,8 @@ function buildDomainConfig(
     if (value === undefined) exit(`ERROR: invalid value "${vuart}" for "vuart"`);
     bInfo.archArm.vuart = value;
   }
+
+  parseVnuma(reader, bInfo, hostCpus);
 
   if (bInfo.maxMemkb === DEFAULT_MEMKB) bInfo.maxMemkb = bInfo.targetMemkb;
   if (bInfo.maxVcpus === 0) bInfo.maxVcpus = toInt(vcpus);
@@ -698,6 +701,84 @@ function buildDomainConfig(
   reader.defbool('vpmu', (value) => (bInfo.vpmu = value));
 
   return config;
+}
+
+/** The host's NUMA nodes (`physinfo.nr_nodes`): the simulated host has one. */
+const HOST_NODES = 1n;
+
+/** `parse_range` as `parse_vnuma_config` uses it: the bounds C leaves, even when it fails. */
+function cRange(text: string): [bigint, bigint] {
+  const first = strtoul(text, 10);
+  if (first.end === 0 || first.value === (1n << 64n) - 1n || text[first.end] !== '-') return [first.value, first.value];
+  const second = strtoul(text.slice(first.end + 1), 10);
+  return [first.value, second.end === 0 ? 0n : second.value];
+}
+
+/** `parse_vnuma_config`: `vnuma = [ [ "pnode=0", "size=512", "vcpus=0-1", "vdistances=10,20" ], ... ]`. */
+function parseVnuma(reader: ConfigReader, bInfo: DomainBuildInfo, hostCpus: number): void {
+  const list = reader.list('vnuma', true);
+  if (!list.ok || list.value.items.length === 0) return;
+  const count = list.value.items.length;
+  // Each node's vcpu map is as wide as max_vcpus (the host's cpus when 0), in whole bytes.
+  const width = Math.ceil((bInfo.maxVcpus > 0 ? bInfo.maxVcpus : hostCpus) / 8) * 8;
+  const nodes = Array.from({ length: count }, () => ({ ...defaultOf(VnodeInfo), distances: new Array<number>(count).fill(0) }));
+  let maxVcpus = 0n;
+  let maxMemkb = 0n;
+  for (const [index, spec] of list.value.items.entries()) {
+    const node = nodes[index]!;
+    const options = reader.take(valueGetList(reader.cfg, spec));
+    if (!options) reader.exit('xl: cannot get vnode config option list');
+    const vcpus = new Set<number>();
+    for (const option of options.items) {
+      if (option.type !== 'string') continue;
+      const text = reader.take(valueGetString(reader.cfg, option))!;
+      const pair = text.split('=').filter((piece) => piece !== '');
+      if (pair.length < 2) reader.exit(`xl: failed to split "${text}" into pair`);
+      const [name, value] = pair.map((piece) => piece.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')) as [string, string];
+      if (name === 'pnode') {
+        const pnode = parseUlongOrExit(reader, value);
+        if (pnode >= HOST_NODES) reader.exit(`xl: invalid pnode number: ${pnode}`);
+        node.pnode = Number(pnode);
+        bInfo.numaPlacement = 'false';
+      } else if (name === 'size') {
+        node.memkb = BigInt.asUintN(64, parseUlongOrExit(reader, value) << 10n);
+        maxMemkb = BigInt.asUintN(64, maxMemkb + node.memkb);
+      } else if (name === 'vcpus') {
+        for (const range of value.split(',').filter((piece) => piece !== '')) {
+          const [first, last] = cRange(range);
+          for (let vcpu = first; vcpu <= last; vcpu += 1n) {
+            if (vcpu < BigInt(width)) vcpus.add(Number(vcpu));
+            maxVcpus += 1n;
+          }
+        }
+      } else if (name === 'vdistances') {
+        value
+          .split(',')
+          .filter((piece) => piece !== '')
+          .forEach((distance, slot) => {
+            const parsed = parseUlongOrExit(reader, distance);
+            if (slot < count) node.distances[slot] = Number(BigInt.asUintN(32, parsed));
+          });
+      }
+    }
+    node.vcpus = [...vcpus].sort((left, right) => left - right);
+  }
+  if (bInfo.maxVcpus !== 0) {
+    if (BigInt(bInfo.maxVcpus) !== maxVcpus) reader.exit('xl: vnuma vcpus and maxvcpus= mismatch');
+  } else {
+    if (BigInt(hostCpus) < maxVcpus) reader.exit('xl: vnuma specifies more vcpus than pcpus, use maxvcpus= to override this check.');
+    bInfo.maxVcpus = Number(maxVcpus);
+  }
+  if (bInfo.maxMemkb !== DEFAULT_MEMKB && bInfo.maxMemkb !== maxMemkb) reader.exit('xl: maxmem and vnuma memory size mismatch');
+  bInfo.maxMemkb = maxMemkb;
+  bInfo.vnumaNodes = nodes;
+}
+
+/** xl's `parse_ulong`: exits on no digits or ULONG_MAX. */
+function parseUlongOrExit(reader: ConfigReader, text: string): bigint {
+  const { value, end } = strtoul(text, 10);
+  if (end === 0 || value === (1n << 64n) - 1n) reader.exit(`xl: failed to convert "${text}" to number`);
+  return value;
 }
 
 /** `parse_vcpu_affinity`: a string applies to every vcpu, a list entry to its vcpu. */

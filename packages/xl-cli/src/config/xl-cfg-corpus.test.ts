@@ -107,7 +107,7 @@ function corpusSettings(): { key: string; strings: string[] }[] {
 }
 
 /** Keys of xl.cfg(5) the corpus leaves out, because this parser does not model them (docs/xl-cfg.md). */
-const NOT_MODELLED = ['cpuid', 'vnuma'];
+const NOT_MODELLED = ['cpuid'];
 
 /** Each device spec form, by key: a pattern one corpus entry of that key must match. */
 const SPEC_FORMS: Record<string, Record<string, RegExp>> = {
