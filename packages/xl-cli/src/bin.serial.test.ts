@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
+import { openHost } from '@xen-genid/host';
 import { XL, createXlWorld, genidView, type XlWorld } from './__fixtures__/xl-world.ts';
 
 const CFG = 'name = "vm"\ntype = "hvm"\nmemory = 64\nms_vm_genid = "generate"\n';
@@ -57,8 +58,51 @@ describe('the xl executable', () => {
   });
 });
 
+/** Gives domain `name` of a host file `pages` written 4 KiB pages (as a guest that used its memory). */
+function fillMemory(hostPath: string, name: string, pages: number): void {
+  const { domid } = genidView(hostPath, name)!;
+  const host = openHost(hostPath);
+  try {
+    const page = new Uint8Array(4096).fill(0xa5);
+    host.hypervisor.writePages(domid, Array.from({ length: pages }, (_, index) => [0x100 + index, page] as [number, Uint8Array]));
+  } finally {
+    host.close();
+  }
+}
+
+/** The percentages of the progress lines of `doing` in `text` (lines or redraws). */
+function percents(text: string, doing: string): number[] {
+  return [...text.matchAll(new RegExp(`xc: (?:progress: )?${doing}: (\\d+)/(\\d+) +(\\d+)%`, 'g'))].map((match) => Number(match[3]));
+}
+
+describe('progress of long operations into a pipe or a log', () => {
+  it('save, restore and a migration print a line at least every 5% of their frames, with the total, sender and receiver', () => {
+    const world = newWorld();
+    expect(world.xl(['create', 'vm.cfg']).status).toBe(0);
+    fillMemory(world.host('a.db'), 'vm', 8 * 1024); // 32 MiB: 8 batches of 1,024 frames
+    const saved = world.xl(['save', '-c', 'vm', 'vm.img']);
+    expect(saved.status, saved.stderr).toBe(0);
+    expect(saved.stderr).not.toContain('\r');
+    const frames = Number(/xc: progress: Frames: \d+\/(\d+)/.exec(saved.stderr)![1]);
+    expect(frames).toBeGreaterThan(8 * 1024);
+    expect(percents(saved.stderr, 'Frames')).toEqual([12, 24, 37, 49, 62, 74, 87, 99, 100]);
+    expect(saved.stderr).toMatch(new RegExp(`\\nxc: progress: Frames: ${frames}/${frames}  100%\\nxc: progress: End of stream: 0/0    0%\\n$`));
+
+    const restored = world.xl(['restore', 'vm.img'], { host: world.host('c.db') });
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(percents(restored.stderr, 'Frames restored')).toEqual([12, 24, 37, 49, 62, 74, 87, 99, 100]);
+    expect(restored.stderr).toContain(`xc: progress: Frames restored: ${frames}/${frames}  100%\n`);
+
+    const migrated = world.xl(['migrate', '-s', 'env', 'vm', `XEN_GENID_HOST=${world.host('b.db')}`]);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(percents(migrated.stderr, 'Frames').at(-1)).toBe(100);
+    expect(percents(migrated.stderr, 'Frames restored').at(-1)).toBe(100);
+    expect(migrated.stderr).toContain(`xc: progress: Frames restored: ${frames}/${frames}  100%\n`);
+  });
+});
+
 const script = findReferee('script (util-linux, for a pseudo-terminal)', ['script']);
-describeWithReferee('progress of long operations', script, () => {
+describeWithReferee('progress of long operations on a terminal', script, () => {
   const onTerminal = (world: XlWorld, args: string, host = world.host('a.db')): { status: number | null; stdout: string } => {
     const result = spawnSync(script.paths.script!, ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(XL)} ${args}`, '/dev/null'], {
       cwd: world.dir,
@@ -69,28 +113,28 @@ describeWithReferee('progress of long operations', script, () => {
     return { status: result.status, stdout: result.stdout };
   };
 
-  it('save and restore draw it on a terminal, and not when stderr is a pipe; xl -t draws it on a pipe', () => {
+  it('save and restore redraw one line on a terminal, ended at 100%; xl -t redraws it on a pipe', () => {
     const world = newWorld();
     expect(world.xl(['create', 'vm.cfg']).status).toBe(0);
-    const quiet = world.xl(['save', '-c', 'vm', 'quiet.img']);
-    expect(quiet.status).toBe(0);
-    expect(quiet.stderr).not.toContain('\r');
+    fillMemory(world.host('a.db'), 'vm', 4 * 1024);
     const saved = onTerminal(world, 'save vm tty.img');
     expect(saved.status).toBe(0);
-    expect(saved.stdout).toMatch(/\rSaving domain \d+: \d+\/\d+ KiB 100%\r?\n/);
+    expect(saved.stdout).toMatch(/xc: Frames: (\d+)\/(\d+)  +\d+%\rxc: Frames: (\d+)\/\3 {2}100%\r?\n/);
+    expect(saved.stdout).not.toContain('progress:');
     const restored = onTerminal(world, 'restore tty.img');
     expect(restored.status).toBe(0);
-    expect(restored.stdout).toMatch(/\rRestoring domain: \d+\/\d+ KiB 100%\r?\n/);
-    expect(world.xl(['-t', 'save', '-c', 'vm', 'dash-t.img']).stderr).toMatch(/\rSaving domain \d+: \d+\/\d+ KiB 100%\n$/);
+    expect(restored.stdout).toMatch(/\rxc: Frames restored: (\d+)\/\1 {2}100%\r?\n/);
+    expect(world.xl(['-t', 'save', '-c', 'vm', 'dash-t.img']).stderr).toMatch(/\rxc: Frames: (\d+)\/\1 {2}100%\nxc: End of stream: 0\/0 {4}0%\n$/);
   });
 
-  it('a migration from a terminal: the sender passes -t and hides its own progress; the receiver draws the stream\'s', () => {
+  it('a migration from a terminal: the sender draws the frames it sends, the receiver (given -t) those it restored', () => {
     const world = newWorld();
     expect(world.xl(['create', 'vm.cfg']).status).toBe(0);
     const migrated = onTerminal(world, `migrate -s env vm XEN_GENID_HOST=${world.host('b.db')}`);
     expect(migrated.status, migrated.stdout).toBe(0);
-    expect(migrated.stdout).not.toContain('Migrating domain');
-    expect(migrated.stdout).toMatch(/\rReceiving domain: \d+ KiB\r?\n/);
+    expect(migrated.stdout).toMatch(/xc: Frames: (\d+)\/\1 {2}100%\r?\n/);
+    expect(migrated.stdout).toMatch(/xc: Frames restored: (\d+)\/\1 {2}100%\r?\n/);
+    expect(migrated.stdout).not.toContain('progress:');
     expect(genidView(world.host('b.db'), 'vm')).toBeDefined();
   });
 });

@@ -154,7 +154,21 @@ export {
   XL_SAVEFILE_MAGIC,
 } from './stream/format.ts';
 export { bufferSource, chunkSource, type ByteSource } from './stream/byte-source.ts';
-export { readSaveImage, type SaveImage, type XlHeader } from './stream/save-image.ts';
+export {
+  XL_OPTIONAL_TAIL_MAGIC,
+  readSaveImage,
+  type ReadSaveImageOptions,
+  type SaveImage,
+  type SaveImageExtras,
+  type XlHeader,
+} from './stream/save-image.ts';
+export {
+  PROGRESS_END_OF_STREAM,
+  PROGRESS_FRAMES_RESTORED,
+  PROGRESS_FRAMES_SENT,
+  PROGRESS_START_OF_STREAM,
+  type ProgressReport,
+} from './progress.ts';
 export type { LibxcImage, PageEntry, TscInfo } from './stream/libxc-stream.ts';
 export { SAVED_HVM_PARAMS, saveImageChunks, type SaveImageOptions } from './stream/write-save-image.ts';
 export {

@@ -16,8 +16,8 @@ import {
   readFixedMessage,
 } from '../toolstack/migration-protocol.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { progressWanted, stdinOf } from '../toolstack/process-io.ts';
-import { createProgress } from '../toolstack/progress.ts';
+import { stdinOf } from '../toolstack/process-io.ts';
+import { xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';
 import { XL_HEADER_LENGTH, reportLoadingSaveFile, xlHeaderInfo } from '../toolstack/save-header.ts';
@@ -37,26 +37,9 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
   if (input.options.remus) throw new XlCliError('migration target: Remus checkpointed streams are not supported.');
   const xlLib = await import('@xen-genid/xl-lib');
   const iterator = stdinOf(context)[Symbol.asyncIterator]();
-  // xl passes -t when the sender's stderr is a terminal: the stream's progress is drawn here too.
-  const progress = createProgress(context.stderr, progressWanted(context, input.global), 'Receiving domain', undefined);
-  let receiving = true;
-  let headerDone = false;
-  let pending = 0;
-  const counted: AsyncIterator<Uint8Array> = {
-    async next() {
-      const result = await iterator.next();
-      // Drawn once the header's messages are out, so the progress line is not broken by them.
-      if (receiving && !result.done) {
-        pending += result.value.length;
-        if (headerDone) {
-          progress.advance(pending);
-          pending = 0;
-        }
-      }
-      return result;
-    },
-  };
-  const stream = xlLib.chunkSource(counted);
+  // xl passes -t when the sender's stderr is a terminal: the frames received are drawn here too.
+  const logger = xlLogger(context, input.global);
+  const stream = xlLib.chunkSource(iterator);
   // restore_domain's messages, once the xl header has gone by.
   let header = new Uint8Array(0);
   const source: ByteSource = {
@@ -72,7 +55,6 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
           reportLoadingSaveFile(context, SOURCE, info);
           context.stderr.write(`Parsing config from ${SOURCE}\n`);
         }
-        headerDone = header.length === XL_HEADER_LENGTH;
       }
       return bytes;
     },
@@ -84,16 +66,13 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
       let incoming: MigrationReceive;
       try {
         // The domain is made paused as <name>--incoming, with the ID the image carries.
-        incoming = await xlLib.beginMigrationReceive(libxl, source, { paused: input.options.paused });
+        incoming = await xlLib.beginMigrationReceive(libxl, source, { paused: input.options.paused, progress: xcProgress(logger) });
       } catch (error) {
         if (!isLibxlError(error)) throw error;
+        logger.destroy();
         context.stderr.write(libxlErrorLine(error));
         context.stderr.write(`migration target: Domain creation failed (code ${rcOf(error)}).\n`);
         return XL_EXIT.FAILURE;
-      } finally {
-        receiving = false;
-        if (pending > 0) progress.advance(pending);
-        progress.done();
       }
       context.stderr.write('migration target: Transfer complete, requesting permission to start domain.\n');
       context.stdout.write(MIGRATE_RECEIVER_READY);

@@ -21,6 +21,7 @@ import {
 } from '../toolstack/migration-protocol.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { progressWanted, spawnMigrationChild } from '../toolstack/process-io.ts';
+import { xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { findExistingDomain, isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';
 
@@ -115,11 +116,12 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
       return XL_EXIT.FAILURE;
     }
 
-    // libxl_domain_suspend: the domain is paused and its image goes down the pipe. As xl hides its
-    // own progress here, the receiver (given -t) draws the stream's progress on the same terminal.
+    // libxl_domain_suspend: the domain is paused and its image goes down the pipe, libxc's progress
+    // on our stderr (the receiver, given -t, draws its own on the same terminal).
+    const logger = xlLogger(context, input.global);
     let sending: MigrationSend;
     try {
-      sending = xlLib.beginMigrationSend(libxl, domid, override ? { config: override } : {});
+      sending = xlLib.beginMigrationSend(libxl, domid, { progress: xcProgress(logger), ...(override ? { config: override } : {}) });
     } catch (error) {
       if (!isLibxlError(error)) throw error;
       context.stderr.write(libxlErrorLine(error));
@@ -146,6 +148,7 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
     try {
       for (const chunk of sending.chunks) await send(chunk);
     } catch (error) {
+      logger.destroy();
       if (isLibxlError(error)) context.stderr.write(libxlErrorLine(error));
       context.stderr.write(`migration sender: libxl_domain_suspend failed (rc=${rcOf(error)})\n`);
       return failedResume();

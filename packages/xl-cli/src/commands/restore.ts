@@ -5,14 +5,13 @@
  * restored or a copy made), written to xenstore and into guest memory before it runs; the guest
  * reads it once on resume. Real xl 4.17 keeps the saved ID when no config file is given.
  */
-import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { progressWanted } from '../toolstack/process-io.ts';
-import { createProgress } from '../toolstack/progress.ts';
+import { xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { asXlFailure } from '../toolstack/report.ts';
 import { readXlHeaderFrom, reportLoadingSaveFile } from '../toolstack/save-header.ts';
 import { strerrorOf } from '../toolstack/strerror.ts';
@@ -54,20 +53,16 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
   }
   return withToolstack(context, async ({ libxl }) => {
     const { chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
-    const stats = fstatSync(fd);
-    const total = stats.isFile() ? stats.size : undefined;
-    const progress = createProgress(context.stderr, progressWanted(context, input.global), 'Restoring domain', total);
+    const logger = xlLogger(context, input.global);
     // The whole image is read and checked before a domain is made (a bad file leaves nothing).
     const chunks = createReadStream('', { fd, highWaterMark: 1 << 20 });
     // One iterator over the stream: the image reader stops at END, the check below reads on.
     const source = (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
     let received = header.bytes.length;
-    progress.advance(header.bytes.length);
     const next = async (): Promise<Uint8Array | undefined> => {
       const result = await source.next();
       if (result.done) return undefined;
       received += result.value.length;
-      progress.advance(result.value.length);
       return result.value;
     };
     try {
@@ -75,8 +70,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
         yield header.bytes;
         for (let chunk = await next(); chunk !== undefined; chunk = await next()) yield chunk;
       })();
-      const image = await readSaveImage(chunkSource(counted));
-      progress.done();
+      const image = await readSaveImage(chunkSource(counted), { progress: xcProgress(logger) });
       // What follows the image's END record, read to the end of the file or pipe.
       while ((await next()) !== undefined);
       if (image.length !== received) {
@@ -88,9 +82,9 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
         ...(override ? { config: override } : {}),
       });
     } catch (error) {
-      progress.done();
       throw asXlFailure(error, { exitCode: XL_EXIT.ERROR_FAIL });
     } finally {
+      logger.destroy();
       chunks.destroy();
     }
     return XL_EXIT.OK;

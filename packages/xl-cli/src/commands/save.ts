@@ -11,8 +11,7 @@ import type { CommandContext, CommandInput } from '../command-table.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { progressWanted } from '../toolstack/process-io.ts';
-import { createProgress } from '../toolstack/progress.ts';
+import { xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { asXlFailure, findExistingDomain } from '../toolstack/report.ts';
 import { formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
 import { strerrorOf } from '../toolstack/strerror.ts';
@@ -22,8 +21,6 @@ export interface SaveOptions {
   leavePaused: boolean;
   preserveDomid: boolean;
 }
-
-const PAGE = 4096;
 
 /** A channel into an opened save target, reporting each chunk; its end makes the image durable. */
 function fileChannel(target: SaveFileTarget, onChunk: (chunk: Uint8Array) => void): ByteChannel {
@@ -52,27 +49,24 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
     } catch (error) {
       throw new XlCliError(`Failed to open temp file ${file} for writing: ${strerrorOf((error as Error).cause ?? error)}`);
     }
-    const total = libxl.hypervisor.touchedPages(domid).length * PAGE;
-    const progress = createProgress(context.stderr, progressWanted(context, input.global), `Saving domain ${domid}`, total);
+    const logger = xlLogger(context, input.global);
     let first = true;
     const channel = fileChannel(target, (chunk) => {
-      if (first) {
-        first = false;
-        const info = xlHeaderInfo(chunk);
-        if (info) context.stderr.write(`Saving to ${file} new xl format (info ${formatHeaderInfo(info)})\n`);
-      } else {
-        progress.advance(chunk.length);
-      }
+      if (!first) return;
+      first = false;
+      const info = xlHeaderInfo(chunk);
+      if (info) context.stderr.write(`Saving to ${file} new xl format (info ${formatHeaderInfo(info)})\n`);
     });
     try {
       await saveDomain(libxl, domid, { channel }, {
         checkpoint: input.options.checkpoint,
         leavePaused: input.options.leavePaused,
+        progress: xcProgress(logger),
         ...(override ? { config: override } : {}),
       });
-      progress.done();
+      logger.destroy();
     } catch (error) {
-      progress.done();
+      logger.destroy();
       target.abort();
       throw asXlFailure(error, { message: () => 'Failed to save domain, resuming domain' });
     }

@@ -3,7 +3,6 @@ import { bufferSource, chunkSource } from '@xen-genid/xl-lib';
 import { migrationRune } from '../commands/migrate.ts';
 import { formatListRow } from '../commands/list.ts';
 import { MIGRATE_PERMISSION_TO_GO, MIGRATE_RECEIVER_BANNER, MIGRATE_RECEIVER_READY, MIGRATE_REPORT, readFixedMessage, readStatusByte } from './migration-protocol.ts';
-import { createProgress } from './progress.ts';
 import { formatHeaderInfo, xlHeaderInfo } from './save-header.ts';
 
 function sink() {
@@ -63,33 +62,6 @@ describe('save file header info', () => {
     expect(formatHeaderInfo(info)).toBe('0x3/0x0/1040');
     expect(xlHeaderInfo(header.subarray(0, 40))).toBeUndefined();
     expect(xlHeaderInfo(new Uint8Array(48))).toBeUndefined();
-  });
-});
-
-describe('progress', () => {
-  it('draws one line with \\r on a terminal and ends it with a newline', () => {
-    const err = sink();
-    const progress = createProgress(err.stream, true, 'Saving domain 3', 8192);
-    progress.advance(4096);
-    progress.advance(4096);
-    progress.done();
-    expect(err.out.text).toBe('\rSaving domain 3: 4/8 KiB  50%\rSaving domain 3: 8/8 KiB 100%\n');
-  });
-  it('shows only the bytes when the total is not known (a stream)', () => {
-    const err = sink();
-    const progress = createProgress(err.stream, true, 'Receiving domain', undefined);
-    progress.advance(1024);
-    progress.advance(1024);
-    progress.advance(64 * 1024);
-    progress.done();
-    expect(err.out.text).toBe('\rReceiving domain: 1 KiB\rReceiving domain: 66 KiB\n');
-  });
-  it('prints nothing when stderr is not a terminal', () => {
-    const err = sink();
-    const progress = createProgress(err.stream, false, 'Saving', 8192);
-    progress.advance(8192);
-    progress.done();
-    expect(err.out.text).toBe('');
   });
 });
 

@@ -15,6 +15,7 @@
  * message (failed); sender `G` (cleared to unpause); receiver `U` + one status byte (0 = running).
  */
 import { XlError, wrapFailure } from '../errors.ts';
+import type { ProgressReport } from '../progress.ts';
 import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig } from '../genid/lifecycle-policy.ts';
 import { chunkSource, type ByteSource } from '../stream/byte-source.ts';
 import { readSaveImage } from '../stream/save-image.ts';
@@ -34,6 +35,8 @@ export const INCOMING_SUFFIX = '--incoming';
 export interface MigrateSendOptions {
   /** `xl migrate -C cfg`: send this config instead of the domain's own (the ID is kept all the same). */
   readonly config?: DomainConfig;
+  /** Told the frames sent (libxc's progress). */
+  readonly progress?: ProgressReport;
 }
 
 export interface MigrateSendResult {
@@ -102,7 +105,9 @@ export function beginMigrationSend(context: SaveRestoreContext, domid: number, o
   return {
     domid,
     genid: decision.genid,
-    chunks: { [Symbol.iterator]: () => saveImageChunks(context.hypervisor, domid, { configJson }) },
+    chunks: {
+      [Symbol.iterator]: () => saveImageChunks(context.hypervisor, domid, { configJson, ...(options.progress ? { progress: options.progress } : {}) }),
+    },
     commit() {
       settle();
       context.destroyDomain(domid);
@@ -133,7 +138,7 @@ export async function beginMigrationReceive(
   let result: RestoreResult | undefined;
   let name: string | undefined;
   try {
-    const image = await readSaveImage(source);
+    const image = await readSaveImage(source, options.progress ? { progress: options.progress } : {});
     result = await restoreImage(context, image, 'migrate', {
       paused: true,
       where: 'incoming migration stream',
@@ -213,6 +218,8 @@ export async function sendMigration(
 export interface MigrateReceiveOptions {
   /** `xl migrate-receive -p` / `xl migrate -p`: leave the domain paused on arrival. */
   readonly paused?: boolean;
+  /** Told the frames received (against the total the image declares). */
+  readonly progress?: ProgressReport;
 }
 
 /**

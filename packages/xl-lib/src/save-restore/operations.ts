@@ -24,10 +24,11 @@ import type { DomainConfig } from '../types/domain-config.ts';
 import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from '../types/domain-config.ts';
 import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
-import { XL_MANDATORY_FLAG_JSON, XL_MANDATORY_FLAG_STREAMv2 } from '../stream/format.ts';
+import type { ProgressReport } from '../progress.ts';
+import { XL_HEADER_SIZE } from '../stream/format.ts';
 import { readSaveImage, type SaveImage } from '../stream/save-image.ts';
 import type { ByteSource } from '../stream/byte-source.ts';
-import { saveImageChunks } from '../stream/write-save-image.ts';
+import { saveImageChunks, type SaveImageOptions } from '../stream/write-save-image.ts';
 import { applySaveImage } from './apply-image.ts';
 import type { ByteChannel } from './channel.ts';
 import { readSaveFile, writeSaveFile } from './save-file.ts';
@@ -69,6 +70,8 @@ export interface SaveOptions {
   readonly leavePaused?: boolean;
   /** `xl save dom file cfg`: store this config in the file instead of the domain's own. */
   readonly config?: DomainConfig;
+  /** Told the frames sent (libxc's progress). */
+  readonly progress?: ProgressReport;
 }
 
 export interface SaveResult {
@@ -92,19 +95,33 @@ export interface XlHeaderInfo {
 async function writeImage(
   context: SaveRestoreContext,
   domid: number,
-  configJson: string,
+  imageOptions: SaveImageOptions,
   target: { readonly file: string } | { readonly channel: ByteChannel },
-): Promise<number> {
-  const chunks = saveImageChunks(context.hypervisor, domid, { configJson });
-  if ('file' in target) return writeSaveFile(target.file, chunks);
+): Promise<{ length: number; header: XlHeaderInfo }> {
+  let header: XlHeaderInfo | undefined;
+  const chunks = (function* () {
+    for (const chunk of saveImageChunks(context.hypervisor, domid, imageOptions)) {
+      header ??= xlHeaderInfoOf(chunk);
+      yield chunk;
+    }
+  })();
   let length = 0;
-  for (const chunk of chunks) {
-    await target.channel.write(chunk);
-    length += chunk.length;
+  if ('file' in target) length = await writeSaveFile(target.file, chunks);
+  else {
+    for (const chunk of chunks) {
+      await target.channel.write(chunk);
+      length += chunk.length;
+    }
+    // The image is complete (a file channel makes it durable here) before the domain may go.
+    target.channel.end();
   }
-  // The image is complete (a file channel makes it durable here) before the domain may go.
-  target.channel.end();
-  return length;
+  return { length, header: header! };
+}
+
+/** The numbers of the xl header that starts the first chunk of an image. */
+function xlHeaderInfoOf(chunk: Uint8Array): XlHeaderInfo {
+  const view = new DataView(chunk.buffer, chunk.byteOffset, XL_HEADER_SIZE);
+  return { mandatoryFlags: view.getUint32(36, true), optionalFlags: view.getUint32(40, true), optionalDataLength: view.getUint32(44, true) };
 }
 
 export function domainOrThrow(context: SaveRestoreContext, domid: number) {
@@ -132,9 +149,9 @@ export async function saveDomain(
   const configJson = domainConfigToJsonText(config);
   const wasRunning = !info.paused;
   if (wasRunning) context.pauseDomain(domid);
-  let length: number;
+  let written: { length: number; header: XlHeaderInfo };
   try {
-    length = await writeImage(context, domid, configJson, target);
+    written = await writeImage(context, domid, { configJson, ...(options.progress ? { progress: options.progress } : {}) }, target);
   } catch (error) {
     if (wasRunning) context.unpauseDomain(domid);
     const detail = error instanceof Error ? error.message : String(error);
@@ -143,9 +160,7 @@ export async function saveDomain(
   const keep = options.checkpoint || options.leavePaused;
   if (!keep) context.destroyDomain(domid);
   else if (wasRunning && !options.leavePaused) context.unpauseDomain(domid);
-  const configLength = Buffer.byteLength(configJson, 'utf8') + 1;
-  const header = { mandatoryFlags: XL_MANDATORY_FLAG_STREAMv2 | XL_MANDATORY_FLAG_JSON, optionalFlags: 0, optionalDataLength: 4 + configLength };
-  return { length, genid: genidOfConfig(stored), destroyed: !keep, header };
+  return { length: written.length, genid: genidOfConfig(stored), destroyed: !keep, header: written.header };
 }
 
 export interface RestoreOptions {
@@ -155,6 +170,8 @@ export interface RestoreOptions {
   readonly paused?: boolean;
   /** The file was saved on another host (disaster recovery, S6). */
   readonly otherHost?: boolean;
+  /** Told the frames read (against the total the image declares). */
+  readonly progress?: ProgressReport;
 }
 
 export interface RestoreResult {
@@ -249,7 +266,8 @@ export async function restoreDomain(
   from: string | ByteSource,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  const image = typeof from === 'string' ? await readSaveFile(from) : await readSaveImage(from);
+  const readOptions = options.progress ? { progress: options.progress } : {};
+  const image = typeof from === 'string' ? await readSaveFile(from, readOptions) : await readSaveImage(from, readOptions);
   const operation: LifecycleOperation = options.config ? 'restore-with-config' : options.otherHost ? 'restore-other-host' : 'restore';
   return restoreImage(context, image, operation, {
     config: options.config,

@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { XlError, wrapFailure } from '../errors.ts';
 import { bufferSource } from '../stream/byte-source.ts';
-import { readSaveImage, type SaveImage } from '../stream/save-image.ts';
+import { readSaveImage, type ReadSaveImageOptions, type SaveImage } from '../stream/save-image.ts';
 
 /** An opened save target: bytes go in order; `commit` makes them durable at the target. */
 export interface SaveFileTarget {
@@ -117,7 +117,7 @@ export function writeSaveFile(path: string, chunks: Iterable<Uint8Array>): numbe
  * Reads and parses a whole save file. The file is only read. Bytes after the image's libxl END
  * record are an error (a save file holds exactly one image).
  */
-export async function readSaveFile(path: string): Promise<SaveImage> {
+export async function readSaveFile(path: string, options: ReadSaveImageOptions = {}): Promise<SaveImage> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -126,7 +126,7 @@ export async function readSaveFile(path: string): Promise<SaveImage> {
   }
   let image: SaveImage;
   try {
-    image = await readSaveImage(bufferSource(bytes));
+    image = await readSaveImage(bufferSource(bytes), options);
   } catch (error) {
     if (XlError.is(error)) throw new XlError(error.code, `${path}: ${error.message}`, { cause: error });
     throw error;

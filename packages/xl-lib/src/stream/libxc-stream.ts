@@ -257,9 +257,10 @@ const V3_RECORDS: ReadonlySet<number> = new Set([REC_TYPE.STATIC_DATA_END, REC_T
 
 /**
  * Reads a libxc image up to and including its END record. Throws an `INVAL` `XlError` naming the
- * first problem; nothing is applied anywhere, so a failure leaves no trace.
+ * first problem; nothing is applied anywhere, so a failure leaves no trace. `onFrames` is told the
+ * pfns of the PAGE_DATA records read so far, after each one.
  */
-export async function readLibxcImage(source: ByteSource): Promise<LibxcImage> {
+export async function readLibxcImage(source: ByteSource, onFrames?: (framesSoFar: number) => void): Promise<LibxcImage> {
   const image: LibxcImage = {
     ...(await readHeaders(source)),
     recordTypes: [],
@@ -273,6 +274,7 @@ export async function readLibxcImage(source: ByteSource): Promise<LibxcImage> {
   };
   let seenStaticDataEnd = false;
   let verifying = false;
+  let frames = 0;
   for (;;) {
     const header = await source.read(8, 'libxc record header');
     const hview = new DataView(header.buffer, header.byteOffset, header.byteLength);
@@ -292,6 +294,8 @@ export async function readLibxcImage(source: ByteSource): Promise<LibxcImage> {
       case REC_TYPE.PAGE_DATA:
         if (!seenStaticDataEnd && image.version >= 3) throw streamError('PAGE_DATA record before STATIC_DATA_END');
         handlePageData(image, body, verifying);
+        frames += new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
+        onFrames?.(frames);
         break;
       case REC_TYPE.X86_TSC_INFO:
         handleTscInfo(image, body);

@@ -122,6 +122,52 @@ describe('save image writer and reader', () => {
   });
 });
 
+describe("our tail in the xl header's optional data, and progress", () => {
+  const progressOf = () => {
+    const steps: string[] = [];
+    return { steps, report: (what: string, done: number, total: number) => steps.push(`${what} ${done}/${total}`) };
+  };
+
+  it('carries the frame count after the config, and both sides report frames against it', async () => {
+    const { hypervisor, domid, configJson } = makeGuestDomain({ pages: 2 * MAX_BATCH_SIZE + 5 });
+    const frames = hypervisor.touchedPages(domid).length;
+    const sent = progressOf();
+    const bytes = concatChunks(saveImageChunks(hypervisor, domid, { configJson, progress: sent.report }));
+    expect(sent.steps).toEqual([
+      'Start of stream 0/0',
+      `Frames 0/${frames}`,
+      `Frames ${MAX_BATCH_SIZE}/${frames}`,
+      `Frames ${2 * MAX_BATCH_SIZE}/${frames}`,
+      `Frames ${frames}/${frames}`,
+      'End of stream 0/0',
+    ]);
+    const read = progressOf();
+    const image = await readSaveImage(bufferSource(bytes), { progress: read.report });
+    expect(image.xl.config).toBe(configJson);
+    expect(image.xl.extras).toEqual({ frames });
+    expect(read.steps).toEqual([
+      `Frames restored ${MAX_BATCH_SIZE}/${frames}`,
+      `Frames restored ${2 * MAX_BATCH_SIZE}/${frames}`,
+      `Frames restored ${frames}/${frames}`,
+    ]);
+  });
+
+  it("skips a tail that is not ours, as xl does, and refuses ours when it is damaged", async () => {
+    const { hypervisor, domid, configJson } = makeGuestDomain();
+    const bytes = concatChunks(saveImageChunks(hypervisor, domid, { configJson }));
+    const configEnd = 52 + new DataView(bytes.buffer, bytes.byteOffset + 48, 4).getUint32(0, true);
+    const tailAt = Buffer.from(bytes).indexOf('xengenid', configEnd, 'latin1');
+    expect(tailAt).toBe(configEnd);
+    const foreign = Uint8Array.from(bytes);
+    foreign.set(Buffer.from('someone!', 'latin1'), tailAt);
+    const skipped = await readSaveImage(bufferSource(foreign));
+    expect([skipped.xl.config, skipped.xl.extras]).toEqual([configJson, undefined]);
+    const damaged = Uint8Array.from(bytes);
+    damaged[tailAt + 12] = 0x7b + 1; // the JSON's opening brace
+    await expect(readSaveImage(bufferSource(damaged))).rejects.toThrow(/optional data tail is not JSON/);
+  });
+});
+
 describe('our checks beyond verify-stream-v2', () => {
   it('finds the ID in memory differing from the config', async () => {
     const { hypervisor, domid } = makeGuestDomain({ genid: SAMPLE_GENID });

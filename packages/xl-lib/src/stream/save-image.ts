@@ -23,14 +23,66 @@ import {
   alignRecord,
   libxlRecordName,
 } from './format.ts';
+import { PROGRESS_FRAMES_RESTORED, type ProgressReport } from '../progress.ts';
 import { readLibxcImage, type LibxcImage } from './libxc-stream.ts';
 
 const MAGIC_BYTES = Buffer.from(XL_SAVEFILE_MAGIC, 'latin1');
 
-/** The xl header and its optional data (`u32 config_len; config bytes`, the JSON NUL-terminated). */
-export function encodeXlHeader(configJson: string | undefined): Uint8Array {
+/**
+ * Beyond Xen: what this toolstack adds to the optional data after the config, where `struct
+ * save_file_header` (`tools/xl/xl.h`) says a reader "skip[s] tail, if not understood" (real xl's
+ * `create_domain` reads the config and skips the rest; `verify-stream-v2` skips the whole optional
+ * data). Laid out as 8 bytes of magic, a u32 length and that many bytes of JSON text.
+ */
+export const XL_OPTIONAL_TAIL_MAGIC = 'xengenid';
+
+/** The tail's contents (each member optional, so images without them still read). */
+export interface SaveImageExtras {
+  /** Frames the libxc stream carries (PAGE_DATA entries): a reader's progress total. */
+  readonly frames?: number;
+  /** The generation ID's timeline up to the save (`genid/history.ts` reads and checks it). */
+  readonly genidHistory?: readonly unknown[];
+}
+
+/** The extras as the optional data's tail (empty when there are none). */
+function encodeExtras(extras: SaveImageExtras | undefined): Uint8Array {
+  if (!extras || Object.keys(extras).length === 0) return new Uint8Array(0);
+  const json = Buffer.from(JSON.stringify(extras), 'utf8');
+  const tail = new Uint8Array(12 + json.length);
+  tail.set(Buffer.from(XL_OPTIONAL_TAIL_MAGIC, 'latin1'), 0);
+  new DataView(tail.buffer).setUint32(8, json.length, true);
+  tail.set(json, 12);
+  return tail;
+}
+
+/** Reads the tail after the config; one that is not ours is skipped, as xl skips it. */
+function decodeExtras(tail: Uint8Array): SaveImageExtras | undefined {
+  if (tail.length < 12 || Buffer.from(tail.subarray(0, 8)).toString('latin1') !== XL_OPTIONAL_TAIL_MAGIC) return undefined;
+  const length = new DataView(tail.buffer, tail.byteOffset + 8, 4).getUint32(0, true);
+  if (length > tail.length - 12) throw fail(`Savefile truncated: optional data tail of ${length} bytes, only ${tail.length - 12} present`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(tail.subarray(12, 12 + length)));
+  } catch {
+    throw fail('Savefile optional data tail is not JSON');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail('Savefile optional data tail is not a JSON object');
+  const { frames, genidHistory } = raw as Record<string, unknown>;
+  if (frames !== undefined && !(typeof frames === 'number' && Number.isSafeInteger(frames) && frames >= 0)) {
+    throw fail('Savefile optional data tail: frames is not a count');
+  }
+  if (genidHistory !== undefined && !Array.isArray(genidHistory)) throw fail('Savefile optional data tail: genidHistory is not a list');
+  return { ...(frames === undefined ? {} : { frames }), ...(genidHistory === undefined ? {} : { genidHistory }) };
+}
+
+/**
+ * The xl header and its optional data (`u32 config_len; config bytes`, the JSON NUL-terminated),
+ * then the extras' tail when there are any.
+ */
+export function encodeXlHeader(configJson: string | undefined, extras?: SaveImageExtras): Uint8Array {
   const config = configJson === undefined ? new Uint8Array(0) : Buffer.from(`${configJson}\0`, 'utf8');
-  const optionalLength = 4 + config.length;
+  const tail = encodeExtras(extras);
+  const optionalLength = 4 + config.length + tail.length;
   const bytes = new Uint8Array(XL_HEADER_SIZE + optionalLength);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC_BYTES, 0);
@@ -40,6 +92,7 @@ export function encodeXlHeader(configJson: string | undefined): Uint8Array {
   view.setUint32(44, optionalLength, true);
   view.setUint32(48, config.length, true);
   bytes.set(config, 52);
+  bytes.set(tail, 52 + config.length);
   return bytes;
 }
 
@@ -60,6 +113,8 @@ export interface XlHeader {
   /** The config text (libxl JSON when `configIsJson`), without its trailing NUL; undefined if none. */
   readonly config: string | undefined;
   readonly configIsJson: boolean;
+  /** What this toolstack added after the config (undefined when the tail is absent or not ours). */
+  readonly extras: SaveImageExtras | undefined;
 }
 
 export interface SaveImage {
@@ -98,6 +153,7 @@ async function readXlHeader(source: ByteSource): Promise<XlHeader> {
   }
   const optional = await source.read(optionalDataLength, 'xl header optional data');
   let config: string | undefined;
+  let extras: SaveImageExtras | undefined;
   if (optional.length > 0) {
     if (optional.length < 4) throw fail('Savefile truncated: optional data too short for the config length');
     const configLength = new DataView(optional.buffer, optional.byteOffset, 4).getUint32(0, true);
@@ -113,8 +169,9 @@ async function readXlHeader(source: ByteSource): Promise<XlHeader> {
     } catch {
       throw fail('Savefile config data is not valid UTF-8');
     }
+    extras = decodeExtras(optional.subarray(4 + configLength));
   }
-  return { mandatoryFlags, optionalFlags, optionalDataLength, config, configIsJson: (mandatoryFlags & XL_MANDATORY_FLAG_JSON) !== 0 };
+  return { mandatoryFlags, optionalFlags, optionalDataLength, config, configIsJson: (mandatoryFlags & XL_MANDATORY_FLAG_JSON) !== 0, extras };
 }
 
 async function readLibxlHeader(source: ByteSource): Promise<void> {
@@ -142,13 +199,24 @@ function checkEmulatorRecord(name: string, body: Uint8Array): void {
   }
 }
 
+export interface ReadSaveImageOptions {
+  /**
+   * Told the frames read so far against the total the image's extras declare (nothing is reported
+   * for an image without that total).
+   */
+  readonly progress?: ProgressReport;
+}
+
 /**
  * Reads a whole save image (xl header, libxl stream, libxc image) from `source`, stopping after the
  * libxl END record. Every structural problem is an `INVAL` `XlError` naming it; nothing is applied.
  */
-export async function readSaveImage(source: ByteSource): Promise<SaveImage> {
+export async function readSaveImage(source: ByteSource, options: ReadSaveImageOptions = {}): Promise<SaveImage> {
   const start = source.offset;
   const xl = await readXlHeader(source);
+  const total = xl.extras?.frames;
+  const { progress } = options;
+  const onFrames = progress && total !== undefined ? (done: number) => progress(PROGRESS_FRAMES_RESTORED, done, total) : undefined;
   await readLibxlHeader(source);
   const libxlRecordTypes: number[] = [];
   let libxc: LibxcImage | undefined;
@@ -171,7 +239,7 @@ export async function readSaveImage(source: ByteSource): Promise<SaveImage> {
       case REC_TYPE_LIBXL.LIBXC_CONTEXT:
         if (length !== 0) throw fail('libxl stream: LIBXC_CONTEXT record with non-zero length');
         if (libxc) throw fail('libxl stream: second LIBXC_CONTEXT record');
-        libxc = await readLibxcImage(source);
+        libxc = await readLibxcImage(source, onFrames);
         break;
       case REC_TYPE_LIBXL.EMULATOR_XENSTORE_DATA:
       case REC_TYPE_LIBXL.EMULATOR_CONTEXT:

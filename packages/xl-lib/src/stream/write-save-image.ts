@@ -2,7 +2,7 @@
  * Producing an `xl save` image from a domain held by a `Hypervisor`, record by record in 4.17's
  * order (`save_domain_core_writeconfig`, `libxl__stream_write_start`, `xc_domain_save` → `save()`):
  *
- * xl header + JSON config · libxl header · LIBXC_CONTEXT · libxc image header + domain header ·
+ * xl header + JSON config (+ our tail: frame count, the ID's timeline) · libxl header · LIBXC_CONTEXT · libxc image header + domain header ·
  * X86_CPUID_POLICY · X86_MSR_POLICY · STATIC_DATA_END · PAGE_DATA × ⌈pages/1024⌉ · X86_TSC_INFO ·
  * HVM_CONTEXT · HVM_PARAMS (non-zero params of `write_hvm_params`' list only; omitted if all zero) ·
  * libxc END · libxl END.
@@ -31,6 +31,7 @@ import {
   type Hypervisor,
 } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
+import { PROGRESS_END_OF_STREAM, PROGRESS_FRAMES_SENT, PROGRESS_START_OF_STREAM, type ProgressReport } from '../progress.ts';
 import { SIMULATED_CPUID_POLICY, SIMULATED_MSR_POLICY, encodeCpuidPolicy, encodeMsrPolicy } from './cpu-policy.ts';
 import { DHDR_TYPE_X86_HVM, MAX_BATCH_SIZE, PFINFO, REC_TYPE, REC_TYPE_LIBXL } from './format.ts';
 import { encodeHvmContext } from './hvm-context.ts';
@@ -66,6 +67,10 @@ export interface SaveImageOptions {
   readonly configJson?: string;
   /** Milliseconds since the epoch, for TSC_INFO's elapsed time (default `Date.now`). */
   readonly now?: () => number;
+  /** Told the frames sent before each batch and at the end, as libxc's `send_all_pages` reports. */
+  readonly progress?: ProgressReport;
+  /** The generation ID's timeline, carried in the xl header's optional data. */
+  readonly genidHistory?: readonly unknown[];
 }
 
 /**
@@ -77,8 +82,16 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   if (!info) throw new XlError('DOMAIN_NOTFOUND', `domain ${domid} does not exist`);
   if (info.type === 'pv') throw new XlError('INVAL', `domain ${domid} is PV: only HVM and PVH guests can be saved`);
   const now = options.now ?? Date.now;
+  const progress = options.progress ?? (() => undefined);
+  const pfns = hypervisor.touchedPages(domid);
+  // A domain that never ran has no memory yet; as libxc marks a pfn without a page, send pfn 0 as
+  // XTAB, so the image still has its PAGE_DATA.
+  const frames = Math.max(1, pfns.length);
 
-  yield encodeXlHeader(options.configJson);
+  yield encodeXlHeader(options.configJson, {
+    frames,
+    ...(options.genidHistory === undefined ? {} : { genidHistory: options.genidHistory }),
+  });
   yield encodeLibxlHeader();
   yield encodeRecord(REC_TYPE_LIBXL.LIBXC_CONTEXT);
 
@@ -86,18 +99,18 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   yield encodeRecord(REC_TYPE.X86_CPUID_POLICY, encodeCpuidPolicy(SIMULATED_CPUID_POLICY));
   yield encodeRecord(REC_TYPE.X86_MSR_POLICY, encodeMsrPolicy(SIMULATED_MSR_POLICY));
   yield encodeRecord(REC_TYPE.STATIC_DATA_END);
+  progress(PROGRESS_START_OF_STREAM, 0, 0);
 
-  const pfns = hypervisor.touchedPages(domid);
-  // A domain that never ran has no memory yet; as libxc marks a pfn without a page, send pfn 0 as
-  // XTAB, so the image still has its PAGE_DATA.
   if (pfns.length === 0) yield encodePageData([{ pfn: 0, type: PFINFO.XTAB }]);
   for (let first = 0; first < pfns.length; first += MAX_BATCH_SIZE) {
+    progress(PROGRESS_FRAMES_SENT, first, frames);
     const batch: PageEntry[] = pfns.slice(first, first + MAX_BATCH_SIZE).map((pfn) => {
       const data = hypervisor.readPage(domid, pfn);
       return data ? { pfn, type: PFINFO.NOTAB, data } : { pfn, type: PFINFO.NOTAB };
     });
     yield encodePageData(batch);
   }
+  progress(PROGRESS_FRAMES_SENT, frames, frames);
 
   const elapsedMs = Math.max(0, now() - info.createdAt);
   yield encodeTscInfo({ mode: TSC_MODE_DEFAULT, khz: SIMULATED_TSC_KHZ, nsec: BigInt(Math.round(elapsedMs)) * 1_000_000n, incarnation: 0 });
@@ -106,6 +119,7 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   const params = SAVED_HVM_PARAMS.map((index) => [index, hypervisor.readParam(domid, index)] as const).filter(([, value]) => value !== 0n);
   if (params.length > 0) yield encodeHvmParams(params);
   yield encodeRecord(REC_TYPE.END);
+  progress(PROGRESS_END_OF_STREAM, 0, 0);
 
   yield encodeRecord(REC_TYPE_LIBXL.END);
 }
