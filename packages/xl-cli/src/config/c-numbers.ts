@@ -3,6 +3,9 @@
  * `atoi`, `sscanf("%x")`), so odd input converts as it does under real xl.
  */
 
+import type { XlCfgDiagnostic } from './xl-cfg.ts';
+import { XlExit } from './xl-exit.ts';
+
 const ULONG_MAX = (1n << 64n) - 1n;
 const SPACE = ' \t\n\v\f\r';
 
@@ -46,6 +49,16 @@ export function strtoul(text: string, base: 0 | 10 | 16): { value: bigint; end: 
   if (position === start) return { value: 0n, end: 0 };
   if (overflow) return { value: ULONG_MAX, end: position };
   return { value: negative ? BigInt.asUintN(64, -value) : value, end: position };
+}
+
+/** xl's `parse_ulong`: a decimal `unsigned long`; no digits or ULONG_MAX is xl's message and exit 1. */
+export function parseUlong(text: string, diagnostics: XlCfgDiagnostic[]): bigint {
+  const { value, end } = strtoul(text, 10);
+  if (end === 0 || value === ULONG_MAX) {
+    diagnostics.push({ severity: 'error', message: `xl: failed to convert "${text}" to number` });
+    throw new XlExit(1);
+  }
+  return value;
 }
 
 /** `atoi`: leading blanks, a sign, decimal digits; 0 when none; the low 32 bits. */

@@ -17,20 +17,22 @@ export class CpuRangeError {
 
 const ULONG_MAX = (1n << 64n) - 1n;
 
-/** `parse_range`: `A` or `A-B` in decimal, nothing after. */
-function parseRange(text: string): [bigint, bigint] | undefined {
+/**
+ * `parse_range`: `A` or `A-B` in decimal, nothing after; `ok` false when it fails. The bounds are
+ * what C leaves in `*a` and `*b` either way (`parse_vnuma_config` uses them without checking).
+ */
+export function parseRange(text: string): { first: bigint; last: bigint; ok: boolean } {
   const first = strtoul(text, 10);
-  if (first.end === 0 || first.value === ULONG_MAX) return undefined;
+  if (first.end === 0 || first.value === ULONG_MAX) return { first: first.value, last: first.value, ok: false };
   let end = first.end;
   let last = first.value;
   if (text[end] === '-') {
-    const rest = text.slice(end + 1);
-    const second = strtoul(rest, 10);
-    if (second.end === 0 || second.value === ULONG_MAX || second.value < first.value) return undefined;
+    const second = strtoul(text.slice(end + 1), 10);
     last = second.value;
+    if (second.end === 0 || second.value === ULONG_MAX || second.value < first.value) return { first: first.value, last, ok: false };
     end += 1 + second.end;
   }
-  return end === text.length ? [first.value, last] : undefined;
+  return { first: first.value, last, ok: end === text.length };
 }
 
 /** `update_cpumap_range`: adds (or with `^` removes) cpus or whole nodes to the set. */
@@ -45,9 +47,8 @@ function updateRange(spec: string, cpus: Set<number>, hostCpus: number): void {
     for (let cpu = 0; cpu < hostCpus; cpu += 1) cpus.add(cpu);
     return;
   }
-  const range = parseRange(text);
-  if (!range) throw new CpuRangeError(`Invalid pcpu range: ${text}.`);
-  const [first, last] = range;
+  const { first, last, ok } = parseRange(text);
+  if (!ok) throw new CpuRangeError(`Invalid pcpu range: ${text}.`);
   // One node holds every cpu of the host; a node beyond it holds none.
   const members = nodes
     ? first <= 0n

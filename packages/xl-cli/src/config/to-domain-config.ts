@@ -27,8 +27,8 @@ import {
   type LibxlDomainType,
   type RandomSource,
 } from '@xen-genid/xl-lib';
-import { scanNumber, strtoul } from './c-numbers.ts';
-import { CpuRangeError, parseCpuRange } from './cpu-range.ts';
+import { parseUlong, scanNumber, strtoul } from './c-numbers.ts';
+import { CpuRangeError, parseCpuRange, parseRange } from './cpu-range.ts';
 import {
   parseChannelEntry,
   parseP9Entry,
@@ -706,14 +706,6 @@ function buildDomainConfig(
 /** The host's NUMA nodes (`physinfo.nr_nodes`): the simulated host has one. */
 const HOST_NODES = 1n;
 
-/** `parse_range` as `parse_vnuma_config` uses it: the bounds C leaves, even when it fails. */
-function cRange(text: string): [bigint, bigint] {
-  const first = strtoul(text, 10);
-  if (first.end === 0 || first.value === (1n << 64n) - 1n || text[first.end] !== '-') return [first.value, first.value];
-  const second = strtoul(text.slice(first.end + 1), 10);
-  return [first.value, second.end === 0 ? 0n : second.value];
-}
-
 /** `parse_vnuma_config`: `vnuma = [ [ "pnode=0", "size=512", "vcpus=0-1", "vdistances=10,20" ], ... ]`. */
 function parseVnuma(reader: ConfigReader, bInfo: DomainBuildInfo, hostCpus: number): void {
   const list = reader.list('vnuma', true);
@@ -736,16 +728,16 @@ function parseVnuma(reader: ConfigReader, bInfo: DomainBuildInfo, hostCpus: numb
       if (pair.length < 2) reader.exit(`xl: failed to split "${text}" into pair`);
       const [name, value] = pair.map((piece) => piece.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')) as [string, string];
       if (name === 'pnode') {
-        const pnode = parseUlongOrExit(reader, value);
+        const pnode = parseUlong(value, reader.diagnostics);
         if (pnode >= HOST_NODES) reader.exit(`xl: invalid pnode number: ${pnode}`);
         node.pnode = Number(pnode);
         bInfo.numaPlacement = 'false';
       } else if (name === 'size') {
-        node.memkb = BigInt.asUintN(64, parseUlongOrExit(reader, value) << 10n);
+        node.memkb = BigInt.asUintN(64, parseUlong(value, reader.diagnostics) << 10n);
         maxMemkb = BigInt.asUintN(64, maxMemkb + node.memkb);
       } else if (name === 'vcpus') {
         for (const range of value.split(',').filter((piece) => piece !== '')) {
-          const [first, last] = cRange(range);
+          const { first, last } = parseRange(range);
           for (let vcpu = first; vcpu <= last; vcpu += 1n) {
             if (vcpu < BigInt(width)) vcpus.add(Number(vcpu));
             maxVcpus += 1n;
@@ -756,7 +748,7 @@ function parseVnuma(reader: ConfigReader, bInfo: DomainBuildInfo, hostCpus: numb
           .split(',')
           .filter((piece) => piece !== '')
           .forEach((distance, slot) => {
-            const parsed = parseUlongOrExit(reader, distance);
+            const parsed = parseUlong(distance, reader.diagnostics);
             if (slot < count) node.distances[slot] = Number(BigInt.asUintN(32, parsed));
           });
       }
@@ -772,13 +764,6 @@ function parseVnuma(reader: ConfigReader, bInfo: DomainBuildInfo, hostCpus: numb
   if (bInfo.maxMemkb !== DEFAULT_MEMKB && bInfo.maxMemkb !== maxMemkb) reader.exit('xl: maxmem and vnuma memory size mismatch');
   bInfo.maxMemkb = maxMemkb;
   bInfo.vnumaNodes = nodes;
-}
-
-/** xl's `parse_ulong`: exits on no digits or ULONG_MAX. */
-function parseUlongOrExit(reader: ConfigReader, text: string): bigint {
-  const { value, end } = strtoul(text, 10);
-  if (end === 0 || value === (1n << 64n) - 1n) reader.exit(`xl: failed to convert "${text}" to number`);
-  return value;
 }
 
 /** `parse_vcpu_affinity`: a string applies to every vcpu, a list entry to its vcpu. */

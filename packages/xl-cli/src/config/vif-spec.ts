@@ -4,7 +4,7 @@
  */
 import { defaultOf, DeviceNic } from '@xen-genid/xl-lib';
 import type { XlCfgDiagnostic } from './xl-cfg.ts';
-import { strtoul } from './c-numbers.ts';
+import { parseUlong, strtoul } from './c-numbers.ts';
 import { XlExit } from './xl-exit.ts';
 
 type Nic = DeviceNic;
@@ -44,17 +44,6 @@ const STRING_OPTIONS: ReadonlyArray<readonly [string, StringMember]> = [
     ] as const
   ).map((option) => [option, option.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase()) as StringMember] as const),
 ];
-
-/** xl's `parse_ulong`. */
-function parseUlong(text: string, diagnostics: XlCfgDiagnostic[]): number {
-  const { value, end } = strtoul(text, 10);
-  if (end === 0 || value === (1n << 64n) - 1n) {
-    diagnostics.push({ severity: 'error', message: `xl: failed to convert "${text}" to number` });
-    throw new XlExit(1);
-  }
-  // Stored into an int: the low 32 bits, signed.
-  return Number(BigInt.asIntN(32, value));
-}
 
 /** `xlu__vif_err`. */
 const vifError = (source: string, message: string, rate: string): XlCfgDiagnostic => ({
@@ -179,8 +168,8 @@ function parseNicToken(nic: Nic, token: string, source: string, diagnostics: XlC
     return;
   }
   if (option('accel') !== undefined) say('the accel parameter for vifs is currently not supported');
-  else if ((value = option('devid')) !== undefined) nic.devid = parseUlong(value, diagnostics);
-  else if ((value = option('mtu')) !== undefined) nic.mtu = parseUlong(value, diagnostics);
+  else if ((value = option('devid')) !== undefined) nic.devid = Number(BigInt.asIntN(32, parseUlong(value, diagnostics))); // into an int
+  else if ((value = option('mtu')) !== undefined) nic.mtu = Number(BigInt.asIntN(32, parseUlong(value, diagnostics)));
   else if (token === 'trusted') nic.trusted = 'true';
   else if (token === 'untrusted') nic.trusted = 'false';
   else say(`unrecognized argument \`${token}'`);
