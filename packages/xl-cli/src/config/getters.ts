@@ -5,7 +5,7 @@
  * `dontWarn`), worded exactly as libxlutil prints it.
  */
 import { isCSpace } from './lex-xl-cfg.ts';
-import { fromBytes, sourceBytesOf, toBytes } from './parse-xl-cfg.ts';
+import { decodeValue, fromBytes, sourceBytesOf, toBytes } from './parse-xl-cfg.ts';
 import type { XlCfg, XlCfgDiagnostic, XlCfgList, XlCfgSetting, XlCfgString, XlCfgValue, XluErrno } from './xl-cfg.ts';
 
 /** A getter's outcome: the value, or libxlutil's errno and the warning it would print. */
@@ -43,7 +43,7 @@ function findAtom(config: XlCfg, name: string, options: XlCfgGetOptions): XlCfgR
 export function getString(config: XlCfg, name: string, options: XlCfgGetOptions = {}): XlCfgResult<string> {
   const found = findAtom(config, name, options);
   if (!found.ok) return found;
-  return { ok: true, value: fromBytes(found.value.value.bytes, config.encoding) };
+  return { ok: true, value: decodeValue(config, found.value.value.bytes) };
 }
 
 /** `strtol(text, &end, 0)` on a 64-bit `long`: the value, how many chars it used, and ERANGE. */
@@ -145,7 +145,7 @@ export function getList(config: XlCfg, name: string, options: XlCfgGetOptions = 
 export function getListAsStringList(config: XlCfg, name: string, options: XlCfgGetOptions = {}): XlCfgResult<(string | undefined)[]> {
   const list = getList(config, name, options);
   if (!list.ok) return list;
-  return { ok: true, value: list.value.items.map((item) => (item.type === 'string' ? fromBytes(item.bytes, config.encoding) : undefined)) };
+  return { ok: true, value: list.value.items.map((item) => (item.type === 'string' ? decodeValue(config, item.bytes) : undefined)) };
 }
 
 /**
@@ -154,7 +154,8 @@ export function getListAsStringList(config: XlCfg, name: string, options: XlCfgG
  */
 export function getListItem(list: XlCfgList, index: number, config?: XlCfg): string | undefined {
   const item = list.items[index];
-  return item?.type === 'string' ? fromBytes(item.bytes, config?.encoding ?? 'utf8') : undefined;
+  if (item?.type !== 'string') return undefined;
+  return config ? decodeValue(config, item.bytes) : fromBytes(item.bytes, 'utf8');
 }
 
 /** @see xlu_cfg_get_listitem2 */
@@ -165,7 +166,7 @@ export function getListItemValue(list: XlCfgList, index: number): XlCfgValue | u
 /** @see xlu_cfg_value_get_string; the warning has a column, always 0 as in libxlutil. */
 export function valueGetString(config: XlCfg, value: XlCfgValue, options: XlCfgGetOptions = {}): XlCfgResult<string> {
   if (value.type !== 'string') return fail(config, 'EINVAL', options, value.line, 'value is not a string', 0);
-  return { ok: true, value: fromBytes(value.bytes, config.encoding) };
+  return { ok: true, value: decodeValue(config, value.bytes) };
 }
 
 /** @see xlu_cfg_value_get_list */

@@ -219,11 +219,14 @@ class Config implements XlCfg {
   readonly encoding: XlCfgEncoding;
   /** The source as bytes, for messages. */
   readonly sourceBytes: string;
+  /** True when the input has no byte above 0x7f: its strings need no decoding. */
+  readonly ascii: boolean;
 
-  constructor(source: string, encoding: XlCfgEncoding) {
+  constructor(source: string, encoding: XlCfgEncoding, ascii: boolean) {
     this.source = source;
     this.encoding = encoding;
     this.sourceBytes = toBytes(source);
+    this.ascii = ascii;
   }
 
   /** How many settings `index` covers: it is brought up to date on lookup, not on store. */
@@ -252,6 +255,11 @@ export function sourceBytesOf(config: XlCfg): string {
 export function toBytes(text: string): string {
   // eslint-disable-next-line no-control-regex
   return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}
+
+/** A string of a parsed config's settings, decoded as the config says. */
+export function decodeValue(config: XlCfg, bytes: string): string {
+  return config instanceof Config && config.ascii ? bytes : fromBytes(bytes, config.encoding);
 }
 
 /** A byte string decoded for the caller. */
@@ -341,7 +349,8 @@ export function parseXlCfg(input: string | Uint8Array, options: ParseXlCfgOption
   const source = options.source ?? 'config';
   const encoding = options.encoding ?? 'utf8';
   const bytes = typeof input === 'string' ? toBytes(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
-  const config = new Config(source, encoding);
+  // eslint-disable-next-line no-control-regex
+  const config = new Config(source, encoding, !/[^\x00-\x7f]/.test(bytes));
   const lexer = new XlCfgLexer(bytes);
   const context = new ParseContext(lexer, config);
   runAutomaton(context);
