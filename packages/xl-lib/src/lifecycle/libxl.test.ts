@@ -180,6 +180,7 @@ describe('createDomain', () => {
     const pvhDomid = m.libxl.createDomain(pvh);
     const xs = m.libxl.xs;
     expect(xs.readString(`/libxl/${pvDomid}/type`)).toBe('pv');
+    expect(xs.readString(`/libxl/${pvDomid}/dm-version`)).toBe('qemu_xen'); // store_libxl_entry, for PV too
     expect(xs.readString(`/libxl/${pvhDomid}/type`)).toBe('pvh');
     expect(xs.exists(`/local/domain/${pvDomid}/hvmloader`)).toBe(false);
     expect(xs.exists(generationIdPath(pvDomid))).toBe(false);

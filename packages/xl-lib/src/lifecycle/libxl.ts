@@ -405,7 +405,7 @@ export class Libxl implements Disposable {
         options.restore.load(made);
         this.hypervisor.setPendingStart(made, 'resume');
       }
-      this.#buildPost(made, saved, values);
+      this.#buildPost(made, saved, values, options.restore !== undefined);
       if (!options.paused) this.#unpause(made);
       return made;
     } catch (error) {
@@ -459,13 +459,13 @@ export class Libxl implements Disposable {
   }
 
   /** `libxl__build_post`: the generation ID first, then the remaining entries, then introduce. */
-  #buildPost(domid: number, config: DomainConfig, values: BuildValues): void {
+  #buildPost(domid: number, config: DomainConfig, values: BuildValues, restored = false): void {
     const genid = genidOfConfig(config);
     if (config.buildInfo.u.type === 'hvm' && !genid.isZero()) {
       this.msVmGenidSet(domid, genid);
     }
     const startTime = this.#now();
-    this.xs.transaction((transaction) => writeBuildPostEntries(transaction, domid, config, values, startTime), UNTIL_COMMITTED);
+    this.xs.transaction((transaction) => writeBuildPostEntries(transaction, domid, config, values, startTime, restored), UNTIL_COMMITTED);
     if (!this.xs.isDomainIntroduced(domid)) this.xs.introduceDomain(domid);
   }
 

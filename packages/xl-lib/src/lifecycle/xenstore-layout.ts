@@ -100,9 +100,12 @@ export function writeDomainSkeleton(xs: XsOperations, domid: number, config: Dom
   xs.write(`${libxl}/type`, info.type);
 }
 
-/** `store_libxl_entry`: the device model's version, written after `libxl__domain_make`'s transaction. */
+/**
+ * `store_libxl_entry`: the device model's version (a PV guest's too: qemu-xen serves its backends),
+ * written after `libxl__domain_make`'s transaction.
+ */
 export function writeLibxlEntry(xs: XsOperations, domid: number, config: DomainConfig): void {
-  if (config.createInfo.type === 'hvm') xs.write(`${libxlPath(domid)}/dm-version`, deviceModelVersion(config));
+  xs.write(`${libxlPath(domid)}/dm-version`, deviceModelVersion(config));
 }
 
 function deviceModelVersion(config: DomainConfig): string {
@@ -131,13 +134,18 @@ export interface BuildValues {
 const STORE_PORT = '1';
 const HVM_STORE_RING_REF = '1044476';
 
-/** The entries `libxl__build_post` writes after the generation ID, in one transaction. */
+/**
+ * The entries `libxl__build_post` writes after the generation ID, in one transaction. A restore
+ * (`libxl__xc_domain_restore_done`) passes no local entries: an HVM guest's `platform/*` keys are
+ * written only when it is built.
+ */
 export function writeBuildPostEntries(
   xs: XsOperations,
   domid: number,
   config: DomainConfig,
   values: BuildValues,
   startTime: number,
+  restored = false,
 ): void {
   const dom = domainPath(domid);
   const vm = vmPath(config.createInfo.uuid);
@@ -159,11 +167,13 @@ export function writeBuildPostEntries(
   const start = `${seconds}.${String(hundredths).padStart(2, '0')}`;
   const u = config.buildInfo.u;
   if (u.type === 'hvm') {
-    xs.write(`${dom}/${PLATFORM_ACPI_KEY}`, acpiEnabled(config) ? '1' : '0');
-    xs.write(`${dom}/platform/acpi_s3`, defboolValue(u.acpiS3, true) ? '1' : '0');
-    xs.write(`${dom}/platform/acpi_s4`, defboolValue(u.acpiS4, true) ? '1' : '0');
-    xs.write(`${dom}/platform/acpi_laptop_slate`, defboolValue(u.acpiLaptopSlate, false) ? '1' : '0');
-    xs.write(`${dom}/platform/device-model`, deviceModelVersion(config));
+    if (!restored) {
+      xs.write(`${dom}/${PLATFORM_ACPI_KEY}`, acpiEnabled(config) ? '1' : '0');
+      xs.write(`${dom}/platform/acpi_s3`, defboolValue(u.acpiS3, true) ? '1' : '0');
+      xs.write(`${dom}/platform/acpi_s4`, defboolValue(u.acpiS4, true) ? '1' : '0');
+      xs.write(`${dom}/platform/acpi_laptop_slate`, defboolValue(u.acpiLaptopSlate, false) ? '1' : '0');
+      xs.write(`${dom}/platform/device-model`, deviceModelVersion(config));
+    }
     xs.write(`${vm}/rtc/timeoffset`, u.timeoffset ?? '');
     xs.write(`${vm}/image/ostype`, 'hvm');
     xs.write(`${vm}/start_time`, start);

@@ -157,6 +157,9 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     expect(first.decision.row.operation).toBe('restore');
     expect(guestReads(m, first.domid)).toEqual(readsAfterRestore(m, first)); // read through ACPI on resume
     expect(readGuestRecord(m.hypervisor, first.domid)?.firmware).toBeNull(); // hvmloader did not run again
+    // libxl__xc_domain_restore_done passes libxl__build_post no local entries: no platform/* but the ID.
+    expect(m.libxl.xs.directory(`/local/domain/${first.domid}/platform`)).toEqual(['generation-id']);
+    expect(m.libxl.xs.readString(`/libxl/${first.domid}/dm-version`)).toBe('qemu_xen');
     expect(memoryHash(m, first.domid, true)).toBe(hash);
     m.libxl.destroyDomain(first.domid);
 
