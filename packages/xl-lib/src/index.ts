@@ -1,15 +1,9 @@
 export { XL_ERROR, XlError, type XlErrorCode, wrapFailure, xlErrorCodeOf } from './errors.ts';
 export { generationIdPath, msVmGenidSet, type GenidSetResult } from './genid/genid-set.ts';
-export {
-  Libxl,
-  createLibxl,
-  type CreateDomainOptions,
-  type DomainNameIndex,
-  type LibxlDomainInfo,
-  type LibxlOptions,
-  type RestoreHooks,
-  type ShutdownOutcome,
-} from './lifecycle/libxl.ts';
+export { Libxl, createLibxl, type LibxlDomainInfo, type LibxlOptions } from './lifecycle/libxl.ts';
+export type { CreateDomainOptions, RestoreHooks } from './lifecycle/create.ts';
+export type { DomainNameIndex } from './lifecycle/name-index.ts';
+export type { ShutdownOutcome } from './lifecycle/run-state.ts';
 export { acpiEnabled, libxlPath, vmPath } from './lifecycle/xenstore-layout.ts';
 export { USERDATA_GENID_NOTIFY, deliverPendingGenidNotify, notifyGenidChange } from './genid/notify.ts';
 export type { GenidPort } from './genid/port.ts';
@@ -137,13 +131,17 @@ export {
   type StructType,
   type StructValue,
 } from './types/idl.ts';
+export { MsVmGenid } from './genid/ms-vm-genid.ts';
 export {
   LIBXL_MS_VM_GENID_LEN,
-  MsVmGenid,
+  MS_VM_GENID_FORMS,
+  MS_VM_GENID_FORM_NAMES,
+  type MsVmGenidForm,
   type MsVmGenidTextForm,
   type VmwareGenid,
-} from './genid/ms-vm-genid.ts';
+} from './genid/text-forms.ts';
 export { typeRegistry } from './types/registry.ts';
+export { UUID_TEXT, generateUuid } from './uuid.ts';
 export {
   DHDR_TYPE_X86_HVM,
   IHDR_VERSION,

@@ -17,7 +17,8 @@ import {
 } from '@xen-genid/xc-params';
 import type { XsOperations } from '@xen-genid/xenstore';
 import { XlError } from '../errors.ts';
-import { LIBXL_MS_VM_GENID_LEN, type MsVmGenid } from './ms-vm-genid.ts';
+import type { MsVmGenid } from './ms-vm-genid.ts';
+import { LIBXL_MS_VM_GENID_LEN } from './text-forms.ts';
 
 /** `<dom_path>/platform/generation-id`. */
 export function generationIdPath(domid: number): string {

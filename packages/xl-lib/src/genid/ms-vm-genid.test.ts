@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createSeededRandomSource, type RandomSource } from '../random-bytes.ts';
-import { MsVmGenid, type MsVmGenidTextForm } from './ms-vm-genid.ts';
+import { MsVmGenid } from './ms-vm-genid.ts';
+import { inspect } from 'node:util';
+import { MS_VM_GENID_FORMS, MS_VM_GENID_FORM_NAMES, type MsVmGenidTextForm } from './text-forms.ts';
 
 const hexBytes = (text: string) => MsVmGenid.fromHex(text.replaceAll(' ', ''));
 
@@ -193,16 +195,66 @@ describe('text-form errors are clear', () => {
 
 describe('round trips (property)', () => {
   it('every text form returns the same 16 bytes', () => {
-    const forms: MsVmGenidTextForm[] = ['xenstore', 'guid', 'hex', 'hyperv', 'windows'];
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (bytes) => {
         const id = MsVmGenid.fromBytes(bytes);
-        for (const form of forms) expect(MsVmGenid.parse(id.format(form), form).equals(id)).toBe(true);
+        for (const form of MS_VM_GENID_FORMS) {
+          const text = id.format(form.name);
+          expect(text).toMatch(form.pattern);
+          expect(MsVmGenid.parse(text, form.name).equals(id)).toBe(true);
+        }
         expect(MsVmGenid.fromVmware(id.toVmware()).equals(id)).toBe(true);
         expect(MsVmGenid.fromJson(id.toJson()).equals(id)).toBe(true);
         expect(MsVmGenid.fromWords(id.lo, id.hi).equals(id)).toBe(true);
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the table of text forms', () => {
+  const B = MsVmGenid.fromHex('c52c51090a948789b950f54f631015e8');
+
+  it('has one row per form, each named once', () => {
+    expect(MS_VM_GENID_FORM_NAMES).toEqual(['xenstore', 'guid', 'hex', 'hyperv', 'windows', 'vmware']);
+  });
+
+  it('parse with several forms takes the first whose pattern matches, in the order given', () => {
+    const text = B.toHex();
+    expect(MsVmGenid.parse(text, ['guid', 'hex', 'hyperv']).equals(B)).toBe(true);
+    expect(MsVmGenid.parse(text, ['hyperv', 'hex']).toHyperv()).toBe(text);
+    expect(MsVmGenid.parse(B.toGuid(), ['xenstore', 'guid']).equals(B)).toBe(true);
+    expect(MsVmGenid.parse(B.toXenstore()).equals(B)).toBe(true);
+    expect(MsVmGenid.formOf(B.toXenstore(), ['guid', 'hex'])).toBeUndefined();
+    expect(MsVmGenid.formOf('123:456', ['guid', 'windows', 'xenstore'])).toBe('windows');
+    expect(MsVmGenid.formOf(B.toXenstore(), ['guid', 'windows', 'xenstore'])).toBe('xenstore');
+  });
+
+  it('parse refuses text in none of the allowed forms, naming them', () => {
+    expect(() => MsVmGenid.parse(B.toGuid(), ['xenstore', 'hex'])).toThrow('is not a generation ID in any of the forms xenstore, hex');
+    // one form: its own parser decides, and says what is wrong
+    expect(() => MsVmGenid.parse('01:2', ['xenstore'])).toThrow('leading zero');
+  });
+
+  it('vmware: "<vm.genid>,<vm.genidX>" and the form it prints both parse back', () => {
+    expect(B.format('vmware')).toBe('vm.genid = "-8536691797830587195", vm.genidX = "-1723453263670062919"');
+    expect(MsVmGenid.parse('-8536691797830587195, -1723453263670062919', 'vmware').equals(B)).toBe(true);
+    expect(() => MsVmGenid.parse('1,2,3', 'vmware')).toThrow('vmware form: expected "<vm.genid>,<vm.genidX>", got "1,2,3"');
+  });
+});
+
+describe('MsVmGenid in logs and JSON', () => {
+  const A = MsVmGenid.fromHex('112233445566778899aabbccddeeff00');
+
+  it('inspect (console.log) shows the GUID and xenstore forms, or that the ID is all-zero', () => {
+    expect(inspect(A)).toBe('MsVmGenid(44332211-6655-8877-99aa-bbccddeeff00, xenstore 9833440827789222417:72038755451251353)');
+    expect(inspect({ genid: A })).toContain('genid: MsVmGenid(44332211-6655-8877-99aa-bbccddeeff00');
+    expect(inspect(MsVmGenid.zero())).toBe('MsVmGenid(none: all-zero)');
+  });
+
+  it('JSON.stringify writes libxl\'s form, 16 integers as xl list -l shows them, and it parses back', () => {
+    const text = JSON.stringify({ ms_vm_genid: A });
+    expect(text).toBe('{"ms_vm_genid":[17,34,51,68,85,102,119,136,153,170,187,204,221,238,255,0]}');
+    expect(MsVmGenid.fromJson((JSON.parse(text) as { ms_vm_genid: unknown }).ms_vm_genid).equals(A)).toBe(true);
   });
 });

@@ -13,7 +13,8 @@ import { XlError, wrapFailure } from '../errors.ts';
 import { existingDomain, retrieveDomainConfiguration } from '../stored-config.ts';
 import { generationIdPath } from './genid-set.ts';
 import { genidOfConfig } from './lifecycle-policy.ts';
-import { LIBXL_MS_VM_GENID_LEN, MsVmGenid } from './ms-vm-genid.ts';
+import { MsVmGenid } from './ms-vm-genid.ts';
+import { LIBXL_MS_VM_GENID_LEN } from './text-forms.ts';
 import { notifyPending } from './notify.ts';
 import type { GenidPort } from './port.ts';
 

@@ -7,7 +7,8 @@
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SHIFT, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
 import type { LibxcImage } from '../stream/libxc-stream.ts';
-import { LIBXL_MS_VM_GENID_LEN, MsVmGenid } from './ms-vm-genid.ts';
+import { MsVmGenid } from './ms-vm-genid.ts';
+import { LIBXL_MS_VM_GENID_LEN } from './text-forms.ts';
 
 /**
  * The 16-byte generation ID in a libxl JSON config (`b_info` → `"type.hvm"` → `ms_vm_genid`, an

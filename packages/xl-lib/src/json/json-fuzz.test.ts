@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
-import { MsVmGenid, type MsVmGenidTextForm } from '../genid/ms-vm-genid.ts';
+import { MsVmGenid } from '../genid/ms-vm-genid.ts';
+import { MS_VM_GENID_FORM_NAMES } from '../genid/text-forms.ts';
 import { domainConfigFromJsonText } from '../types/domain-config.ts';
 import { JsonDouble, ParsedJsonMap, parseLibxlJson, type ParsedJson } from './json-parse.ts';
 import { yajlBeautify, type JsonValue } from './yajl-gen.ts';
@@ -76,7 +77,7 @@ describe('libxl JSON parser, fuzzed', () => {
 });
 
 describe('generation ID text parsers, fuzzed', () => {
-  const forms: MsVmGenidTextForm[] = ['xenstore', 'guid', 'hex', 'hyperv', 'windows'];
+  const forms = MS_VM_GENID_FORM_NAMES;
   it('refuse arbitrary text only with XlError INVAL, and what they accept formats back equal', () => {
     fc.assert(
       fc.property(fc.constantFrom(...forms), fc.string({ maxLength: 48 }), (form, text) => {

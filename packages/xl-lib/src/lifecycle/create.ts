@@ -1,0 +1,135 @@
+/**
+ * Domain creation (`tools/libs/light/libxl_create.c`): `libxl_domain_create_new` and
+ * `libxl_domain_create_restore` (initiate_domain_create → libxl__domain_make → libxl__domain_build
+ * → libxl__build_post, or domcreate_stream_done → libxl__build_post for a restore), with the checks
+ * and defaults of `libxl__domain_config_setdefault` that matter here.
+ */
+import { XlError, wrapFailure } from '../errors.ts';
+import { msVmGenidSet } from '../genid/genid-set.ts';
+import { genidOfConfig } from '../genid/lifecycle-policy.ts';
+import { storeDomainConfiguration } from '../stored-config.ts';
+import { copyDomainConfig, validateDomainConfig, type DomainConfig } from '../types/domain-config.ts';
+import { LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
+import { generateUuid } from '../uuid.ts';
+import { destroyQuietly } from './destroy.ts';
+import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
+import { writeBuildPostEntries, writeDomainSkeleton, writeLibxlEntry, type BuildValues } from './xenstore-layout.ts';
+
+/** Restoring a domain from a stream instead of booting it (`libxl_domain_create_restore`). */
+export interface RestoreHooks {
+  /**
+   * Called once the hypervisor domain, its xenstore entries and its stored config exist, before
+   * `libxl__build_post`: load guest memory and HVM params here. A throw aborts the create (and
+   * everything made is destroyed).
+   */
+  load(domid: number): void;
+}
+
+export interface CreateDomainOptions {
+  /** Leave the domain paused (`xl create -p`): the firmware has not run yet. */
+  readonly paused?: boolean;
+  /** Build from a stream instead of booting: the guest resumes on its first unpause. */
+  readonly restore?: RestoreHooks;
+}
+
+const DEFAULT_MAX_MEMKB = 32n * 1024n;
+const HVM_VIDEO_MEMKB = 8n * 1024n;
+
+/**
+ * `libxl_domain_create_new` (or `_restore` with `options.restore`): returns the new domid.
+ * The config is copied, never changed; the stored copy gets a generated uuid when it had none.
+ * A name in use is `XlError('INVAL')` (`Domain with name "x" already exists.`); any failure
+ * destroys whatever was made.
+ */
+export function createDomain(ctx: LibxlInternals, config: DomainConfig, options: CreateDomainOptions = {}): number {
+  const saved = copyDomainConfig(validateDomainConfig(config));
+  const values = checkConfig(saved);
+  if (saved.createInfo.uuid === NIL_UUID) saved.createInfo.uuid = generateUuid(ctx.random);
+  const name = saved.createInfo.name!;
+  if (name !== '' && ctx.names.domidsNamed(name).length > 0) {
+    throw new XlError('INVAL', `Domain with name "${name}" already exists.`);
+  }
+
+  let domid: number | undefined;
+  try {
+    domid = ctx.hypervisor.createDomain({
+      type: saved.createInfo.type as 'hvm' | 'pv' | 'pvh',
+      uuid: saved.createInfo.uuid,
+      maxMemKb: Number(values.maxMemkb),
+      vcpus: values.maxVcpus,
+    }).domid;
+  } catch (error) {
+    throw wrapFailure('domain creation fail', error);
+  }
+  const made = domid;
+  try {
+    makeDomain(ctx, made, saved);
+    storeDomainConfiguration(ctx.userdata, made, saved);
+    if (options.restore) {
+      options.restore.load(made);
+      ctx.hypervisor.setPendingStart(made, 'resume');
+    }
+    buildPost(ctx, made, saved, values, options.restore !== undefined);
+    if (!options.paused) {
+      ctx.registerGuestModel();
+      ctx.hypervisor.unpauseDomain(made);
+    }
+    return made;
+  } catch (error) {
+    destroyQuietly(ctx, made);
+    throw wrapFailure(`domain ${made}: creation failed`, error);
+  }
+}
+
+/** libxl's checks and defaults that matter here (`libxl__domain_config_setdefault`). */
+export function checkConfig(config: DomainConfig): BuildValues {
+  const type = config.createInfo.type;
+  if (type === 'invalid') throw new XlError('INVAL', 'invalid domain type: c_info.type must be hvm, pv or pvh');
+  if (config.buildInfo.u.type !== type) {
+    throw new XlError('INVAL', `c_info.type (${type}) and b_info.type (${config.buildInfo.u.type}) differ`);
+  }
+  if (config.createInfo.name === undefined) throw new XlError('INVAL', 'New domain name not specified');
+  if (config.createInfo.domid !== 0) {
+    throw new XlError('INVAL', `a fixed domid (${config.createInfo.domid}) is not supported; leave c_info.domid at 0`);
+  }
+  const build = config.buildInfo;
+  const maxVcpus = build.maxVcpus === 0 ? 1 : build.maxVcpus;
+  if (maxVcpus < 1) throw new XlError('INVAL', `max_vcpus ${build.maxVcpus} is not a positive number`);
+  const availVcpus = build.availVcpus.length > 0 ? build.availVcpus : Array.from({ length: maxVcpus }, (_, vcpu) => vcpu);
+  if (availVcpus.some((vcpu) => vcpu >= maxVcpus)) {
+    throw new XlError('INVAL', `avail_vcpus names a vcpu beyond max_vcpus (${maxVcpus})`);
+  }
+  const maxMemkb = build.maxMemkb === LIBXL_MEMKB_DEFAULT ? DEFAULT_MAX_MEMKB : build.maxMemkb;
+  const targetMemkb = build.targetMemkb === LIBXL_MEMKB_DEFAULT ? maxMemkb : build.targetMemkb;
+  if (maxMemkb === 0n || maxMemkb > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new XlError('INVAL', `max_memkb ${maxMemkb} is out of range`);
+  }
+  if (targetMemkb > maxMemkb) throw new XlError('INVAL', `target_memkb ${targetMemkb} is above max_memkb ${maxMemkb}`);
+  const videoMemkb = build.videoMemkb !== LIBXL_MEMKB_DEFAULT ? build.videoMemkb : type === 'hvm' ? HVM_VIDEO_MEMKB : 0n;
+  if (type === 'hvm' && targetMemkb <= videoMemkb) {
+    throw new XlError('INVAL', `target_memkb ${targetMemkb} leaves no room beside ${videoMemkb} KiB of video memory`);
+  }
+  return { maxVcpus, availVcpus, maxMemkb, targetMemkb, videoMemkb };
+}
+
+/** `libxl__domain_make`'s xenstore transaction. */
+function makeDomain(ctx: LibxlInternals, domid: number, config: DomainConfig): void {
+  const name = config.createInfo.name!;
+  ctx.xs.transaction((transaction) => {
+    if (name !== '') {
+      const others = ctx.names.domidsNamed(name).filter((other) => other !== domid);
+      if (others.length > 0) throw new XlError('INVAL', `Domain with name "${name}" already exists.`);
+    }
+    writeDomainSkeleton(transaction, domid, config);
+  }, UNTIL_COMMITTED);
+  writeLibxlEntry(ctx.xs, domid, config);
+}
+
+/** `libxl__build_post`: the generation ID first, then the remaining entries, then introduce. */
+export function buildPost(ctx: LibxlInternals, domid: number, config: DomainConfig, values: BuildValues, restored = false): void {
+  const genid = genidOfConfig(config);
+  if (config.buildInfo.u.type === 'hvm' && !genid.isZero()) msVmGenidSet(ctx, domid, genid);
+  const startTime = ctx.now();
+  ctx.xs.transaction((transaction) => writeBuildPostEntries(transaction, domid, config, values, startTime, restored), UNTIL_COMMITTED);
+  if (!ctx.xs.isDomainIntroduced(domid)) ctx.xs.introduceDomain(domid);
+}
