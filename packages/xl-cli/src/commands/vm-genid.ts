@@ -8,7 +8,7 @@
  * address), xenstore and the stored config, then the guest gets an ACPI notify (xl-lib
  * `renewVmGenid`); setting the ID the domain already has changes nothing and notifies nobody.
  */
-import type { MsVmGenid, VmGenidViewName, VmGenidViews } from '@xen-genid/xl-lib';
+import type { MsVmGenid, MsVmGenidTextForm, VmGenidViewName, VmGenidViews } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
@@ -21,12 +21,12 @@ export interface VmGenidOptions {
   json: boolean;
 }
 
-/** The text forms `--format` prints. */
-export const VM_GENID_FORMATS = ['xenstore', 'guid', 'hex', 'hyperv', 'vmware'] as const;
+/** The text forms `--format` prints (the rows of xl-lib's table of forms, `windows` apart). */
+export const VM_GENID_FORMATS = ['xenstore', 'guid', 'hex', 'hyperv', 'vmware'] as const satisfies readonly MsVmGenidTextForm[];
 export type VmGenidFormat = (typeof VM_GENID_FORMATS)[number];
 
-/** The forms `--set` takes with a `form:` prefix (any form `MsVmGenid` parses). */
-const SET_FORMS = ['xenstore', 'guid', 'hex', 'hyperv', 'windows', 'vmware'] as const;
+/** The forms `--set` recognises without a `form:` prefix, in the order they win. */
+const UNPREFIXED_FORMS = ['guid', 'xenstore', 'hex'] as const satisfies readonly MsVmGenidTextForm[];
 
 const VIEW_NAMES: Record<VmGenidViewName, string> = {
   config: "libxl's stored config",
@@ -34,51 +34,25 @@ const VIEW_NAMES: Record<VmGenidViewName, string> = {
   guest: "the guest's last reading through ACPI",
 };
 
-/** One form of an ID as text. */
-export function formatGenid(genid: MsVmGenid, format: VmGenidFormat): string {
-  switch (format) {
-    case 'xenstore':
-      return genid.toXenstore();
-    case 'guid':
-      return genid.toGuid();
-    case 'hex':
-      return genid.toHex();
-    case 'hyperv':
-      return genid.toHyperv();
-    case 'vmware': {
-      const pair = genid.toVmware();
-      return `vm.genid = "${pair.genid}", vm.genidX = "${pair.genidX}"`;
-    }
-  }
-}
-
 /**
- * The ID `--set` names: `form:value` for any form (`xenstore`, `guid`, `hex`, `hyperv`, `windows`,
- * `vmware:<genid>,<genidX>`), or without a prefix a GUID, a xenstore `lo:hi` pair of decimals, or
- * 32 hex digits in memory order. Throws xl-lib's `XlError('INVAL')` naming the problem.
+ * The ID `--set` names: `form:value` for any form of xl-lib's table (`xenstore`, `guid`, `hex`,
+ * `hyperv`, `windows`, `vmware:<genid>,<genidX>`), or without a prefix a GUID, a xenstore `lo:hi`
+ * pair of decimals, or 32 hex digits in memory order. Throws xl-lib's `XlError('INVAL')` naming
+ * the problem.
  */
 export async function parseGenidArgument(text: string): Promise<MsVmGenid> {
-  const { MsVmGenid, XlError } = await import('@xen-genid/xl-lib');
+  const { MS_VM_GENID_FORM_NAMES, MsVmGenid, XlError } = await import('@xen-genid/xl-lib');
   const prefixed = /^([a-z]+):(.*)$/s.exec(text);
-  if (prefixed && (SET_FORMS as readonly string[]).includes(prefixed[1]!)) {
-    const form = prefixed[1] as (typeof SET_FORMS)[number];
-    const value = prefixed[2]!;
-    if (form === 'vmware') {
-      const [genid, genidX, ...rest] = value.split(',');
-      if (genid === undefined || genidX === undefined || rest.length > 0) {
-        throw new XlError('INVAL', `vmware form: expected "<vm.genid>,<vm.genidX>", got ${JSON.stringify(value)}`);
-      }
-      return MsVmGenid.fromVmware({ genid: genid.trim(), genidX: genidX.trim() });
-    }
-    return MsVmGenid.parse(value, form);
+  const form = MS_VM_GENID_FORM_NAMES.find((name) => name === prefixed?.[1]);
+  if (prefixed && form) return MsVmGenid.parse(prefixed[2]!, form);
+  const sniffed = MsVmGenid.formOf(text, UNPREFIXED_FORMS);
+  if (sniffed === undefined) {
+    throw new XlError(
+      'INVAL',
+      `${JSON.stringify(text)} is not a generation ID: give a GUID, a xenstore "lo:hi" pair, 32 hex digits, or form:value with form one of ${MS_VM_GENID_FORM_NAMES.join(', ')}`,
+    );
   }
-  if (/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(text)) return MsVmGenid.fromGuid(text);
-  if (/^[0-9]+:[0-9]+$/.test(text)) return MsVmGenid.fromXenstore(text);
-  if (/^[0-9a-fA-F]{32}$/.test(text)) return MsVmGenid.fromHex(text);
-  throw new XlError(
-    'INVAL',
-    `${JSON.stringify(text)} is not a generation ID: give a GUID, a xenstore "lo:hi" pair, 32 hex digits, or form:value with form one of ${SET_FORMS.join(', ')}`,
-  );
+  return MsVmGenid.parse(text, sniffed);
 }
 
 /** `views` as text: every view in one format, or every format under each view. */
@@ -93,10 +67,10 @@ export function formatViews(views: VmGenidViews, format: VmGenidFormat | undefin
     let absent = 'none';
     if (name === 'xenstore' && views.xenstoreText !== null && !genid) absent = `${JSON.stringify(views.xenstoreText)} (not a "lo:hi" ID)`;
     if (!genid) lines.push(`${`${name}:`.padEnd(10)}${absent}`);
-    else if (format) lines.push(`${`${name}:`.padEnd(10)}${formatGenid(genid, format)}`);
+    else if (format) lines.push(`${`${name}:`.padEnd(10)}${genid.format(format)}`);
     else {
       lines.push(`${name}:`);
-      for (const form of VM_GENID_FORMATS) lines.push(`  ${form.padEnd(10)}${formatGenid(genid, form)}`);
+      for (const form of VM_GENID_FORMATS) lines.push(`  ${form.padEnd(10)}${genid.format(form)}`);
     }
   }
   lines.push(`notifications: ${views.notifications}${views.notifyPending ? ' (one more pending until the domain is unpaused)' : ''}`);

@@ -10,6 +10,7 @@
  */
 import {
   LIBXL_PCI_FUNC_ALL,
+  UUID_TEXT,
   RDM_RESERVE_POLICIES,
   USBCTRL_TYPES,
   VKB_BACKENDS,
@@ -78,8 +79,6 @@ function fromString<const N extends string>(names: readonly N[], text: string): 
 function splitList(text: string, delims: string): string[] {
   return text.split(new RegExp(`[${delims}]`)).filter((piece) => piece !== '');
 }
-
-const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** `libxl_uuid_from_string`: the lower-case uuid, or undefined. */
 export function uuidFromString(text: string): string | undefined {

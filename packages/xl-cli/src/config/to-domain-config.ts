@@ -17,14 +17,15 @@ import {
   XlError,
   defaultDomainConfig,
   defaultOf,
+  generateUuid,
   osRandomSource,
-  randomBytes,
   type ActionOnShutdown,
   type Defbool,
   type DomainBuildInfo,
   type DomainConfig,
   type HvmBuildInfo,
   type LibxlDomainType,
+  type MsVmGenidTextForm,
   type RandomSource,
 } from '@xen-genid/xl-lib';
 import { parseUlong, scanNumber, strtoul } from './c-numbers.ts';
@@ -100,15 +101,6 @@ const xlMessage = (message: string): XlCfgDiagnostic => ({ severity: 'error', me
 
 /** `strncmp(value, word, strlen(value)) == 0`: `value` is a prefix of `word` (the empty string too). */
 const isPrefixOf = (value: string, word: string): boolean => word.startsWith(value);
-
-/** `libxl_uuid_generate`: a random (version 4) uuid, lower-case. */
-function generateUuid(random: RandomSource): string {
-  const bytes = randomBytes(16, random);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Buffer.from(bytes).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 /**
  * Appends the `KEY=VALUE` arguments of `xl create cfg KEY=VALUE...` to the config text as xl
@@ -1029,13 +1021,16 @@ const DEFAULT_MEMKB = 2n ** 64n - 1n;
 /** `XENFIRMWAREDIR` of Debian's Xen 4.17 packages, where `firmware = "pvgrub64"` points. */
 const XENFIRMWAREDIR = '/usr/lib/xen-4.17/boot';
 
+/** The forms of xl-lib's table an xl.cfg `ms_vm_genid` may give an ID in. */
+const CONFIG_GENID_FORMS = ['guid', 'xenstore'] as const satisfies readonly MsVmGenidTextForm[];
+
 /**
  * Beyond Xen (real xl accepts only "generate" and "none"): an explicit ID, as a GUID
  * (`44332211-6655-8877-99aa-bbccddeeff00`, bytes swapped as QEMU and libvirt do) or in xenstore's
  * `"<lo>:<hi>"` decimal form. Anything else gets xl's own message.
  */
 function explicitGenid(text: string, exit: (message: string) => never): MsVmGenid {
-  const form = /^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/.test(text) ? 'guid' : /^[0-9]+:[0-9]+$/.test(text) ? 'xenstore' : undefined;
+  const form = MsVmGenid.formOf(text, CONFIG_GENID_FORMS);
   if (form === undefined) return exit('ERROR: "ms_vm_genid" option must be "generate" or "none"');
   let genid: MsVmGenid;
   try {
