@@ -108,7 +108,7 @@ async function dispatch(argv: readonly string[], context: CommandContext, onComm
       else {
         // getopt reports the letter (opterr is still set for the global options), then xl's line.
         context.stderr.write(`${context.programName ?? 'xl'}: invalid option -- '${letter}'\nunknown global option\n`);
-        return 1;
+        return XL_EXIT.FAILURE;
       }
     }
   }
@@ -121,7 +121,7 @@ async function dispatch(argv: readonly string[], context: CommandContext, onComm
   const global: GlobalOptions = { verbose, dryRun, force, progressUseCr };
   if (name === undefined) {
     await help(undefined);
-    return 1;
+    return XL_EXIT.FAILURE;
   }
   const rest = argv.slice(index + 1);
   const spec = lookupCommand(name, commandTable);
@@ -131,7 +131,7 @@ async function dispatch(argv: readonly string[], context: CommandContext, onComm
   }
   if (dryRun && !spec.canDryRun) {
     context.stderr.write('command does not implement -N (dryrun) option\n');
-    return 1;
+    return XL_EXIT.FAILURE;
   }
   onCommand(spec);
   if (!spec.load) {
