@@ -47,7 +47,7 @@ function views(libxl: Libxl, hypervisor: MemoryHypervisor, domid: number) {
 }
 
 describe('lifecycle sequences', () => {
-  it(`keep config, xenstore, memory and the guest's view of the ID in agreement (seed ${seed})`, () => {
+  it(`keep config, xenstore, memory and the guest's view of the ID in agreement (seed ${seed})`, { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
         const hypervisor = new MemoryHypervisor();
