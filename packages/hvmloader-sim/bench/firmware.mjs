@@ -3,7 +3,7 @@
 // the same bytes into guest memory, measured side by side in the same run.
 // BENCH_QUICK=1 runs for about a second.
 /* global console, process */
-import { createGuestMemory, MemoryHypervisor, PLATFORM_GENERATION_ID_KEY, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { createGuestMemory, MemoryHypervisor, PLATFORM_GENERATION_ID_KEY, pfnToAddress } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { DomainMemory, runFirmware } from '@xen-genid/hvmloader-sim';
 import { readVmGenerationId } from '@xen-genid/hvmloader-sim/guest';
@@ -34,7 +34,7 @@ dom0.close();
 
 // One run to learn what the firmware writes: the pages it touches.
 const first = runFirmware(hypervisor, store, domid);
-const pages = hypervisor.touchedPages(domid).map((pfn) => ({ address: BigInt(pfn * XC_PAGE_SIZE), bytes: hypervisor.readPage(domid, pfn) }));
+const pages = hypervisor.touchedPages(domid).map((pfn) => ({ address: pfnToAddress(pfn), bytes: hypervisor.readPage(domid, pfn) }));
 const written = pages.reduce((sum, page) => sum + page.bytes.length, 0);
 // What the guest side reads: every table it walks, the RSDP and the 16 ID bytes.
 const tableBytes = first.tables.tables.reduce((sum, table) => sum + table.length, 0) + 36 + 16;

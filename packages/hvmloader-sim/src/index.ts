@@ -11,7 +11,7 @@ export {
   type GenerationIdWords,
   type StrtollResult,
 } from './firmware/strtoll.ts';
-export { PagedMemory, DomainMemory, type GuestMemory } from './guest-memory.ts';
+export { PagedMemory, DomainMemory } from './guest-memory.ts';
 export { AcpiAllocator } from './firmware/acpi/allocator.ts';
 export {
   AML,

@@ -6,13 +6,14 @@
  * is the file offset (QEMU `pc` and `q35` with up to 2 GiB of RAM put all of it below the PCI hole).
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import type { GuestMemory } from '@xen-genid/xc-params';
+import { XC_PAGE_SIZE, type GuestMemory } from '@xen-genid/xc-params';
 import { QemuDmError } from './errors.ts';
 
 /** The most RAM that lies entirely below the PCI hole on both machines: 2 GiB. */
 export const MAX_LOW_RAM_BYTES = 2 * 1024 * 1024 * 1024;
 
-export class RamFile implements Disposable {
+/** Guest memory (xc-params' `GuestMemory`) that is the file itself: every reader and writer of the domain's memory uses it. */
+export class RamFile implements GuestMemory, Disposable {
   readonly path: string;
   /** The guest's RAM in bytes. */
   readonly size: number;
@@ -26,7 +27,7 @@ export class RamFile implements Disposable {
 
   /** A new file of `size` bytes of zeros; fails if `path` exists (`EEXIST`), so nothing is overwritten. */
   static create(path: string, size: number): RamFile {
-    if (!Number.isInteger(size) || size <= 0 || size > MAX_LOW_RAM_BYTES || size % 4096 !== 0) {
+    if (!Number.isInteger(size) || size <= 0 || size > MAX_LOW_RAM_BYTES || size % XC_PAGE_SIZE !== 0) {
       throw new QemuDmError('INVALID_ARGUMENT', `guest RAM of ${String(size)} bytes: needs whole pages, at most ${MAX_LOW_RAM_BYTES}`);
     }
     const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -69,15 +70,6 @@ export class RamFile implements Disposable {
     const { fd, offset } = this.handle(address, bytes.length);
     let done = 0;
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
-  }
-
-  /** This file as domain `domid`'s memory, for every reader and writer of guest memory. */
-  guestMemory(domid: number): GuestMemory {
-    return Object.freeze({
-      domid,
-      read: (address: bigint, length: number) => this.read(address, length),
-      write: (address: bigint, bytes: Uint8Array) => this.write(address, bytes),
-    });
   }
 
   close(): void {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
 import { EMPTY_GUEST_RECORD, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, pfnToAddress, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, retrieveUserdataText, type UserdataStore } from '@xen-genid/xl-lib';
 import { DeviceModel, deviceModelFiles, reapDeviceModel, runningDeviceModel, type DeviceModelFiles } from './device-model.ts';
@@ -60,7 +60,6 @@ export function hostIdentity(hostPath: string): string {
 }
 
 const MIB = 1024 * 1024;
-const PAGE = BigInt(XC_PAGE_SIZE);
 
 export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDeviceModels {
   const base = options.hypervisor;
@@ -97,11 +96,11 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
   const overrides: Partial<Hypervisor> = {
     readPage(domid: number, pfn: number): Uint8Array | undefined {
       const ram = ramOf(domid);
-      return ram ? ram.read(BigInt(pfn) * PAGE, XC_PAGE_SIZE) : base.readPage(domid, pfn);
+      return ram ? ram.read(pfnToAddress(pfn), XC_PAGE_SIZE) : base.readPage(domid, pfn);
     },
     writePage(domid: number, pfn: number, data: Uint8Array): void {
       const ram = ramOf(domid);
-      if (ram) ram.write(BigInt(pfn) * PAGE, data);
+      if (ram) ram.write(pfnToAddress(pfn), data);
       else base.writePage(domid, pfn, data);
     },
     touchedPages(domid: number): number[] {

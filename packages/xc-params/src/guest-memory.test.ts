@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { XcError } from './errors.ts';
-import { createGuestMemory, GUEST_ADDRESS_LIMIT, MAX_GUEST_MEMORY_ACCESS } from './guest-memory.ts';
+import {
+  addressToPfn,
+  createGuestMemory,
+  guestFrames,
+  pageOffset,
+  pfnToAddress,
+  readGuestRange,
+  writeGuestRange,
+  GUEST_ADDRESS_LIMIT,
+  MAX_GUEST_MEMORY_ACCESS,
+  type GuestPages,
+} from './guest-memory.ts';
 import { XC_PAGE_SIZE } from './hypervisor.ts';
 import { MemoryHypervisor } from './memory-hypervisor.ts';
 
@@ -23,7 +34,6 @@ function setup() {
 describe('createGuestMemory', () => {
   it('reads never-written memory as zeros without creating pages', () => {
     const { hypervisor, domid, memory } = setup();
-    expect(memory.domid).toBe(domid);
     expect(memory.read(0xfc000000n, 64)).toEqual(new Uint8Array(64));
     expect(memory.read(0n, 0)).toEqual(new Uint8Array(0));
     expect(hypervisor.touchedPages(domid)).toEqual([]);
@@ -79,6 +89,13 @@ describe('createGuestMemory', () => {
     expect(memory.read(GUEST_ADDRESS_LIMIT - 1n, 1)).toEqual(new Uint8Array(1));
   });
 
+  it('tells populated pages from never-written ones', () => {
+    const { memory } = setup();
+    memory.write(0x2ffen, Uint8Array.of(1));
+    expect(memory.isPopulated?.(0x2000n, XC_PAGE_SIZE)).toBe(true);
+    expect(memory.isPopulated?.(0x2000n, XC_PAGE_SIZE + 1)).toBe(false);
+  });
+
   it('answers ESRCH for an unknown domain, and once the domain is destroyed', () => {
     const { hypervisor, domid, memory } = setup();
     expect(codeOf(() => createGuestMemory(hypervisor, 999))).toBe('ESRCH');
@@ -97,5 +114,35 @@ describe('createGuestMemory', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('frames and offsets', () => {
+  it('splits an address at XC_PAGE_SHIFT and lists the frames of a range', () => {
+    expect(addressToPfn(0xfc001010n)).toBe(0xfc001);
+    expect(pageOffset(0xfc001010n)).toBe(0x10);
+    expect(pfnToAddress(0xfc001)).toBe(0xfc001000n);
+    expect(guestFrames(0x1ff0n, 0x20)).toEqual([1, 2]);
+    expect(guestFrames(0x1000n, 0)).toEqual([1]);
+  });
+});
+
+describe('readGuestRange and writeGuestRange', () => {
+  it('read and write any memory kept in frames, writing only the frames a range touches', () => {
+    const frames = new Map<number, Uint8Array>();
+    const written: number[] = [];
+    const pages: GuestPages = {
+      readPage: (pfn) => frames.get(pfn),
+      writePage: (pfn, data) => {
+        written.push(pfn);
+        frames.set(pfn, data);
+      },
+    };
+    writeGuestRange(pages, 0xffen, Uint8Array.of(1, 2, 3, 4));
+    expect(written).toEqual([0, 1]);
+    expect(readGuestRange(pages, 0xffcn, 8)).toEqual(Uint8Array.of(0, 0, 1, 2, 3, 4, 0, 0));
+    expect(codeOf(() => writeGuestRange(pages, GUEST_ADDRESS_LIMIT, Uint8Array.of(1)))).toBe('EINVAL');
+    expect(codeOf(() => readGuestRange(pages, -1n, 1))).toBe('EINVAL');
+    expect(written).toEqual([0, 1]);
   });
 });

@@ -26,14 +26,20 @@ const RUNTIME_EXPORTS = [
   'addressToPfn',
   'allocateDomid',
   'checkCreateDomainOptions',
+  'checkGuestRange',
   'checkGpe',
   'checkPendingStart',
   'checkShutdownReason',
   'createGuestMemory',
   'createXc',
+  'guestFrames',
   'domainPath',
   'hvmParamIndex',
   'hvmParamName',
+  'pageOffset',
+  'pfnToAddress',
+  'readGuestRange',
+  'writeGuestRange',
 ];
 
 describe('@xen-genid/xc-params public API', () => {

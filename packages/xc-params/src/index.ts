@@ -65,7 +65,6 @@ export {
 } from './hypervisor.ts';
 export {
   createXc,
-  addressToPfn,
   MAX_FOREIGN_MAP_PAGES,
   type ForeignMapping,
   type HvmParamGetResult,
@@ -82,8 +81,16 @@ export {
   checkShutdownReason,
 } from './domain-rules.ts';
 export {
+  checkGuestRange,
+  addressToPfn,
   createGuestMemory,
+  guestFrames,
+  pageOffset,
+  pfnToAddress,
+  readGuestRange,
+  writeGuestRange,
   GUEST_ADDRESS_LIMIT,
   MAX_GUEST_MEMORY_ACCESS,
   type GuestMemory,
+  type GuestPages,
 } from './guest-memory.ts';

@@ -5,7 +5,7 @@
  * (`xen/arch/x86/hvm/hvm.c` hvmop_get_param/hvmop_set_param, hvm_allow_get_param/hvm_allow_set_param).
  */
 import { XcError, XC_ERRNO } from './errors.ts';
-import { DOMID_SELF, XC_PAGE_SHIFT, XC_PAGE_SIZE, type Hypervisor } from './hypervisor.ts';
+import { DOMID_SELF, XC_PAGE_SIZE, type Hypervisor } from './hypervisor.ts';
 import { checkDomidArgument, checkParamIndex, checkPfn, checkUint64 } from './memory-hypervisor.ts';
 import {
   HVM_NR_PARAMS,
@@ -334,9 +334,4 @@ export function createXc(hypervisor: Hypervisor, options: XcOptions = {}): XcInt
       return new ForeignRangeMapping(hypervisor, resolved, pfn, pages);
     },
   });
-}
-
-/** The frame number holding guest-physical `address` (`address >> XC_PAGE_SHIFT`). */
-export function addressToPfn(address: bigint): number {
-  return Number(address >> BigInt(XC_PAGE_SHIFT));
 }

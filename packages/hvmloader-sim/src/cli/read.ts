@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pageOffset } from '@xen-genid/xc-params';
 import { HvmloaderError } from '../errors.ts';
 import { PagedMemory } from '../guest-memory.ts';
 import { readVmGenerationId, readVmGenerationIdFromTable, type GenerationIdReading } from '../guest/read-generation-id.ts';
@@ -27,14 +28,25 @@ export function loadDumpMemory(dir: string): PagedMemory {
   for (const name of names.sort()) {
     const match = PAGE_FILE.exec(name);
     if (!match) continue;
-    const address = Number.parseInt(match[1] as string, 16);
+    const address = BigInt(`0x${match[1] as string}`);
     const bytes = new Uint8Array(readFileSync(join(dir, name)));
-    if (address % 4096 !== 0 || bytes.length === 0) throw new HvmloaderError('BAD_INPUT_FILE', `${name}: not a page-aligned, non-empty memory dump`);
+    if (pageOffset(address) !== 0 || bytes.length === 0) throw new HvmloaderError('BAD_INPUT_FILE', `${name}: not a page-aligned, non-empty memory dump`);
     memory.write(address, bytes);
     pages += 1;
   }
   if (pages === 0) throw new HvmloaderError('BAD_INPUT_FILE', `${dir} holds no mem-<hex address>.bin files`);
   return memory;
+}
+
+/** The reading as JSON: the ID's address as a decimal string, the tables' addresses as numbers (below 2^52). */
+function readingToJson(reading: GenerationIdReading): unknown {
+  return {
+    ...reading,
+    bytes: undefined,
+    address: reading.address === null ? null : reading.address.toString(10),
+    rsdpAddress: reading.rsdpAddress === null ? null : Number(reading.rsdpAddress),
+    tables: reading.tables.map((table) => ({ ...table, address: Number(table.address) })),
+  };
 }
 
 function format(reading: GenerationIdReading): string {
@@ -97,7 +109,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
   }
   if (values.json) {
     context.stdout.write(
-      `${JSON.stringify({ ...reading, bytes: undefined, address: reading.address === null ? null : reading.address.toString(10) }, null, 2)}\n`,
+      `${JSON.stringify(readingToJson(reading), null, 2)}\n`,
     );
   } else {
     context.stdout.write(format(reading));

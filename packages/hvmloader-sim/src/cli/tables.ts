@@ -9,11 +9,19 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, PLATFORM_ACPI_KEY, PLATFORM_GENERATION_ID_KEY, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import {
+  HVM_PARAM_VM_GENERATION_ID_ADDR,
+  MemoryHypervisor,
+  PLATFORM_ACPI_KEY,
+  PLATFORM_GENERATION_ID_KEY,
+  XC_PAGE_SIZE,
+  createGuestMemory,
+  domainPath,
+  pfnToAddress,
+} from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { HvmloaderError } from '../errors.ts';
 import { runFirmware } from '../firmware/hvmloader.ts';
-import { DomainMemory } from '../guest-memory.ts';
 import { XEN_PLATFORM_LAYOUT } from '../firmware/platform-layout.ts';
 import { TABLES_USAGE } from './usage.ts';
 import type { CliContext } from './context.ts';
@@ -74,7 +82,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
   const store = createMemoryStore();
   const domid = hypervisor.createDomain({ type: 'hvm', vcpus }).domid;
   const dom0 = store.connect(0);
-  const home = `/local/domain/${domid}`;
+  const home = domainPath(domid);
   dom0.mkdir(home);
   dom0.setPerms(home, [{ id: domid, access: 'n' }]);
   dom0.write(`${home}/${PLATFORM_GENERATION_ID_KEY}`, generationIdText);
@@ -83,7 +91,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
   const firmware = runFirmware(hypervisor, store, domid);
 
   const files = new Map<string, Uint8Array>();
-  const memory = new DomainMemory(hypervisor, domid);
+  const memory = createGuestMemory(hypervisor, domid);
   const layout = XEN_PLATFORM_LAYOUT;
   if (firmware.tables) {
     const seen = new Map<string, number>();
@@ -93,13 +101,13 @@ export async function run(args: readonly string[], context: CliContext): Promise
       seen.set(name, count + 1);
       // Two FADTs: revision 1 (for the RSDT) comes first, the XSDT's revision 4 is `facp.aml`.
       const file = name === 'facp' ? (count === 0 ? 'facp-rev1.aml' : 'facp.aml') : `${name}${count ? `-${count + 1}` : ''}.aml`;
-      files.set(file, memory.read(table.address, table.length));
+      files.set(file, memory.read(BigInt(table.address), table.length));
     }
-    files.set('rsdp.bin', memory.read(firmware.tables.rsdpAddress, 36));
-    files.set('acpi-info.bin', memory.read(layout.infoAddress, layout.infoSize));
+    files.set('rsdp.bin', memory.read(BigInt(firmware.tables.rsdpAddress), 36));
+    files.set('acpi-info.bin', memory.read(BigInt(layout.infoAddress), layout.infoSize));
   }
   for (const pfn of hypervisor.touchedPages(domid)) {
-    files.set(`mem-${(pfn * XC_PAGE_SIZE).toString(16).padStart(8, '0')}.bin`, memory.read(pfn * XC_PAGE_SIZE, XC_PAGE_SIZE));
+    files.set(`mem-${pfnToAddress(pfn).toString(16).padStart(8, '0')}.bin`, memory.read(pfnToAddress(pfn), XC_PAGE_SIZE));
   }
 
   const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);

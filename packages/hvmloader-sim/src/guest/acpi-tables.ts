@@ -5,7 +5,7 @@
  * the RSDT), the FADT, and from it the DSDT; SSDTs from the root table. Every refused table is
  * reported, and a table reached twice is a cycle.
  */
-import type { GuestMemory } from '../guest-memory.ts';
+import { GUEST_ADDRESS_LIMIT, addressToPfn, pfnToAddress, type GuestMemory } from '@xen-genid/xc-params';
 import { byteSum } from '../firmware/acpi/table-header.ts';
 
 /** Upper bound on a table's length we accept (a corrupted length is usually huge). */
@@ -15,14 +15,14 @@ const MAX_ROOT_ENTRIES = 1024;
 
 export interface FoundTable {
   readonly signature: string;
-  readonly address: number;
+  readonly address: bigint;
   readonly length: number;
   readonly revision: number;
   readonly bytes: Uint8Array;
 }
 
 export interface TableWalk {
-  readonly rsdpAddress: number | null;
+  readonly rsdpAddress: bigint | null;
   readonly rootSignature: 'XSDT' | 'RSDT' | null;
   /** Every valid table reached, the root table first. */
   readonly tables: readonly FoundTable[];
@@ -33,9 +33,9 @@ export interface TableWalk {
 }
 
 const ascii = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
-const hex = (value: number): string => `0x${value.toString(16)}`;
+const hex = (value: bigint): string => `0x${value.toString(16)}`;
 
-function validRsdp(memory: GuestMemory, address: number): { ok: boolean; why?: string } {
+function validRsdp(memory: GuestMemory, address: bigint): { ok: boolean; why?: string } {
   const head = memory.read(address, 20);
   if (ascii(head.subarray(0, 8)) !== 'RSD PTR ') return { ok: false };
   if (byteSum(head) !== 0) return { ok: false, why: `RSDP candidate at ${hex(address)}: bad checksum` };
@@ -49,33 +49,43 @@ function validRsdp(memory: GuestMemory, address: number): { ok: boolean; why?: s
 }
 
 /** @see acpi_find_root_pointer (ACPICA tbxfroot.c): EBDA first, then the BIOS area. */
-export function findRsdp(memory: GuestMemory, failures: string[], scanStart = 0xe0000, scanEnd = 0x100000): number | null {
-  const ebda = new DataView(memory.read(0x40e, 2).buffer).getUint16(0, true) * 16;
-  const areas: [number, number][] = [];
-  if (ebda > 0x400) areas.push([ebda, ebda + 1024]);
+export function findRsdp(memory: GuestMemory, failures: string[], scanStart = 0xe0000n, scanEnd = 0x100000n): bigint | null {
+  // The EBDA's segment is the 16-bit word at 0x40E (BIOS data area).
+  const ebda = BigInt(new DataView(memory.read(0x40en, 2).buffer).getUint16(0, true)) * 16n;
+  const areas: [bigint, bigint][] = [];
+  if (ebda > 0x400n) areas.push([ebda, ebda + 1024n]);
   areas.push([scanStart, scanEnd]);
   for (const [start, end] of areas) {
     // Page by page; a page the memory knows to be unpopulated reads as zeros and holds no RSDP.
-    for (let chunkStart = start; chunkStart < end; chunkStart = Math.min(end, (Math.floor(chunkStart / 4096) + 1) * 4096)) {
-      const chunkEnd = Math.min(end, (Math.floor(chunkStart / 4096) + 1) * 4096);
-      if (memory.isPopulated && !memory.isPopulated(chunkStart, chunkEnd - chunkStart)) continue;
-      const area = memory.read(chunkStart, chunkEnd - chunkStart);
-      for (let offset = 0; offset + 8 <= area.length; offset += 16) {
-        if (area[offset] !== 0x52 || ascii(area.subarray(offset, offset + 8)) !== 'RSD PTR ') continue;
-        const result = validRsdp(memory, chunkStart + offset);
-        if (result.ok) return chunkStart + offset;
-        if (result.why) failures.push(result.why);
+    for (let chunkStart = start; chunkStart < end; ) {
+      const next = pfnToAddress(addressToPfn(chunkStart) + 1);
+      const chunkEnd = next < end ? next : end;
+      const length = Number(chunkEnd - chunkStart);
+      if (!memory.isPopulated || memory.isPopulated(chunkStart, length)) {
+        const area = memory.read(chunkStart, length);
+        for (let offset = 0; offset + 8 <= area.length; offset += 16) {
+          if (area[offset] !== 0x52 || ascii(area.subarray(offset, offset + 8)) !== 'RSD PTR ') continue;
+          const address = chunkStart + BigInt(offset);
+          const result = validRsdp(memory, address);
+          if (result.ok) return address;
+          if (result.why) failures.push(result.why);
+        }
       }
+      chunkStart = chunkEnd;
     }
   }
-  failures.push(`no valid RSDP in the EBDA or ${hex(scanStart)}-${hex(scanEnd - 1)}`);
+  failures.push(`no valid RSDP in the EBDA or ${hex(scanStart)}-${hex(scanEnd - 1n)}`);
   return null;
 }
 
 /** Reads and checks one table: header, length, checksum, populated memory, expected signature. */
-export function readTable(memory: GuestMemory, address: number, what: string, failures: string[], expected?: string): FoundTable | null {
-  if (address === 0) {
+export function readTable(memory: GuestMemory, address: bigint, what: string, failures: string[], expected?: string): FoundTable | null {
+  if (address === 0n) {
     failures.push(`${what}: null address`);
+    return null;
+  }
+  if (address + 36n > GUEST_ADDRESS_LIMIT) {
+    failures.push(`${what} at ${hex(address)}: beyond guest-physical memory`);
     return null;
   }
   if (memory.isPopulated && !memory.isPopulated(address, 36)) {
@@ -93,7 +103,7 @@ export function readTable(memory: GuestMemory, address: number, what: string, fa
     failures.push(`${what} ${signature} at ${hex(address)}: length ${length} is shorter than its header (truncated)`);
     return null;
   }
-  if (length > MAX_TABLE_LENGTH) {
+  if (length > MAX_TABLE_LENGTH || address + BigInt(length) > GUEST_ADDRESS_LIMIT) {
     failures.push(`${what} ${signature} at ${hex(address)}: length ${length} is implausible`);
     return null;
   }
@@ -110,7 +120,7 @@ export function readTable(memory: GuestMemory, address: number, what: string, fa
 }
 
 /** Finds the RSDP and walks every table an OS would load. */
-export function walkAcpiTables(memory: GuestMemory, scanStart?: number, scanEnd?: number): TableWalk {
+export function walkAcpiTables(memory: GuestMemory, scanStart?: bigint, scanEnd?: bigint): TableWalk {
   const failures: string[] = [];
   const tables: FoundTable[] = [];
   const rsdpAddress = findRsdp(memory, failures, scanStart, scanEnd);
@@ -119,12 +129,12 @@ export function walkAcpiTables(memory: GuestMemory, scanStart?: number, scanEnd?
 
   const rsdp = new DataView(memory.read(rsdpAddress, 36).buffer);
   const revision = rsdp.getUint8(15);
-  const rsdtAddress = rsdp.getUint32(16, true);
-  const xsdtAddress = revision >= 2 ? Number(rsdp.getBigUint64(24, true)) : 0;
+  const rsdtAddress = BigInt(rsdp.getUint32(16, true));
+  const xsdtAddress = revision >= 2 ? rsdp.getBigUint64(24, true) : 0n;
 
   let root: FoundTable | null = null;
   let entrySize = 4;
-  if (xsdtAddress !== 0) {
+  if (xsdtAddress !== 0n) {
     root = readTable(memory, xsdtAddress, 'XSDT', failures, 'XSDT');
     entrySize = 8;
   }
@@ -135,14 +145,14 @@ export function walkAcpiTables(memory: GuestMemory, scanStart?: number, scanEnd?
   if (!root) return empty(null);
   const rootSignature = root.signature as 'XSDT' | 'RSDT';
   tables.push(root);
-  const visited = new Set<number>([root.address]);
+  const visited = new Set<bigint>([root.address]);
 
   const view = new DataView(root.bytes.buffer, root.bytes.byteOffset, root.bytes.byteLength);
   if ((root.length - 36) % entrySize !== 0) failures.push(`${rootSignature}: length ${root.length} leaves a partial entry`);
-  const entries: number[] = [];
+  const entries: bigint[] = [];
   if ((root.length - 36) / entrySize > MAX_ROOT_ENTRIES) failures.push(`${rootSignature} lists more than ${MAX_ROOT_ENTRIES} tables; the rest are ignored`);
   for (let offset = 36; offset + entrySize <= root.length && entries.length < MAX_ROOT_ENTRIES; offset += entrySize) {
-    entries.push(entrySize === 8 ? Number(view.getBigUint64(offset, true)) : view.getUint32(offset, true));
+    entries.push(entrySize === 8 ? view.getBigUint64(offset, true) : BigInt(view.getUint32(offset, true)));
   }
 
   let fadt: FoundTable | null = null;
@@ -167,8 +177,8 @@ export function walkAcpiTables(memory: GuestMemory, scanStart?: number, scanEnd?
     failures.push(`${rootSignature} lists no valid FADT (FACP)`);
   } else {
     const fadtView = new DataView(foundFadt.bytes.buffer, foundFadt.bytes.byteOffset, foundFadt.bytes.byteLength);
-    const xDsdt = foundFadt.length >= 148 ? Number(fadtView.getBigUint64(140, true)) : 0;
-    const dsdtAddress = xDsdt !== 0 ? xDsdt : foundFadt.length >= 44 ? fadtView.getUint32(40, true) : 0;
+    const xDsdt = foundFadt.length >= 148 ? fadtView.getBigUint64(140, true) : 0n;
+    const dsdtAddress = xDsdt !== 0n ? xDsdt : foundFadt.length >= 44 ? BigInt(fadtView.getUint32(40, true)) : 0n;
     if (visited.has(dsdtAddress)) failures.push(`FADT's DSDT pointer ${hex(dsdtAddress)} points to a table already reached (cycle)`);
     else {
       dsdt = readTable(memory, dsdtAddress, 'FADT DSDT pointer', failures, 'DSDT');

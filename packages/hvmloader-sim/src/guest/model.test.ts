@@ -37,8 +37,8 @@ describe('runFirmware', () => {
     expect(run.vmGenerationIdAddress % 16).toBe(0);
     expect(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(BigInt(run.vmGenerationIdAddress));
     const memory = new DomainMemory(hypervisor, domid);
-    expect(Buffer.from(memory.read(run.vmGenerationIdAddress, 16)).toString('hex')).toBe(ID_HEX);
-    expect(new DataView(memory.read(0xfc000000 + 20, 4).buffer).getUint32(0, true)).toBe(run.vmGenerationIdAddress);
+    expect(Buffer.from(memory.read(BigInt(run.vmGenerationIdAddress), 16)).toString('hex')).toBe(ID_HEX);
+    expect(new DataView(memory.read(0xfc000000n + 20n, 4).buffer).getUint32(0, true)).toBe(run.vmGenerationIdAddress);
     expect(run.ignoredErrors).toEqual([]);
   });
 
@@ -84,7 +84,7 @@ describe('runFirmware', () => {
     const run = runFirmware(hypervisor, store, domid);
     expect(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(BigInt(run.vmGenerationIdAddress));
     if (bytes === null) expect(run.vmGenerationIdAddress).toBe(0);
-    else expect(Buffer.from(new DomainMemory(hypervisor, domid).read(run.vmGenerationIdAddress, 16)).toString('hex')).toBe(bytes);
+    else expect(Buffer.from(new DomainMemory(hypervisor, domid).read(BigInt(run.vmGenerationIdAddress), 16)).toString('hex')).toBe(bytes);
   });
 
   it('fails with nothing written when the tables do not fit the allocator', () => {
@@ -137,7 +137,7 @@ describe('createGuestModel', () => {
     const address = hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
     // what libxl__ms_vm_genid_set does on restore: new bytes at the address in param 34
     const memory = new DomainMemory(hypervisor, domid);
-    memory.write(Number(address), new Uint8Array(16).fill(7));
+    memory.write(address, new Uint8Array(16).fill(7));
     memory.flush();
     model.resume(domid);
     const record = readGuestRecord(hypervisor, domid);
@@ -172,23 +172,23 @@ describe('createGuestModel', () => {
     ssdt.set(body, ACPI_HEADER_SIZE);
     finishTable(ssdt);
     const ssdtAddress = 0xfc0f0000;
-    memory.write(ssdtAddress, ssdt);
-    const rsdp = new DataView(memory.read(XEN_PLATFORM_LAYOUT.rsdpAddress, 36).buffer);
+    memory.write(BigInt(ssdtAddress), ssdt);
+    const rsdp = new DataView(memory.read(BigInt(XEN_PLATFORM_LAYOUT.rsdpAddress), 36).buffer);
     const xsdtAddress = Number(rsdp.getBigUint64(24, true));
-    const oldXsdt = memory.read(xsdtAddress, new DataView(memory.read(xsdtAddress, 8).buffer).getUint32(4, true));
+    const oldXsdt = memory.read(BigInt(xsdtAddress), new DataView(memory.read(BigInt(xsdtAddress), 8).buffer).getUint32(4, true));
     const xsdt = new Uint8Array(oldXsdt.length + 8);
     xsdt.set(oldXsdt);
     new DataView(xsdt.buffer).setUint32(4, xsdt.length, true);
     new DataView(xsdt.buffer).setBigUint64(oldXsdt.length, BigInt(ssdtAddress), true);
     finishTable(xsdt);
-    memory.write(0xfc0f1000, xsdt);
-    const rsdpBytes = memory.read(XEN_PLATFORM_LAYOUT.rsdpAddress, 36);
+    memory.write(0xfc0f1000n, xsdt);
+    const rsdpBytes = memory.read(BigInt(XEN_PLATFORM_LAYOUT.rsdpAddress), 36);
     new DataView(rsdpBytes.buffer).setBigUint64(24, 0xfc0f1000n, true);
     rsdpBytes[32] = 0;
     let sum = 0;
     for (const byte of rsdpBytes) sum = (sum + byte) & 0xff;
     rsdpBytes[32] = (0x100 - sum) & 0xff;
-    memory.write(XEN_PLATFORM_LAYOUT.rsdpAddress, rsdpBytes);
+    memory.write(BigInt(XEN_PLATFORM_LAYOUT.rsdpAddress), rsdpBytes);
     memory.flush();
 
     model.gpe(domid, 5);

@@ -39,10 +39,15 @@ export interface GuestModelOptions {
 
 const keepLast = <T>(items: readonly T[], item: T): T[] => [...items, item].slice(-GUEST_RECORD_HISTORY);
 
+/** Where the guest OS looks for the RSDP: the firmware layout's BIOS area (default the ACPI spec's). */
+function scanArea(layout: PlatformLayout | undefined): { scanStart?: bigint; scanEnd?: bigint } {
+  return layout ? { scanStart: BigInt(layout.rsdpScanStart), scanEnd: BigInt(layout.rsdpScanEnd) } : {};
+}
+
 /** The guest OS reads the ID through ACPI from its own memory. */
 function osRead(hypervisor: Hypervisor, domid: number, layout: PlatformLayout | undefined): GenerationIdReading {
   const memory = new DomainMemory(hypervisor, domid);
-  return readVmGenerationId(memory, layout ? { scanStart: layout.rsdpScanStart, scanEnd: layout.rsdpScanEnd } : {});
+  return readVmGenerationId(memory, scanArea(layout));
 }
 
 function withRead(record: GuestRecord, reason: GuestReadReason, reading: GenerationIdReading, at: number): GuestRecord {
@@ -123,7 +128,8 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
       let record = load(domid);
       const at = now();
       const memory = new DomainMemory(hypervisor, domid);
-      const walk = walkAcpiTables(memory, layout?.rsdpScanStart, layout?.rsdpScanEnd);
+      const { scanStart, scanEnd } = scanArea(layout);
+      const walk = walkAcpiTables(memory, scanStart, scanEnd);
       const interpreter = new AmlInterpreter(new Namespace(), { memory });
       for (const table of walk.dsdt ? [walk.dsdt, ...walk.ssdts] : []) interpreter.load(table.bytes.subarray(36), table.revision, 36);
       const suffix = gpe.toString(16).toUpperCase().padStart(2, '0');

@@ -42,7 +42,7 @@ describe('the guest model and the firmware notify GPE', () => {
     const { hypervisor, domid } = bootedGuest();
     const address = hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
     const memory = new DomainMemory(hypervisor, domid);
-    memory.write(Number(address), Uint8Array.from({ length: 16 }, (_, index) => index + 1));
+    memory.write(address, Uint8Array.from({ length: 16 }, (_, index) => index + 1));
     memory.flush();
     expect(readGuestRecord(hypervisor, domid)!.genid).toBe(ID_HEX); // nothing re-read without a notify
     hypervisor.raiseGpe(domid, GENID_NOTIFY_GPE);

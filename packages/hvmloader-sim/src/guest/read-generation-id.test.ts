@@ -50,8 +50,8 @@ function memoryWithId(): PagedMemory {
   const memory = new PagedMemory();
   const info = new Uint8Array(40);
   new DataView(info.buffer).setUint32(20, 0xfc001230, true);
-  memory.write(0xfc000000, info);
-  memory.write(0xfc001230, Uint8Array.from({ length: 16 }, (_, index) => index + 1));
+  memory.write(0xfc000000n, info);
+  memory.write(0xfc001230n, Uint8Array.from({ length: 16 }, (_, index) => index + 1));
   return memory;
 }
 
@@ -69,14 +69,14 @@ describe('readVmGenerationId over our firmware tables', () => {
     const { memory, idAddress } = built();
     const reading = readVmGenerationId(memory);
     expect(reading.failures).toEqual([]);
-    expect(reading).toMatchObject({ ok: true, genid: ID_HEX, address: BigInt(idAddress), path: '\\_SB.PCI0.ISA.VGID', rsdpAddress: 0xea020 });
+    expect(reading).toMatchObject({ ok: true, genid: ID_HEX, address: BigInt(idAddress), path: '\\_SB.PCI0.ISA.VGID', rsdpAddress: 0xea020n });
     expect(reading.tables.map((table) => table.signature)).toEqual(['XSDT', 'FACP', 'APIC', 'DSDT']);
   });
 
   it('falls back to the RSDT when the XSDT checksum is bad', () => {
     const { memory, address } = built();
     const xsdt = address('XSDT');
-    memory.write(xsdt + 9, Uint8Array.of((memory.read(xsdt + 9, 1)[0] as number) ^ 0xff));
+    memory.write(BigInt(xsdt + 9), Uint8Array.of((memory.read(BigInt(xsdt + 9), 1)[0] as number) ^ 0xff));
     const reading = readVmGenerationId(memory);
     expect(reading.ok).toBe(true);
     expect(reading.tables[0]?.signature).toBe('RSDT');
@@ -86,7 +86,7 @@ describe('readVmGenerationId over our firmware tables', () => {
   it('refuses a DSDT with a bad checksum', () => {
     const { memory, address } = built();
     const dsdt = address('DSDT');
-    memory.write(dsdt + 40, Uint8Array.of((memory.read(dsdt + 40, 1)[0] as number) ^ 1));
+    memory.write(BigInt(dsdt + 40), Uint8Array.of((memory.read(BigInt(dsdt + 40), 1)[0] as number) ^ 1));
     const reading = readVmGenerationId(memory);
     expect(reading.ok).toBe(false);
     expect(reading.genid).toBeNull();
@@ -95,7 +95,7 @@ describe('readVmGenerationId over our firmware tables', () => {
 
   it('refuses an RSDP with a bad checksum and reports the candidate', () => {
     const { memory } = built();
-    memory.write(0xea020 + 8, Uint8Array.of(0));
+    memory.write(0xea020n + 8n, Uint8Array.of(0));
     const reading = readVmGenerationId(memory);
     expect(reading.ok).toBe(false);
     expect(reading.failures).toEqual(['RSDP candidate at 0xea020: bad checksum', 'no valid RSDP in the EBDA or 0xe0000-0xfffff']);
@@ -104,9 +104,9 @@ describe('readVmGenerationId over our firmware tables', () => {
   it('refuses a truncated table: length beyond the memory that holds it', () => {
     const { memory, address } = built();
     const dsdt = address('DSDT');
-    const header = memory.read(dsdt, 36);
+    const header = memory.read(BigInt(dsdt), 36);
     new DataView(header.buffer).setUint32(4, 0x200000, true);
-    memory.write(dsdt, header);
+    memory.write(BigInt(dsdt), header);
     const reading = readVmGenerationId(memory);
     expect(reading.ok).toBe(false);
     expect(reading.failures[0]).toMatch(/DSDT at 0x[0-9a-f]+: its 2097152 bytes run into unpopulated memory \(truncated\)/);
@@ -115,9 +115,9 @@ describe('readVmGenerationId over our firmware tables', () => {
   it('refuses a table shorter than its header', () => {
     const { memory, address } = built();
     const madt = address('APIC');
-    const header = memory.read(madt, 36);
+    const header = memory.read(BigInt(madt), 36);
     new DataView(header.buffer).setUint32(4, 20, true);
-    memory.write(madt, header);
+    memory.write(BigInt(madt), header);
     const reading = readVmGenerationId(memory);
     expect(reading.ok).toBe(true);
     expect(reading.failures).toEqual([`XSDT entry 1 APIC at 0x${madt.toString(16)}: length 20 is shorter than its header (truncated)`]);
@@ -126,16 +126,16 @@ describe('readVmGenerationId over our firmware tables', () => {
   it('breaks cycles: an XSDT entry back to the XSDT, a FADT whose DSDT is the FADT', () => {
     const { memory, address } = built();
     const xsdt = address('XSDT');
-    const bytes = memory.read(xsdt, 52);
+    const bytes = memory.read(BigInt(xsdt), 52);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(44, BigInt(xsdt), true);
     setChecksum(bytes, 9, 52);
-    memory.write(xsdt, bytes);
+    memory.write(BigInt(xsdt), bytes);
     const fadt = address('FACP', 1);
-    const fadtBytes = memory.read(fadt, 244);
+    const fadtBytes = memory.read(BigInt(fadt), 244);
     new DataView(fadtBytes.buffer).setBigUint64(140, BigInt(fadt), true);
     setChecksum(fadtBytes, 9, 244);
-    memory.write(fadt, fadtBytes);
+    memory.write(BigInt(fadt), fadtBytes);
     const reading = readVmGenerationId(memory);
     expect(reading.ok).toBe(false);
     expect(reading.failures).toEqual([

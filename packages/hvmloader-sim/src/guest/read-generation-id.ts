@@ -9,7 +9,7 @@
 import { AmlInterpreter } from './aml/loader.ts';
 import { Namespace, type AmlValue, type NamespaceNode } from './aml/namespace.ts';
 import { HvmloaderError } from '../errors.ts';
-import type { GuestMemory } from '../guest-memory.ts';
+import { GUEST_ADDRESS_LIMIT, type GuestMemory } from '@xen-genid/xc-params';
 import { walkAcpiTables, type FoundTable } from './acpi-tables.ts';
 
 /** The ids Linux's vmgenid driver binds to (case-sensitive, after ACPICA's upper-casing). */
@@ -26,9 +26,9 @@ export interface GenerationIdReading {
   /** The device's path as ASL writes it (`\_SB.PCI0.ISA.VGID`), or null. */
   readonly path: string | null;
   /** Where the RSDP was found (null when reading a lone DSDT). */
-  readonly rsdpAddress: number | null;
+  readonly rsdpAddress: bigint | null;
   /** The tables loaded, in order. */
-  readonly tables: readonly { readonly signature: string; readonly address: number; readonly length: number }[];
+  readonly tables: readonly { readonly signature: string; readonly address: bigint; readonly length: number }[];
   /** Every check that failed, in order; empty when everything passed. */
   readonly failures: readonly string[];
 }
@@ -124,8 +124,8 @@ export function probeVmGenerationId(interpreter: AmlInterpreter, memory: GuestMe
         throw new HvmloaderError('AML_EVALUATION', `${path}.ADDR elements are ${low.type} and ${high.type}, not two Integers`);
       }
       const address = BigInt.asUintN(64, low.value | (high.value << 32n));
-      if (address > BigInt(Number.MAX_SAFE_INTEGER) - 16n) throw new HvmloaderError('AML_EVALUATION', `${path}.ADDR 0x${address.toString(16)} is beyond guest memory`);
-      const bytes = memory.read(Number(address), 16);
+      if (address + 16n > GUEST_ADDRESS_LIMIT) throw new HvmloaderError('AML_EVALUATION', `${path}.ADDR 0x${address.toString(16)} is beyond guest memory`);
+      const bytes = memory.read(address, 16);
       return { ok: true, genid: toHex(bytes), bytes, address, path, failures };
     } catch (error) {
       if (!HvmloaderError.is(error)) throw error;
@@ -144,7 +144,7 @@ function loadNamespace(interpreter: AmlInterpreter, tables: readonly FoundTable[
 }
 
 /** The whole guest-side read from guest memory: RSDP scan, tables, namespace, probe. */
-export function readVmGenerationId(memory: GuestMemory, options: { scanStart?: number; scanEnd?: number } = {}): GenerationIdReading {
+export function readVmGenerationId(memory: GuestMemory, options: { scanStart?: bigint; scanEnd?: bigint } = {}): GenerationIdReading {
   const walk = walkAcpiTables(memory, options.scanStart, options.scanEnd);
   const failures = [...walk.failures];
   const tables = walk.tables.map(({ signature, address, length }) => ({ signature, address, length }));
@@ -186,7 +186,7 @@ export function readVmGenerationIdFromTable(table: Uint8Array, memory: GuestMemo
   if (sum !== 0) failures.push(`${signature}: bad checksum`);
   if (failures.length > 0) return none();
   const interpreter = new AmlInterpreter(new Namespace(), { memory });
-  loadNamespace(interpreter, [{ signature, address: 0, length, revision: bytes[8] as number, bytes }], failures);
+  loadNamespace(interpreter, [{ signature, address: 0n, length, revision: bytes[8] as number, bytes }], failures);
   const probe = probeVmGenerationId(interpreter, memory, failures);
-  return { ...probe, rsdpAddress: null, tables: [{ signature, address: 0, length }] };
+  return { ...probe, rsdpAddress: null, tables: [{ signature, address: 0n, length }] };
 }

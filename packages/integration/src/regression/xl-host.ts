@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, PLATFORM_GENERATION_ID_KEY, createGuestMemory, domainPath } from '@xen-genid/xc-params';
 import { MsVmGenid, USERDATA_LIBXL_JSON, domainConfigFromJsonText, genidOfConfig, retrieveUserdataText } from '@xen-genid/xl-lib';
 
 export const XL = new URL('../../../xl-cli/dist/bin/xl.js', import.meta.url).pathname;
-const HVM_PARAM_VM_GENERATION_ID_ADDR = 34;
 
 export interface XlRun {
   readonly stdout: string;
@@ -131,13 +131,12 @@ export function domainViews(path: string): DomainViews[] {
       .filter((domain) => domain.domid !== 0)
       .map(({ domid, uuid, paused }) => {
         const stored = retrieveUserdataText(host.userdata, domid, USERDATA_LIBXL_JSON);
-        const key = text(`/local/domain/${domid}/platform/generation-id`);
+        const key = text(`${domainPath(domid)}/${PLATFORM_GENERATION_ID_KEY}`);
         const address = host.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
         let memory: string | null = null;
         if (address !== 0n) {
-          const page = host.hypervisor.readPage(domid, Number(address >> 12n));
-          const offset = Number(address & 0xfffn);
-          memory = page ? Buffer.from(page.subarray(offset, offset + 16)).toString('hex') : null;
+          const guest = createGuestMemory(host.hypervisor, domid);
+          memory = guest.isPopulated(address, 16) ? Buffer.from(guest.read(address, 16)).toString('hex') : null;
         }
         return {
           domid,

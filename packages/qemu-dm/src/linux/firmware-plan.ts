@@ -6,7 +6,15 @@
  * domain: the DSDT for Linux's initrd table upgrade, every page it wrote for QEMU's loader device
  * (all inside the RAM the kernel is told to keep off), and param 34 as the ID's address.
  */
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE, domainPath, PLATFORM_GENERATION_ID_KEY } from '@xen-genid/xc-params';
+import {
+  HVM_PARAM_VM_GENERATION_ID_ADDR,
+  MemoryHypervisor,
+  XC_PAGE_SIZE,
+  createGuestMemory,
+  domainPath,
+  pfnToAddress,
+  PLATFORM_GENERATION_ID_KEY,
+} from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { VGID_DEVICE_PATH, generationIdBytes, runFirmware, type FirmwareRun, type GenerationIdWords, type PlatformLayout } from '@xen-genid/hvmloader-sim';
 import { QemuDmError } from '../errors.ts';
@@ -31,26 +39,14 @@ export interface FirmwarePlan {
 
 /** Contiguous runs of the domain's written pages, as loader images. */
 function pageImages(hypervisor: MemoryHypervisor, domid: number): GuestMemoryImage[] {
-  const images: GuestMemoryImage[] = [];
-  let run: { start: number; pages: Uint8Array[] } | undefined;
-  const flush = (): void => {
-    if (!run) return;
-    const bytes = new Uint8Array(run.pages.length * XC_PAGE_SIZE);
-    run.pages.forEach((page, index) => bytes.set(page, index * XC_PAGE_SIZE));
-    images.push({ address: BigInt(run.start) * BigInt(XC_PAGE_SIZE), bytes });
-    run = undefined;
-  };
+  const runs: { start: number; count: number }[] = [];
   for (const pfn of hypervisor.touchedPages(domid)) {
-    const page = hypervisor.readPage(domid, pfn) ?? new Uint8Array(XC_PAGE_SIZE);
-    if (run && pfn === run.start + run.pages.length) {
-      run.pages.push(page);
-      continue;
-    }
-    flush();
-    run = { start: pfn, pages: [page] };
+    const last = runs[runs.length - 1];
+    if (last && pfn === last.start + last.count) last.count += 1;
+    else runs.push({ start: pfn, count: 1 });
   }
-  flush();
-  return images;
+  const memory = createGuestMemory(hypervisor, domid);
+  return runs.map(({ start, count }) => ({ address: pfnToAddress(start), bytes: memory.read(pfnToAddress(start), count * XC_PAGE_SIZE) }));
 }
 
 /**

@@ -17,7 +17,7 @@ function build(layout: PlatformLayout) {
   const result = buildAcpiTables(memory, { layout, generationId, vcpus: 1, com1: true });
   const dsdt = result.tables.find((table) => table.signature === 'DSDT');
   if (!dsdt) throw new Error('no DSDT');
-  return { memory, result, dsdt: memory.read(dsdt.address, dsdt.length) };
+  return { memory, result, dsdt: memory.read(BigInt(dsdt.address), dsdt.length) };
 }
 
 /** `OperationRegion (BIOS, SystemMemory, DWordConst ...`: the offset of the DWord's value. */
@@ -65,7 +65,7 @@ describe.each(qemuLayouts)('platform layout $name', (layout) => {
   });
 
   it('is read back by the model guest: RSDP in the reserved area, the same 16 bytes', () => {
-    const reading = readVmGenerationId(qemu.memory, { scanStart: layout.rsdpScanStart, scanEnd: layout.rsdpScanEnd });
+    const reading = readVmGenerationId(qemu.memory, { scanStart: BigInt(layout.rsdpScanStart), scanEnd: BigInt(layout.rsdpScanEnd) });
     expect(reading.failures).toEqual([]);
     expect(reading.genid).toBe('5e1f3a9c00112233445566778899aabb');
     expect(reading.address).toBe(BigInt(qemu.result.vmGenerationIdAddress));

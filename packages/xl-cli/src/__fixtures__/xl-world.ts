@@ -19,10 +19,10 @@ import {
   readSaveFile,
   retrieveUserdataText,
 } from '@xen-genid/xl-lib';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, PLATFORM_GENERATION_ID_KEY, createGuestMemory, domainPath } from '@xen-genid/xc-params';
 import type { ToolstackParts } from '../toolstack/open-toolstack.ts';
 
 export const XL = new URL('../../dist/bin/xl.js', import.meta.url).pathname;
-const HVM_PARAM_VM_GENERATION_ID_ADDR = 34;
 
 export interface XlResult {
   readonly stdout: string;
@@ -121,13 +121,12 @@ export function genidViewOn(parts: ToolstackParts, name: string): GenidView | un
     const { domid } = info;
     const stored = retrieveUserdataText(parts.userdata, domid, USERDATA_LIBXL_JSON);
     const configGenid = stored === undefined ? undefined : genidOfConfig(domainConfigFromJsonText(stored));
-    const key = text(`/local/domain/${domid}/platform/generation-id`);
+    const key = text(`${domainPath(domid)}/${PLATFORM_GENERATION_ID_KEY}`);
     const address = hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
     let memory: string | null = null;
     if (address !== 0n) {
-      const page = hypervisor.readPage(domid, Number(address >> 12n));
-      const offset = Number(address & 0xfffn);
-      memory = page ? Buffer.from(page.subarray(offset, offset + 16)).toString('hex') : null;
+      const guest = createGuestMemory(hypervisor, domid);
+      memory = guest.isPopulated(address, 16) ? Buffer.from(guest.read(address, 16)).toString('hex') : null;
     }
     const recordText = hypervisor.getGuestRecord(domid);
     const record = recordText === undefined ? undefined : (JSON.parse(recordText) as { genid: string | null; reads: { reason: string }[]; eventCount: number });

@@ -4,7 +4,7 @@
  * xl-lib's own query, so the tests check the implementation independently.
  */
 import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, createGuestMemory } from '@xen-genid/xc-params';
 import { createMemoryStore, type XenStore } from '@xen-genid/xenstore';
 import { afterEach, expect } from 'vitest';
 import { generationIdPath } from '../genid/genid-set.ts';
@@ -56,9 +56,7 @@ export function genidEverywhere(m: Machine, domid: number): GenidViews {
   const address = m.hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
   let memory: string | null = null;
   if (address !== 0n) {
-    const page = m.hypervisor.readPage(domid, Number(address / BigInt(XC_PAGE_SIZE))) ?? new Uint8Array(XC_PAGE_SIZE);
-    const offset = Number(address % BigInt(XC_PAGE_SIZE));
-    memory = MsVmGenid.fromBytes(page.subarray(offset, offset + 16)).toHex();
+    memory = MsVmGenid.fromBytes(createGuestMemory(m.hypervisor, domid).read(address, 16)).toHex();
   }
   return {
     config: config.isZero() ? null : config.toHex(),

@@ -10,9 +10,10 @@
 import {
   HVM_PARAM_VM_GENERATION_ID_ADDR,
   PLATFORM_GENERATION_ID_KEY,
-  XC_PAGE_SHIFT,
   XC_PAGE_SIZE,
+  addressToPfn,
   domainPath,
+  pageOffset,
   type XcInterface,
 } from '@xen-genid/xc-params';
 import type { XsOperations } from '@xen-genid/xenstore';
@@ -49,14 +50,14 @@ export function msVmGenidSet(
   const address = io.xc.tryHvmParamGet(domid, HVM_PARAM_VM_GENERATION_ID_ADDR).value;
   if (address === 0n) return { address, wroteMemory: false };
 
-  const offset = Number(address & BigInt(XC_PAGE_SIZE - 1));
+  const offset = pageOffset(address);
   if (offset + LIBXL_MS_VM_GENID_LEN > XC_PAGE_SIZE) {
     // libxl maps one page and would write past it; hvmloader's 16-aligned buffer never does this.
     throw new XlError('FAIL', `domain ${domid}: generation ID address 0x${address.toString(16)} crosses a page boundary`);
   }
   let mapping;
   try {
-    mapping = io.xc.mapForeignRange(domid, Number(address >> BigInt(XC_PAGE_SHIFT)), 1);
+    mapping = io.xc.mapForeignRange(domid, addressToPfn(address), 1);
   } catch (error) {
     throw new XlError('FAIL', `domain ${domid}: failed to map the generation ID page: ${(error as Error).message}`, {
       cause: error,

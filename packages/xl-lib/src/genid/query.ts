@@ -7,7 +7,7 @@
  * `tools/libs/light/libxl_genid.c`); the model is QEMU's `query-vm-generation-id`
  * (`hw/acpi/vmgenid.c`), which reports the device's view only.
  */
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SHIFT, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, addressToPfn, pageOffset } from '@xen-genid/xc-params';
 import { readGuestRecord, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { XlError, wrapFailure } from '../errors.ts';
 import { existingDomain, retrieveDomainConfiguration } from '../stored-config.ts';
@@ -91,8 +91,8 @@ export function queryVmGenid(port: GenidPort, domid: number): VmGenidViews {
     address = port.xc.tryHvmParamGet(domid, HVM_PARAM_VM_GENERATION_ID_ADDR).value;
     if (address !== 0n) {
       try {
-        using mapping = port.xc.mapForeignRange(domid, Number(address >> BigInt(XC_PAGE_SHIFT)), 1);
-        const offset = Number(address & BigInt(XC_PAGE_SIZE - 1));
+        using mapping = port.xc.mapForeignRange(domid, addressToPfn(address), 1);
+        const offset = pageOffset(address);
         const end = offset + LIBXL_MS_VM_GENID_LEN;
         if (end <= mapping.bytes.length) memory = MsVmGenid.fromBytes(mapping.bytes.subarray(offset, end));
       } catch (error) {

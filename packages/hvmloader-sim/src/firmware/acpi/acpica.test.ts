@@ -45,7 +45,7 @@ describeWithReferee('our ACPI tables under ACPICA', acpica, () => {
     for (const table of built.tables) {
       const count = names.get(table.signature) ?? 0;
       names.set(table.signature, count + 1);
-      writeFileSync(join(dir, `${table.signature.toLowerCase()}${count ? count : ''}.aml`), memory.read(table.address, table.length));
+      writeFileSync(join(dir, `${table.signature.toLowerCase()}${count ? count : ''}.aml`), memory.read(BigInt(table.address), table.length));
     }
     writeFileSync(join(dir, 'setv.asl'), SETV_ASL);
     run('iasl', ['-p', 'setv', 'setv.asl']);

@@ -51,7 +51,7 @@ describe('buildAcpiTables', () => {
   it('writes every table with its length and a zero checksum', () => {
     const { memory, result } = build();
     for (const table of result.tables) {
-      const bytes = memory.read(table.address, table.length);
+      const bytes = memory.read(BigInt(table.address), table.length);
       expect(String.fromCharCode(...bytes.subarray(0, 4))).toBe(table.signature);
       expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(table.length);
       if (table.signature !== 'FACS') expect(byteSum(bytes)).toBe(0);
@@ -61,7 +61,7 @@ describe('buildAcpiTables', () => {
   it('links RSDP -> XSDT/RSDT -> FADTs -> DSDT/FACS', () => {
     const { memory, result } = build();
     const at = (signature: string, index = 0) => result.tables.filter((table) => table.signature === signature)[index]?.address ?? -1;
-    const rsdp = memory.read(XEN_PLATFORM_LAYOUT.rsdpAddress, 36);
+    const rsdp = memory.read(BigInt(XEN_PLATFORM_LAYOUT.rsdpAddress), 36);
     const view = new DataView(rsdp.buffer);
     expect(String.fromCharCode(...rsdp.subarray(0, 8))).toBe('RSD PTR ');
     expect(byteSum(rsdp.subarray(0, 20))).toBe(0);
@@ -70,30 +70,30 @@ describe('buildAcpiTables', () => {
     expect(XEN_PLATFORM_LAYOUT.rsdpAddress % 16).toBe(0);
     expect(view.getUint32(16, true)).toBe(at('RSDT'));
     expect(Number(view.getBigUint64(24, true))).toBe(at('XSDT'));
-    const xsdt = new DataView(memory.read(at('XSDT'), 52).buffer);
+    const xsdt = new DataView(memory.read(BigInt(at('XSDT')), 52).buffer);
     expect([Number(xsdt.getBigUint64(36, true)), Number(xsdt.getBigUint64(44, true))]).toEqual([at('FACP', 1), at('APIC')]);
-    const rsdt = new DataView(memory.read(at('RSDT'), 44).buffer);
+    const rsdt = new DataView(memory.read(BigInt(at('RSDT')), 44).buffer);
     expect([rsdt.getUint32(36, true), rsdt.getUint32(40, true)]).toEqual([at('FACP', 0), at('APIC')]);
-    const fadt1 = memory.read(at('FACP', 0), 116);
+    const fadt1 = memory.read(BigInt(at('FACP', 0)), 116);
     expect([fadt1[8], new DataView(fadt1.buffer).getUint32(40, true), new DataView(fadt1.buffer).getUint32(36, true)]).toEqual([1, at('DSDT'), at('FACS')]);
-    const fadt = new DataView(memory.read(at('FACP', 1), 244).buffer);
+    const fadt = new DataView(memory.read(BigInt(at('FACP', 1)), 244).buffer);
     expect([fadt.getUint8(8), Number(fadt.getBigUint64(140, true)), Number(fadt.getBigUint64(132, true))]).toEqual([4, at('DSDT'), at('FACS')]);
   });
 
   it('fills acpi_info: VGIA at offset 20, CPUs, MADT addresses', () => {
     const { memory, result } = build();
-    const info = new DataView(memory.read(0xfc000000, 40).buffer);
+    const info = new DataView(memory.read(0xfc000000n, 40).buffer);
     expect(info.getUint32(ACPI_INFO_OFFSET.vmGenerationIdAddress, true)).toBe(result.vmGenerationIdAddress);
     expect(info.getUint16(ACPI_INFO_OFFSET.nrCpus, true)).toBe(2);
     const madt = result.tables.find((table) => table.signature === 'APIC');
     expect(info.getUint32(ACPI_INFO_OFFSET.madtChecksumAddress, true)).toBe((madt?.address ?? 0) + 9);
-    expect(Buffer.from(memory.read(result.vmGenerationIdAddress, 16)).toString('hex')).toBe('887766554433221100ffeeddccbbaa99');
+    expect(Buffer.from(memory.read(BigInt(result.vmGenerationIdAddress), 16)).toString('hex')).toBe('887766554433221100ffeeddccbbaa99');
   });
 
   it('places no buffer for the zero ID: VGIA stays 0', () => {
     const { memory, result } = build(0n, 0n);
     expect(result.vmGenerationIdAddress).toBe(0);
-    expect(new DataView(memory.read(0xfc000000, 40).buffer).getUint32(20, true)).toBe(0);
+    expect(new DataView(memory.read(0xfc000000n, 40).buffer).getUint32(20, true)).toBe(0);
   });
 
   it('lists one LAPIC per vCPU in the MADT', () => {

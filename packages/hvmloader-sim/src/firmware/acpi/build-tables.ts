@@ -10,7 +10,7 @@ import { AcpiAllocator } from './allocator.ts';
 import { VGID_DEVICE_PATH, buildDsdt } from './dsdt.ts';
 import { buildGenidNotifySsdt } from './genid-notify-ssdt.ts';
 import { ACPI_HEADER_SIZE, finishTable, setChecksum, tableHeader } from './table-header.ts';
-import type { GuestMemory } from '../../guest-memory.ts';
+import type { GuestMemory } from '@xen-genid/xc-params';
 import { XEN_PLATFORM_LAYOUT, type PlatformLayout } from '../platform-layout.ts';
 import { generationIdBytes, type GenerationIdWords } from '../strtoll.ts';
 import { HvmloaderError } from '../../errors.ts';
@@ -280,6 +280,7 @@ export function buildAcpiTables(memory: GuestMemory, config: AcpiBuildConfig): A
   writeU32(infoView, ACPI_INFO_OFFSET.vmGenerationIdAddress, vmGenerationIdAddress);
   writes.unshift({ address: layout.infoAddress, bytes: info });
 
-  for (const write of writes) memory.write(write.address, write.bytes);
+  // hvmloader is 32-bit: its addresses are uint32 numbers until they reach guest memory.
+  for (const write of writes) memory.write(BigInt(write.address), write.bytes);
   return { layout, rsdpAddress: layout.rsdpAddress, tables, vmGenerationIdAddress, lastAllocatedByte: allocator.lastByte };
 }

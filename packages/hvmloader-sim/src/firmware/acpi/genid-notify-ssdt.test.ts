@@ -74,18 +74,18 @@ describe('buildAcpiTables with the notify GPE', () => {
     const xen = buildAcpiTables(plain, { generationId: ID, vcpus: 2 });
     expect(built.tables.map((table) => table.signature)).toEqual(['FACS', 'DSDT', 'FACP', 'FACP', 'APIC', 'SSDT', 'XSDT', 'RSDT']);
     const at = (signature: string): { address: number; length: number } => built.tables.find((table) => table.signature === signature)!;
-    const dsdt = memory.read(at('DSDT').address, at('DSDT').length);
+    const dsdt = memory.read(BigInt(at('DSDT').address), at('DSDT').length);
     const xenDsdt = xen.tables.find((table) => table.signature === 'DSDT')!;
-    expect(Buffer.from(dsdt).equals(Buffer.from(plain.read(xenDsdt.address, xenDsdt.length)))).toBe(true);
+    expect(Buffer.from(dsdt).equals(Buffer.from(plain.read(BigInt(xenDsdt.address), xenDsdt.length)))).toBe(true);
     expect(Buffer.from(dsdt).includes(Buffer.from(buildVgidDevice()))).toBe(true);
-    const xsdt = memory.read(at('XSDT').address, at('XSDT').length);
-    const rsdt = memory.read(at('RSDT').address, at('RSDT').length);
+    const xsdt = memory.read(BigInt(at('XSDT').address), at('XSDT').length);
+    const rsdt = memory.read(BigInt(at('RSDT').address), at('RSDT').length);
     expect(byteSum(xsdt)).toBe(0);
     expect(byteSum(rsdt)).toBe(0);
     expect(new DataView(xsdt.buffer).getUint32(4, true)).toBe(36 + 3 * 8);
     expect(Number(new DataView(xsdt.buffer).getBigUint64(36 + 16, true))).toBe(at('SSDT').address);
     expect(new DataView(rsdt.buffer).getUint32(36 + 8, true)).toBe(at('SSDT').address);
-    const ssdt = memory.read(at('SSDT').address, at('SSDT').length);
+    const ssdt = memory.read(BigInt(at('SSDT').address), at('SSDT').length);
     expect(byteSum(ssdt)).toBe(0);
     expect(built.vmGenerationIdAddress).toBeGreaterThan(at('RSDT').address);
   });
@@ -93,7 +93,7 @@ describe('buildAcpiTables with the notify GPE', () => {
   it('describes the GPE0 block in the FADT: 4 bytes at 0xAFE0, also as x_gpe0_blk', () => {
     const { memory, built } = withNotify();
     const fadt = built.tables.filter((table) => table.signature === 'FACP')[1]!;
-    const view = new DataView(memory.read(fadt.address, fadt.length).buffer);
+    const view = new DataView(memory.read(BigInt(fadt.address), fadt.length).buffer);
     expect(view.getUint32(80, true)).toBe(0xafe0);
     expect(view.getUint8(92)).toBe(4);
     expect([view.getUint8(220), view.getUint8(221), Number(view.getBigUint64(224, true))]).toEqual([1, 32, 0xafe0]);
@@ -121,10 +121,10 @@ describeWithReferee('the notify SSDT under ACPICA', acpica, () => {
     const built = buildAcpiTables(memory, { generationId: ID, genidNotifyGpe: GENID_NOTIFY_GPE });
     for (const signature of ['DSDT', 'SSDT', 'XSDT', 'RSDT']) {
       const table = built.tables.find((entry) => entry.signature === signature)!;
-      writeFileSync(join(dir, `${signature.toLowerCase()}.aml`), memory.read(table.address, table.length));
+      writeFileSync(join(dir, `${signature.toLowerCase()}.aml`), memory.read(BigInt(table.address), table.length));
     }
     const fadt = built.tables.filter((table) => table.signature === 'FACP')[1]!;
-    writeFileSync(join(dir, 'facp.aml'), memory.read(fadt.address, fadt.length));
+    writeFileSync(join(dir, 'facp.aml'), memory.read(BigInt(fadt.address), fadt.length));
   });
 
   afterAll(() => {

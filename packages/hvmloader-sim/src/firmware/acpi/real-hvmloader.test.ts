@@ -55,9 +55,9 @@ describeWithReferee('the real hvmloader DSDTs', hvmloader, () => {
       const memory = new PagedMemory();
       const info = new Uint8Array(40);
       new DataView(info.buffer).setUint32(20, 0xfc0a1230, true);
-      memory.write(0xfc000000, info);
+      memory.write(0xfc000000n, info);
       const id = Uint8Array.from({ length: 16 }, (_, index) => 0xa0 + index);
-      memory.write(0xfc0a1230, id);
+      memory.write(0xfc0a1230n, id);
       const reading = readVmGenerationIdFromTable(dsdt, memory);
       expect(reading.path).toBe('\\_SB.PCI0.ISA.VGID');
       expect(reading.address).toBe(0xfc0a1230n);
@@ -121,7 +121,7 @@ describeWithReferee('the guest side agrees with acpiexec on the real DSDTs', hvm
         const before = integerOf(evaluate('_STA'));
         const info = new Uint8Array(40);
         new DataView(info.buffer).setUint32(20, 0xfc0a1230, true);
-        memory.write(0xfc000000, info);
+        memory.write(0xfc000000n, info);
         const after = integerOf(evaluate('_STA'));
         const addr = evaluate('ADDR');
         const elements = addr.type === 'package' ? addr.elements.map(integerOf) : [];

@@ -7,7 +7,7 @@
  */
 import { AML } from '../../firmware/acpi/aml-encoder.ts';
 import { Namespace, NamespaceNode, formatNamePath, type AmlValue, type NamePath, type NamespaceObject } from './namespace.ts';
-import type { GuestMemory } from '../../guest-memory.ts';
+import { GUEST_ADDRESS_LIMIT, type GuestMemory } from '@xen-genid/xc-params';
 import { AmlReader, amlFail as fail } from './reader.ts';
 
 export interface Notification {
@@ -564,21 +564,24 @@ export class AmlEvaluator {
     return a === b ? 0 : a < b ? -1 : 1;
   }
 
-  #regionBase(field: Extract<NamespaceObject, { kind: 'field' }>): number {
+  /** The guest memory a field lives in and the guest-physical address of its first byte. */
+  #fieldBytes(field: Extract<NamespaceObject, { kind: 'field' }>): { memory: GuestMemory; address: bigint; length: number } {
     const region = field.region.object;
     if (region.kind !== 'region') return fail(`${field.region.displayPath} is not an operation region`);
     if (region.space !== 0) return fail(`${field.region.displayPath} is not a SystemMemory region (space ${region.space})`);
     if (!this.#memory) return fail('no guest memory to read SystemMemory regions from');
-    if (field.bitOffset + field.bitLength > Number(region.length) * 8) fail(`field runs past the end of ${field.region.displayPath}`);
+    if (BigInt(field.bitOffset + field.bitLength) > region.length * 8n) fail(`field runs past the end of ${field.region.displayPath}`);
     if (field.bitLength > MAX_OBJECT_BYTES * 8) fail(`field of ${field.bitLength} bits is too large to read`);
-    return Number(region.offset);
+    const firstByte = Math.floor(field.bitOffset / 8);
+    const length = Math.floor((field.bitOffset + field.bitLength - 1) / 8) - firstByte + 1;
+    const address = region.offset + BigInt(firstByte);
+    if (address + BigInt(length) > GUEST_ADDRESS_LIMIT) fail(`${field.region.displayPath} lies beyond guest-physical memory`);
+    return { memory: this.#memory, address, length };
   }
 
   #readField(node: NamespaceNode, field: Extract<NamespaceObject, { kind: 'field' }>): AmlValue {
-    const base = this.#regionBase(field);
-    const firstByte = Math.floor(field.bitOffset / 8);
-    const lastByte = Math.floor((field.bitOffset + field.bitLength - 1) / 8);
-    const bytes = (this.#memory as GuestMemory).read(base + firstByte, lastByte - firstByte + 1);
+    const { memory, address, length } = this.#fieldBytes(field);
+    const bytes = memory.read(address, length);
     let raw = 0n;
     for (let index = bytes.length - 1; index >= 0; index -= 1) raw = (raw << 8n) | BigInt(bytes[index] as number);
     const value = (raw >> BigInt(field.bitOffset % 8)) & ((1n << BigInt(field.bitLength)) - 1n);
@@ -590,18 +593,15 @@ export class AmlEvaluator {
   }
 
   #writeField(field: Extract<NamespaceObject, { kind: 'field' }>, value: bigint): void {
-    const base = this.#regionBase(field);
-    const firstByte = Math.floor(field.bitOffset / 8);
-    const lastByte = Math.floor((field.bitOffset + field.bitLength - 1) / 8);
-    const memory = this.#memory as GuestMemory;
-    const bytes = memory.read(base + firstByte, lastByte - firstByte + 1);
+    const { memory, address, length } = this.#fieldBytes(field);
+    const bytes = memory.read(address, length);
     let raw = 0n;
     for (let index = bytes.length - 1; index >= 0; index -= 1) raw = (raw << 8n) | BigInt(bytes[index] as number);
     const shift = BigInt(field.bitOffset % 8);
     const mask = ((1n << BigInt(field.bitLength)) - 1n) << shift;
     raw = (raw & ~mask) | ((value << shift) & mask);
     for (let index = 0; index < bytes.length; index += 1) bytes[index] = Number((raw >> BigInt(8 * index)) & 0xffn);
-    memory.write(base + firstByte, bytes);
+    memory.write(address, bytes);
   }
 }
 

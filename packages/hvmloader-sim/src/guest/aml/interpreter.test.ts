@@ -83,7 +83,7 @@ describe('AmlInterpreter', () => {
 
   it('reads and writes SystemMemory fields, preserving the neighbouring bits', () => {
     const memory = new PagedMemory();
-    memory.write(0x1000, Uint8Array.of(0xff, 0xff, 0xff, 0xff));
+    memory.write(0x1000n, Uint8Array.of(0xff, 0xff, 0xff, 0xff));
     const interpreter = load(
       [
         amlOperationRegion('REGN', REGION_SPACE.SystemMemory, amlInteger(0x1000), amlInteger(4)),
@@ -94,7 +94,7 @@ describe('AmlInterpreter', () => {
     );
     expect(call(interpreter, ['MIDL'])).toEqual(int(0xfffn));
     call(interpreter, ['SETM']);
-    expect(Array.from(memory.read(0x1000, 4))).toEqual([0x3f, 0x12, 0xff, 0xff]);
+    expect(Array.from(memory.read(0x1000n, 4))).toEqual([0x3f, 0x12, 0xff, 0xff]);
     expect(call(interpreter, ['LOWB'])).toEqual(int(0xfn));
     expect(call(interpreter, ['MIDL'])).toEqual(int(0x123n));
   });
