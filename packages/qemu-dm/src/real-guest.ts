@@ -79,7 +79,7 @@ export function realGuestInitrd(plan: GuestBootPlan, options: Pick<RealGuestOpti
 /**
  * The kernel command line: the serial console, the firmware's reserved RAM kept off
  * (`memmap=<size>$<addr>`, the E820 hole hvmloader leaves), and the boot kprobes that show which
- * bytes vmgenid read (see hvmloader-sim's boot harness).
+ * bytes vmgenid read (as the boot harness, `linux/init-script.ts`).
  */
 export function realGuestCommandLine(plan: GuestBootPlan, extra?: string): string {
   return [

@@ -127,9 +127,9 @@ export async function run(args: readonly string[], context: CliContext): Promise
   }
 
   const { low, high } = firmware.generationId;
-  const lines = [`platform/generation-id "${firmware.generationIdValue}" read by hvmloader as ${low}:${high} (${hex(low)}:${hex(high)})`];
+  const lines = [`${PLATFORM_GENERATION_ID_KEY} "${firmware.generationIdValue}" read by hvmloader as ${low}:${high} (${hex(low)}:${hex(high)})`];
   if (!firmware.tables) {
-    lines.push('platform/acpi is 0: no ACPI tables built, HVM param 34 left at 0');
+    lines.push(`${PLATFORM_ACPI_KEY} is 0: no ACPI tables built, HVM param ${HVM_PARAM_VM_GENERATION_ID_ADDR} left at 0`);
   } else {
     for (const table of firmware.tables.tables) lines.push(`  ${table.signature} at ${hex(table.address)}, ${table.length} bytes`);
     lines.push(`  RSDP at ${hex(firmware.tables.rsdpAddress)}, acpi_info at ${hex(layout.infoAddress)}`);

@@ -8,7 +8,7 @@
  * Two triggers can be put in the table:
  * - a GPE handler `\_GPE._Exx` (edge) or `_Lxx` (level): what our firmware adds, so the hypervisor
  *   can tell a running guest that its ID changed (`Hypervisor.raiseGpe`);
- * - a thermal zone `\_TZ.VGTZ` whose `_TMP` notifies: what the Linux boot harness uses, since the
+ * - a thermal zone `\_TZ.VGTZ` whose `_TMP` notifies: what qemu-dm's Linux guests use, since the
  *   guest can trigger it itself by reading the zone's temperature (Linux `drivers/acpi/thermal.c`),
  *   with no GPE plumbing in QEMU's TCG machine; with `_TZP` the kernel reads it periodically by
  *   itself (QEMU 7.2's own `vmgenid` device cannot be told of a new ID while the guest runs: its
