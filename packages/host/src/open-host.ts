@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, type XsTraceSink } from '@xen-genid/xenstore';
-import { crashPoints, HOST_CRASH_AT_ENV } from './crash-points.ts';
+import { crashPoints, HOST_CRASH_AT_ENV, type CrashPoint } from './crash-points.ts';
 import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts';
 import { HostError, isDamaged, translateSqliteError } from './errors.ts';
 import { markClosed, markOpen } from './open-marks.ts';
@@ -84,6 +84,11 @@ export interface Host extends Disposable {
   atomically<T>(body: () => T): T;
   /** `PRAGMA integrity_check`: `['ok']` when the file is sound. */
   integrityCheck(): string[];
+  /**
+   * Test hook: a step of the caller's own (one of `CRASH_POINTS`) reached; counts with the host's
+   * steps towards the `crashAt` option.
+   */
+  crashPoint(step: CrashPoint): void;
   /** Closes the file (idempotent). Operations this process finished are no longer its own. */
   close(): void;
 }
@@ -137,6 +142,7 @@ class SqliteHost implements Host {
   readonly #db: SqliteDatabase;
   readonly #cache: ReadCache;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #step: ((step: string) => void) | undefined;
   /** This connection's clean-close mark (`open-marks.ts`). */
   readonly #openToken: string;
   #closed = false;
@@ -146,6 +152,7 @@ class SqliteHost implements Host {
     this.path = path;
     this.#openToken = markOpen(db, path);
     const step = crashPoints(options.crashAt ?? process.env[HOST_CRASH_AT_ENV]);
+    this.#step = step;
     const cache = new ReadCache(db, path, options.cache ?? true, options.freshness ?? 'turn');
     this.#cache = cache;
     const releaseCreate = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
@@ -324,6 +331,10 @@ class SqliteHost implements Host {
     } finally {
       connection.close();
     }
+  }
+
+  crashPoint(step: CrashPoint): void {
+    this.#step?.(step);
   }
 
   integrityCheck(): string[] {

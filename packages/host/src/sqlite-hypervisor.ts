@@ -297,7 +297,9 @@ export class SqliteHypervisor implements Hypervisor {
   }
 
   unpauseDomain(domid: number): void {
-    const start = this.#write(() => {
+    // The guest starts (its firmware boots, or it resumes) in the transaction that unpauses it: a
+    // process killed in between leaves it paused, never running without what its start writes.
+    this.#write(() => {
       const row = this.#guest(domid, 'unpause');
       if (row.paused === 0) throw new XcError('EINVAL', `domain ${domid} is not paused`);
       // A shut-down guest runs nothing until it is reset: its pending start waits.
@@ -305,13 +307,14 @@ export class SqliteHypervisor implements Hypervisor {
       if (pending === null) this.#setPaused.run(0, domid);
       else this.#unpause.run(domid);
       this.#unclaimPause.run(domid);
-      return pending;
+      this.#forget(domid);
+      const model = this.#model;
+      if (model === undefined || pending === null) return;
+      if (pending === 'boot') model.boot(domid);
+      else model.resume(domid);
     });
     this.#forget(domid);
-    const model = this.#model;
-    if (model === undefined || start === null) return;
-    if (start === 'boot') model.boot(domid);
-    else model.resume(domid);
+    this.#hooks.step?.('hypervisor.unpauseDomain');
   }
 
   shutdownDomain(domid: number, reason: ShutdownReason): void {
@@ -321,6 +324,7 @@ export class SqliteHypervisor implements Hypervisor {
       // Xen records the first reason only (domain_shutdown ignores a domain already shutting down).
       if (row.shutdown === null) this.#setShutdown.run(reason, domid);
     });
+    this.#hooks.step?.('hypervisor.shutdownDomain');
   }
 
   setPendingStart(domid: number, start: PendingStart): void {
@@ -338,6 +342,7 @@ export class SqliteHypervisor implements Hypervisor {
       this.#clearPages.run(domid);
       this.#reset.run(domid);
     });
+    this.#hooks.step?.('hypervisor.resetDomain');
   }
 
   #update(domid: number, body: () => void): void {

@@ -5,7 +5,7 @@
  * param 34 as the guest reads it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
@@ -24,6 +24,8 @@ export interface XlRun {
 export interface XlOptions {
   /** `XEN_GENID_HOST_CRASH_AT`: the step where the process kills itself. */
   readonly crashAt?: string;
+  /** Another host file than the world's own (a second machine, for migrations). */
+  readonly host?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly input?: string | Buffer;
   /** Milliseconds before the process is killed (default 60 s). */
@@ -33,6 +35,8 @@ export interface XlOptions {
 export interface XlHost {
   readonly dir: string;
   readonly path: string;
+  /** Holds an `xl` that runs ours, first on every xl's PATH (a migration's receiver is found there). */
+  readonly binDir: string;
   /** Writes a file in the directory and returns its path. */
   file(name: string, text: string): string;
   /** A guest config named `name` (hvm, 64 MiB, a generated ID), written beside the host file. */
@@ -45,12 +49,30 @@ export interface XlHost {
   cleanup(): void;
 }
 
+/** A new world holding a copy of `from`'s files (host files, configs, saves; closed host files only). */
+export function copyXlHost(from: XlHost, prefix: string): XlHost {
+  const copy = createXlHost(prefix);
+  for (const entry of readdirSync(from.dir)) {
+    if (entry !== 'bin') cpSync(join(from.dir, entry), join(copy.dir, entry), { recursive: true });
+  }
+  return copy;
+}
+
 export function createXlHost(prefix: string): XlHost {
   if (!existsSync(XL)) throw new Error(`${XL} is missing: build first (pnpm turbo run build --filter=@xen-genid/xl-cli...)`);
   const dir = mkdtempSync(join(tmpdir(), `regression-${prefix}-`));
   const path = join(dir, 'host.db');
+  const binDir = join(dir, 'bin');
+  mkdirSync(binDir);
+  writeFileSync(join(binDir, 'xl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(XL)} "$@"\n`);
+  chmodSync(join(binDir, 'xl'), 0o755);
   const environment = (options: XlOptions): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: dir, XEN_GENID_HOST: path, ...options.env };
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${binDir}:${process.env.PATH ?? ''}`,
+      HOME: dir,
+      XEN_GENID_HOST: options.host ?? path,
+      ...options.env,
+    };
     if (options.crashAt !== undefined) env.XEN_GENID_HOST_CRASH_AT = options.crashAt;
     return env;
   };
@@ -62,6 +84,7 @@ export function createXlHost(prefix: string): XlHost {
   return {
     dir,
     path,
+    binDir,
     file,
     config: (name, extra = '') =>
       file(`${name}.cfg`, `name = "${name}"\ntype = "hvm"\nmemory = 64\nms_vm_genid = "generate"\n${extra}`),

@@ -171,6 +171,16 @@ export async function run(input: CommandInput<MigrateOptions>, context: CommandC
     }
     context.stderr.write('migration sender: Giving target permission to start.\n');
     const failedBadly = async (): Promise<number> => {
+      // The copy takes its name back and stays paused (beyond xl, which leaves it renamed): only the
+      // user can tell which end to resume. A receiver on this host that has the name keeps it.
+      if (renamedAway && commonName && awayName) {
+        try {
+          libxl.renameDomain(domid, awayName, commonName);
+          renamedAway = false;
+        } catch (error) {
+          if (!isLibxlError(error)) throw error;
+        }
+      }
       context.stderr.write(
         '** Migration failed during final handshake **\n' +
           'Domain state is now undefined !\n' +

@@ -22,8 +22,11 @@ export interface SaveOptions {
   preserveDomid: boolean;
 }
 
-/** A channel into an opened save target, reporting each chunk; its end makes the image durable. */
-function fileChannel(target: SaveFileTarget, onChunk: (chunk: Uint8Array) => void): ByteChannel {
+/**
+ * A channel into an opened save target, reporting each chunk; its end makes the image durable
+ * (`written` is called once the whole image is in the target's temporary file).
+ */
+function fileChannel(target: SaveFileTarget, onChunk: (chunk: Uint8Array) => void, written: () => void): ByteChannel {
   const noInput: AsyncIterator<Uint8Array> = { next: () => Promise.resolve({ value: undefined, done: true }) };
   return {
     incoming: noInput,
@@ -32,7 +35,10 @@ function fileChannel(target: SaveFileTarget, onChunk: (chunk: Uint8Array) => voi
       target.write(bytes);
       return Promise.resolve();
     },
-    end: () => target.commit(),
+    end: () => {
+      written();
+      return target.commit();
+    },
   };
 }
 
@@ -40,7 +46,7 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
   const [qualifier, file, configFile] = input.args as [string, string, string | undefined];
   if (input.args.length > 3) throw new XlCliError(`'xl save' takes at most 3 arguments.`, { exitCode: XL_EXIT.USAGE });
   const override: DomainConfig | undefined = configFile === undefined ? undefined : loadConfigFile(configFile, context);
-  return withToolstack(context, async ({ libxl }) => {
+  return withToolstack(context, async ({ libxl, crashPoint }) => {
     const domid = findExistingDomain(libxl, qualifier);
     const { openSaveFile, saveDomain } = await import('@xen-genid/xl-lib');
     let target: SaveFileTarget;
@@ -56,7 +62,7 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
       first = false;
       const info = xlHeaderInfo(chunk);
       if (info) context.stderr.write(`Saving to ${file} new xl format (info ${formatHeaderInfo(info)})\n`);
-    });
+    }, () => crashPoint('xl.save.written'));
     try {
       await saveDomain(libxl, domid, { channel }, {
         checkpoint: input.options.checkpoint,

@@ -8,6 +8,7 @@
 import type { DomainInfo, GuestModel, Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import type { DomainNameIndex, Libxl, LibxlOptions, UserdataStore } from '@xen-genid/xl-lib';
+import type { CrashPoint } from '@xen-genid/host';
 import type { CommandContext } from '../command-table.ts';
 
 /** What libxl runs on: a hypervisor, a xenstore, libxl's userdata, and optionally a name index. */
@@ -19,6 +20,8 @@ export interface ToolstackParts {
   readonly names?: DomainNameIndex;
   /** Runs a change of several parts as one (the host file's transaction); else plainly. */
   readonly atomically?: LibxlOptions['atomically'];
+  /** The host file's crash points (`XEN_GENID_HOST_CRASH_AT`), for steps of xl's own. */
+  readonly crashPoint?: (step: CrashPoint) => void;
 }
 
 /** Parts and a way to release what opening them took; `hostPath` for a host file's. */
@@ -38,6 +41,7 @@ async function openParts(context: CommandContext): Promise<OpenedParts> {
     userdata: host.userdata,
     names: host.xenstoreBackend,
     atomically: (body) => host.atomically(body),
+    crashPoint: (step) => host.crashPoint(step),
     hostPath: host.path,
     close: () => host.close(),
   };
@@ -48,7 +52,10 @@ async function openParts(context: CommandContext): Promise<OpenedParts> {
  * happens. On a host file, qemu-dm's device models are attached: a domain whose config has a
  * `kernel` runs it under QEMU, as libxl spawns qemu-xen.
  */
-export async function withToolstack<T>(context: CommandContext, body: (toolstack: { readonly libxl: Libxl }) => T | Promise<T>): Promise<T> {
+export async function withToolstack<T>(
+  context: CommandContext,
+  body: (toolstack: { readonly libxl: Libxl; readonly crashPoint: (step: CrashPoint) => void }) => T | Promise<T>,
+): Promise<T> {
   const parts = await openParts(context);
   try {
     const { createLibxl } = await import('@xen-genid/xl-lib');
@@ -66,7 +73,7 @@ export async function withToolstack<T>(context: CommandContext, body: (toolstack
       ...(context.random ? { random: context.random } : {}),
     });
     try {
-      return await body({ libxl });
+      return await body({ libxl, crashPoint: parts.crashPoint ?? (() => undefined) });
     } finally {
       libxl.close();
     }

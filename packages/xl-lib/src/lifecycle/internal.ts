@@ -31,6 +31,8 @@ export interface LibxlInternals {
   readonly now: () => number;
   /** Registers the context's guest model with the hypervisor (before the guest runs). */
   registerGuestModel(): void;
+  /** Runs `body` as one transaction of the machine (the context's `atomically` option). */
+  atomically<T>(body: () => T): T;
 }
 
 /**

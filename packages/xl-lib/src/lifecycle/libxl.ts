@@ -113,6 +113,7 @@ export class Libxl implements Disposable {
       names: this.#names,
       now: options.now ?? Date.now,
       registerGuestModel,
+      atomically: this.#atomically,
     };
   }
 

@@ -61,18 +61,29 @@ export function unpauseDomain(ctx: LibxlInternals, domid: number): void {
 export function shutdownDomain(ctx: LibxlInternals, domid: number, reason: ShutdownReason = 'poweroff'): ShutdownOutcome {
   guestDomain(ctx, domid, 'shut down');
   const config = retrieveDomainConfiguration(ctx, domid);
-  try {
-    ctx.xs.write(`${domainPath(domid)}/control/shutdown`, reason === 'reboot' ? 'reboot' : 'poweroff');
-    ctx.hypervisor.shutdownDomain(domid, reason);
-  } catch (error) {
-    throw wrapFailure(`domain ${domid}: shutdown failed`, error);
-  }
   const action = actionFor(config, reason);
+  const shutDown = (): void => {
+    try {
+      ctx.xs.write(`${domainPath(domid)}/control/shutdown`, reason === 'reboot' ? 'reboot' : 'poweroff');
+      ctx.hypervisor.shutdownDomain(domid, reason);
+    } catch (error) {
+      throw wrapFailure(`domain ${domid}: shutdown failed`, error);
+    }
+  };
+  if (action === 'restart' || action === 'restart_rename' || action === 'coredump_restart') {
+    // One transaction of the machine: a toolstack killed half-way leaves the guest as it was,
+    // never shut down, reset or paused with nobody left to start it again.
+    ctx.atomically(() => {
+      shutDown();
+      restart(ctx, domid, config);
+    });
+    return { reason, action, destroyed: false };
+  }
+  shutDown();
   if (action === 'destroy' || action === 'coredump_destroy') {
     destroyDomain(ctx, domid);
     return { reason, action, destroyed: true };
   }
-  if (action === 'restart' || action === 'restart_rename' || action === 'coredump_restart') restart(ctx, domid, config);
   return { reason, action, destroyed: false };
 }
 

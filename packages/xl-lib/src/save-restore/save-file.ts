@@ -6,7 +6,7 @@
  * reached through a symlink, which stays) gets the image through a temporary file in its directory,
  * fsync'd and renamed over it, so it holds either the old contents or a whole new image.
  */
-import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { XlError, wrapFailure } from '../errors.ts';
@@ -25,6 +25,36 @@ export interface SaveFileTarget {
 function writeAll(fd: number, bytes: Uint8Array): void {
   let at = 0;
   while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/** Whether process `pid` still runs (EPERM: it does, as another user's). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that saves to `target` left when they were killed before their
+ * rename (`.<name>.<pid>.<random>.tmp` of a process that no longer runs): the guest ran on, and a
+ * new save to the same target is under way.
+ */
+function removeLeftovers(target: string): void {
+  const name = basename(target);
+  let entries: string[];
+  try {
+    entries = readdirSync(dirname(target));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(`.${name}.`)) continue;
+    const match = /^\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry.slice(name.length + 1));
+    if (match && !processRuns(Number(match[1]))) rmSync(join(dirname(target), entry), { force: true });
+  }
 }
 
 /**
@@ -59,6 +89,7 @@ export function openSaveFile(path: string): SaveFileTarget {
   const real = realpathSync(path);
   // Created only to learn that it can be: the image arrives whole, by rename, or not at all.
   if (!existed) rmSync(real, { force: true });
+  removeLeftovers(real);
   const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let tempFd: number | undefined;
   const abort = (): void => {

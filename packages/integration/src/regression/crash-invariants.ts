@@ -1,0 +1,87 @@
+/**
+ * What must hold once the next command has finished whatever a killed `xl` left: every domain's
+ * three views of its ID agree; no domain is left renamed (`--incoming`, `--migratedaway`); the
+ * bystander `other` is untouched and running; the domain the operation acted on (`guest`) is where
+ * the operation may have put it, running; a guest a save took away comes back from its file.
+ */
+import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
+import { domainViews, viewProblems, type DomainViews, type XlHost } from './xl-host.ts';
+
+/** What may become of `guest` when the operation is killed. */
+export type Outcome =
+  | { readonly kind: 'created' | 'restored' | 'kept' | 'destroyed' }
+  /** Its ID may be the old one or `to` (any new one when `to` is absent). */
+  | { readonly kind: 'renewed'; readonly to?: string }
+  /** Gone only with its whole image at `file`. */
+  | { readonly kind: 'saved-away'; readonly file: string }
+  /** On either host file, perhaps on both (one end paused, for the user), never running twice. */
+  | { readonly kind: 'migrated' };
+
+interface Placed extends DomainViews {
+  readonly host: string;
+}
+
+/**
+ * Runs `xl list` on each host file that exists (the next command: it finishes what the dead process
+ * left; with `list: false`, opening the host file here does the same, as any command would), then
+ * checks the invariants against `before` (the domains of `hosts[0]` before the operation).
+ */
+export function expectWholeAfterCrash(
+  world: XlHost,
+  hosts: readonly string[],
+  outcome: Outcome,
+  before: readonly DomainViews[],
+  { list = true }: { readonly list?: boolean } = {},
+): void {
+  const present = hosts.filter((host) => existsSync(host));
+  for (const host of list ? present : []) {
+    const listed = world.xl(['list'], { host });
+    expect(listed.status, listed.stderr).toBe(0);
+  }
+  const after: Placed[] = present.flatMap((host) => domainViews(host).map((domain) => ({ ...domain, host })));
+  expect(after.flatMap(viewProblems)).toEqual([]);
+  expect(after.map((domain) => domain.name).filter((name) => /--(incoming|migratedaway)$/.test(name ?? ''))).toEqual([]);
+  const other = before.find((domain) => domain.name === 'other')!;
+  expect(after.filter((domain) => domain.name === 'other').map(({ domid, config, paused, host }) => ({ domid, config, paused, host }))).toEqual([
+    { domid: other.domid, config: other.config, paused: false, host: hosts[0] },
+  ]);
+  const was = before.find((domain) => domain.name === 'guest');
+  const guests = after.filter((domain) => domain.name === 'guest');
+  const running = guests.filter((domain) => !domain.paused);
+  if (outcome.kind === 'migrated') {
+    expect(guests.length).toBeGreaterThanOrEqual(1);
+    expect(running.length).toBeLessThanOrEqual(1);
+    expect(guests.map((domain) => domain.config)).toEqual(guests.map(() => was!.config));
+    return;
+  }
+  expect(guests.length).toBeLessThanOrEqual(1);
+  expect(running).toEqual(guests);
+  const guest = guests[0];
+  switch (outcome.kind) {
+    case 'kept':
+      expect(guest?.config).toBe(was!.config);
+      break;
+    case 'renewed':
+      expect(guest).toBeDefined();
+      if (outcome.to !== undefined) expect([was!.config, outcome.to]).toContain(guest!.config);
+      break;
+    case 'destroyed':
+      if (guest) expect(guest.config).toBe(was!.config);
+      break;
+    case 'saved-away':
+      if (guest) {
+        expect(guest.config).toBe(was!.config);
+      } else {
+        const restored = world.xl(['restore', outcome.file], { host: hosts[0] });
+        expect(restored.status, restored.stderr).toBe(0);
+        const back = domainViews(hosts[0]!).filter((domain) => domain.name === 'guest');
+        expect(back.map(({ paused }) => paused)).toEqual([false]);
+        expect(back.flatMap(viewProblems)).toEqual([]);
+      }
+      break;
+    case 'created':
+    case 'restored':
+      break;
+  }
+}
