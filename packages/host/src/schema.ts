@@ -155,6 +155,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    description: "each domain's CPU time (XEN_DOMCTL_getdomaininfo's cpu_time, in nanoseconds)",
+    sql: `
+      ALTER TABLE domains ADD COLUMN cpu_time_ns INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

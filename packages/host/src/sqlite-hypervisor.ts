@@ -17,6 +17,7 @@ import {
   HVM_NR_PARAMS,
   XC_PAGE_SIZE,
   XcError,
+  runGuestWork,
   type CreateDomainOptions,
   type DomainInfo,
   type DomainType,
@@ -40,9 +41,10 @@ interface DomainRow {
   shutdown: string | null;
   pending_start: string | null;
   created_at: number;
+  cpu_time_ns: number;
 }
 
-const DOMAIN_COLUMNS = 'domid, type, uuid, max_mem_kb, vcpus, paused, shutdown, pending_start, created_at';
+const DOMAIN_COLUMNS = 'domid, type, uuid, max_mem_kb, vcpus, paused, shutdown, pending_start, created_at, cpu_time_ns';
 const UINT64_MAX = (1n << 64n) - 1n;
 
 function toInfo(row: DomainRow): DomainInfo {
@@ -56,6 +58,7 @@ function toInfo(row: DomainRow): DomainInfo {
     shutdown: row.shutdown as ShutdownReason | null,
     pendingStart: row.pending_start as PendingStart,
     createdAt: row.created_at,
+    cpuTimeNs: row.cpu_time_ns,
   };
 }
 
@@ -127,6 +130,7 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #clearParams;
   readonly #clearPages;
   readonly #reset;
+  readonly #chargeCpuTime;
   readonly #claim;
   readonly #unclaim;
   readonly #unclaimPause;
@@ -151,7 +155,7 @@ export class SqliteHypervisor implements Hypervisor {
     );
     this.#touched = db.prepare('SELECT pfn FROM pages WHERE domid = ? ORDER BY pfn').pluck();
     this.#insertDomain = db.prepare(
-      `INSERT INTO domains (${DOMAIN_COLUMNS}) VALUES (@domid, @type, @uuid, @max_mem_kb, @vcpus, @paused, @shutdown, @pending_start, @created_at)`,
+      `INSERT INTO domains (${DOMAIN_COLUMNS}) VALUES (@domid, @type, @uuid, @max_mem_kb, @vcpus, @paused, @shutdown, @pending_start, @created_at, @cpu_time_ns)`,
     );
     this.#deleteDomain = db.prepare('DELETE FROM domains WHERE domid = ?');
     this.#rover = db.prepare("SELECT value FROM hv_state WHERE key = 'domid_rover'").pluck();
@@ -159,6 +163,7 @@ export class SqliteHypervisor implements Hypervisor {
     this.#domidUsed = db.prepare('SELECT 1 FROM domains WHERE domid = ?').pluck();
     this.#setPaused = db.prepare('UPDATE domains SET paused = ? WHERE domid = ?');
     this.#setShutdown = db.prepare('UPDATE domains SET shutdown = ? WHERE domid = ?');
+    this.#chargeCpuTime = db.prepare('UPDATE domains SET cpu_time_ns = cpu_time_ns + ? WHERE domid = ?');
     this.#setPending = db.prepare('UPDATE domains SET pending_start = ? WHERE domid = ?');
     this.#unpause = db.prepare('UPDATE domains SET paused = 0, pending_start = NULL WHERE domid = ?');
     this.#selectRecord = db.prepare('SELECT guest_record FROM domains WHERE domid = ?').pluck();
@@ -166,7 +171,7 @@ export class SqliteHypervisor implements Hypervisor {
     this.#clearParams = db.prepare('DELETE FROM params WHERE domid = ?');
     this.#clearPages = db.prepare('DELETE FROM pages WHERE domid = ?');
     this.#reset = db.prepare(
-      "UPDATE domains SET guest_record = NULL, pending_start = 'boot', paused = 1, shutdown = NULL WHERE domid = ?",
+      "UPDATE domains SET guest_record = NULL, pending_start = 'boot', paused = 1, shutdown = NULL, cpu_time_ns = 0 WHERE domid = ?",
     );
     this.#claim = db.prepare(
       'INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) VALUES (?, ?, ?, ?, ?)',
@@ -256,6 +261,7 @@ export class SqliteHypervisor implements Hypervisor {
         shutdown: null,
         pending_start: 'boot',
         created_at: this.#now(),
+        cpu_time_ns: 0,
       };
       this.#insertDomain.run(created);
       if (this.#hooks.trackOperations ?? true) this.#claim.run(domid, 'create', uuid, self.pid, self.start);
@@ -310,11 +316,19 @@ export class SqliteHypervisor implements Hypervisor {
       this.#forget(domid);
       const model = this.#model;
       if (model === undefined || pending === null) return;
-      if (pending === 'boot') model.boot(domid);
-      else model.resume(domid);
+      // The time the guest's start takes is its CPU time, charged in the same transaction.
+      runGuestWork(
+        () => (pending === 'boot' ? model.boot(domid) : model.resume(domid)),
+        (nanoseconds) => this.#chargeCpuTime.run(nanoseconds, domid),
+      );
     });
     this.#forget(domid);
     this.#hooks.step?.('hypervisor.unpauseDomain');
+  }
+
+  /** The guest's software runs: the time it takes is added to the domain's CPU time. */
+  #runGuest(domid: number, work: () => void): void {
+    runGuestWork(work, (nanoseconds) => this.#update(domid, () => this.#chargeCpuTime.run(nanoseconds, domid)));
   }
 
   shutdownDomain(domid: number, reason: ShutdownReason): void {
@@ -438,7 +452,8 @@ export class SqliteHypervisor implements Hypervisor {
     checkGpe(gpe);
     if (state.type === 'pv') throw new XcError('EINVAL', `domain ${domid} is PV and has no ACPI`);
     if (state.paused || state.shutdown !== null) throw new XcError('EINVAL', `domain ${domid} is not running`);
-    this.#model?.gpe(domid, gpe);
+    const model = this.#model;
+    if (model) this.#runGuest(domid, () => model.gpe(domid, gpe));
   }
 
   /**

@@ -40,8 +40,31 @@ export interface DomainInfo {
   /** Set once the domain has shut down (and is waiting for the toolstack to destroy it). */
   readonly shutdown: ShutdownReason | null;
   readonly pendingStart: PendingStart;
-  /** Creation time, milliseconds since the epoch (for `xl list`'s Time column). */
+  /** Creation time, milliseconds since the epoch (`xl uptime`). */
   readonly createdAt: number;
+  /**
+   * CPU time the domain has used, in nanoseconds (`cpu_time` of `XEN_DOMCTL_getdomaininfo`, `xl
+   * list`'s Time column): the time its guest software took to run (the guest model's boot, resume
+   * and event handling), so about 0 while a guest idles and frozen while it is paused.
+   */
+  readonly cpuTimeNs: number;
+  /** Pages claimed but not yet allocated (`outstanding_pages`); absent is 0 (builds allocate at once). */
+  readonly outstandingPages?: number;
+  /** Set while the domain is being destroyed (`XEN_DOMINF_dying`); absent is false. */
+  readonly dying?: boolean;
+}
+
+/**
+ * Runs `work` (the guest's software on its vCPUs) and charges the time it took, in whole
+ * nanoseconds, to `charge`: also when the guest's code throws.
+ */
+export function runGuestWork(work: () => void, charge: (nanoseconds: number) => void): void {
+  const start = performance.now();
+  try {
+    work();
+  } finally {
+    charge(Math.max(0, Math.round((performance.now() - start) * 1e6)));
+  }
 }
 
 export interface CreateDomainOptions {

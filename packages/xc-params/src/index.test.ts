@@ -39,6 +39,7 @@ const RUNTIME_EXPORTS = [
   'pageOffset',
   'pfnToAddress',
   'readGuestRange',
+  'runGuestWork',
   'writeGuestRange',
 ];
 

@@ -55,6 +55,7 @@ export {
   XC_PAGE_SHIFT,
   DOMID_SELF,
   DOMID_FIRST_RESERVED,
+  runGuestWork,
   type CreateDomainOptions,
   type DomainInfo,
   type DomainType,

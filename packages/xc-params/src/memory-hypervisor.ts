@@ -9,6 +9,7 @@
 import { XcError } from './errors.ts';
 import {
   XC_PAGE_SIZE,
+  runGuestWork,
   type CreateDomainOptions,
   type DomainInfo,
   type DomainType,
@@ -42,6 +43,7 @@ interface DomainState {
   readonly maxMemKb: number;
   readonly vcpus: number;
   readonly createdAt: number;
+  cpuTimeNs: number;
   paused: boolean;
   shutdown: ShutdownReason | null;
   pendingStart: PendingStart;
@@ -94,6 +96,7 @@ function info(state: DomainState): DomainInfo {
     shutdown: state.shutdown,
     pendingStart: state.pendingStart,
     createdAt: state.createdAt,
+    cpuTimeNs: state.cpuTimeNs,
   });
 }
 
@@ -122,6 +125,7 @@ export class MemoryHypervisor implements Hypervisor {
       maxMemKb: DOMAIN0_MAX_MEM_KB,
       vcpus: DOMAIN0_VCPUS,
       createdAt: this.#now(),
+      cpuTimeNs: 0,
       paused: false,
       shutdown: null,
       pendingStart: null,
@@ -154,6 +158,7 @@ export class MemoryHypervisor implements Hypervisor {
       maxMemKb,
       vcpus,
       createdAt: this.#now(),
+      cpuTimeNs: 0,
       paused: true,
       shutdown: null,
       pendingStart: 'boot',
@@ -185,8 +190,8 @@ export class MemoryHypervisor implements Hypervisor {
     const start = state.pendingStart;
     if (start === null) return;
     state.pendingStart = null;
-    if (start === 'boot') this.#model?.boot(domid);
-    else this.#model?.resume(domid);
+    const model = this.#model;
+    if (model) this.#runGuest(state, () => (start === 'boot' ? model.boot(domid) : model.resume(domid)));
   }
 
   shutdownDomain(domid: number, reason: ShutdownReason): void {
@@ -210,6 +215,7 @@ export class MemoryHypervisor implements Hypervisor {
     state.shutdown = null;
     state.pendingStart = 'boot';
     state.paused = true;
+    state.cpuTimeNs = 0; // a reboot is a new domain to Xen, whose CPU time starts at 0
   }
 
   readParam(domid: number, index: number): bigint {
@@ -271,7 +277,15 @@ export class MemoryHypervisor implements Hypervisor {
     if (state.paused || state.shutdown !== null) {
       throw new XcError('EINVAL', `domain ${domid} is not running`);
     }
-    this.#model?.gpe(domid, gpe);
+    const model = this.#model;
+    if (model) this.#runGuest(state, () => model.gpe(domid, gpe));
+  }
+
+  /** The guest's software runs: its time is the domain's CPU time. */
+  #runGuest(state: DomainState, work: () => void): void {
+    runGuestWork(work, (nanoseconds) => {
+      state.cpuTimeNs += nanoseconds;
+    });
   }
 
   #domain(domid: number): DomainState {

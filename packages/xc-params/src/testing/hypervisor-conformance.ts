@@ -361,6 +361,32 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         hypervisor.raiseGpe(domid, 2);
         expect(model.calls).toEqual([]);
       });
+
+      it('charges the time the guest model works to the domain\'s CPU time, and nothing else', () => {
+        const hypervisor = fresh();
+        /** Busy for at least `ms` of wall time (the model's work). */
+        const busy = (ms: number): void => {
+          const until = performance.now() + ms;
+          while (performance.now() < until);
+        };
+        hypervisor.setGuestModel({ boot: () => busy(20), resume: () => busy(20), gpe: () => busy(20) });
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expect(hypervisor.getDomain(domid)!.cpuTimeNs).toBe(0);
+        hypervisor.unpauseDomain(domid);
+        const booted = hypervisor.getDomain(domid)!.cpuTimeNs;
+        expect(booted).toBeGreaterThanOrEqual(20e6);
+        busy(20); // idle: the guest does nothing, its CPU time stays
+        expect(hypervisor.getDomain(domid)!.cpuTimeNs).toBe(booted);
+        hypervisor.raiseGpe(domid, 5);
+        const notified = hypervisor.getDomain(domid)!.cpuTimeNs;
+        expect(notified).toBeGreaterThanOrEqual(booted + 20e6);
+        hypervisor.pauseDomain(domid);
+        busy(20); // paused: frozen
+        expect(hypervisor.getDomain(domid)!.cpuTimeNs).toBe(notified);
+        expect(hypervisor.getDomain(0)!.cpuTimeNs).toBeGreaterThanOrEqual(0);
+        hypervisor.resetDomain(domid); // a reboot is a new domain to Xen
+        expect(hypervisor.getDomain(domid)!.cpuTimeNs).toBe(0);
+      });
     });
 
     describe('shutdown and reset', () => {

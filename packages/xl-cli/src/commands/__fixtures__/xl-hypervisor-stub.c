@@ -1,10 +1,19 @@
 /*
- * Test referee support: lets Debian's real `xl` 4.17 run `xl -N create` on a machine without Xen.
- * Preloaded (LD_PRELOAD) into xl, it answers the few libxc / libxenstore calls xl makes before and
- * while parsing a config (context set-up, version, physinfo: a fixed 8-CPU host) and nothing else.
+ * Test referee support: lets Debian's real `xl` 4.17 run on a machine without Xen. Preloaded
+ * (LD_PRELOAD) into xl, it answers the libxc / libxenstore calls xl makes before and while parsing
+ * a config (context set-up, version, physinfo: a fixed 8-CPU host), and the read-only domain
+ * queries of `xl list`, `vm-list`, `domid`, `domname` and friends from a fake domain table: the
+ * file named by XL_STUB_DOMAINS, one domain a line,
+ *
+ *   <domid> <flags> <tot_pages> <max_pages> <outstanding_pages> <cpu_time_ns> <vcpus> <cpupool> <uuid> <name>
+ *
+ * (flags as XEN_DOMINF_*, the shutdown reason in bits 16..23; name `-` for a domain without one).
+ * Without the variable the table holds Domain-0 alone. A domain not in the table is ESRCH.
  * Compiled by the tests at test time: gcc -shared -fPIC -o stub.so xl-hypervisor-stub.c
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xenctrl.h>
@@ -53,4 +62,134 @@ int xc_version(xc_interface *xch, int cmd, void *arg) {
     case XENVER_commandline: memset(arg, 0, sizeof(xen_commandline_t)); return 0;
     default: return -1;
     }
+}
+
+#define MAX_DOMAINS 64
+
+struct fake_domain {
+    xc_domaininfo_t info;
+    char name[256];
+    int named;
+};
+
+static struct fake_domain domains[MAX_DOMAINS];
+static int domain_count = -1;
+
+static void load_domains(void) {
+    if (domain_count >= 0) return;
+    domain_count = 0;
+    const char *path = getenv("XL_STUB_DOMAINS");
+    FILE *file = path ? fopen(path, "r") : NULL;
+    if (!file) {
+        struct fake_domain *dom0 = &domains[domain_count++];
+        memset(dom0, 0, sizeof *dom0);
+        dom0->info.flags = XEN_DOMINF_running;
+        dom0->info.tot_pages = dom0->info.max_pages = 1 << 20;
+        dom0->info.nr_online_vcpus = 2;
+        dom0->info.max_vcpu_id = 1;
+        strcpy(dom0->name, "Domain-0");
+        dom0->named = 1;
+        return;
+    }
+    char line[512];
+    while (domain_count < MAX_DOMAINS && fgets(line, sizeof line, file)) {
+        struct fake_domain *d = &domains[domain_count];
+        unsigned domid, flags, vcpus, cpupool;
+        unsigned long long tot, max, outstanding, cpu_time;
+        char uuid[40], name[256];
+        if (sscanf(line, "%u %u %llu %llu %llu %llu %u %u %39s %255s", &domid, &flags, &tot, &max, &outstanding, &cpu_time, &vcpus, &cpupool, uuid, name) != 10) continue;
+        memset(d, 0, sizeof *d);
+        d->info.domain = domid;
+        d->info.flags = flags;
+        d->info.tot_pages = tot;
+        d->info.max_pages = max;
+        d->info.outstanding_pages = outstanding;
+        d->info.cpu_time = cpu_time;
+        d->info.nr_online_vcpus = vcpus;
+        d->info.max_vcpu_id = vcpus ? vcpus - 1 : XEN_INVALID_MAX_VCPU_ID;
+        d->info.cpupool = cpupool;
+        for (int i = 0; i < 16; i++) {
+            unsigned byte;
+            const char *at = uuid + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10);
+            if (sscanf(at, "%2x", &byte) == 1) d->info.handle[i] = byte;
+        }
+        d->named = strcmp(name, "-") != 0;
+        if (d->named) strcpy(d->name, name);
+        domain_count++;
+    }
+    fclose(file);
+}
+
+static struct fake_domain *find_fake(uint32_t domid) {
+    load_domains();
+    for (int i = 0; i < domain_count; i++) if (domains[i].info.domain == domid) return &domains[i];
+    return NULL;
+}
+
+int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int max_domains, xc_domaininfo_t *info) {
+    (void)xch;
+    load_domains();
+    unsigned int count = 0;
+    for (int i = 0; i < domain_count && count < max_domains; i++)
+        if (domains[i].info.domain >= first_domain) info[count++] = domains[i].info;
+    return (int)count;
+}
+
+int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid, unsigned int max_doms, xc_dominfo_t *info) {
+    (void)xch;
+    load_domains();
+    unsigned int count = 0;
+    for (int i = 0; i < domain_count && count < max_doms; i++) {
+        const xc_domaininfo_t *d = &domains[i].info;
+        if (d->domain < first_domid) continue;
+        xc_dominfo_t *out = &info[count++];
+        memset(out, 0, sizeof *out);
+        out->domid = d->domain;
+        out->dying = !!(d->flags & XEN_DOMINF_dying);
+        out->shutdown = !!(d->flags & XEN_DOMINF_shutdown);
+        out->paused = !!(d->flags & XEN_DOMINF_paused);
+        out->blocked = !!(d->flags & XEN_DOMINF_blocked);
+        out->running = !!(d->flags & XEN_DOMINF_running);
+        out->hvm = !!(d->flags & XEN_DOMINF_hvm_guest);
+        out->shutdown_reason = (d->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+        out->nr_pages = d->tot_pages;
+        out->max_memkb = d->max_pages * 4;
+        out->cpu_time = d->cpu_time;
+        out->nr_online_vcpus = d->nr_online_vcpus;
+        out->max_vcpu_id = d->max_vcpu_id;
+        out->cpupool = d->cpupool;
+        memcpy(out->handle, d->handle, sizeof out->handle);
+    }
+    return (int)count;
+}
+
+/* No XSM policy: no security label (as Xen's dummy XSM answers). */
+int xc_flask_sid_to_context(xc_interface *xch, int sid, char *buf, uint32_t size) {
+    (void)xch; (void)sid; (void)buf; (void)size;
+    errno = ENOSYS;
+    return -1;
+}
+
+int xc_domain_node_getaffinity(xc_interface *xch, uint32_t domid, xc_nodemap_t nodemap) {
+    (void)xch;
+    if (!find_fake(domid)) { errno = ESRCH; return -1; }
+    nodemap[0] = 1;
+    return 0;
+}
+
+/* xenstore: each domain's name, and Pool-0's; nothing else exists. */
+void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len) {
+    (void)h; (void)t;
+    unsigned domid;
+    char tail[64];
+    const char *value = NULL;
+    if (sscanf(path, "/local/domain/%u/%63s", &domid, tail) == 2 && strcmp(tail, "name") == 0) {
+        struct fake_domain *d = find_fake(domid);
+        if (d && d->named) value = d->name;
+    } else if (strcmp(path, "/local/pool/0/name") == 0) {
+        value = "Pool-0";
+    }
+    if (!value) { errno = ENOENT; return NULL; }
+    if (len) *len = (unsigned)strlen(value);
+    return strdup(value);
 }
