@@ -19,6 +19,7 @@ import type { SaveOptions } from './commands/save.ts';
 import type { ShutdownOptions } from './commands/shutdown.ts';
 import type { UnpauseOptions } from './commands/unpause.ts';
 import type { VmGenidOptions } from './commands/vm-genid.ts';
+import type { VmListOptions } from './commands/vm-list.ts';
 import type { ToolstackParts } from './toolstack/open-toolstack.ts';
 import { XL_417_COMMANDS, type XlCommandText } from './xl-cmdtable.ts';
 import { XL_EXIT, XlCliError } from './errors.ts';
@@ -136,7 +137,13 @@ const implemented: readonly CommandImplementation[] = [
   }),
   defineCommand<ListOptions>({
     name: 'list',
-    options: { long: { short: 'l', long: 'long' } },
+    options: {
+      long: { short: 'l', long: 'long' },
+      verbose: { short: 'v', long: 'verbose' },
+      context: { short: 'Z', long: 'context' },
+      cpupool: { short: 'c', long: 'cpupool' },
+      numa: { short: 'n', long: 'numa' },
+    },
     load: () => import('./commands/list.ts'),
   }),
   defineCommand<DestroyOptions>({
@@ -196,6 +203,7 @@ const implemented: readonly CommandImplementation[] = [
     options: { foreground: { short: 'F' }, noWait: { short: 'e' }, debug: { short: 'd' }, remus: { short: 'r' }, paused: { short: 'p' } },
     load: () => import('./commands/migrate-receive.ts'),
   }),
+  defineCommand<VmListOptions>({ name: 'vm-list', options: {}, load: () => import('./commands/vm-list.ts') }),
   defineCommand<DomidOptions>({ name: 'domid', requiredArgs: 1, options: {}, load: () => import('./commands/domid.ts') }),
   defineCommand<DomnameOptions>({ name: 'domname', requiredArgs: 1, options: {}, load: () => import('./commands/domname.ts') }),
 ];
@@ -303,6 +311,8 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
         if (value === undefined) return unsupported(option.short ?? '\0');
         options[key] = value;
       } else {
+        // getopt_long: `--flag=value` is an error, reported with the option's letter.
+        if (inline !== undefined) return unsupported(option.short ?? '\0');
         options[key] = true;
       }
       continue;

@@ -12,10 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { memoryXl } from './__fixtures__/memory-xl.ts';
 // @ts-expect-error: a plain-JavaScript script of the fixtures, without types
-import { REAL_XL, buildStub, referenceCases, runReal } from './__fixtures__/xl-referee/referee.mjs';
+import { REAL_XL, SCENARIOS, buildStub, referenceCases, runReal } from './__fixtures__/xl-referee/referee.mjs';
+import { ScenarioHypervisor, writeScenarioNames, type ScenarioDomain } from './__fixtures__/xl-referee/scenario-hypervisor.ts';
 
 interface RecordedCase {
   readonly args: readonly string[];
+  /** The fake domain table (a SCENARIOS name of referee.mjs), if any. */
+  readonly domains?: string;
   readonly stdout: string;
   readonly stderr: string;
   readonly status: number;
@@ -28,8 +31,11 @@ describe("xl's command line, as Debian's xl 4.17 recorded it", () => {
     expect(fixtures.cases.length).toBeGreaterThanOrEqual(300);
   });
 
-  it.each(fixtures.cases.map((recorded) => [recorded.args.join(' ') || '(no arguments)', recorded] as const))('xl %s', async (_title, recorded) => {
-    const ours = await memoryXl().xl(recorded.args, { programName: fixtures.xl });
+  it.each(fixtures.cases.map((recorded) => [`${recorded.domains ? `[${recorded.domains}] ` : ''}${recorded.args.join(' ') || '(no arguments)'}`, recorded] as const))('xl %s', async (_title, recorded) => {
+    const table = recorded.domains === undefined ? undefined : (SCENARIOS as Record<string, ScenarioDomain[]>)[recorded.domains]!;
+    const machine = table ? memoryXl(1, new ScenarioHypervisor(table)) : memoryXl();
+    if (table) writeScenarioNames(machine.parts.xenstore, table);
+    const ours = await machine.xl(recorded.args, { programName: fixtures.xl });
     expect(ours).toEqual({ stdout: recorded.stdout, stderr: recorded.stderr, status: recorded.status });
   });
 });
@@ -45,16 +51,17 @@ describeWithReferee("the recorded cases are still what Debian's xl 4.17 prints",
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('records the same cases the script lists, and the real xl prints each as recorded', () => {
-    const cases = (referenceCases as () => string[][])();
-    const recorded = new Map(fixtures.cases.map((item) => [item.args.join('\0'), item]));
-    for (const args of cases) {
-      const real = (runReal as (args: string[], options: { dir: string; stub: string }) => RecordedCase & { signal?: string })(args, { dir, stub });
-      const fixture = recorded.get(args.join('\0'));
+    const cases = (referenceCases as () => Array<{ args: string[]; domains?: string }>)();
+    const key = (item: { args: readonly string[]; domains?: string }): string => `${item.domains ?? ''}\0${item.args.join('\0')}`;
+    const recorded = new Map(fixtures.cases.map((item) => [key(item), item]));
+    for (const { args, domains } of cases) {
+      const real = (runReal as (args: string[], options: { dir: string; stub: string; domains?: string }) => RecordedCase & { signal?: string })(args, { dir, stub, domains });
+      const fixture = recorded.get(key({ args, domains }));
       if (real.status === null) {
         expect(fixture, `xl ${args.join(' ')} crashes over the stub and is not recorded`).toBeUndefined();
         continue;
       }
       expect({ args, stdout: real.stdout, stderr: real.stderr, status: real.status }).toEqual({ args, stdout: fixture?.stdout, stderr: fixture?.stderr, status: fixture?.status });
     }
-  }, 120_000);
+  }, 900_000);
 });

@@ -37,10 +37,10 @@ export interface MemoryXl {
 }
 
 /** A fresh in-memory machine for the current test (seeded random source: uuids and IDs repeat). */
-export function memoryXl(seed = 1): MemoryXl {
+export function memoryXl(seed = 1, hypervisor: MemoryHypervisor = new MemoryHypervisor()): MemoryXl {
   const dir = mkdtempSync(join(tmpdir(), 'xl-cli-memory-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  const parts = { hypervisor: new MemoryHypervisor(), xenstore: createMemoryStore(), userdata: new MemoryUserdataStore() };
+  const parts = { hypervisor, xenstore: createMemoryStore(), userdata: new MemoryUserdataStore() };
   const random = createSeededRandomSource(seed);
   const run = async (args: readonly string[], options: RunOptions = {}): Promise<XlResult> => {
     let stdout = '';

@@ -14,7 +14,9 @@ export interface DestroyOptions {
 export async function run(input: CommandInput<DestroyOptions>, context: CommandContext): Promise<number> {
   return withToolstack(context, async ({ libxl }) => {
     const domid = findDomain(libxl, input.args[0]!);
-    if (domid === 0 && !(input.options.force || input.global.force)) throw new XlCliError('Not destroying domain 0; use -f to force.');
+    if (domid === 0 && !(input.options.force || input.global.force)) {
+      throw new XlCliError('Not destroying domain 0; use -f to force.\nThis can only be done when using a disaggregated hardware domain and toolstack.\n');
+    }
     existingDomain(libxl, domid, `destroy failed (rc=${LIBXL_RC.DOMAIN_NOTFOUND})`);
     await libxlCall(() => libxl.destroyDomain(domid), { message: (rc) => `destroy failed (rc=${rc})` });
     return XL_EXIT.OK;

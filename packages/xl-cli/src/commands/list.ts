@@ -1,51 +1,85 @@
 /**
- * `xl list [-l] [Domain]` (main_list and list_domains in `tools/xl/xl_info.c`): the table that
- * starts with Domain-0, or with `-l` a JSON array of `{"domid": N, "config": <libxl JSON>}` for
- * every domain that has a stored libxl config (Domain-0 has none and is left out).
+ * `xl list [-l] [-v] [-Z] [-c] [-n] [Domain]` (main_list, list_domains and list_domains_details in
+ * `tools/xl/xl_info.c`): one line per domain, Domain-0 first, or with `-l` a JSON array of
+ * `{"domid": N, "config": <libxl JSON>}` for every domain that has a stored libxl config.
  */
 import type { JsonValue } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import { formatCommandHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
 import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
-import { LIBXL_RC, findDomain, isLibxlError } from '../toolstack/report.ts';
+import { formatOneDecimal } from '../toolstack/domid-text.ts';
+import { SHUTDOWN_REASON_CODE, findDomain, isLibxlError } from '../toolstack/report.ts';
 
 export interface ListOptions {
   long: boolean;
+  verbose: boolean;
+  context: boolean;
+  cpupool: boolean;
+  numa: boolean;
 }
 
-const HEADER = 'Name                                        ID   Mem VCPUs\tState\tTime(s)\n';
+/** list_domains' `shutdown_reason_letters`, indexed by the reason code. */
+const SHUTDOWN_REASON_LETTERS = '-rscwS';
+const KIB_PER_PAGE = 4;
 
-/** The six state letters of `xl list`: running, blocked, paused, shutdown, crashed, dying. */
+/**
+ * The six state letters: running (Domain-0, where xl itself runs), blocked (a guest that is
+ * neither paused nor shut down idles, waiting for events), paused, shut down with its reason, dying.
+ */
 function stateOf(info: ListedDomain): string {
-  const running = !info.paused && info.shutdown === null;
+  const alive = !info.paused && info.shutdown === null && !info.dying;
   return [
-    running ? 'r' : '-',
-    '-',
+    alive && info.domid === 0 ? 'r' : '-',
+    alive && info.domid !== 0 ? 'b' : '-',
     info.paused ? 'p' : '-',
-    info.shutdown !== null && info.shutdown !== 'crash' ? 's' : '-',
-    info.shutdown === 'crash' ? 'c' : '-',
-    '-',
+    info.shutdown !== null ? 's' : '-',
+    info.shutdown !== null ? SHUTDOWN_REASON_LETTERS[SHUTDOWN_REASON_CODE[info.shutdown]] : '-',
+    info.dying ? 'd' : '-',
   ].join('');
 }
 
-/** One table row: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`. */
-export function formatListRow(info: ListedDomain, now: number): string {
-  const name = info.name ?? '(null)';
-  const memoryMib = Math.floor((info.maxMemKb + 1023) / 1024);
-  const seconds = Math.max(0, now - info.createdAt) / 1000;
-  return `${name.padEnd(40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.toFixed(1).padStart(8)}\n`;
+/** One line of the table: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f` and the columns asked for. */
+export function formatListRow(info: ListedDomain, options: Partial<ListOptions> = {}): string {
+  const memoryMib = Math.floor((info.maxMemKb + (info.outstandingPages ?? 0) * KIB_PER_PAGE) / 1024);
+  // (float)cpu_time / 1e9: the nanoseconds go through a C float first.
+  const seconds = formatOneDecimal(Math.fround(info.cpuTimeNs) / 1e9);
+  let line = `${(info.name ?? '(null)').padEnd(40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.padStart(8)}`;
+  if (options.verbose) {
+    const reason = info.shutdown === null ? '-' : SHUTDOWN_REASON_CODE[info.shutdown].toString(16);
+    line += ` ${info.uuid} ${reason.padStart(8)}`;
+  }
+  // No XSM policy: no domain has a security label.
+  if (options.verbose || options.context) line += ` ${'-'.padStart(16)}`;
+  if (options.cpupool) line += (info.cpupoolName ?? '(null)').padStart(16);
+  // One NUMA node, and every domain's affinity covers it (print_bitmap: "all").
+  if (options.numa) line += ' all';
+  return `${line}\n`;
+}
+
+/** The header line for the columns asked for. */
+function formatHeader(options: ListOptions): string {
+  let header = 'Name                                        ID   Mem VCPUs\tState\tTime(s)';
+  if (options.verbose) header += '   UUID                            Reason-Code\tSecurity Label';
+  if (options.context && !options.verbose) header += '   Security Label';
+  if (options.cpupool) header += '         Cpupool';
+  if (options.numa) header += ' NODE Affinity';
+  return `${header}\n`;
 }
 
 export async function run(input: CommandInput<ListOptions>, context: CommandContext): Promise<number> {
-  if (input.args.length > 1) throw XlCliError.usage();
+  if (input.args.length > 1) {
+    // help("list") on stdout, then EXIT_FAILURE.
+    context.stdout.write(formatCommandHelp(lookupCommand('list')!));
+    return XL_EXIT.FAILURE;
+  }
   const qualifier = input.args[0];
   if (!input.options.long) {
     const domains = await listHostDomains(context, qualifier);
     if (qualifier !== undefined && domains.length === 0) {
-      throw new XlCliError(/^[0-9]+$/.test(qualifier) ? `${qualifier} is an invalid domain identifier` : `${qualifier} is an invalid domain identifier (rc=${LIBXL_RC.INVAL})`);
+      if (!/^[0-9]*$/.test(qualifier)) await withToolstack(context, ({ libxl }) => findDomain(libxl, qualifier));
+      throw new XlCliError(`Error: Domain '${qualifier}' does not exist.`);
     }
-    const now = Date.now();
-    context.stdout.write(HEADER + domains.map((info) => formatListRow(info, now)).join(''));
+    context.stdout.write(formatHeader(input.options) + domains.map((info) => formatListRow(info, input.options)).join(''));
     return XL_EXIT.OK;
   }
   return withToolstack(context, async ({ libxl }) => {
@@ -53,19 +87,19 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
     if (qualifier !== undefined) {
       const domid = findDomain(libxl, qualifier);
       domains = domains.filter((info) => info.domid === domid);
-      if (domains.length === 0) throw new XlCliError(`${qualifier} is an invalid domain identifier`);
+      if (domains.length === 0) throw new XlCliError(`Error: Domain '${qualifier}' does not exist.`);
     }
     const { domainConfigToJson, yajlBeautify } = await import('@xen-genid/xl-lib');
     const entries: JsonValue[] = [];
     for (const info of domains) {
-      if (info.domid === 0) continue;
       try {
         entries.push({ domid: info.domid, config: domainConfigToJson(libxl.retrieveDomainConfiguration(info.domid)) });
       } catch (error) {
         if (!isLibxlError(error)) throw error; // no stored config: not listed, as in xl
       }
     }
-    context.stdout.write(yajlBeautify(entries));
+    // puts(): yajl's text and a newline.
+    context.stdout.write(`${yajlBeautify(entries)}\n`);
     return XL_EXIT.OK;
   });
 }

@@ -8,7 +8,7 @@ import type { ShutdownOutcome } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { findExistingDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';
+import { SHUTDOWN_REASON_CODE, findExistingDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';
 
 export interface ShutdownOptions {
   all: boolean;
@@ -16,8 +16,6 @@ export interface ShutdownOptions {
   fallback: boolean;
 }
 
-/** xl's reason codes in `Domain N has been shut down, reason code R`. */
-const REASON_CODE = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 } as const;
 
 export async function shutdownOrReboot(
   kind: 'shutdown' | 'reboot',
@@ -25,7 +23,8 @@ export async function shutdownOrReboot(
   context: CommandContext,
 ): Promise<number> {
   const { all, wait } = input.options;
-  if (all === (input.args.length > 0)) throw new XlCliError('You must specify -a or a domain id.');
+  // -a wins over a domain given with it; without either there is nothing to do.
+  if (!all && input.args.length === 0) throw new XlCliError('You must specify -a or a domain id.\n');
   return withToolstack(context, ({ libxl }) => {
     let domids: number[];
     if (all) {
@@ -48,7 +47,7 @@ export async function shutdownOrReboot(
         continue;
       }
       if (wait) {
-        context.stderr.write(`Domain ${domid} has been shut down, reason code ${REASON_CODE[outcome.reason]}\n`);
+        context.stderr.write(`Domain ${domid} has been shut down, reason code ${SHUTDOWN_REASON_CODE[outcome.reason]}\n`);
         if (outcome.destroyed) context.stderr.write(`Domain ${domid} has been destroyed.\n`);
       }
     }

@@ -9,6 +9,7 @@ import type { DomainInfo, GuestModel, Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import type { DomainNameIndex, Libxl, LibxlOptions, UserdataStore } from '@xen-genid/xl-lib';
 import type { CrashPoint } from '@xen-genid/host';
+import { domidFromDigits } from './domid-text.ts';
 import type { CommandContext } from '../command-table.ts';
 
 /** What libxl runs on: a hypervisor, a xenstore, libxl's userdata, and optionally a name index. */
@@ -85,6 +86,8 @@ export async function withToolstack<T>(
 /** A domain as `xl list` shows it: the hypervisor's view and the name in xenstore. */
 export interface ListedDomain extends DomainInfo {
   readonly name: string | undefined;
+  /** Its cpupool's name (`/local/pool/<id>/name`; every domain is in pool 0, `Pool-0`). */
+  readonly cpupoolName: string | undefined;
 }
 
 /**
@@ -99,9 +102,13 @@ export async function listHostDomains(context: CommandContext, qualifier?: strin
     const value = xs.tryRead(`/local/domain/${domid}/name`);
     return value === undefined ? undefined : Buffer.from(value).toString('utf8');
   };
+  // xen-init-dom0 names Domain-0 and each cpupool at boot; a host that has not written them yet reads so.
+  const pool = xs.tryRead('/local/pool/0/name');
+  const cpupoolName = pool === undefined ? 'Pool-0' : Buffer.from(pool).toString('utf8');
   const named = (info: DomainInfo, name: string | undefined): ListedDomain => ({
     ...info,
     name: name ?? (info.domid === 0 ? 'Domain-0' : undefined),
+    cpupoolName,
   });
   try {
     const domains = parts.hypervisor.listDomains();
@@ -109,12 +116,13 @@ export async function listHostDomains(context: CommandContext, qualifier?: strin
       const names = parts.names?.domainNames();
       return domains.map((info) => named(info, names ? names.get(info.domid) : nameOf(info.domid)));
     }
-    if (!/^[0-9]+$/.test(qualifier)) {
+    if (!/^[0-9]*$/.test(qualifier)) {
       const candidates = parts.names ? parts.names.domidsNamed(qualifier) : domains.filter((info) => nameOf(info.domid) === qualifier).map((info) => info.domid);
       const domid = candidates.sort((a, b) => a - b).find((candidate) => parts.hypervisor.getDomain(candidate));
       return domid === undefined ? [] : [named(parts.hypervisor.getDomain(domid)!, qualifier)];
     }
-    const info = parts.hypervisor.getDomain(Number.parseInt(qualifier, 10));
+    const domid = domidFromDigits(qualifier);
+    const info = domid <= 0xffff ? parts.hypervisor.getDomain(domid) : undefined;
     return info === undefined ? [] : [named(info, nameOf(info.domid))];
   } finally {
     xs.close();

@@ -5,6 +5,10 @@
  */
 import type { Libxl } from '@xen-genid/xl-lib';
 import { XL_EXIT, XlCliError } from '../errors.ts';
+import { domidFromDigits } from './domid-text.ts';
+
+/** `libxl_shutdown_reason` numbers (`SHUTDOWN_*` of xen/include/public/sched.h). */
+export const SHUTDOWN_REASON_CODE = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 } as const;
 
 /** libxl_error numbers xl prints in `(rc=%d)`. */
 export const LIBXL_RC = { FAIL: -3, INVAL: -6, DOMAIN_NOTFOUND: -21 } as const;
@@ -55,11 +59,11 @@ export async function libxlCall<T>(body: () => T | Promise<T>, failure: LibxlFai
 }
 
 /**
- * `find_domain`: all digits is a domid (checked later by the operation, as in xl), anything else
+ * `find_domain`: all digits (or none) is a domid (checked later by the operation, as in xl), anything else
  * a name. An unknown name fails with `<q> is an invalid domain identifier (rc=-6)`.
  */
 export function findDomain(libxl: Libxl, qualifier: string): number {
-  if (/^[0-9]+$/.test(qualifier)) return Number.parseInt(qualifier, 10);
+  if (/^[0-9]*$/.test(qualifier)) return domidFromDigits(qualifier); // "" too: strtoul gives 0
   try {
     return libxl.nameToDomid(qualifier);
   } catch (error) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * Records what Debian's real xl 4.17 prints for each case of cases.mjs: stdout, stderr and exit
+ * Records what Debian's real xl 4.17 prints for each case of referee.mjs: stdout, stderr and exit
  * status, run with the preloaded hypervisor stub (../../commands/__fixtures__/xl-hypervisor-stub.c,
- * compiled here with gcc) in an empty temp directory. Writes fixtures.json beside this file; the
- * tests compare our xl against it. Only this script writes the fixtures, never our own output.
+ * compiled here with gcc, serving the case's fake domain table) in an empty temp directory. Writes
+ * fixtures.json beside this file; the tests compare our xl against it. Only this script writes the
+ * fixtures, never our own output.
  *
  *   node packages/xl-cli/src/__fixtures__/xl-referee/record.mjs
  */
@@ -19,10 +20,10 @@ try {
   const stub = buildStub(dir);
   const recorded = [];
   const skipped = [];
-  for (const args of referenceCases()) {
-    const result = runReal(args, { dir, stub });
+  for (const { args, domains } of referenceCases()) {
+    const result = runReal(args, { dir, stub, domains });
     if (result.status === null) skipped.push(`${args.join(' ')}: ${result.signal}`);
-    else recorded.push({ args, ...result, signal: undefined });
+    else recorded.push({ args, ...(domains === undefined ? {} : { domains }), stdout: result.stdout, stderr: result.stderr, status: result.status });
   }
   writeFileSync(new URL('./fixtures.json', import.meta.url), `${JSON.stringify({ xl: REAL_XL, cases: recorded }, null, 1)}\n`);
   console.log(`${recorded.length} cases recorded from ${REAL_XL}`);

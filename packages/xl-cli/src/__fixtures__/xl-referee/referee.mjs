@@ -4,6 +4,7 @@
  * on. Used by record.mjs (which writes fixtures.json) and by the live referee test.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { URL } from 'node:url';
@@ -18,14 +19,52 @@ export function buildStub(dir) {
   return stub;
 }
 
-/** Runs the real xl with `args` in `dir` over the stub. */
-export function runReal(args, { dir, stub }) {
-  const result = spawnSync(REAL_XL, args, {
-    cwd: dir,
-    encoding: 'latin1',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LD_PRELOAD: stub },
-    timeout: 20_000,
-  });
+/**
+ * Fake domain tables the stub serves (XL_STUB_DOMAINS), by name. Each domain: its domid, name
+ * (null: none in xenstore), uuid, HVM or not, state (`blocked`, `running`, `paused`, `dying`, or
+ * `shutdown:<reason>`), pages allocated and outstanding, vCPUs and CPU time in nanoseconds.
+ */
+export const SCENARIOS = {
+  mixed: [
+    { domid: 0, name: 'Domain-0', uuid: '00000000-0000-0000-0000-000000000000', hvm: false, state: 'running', pages: 1048576, outstanding: 0, vcpus: 2, cpuTimeNs: 1234567890123 },
+    { domid: 1, name: 'vgid-test', uuid: '0a133075-2106-45f5-b159-9702e4e6af7d', hvm: true, state: 'blocked', pages: 262144, outstanding: 0, vcpus: 2, cpuTimeNs: 5300000000 },
+    { domid: 2, name: 'paused-one', uuid: '11111111-2222-3333-4444-555555555555', hvm: true, state: 'paused', pages: 32768, outstanding: 1024, vcpus: 1, cpuTimeNs: 250000000 },
+    { domid: 3, name: 'off', uuid: '22222222-0000-4000-8000-000000000003', hvm: true, state: 'shutdown:poweroff', pages: 32768, outstanding: 0, vcpus: 1, cpuTimeNs: 750000000 },
+    { domid: 4, name: 'rebooting', uuid: '22222222-0000-4000-8000-000000000004', hvm: true, state: 'shutdown:reboot', pages: 32768, outstanding: 0, vcpus: 1, cpuTimeNs: 49999999 },
+    { domid: 5, name: 'suspended', uuid: '22222222-0000-4000-8000-000000000005', hvm: true, state: 'shutdown:suspend', pages: 65536, outstanding: 0, vcpus: 4, cpuTimeNs: 60000000000 },
+    { domid: 6, name: 'crashed', uuid: '22222222-0000-4000-8000-000000000006', hvm: true, state: 'shutdown:crash', pages: 32768, outstanding: 0, vcpus: 1, cpuTimeNs: 0 },
+    { domid: 8, name: 'watched', uuid: '22222222-0000-4000-8000-000000000008', hvm: false, state: 'shutdown:watchdog', pages: 32768, outstanding: 0, vcpus: 1, cpuTimeNs: 1 },
+    { domid: 9, name: 'soft-reset', uuid: '22222222-0000-4000-8000-000000000009', hvm: true, state: 'shutdown:soft_reset', pages: 32768, outstanding: 0, vcpus: 1, cpuTimeNs: 999999999999 },
+    { domid: 11, name: 'dying', uuid: '33333333-0000-4000-8000-000000000011', hvm: true, state: 'dying', pages: 256, outstanding: 0, vcpus: 1, cpuTimeNs: 3000000000 },
+    { domid: 12, name: 'a-domain-name-that-is-longer-than-forty-characters', uuid: '33333333-0000-4000-8000-000000000012', hvm: true, state: 'blocked', pages: 131072, outstanding: 0, vcpus: 8, cpuTimeNs: 42000000 },
+    { domid: 14, name: null, uuid: '33333333-0000-4000-8000-000000000014', hvm: false, state: 'blocked', pages: 8192, outstanding: 0, vcpus: 1, cpuTimeNs: 1500000 },
+    { domid: 300, name: 'high', uuid: '33333333-0000-4000-8000-000000000300', hvm: true, state: 'paused', pages: 2048, outstanding: 4096, vcpus: 1, cpuTimeNs: 12345678901 },
+  ],
+};
+
+/** `SHUTDOWN_*` codes (xen/include/public/sched.h). */
+export const SHUTDOWN_CODES = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 };
+
+/** One domain as a line of the stub's table (XEN_DOMINF_* flags, the reason in bits 16..23). */
+function tableLine(domain) {
+  const [state, reason] = domain.state.split(':');
+  let flags = domain.hvm ? 1 << 1 : 0;
+  if (state === 'dying') flags |= 1 << 0;
+  if (state === 'shutdown') flags |= (1 << 2) | (SHUTDOWN_CODES[reason] << 16);
+  if (state === 'paused') flags |= 1 << 3;
+  if (state === 'blocked') flags |= 1 << 4;
+  if (state === 'running') flags |= 1 << 5;
+  return [domain.domid, flags, domain.pages, domain.pages, domain.outstanding, domain.cpuTimeNs, domain.vcpus, 0, domain.uuid, domain.name ?? '-'].join(' ');
+}
+
+/** Runs the real xl with `args` in `dir` over the stub, with the domain table `domains` (a SCENARIOS name). */
+export function runReal(args, { dir, stub, domains }) {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LD_PRELOAD: stub };
+  if (domains !== undefined) {
+    env.XL_STUB_DOMAINS = join(dir, `${domains}.domains`);
+    writeFileSync(env.XL_STUB_DOMAINS, `${SCENARIOS[domains].map(tableLine).join('\n')}\n`);
+  }
+  const result = spawnSync(REAL_XL, args, { cwd: dir, encoding: 'latin1', env, timeout: 20_000 });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status, signal: result.signal ?? undefined };
 }
 
@@ -76,5 +115,35 @@ export function referenceCases() {
       cases.push(['-N', name, ...Array.from({ length: required }, (_, index) => `arg${index}`)]);
     }
   }
-  return cases;
+  return [...cases.map((args) => ({ args })), ...domainCases()];
+}
+
+/** Cases on the fake domain tables: the read-only commands on every kind of domain. */
+function domainCases() {
+  const cases = [];
+  const domains = SCENARIOS.mixed;
+  const listOptions = [[], ['-v'], ['-Z'], ['-c'], ['-n'], ['-vZ'], ['-Zc'], ['-vcn'], ['--verbose'], ['--context', '--cpupool', '--numa']];
+  for (const options of listOptions) {
+    cases.push(['list', ...options]);
+    for (const domain of domains) {
+      cases.push(['list', ...options, String(domain.domid)]);
+      if (domain.name !== null) cases.push(['list', ...options, domain.name]);
+    }
+  }
+  for (const qualifier of ['7', '13', '65536', '65537', '4294967296', '4294967297', '99999999999999999999999999', 'nosuch', 'Domain', '0x1', '-1', '']) {
+    cases.push(['list', qualifier], ['list', '-v', qualifier]);
+  }
+  cases.push(['list', 'a', 'b'], ['list', '-v', '1', '2'], ['list', '-Q'], ['list', '--long=x']);
+  for (const domain of domains) {
+    if (domain.name !== null) cases.push(['domid', domain.name]);
+    cases.push(['domname', String(domain.domid)]);
+  }
+  for (const text of ['nosuch', 'vgid', 'Domain-0 ', '']) cases.push(['domid', text]);
+  for (const text of ['0abc', 'abc', '', ' 1', '+1', '1x', '-0', '7', '13', '4294967296', '4294967297', '4294967298', '99999999999999999999', '-99999999999999999999', '65536', '0x10', '00012']) {
+    cases.push(['domname', text]);
+  }
+  cases.push(['domname', '--', '-1'], ['domid', 'a', 'b'], ['domname', '1', '2']);
+  cases.push(['vm-list'], ['vm-list', 'x'], ['destroy', '0'], ['destroy', 'Domain-0'], ['shutdown'], ['reboot'], ['shutdown', '-w'], ['reboot', '-F']);
+  for (const target of ['13', '99999999999999999999']) cases.push(['unpause', target]);
+  return cases.map((args) => ({ args, domains: 'mixed' }));
 }

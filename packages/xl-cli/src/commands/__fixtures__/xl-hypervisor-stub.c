@@ -193,3 +193,10 @@ void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigne
     if (len) *len = (unsigned)strlen(value);
     return strdup(value);
 }
+
+char *xs_get_domain_path(struct xs_handle *h, unsigned int domid) {
+    (void)h;
+    char *path = malloc(32);
+    if (path) snprintf(path, 32, "/local/domain/%u", domid);
+    return path;
+}

@@ -1,0 +1,18 @@
+/**
+ * `xl vm-list` (main_vm_list / list_vm, `tools/xl/xl_info.c`, over `libxl_list_vm`): the uuid, id
+ * and name of every domain that is not a device-model stub domain. Domain-0 is listed too, as
+ * libxl_list_vm leaves it in (whatever the command's description says).
+ */
+import type { CommandContext, CommandInput } from '../command-table.ts';
+import { XL_EXIT } from '../errors.ts';
+import { listHostDomains } from '../toolstack/open-toolstack.ts';
+
+export type VmListOptions = Record<string, never>;
+
+export async function run(_input: CommandInput<VmListOptions>, context: CommandContext): Promise<number> {
+  const domains = await listHostDomains(context);
+  let text = 'UUID                                  ID    name\n';
+  for (const info of domains) text += `${info.uuid}  ${info.domid}    ${(info.name ?? '(null)').padEnd(30)}\n`;
+  context.stdout.write(text);
+  return XL_EXIT.OK;
+}
