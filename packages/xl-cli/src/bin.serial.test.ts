@@ -28,7 +28,7 @@ describe('the xl executable', () => {
   it('keeps the machine in the host file between processes; exit statuses are the process\'s', () => {
     const world = newWorld();
     expect(world.xl(['create', 'vm.cfg'])).toEqual({ status: 0, stdout: '', stderr: 'Parsing config from vm.cfg\n' });
-    expect(world.xl(['list', 'vm']).stdout).toMatch(/\nvm +\d+ +64 +1 {5}r----- /);
+    expect(world.xl(['list', 'vm']).stdout).toMatch(/\nvm +\d+ +64 +1 {5}-b---- /);
     expect(genidView(world.host('a.db'), 'vm')?.config).toMatch(/^[0-9a-f]{32}$/);
     expect(world.xl(['destroy', 'nosuch'])).toEqual({ status: 1, stdout: '', stderr: 'nosuch is an invalid domain identifier (rc=-6)\n' });
     expect(world.xl(['restore', 'missing.img']).status).toBe(3);

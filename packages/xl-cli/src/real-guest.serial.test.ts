@@ -35,7 +35,7 @@ describeWithReferee('a real guest through xl', referee, () => {
     expect(reseed).toBeDefined();
     expect(reseed).not.toContain(read);
     expect(lines.some((line) => /^real-guest\s+\d+\s+256\s+1\s+--p---/.test(line))).toBe(true);
-    expect(lines.some((line) => /^real-guest\s+\d+\s+256\s+1\s+r-----/.test(line))).toBe(true);
+    expect(lines.some((line) => /^real-guest\s+\d+\s+256\s+1\s+-b----/.test(line))).toBe(true);
     expect(result.stdout).toContain('destroyed: QEMU ended, no device model file left');
   }, 600_000);
 

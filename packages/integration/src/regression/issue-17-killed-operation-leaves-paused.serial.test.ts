@@ -22,7 +22,7 @@ describe('a save killed while its domain is paused', () => {
     expect(existsSync(join(world.dir, 'guest.save'))).toBe(false);
     const list = world.xl(['list', 'guest']);
     expect(list.status).toBe(0);
-    expect(list.stdout).toMatch(/^guest\s+\d+\s+\d+\s+\d+\s+r-----/m);
+    expect(list.stdout).toMatch(/^guest\s+\d+\s+\d+\s+\d+\s+-b----/m);
     const after = domainViews(world.path);
     expect(after.map(({ name, paused, config }) => ({ name, paused, config }))).toEqual(
       before.map(({ name, config }) => ({ name, paused: false, config })),
