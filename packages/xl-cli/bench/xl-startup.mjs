@@ -1,6 +1,7 @@
 /* global console, process, URL */
 // Whole-process cost of the built `xl`, spawned as a user's shell would, against `node -e 0` (the
-// runtime's floor): `xl list`, `xl list <name>` and `xl create` (then `xl destroy`, untimed) on
+// runtime's floor): `xl help`, `xl list`, `xl list -v`, `xl vm-list`, `xl list <name>` and `xl create`
+// (then `xl destroy`, untimed) on
 // host files holding 10, 1,000 and 10,000 domains. Each command runs in pairs with the floor,
 // interleaved; reported: the median of the pairs' wall-time ratios (with their spread) and the ratio
 // of the children's summed CPU time (user + system), which load from other processes moves less.
@@ -74,7 +75,10 @@ try {
     floor();
     node([xl, 'list'])();
     const commands = [
+      ['xl help', node([xl, 'help'])],
       ['xl list', node([xl, 'list'])],
+      ['xl list -v', node([xl, 'list', '-v'])],
+      ['xl vm-list', node([xl, 'vm-list'])],
       ['xl list <name>', node([xl, 'list', name])],
       ['xl create', node([xl, 'create', 'vm.cfg']), node([xl, 'destroy', 'bench'])],
     ];
@@ -98,6 +102,15 @@ console.log('\n# goals');
 const list10 = at('xl list', 10);
 const create10 = at('xl create', 10);
 if (list10) console.log(`xl list, 10 domains: wall ${list10.wallRatio.toFixed(2)}x, cpu ${list10.cpuRatio.toFixed(2)}x (goal <= 1.4x): ${verdict(list10.wallRatio <= 1.4)}`);
+for (const label of ['xl help', 'xl list -v', 'xl vm-list']) {
+  for (const count of sizes) {
+    const result = at(label, count);
+    const list = at('xl list', count);
+    if (result && list) {
+      console.log(`${label}, ${count} domains: wall ${result.wallRatio.toFixed(2)}x, cpu ${result.cpuRatio.toFixed(2)}x vs xl list's ${list.wallRatio.toFixed(2)}x (goal: no slower than xl list, 5% noise): ${verdict(result.wallRatio <= list.wallRatio * 1.05)}`);
+    }
+  }
+}
 if (create10) console.log(`xl create, 10 domains: wall ${create10.wallRatio.toFixed(2)}x, cpu ${create10.cpuRatio.toFixed(2)}x (goal <= 1.8x): ${verdict(create10.wallRatio <= 1.8)}`);
 for (const count of sizes.filter((size) => size > 10)) {
   const one = at('xl list <name>', count);

@@ -20,6 +20,8 @@ import type { ShutdownOptions } from './commands/shutdown.ts';
 import type { UnpauseOptions } from './commands/unpause.ts';
 import type { VmGenidOptions } from './commands/vm-genid.ts';
 import type { VmListOptions } from './commands/vm-list.ts';
+import type { RenameOptions } from './commands/rename.ts';
+import type { UptimeOptions } from './commands/uptime.ts';
 import type { ToolstackParts } from './toolstack/open-toolstack.ts';
 import { XL_417_COMMANDS, type XlCommandText } from './xl-cmdtable.ts';
 import { XL_EXIT, XlCliError } from './errors.ts';
@@ -39,6 +41,8 @@ export interface CommandContext {
   /** Reads a whole file (as `libxl_read_file_contents`); throws the usual Node errors. */
   readonly readFile: (path: string) => Uint8Array;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The clock, milliseconds since the epoch (`xl uptime`); default `Date.now`. */
+  readonly now?: () => number;
   /** `argv[0]`, as getopt names the program in its messages; default `xl`. */
   readonly programName?: string;
   /** Random bytes for uuids and generation IDs (default: the OS CSPRNG). */
@@ -80,10 +84,12 @@ export interface OptionSpec {
   readonly long?: string;
   /** Whether the option takes a value (`-f FILE`); a flag when omitted. */
   readonly value?: true;
+  /** A flag counted each time it is given (`-ww`): its value is the count, 0 when absent. */
+  readonly repeat?: true;
 }
 
 /** Option values: flags are booleans, options with a value are strings. */
-export type OptionValues = Record<string, boolean | string | undefined>;
+export type OptionValues = Record<string, boolean | number | string | undefined>;
 
 /** A command module under `commands/`. */
 export interface CommandModule<Options> {
@@ -154,12 +160,12 @@ const implemented: readonly CommandImplementation[] = [
   }),
   defineCommand<ShutdownOptions>({
     name: 'shutdown',
-    options: { all: { short: 'a', long: 'all' }, wait: { short: 'w', long: 'wait' }, fallback: { short: 'F' } },
+    options: { all: { short: 'a', long: 'all' }, wait: { short: 'w', long: 'wait', repeat: true }, fallback: { short: 'F' } },
     load: () => import('./commands/shutdown.ts'),
   }),
   defineCommand<RebootOptions>({
     name: 'reboot',
-    options: { all: { short: 'a', long: 'all' }, wait: { short: 'w', long: 'wait' }, fallback: { short: 'F' } },
+    options: { all: { short: 'a', long: 'all' }, wait: { short: 'w', long: 'wait', repeat: true }, fallback: { short: 'F' } },
     load: () => import('./commands/reboot.ts'),
   }),
   defineCommand<PauseOptions>({ name: 'pause', requiredArgs: 1, options: {}, load: () => import('./commands/pause.ts') }),
@@ -189,6 +195,7 @@ const implemented: readonly CommandImplementation[] = [
     name: 'restore',
     requiredArgs: 1,
     options: {
+      console: { short: 'c' },
       paused: { short: 'p' },
       noWait: { short: 'e' },
       debug: { short: 'd' },
@@ -200,10 +207,21 @@ const implemented: readonly CommandImplementation[] = [
   }),
   defineCommand<MigrateReceiveOptions>({
     name: 'migrate-receive',
-    options: { foreground: { short: 'F' }, noWait: { short: 'e' }, debug: { short: 'd' }, remus: { short: 'r' }, paused: { short: 'p' } },
+    options: {
+      foreground: { short: 'F' },
+      noWait: { short: 'e' },
+      debug: { short: 'd' },
+      remus: { short: 'r' },
+      paused: { short: 'p' },
+      colo: { long: 'colo' },
+      coloftScript: { long: 'coloft-script', value: true },
+      userspaceColoProxy: { long: 'userspace-colo-proxy' },
+    },
     load: () => import('./commands/migrate-receive.ts'),
   }),
   defineCommand<VmListOptions>({ name: 'vm-list', options: {}, load: () => import('./commands/vm-list.ts') }),
+  defineCommand<RenameOptions>({ name: 'rename', requiredArgs: 2, options: {}, load: () => import('./commands/rename.ts') }),
+  defineCommand<UptimeOptions>({ name: 'uptime', options: { short: { short: 's' } }, load: () => import('./commands/uptime.ts') }),
   defineCommand<DomidOptions>({ name: 'domid', requiredArgs: 1, options: {}, load: () => import('./commands/domid.ts') }),
   defineCommand<DomnameOptions>({ name: 'domname', requiredArgs: 1, options: {}, load: () => import('./commands/domname.ts') }),
 ];
@@ -290,7 +308,10 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
   const options: OptionValues = {};
   const args: string[] = [];
   const entries = Object.entries(spec.options) as Array<[string, OptionSpec]>;
-  for (const [key, option] of entries) options[key] = option.value ? undefined : false;
+  for (const [key, option] of entries) options[key] = option.value ? undefined : option.repeat ? 0 : false;
+  const setFlag = (key: string, option: OptionSpec): void => {
+    options[key] = option.repeat ? Number(options[key]) + 1 : true;
+  };
   const unsupported = (letter: string): never => {
     throw new XlCliError(`option \`${letter}' not supported.`, { exitCode: XL_EXIT.USAGE });
   };
@@ -313,7 +334,7 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
       } else {
         // getopt_long: `--flag=value` is an error, reported with the option's letter.
         if (inline !== undefined) return unsupported(option.short ?? '\0');
-        options[key] = true;
+        setFlag(key, option);
       }
       continue;
     }
@@ -330,7 +351,7 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
           options[key] = value;
           break;
         }
-        options[key] = true;
+        setFlag(key, option);
       }
       continue;
     }

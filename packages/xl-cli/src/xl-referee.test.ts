@@ -19,6 +19,8 @@ interface RecordedCase {
   readonly args: readonly string[];
   /** The fake domain table (a SCENARIOS name of referee.mjs), if any. */
   readonly domains?: string;
+  /** Files (name: text) in the directory the case runs in. */
+  readonly files?: Readonly<Record<string, string>>;
   readonly stdout: string;
   readonly stderr: string;
   readonly status: number;
@@ -35,7 +37,16 @@ describe("xl's command line, as Debian's xl 4.17 recorded it", () => {
     const table = recorded.domains === undefined ? undefined : (SCENARIOS as Record<string, ScenarioDomain[]>)[recorded.domains]!;
     const machine = table ? memoryXl(1, new ScenarioHypervisor(table)) : memoryXl();
     if (table) writeScenarioNames(machine.parts.xenstore, table);
-    const ours = await machine.xl(recorded.args, { programName: fixtures.xl });
+    for (const [name, text] of Object.entries(recorded.files ?? {})) machine.file(name, text);
+    // The real xl ran in its case's directory: relative paths (and the messages naming them) match there.
+    const cwd = process.cwd();
+    process.chdir(machine.dir);
+    let ours;
+    try {
+      ours = await machine.xl(recorded.args, { programName: fixtures.xl });
+    } finally {
+      process.chdir(cwd);
+    }
     expect(ours).toEqual({ stdout: recorded.stdout, stderr: recorded.stderr, status: recorded.status });
   });
 });
@@ -51,11 +62,11 @@ describeWithReferee("the recorded cases are still what Debian's xl 4.17 prints",
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('records the same cases the script lists, and the real xl prints each as recorded', () => {
-    const cases = (referenceCases as () => Array<{ args: string[]; domains?: string }>)();
+    const cases = (referenceCases as () => Array<{ args: string[]; domains?: string; files?: Record<string, string> }>)();
     const key = (item: { args: readonly string[]; domains?: string }): string => `${item.domains ?? ''}\0${item.args.join('\0')}`;
     const recorded = new Map(fixtures.cases.map((item) => [key(item), item]));
-    for (const { args, domains } of cases) {
-      const real = (runReal as (args: string[], options: { dir: string; stub: string; domains?: string }) => RecordedCase & { signal?: string })(args, { dir, stub, domains });
+    for (const { args, domains, files } of cases) {
+      const real = (runReal as (args: string[], options: { dir: string; stub: string; domains?: string; files?: Record<string, string> }) => RecordedCase & { signal?: string })(args, { dir, stub, domains, files });
       const fixture = recorded.get(key({ args, domains }));
       if (real.status === null) {
         expect(fixture, `xl ${args.join(' ')} crashes over the stub and is not recorded`).toBeUndefined();

@@ -20,6 +20,8 @@ export interface RunOptions {
   readonly stdin?: AsyncIterable<Uint8Array>;
   /** `argv[0]` (getopt's messages name it). */
   readonly programName?: string;
+  /** The clock the command reads. */
+  readonly now?: () => number;
 }
 
 export interface MemoryXl {
@@ -55,6 +57,7 @@ export function memoryXl(seed = 1, hypervisor: MemoryHypervisor = new MemoryHype
       toolstack: parts,
       ...(options.stdin ? { stdin: options.stdin } : {}),
       ...(options.programName ? { programName: options.programName } : {}),
+      ...(options.now ? { now: options.now } : {}),
     };
     const status = await main(args, context);
     return { stdout, stderr, status };

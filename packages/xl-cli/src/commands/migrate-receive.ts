@@ -28,6 +28,9 @@ export interface MigrateReceiveOptions {
   debug: boolean;
   remus: boolean;
   paused: boolean;
+  colo: boolean;
+  coloftScript: string | undefined;
+  userspaceColoProxy: boolean;
 }
 
 const SOURCE = '<incoming migration stream>';
@@ -35,6 +38,7 @@ const SOURCE = '<incoming migration stream>';
 export async function run(input: CommandInput<MigrateReceiveOptions>, context: CommandContext): Promise<number> {
   if (input.args.length !== 0) throw XlCliError.usage(XL_EXIT.FAILURE);
   if (input.options.remus) throw new XlCliError('migration target: Remus checkpointed streams are not supported.');
+  if (input.options.colo) throw new XlCliError('migration target: COLO checkpointed streams are not supported.');
   const xlLib = await import('@xen-genid/xl-lib');
   const iterator = stdinOf(context)[Symbol.asyncIterator]();
   // xl passes -t when the sender's stderr is a terminal: the frames received are drawn here too.
@@ -53,7 +57,8 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
         const info = header.length === XL_HEADER_LENGTH ? xlHeaderInfo(header) : undefined;
         if (info) {
           reportLoadingSaveFile(context, SOURCE, info);
-          context.stderr.write(`Parsing config from ${SOURCE}\n`);
+          // The config travels in the stream: create_domain names it <saved>.
+          context.stderr.write('Parsing config from <saved>\n');
         }
       }
       return bytes;

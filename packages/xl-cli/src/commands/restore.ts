@@ -13,10 +13,20 @@ import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { asXlFailure } from '../toolstack/report.ts';
-import { readXlHeaderFrom, reportLoadingSaveFile } from '../toolstack/save-header.ts';
+import { XL_HEADER_LENGTH, readXlHeaderFrom, reportLoadingSaveFile } from '../toolstack/save-header.ts';
 import { strerrorOf } from '../toolstack/strerror.ts';
 
+/**
+ * A failed read of the header: libxl_read_exactly's line (tools/libs/light/libxl_utils.c), then
+ * xl's CHK_ERRNOVAL (`create_domain`, tools/xl/xl_vmcontrol.c) with the errno's text, word for word.
+ */
+function headerReadFailed(libxlLine: string, reason: string): XlCliError {
+  const call = 'libxl_read_exactly( ctx, restore_fd, &hdr, sizeof(hdr), restore_source, "header")';
+  return new XlCliError(`libxl: error: libxl_utils.c:505:libxl_read_exactly: ${libxlLine}\nxl: fatal error: xl_vmcontrol.c:713: ${reason}: ${call}`);
+}
+
 export interface RestoreOptions {
+  console: boolean;
   paused: boolean;
   noWait: boolean;
   debug: boolean;
@@ -26,7 +36,8 @@ export interface RestoreOptions {
 }
 
 export async function run(input: CommandInput<RestoreOptions>, context: CommandContext): Promise<number> {
-  if (input.args.length > 2) throw XlCliError.usage();
+  // help("restore") on stdout, EXIT_FAILURE; every failure below is create_domain's rc < 0: exit 1.
+  if (input.args.length > 2) throw XlCliError.usage(XL_EXIT.FAILURE);
   const [configFile, file] = input.args.length === 2 ? (input.args as [string, string]) : [undefined, input.args[0]!];
   // One opening, read from start to end without seeking: the file may be a pipe (`/dev/stdin`).
   let fd: number;
@@ -34,16 +45,17 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
   try {
     fd = openSync(file, 'r');
   } catch (error) {
-    throw new XlCliError(`Can't open restore file: ${file}: ${strerrorOf(error)}`, { exitCode: XL_EXIT.ERROR_FAIL });
+    throw new XlCliError(`Can't open restore file: ${strerrorOf(error)}`);
   }
   let override: DomainConfig | undefined;
   try {
     try {
       header = readXlHeaderFrom(fd);
     } catch (error) {
-      throw new XlCliError(`Can't open restore file: ${file}: ${strerrorOf(error)}`, { exitCode: XL_EXIT.ERROR_FAIL });
+      throw headerReadFailed(`failed to read header from ${file}: ${strerrorOf(error)}`, strerrorOf(error));
     }
-    if (!header.info) throw new XlCliError('File has wrong magic number - corrupt or for a different tool?', { exitCode: XL_EXIT.ERROR_INVAL });
+    if (header.bytes.length < XL_HEADER_LENGTH) throw headerReadFailed(`file/stream truncated reading header from ${file}`, 'Protocol error');
+    if (!header.info) throw new XlCliError('File has wrong magic number - corrupt or for a different tool?');
     reportLoadingSaveFile(context, file, header.info);
     if (configFile !== undefined) override = loadConfigFile(configFile, context);
     else context.stderr.write('Parsing config from <saved>\n');
@@ -74,7 +86,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       // What follows the image's END record, read to the end of the file or pipe.
       while ((await next()) !== undefined);
       if (image.length !== received) {
-        throw new XlCliError(`libxl: error: ${file}: ${received - image.length} unexpected bytes after the end of the save image`, { exitCode: XL_EXIT.ERROR_INVAL });
+        throw new XlCliError(`libxl: error: ${file}: ${received - image.length} unexpected bytes after the end of the save image`);
       }
       await restoreImage(libxl, image, override ? 'restore-with-config' : 'restore', {
         paused: input.options.paused,
@@ -82,7 +94,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
         ...(override ? { config: override } : {}),
       });
     } catch (error) {
-      throw asXlFailure(error, { exitCode: XL_EXIT.ERROR_FAIL });
+      throw asXlFailure(error);
     } finally {
       logger.destroy();
       chunks.destroy();

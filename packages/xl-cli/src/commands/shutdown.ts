@@ -8,11 +8,12 @@ import type { ShutdownOutcome } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { SHUTDOWN_REASON_CODE, findExistingDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';
+import { SHUTDOWN_REASON_CODE, findExistingDomain, isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';
 
 export interface ShutdownOptions {
   all: boolean;
-  wait: boolean;
+  /** How many times `-w` was given: 1 waits for the shutdown, 2 for the domain's death. */
+  wait: number;
   fallback: boolean;
 }
 
@@ -26,32 +27,31 @@ export async function shutdownOrReboot(
   // -a wins over a domain given with it; without either there is nothing to do.
   if (!all && input.args.length === 0) throw new XlCliError('You must specify -a or a domain id.\n');
   return withToolstack(context, ({ libxl }) => {
-    let domids: number[];
-    if (all) {
-      domids = libxl.listDomains().filter((info) => info.domid !== 0 && info.shutdown === null).map((info) => info.domid);
-    } else {
-      domids = [findExistingDomain(libxl, input.args[0]!)];
-    }
-    if (wait && domids.length > 0) context.stderr.write(`Waiting for ${domids.length} domains\n`);
-    let status: number = XL_EXIT.OK;
+    const domids = all
+      ? libxl.listDomains().filter((info) => info.domid !== 0 && info.shutdown === null).map((info) => info.domid)
+      : [findExistingDomain(libxl, input.args[0]!)];
+    const outcomes: Array<[number, ShutdownOutcome]> = [];
     for (const domid of domids) {
       context.stderr.write(`${kind === 'reboot' ? 'Rebooting' : 'Shutting down'} domain ${domid}\n`);
-      let outcome: ShutdownOutcome;
       try {
-        outcome = kind === 'reboot' ? libxl.rebootDomain(domid) : libxl.shutdownDomain(domid);
+        outcomes.push([domid, kind === 'reboot' ? libxl.rebootDomain(domid) : libxl.shutdownDomain(domid)]);
       } catch (error) {
-        // With -a, the other domains are still asked: the failure is reported and the status kept.
+        // shutdown_domain / reboot_domain: the first failure ends xl, the rest are not asked.
         if (!isLibxlError(error)) throw error;
         context.stderr.write(libxlErrorLine(error));
-        status = XL_EXIT.FAILURE;
-        continue;
-      }
-      if (wait) {
-        context.stderr.write(`Domain ${domid} has been shut down, reason code ${SHUTDOWN_REASON_CODE[outcome.reason]}\n`);
-        if (outcome.destroyed) context.stderr.write(`Domain ${domid} has been destroyed.\n`);
+        throw new XlCliError(`${kind} failed (rc=${rcOf(error)})`);
       }
     }
-    return status;
+    if (wait === 0) return XL_EXIT.OK;
+    // wait_for_domain_deaths: once every domain was asked. -w stops at each shutdown, -ww waits for death.
+    context.stderr.write(`Waiting for ${outcomes.length} domains\n`);
+    for (const [domid, outcome] of outcomes) {
+      context.stderr.write(`Domain ${domid} has been shut down, reason code ${SHUTDOWN_REASON_CODE[outcome.reason]}\n`);
+      if (wait === 1) continue;
+      context.stderr.write(`Domain ${domid} continue waiting for death\n`);
+      if (outcome.destroyed) context.stderr.write(`Domain ${domid} has been destroyed\n`);
+    }
+    return XL_EXIT.OK;
   });
 }
 

@@ -20,10 +20,10 @@ try {
   const stub = buildStub(dir);
   const recorded = [];
   const skipped = [];
-  for (const { args, domains } of referenceCases()) {
-    const result = runReal(args, { dir, stub, domains });
+  for (const { args, domains, files } of referenceCases()) {
+    const result = runReal(args, { dir, stub, domains, files });
     if (result.status === null) skipped.push(`${args.join(' ')}: ${result.signal}`);
-    else recorded.push({ args, ...(domains === undefined ? {} : { domains }), stdout: result.stdout, stderr: result.stderr, status: result.status });
+    else recorded.push({ args, ...(domains === undefined ? {} : { domains }), ...(files === undefined ? {} : { files }), stdout: result.stdout, stderr: result.stderr, status: result.status });
   }
   writeFileSync(new URL('./fixtures.json', import.meta.url), `${JSON.stringify({ xl: REAL_XL, cases: recorded }, null, 1)}\n`);
   console.log(`${recorded.length} cases recorded from ${REAL_XL}`);

@@ -57,8 +57,12 @@ function tableLine(domain) {
   return [domain.domid, flags, domain.pages, domain.pages, domain.outstanding, domain.cpuTimeNs, domain.vcpus, 0, domain.uuid, domain.name ?? '-'].join(' ');
 }
 
-/** Runs the real xl with `args` in `dir` over the stub, with the domain table `domains` (a SCENARIOS name). */
-export function runReal(args, { dir, stub, domains }) {
+/**
+ * Runs the real xl with `args` in `dir` over the stub, with the domain table `domains` (a SCENARIOS
+ * name) and `files` (name: text) written into `dir` first.
+ */
+export function runReal(args, { dir, stub, domains, files }) {
+  for (const [name, text] of Object.entries(files ?? {})) writeFileSync(join(dir, name), text);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LD_PRELOAD: stub };
   if (domains !== undefined) {
     env.XL_STUB_DOMAINS = join(dir, `${domains}.domains`);
@@ -81,8 +85,8 @@ function ambiguous(names) {
 }
 
 /** The commands this package implements (their argument errors are recorded too). */
-const IMPLEMENTED = ['create', 'list', 'destroy', 'shutdown', 'reboot', 'pause', 'unpause', 'save', 'migrate', 'restore', 'migrate-receive', 'domid', 'domname'];
-const REQUIRED = { destroy: 1, pause: 1, unpause: 1, save: 2, migrate: 2, restore: 1, domid: 1, domname: 1 };
+const IMPLEMENTED = ['create', 'list', 'destroy', 'shutdown', 'reboot', 'pause', 'unpause', 'save', 'migrate', 'restore', 'migrate-receive', 'vm-list', 'domid', 'domname', 'rename', 'uptime'];
+const REQUIRED = { destroy: 1, pause: 1, unpause: 1, save: 2, migrate: 2, restore: 1, domid: 1, domname: 1, rename: 2 };
 
 /**
  * The cases, as argument vectors. None of them reaches a domain: the table, lookup by prefix,
@@ -115,7 +119,22 @@ export function referenceCases() {
       cases.push(['-N', name, ...Array.from({ length: required }, (_, index) => `arg${index}`)]);
     }
   }
-  return [...cases.map((args) => ({ args })), ...domainCases()];
+  return [...cases.map((args) => ({ args })), ...fileCases(), ...domainCases()];
+}
+
+/** Cases that read files (written into the case's directory first): restore's and create's failures, option acceptance. */
+function fileCases() {
+  const files = { 'short.sav': 'short', 'junk.sav': 'not a save file at all, just some text that is long enough to hold a header\n' };
+  const cases = [
+    ['restore', 'nosuch.sav'], ['restore', 'short.sav'], ['restore', 'junk.sav'], ['restore', '.'], ['restore', 'a', 'b', 'c'],
+    ['restore', '-c', 'nosuch.sav'], ['restore', '-V', '-A', '-e', '-F', 'nosuch.sav'], ['restore', '-p', '-d', 'cfg.cfg', 'nosuch.sav'],
+    ['restore', '--vncviewer', '--vncviewer-autopass', 'short.sav'],
+    ['migrate-receive', 'x'], ['migrate-receive', '--colo', 'x'], ['migrate-receive', '--coloft-script', 's', '--userspace-colo-proxy', 'x'],
+    ['-T', 'list'], ['-Tt', 'domid', 'Domain-0'],
+    ['create', '-c', '-V', 'nosuch.cfg'], ['create', '-F', '-e', '-A', 'nosuch.cfg'], ['create', '--vncviewer-autopass', '-i', 'nosuch.cfg'],
+    ['create', '--ignore-global-affinity-masks', '--quiet', 'nosuch.cfg'],
+  ];
+  return cases.map((args) => ({ args, files }));
 }
 
 /** Cases on the fake domain tables: the read-only commands on every kind of domain. */

@@ -1,0 +1,81 @@
+/**
+ * The commands a generation-ID workflow reaches for besides create/save/restore: vm-list, rename,
+ * uptime, and shutdown's two levels of waiting; in process on an in-memory machine.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryHypervisor } from '@xen-genid/xc-params';
+import { memoryXl } from './__fixtures__/memory-xl.ts';
+import { formatUptime } from './commands/uptime.ts';
+
+const cfg = (name: string, extra = ''): string => `name = "${name}"\ntype = "hvm"\nmemory = 64\nms_vm_genid = "generate"\n${extra}`;
+
+describe('xl vm-list', () => {
+  it('lists uuid, id and name of every domain, Domain-0 included (as libxl_list_vm)', async () => {
+    const world = memoryXl();
+    await world.ok(['create', world.file('a.cfg', cfg('a'))]);
+    const { uuid } = world.parts.hypervisor.getDomain(1)!;
+    expect(await world.xl(['vm-list'])).toEqual({
+      status: 0,
+      stderr: '',
+      stdout: `UUID                                  ID    name\n00000000-0000-0000-0000-000000000000  0    Domain-0                      \n${uuid}  1    a                             \n`,
+    });
+  });
+});
+
+describe('xl rename', () => {
+  it('renames in xenstore and the stored config, keeps the ID, and refuses a name in use', async () => {
+    const world = memoryXl();
+    await world.ok(['create', world.file('a.cfg', cfg('a'))]);
+    await world.ok(['create', world.file('b.cfg', cfg('b'))]);
+    const before = world.view('a')!;
+    expect(await world.xl(['rename', 'a', 'clone'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(world.view('a')).toBeUndefined();
+    expect(world.view('clone')).toMatchObject({ domid: before.domid, config: before.config, xenstore: before.xenstore });
+    expect((await world.xl(['list', '-l', 'clone'])).stdout).toContain('"name": "clone"');
+    expect(await world.xl(['rename', 'clone', 'b'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'libxl: error: Domain with name "b" already exists.\nCan\'t rename domain \'clone\'.\n',
+    });
+    expect(await world.xl(['rename', 'nosuch', 'x'])).toEqual({ status: 1, stdout: '', stderr: 'nosuch is an invalid domain identifier (rc=-6)\n' });
+    expect((await world.xl(['rename', 'clone'])).status).toBe(2);
+  });
+});
+
+describe('xl uptime', () => {
+  it('formats as uptime_to_string: days, then H:MM:SS (short: H:MM)', () => {
+    expect(formatUptime(59, false)).toBe(' 0:00:59');
+    expect(formatUptime(3 * 3600 + 7 * 60 + 5, false)).toBe(' 3:07:05');
+    expect(formatUptime(86400 + 61, false)).toBe('1 day,  0:01:01');
+    expect(formatUptime(3 * 86400 + 13 * 3600, true)).toBe('3 days, 13:00');
+  });
+
+  it('counts from each domain\'s start, Domain-0 from the machine\'s', async () => {
+    let clock = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const world = memoryXl(1, new MemoryHypervisor({ now: () => clock }));
+    clock += 90_000;
+    await world.ok(['create', world.file('a.cfg', cfg('a'))]);
+    clock += 3_725_000;
+    const run = (args: string[]) => world.xl(args, { now: () => clock });
+    expect(await run(['uptime'])).toEqual({
+      status: 0,
+      stderr: '',
+      stdout: `${'Name'.padEnd(33)}   ID Uptime\n${'Domain-0'.padEnd(33)}    0  1:03:35\n${'a'.padEnd(33)}    1  1:02:05\n`,
+    });
+    const short = await run(['uptime', '-s', 'a']);
+    expect(short.stdout).toMatch(/^ \d\d:\d\d:\d\d up {2}1:02, a \(1\)\n$/);
+    expect((await run(['uptime', 'nosuch'])).status).toBe(1);
+  });
+});
+
+describe('xl shutdown -w and -ww', () => {
+  it('-w stops at the shutdown; -ww waits on for the death on_poweroff brings', async () => {
+    const world = memoryXl();
+    await world.ok(['create', world.file('a.cfg', cfg('a', 'on_poweroff = "destroy"\n'))]);
+    expect(await world.xl(['shutdown', '-ww', 'a'])).toEqual({
+      status: 0,
+      stdout: '',
+      stderr: 'Shutting down domain 1\nWaiting for 1 domains\nDomain 1 has been shut down, reason code 0\nDomain 1 continue waiting for death\nDomain 1 has been destroyed\n',
+    });
+  });
+});
