@@ -230,15 +230,22 @@ const implemented: readonly CommandImplementation[] = [
 const VM_GENID: CommandSpec = {
   ...defineCommand<VmGenidOptions>({
     name: 'vm-genid',
-    requiredArgs: 1,
-    options: { new: { short: 'n', long: 'new' }, set: { short: 's', long: 'set', value: true }, format: { long: 'format', value: true }, json: { long: 'json' } },
+    requiredArgs: 0,
+    options: {
+      new: { short: 'n', long: 'new' },
+      set: { short: 's', long: 'set', value: true },
+      format: { long: 'format', value: true },
+      json: { long: 'json' },
+      history: { long: 'history' },
+      html: { long: 'html', value: true },
+    },
     load: () => import('./commands/vm-genid.ts'),
   }),
   beyondXen: true,
   canDryRun: false,
   modifies: true,
   description: "Show a domain's VM Generation ID, or renew it and notify the guest",
-  usage: '[options] <Domain>',
+  usage: '[options] <Domain> | --history --html=FILE [<Domain>]',
   optionText:
     '-h                      Print this help.\n' +
     '-n, --new               Give the running domain a new random ID, written to guest\n' +
@@ -248,7 +255,12 @@ const VM_GENID: CommandSpec = {
     '                        or form:value); notify the guest if it changed.\n' +
     '--format=FORMAT         Print each view as xenstore, guid, hex, hyperv or vmware\n' +
     '                        (default: all of them).\n' +
-    '--json                  Print {config, xenstore, guest, notifications}.',
+    '--json                  Print {config, xenstore, guest, notifications}.\n' +
+    '--history               Print the ID\'s timeline: created, each guest read and\n' +
+    '                        notify, each save, restore, migration and renewal with\n' +
+    '                        the policy row that kept or renewed it (--json: as JSON).\n' +
+    '--html=FILE             With --history: write one page of the host\'s domains (or\n' +
+    '                        <Domain>), each ID\'s three views and timeline.',
 };
 
 /**

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
+import { readSaveFile } from '@xen-genid/xl-lib';
 import { memoryXl } from './__fixtures__/memory-xl.ts';
 
 const VERIFY_STREAM = '/usr/lib/xen-4.17/bin/verify-stream-v2';
@@ -24,6 +25,8 @@ describeWithReferee("xl save files and Debian's verify-stream-v2", verifier, () 
         timeout: 30_000,
       });
       expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+      // The ID's timeline rides in the optional data, where the verifier (as xl) skips it.
+      expect((await readSaveFile(`${world.dir}/${file}`)).xl.extras?.genidHistory?.length).toBeGreaterThan(1);
       expect(`${result.stdout}${result.stderr}`).toMatch(/Libxc Record: HVM params, length \d+\n[\s\S]*Libxl Record: End/);
     }
   }, 60_000);

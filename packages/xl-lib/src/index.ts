@@ -14,6 +14,15 @@ export {
   type VmGenidViewName,
   type VmGenidViews,
 } from './genid/query.ts';
+export {
+  GENID_HISTORY_LIMIT,
+  USERDATA_GENID_HISTORY,
+  genidTimeline,
+  parseGenidHistory,
+  vmGenidHistory,
+  type GenidHistoryEntry,
+  type GenidHistoryStep,
+} from './genid/history.ts';
 export { renewVmGenid, type VmGenidRenewal, type VmGenidRequest } from './genid/renewal.ts';
 export { genidFromConfigJson } from './genid/saved-image.ts';
 export { JsonDouble, ParsedJsonMap, jsonNodeKind, parseLibxlJson, type JsonNodeKind, type ParsedJson } from './json/json-parse.ts';

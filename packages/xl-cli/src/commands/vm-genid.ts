@@ -7,6 +7,7 @@
  * new random ID, `--set` a given one; either is written to guest memory (at HVM param 34's
  * address), xenstore and the stored config, then the guest gets an ACPI notify (xl-lib
  * `renewVmGenid`); setting the ID the domain already has changes nothing and notifies nobody.
+ * `--history` shows the ID's timeline instead (`./vm-genid-history.ts`).
  */
 import type { MsVmGenid, MsVmGenidTextForm, VmGenidViewName, VmGenidViews } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-table.ts';
@@ -19,6 +20,8 @@ export interface VmGenidOptions {
   set: string | undefined;
   format: string | undefined;
   json: boolean;
+  history: boolean;
+  html: string | undefined;
 }
 
 /** The text forms `--format` prints (the rows of xl-lib's table of forms, `windows` apart). */
@@ -90,7 +93,11 @@ export function viewsToJson(views: VmGenidViews): string {
 export async function run(input: CommandInput<VmGenidOptions>, context: CommandContext): Promise<number> {
   const { options } = input;
   const usage = (message: string): XlCliError => new XlCliError(message, { exitCode: XL_EXIT.USAGE });
-  if (input.args.length !== 1) throw usage(`'xl vm-genid' takes exactly one domain.`);
+  if (options.html !== undefined && !options.history) throw usage('xl vm-genid: --html goes with --history.');
+  if (input.args.length > 1 || (input.args.length === 0 && options.html === undefined)) throw usage(`'xl vm-genid' takes exactly one domain.`);
+  if (options.history && (options.new || options.set !== undefined || options.format !== undefined)) {
+    throw usage('xl vm-genid: --history cannot be used with --new, --set or --format.');
+  }
   if (options.new && options.set !== undefined) throw usage('xl vm-genid: --new and --set cannot be used together.');
   if (options.format !== undefined && !(VM_GENID_FORMATS as readonly string[]).includes(options.format)) {
     throw usage(`xl vm-genid: unknown format "${options.format}" (one of ${VM_GENID_FORMATS.join(', ')}).`);
@@ -107,7 +114,13 @@ export async function run(input: CommandInput<VmGenidOptions>, context: CommandC
   }
   return withToolstack(context, async ({ libxl }) => {
     const { queryVmGenid, renewVmGenid, vmGenidDisagreements } = await import('@xen-genid/xl-lib');
-    const domid = findExistingDomain(libxl, input.args[0]!);
+    const domid = input.args[0] === undefined ? undefined : findExistingDomain(libxl, input.args[0]);
+    if (options.history) {
+      const { runHistory } = await import('./vm-genid-history.ts');
+      await libxlCall(() => runHistory(libxl, domid, { json: options.json, html: options.html }, context));
+      return XL_EXIT.OK;
+    }
+    if (domid === undefined) throw usage(`'xl vm-genid' takes exactly one domain.`);
     return libxlCall(() => {
       if (options.new || requested) {
         const renewal = renewVmGenid(libxl, domid, requested ? { kind: 'set', genid: requested } : { kind: 'new' });

@@ -8,6 +8,7 @@
 import { XlError } from '../errors.ts';
 import { existingDomain, retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
 import { msVmGenidSet, type GenidSetResult } from './genid-set.ts';
+import { appendGenidHistory, lifecycleEntry } from './history.ts';
 import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig, type GenidDecision } from './lifecycle-policy.ts';
 import type { MsVmGenid } from './ms-vm-genid.ts';
 import { notifyGenidChange } from './notify.ts';
@@ -67,7 +68,10 @@ export function renewVmGenid(port: GenidPort, domid: number, request: VmGenidReq
     ...(request.kind === 'set' ? { requested: request.genid } : {}),
     ...(port.random ? { random: port.random } : {}),
   });
-  if (decision.changed) applyGenid(port, domid, decision.genid);
+  if (decision.changed) {
+    applyGenid(port, domid, decision.genid);
+    appendGenidHistory(port, domid, previous, [lifecycleEntry('renewed', decision)]);
+  }
   const notify = decision.notify ? notifyGenidChange(port, domid) : 'none';
   return { domid, previous, genid: decision.genid, decision, notify };
 }

@@ -23,7 +23,8 @@ import { saveImageChunks } from '../stream/write-save-image.ts';
 import { copyDomainConfig, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
 import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { createChannelPair, type ByteChannel } from './channel.ts';
-import { domainOrThrow, restoreImage, type RestoreResult, type SaveRestoreContext } from './operations.ts';
+import { domainOrThrow, restoreImage, timelineWith, type RestoreResult, type SaveRestoreContext } from './operations.ts';
+import { lifecycleEntry } from '../genid/history.ts';
 
 const RECEIVED = 0x52; // 'R'
 const FAILED = 0x46; // 'F'
@@ -95,6 +96,7 @@ export function beginMigrationSend(context: SaveRestoreContext, domid: number, o
   const config = copyDomainConfig(options.config ?? stored);
   setGenidOfConfig(config, decision.genid);
   const configJson = domainConfigToJsonText(config);
+  const genidHistory = timelineWith(context, domid, genidOfConfig(stored), lifecycleEntry('sent', decision));
   const wasRunning = !info.paused;
   if (wasRunning) context.pauseDomain(domid);
   let settled = false;
@@ -106,7 +108,12 @@ export function beginMigrationSend(context: SaveRestoreContext, domid: number, o
     domid,
     genid: decision.genid,
     chunks: {
-      [Symbol.iterator]: () => saveImageChunks(context.hypervisor, domid, { configJson, ...(options.progress ? { progress: options.progress } : {}) }),
+      [Symbol.iterator]: () =>
+        saveImageChunks(context.hypervisor, domid, {
+          configJson,
+          ...(options.progress ? { progress: options.progress } : {}),
+          ...(genidHistory ? { genidHistory } : {}),
+        }),
     },
     commit() {
       settle();

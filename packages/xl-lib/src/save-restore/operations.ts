@@ -25,6 +25,15 @@ import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } fr
 import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
 import type { ProgressReport } from '../progress.ts';
+import type { UserdataStore } from '../userdata.ts';
+import {
+  appendGenidHistory,
+  genidTimeline,
+  lifecycleEntry,
+  parseGenidHistory,
+  startGenidHistory,
+  type GenidHistoryEntry,
+} from '../genid/history.ts';
 import { XL_HEADER_SIZE } from '../stream/format.ts';
 import { readSaveImage, type SaveImage } from '../stream/save-image.ts';
 import type { ByteSource } from '../stream/byte-source.ts';
@@ -39,6 +48,8 @@ import { readSaveFile, writeSaveFile } from './save-file.ts';
  */
 export interface SaveRestoreContext {
   readonly hypervisor: Hypervisor;
+  /** libxl's userdata: where the ID's timeline is kept (without it, no timeline is written or kept). */
+  readonly userdata?: UserdataStore;
   /** Where new random IDs come from (default: the OS CSPRNG). */
   readonly random?: RandomSource;
   /** `libxl_retrieve_domain_configuration`: the stored config, with the ID the domain has now. */
@@ -124,6 +135,12 @@ function xlHeaderInfoOf(chunk: Uint8Array): XlHeaderInfo {
   return { mandatoryFlags: view.getUint32(36, true), optionalFlags: view.getUint32(40, true), optionalDataLength: view.getUint32(44, true) };
 }
 
+/** The domain's timeline with `step` (under way) at its end, for an image; undefined without userdata. */
+export function timelineWith(context: SaveRestoreContext, domid: number, genid: MsVmGenid, step: GenidHistoryEntry): GenidHistoryEntry[] | undefined {
+  if (!context.userdata) return undefined;
+  return genidTimeline({ hypervisor: context.hypervisor, userdata: context.userdata }, domid, genid, [step]);
+}
+
 export function domainOrThrow(context: SaveRestoreContext, domid: number) {
   const info = context.hypervisor.getDomain(domid);
   if (!info || domid === 0) throw new XlError('DOMAIN_NOTFOUND', `domain ${domid} does not exist (or is Domain-0)`);
@@ -144,20 +161,28 @@ export async function saveDomain(
   const info = domainOrThrow(context, domid);
   const stored = context.retrieveDomainConfiguration(domid);
   const operation: LifecycleOperation = options.checkpoint ? 'save-checkpoint' : 'save';
-  decideGenid({ operation, mode: genidModeOfConfig(stored), current: genidOfConfig(stored) }); // keeps: nothing to apply
+  const decision = decideGenid({ operation, mode: genidModeOfConfig(stored), current: genidOfConfig(stored) }); // keeps: nothing to apply
+  const step = lifecycleEntry('saved', decision);
   const config = options.config ?? stored;
   const configJson = domainConfigToJsonText(config);
   const wasRunning = !info.paused;
   if (wasRunning) context.pauseDomain(domid);
   let written: { length: number; header: XlHeaderInfo };
   try {
-    written = await writeImage(context, domid, { configJson, ...(options.progress ? { progress: options.progress } : {}) }, target);
+    const genidHistory = timelineWith(context, domid, genidOfConfig(stored), step);
+    written = await writeImage(
+      context,
+      domid,
+      { configJson, ...(options.progress ? { progress: options.progress } : {}), ...(genidHistory ? { genidHistory } : {}) },
+      target,
+    );
   } catch (error) {
     if (wasRunning) context.unpauseDomain(domid);
     const detail = error instanceof Error ? error.message : String(error);
     throw new XlError(XlError.is(error) ? error.code : 'FAIL', `Failed to save domain ${domid}, resuming domain: ${detail}`, { cause: error });
   }
   const keep = options.checkpoint || options.leavePaused;
+  if (keep && context.userdata) appendGenidHistory({ hypervisor: context.hypervisor, userdata: context.userdata }, domid, genidOfConfig(stored), [step]);
   if (!keep) context.destroyDomain(domid);
   else if (wasRunning && !options.leavePaused) context.unpauseDomain(domid);
   return { length: written.length, genid: genidOfConfig(stored), destroyed: !keep, header: written.header };
@@ -238,6 +263,7 @@ export async function restoreImage(
     random: context.random,
   });
   setGenidOfConfig(config, decision.genid);
+  const carried = image.xl.extras?.genidHistory === undefined ? [] : parseGenidHistory(image.xl.extras.genidHistory);
   const domid = context.createDomain(config, {
     paused: true,
     restore: { load: (target) => applySaveImage(context.hypervisor, target, image) },
@@ -245,6 +271,10 @@ export async function restoreImage(
   try {
     // A domain saved before it ever ran has no memory: its firmware has still to run.
     if (image.libxc.pages.size === 0) context.hypervisor.setPendingStart(domid, 'boot');
+    if (context.userdata) {
+      const step = lifecycleEntry(operation.startsWith('migrate') ? 'received' : 'restored', decision);
+      startGenidHistory({ hypervisor: context.hypervisor, userdata: context.userdata }, domid, carried, [step]);
+    }
     // A renewed ID is notified to the guest after it resumes (on this unpause, or a later one).
     if (decision.notify) context.notifyGenidChange?.(domid);
     if (!options.paused) context.unpauseDomain(domid);
