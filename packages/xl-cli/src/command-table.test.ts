@@ -49,7 +49,7 @@ describe('the command table', () => {
     for (const prefix of ['vm-', 'vm-g', 'vm-geni']) expect(lookupCommand(prefix)?.name, prefix).not.toBe('vm-genid');
     expect(lookupCommand('vm-')?.name).toBe('vm-list');
     expect(formatFullHelp()).not.toContain('vm-genid');
-    expect(formatCommandHelp(lookupCommand('vm-genid')!)).toMatch(/^Usage: xl \[-vtTf\] vm-genid \[options\] <Domain>\n/);
+    expect(formatCommandHelp(lookupCommand('vm-genid')!)).toMatch(/^Usage: xl \[-vtTf\] vm-genid \[options\] <Domain> \| --history --html=FILE \[<Domain>\]\n/);
   });
 
   it('parses grouped flags, values in every form, -- and refuses unknown options', () => {
