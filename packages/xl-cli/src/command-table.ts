@@ -4,7 +4,7 @@
  * them), and the commands beyond Xen. Commands are loaded only when run. Add a command by adding
  * an implementation here and a module under `commands/`.
  */
-import type { RandomSource } from '@xen-genid/xl-lib';
+import type { CommandContext, CommandInput } from './command-context.ts';
 import type { CreateOptions } from './commands/create.ts';
 import type { DestroyOptions } from './commands/destroy.ts';
 import type { DomidOptions } from './commands/domid.ts';
@@ -22,59 +22,8 @@ import type { VmGenidOptions } from './commands/vm-genid.ts';
 import type { VmListOptions } from './commands/vm-list.ts';
 import type { RenameOptions } from './commands/rename.ts';
 import type { UptimeOptions } from './commands/uptime.ts';
-import type { ToolstackParts } from './toolstack/open-toolstack.ts';
 import { XL_417_COMMANDS, type XlCommandText } from './xl-cmdtable.ts';
 import { XL_EXIT, XlCliError } from './errors.ts';
-
-/** Where a command writes: what `process.stdout`/`stderr` are to the real `xl`. */
-export interface OutputStream {
-  /** Writes a chunk; may throw the write's error. */
-  write(chunk: string | Uint8Array): unknown;
-  /** Resolves once everything written is out; rejects with the error of a failed write. */
-  flush?(): Promise<void>;
-}
-
-/** Everything a command may touch; only `bin/xl.ts` builds this from `process`. */
-export interface CommandContext {
-  readonly stdout: OutputStream;
-  readonly stderr: OutputStream;
-  /** Reads a whole file (as `libxl_read_file_contents`); throws the usual Node errors. */
-  readonly readFile: (path: string) => Uint8Array;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The clock, milliseconds since the epoch (`xl uptime`); default `Date.now`. */
-  readonly now?: () => number;
-  /** `argv[0]`, as getopt names the program in its messages; default `xl`. */
-  readonly programName?: string;
-  /** Random bytes for uuids and generation IDs (default: the OS CSPRNG). */
-  readonly random?: RandomSource;
-  /** Standard input (`xl migrate-receive` reads the stream from it); default the process's. */
-  readonly stdin?: AsyncIterable<Uint8Array>;
-  /** Whether stderr is a terminal: long operations show progress only then; default the process's. */
-  readonly stderrIsTTY?: boolean;
-  /** The machine the commands act on; default the host file the environment names. */
-  readonly toolstack?: ToolstackParts;
-}
-
-/** The global options of `xl` (before the command name). */
-export interface GlobalOptions {
-  /** `-v`, repeatable. */
-  readonly verbose: number;
-  /** `-N`: dry run. */
-  readonly dryRun: boolean;
-  /** `-f`: force. */
-  readonly force: boolean;
-  /** `-t`: draw progress with carriage returns even when stderr is not a terminal (xl's `progress_use_cr`). */
-  readonly progressUseCr?: boolean;
-}
-
-/** What a command receives: its parsed options, positional arguments and the global options. */
-export interface CommandInput<Options> {
-  readonly options: Options;
-  readonly args: readonly string[];
-  /** The command's arguments as given, before option parsing. */
-  readonly argv: readonly string[];
-  readonly global: GlobalOptions;
-}
 
 /** One option of a command, as its getopt string and long options declare it. */
 export interface OptionSpec {

@@ -43,13 +43,9 @@ export {
   commandTable,
   defineCommand,
   lookupCommand,
-  type CommandContext,
-  type CommandInput,
   type CommandModule,
   type CommandSpec,
-  type GlobalOptions,
   type OptionSpec,
-  type OutputStream,
 } from './command-table.ts';
-export type { ToolstackParts } from './toolstack/open-toolstack.ts';
+export type { CommandContext, CommandInput, GlobalOptions, OutputStream, ToolstackParts } from './command-context.ts';
 export { main } from './main.ts';

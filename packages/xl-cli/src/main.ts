@@ -5,16 +5,8 @@
 import { XL_EXIT, XlCliError } from './errors.ts';
 import { isLibxlError, libxlErrorLine } from './toolstack/report.ts';
 import { strerrorOf } from './toolstack/strerror.ts';
-import {
-  commandTable,
-  formatCommandHelp,
-  lookupCommand,
-  parseCommandLine,
-  type CommandContext,
-  type CommandSpec,
-  type GlobalOptions,
-  type OutputStream,
-} from './command-table.ts';
+import { commandTable, formatCommandHelp, lookupCommand, parseCommandLine, type CommandSpec } from './command-table.ts';
+import type { CommandContext, GlobalOptions, OutputStream } from './command-context.ts';
 
 /** A write to stdout failed: xl ends with `xl: error writing stdout: <reason>`. */
 class StdoutFailed {

@@ -10,9 +10,8 @@ import { MemoryHypervisor } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
 import { MemoryUserdataStore, createSeededRandomSource } from '@xen-genid/xl-lib';
 import { onTestFinished } from 'vitest';
-import type { CommandContext, OutputStream } from '../command-table.ts';
+import type { CommandContext, OutputStream, ToolstackParts } from '../command-context.ts';
 import { main } from '../main.ts';
-import type { ToolstackParts } from '../toolstack/open-toolstack.ts';
 import { genidViewOn, type GenidView, type XlResult } from './xl-world.ts';
 
 export interface RunOptions {

@@ -20,7 +20,7 @@ import {
   retrieveUserdataText,
 } from '@xen-genid/xl-lib';
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, PLATFORM_GENERATION_ID_KEY, createGuestMemory, domainPath } from '@xen-genid/xc-params';
-import type { ToolstackParts } from '../toolstack/open-toolstack.ts';
+import type { ToolstackParts } from '../command-context.ts';
 
 export const XL = new URL('../../dist/bin/xl.js', import.meta.url).pathname;
 

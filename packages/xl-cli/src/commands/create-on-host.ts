@@ -5,7 +5,7 @@
  * status for `ERROR_FAIL`, with nothing of the domain left behind.
  */
 import { XlError, type DomainConfig, type DevicePci } from '@xen-genid/xl-lib';
-import type { CommandContext } from '../command-table.ts';
+import type { CommandContext } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { libxlCall } from '../toolstack/report.ts';

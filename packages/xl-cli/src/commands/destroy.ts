@@ -2,7 +2,7 @@
  * `xl destroy [-f] <Domain>` (main_destroy / destroy_domain, `tools/xl/xl_vmcontrol.c`): the
  * domain goes at once, and with it its generation ID (the xenstore key, the stored config).
  */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { LIBXL_RC, existingDomain, findDomain, libxlCall } from '../toolstack/report.ts';

@@ -1,5 +1,5 @@
 /** `xl domid <DomainName>` (main_domid, `tools/xl/xl_misc.c`): the domid on stdout. */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { libxlCall } from '../toolstack/report.ts';

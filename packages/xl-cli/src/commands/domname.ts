@@ -3,7 +3,7 @@
  * as xl reads it, `strtol` into a `uint32_t` (so `0abc` is 0 and `4294967296` is 0 too); only a
  * string without a leading number is refused.
  */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { domidFromStrtol } from '../toolstack/domid-text.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';

@@ -2,7 +2,8 @@
  * `xl help [command]` (help in tools/xl/xl.c): the full command list, or one command's usage,
  * summary and options, all generated from the command table.
  */
-import { formatCommandHelp, formatFullHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
+import { formatCommandHelp, formatFullHelp, lookupCommand } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 
 export type HelpOptions = Record<string, never>;

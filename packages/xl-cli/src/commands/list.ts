@@ -4,7 +4,7 @@
  * `{"domid": N, "config": <libxl JSON>}` for every domain that has a stored libxl config.
  */
 import type { JsonValue } from '@xen-genid/xl-lib';
-import { formatCommandHelp, lookupCommand, type CommandContext, type CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { formatOneDecimal } from '../toolstack/domid-text.ts';
@@ -69,8 +69,7 @@ function formatHeader(options: ListOptions): string {
 export async function run(input: CommandInput<ListOptions>, context: CommandContext): Promise<number> {
   if (input.args.length > 1) {
     // help("list") on stdout, then EXIT_FAILURE.
-    context.stdout.write(formatCommandHelp(lookupCommand('list')!));
-    return XL_EXIT.FAILURE;
+    throw XlCliError.usage(XL_EXIT.FAILURE);
   }
   const qualifier = input.args[0];
   if (!input.options.long) {

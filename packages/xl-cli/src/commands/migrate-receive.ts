@@ -7,7 +7,7 @@
  * holding the domain), its copy is destroyed.
  */
 import type { ByteSource, MigrationReceive } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import {
   MIGRATE_PERMISSION_TO_GO,
   MIGRATE_RECEIVER_BANNER,

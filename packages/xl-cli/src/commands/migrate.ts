@@ -9,7 +9,7 @@
  * here only once the receiver reports it running.
  */
 import type { DomainConfig, MigrationSend } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import {
   MIGRATE_PERMISSION_TO_GO,

@@ -3,7 +3,7 @@
  * generation ID does not change (the spec's pause/resume scenario).
  */
 import type { Libxl } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { findDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';

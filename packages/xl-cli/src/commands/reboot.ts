@@ -1,5 +1,5 @@
 /** `xl reboot [-a] [-w] [-F] <Domain>` (main_reboot, `tools/xl/xl_vmcontrol.c`). */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { shutdownOrReboot, type ShutdownOptions } from './shutdown.ts';
 
 export type RebootOptions = ShutdownOptions;

@@ -4,7 +4,7 @@
  * clone of a running domain needs another name before both can be told apart by name; its
  * generation ID is not touched.
  */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { findDomain, libxlCall } from '../toolstack/report.ts';

@@ -7,7 +7,7 @@
  */
 import { closeSync, createReadStream, openSync } from 'node:fs';
 import type { DomainConfig } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';

@@ -7,7 +7,7 @@
  * before the domain is touched; the image is complete and durable there before the domain goes.
  */
 import type { ByteChannel, DomainConfig, SaveFileTarget } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';

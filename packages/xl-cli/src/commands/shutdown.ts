@@ -5,7 +5,7 @@
  * generation ID: the firmware runs again and places the same one.
  */
 import type { ShutdownOutcome } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { SHUTDOWN_REASON_CODE, findExistingDomain, isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';

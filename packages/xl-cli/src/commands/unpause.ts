@@ -2,7 +2,7 @@
  * `xl unpause <Domain>` (main_unpause, `tools/xl/xl_vmcontrol.c`): a domain created with `-p`
  * runs its firmware now (which places the ID); a paused guest continues with the same ID.
  */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { runOnDomain } from './pause.ts';
 
 export type UnpauseOptions = Record<string, never>;

@@ -4,7 +4,7 @@
  * file was made). A restored or migrated domain is a new domain, so its uptime starts again; a
  * paused one keeps counting, as in Xen (the figure is wall time since `start_time`).
  */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
 import { findDomain } from '../toolstack/report.ts';

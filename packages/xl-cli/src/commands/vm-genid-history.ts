@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { GenidHistoryEntry, Libxl, MsVmGenid, VmGenidViews } from '@xen-genid/xl-lib';
-import type { CommandContext } from '../command-table.ts';
+import type { CommandContext } from '../command-context.ts';
 import { XlCliError } from '../errors.ts';
 import { strerrorOf } from '../toolstack/strerror.ts';
 

@@ -10,7 +10,7 @@
  * `--history` shows the ID's timeline instead (`./vm-genid-history.ts`).
  */
 import type { MsVmGenid, MsVmGenidTextForm, VmGenidViewName, VmGenidViews } from '@xen-genid/xl-lib';
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { findExistingDomain, isLibxlError, libxlCall } from '../toolstack/report.ts';

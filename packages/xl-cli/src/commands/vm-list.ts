@@ -3,7 +3,7 @@
  * and name of every domain that is not a device-model stub domain. Domain-0 is listed too, as
  * libxl_list_vm leaves it in (whatever the command's description says).
  */
-import type { CommandContext, CommandInput } from '../command-table.ts';
+import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { listHostDomains } from '../toolstack/open-toolstack.ts';
 

@@ -4,7 +4,7 @@
  * `Failed to read config file: F: <strerror>` (`parse_config_data`'s callers in `tools/xl/`).
  */
 import type { DomainConfig } from '@xen-genid/xl-lib';
-import type { CommandContext } from '../command-table.ts';
+import type { CommandContext } from '../command-context.ts';
 import { appendExtraConfig, formatDiagnostics, parseConfigData } from '../config/to-domain-config.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { strerrorOf } from './strerror.ts';

@@ -6,7 +6,7 @@
  * status byte (0 = running, else `-rc`).
  */
 import type { ByteSource } from '@xen-genid/xl-lib';
-import type { OutputStream } from '../command-table.ts';
+import type { OutputStream } from '../command-context.ts';
 
 const encoder = new TextEncoder();
 

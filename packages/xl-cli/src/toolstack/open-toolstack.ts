@@ -6,24 +6,10 @@
  * machine, so `xl help` and the dry runs never open SQLite.
  */
 import type { DomainInfo, GuestModel, Hypervisor } from '@xen-genid/xc-params';
-import type { XenStore } from '@xen-genid/xenstore';
-import type { DomainNameIndex, Libxl, LibxlOptions, UserdataStore } from '@xen-genid/xl-lib';
+import type { Libxl } from '@xen-genid/xl-lib';
 import type { CrashPoint } from '@xen-genid/host';
 import { domidFromDigits } from './domid-text.ts';
-import type { CommandContext } from '../command-table.ts';
-
-/** What libxl runs on: a hypervisor, a xenstore, libxl's userdata, and optionally a name index. */
-export interface ToolstackParts {
-  readonly hypervisor: Hypervisor;
-  readonly xenstore: XenStore;
-  readonly userdata: UserdataStore;
-  /** Names as the store indexes them (the host file does); else names are read from xenstore. */
-  readonly names?: DomainNameIndex;
-  /** Runs a change of several parts as one (the host file's transaction); else plainly. */
-  readonly atomically?: LibxlOptions['atomically'];
-  /** The host file's crash points (`XEN_GENID_HOST_CRASH_AT`), for steps of xl's own. */
-  readonly crashPoint?: (step: CrashPoint) => void;
-}
+import type { CommandContext, ToolstackParts } from '../command-context.ts';
 
 /** Parts and a way to release what opening them took; `hostPath` for a host file's. */
 interface OpenedParts extends ToolstackParts {

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import type { CommandContext } from '../command-table.ts';
+import type { CommandContext } from '../command-context.ts';
 
 /** Standard input of the command. */
 export function stdinOf(context: CommandContext): AsyncIterable<Uint8Array> {

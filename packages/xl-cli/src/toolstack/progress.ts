@@ -13,7 +13,7 @@
  * of the step before (xtl would leave the meter at 99%); redraws in place come at most 10 a second.
  */
 import type { ProgressReport } from '@xen-genid/xl-lib';
-import type { CommandContext, GlobalOptions, OutputStream } from '../command-table.ts';
+import type { CommandContext, GlobalOptions, OutputStream } from '../command-context.ts';
 import { progressWanted } from './process-io.ts';
 
 /** `xentoollog_level` in order, by the names `xtl_level_to_string` prints. */

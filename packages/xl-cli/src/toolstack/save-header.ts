@@ -4,7 +4,7 @@
  */
 import { readSync } from 'node:fs';
 import { XL_MANDATORY_FLAG_JSON, XL_SAVEFILE_MAGIC } from '@xen-genid/xl-lib';
-import type { CommandContext } from '../command-table.ts';
+import type { CommandContext } from '../command-context.ts';
 
 /** 32-byte magic, then byteorder, mandatory_flags, optional_flags, optional_data_len (u32 each). */
 export const XL_HEADER_LENGTH = 48;
