@@ -5,7 +5,7 @@
 # Env: W (work dir, default: ${XDG_CACHE_HOME:-~/.cache}/xen-genid-real-xen), CPU (default max,-smap,-vgif,-pcid,-invpcid; why: README.md), MACHINE (pc|q35, default pc), MEM (default 2048),
 #      SMP (default 1: with 2, dom0 programs crashed in most boots on a loaded machine), XENARGS (extra Xen cmdline), QTIMEOUT (default 1500), WITH_QEMU_XEN (default 1: add
 #      Debian's qemu-system-xen device model so HVM guests really run), NOBOOT=1 (build only),
-#      OUT (where serial.log goes, default $W/out). QEMU runs under `nice -n 10`.
+#      OUT (where serial.log goes, default $W/out). QEMU runs under `nice -n ${NICE:-10}` (a negative NICE, as root, gives a recording priority over a busy machine).
 # Needs on the host: apt (bookworm sources), dpkg-deb, file, ldd, cpio, gzip, qemu-system-x86_64; glibc and (for
 #      WITH_QEMU_XEN) qemu's shared libraries are taken from the host (bookworm) by the ldd walk.
 # Output: the full serial log in $OUT/serial.log; commands are delimited by '### CMD[n]: ...' /
@@ -78,6 +78,6 @@ CMD=(qemu-system-x86_64 -machine "$MACHINE" -accel tcg -cpu "$CPU" -m "$MEM" -sm
      -initrd "$KERNEL console=hvc0 earlyprintk=xen loglevel=4,dom0-initrd.gz")
 printf '%q ' "${CMD[@]}" > "$OUT/cmd.txt"; echo >> "$OUT/cmd.txt"
 T0=$(date +%s)
-set +e; nice -n 10 timeout "$QTIMEOUT" "${CMD[@]}" < /dev/null > "$OUT/serial.log" 2>&1; RC=$?; set -e
+set +e; nice -n "${NICE:-10}" timeout "$QTIMEOUT" "${CMD[@]}" < /dev/null > "$OUT/serial.log" 2>&1; RC=$?; set -e
 T1=$(date +%s)
 echo "qemu rc=$RC wall=$((T1-T0))s log=$OUT/serial.log"
