@@ -142,6 +142,15 @@ export {
 } from './types/idl.ts';
 export { MsVmGenid } from './genid/ms-vm-genid.ts';
 export {
+  XEN_CPUID_INPUT_UNUSED,
+  cpuidParseConfig,
+  cpuidParseConfigXend,
+  type CpuidLeafPolicy,
+  type CpuidPolicyList,
+  type MsrPolicy,
+} from './types/cpuid-policy.ts';
+export { strtoul } from './c/strtoul.ts';
+export {
   LIBXL_MS_VM_GENID_LEN,
   MS_VM_GENID_FORMS,
   MS_VM_GENID_FORM_NAMES,

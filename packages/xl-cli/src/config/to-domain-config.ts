@@ -4,7 +4,7 @@
  * statuses. Where xl would `exit()`, the result has its `exitCode` and no config. Keys xl does not
  * know are ignored, as xl ignores them (with `verbose`, a warning names each). `disk` entries go
  * through libxlutil's disk parser, `vif` entries through xl's nic parser, the other device lists
- * through `device-lists.ts`. Not modelled: `cpuid` (docs/xl-cfg.md).
+ * through `device-lists.ts`, `cpuid` through libxl's CPUID policy parsers.
  */
 import {
   DeviceVfb,
@@ -15,6 +15,8 @@ import {
   VncInfo,
   VnodeInfo,
   XlError,
+  cpuidParseConfig,
+  cpuidParseConfigXend,
   defaultDomainConfig,
   defaultOf,
   generateUuid,
@@ -648,6 +650,7 @@ function buildDomainConfig(
   config.usbctrls = deviceList(reader, 'usbctrl')?.map((spec, index) => parseUsbctrlEntry(reader, spec, index)) ?? [];
   config.usbdevs = deviceList(reader, 'usbdev')?.map((spec) => parseUsbdevEntry(reader, spec)) ?? [];
 
+  parseCpuid(reader, bInfo);
   parseDeviceModel(reader, bInfo, type);
 
   // Top-level VNC and SDL: a PV guest without vfb entries gets a vfb (and vkb) from them; for PVH
@@ -693,6 +696,44 @@ function buildDomainConfig(
   reader.defbool('vpmu', (value) => (bInfo.vpmu = value));
 
   return config;
+}
+
+/** xl's words for `libxl_cpuid_parse_config_xend`'s results. */
+const XEND_CPUID_ERRORS = ['', 'illegal leaf number', 'illegal subleaf number', 'missing colon', 'invalid register name (must be e[abcd]x)', 'policy string must be exactly 32 characters long'];
+/** xl's words for `libxl_cpuid_parse_config`'s results. */
+const CPUID_FLAG_ERRORS = ['', 'missing "=" in key=value', 'unknown CPUID flag name', 'illegal CPUID value (must be: [0|1|x|k|s])'];
+
+/**
+ * `cpuid`: the xend list form (`['1:ecx=xxxx...,edx=...', ...]`) or libxl's string form
+ * (`"host,name=value,..."`). A bad item is reported and skipped; xl goes on.
+ */
+function parseCpuid(reader: ConfigReader, bInfo: DomainBuildInfo): void {
+  const list = reader.list('cpuid', true);
+  if (list.ok) {
+    for (const item of reader.items(list.value)) {
+      const error = cpuidParseConfigXend(bInfo.cpuid, item);
+      if (error === 0) continue;
+      reader.say(`while parsing CPUID line: "${item}":`);
+      reader.say(`  error #${error}: ${XEND_CPUID_ERRORS[error]}`);
+    }
+    return;
+  }
+  if (list.errno !== 'EINVAL') return;
+  const text = reader.string('cpuid');
+  // strtok_r: the words between commas, empty ones skipped.
+  const [first, ...flags] = (text ?? '').split(',').filter((word) => word !== '');
+  if (first === undefined) return;
+  if (first !== 'host') {
+    reader.say(`while parsing CPUID string: "${text}":`);
+    reader.say('  error: first word must be "host"');
+    return;
+  }
+  for (const flag of flags) {
+    const error = cpuidParseConfig(bInfo.cpuid, flag);
+    if (error === 0) continue;
+    reader.say(`while parsing CPUID flag: "${flag}":`);
+    reader.say(`  error #${error}: ${CPUID_FLAG_ERRORS[error]}`);
+  }
 }
 
 /** The host's NUMA nodes (`physinfo.nr_nodes`): the simulated host has one. */

@@ -3,7 +3,7 @@
  * domain config, with its nested structs and the `u` keyed union on `type` (`u.hvm.ms_vm_genid`).
  * Members are declared in the IDL's order, which is the order libxl prints them in.
  *
- * Not modelled (skipped on parse, as unknown keys are): `cpuid` and the members newer than 4.17.
+ * Not modelled (skipped on parse, as unknown keys are): the members newer than 4.17.
  */
 import {
   array,
@@ -21,6 +21,7 @@ import {
   uint64,
   type IdlValue,
 } from './idl.ts';
+import { cpuidPolicyList } from './cpuid-policy.ts';
 import { DomainSchedParams } from './domain-sched-params.ts';
 import type { LibxlDomainType } from './domain-create-info.ts';
 import type { JsonValue } from '../json/yajl-gen.ts';
@@ -226,6 +227,7 @@ export const DomainBuildInfo = struct('libxl_domain_build_info', {
   execSsidLabel: string(),
   localtime: defbool(),
   disableMigrate: defbool(),
+  cpuid: cpuidPolicyList(),
   blkdevStart: string(),
   vnumaNodes: array(VnodeInfo),
   maxGrantFrames: uint32(LIBXL_MAX_GRANT_DEFAULT),

@@ -82,6 +82,15 @@ describeWithReferee('libxl JSON against real libxenlight 4.17', findLibxl(), () 
       '{"c_info": {"name": 5, "hap": "Truex"}, "b_info": {"max_vcpus": "2", "type.pv": {}}, "on_crash": "Preserve"}',
       `{"b_info": {"type.hvm": {"ms_vm_genid": [300, -1${', 7'.repeat(14)}, 9]}}}`,
       '{"b_info": {"max_vcpus": 4294967297, "event_channels": -1}}',
+      '{"b_info": {"cpuid": 5}}',
+      '{"b_info": {"cpuid": null}}',
+      '{"b_info": {"cpuid": {"cpuid": []}}}',
+      '{"b_info": {"cpuid": {"cpuid": [], "msr": [{"index": 266, "policy": "x"}]}}}',
+      `{"b_info": {"cpuid": {"cpuid": [], "msr": [{"index": "266", "policy": "${'x'.repeat(64)}"}]}}}`,
+      '{"b_info": {"cpuid": {"cpuid": [7], "msr": []}}}',
+      `{"b_info": {"cpuid": [{"leaf": 1, "ecx": "${'1'.repeat(32)}", "eax": 5}, {"leaf": 4294967297, "subleaf": -1}]}}`,
+      `{"b_info": {"cpuid": {"cpuid": [{"leaf": 1}, {"subleaf": 2}, {"leaf": 3}], "msr": [{"index": 16, "policy": "${'k'.repeat(64)}"}, {"index": -1, "policy": "${'0'.repeat(64)}"}]}}}`,
+      '{"b_info": {"cpuid": {"cpuid": [], "msr": []}}}',
     ];
     const results = realLibxl(cases);
     cases.forEach((text, index) => {

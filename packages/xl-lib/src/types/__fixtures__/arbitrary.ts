@@ -81,6 +81,15 @@ export function arbitraryFor(field: AnyIdlType, options: ArbitraryOptions = {}):
       return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
     case 'libxl_mac':
       return fc.uint8Array({ minLength: 6, maxLength: 6 }).map((bytes) => [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':'));
+    case 'libxl_cpuid_policy_list': {
+      const filter = (length: number) => fc.string({ unit: fc.constantFrom('0', '1', 'x', 'k', 's'), minLength: length, maxLength: length });
+      const uint32 = fc.integer({ min: 0, max: 0xfffffffe });
+      const leaf = fc.record(
+        { leaf: uint32, subleaf: fc.oneof(uint32, fc.constant(0xffffffff)), eax: filter(32), ebx: filter(32), ecx: filter(32), edx: filter(32) },
+        { requiredKeys: ['leaf', 'subleaf'] },
+      );
+      return fc.record({ cpuid: fc.array(leaf, { maxLength: 3 }), msr: fc.array(fc.record({ index: uint32, policy: filter(64) }), { maxLength: 2 }) });
+    }
     case 'libxl_ms_vm_genid':
       return fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => MsVmGenid.fromBytes(bytes));
   }
