@@ -162,6 +162,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE domains ADD COLUMN cpu_time_ns INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 8,
+    description: "each domain's console output: the last bytes its guest wrote, and where they start",
+    sql: `
+      CREATE TABLE consoles (
+        domid INTEGER PRIMARY KEY REFERENCES domains (domid) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

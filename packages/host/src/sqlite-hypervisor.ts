@@ -10,14 +10,17 @@
  */
 import {
   allocateDomid,
+  appendConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,
   checkShutdownReason,
+  readConsoleLog,
   HVM_NR_PARAMS,
   XC_PAGE_SIZE,
   XcError,
   runGuestWork,
+  type ConsoleOutput,
   type CreateDomainOptions,
   type DomainInfo,
   type DomainType,
@@ -127,6 +130,8 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #unpause;
   readonly #selectRecord;
   readonly #setRecord;
+  readonly #selectConsole;
+  readonly #upsertConsole;
   readonly #clearParams;
   readonly #clearPages;
   readonly #reset;
@@ -168,6 +173,10 @@ export class SqliteHypervisor implements Hypervisor {
     this.#unpause = db.prepare('UPDATE domains SET paused = 0, pending_start = NULL WHERE domid = ?');
     this.#selectRecord = db.prepare('SELECT guest_record FROM domains WHERE domid = ?').pluck();
     this.#setRecord = db.prepare('UPDATE domains SET guest_record = ? WHERE domid = ?');
+    this.#selectConsole = db.prepare('SELECT start, data FROM consoles WHERE domid = ?');
+    this.#upsertConsole = db.prepare(
+      'INSERT INTO consoles (domid, start, data) VALUES (?, ?, ?) ON CONFLICT (domid) DO UPDATE SET start = excluded.start, data = excluded.data',
+    );
     this.#clearParams = db.prepare('DELETE FROM params WHERE domid = ?');
     this.#clearPages = db.prepare('DELETE FROM pages WHERE domid = ?');
     this.#reset = db.prepare(
@@ -441,6 +450,24 @@ export class SqliteHypervisor implements Hypervisor {
       }
       this.#setRecord.run(json, domid);
     });
+  }
+
+  appendConsole(domid: number, data: Uint8Array): void {
+    this.#update(domid, () => {
+      this.#current(domid);
+      const log = appendConsoleLog(this.#consoleLog(domid), data);
+      this.#upsertConsole.run(domid, log.start, log.data);
+    });
+  }
+
+  readConsole(domid: number, offset: number): ConsoleOutput {
+    this.#require(domid);
+    return readConsoleLog(this.#read(() => this.#consoleLog(domid)), offset);
+  }
+
+  #consoleLog(domid: number): ConsoleOutput {
+    const row = this.#selectConsole.get(domid) as { start: number; data: Uint8Array } | undefined;
+    return row === undefined ? { start: 0, data: new Uint8Array(0) } : { start: row.start, data: new Uint8Array(row.data) };
   }
 
   setGuestModel(model: GuestModel | undefined): void {

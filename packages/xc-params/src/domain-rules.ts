@@ -6,7 +6,9 @@
  */
 import { XcError } from './errors.ts';
 import {
+  CONSOLE_LOG_LIMIT,
   DOMID_FIRST_RESERVED,
+  type ConsoleOutput,
   type CreateDomainOptions,
   type DomainType,
   type PendingStart,
@@ -70,4 +72,22 @@ export function checkGpe(gpe: number): void {
   if (!Number.isInteger(gpe) || gpe < 0 || gpe > MAX_GPE) {
     throw new XcError('EINVAL', `GPE ${String(gpe)} is not an integer in 0..${MAX_GPE}`);
   }
+}
+
+/** `log` with `data` appended, keeping only its last `CONSOLE_LOG_LIMIT` bytes; `EINVAL` for data that is no byte array. */
+export function appendConsoleLog(log: ConsoleOutput, data: Uint8Array): ConsoleOutput {
+  if (!(data instanceof Uint8Array)) throw new XcError('EINVAL', 'console output is a byte array');
+  const end = log.start + log.data.length + data.length;
+  const joined = new Uint8Array(log.data.length + data.length);
+  joined.set(log.data);
+  joined.set(data, log.data.length);
+  const drop = Math.max(0, joined.length - CONSOLE_LOG_LIMIT);
+  return { start: end - (joined.length - drop), data: joined.slice(drop) };
+}
+
+/** What `readConsole(offset)` answers from a kept log; `EINVAL` for an offset that is no non-negative integer. */
+export function readConsoleLog(log: ConsoleOutput, offset: number): ConsoleOutput {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new XcError('EINVAL', `console offset ${String(offset)} is not a non-negative integer`);
+  const from = Math.max(offset, log.start);
+  return { start: from, data: log.data.slice(Math.min(from - log.start, log.data.length)) };
 }

@@ -67,6 +67,19 @@ export function runGuestWork(work: () => void, charge: (nanoseconds: number) => 
   }
 }
 
+/**
+ * How many bytes of a domain's console output are kept (the oldest are dropped beyond it), as
+ * xenconsoled keeps a bounded buffer of what no client has read yet.
+ */
+export const CONSOLE_LOG_LIMIT = 64 * 1024;
+
+/** Console output read back: `data` starts at byte `start` of everything the domain ever wrote. */
+export interface ConsoleOutput {
+  /** Where `data` begins; above the offset asked for when older output was dropped. */
+  readonly start: number;
+  readonly data: Uint8Array;
+}
+
 export interface CreateDomainOptions {
   readonly type: DomainType;
   readonly uuid?: string;
@@ -138,6 +151,16 @@ export interface Hypervisor {
   /** The guest model's own record of what the guest saw (opaque JSON text), kept with the domain. */
   getGuestRecord(domid: number): string | undefined;
   setGuestRecord(domid: number, json: string): void;
+
+  /**
+   * Appends what the guest's software wrote to its console (the serial port of an HVM guest, the
+   * PV console of a PV one). Offsets count every byte written since the domain was created; only
+   * the last `CONSOLE_LOG_LIMIT` bytes are kept. The log stays across a reset (the console outlives
+   * a reboot) and goes with the domain.
+   */
+  appendConsole(domid: number, data: Uint8Array): void;
+  /** The console output from byte `offset` on (empty `data` when nothing is newer). */
+  readConsole(domid: number, offset: number): ConsoleOutput;
 
   /** Registers (or clears) the software run by unpause and `raiseGpe`, for this process. */
   setGuestModel(model: GuestModel | undefined): void;

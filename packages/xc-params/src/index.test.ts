@@ -4,6 +4,7 @@ import { HVM_PARAMS } from './public/hvm-params.ts';
 
 // The index is the API-review surface: a change to this list is a change to every consumer.
 const RUNTIME_EXPORTS = [
+  'CONSOLE_LOG_LIMIT',
   'DOMID_FIRST_RESERVED',
   'DOMID_SELF',
   'GENID_NOTIFY_GPE',
@@ -25,11 +26,13 @@ const RUNTIME_EXPORTS = [
   'XcError',
   'addressToPfn',
   'allocateDomid',
+  'appendConsoleLog',
   'checkCreateDomainOptions',
   'checkGuestRange',
   'checkGpe',
   'checkPendingStart',
   'checkShutdownReason',
+  'readConsoleLog',
   'createGuestMemory',
   'createXc',
   'guestFrames',

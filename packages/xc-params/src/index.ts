@@ -57,6 +57,8 @@ export {
   DOMID_FIRST_RESERVED,
   runGuestWork,
   type CreateDomainOptions,
+  CONSOLE_LOG_LIMIT,
+  type ConsoleOutput,
   type DomainInfo,
   type DomainType,
   type GuestModel,
@@ -76,10 +78,12 @@ export {
 export { MemoryHypervisor, UINT64_MAX, type MemoryHypervisorOptions } from './memory-hypervisor.ts';
 export {
   allocateDomid,
+  appendConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,
   checkShutdownReason,
+  readConsoleLog,
 } from './domain-rules.ts';
 export {
   checkGuestRange,

@@ -10,6 +10,7 @@ import { XcError } from './errors.ts';
 import {
   XC_PAGE_SIZE,
   runGuestWork,
+  type ConsoleOutput,
   type CreateDomainOptions,
   type DomainInfo,
   type DomainType,
@@ -20,15 +21,19 @@ import {
 } from './hypervisor.ts';
 import {
   allocateDomid,
+  appendConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,
   checkShutdownReason,
+  readConsoleLog,
 } from './domain-rules.ts';
 import { HVM_NR_PARAMS } from './public/hvm-params.ts';
 
 /** The largest uint64. */
 export const UINT64_MAX = (1n << 64n) - 1n;
+
+const EMPTY_CONSOLE: ConsoleOutput = { start: 0, data: new Uint8Array(0) };
 
 /** What `xl list` shows for our simulated Domain-0: 4 GiB, 2 vcpus (a choice of ours). */
 const DOMAIN0_MAX_MEM_KB = 4 * 1024 * 1024;
@@ -51,6 +56,7 @@ interface DomainState {
   params: bigint[];
   pages: Map<number, Uint8Array>;
   guestRecord: string | undefined;
+  console: ConsoleOutput;
 }
 
 /** Checks a domid argument's shape (any number a `domid_t` could hold); existence is checked apart. */
@@ -132,6 +138,7 @@ export class MemoryHypervisor implements Hypervisor {
       params: zeroParams(),
       pages: new Map(),
       guestRecord: undefined,
+      console: EMPTY_CONSOLE,
     });
   }
 
@@ -165,6 +172,7 @@ export class MemoryHypervisor implements Hypervisor {
       params: zeroParams(),
       pages: new Map(),
       guestRecord: undefined,
+      console: EMPTY_CONSOLE,
     };
     this.#domains.set(domid, state);
     this.#rover = domid;
@@ -262,6 +270,15 @@ export class MemoryHypervisor implements Hypervisor {
       throw new XcError('EINVAL', `guest record of domain ${domid} is not JSON text`, { cause: error });
     }
     state.guestRecord = json;
+  }
+
+  appendConsole(domid: number, data: Uint8Array): void {
+    const state = this.#domain(domid);
+    state.console = appendConsoleLog(state.console, data);
+  }
+
+  readConsole(domid: number, offset: number): ConsoleOutput {
+    return readConsoleLog(this.#domain(domid).console, offset);
   }
 
   setGuestModel(model: GuestModel | undefined): void {

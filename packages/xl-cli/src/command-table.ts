@@ -5,6 +5,7 @@
  * an implementation here and a module under `commands/`.
  */
 import type { CommandContext, CommandInput } from './command-context.ts';
+import type { ConsoleOptions } from './commands/console.ts';
 import type { CreateOptions } from './commands/create.ts';
 import type { DestroyOptions } from './commands/destroy.ts';
 import type { DomidOptions } from './commands/domid.ts';
@@ -171,6 +172,12 @@ const implemented: readonly CommandImplementation[] = [
   defineCommand<VmListOptions>({ name: 'vm-list', options: {}, load: () => import('./commands/vm-list.ts') }),
   defineCommand<RenameOptions>({ name: 'rename', requiredArgs: 2, options: {}, load: () => import('./commands/rename.ts') }),
   defineCommand<UptimeOptions>({ name: 'uptime', options: { short: { short: 's' } }, load: () => import('./commands/uptime.ts') }),
+  defineCommand<ConsoleOptions>({
+    name: 'console',
+    requiredArgs: 1,
+    options: { type: { short: 't', value: true }, num: { short: 'n', value: true } },
+    load: () => import('./commands/console.ts'),
+  }),
   defineCommand<DomidOptions>({ name: 'domid', requiredArgs: 1, options: {}, load: () => import('./commands/domid.ts') }),
   defineCommand<DomnameOptions>({ name: 'domname', requiredArgs: 1, options: {}, load: () => import('./commands/domname.ts') }),
 ];

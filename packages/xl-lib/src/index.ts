@@ -1,5 +1,12 @@
 export { XL_ERROR, XlError, type XlErrorCode, wrapFailure, xlErrorCodeOf } from './errors.ts';
 export { generationIdPath, msVmGenidSet, type GenidSetResult } from './genid/genid-set.ts';
+export {
+  consoleChain,
+  hypervisorConsoles,
+  type ConsoleRef,
+  type ConsoleSource,
+  type ConsoleType,
+} from './console/console-source.ts';
 export { Libxl, createLibxl, type LibxlDomainInfo, type LibxlOptions } from './lifecycle/libxl.ts';
 export type { CreateDomainOptions, RestoreHooks } from './lifecycle/create.ts';
 export type { DomainNameIndex } from './lifecycle/name-index.ts';

@@ -148,6 +148,38 @@ describe('createGuestModel', () => {
     ]);
   });
 
+  it('prints each thing it does on its console: the firmware and boot read, a resume, an event', () => {
+    const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
+    const model = createGuestModel({ hypervisor, store, genidNotifyGpe: null });
+    model.boot(domid);
+    const address = hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR);
+    const memory = new DomainMemory(hypervisor, domid);
+    memory.write(address, new Uint8Array(16).fill(7));
+    memory.flush();
+    model.resume(domid);
+    model.resume(domid);
+    model.gpe(domid, 5);
+    const at = `0x${address.toString(16)}`;
+    expect(Buffer.from(hypervisor.readConsole(domid, 0).data).toString()).toBe(
+      [
+        `hvmloader: ACPI tables built, generation-id "${ID_TEXT}" placed at ${at}`,
+        `vmgenid: boot read ${ID_HEX} at ${at} (\\_SB.PCI0.ISA.VGID)`,
+        `vmgenid: resume read ${'07'.repeat(16)} at ${at} (\\_SB.PCI0.ISA.VGID, changed)`,
+        `vmgenid: resume read ${'07'.repeat(16)} at ${at} (\\_SB.PCI0.ISA.VGID, unchanged)`,
+        'ACPI: GPE 0x05: GPE 5 raised, but the tables define no \\_GPE._E05 or _L05 handler',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('prints a failed read on its console', () => {
+    const { hypervisor, store, domid } = setup();
+    createGuestModel({ hypervisor, store }).boot(domid);
+    expect(Buffer.from(hypervisor.readConsole(domid, 0).data).toString()).toMatch(
+      /\r\nvmgenid: boot read failed: \\_SB\.PCI0\.ISA\.VGID\._STA returned 0x0: not present\r\n$/,
+    );
+  });
+
   it('records a GPE without a handler as unhandled, without faking a notify', () => {
     const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
     const model = createGuestModel({ hypervisor, store, genidNotifyGpe: null });

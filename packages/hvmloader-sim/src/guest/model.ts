@@ -25,6 +25,7 @@ import {
   type GuestRecord,
 } from './record.ts';
 import { readVmGenerationId, type GenerationIdReading } from './read-generation-id.ts';
+import { eventLine, firmwareLine, printConsole, readLine } from './console.ts';
 
 export interface GuestModelOptions {
   readonly hypervisor: Hypervisor;
@@ -88,7 +89,16 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
       return { ...EMPTY_GUEST_RECORD, lastFailure: `previous ${error.message}; started a new record` };
     }
   };
-  const save = (domid: number, record: GuestRecord): void => hypervisor.setGuestRecord(domid, guestRecordToJson(record));
+  /** Keeps the record and prints what happened since `before` on the console. */
+  const save = (domid: number, record: GuestRecord, before: GuestRecord = EMPTY_GUEST_RECORD): void => {
+    hypervisor.setGuestRecord(domid, guestRecordToJson(record));
+    const lines: string[] = [];
+    if (record.firmware !== null && record.firmware !== before.firmware) lines.push(firmwareLine(record.firmware));
+    else if (record.firmware === null && record.lastFailure?.startsWith('firmware: ')) lines.push(`hvmloader: ${record.lastFailure.slice(10)}`);
+    lines.push(...record.events.slice(record.events.length - (record.eventCount - before.eventCount)).map(eventLine));
+    lines.push(...record.reads.slice(record.reads.length - (record.readCount - before.readCount)).map(readLine));
+    printConsole(hypervisor, domid, lines);
+  };
 
   return {
     /** Power-on: hvmloader (HVM guests only), then the OS reads the ID. The record starts afresh. */
@@ -121,11 +131,12 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
 
     resume(domid: number): void {
       const record = load(domid);
-      save(domid, withRead(record, 'resume', osRead(hypervisor, domid, layout), now()));
+      save(domid, withRead(record, 'resume', osRead(hypervisor, domid, layout), now()), record);
     },
 
     gpe(domid: number, gpe: number): void {
-      let record = load(domid);
+      const before = load(domid);
+      let record = before;
       const at = now();
       const memory = new DomainMemory(hypervisor, domid);
       const { scanStart, scanEnd } = scanArea(layout);
@@ -157,7 +168,7 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
       if (record.path !== null && event.notifications.some((notification) => notification.path === record.path)) {
         record = withRead(record, 'notify', osRead(hypervisor, domid, layout), now());
       }
-      save(domid, record);
+      save(domid, record, before);
     },
   };
 }

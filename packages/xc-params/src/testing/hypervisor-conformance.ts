@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcError, type XcErrno } from '../errors.ts';
-import { XC_PAGE_SIZE, type DomainInfo, type GuestModel, type Hypervisor } from '../hypervisor.ts';
+import { CONSOLE_LOG_LIMIT, XC_PAGE_SIZE, type DomainInfo, type GuestModel, type Hypervisor } from '../hypervisor.ts';
 import { HVM_NR_PARAMS, HVM_PARAM_VM_GENERATION_ID_ADDR } from '../public/hvm-params.ts';
 
 /** How the suite gets a fresh hypervisor for each test, and gives it back. */
@@ -428,6 +428,50 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
       });
     });
 
+    describe('console output', () => {
+      const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
+
+      it('appends what the guest writes and reads it back from any offset, across a reset, gone with the domain', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        const other = hypervisor.createDomain({ type: 'hvm' }).domid;
+        expect(hypervisor.readConsole(domid, 0)).toEqual({ start: 0, data: new Uint8Array(0) });
+        hypervisor.appendConsole(domid, Buffer.from('boot\n'));
+        hypervisor.appendConsole(domid, Buffer.from('notify\n'));
+        expect(text(hypervisor.readConsole(domid, 0).data)).toBe('boot\nnotify\n');
+        expect(hypervisor.readConsole(domid, 5)).toMatchObject({ start: 5 });
+        expect(text(hypervisor.readConsole(domid, 5).data)).toBe('notify\n');
+        expect(hypervisor.readConsole(domid, 99)).toEqual({ start: 99, data: new Uint8Array(0) });
+        expect(hypervisor.readConsole(other, 0).data.length).toBe(0);
+        hypervisor.resetDomain(domid);
+        expect(text(hypervisor.readConsole(domid, 0).data)).toBe('boot\nnotify\n');
+        hypervisor.destroyDomain(domid);
+        expectXcError(() => hypervisor.readConsole(domid, 0), 'ESRCH');
+        expectXcError(() => hypervisor.appendConsole(domid, Buffer.from('x')), 'ESRCH');
+      });
+
+      it('keeps only the last CONSOLE_LOG_LIMIT bytes, offsets still counting every byte', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'pv' });
+        hypervisor.appendConsole(domid, new Uint8Array(CONSOLE_LOG_LIMIT).fill(0x61));
+        hypervisor.appendConsole(domid, Buffer.from('tail'));
+        const kept = hypervisor.readConsole(domid, 0);
+        expect(kept.start).toBe(4);
+        expect(kept.data.length).toBe(CONSOLE_LOG_LIMIT);
+        expect(text(kept.data.subarray(-5))).toBe('atail');
+        expect(text(hypervisor.readConsole(domid, CONSOLE_LOG_LIMIT).data)).toBe('tail');
+      });
+
+      it('rejects offsets that are no non-negative integer and output that is no byte array', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expectXcError(() => hypervisor.readConsole(domid, -1), 'EINVAL');
+        expectXcError(() => hypervisor.readConsole(domid, 1.5), 'EINVAL');
+        expectXcError(() => hypervisor.appendConsole(domid, 'text' as unknown as Uint8Array), 'EINVAL');
+        expect(hypervisor.readConsole(domid, 0).data.length).toBe(0);
+      });
+    });
+
     if (reopen) {
       describe('persistence', () => {
         it('keeps domains, params, pages and records across a reopen', () => {
@@ -436,6 +480,7 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
           hypervisor.writeParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR, (1n << 64n) - 2n);
           hypervisor.writePage(domid, 0xfc001, page(4));
           hypervisor.setGuestRecord(domid, '{"k":true}');
+          hypervisor.appendConsole(domid, Buffer.from('console'));
           hypervisor.unpauseDomain(domid);
           const again = reopen(hypervisor);
           made.push(again);
@@ -443,6 +488,7 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
           expect(again.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe((1n << 64n) - 2n);
           expect(again.readPage(domid, 0xfc001)).toEqual(page(4));
           expect(again.getGuestRecord(domid)).toBe('{"k":true}');
+          expect(Buffer.from(again.readConsole(domid, 0).data).toString()).toBe('console');
           expect(again.createDomain({ type: 'hvm' }).domid).toBe(domid + 1);
         });
       });

@@ -28,15 +28,22 @@ function refusePassthrough(config: DomainConfig): void {
   throw new XlError('FAIL', `PCI device ${bdf} is not assignable`);
 }
 
-export async function createOnHost(config: DomainConfig, options: { readonly paused: boolean }, context: CommandContext): Promise<number> {
+/** With `console`, xl's `-c`: the new domain's primary console is followed afterwards (`console.ts`). */
+export async function createOnHost(
+  config: DomainConfig,
+  options: { readonly paused: boolean; readonly console?: boolean },
+  context: CommandContext,
+): Promise<number> {
   return withToolstack(context, async ({ libxl }) => {
-    await libxlCall(
+    const domid = await libxlCall(
       () => {
         refusePassthrough(config);
         return libxl.createDomain(config, { paused: options.paused });
       },
       { exitCode: XL_EXIT.ERROR_FAIL },
     );
-    return XL_EXIT.OK;
+    if (!options.console) return XL_EXIT.OK;
+    const { followConsole } = await import('./console.ts');
+    return followConsole(libxl, libxl.primaryConsole(domid), context);
   });
 }

@@ -46,5 +46,5 @@ export async function run(input: CommandInput<CreateOptions>, context: CommandCo
   }
   if (dryRun) return XL_EXIT.OK;
   const { createOnHost } = await import('./create-on-host.ts');
-  return createOnHost(config, { paused: options.paused }, context);
+  return createOnHost(config, { paused: options.paused, console: options.console }, context);
 }

@@ -77,6 +77,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       received += result.value.length;
       return result.value;
     };
+    let restored: { readonly domid: number };
     try {
       const counted = (async function* () {
         yield header.bytes;
@@ -88,7 +89,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       if (image.length !== received) {
         throw new XlCliError(`libxl: error: ${file}: ${received - image.length} unexpected bytes after the end of the save image`);
       }
-      await restoreImage(libxl, image, override ? 'restore-with-config' : 'restore', {
+      restored = await restoreImage(libxl, image, override ? 'restore-with-config' : 'restore', {
         paused: input.options.paused,
         where: file,
         ...(override ? { config: override } : {}),
@@ -99,6 +100,8 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       logger.destroy();
       chunks.destroy();
     }
-    return XL_EXIT.OK;
+    if (!input.options.console) return XL_EXIT.OK;
+    const { followConsole } = await import('./console.ts');
+    return followConsole(libxl, libxl.primaryConsole(restored.domid), context);
   });
 }

@@ -30,3 +30,32 @@ export function stderrIsTerminal(context: CommandContext): boolean {
 export function spawnMigrationChild(rune: string, env: Readonly<Record<string, string | undefined>>): ChildProcessByStdio<Writable, Readable, null> {
   return spawn('sh', ['-c', rune], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...env } as NodeJS.ProcessEnv });
 }
+
+/** Keyboard input for a console, and how to stop reading it. */
+export interface ConsoleInput {
+  readonly chunks: AsyncIterable<Uint8Array>;
+  /** Stops reading (and gives a terminal its mode back); a pending read is abandoned. */
+  close(): void;
+}
+
+/**
+ * Standard input for `xl console`: the context's, or the process's; a terminal is put in raw mode
+ * (as xenconsole's `init_term` does) so that Ctrl-] arrives as a byte, and restored on close.
+ */
+export function consoleInput(context: CommandContext): ConsoleInput {
+  const stdin = context.stdin ?? process.stdin;
+  const iterator = stdin[Symbol.asyncIterator]();
+  const terminal = context.stdin === undefined && process.stdin.isTTY === true;
+  if (terminal) process.stdin.setRawMode(true);
+  let closed = false;
+  return {
+    chunks: { [Symbol.asyncIterator]: () => ({ next: () => (closed ? Promise.resolve({ done: true, value: undefined }) : iterator.next()) }) },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (terminal) process.stdin.setRawMode(false);
+      if (context.stdin === undefined) process.stdin.destroy();
+      else void iterator.return?.()?.catch(() => undefined);
+    },
+  };
+}

@@ -5,6 +5,7 @@
  * - `./destroy.ts`: `libxl_domain_destroy` (`libxl_domain.c`);
  * - `./run-state.ts`: `libxl_domain_pause` / `_unpause` / `_shutdown` / `_reboot` (`libxl_domain.c`);
  * - `./name-index.ts`: `libxl_name_to_domid`, `libxl_domid_to_name` (`libxl_utils.c`), `libxl_domain_rename`;
+ * - `../console/`: the consoles `xl console` reads (`libxl_console.c`);
  * - `../genid/`: the generation ID (`libxl_genid.c`, and beyond Xen its query and renewal);
  * - here: `libxl_domain_info`, `libxl_list_domain`, `libxl_retrieve_domain_configuration`.
  * Every operation is synchronous (the simulated guest runs inside `unpause`).
@@ -15,11 +16,13 @@ import {
   type GuestModel,
   type Hypervisor,
   type ShutdownReason,
+  type ConsoleOutput,
   type XcInterface,
 } from '@xen-genid/xc-params';
 import type { XenStore, XsConnection } from '@xen-genid/xenstore';
 import { createGuestModel } from '@xen-genid/hvmloader-sim/guest';
-import { wrapFailure } from '../errors.ts';
+import { consoleChain, hypervisorConsoles, type ConsoleRef, type ConsoleSource } from '../console/console-source.ts';
+import { XlError, wrapFailure } from '../errors.ts';
 import { msVmGenidSet, type GenidSetResult } from '../genid/genid-set.ts';
 import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { notifyGenidChange } from '../genid/notify.ts';
@@ -59,6 +62,11 @@ export interface LibxlOptions {
    * that a change made in several of them is never seen, or left, half made. Default: runs it.
    */
   readonly atomically?: <T>(body: () => T) => T;
+  /**
+   * Consoles served by a device model (a real guest's serial port), asked before the hypervisor's
+   * console logs of simulated guests (`../console/console-source.ts`).
+   */
+  readonly consoles?: ConsoleSource;
 }
 
 /** A domain as `libxl_list_domain` reports it, with its name (`libxl_domid_to_name`). */
@@ -79,6 +87,7 @@ export class Libxl implements Disposable {
   readonly #names: NameIndex;
   readonly #internals: LibxlInternals;
   readonly #atomically: <T>(body: () => T) => T;
+  readonly #consoles: ConsoleSource;
 
   constructor(options: LibxlOptions) {
     this.hypervisor = options.hypervisor;
@@ -90,6 +99,8 @@ export class Libxl implements Disposable {
         ? createGuestModel({ hypervisor: options.hypervisor, store: options.xenstore })
         : (options.guestModel ?? undefined);
     this.#atomically = options.atomically ?? ((body) => body());
+    const simulated = hypervisorConsoles(options.hypervisor);
+    this.#consoles = options.consoles ? consoleChain([options.consoles, simulated]) : simulated;
     const registerGuestModel = () => {
       if (guestModel) this.hypervisor.setGuestModel(guestModel);
     };
@@ -217,6 +228,30 @@ export class Libxl implements Disposable {
   notifyGenidChange(domid: number): 'delivered' | 'pending' {
     this.#internals.registerGuestModel();
     return notifyGenidChange(this, domid);
+  }
+
+  // ---- consoles ------------------------------------------------------------------------------
+
+  /**
+   * `libxl__primary_console_find` (`libxl_console.c`): serial 0 of an HVM guest, the PV console of
+   * a PV or PVH one. A domid with no domain fails as `libxl__domain_type` does (`ERROR_INVAL`).
+   */
+  primaryConsole(domid: number): ConsoleRef {
+    const type = domid > 0xffff ? undefined : this.hypervisor.getDomain(domid)?.type;
+    if (type === undefined) {
+      throw new XlError('INVAL', `libxl_dom.c:37:libxl__domain_type: unable to get domain type for domid=${domid}`);
+    }
+    return { domid, type: type === 'hvm' ? 'serial' : 'pv', num: 0 };
+  }
+
+  /** The console's output from byte `offset` on, or `undefined` when the domain has no such console. */
+  readConsole(console: ConsoleRef, offset: number): ConsoleOutput | undefined {
+    return this.#consoles.read(console, offset);
+  }
+
+  /** Keyboard input for a console; `false` when the domain has no such console. */
+  writeConsole(console: ConsoleRef, data: Uint8Array): boolean {
+    return this.#consoles.write(console, data);
   }
 
   // ---- create, destroy, run state ------------------------------------------------------------
