@@ -4,7 +4,8 @@
  * and each `js` block (an ESM script resolving the workspace packages' builds), in document order,
  * one fresh directory and host file per document. A block must exit 0; a `text` block right after
  * it is its exact stdout.
- * Blocks that are not meant to run are written as `console`, `asl`, `ts` or plain fences.
+ * Every other block is data (`text`, `json`, `asl`) or a transcript (`console`): a test checks that no
+ * block of the docs is left without a language, or in one nothing runs (`ts`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,20 @@ describe('extractBlocks', () => {
       { language: 'ts', code: 'x', line: 9, section: 'Use' },
       { language: 'sh', code: 'false', line: 12, section: 'Use' },
     ]);
+  });
+});
+
+describe('the blocks of docs/*.md', () => {
+  it('are code that runs (sh, js) or data (text, json, asl, console)', () => {
+    const known = new Set(['sh', 'js', 'text', 'json', 'asl', 'console']);
+    const unknown = readdirSync(docsDir)
+      .filter((name) => name.endsWith('.md'))
+      .flatMap((name) =>
+        extractBlocks(readFileSync(join(docsDir, name), 'utf8'))
+          .filter((block) => !known.has(block.language))
+          .map((block) => `${name}:${block.line} '${block.language}'`),
+      );
+    expect(unknown).toEqual([]);
   });
 });
 

@@ -68,12 +68,8 @@ function workspaceClosure(packages: readonly string[]): string[] {
   return [...found].sort();
 }
 
-/** The READMEs followed so far; hvmloader-sim's and xl-lib's examples are still fragments. */
-const FOLLOWED = ['host', 'xc-params', 'xenstore', 'xl-cli'];
-
-const readmes = publishedPackages()
-  .filter((name) => FOLLOWED.includes(name))
-  .map((name) => ({
+/** Every published package's README. */
+const readmes = publishedPackages().map((name) => ({
   name,
   blocks: extractBlocks(readFileSync(join(root, 'packages', name, 'README.md'), 'utf8')),
 }));
