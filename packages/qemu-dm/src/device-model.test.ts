@@ -12,6 +12,8 @@ describe('device model files', () => {
       consoleLog: '/run/xen-genid/host-a1b2-3.log',
       pid: '/run/xen-genid/host-a1b2-3.pid',
       initrd: '/run/xen-genid/host-a1b2-3.initrd',
+      incoming: '/run/xen-genid/host-a1b2-3.incoming',
+      outgoing: '/run/xen-genid/host-a1b2-3.outgoing',
     });
     expect(deviceModelFiles('/run/xen-genid', 'host-c3d4', 3).ram).not.toBe(files.ram);
   });

@@ -24,6 +24,10 @@ export interface DeviceModelFiles {
   readonly consoleLog: string;
   readonly pid: string;
   readonly initrd: string;
+  /** Device state read from a restored image, until the device model starts from it. */
+  readonly incoming: string;
+  /** Device state being saved (QEMU writes it, the toolstack reads it into the image). */
+  readonly outgoing: string;
 }
 
 /** Characters QEMU's option parser and `exec:` URIs take without quoting. */
@@ -48,6 +52,8 @@ export function deviceModelFiles(dir: string, hostId: string, domid: number): De
     consoleLog: `${base}.log`,
     pid: `${base}.pid`,
     initrd: `${base}.initrd`,
+    incoming: `${base}.incoming`,
+    outgoing: `${base}.outgoing`,
   };
   for (const path of Object.values(files)) safePath(path);
   // A Unix socket path is at most 107 bytes (sun_path).

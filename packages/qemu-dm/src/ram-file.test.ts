@@ -19,6 +19,16 @@ describe('RamFile', () => {
     expect(() => RamFile.create(path, 1 << 20)).toThrow(/EEXIST/);
   });
 
+  it('lists the frames holding anything but zeros, across its read chunks', () => {
+    using ram = RamFile.create(join(dir, 'pages.ram'), 2 * 1024 * 1024);
+    expect(ram.nonZeroPages()).toEqual([]);
+    ram.write(0x0n, Uint8Array.of(1));
+    ram.write(0x2fffn, Uint8Array.of(1));
+    ram.write(0x100ff8n, Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0x80));
+    ram.write(0x1ff000n, Uint8Array.of(0, 7));
+    expect(ram.nonZeroPages()).toEqual([0, 2, 0x100, 0x1ff]);
+  });
+
   it('reads and writes at the guest-physical address as file offset, across pages', () => {
     const path = join(dir, 'b.ram');
     const bytes = Uint8Array.from({ length: 6000 }, (_, index) => index & 0xff);

@@ -9,6 +9,8 @@ import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, wri
 import { XC_PAGE_SIZE, type GuestMemory } from '@xen-genid/xc-params';
 import { QemuDmError } from './errors.ts';
 
+const ZERO_PAGE = Buffer.alloc(XC_PAGE_SIZE);
+
 /** The most RAM that lies entirely below the PCI hole on both machines: 2 GiB. */
 export const MAX_LOW_RAM_BYTES = 2 * 1024 * 1024 * 1024;
 
@@ -70,6 +72,22 @@ export class RamFile implements GuestMemory, Disposable {
     const { fd, offset } = this.handle(address, bytes.length);
     let done = 0;
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
+  }
+
+  /**
+   * The frames that hold anything but zeros, in order: the guest's memory as libxc's save sends it
+   * (a frame of zeros reads the same from a new RAM file, so it is left out).
+   */
+  nonZeroPages(): number[] {
+    const pages: number[] = [];
+    const chunkBytes = 256 * XC_PAGE_SIZE;
+    for (let offset = 0; offset < this.size; offset += chunkBytes) {
+      const chunk = Buffer.from(this.read(BigInt(offset), Math.min(chunkBytes, this.size - offset)).buffer);
+      for (let at = 0; at < chunk.length; at += XC_PAGE_SIZE) {
+        if (!chunk.subarray(at, at + XC_PAGE_SIZE).equals(ZERO_PAGE)) pages.push((offset + at) / XC_PAGE_SIZE);
+      }
+    }
+    return pages;
   }
 
   close(): void {

@@ -4,21 +4,25 @@
  * hvmloader-sim's firmware into the domain's RAM file (under the QEMU `pc` layout), then starts QEMU
  * on that RAM with the kernel; the domain's guest memory, as every reader and writer sees it
  * (`msVmGenidSet`, `xl vm-genid`), is that file; pause, unpause and destroy reach QEMU; the guest's
- * view of the ID is what its kernel logged. Domains without a kernel stay simulated.
+ * view of the ID is what its kernel logged. A save carries QEMU's device state (without the RAM,
+ * whose pages go in libxc's stream) in the EMULATOR_CONTEXT record, through xl-lib's device model
+ * port; a restored domain's QEMU starts from it (`-incoming`) when the domain is first unpaused,
+ * as libxl starts qemu-xen with the saved state. Domains without a kernel stay simulated.
  *
  * Both halves work on the hypervisor interface, so xl-lib drives a real guest through the same
  * code paths as a simulated one: `attachDeviceModels` wraps the host's hypervisor and returns the
  * guest model to register with it.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
 import { EMPTY_GUEST_RECORD, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, pfnToAddress, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
-import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, retrieveUserdataText, type UserdataStore } from '@xen-genid/xl-lib';
-import { DeviceModel, deviceModelFiles, reapDeviceModel, runningDeviceModel, type DeviceModelFiles } from './device-model.ts';
+import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, retrieveUserdataText, type DeviceModelPort, type DomainConfig, type UserdataStore } from '@xen-genid/xl-lib';
+import { DeviceModel, deviceModelFiles, killDeviceModel, launchDeviceModel, reapDeviceModel, runningDeviceModel, type DeviceModelFiles } from './device-model.ts';
+import { decodeDeviceState, encodeDeviceState } from './device-state.ts';
 import { QemuDmError } from './errors.ts';
 import { cachedModuleBeside } from './guest/kernel-modules.ts';
 import type { GuestBootPlan } from './linux/boot.ts';
@@ -46,6 +50,8 @@ export interface AttachedDeviceModels {
   readonly hypervisor: Hypervisor;
   /** The software of every domain: a real kernel under QEMU when the config has one, else the simulated guest. */
   readonly guestModel: GuestModel;
+  /** The device models' state for save and restore (xl-lib's port). */
+  readonly deviceModel: DeviceModelPort;
   /** The files of `domid`'s device model. */
   filesOf(domid: number): DeviceModelFiles;
 }
@@ -104,10 +110,7 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       else base.writePage(domid, pfn, data);
     },
     touchedPages(domid: number): number[] {
-      if (ramOf(domid)) {
-        throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid} runs a real guest: saving its memory and device model is not supported`);
-      }
-      return base.touchedPages(domid);
+      return ramOf(domid)?.nonZeroPages() ?? base.touchedPages(domid);
     },
     pauseDomain(domid: number): void {
       base.pauseDomain(domid);
@@ -161,39 +164,41 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     };
   };
 
-  /**
-   * Device models of this host file whose domain no longer exists (an `xl` killed during create,
-   * save or restore, whose half-made domain the host's recovery removed): reaped at attach.
-   */
-  const sweepOrphans = (): void => {
-    let names: string[];
-    try {
-      names = readdirSync(runDir);
-    } catch {
-      return;
-    }
-    const domids = new Set<number>();
-    for (const name of names) {
-      const match = new RegExp(`^${hostId}-(\\d+)\\.`).exec(name);
-      if (match?.[1]) domids.add(Number(match[1]));
-    }
-    for (const domid of domids) if (!base.getDomain(domid)) reap(domid);
-  };
-  mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  sweepOrphans();
-
   const simulated = createGuestModel({ hypervisor, store: options.store });
 
-  const realBoot = (domid: number, kernel: string, config: ReturnType<typeof domainConfigFromJsonText>): void => {
-    const files = filesOf(domid);
+  /** The stored config of an HVM domain that runs a real kernel, and that kernel; undefined for a simulated one. */
+  const realGuestOf = (domid: number): { config: DomainConfig; kernel: string } | undefined => {
+    const text = base.getDomain(domid)?.type === 'hvm' ? retrieveUserdataText(options.userdata, domid, USERDATA_LIBXL_JSON) : undefined;
+    const config = text === undefined ? undefined : domainConfigFromJsonText(text);
+    const kernel = config?.buildInfo.kernel;
+    if (config === undefined || kernel === undefined || kernel === '' || basename(kernel) === 'hvmloader') return undefined;
+    return { config, kernel };
+  };
+  const memoryMiBOf = (domid: number): number => Math.floor((base.getDomain(domid)?.maxMemKb ?? 0) / 1024);
+  /** A new RAM file of the domain's memory, its files left from before removed first. */
+  const createRam = (domid: number): void => {
     reap(domid);
-    const memoryMiB = Math.floor((base.getDomain(domid)?.maxMemKb ?? 0) / 1024);
-    const layout = QEMU_PC_PLATFORM_LAYOUT;
+    const memoryMiB = memoryMiBOf(domid);
     try {
-      RamFile.create(files.ram, memoryMiB * MIB).close();
+      RamFile.create(filesOf(domid).ram, memoryMiB * MIB).close();
     } catch (error) {
       throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: guest RAM of ${memoryMiB} MiB: ${(error as Error).message}`);
     }
+  };
+  /** libxl's record of the device model's pid. */
+  const recordPid = (domid: number, pid: number): void => {
+    const xs = options.store.connect(0);
+    try {
+      xs.write(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`, String(pid));
+    } finally {
+      xs.close();
+    }
+  };
+
+  const realBoot = (domid: number, kernel: string, config: DomainConfig): void => {
+    const files = filesOf(domid);
+    const layout = QEMU_PC_PLATFORM_LAYOUT;
+    createRam(domid);
     try {
       const firmware = runFirmware(hypervisor, options.store, domid, { layout });
       const dsdt = firmware.tables?.tables.find((table) => table.signature === 'DSDT');
@@ -218,36 +223,133 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
         ...(options.qemu !== undefined ? { qemu: options.qemu } : {}),
         ...(options.busybox !== undefined ? { busybox: options.busybox } : {}),
         machine: 'pc',
-        memoryMiB,
+        memoryMiB: memoryMiBOf(domid),
         files,
         existingRam: true,
       });
-      const xs = options.store.connect(0);
-      try {
-        xs.write(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`, String(dm.pid));
-      } finally {
-        xs.close();
-      }
+      recordPid(domid, dm.pid);
     } catch (error) {
       reap(domid);
       throw error;
     }
   };
 
+  /**
+   * A restored domain's first unpause: QEMU starts waiting for device state (`-incoming`, on the
+   * same machine and kernel, so its ROMs match), loads the restored state, and the guest runs on
+   * the restored RAM, which already holds the ID the policy chose.
+   */
+  const resumeRealGuest = (domid: number): void => {
+    const files = filesOf(domid);
+    const guest = realGuestOf(domid);
+    if (!guest) throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: a device state was restored, but its config has no kernel`);
+    const left = runningDeviceModel(files);
+    if (left !== undefined) killDeviceModel(left);
+    const pid = launchDeviceModel({
+      ...(options.qemu !== undefined ? { qemu: options.qemu } : {}),
+      machine: 'pc',
+      memoryMiB: memoryMiBOf(domid),
+      files,
+      kernel: guest.kernel,
+      incoming: true,
+    });
+    const dm = new DeviceModel(files, pid);
+    try {
+      dm.loadDeviceState(files.incoming);
+    } catch (error) {
+      dm.quit();
+      throw error;
+    }
+    // Spent before the guest runs: a state loaded again later would not match its RAM.
+    rmSync(files.incoming, { force: true });
+    dm.unpause();
+    recordPid(domid, pid);
+  };
+
+  const readIfThere = (path: string): Uint8Array => (existsSync(path) ? readFileSync(path) : new Uint8Array(0));
+
+  const deviceModel: DeviceModelPort = {
+    saveState(domid: number): Uint8Array | undefined {
+      if (!ramOf(domid)) return undefined;
+      const files = filesOf(domid);
+      // Restored but never unpaused: the state it holds is the one to save.
+      if (existsSync(files.incoming)) return encodeDeviceState({ qemu: readFileSync(files.incoming), consoleLog: readIfThere(files.consoleLog) });
+      const dm = deviceModelOf(domid);
+      if (!dm) throw new QemuDmError('MISSING', `domain ${domid}: its device model is not running`);
+      try {
+        dm.saveDeviceState(files.outgoing);
+        return encodeDeviceState({ qemu: readFileSync(files.outgoing), consoleLog: readIfThere(files.consoleLog) });
+      } finally {
+        rmSync(files.outgoing, { force: true });
+      }
+    },
+    restoreState(domid: number, data: Uint8Array): void {
+      const state = decodeDeviceState(data);
+      const files = filesOf(domid);
+      createRam(domid);
+      try {
+        writeFileSync(files.incoming, state.qemu, { mode: 0o600 });
+        writeFileSync(files.consoleLog, state.consoleLog, { mode: 0o600 });
+      } catch (error) {
+        reap(domid);
+        throw error;
+      }
+    },
+  };
+
+  /**
+   * What an `xl` killed in the middle of an operation left of this host file's device models, once
+   * the host's recovery has finished or undone the operation itself: a device model whose domain is
+   * gone is reaped (a create or restore undone); a running domain whose restored state never
+   * started starts from it (a restore finished without its device model); a running domain whose
+   * QEMU was left stopped (a save that died) runs again. Paused domains belong to whoever paused them.
+   */
+  const recoverDeviceModels = (): void => {
+    let names: string[];
+    try {
+      names = readdirSync(runDir);
+    } catch {
+      return;
+    }
+    const domids = new Set<number>();
+    for (const name of names) {
+      const match = new RegExp(`^${hostId}-(\\d+)\\.`).exec(name);
+      if (match?.[1]) domids.add(Number(match[1]));
+    }
+    for (const domid of domids) {
+      const info = base.getDomain(domid);
+      if (!info) {
+        reap(domid);
+        continue;
+      }
+      if (info.paused || info.shutdown !== null || info.pendingStart !== null) continue;
+      const files = filesOf(domid);
+      try {
+        rmSync(files.outgoing, { force: true });
+        if (existsSync(files.incoming)) {
+          resumeRealGuest(domid);
+          continue;
+        }
+        const dm = deviceModelOf(domid);
+        if (dm && dm.status() !== 'running') dm.unpause();
+      } catch {
+        // Left as it is: this command goes on, and the domain can still be destroyed.
+      }
+    }
+  };
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  recoverDeviceModels();
+
   const guestModel: GuestModel = {
     boot(domid: number): void {
-      const text = base.getDomain(domid)?.type === 'hvm' ? retrieveUserdataText(options.userdata, domid, USERDATA_LIBXL_JSON) : undefined;
-      const config = text === undefined ? undefined : domainConfigFromJsonText(text);
-      const kernel = config?.buildInfo.kernel;
-      if (config === undefined || kernel === undefined || kernel === '' || basename(kernel) === 'hvmloader') {
-        simulated.boot(domid);
-        return;
-      }
-      realBoot(domid, kernel, config);
+      const guest = realGuestOf(domid);
+      if (guest) realBoot(domid, guest.kernel, guest.config);
+      else simulated.boot(domid);
     },
     resume(domid: number): void {
-      if (ramOf(domid)) throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: resuming a real guest is not supported`);
-      simulated.resume(domid);
+      if (existsSync(filesOf(domid).incoming)) resumeRealGuest(domid);
+      else if (ramOf(domid)) throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: a real guest resumes only from a restored device state`);
+      else simulated.resume(domid);
     },
     gpe(domid: number, gpe: number): void {
       // A real guest's kernel polls the device model's notify zone: it sees a new ID by itself.
@@ -255,5 +357,5 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     },
   };
 
-  return { hypervisor, guestModel, filesOf };
+  return { hypervisor, guestModel, deviceModel, filesOf };
 }

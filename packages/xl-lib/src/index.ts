@@ -9,6 +9,7 @@ export {
 } from './console/console-source.ts';
 export { Libxl, createLibxl, type LibxlDomainInfo, type LibxlOptions } from './lifecycle/libxl.ts';
 export type { CreateDomainOptions, RestoreHooks } from './lifecycle/create.ts';
+export { EMULATOR_ID_QEMU_UPSTREAM, type DeviceModelPort } from './lifecycle/device-model.ts';
 export type { DomainNameIndex } from './lifecycle/name-index.ts';
 export type { ShutdownOutcome } from './lifecycle/run-state.ts';
 export { acpiEnabled, libxlPath, vmPath } from './lifecycle/xenstore-layout.ts';

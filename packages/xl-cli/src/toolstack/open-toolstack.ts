@@ -6,7 +6,7 @@
  * machine, so `xl help` and the dry runs never open SQLite.
  */
 import type { DomainInfo, GuestModel, Hypervisor } from '@xen-genid/xc-params';
-import type { Libxl } from '@xen-genid/xl-lib';
+import type { DeviceModelPort, Libxl } from '@xen-genid/xl-lib';
 import type { CrashPoint } from '@xen-genid/host';
 import { domidFromDigits } from './domid-text.ts';
 import type { CommandContext, ToolstackParts } from '../command-context.ts';
@@ -37,7 +37,8 @@ async function openParts(context: CommandContext): Promise<OpenedParts> {
 /**
  * Runs `body` with a libxl context open, closing it (and the host file) afterwards whatever
  * happens. On a host file, qemu-dm's device models are attached: a domain whose config has a
- * `kernel` runs it under QEMU, as libxl spawns qemu-xen.
+ * `kernel` runs it under QEMU, as libxl spawns qemu-xen, and its device state is saved and restored
+ * with it.
  */
 export async function withToolstack<T>(
   context: CommandContext,
@@ -46,10 +47,11 @@ export async function withToolstack<T>(
   const parts = await openParts(context);
   try {
     const { createLibxl } = await import('@xen-genid/xl-lib');
-    let machine: { readonly hypervisor: Hypervisor; readonly guestModel?: GuestModel } = { hypervisor: parts.hypervisor };
+    let machine: { readonly hypervisor: Hypervisor; readonly guestModel?: GuestModel; readonly deviceModel?: DeviceModelPort } = { hypervisor: parts.hypervisor };
     if (parts.hostPath !== undefined) {
       const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
-      machine = attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
+      const { hypervisor, guestModel, deviceModel } = attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
+      machine = { hypervisor, guestModel, deviceModel };
     }
     const libxl = createLibxl({
       ...machine,

@@ -32,6 +32,7 @@ import { existingDomain, retrieveDomainConfiguration, storeDomainConfiguration }
 import type { DomainConfig } from '../types/domain-config.ts';
 import type { UserdataStore } from '../userdata.ts';
 import { createDomain, type CreateDomainOptions } from './create.ts';
+import type { DeviceModelPort } from './device-model.ts';
 import { destroyDomain } from './destroy.ts';
 import type { LibxlInternals } from './internal.ts';
 import { NameIndex, renameDomain, type DomainNameIndex } from './name-index.ts';
@@ -67,6 +68,8 @@ export interface LibxlOptions {
    * console logs of simulated guests (`../console/console-source.ts`).
    */
   readonly consoles?: ConsoleSource;
+  /** The device models of domains that have one (qemu-dm's): their state is saved and restored with the domain. */
+  readonly deviceModel?: DeviceModelPort;
 }
 
 /** A domain as `libxl_list_domain` reports it, with its name (`libxl_domid_to_name`). */
@@ -84,6 +87,7 @@ export class Libxl implements Disposable {
   readonly xc: XcInterface;
   /** The toolstack's xenstore connection (Domain-0, privileged). */
   readonly xs: XsConnection;
+  readonly deviceModel: DeviceModelPort | undefined;
   readonly #names: NameIndex;
   readonly #internals: LibxlInternals;
   readonly #atomically: <T>(body: () => T) => T;
@@ -94,6 +98,7 @@ export class Libxl implements Disposable {
     this.xenstore = options.xenstore;
     this.userdata = options.userdata;
     this.random = options.random ?? osRandomSource;
+    this.deviceModel = options.deviceModel;
     const guestModel =
       options.guestModel === undefined
         ? createGuestModel({ hypervisor: options.hypervisor, store: options.xenstore })

@@ -23,7 +23,7 @@ import { saveImageChunks } from '../stream/write-save-image.ts';
 import { copyDomainConfig, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
 import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { createChannelPair, type ByteChannel } from './channel.ts';
-import { domainOrThrow, restoreImage, timelineWith, type RestoreResult, type SaveRestoreContext } from './operations.ts';
+import { deviceModelStateOf, domainOrThrow, restoreImage, timelineWith, type RestoreResult, type SaveRestoreContext } from './operations.ts';
 import { lifecycleEntry } from '../genid/history.ts';
 
 const RECEIVED = 0x52; // 'R'
@@ -113,6 +113,7 @@ export function beginMigrationSend(context: SaveRestoreContext, domid: number, o
           configJson,
           ...(options.progress ? { progress: options.progress } : {}),
           ...(genidHistory ? { genidHistory } : {}),
+          ...deviceModelStateOf(context, domid),
         }),
     },
     commit() {

@@ -11,6 +11,7 @@
  */
 import type { Hypervisor } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
+import type { DeviceModelPort } from '../lifecycle/device-model.ts';
 import {
   decideGenid,
   genidModeOfConfig,
@@ -72,6 +73,8 @@ export interface SaveRestoreContext {
    * Called for a restore that renews the ID; without it no notify is sent.
    */
   notifyGenidChange?(domid: number): unknown;
+  /** The device models: their state goes into the image's EMULATOR_CONTEXT record and back. */
+  readonly deviceModel?: DeviceModelPort;
 }
 
 export interface SaveOptions {
@@ -129,6 +132,12 @@ async function writeImage(
   return { length, header: header! };
 }
 
+/** The image option that asks the context's device model for `domid`'s state. */
+export function deviceModelStateOf(context: SaveRestoreContext, domid: number): Pick<SaveImageOptions, 'deviceModelState'> {
+  const port = context.deviceModel;
+  return port ? { deviceModelState: () => port.saveState(domid) } : {};
+}
+
 /** The numbers of the xl header that starts the first chunk of an image. */
 function xlHeaderInfoOf(chunk: Uint8Array): XlHeaderInfo {
   const view = new DataView(chunk.buffer, chunk.byteOffset, XL_HEADER_SIZE);
@@ -173,7 +182,12 @@ export async function saveDomain(
     written = await writeImage(
       context,
       domid,
-      { configJson, ...(options.progress ? { progress: options.progress } : {}), ...(genidHistory ? { genidHistory } : {}) },
+      {
+        configJson,
+        ...(options.progress ? { progress: options.progress } : {}),
+        ...(genidHistory ? { genidHistory } : {}),
+        ...deviceModelStateOf(context, domid),
+      },
       target,
     );
   } catch (error) {
@@ -264,9 +278,16 @@ export async function restoreImage(
   });
   setGenidOfConfig(config, decision.genid);
   const carried = image.xl.extras?.genidHistory === undefined ? [] : parseGenidHistory(image.xl.extras.genidHistory);
+  const emulator = image.emulatorContext;
+  if (emulator && !context.deviceModel) throw new XlError('INVAL', `${where}: the image carries a device model's state, and this toolstack runs no device model`);
   const domid = context.createDomain(config, {
     paused: true,
-    restore: { load: (target) => applySaveImage(context.hypervisor, target, image) },
+    restore: {
+      load: (target) => {
+        if (emulator) context.deviceModel!.restoreState(target, emulator);
+        applySaveImage(context.hypervisor, target, image);
+      },
+    },
   });
   try {
     // A domain saved before it ever ran has no memory: its firmware has still to run.

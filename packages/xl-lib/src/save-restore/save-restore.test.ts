@@ -19,7 +19,9 @@ import { createSeededRandomSource } from '../random-bytes.ts';
 import { verifyStreamReferee, verifyStreams } from '../stream/__fixtures__/verify-stream.ts';
 import { checkSaveImage } from '../stream/check-save-image.ts';
 import { bufferSource, chunkSource } from '../stream/byte-source.ts';
-import { REC_TYPE } from '../stream/format.ts';
+import { REC_TYPE, REC_TYPE_LIBXL, alignRecord } from '../stream/format.ts';
+import { EMULATOR_ID_QEMU_UPSTREAM, type DeviceModelPort } from '../lifecycle/device-model.ts';
+import { createLibxl } from '../lifecycle/libxl.ts';
 import { saveImageChunks } from '../stream/write-save-image.ts';
 import { defaultDomainConfig, domainConfigFromJsonText, domainConfigToJsonText, type DomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from '../genid/ms-vm-genid.ts';
@@ -27,7 +29,7 @@ import { channelFromDuplex, createChannelPair } from './channel.ts';
 import { beginMigrationReceive, beginMigrationSend, migrateDomain, receiveMigration, sendMigration } from './migrate.ts';
 import { restoreDomain, saveDomain, type RestoreResult } from './operations.ts';
 import { readSaveFile } from './save-file.ts';
-import { createMachine, expectGenidAgreement, genidEverywhere, type Machine } from '../__fixtures__/machine.ts';
+import { closeAfterTest, createMachine, expectGenidAgreement, genidEverywhere, type Machine } from '../__fixtures__/machine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'xl-lib-save-restore-'));
 const written: string[] = [];
@@ -276,6 +278,42 @@ describe('more ways in and out', () => {
     await save(m, domid, 'leave-paused', { leavePaused: true });
     expect(m.libxl.domainInfo(domid).paused).toBe(true);
     expect(expectGenidAgreement(m, domid)).toBe(before);
+  });
+
+  it('a device model\'s state goes into the EMULATOR_CONTEXT record and back to the new domain\'s device model', async () => {
+    const m = machine();
+    const states = new Map<number, Uint8Array>([[1, Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff)]]);
+    const restored: Array<[number, string]> = [];
+    const deviceModel: DeviceModelPort = {
+      saveState: (domid) => states.get(domid),
+      restoreState: (domid, state) => restored.push([domid, Buffer.from(state).toString('hex')]),
+    };
+    const libxl = closeAfterTest(createLibxl({ hypervisor: m.hypervisor, xenstore: m.xenstore, userdata: m.userdata, deviceModel }));
+    const domid = boot({ ...m, libxl }, 'with-dm', 'generate');
+    expect(domid).toBe(1);
+    const file = join(dir, 'device-model.save');
+    await saveDomain(libxl, domid, { file });
+    written.push(file);
+    const image = await readSaveFile(file);
+    expect(image.libxlRecordTypes).toEqual([REC_TYPE_LIBXL.LIBXC_CONTEXT, REC_TYPE_LIBXL.EMULATOR_CONTEXT, REC_TYPE_LIBXL.END]);
+    expect(Buffer.from(image.emulatorContext!).toString('hex')).toBe(Buffer.from(states.get(1)!).toString('hex'));
+    const bytes = readFileSync(file);
+    const at = bytes.length - 8 - 8 - alignRecord(8 + 5000);
+    expect([bytes.readUInt32LE(at), bytes.readUInt32LE(at + 4), bytes.readUInt32LE(at + 8), bytes.readUInt32LE(at + 12)]).toEqual([
+      REC_TYPE_LIBXL.EMULATOR_CONTEXT,
+      8 + 5000,
+      EMULATOR_ID_QEMU_UPSTREAM,
+      0,
+    ]);
+    const copy = await restoreDomain(libxl, file, { paused: true });
+    expect(restored).toEqual([[copy.domid, Buffer.from(states.get(1)!).toString('hex')]]);
+
+    // A domain without a device model writes no record; a toolstack without one refuses the image.
+    const plain = await save(m, boot(m, 'no-dm', 'generate'), 'no-device-model');
+    expect((await readSaveFile(plain)).libxlRecordTypes).toEqual([REC_TYPE_LIBXL.LIBXC_CONTEXT, REC_TYPE_LIBXL.END]);
+    const other = machine();
+    await expect(restoreDomain(other.libxl, file)).rejects.toThrow(/carries a device model's state, and this toolstack runs no device model/);
+    expect(other.hypervisor.listDomains().map((info) => info.domid)).toEqual([0]);
   });
 
   it('xl create -p, then save and restore: a domain that never ran round-trips', async () => {

@@ -122,6 +122,8 @@ export interface SaveImage {
   /** libxl record types in stream order. */
   readonly libxlRecordTypes: number[];
   readonly libxc: LibxcImage;
+  /** The EMULATOR_CONTEXT record's data (after its emulator header): the device model's state. */
+  readonly emulatorContext?: Uint8Array;
   /** Bytes of the whole image, up to the end of the libxl END record. */
   readonly length: number;
 }
@@ -220,6 +222,7 @@ export async function readSaveImage(source: ByteSource, options: ReadSaveImageOp
   await readLibxlHeader(source);
   const libxlRecordTypes: number[] = [];
   let libxc: LibxcImage | undefined;
+  let emulatorContext: Uint8Array | undefined;
   for (;;) {
     const header = await source.read(8, 'libxl record header');
     const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
@@ -235,15 +238,19 @@ export async function readSaveImage(source: ByteSource, options: ReadSaveImageOp
       case REC_TYPE_LIBXL.END:
         if (length !== 0) throw fail('libxl stream: END record with non-zero length');
         if (!libxc) throw fail('libxl stream: END before any LIBXC_CONTEXT record (no domain memory in the image)');
-        return { xl, libxlRecordTypes, libxc, length: source.offset - start };
+        return { xl, libxlRecordTypes, libxc, ...(emulatorContext ? { emulatorContext } : {}), length: source.offset - start };
       case REC_TYPE_LIBXL.LIBXC_CONTEXT:
         if (length !== 0) throw fail('libxl stream: LIBXC_CONTEXT record with non-zero length');
         if (libxc) throw fail('libxl stream: second LIBXC_CONTEXT record');
         libxc = await readLibxcImage(source, onFrames);
         break;
       case REC_TYPE_LIBXL.EMULATOR_XENSTORE_DATA:
+        checkEmulatorRecord(name, body);
+        break;
       case REC_TYPE_LIBXL.EMULATOR_CONTEXT:
         checkEmulatorRecord(name, body);
+        if (emulatorContext) throw fail('libxl stream: second EMULATOR_CONTEXT record');
+        emulatorContext = body.slice(8);
         break;
       case REC_TYPE_LIBXL.CHECKPOINT_END:
       case REC_TYPE_LIBXL.CHECKPOINT_STATE:

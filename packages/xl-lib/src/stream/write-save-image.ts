@@ -5,9 +5,10 @@
  * xl header + JSON config (+ our tail: frame count, the ID's timeline) · libxl header · LIBXC_CONTEXT · libxc image header + domain header ·
  * X86_CPUID_POLICY · X86_MSR_POLICY · STATIC_DATA_END · PAGE_DATA × ⌈pages/1024⌉ · X86_TSC_INFO ·
  * HVM_CONTEXT · HVM_PARAMS (non-zero params of `write_hvm_params`' list only; omitted if all zero) ·
- * libxc END · libxl END.
+ * libxc END · EMULATOR_CONTEXT (a domain with a device model: its state, `libxl_stream_write.c`
+ * write_emulator_context_record) · libxl END.
  *
- * The simulation has no device model, so no EMULATOR_* libxl records are written. Only the pages
+ * No EMULATOR_XENSTORE_DATA is written (the device model keeps nothing in xenstore). Only the pages
  * the guest ever touched are sent (the simulated p2m has no others), all of type NOTAB; a domain
  * with no memory at all sends pfn 0 as XTAB.
  */
@@ -31,6 +32,7 @@ import {
   type Hypervisor,
 } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
+import { EMULATOR_ID_QEMU_UPSTREAM } from '../lifecycle/device-model.ts';
 import { PROGRESS_END_OF_STREAM, PROGRESS_FRAMES_SENT, PROGRESS_START_OF_STREAM, type ProgressReport } from '../progress.ts';
 import { SIMULATED_CPUID_POLICY, SIMULATED_MSR_POLICY, encodeCpuidPolicy, encodeMsrPolicy } from './cpu-policy.ts';
 import { DHDR_TYPE_X86_HVM, MAX_BATCH_SIZE, PFINFO, REC_TYPE, REC_TYPE_LIBXL } from './format.ts';
@@ -71,6 +73,18 @@ export interface SaveImageOptions {
   readonly progress?: ProgressReport;
   /** The generation ID's timeline, carried in the xl header's optional data. */
   readonly genidHistory?: readonly unknown[];
+  /**
+   * The device model's state (`DeviceModelPort.saveState`), asked for once the libxc stream is
+   * written (the domain stays paused); undefined or none: no EMULATOR_CONTEXT record.
+   */
+  readonly deviceModelState?: () => Uint8Array | undefined;
+}
+
+/** The EMULATOR_CONTEXT record: `libxl__sr_emulator_hdr` (id, index) then the emulator's data. */
+export function encodeEmulatorContext(data: Uint8Array): Uint8Array {
+  const header = new Uint8Array(8);
+  new DataView(header.buffer).setUint32(0, EMULATOR_ID_QEMU_UPSTREAM, true);
+  return encodeRecord(REC_TYPE_LIBXL.EMULATOR_CONTEXT, header, data);
 }
 
 /**
@@ -121,5 +135,7 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   yield encodeRecord(REC_TYPE.END);
   progress(PROGRESS_END_OF_STREAM, 0, 0);
 
+  const emulator = options.deviceModelState?.();
+  if (emulator !== undefined) yield encodeEmulatorContext(emulator);
   yield encodeRecord(REC_TYPE_LIBXL.END);
 }
