@@ -14,6 +14,7 @@ describe('device model files', () => {
       initrd: '/run/xen-genid/host-a1b2-3.initrd',
       incoming: '/run/xen-genid/host-a1b2-3.incoming',
       outgoing: '/run/xen-genid/host-a1b2-3.outgoing',
+      stopped: '/run/xen-genid/host-a1b2-3.stopped',
     });
     expect(deviceModelFiles('/run/xen-genid', 'host-c3d4', 3).ram).not.toBe(files.ram);
   });

@@ -28,6 +28,8 @@ export interface DeviceModelFiles {
   readonly incoming: string;
   /** Device state being saved (QEMU writes it, the toolstack reads it into the image). */
   readonly outgoing: string;
+  /** Present while the toolstack holds QEMU stopped (from before its `stop` to after its `cont`). */
+  readonly stopped: string;
 }
 
 /** Characters QEMU's option parser and `exec:` URIs take without quoting. */
@@ -54,6 +56,7 @@ export function deviceModelFiles(dir: string, hostId: string, domid: number): De
     initrd: `${base}.initrd`,
     incoming: `${base}.incoming`,
     outgoing: `${base}.outgoing`,
+    stopped: `${base}.stopped`,
   };
   for (const path of Object.values(files)) safePath(path);
   // A Unix socket path is at most 107 bytes (sun_path).

@@ -99,6 +99,19 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     reapDeviceModel(filesOf(domid));
   };
 
+  /**
+   * QEMU stopped by the toolstack, and run again: the `stopped` mark lasts from before the stop to
+   * after the continue, so a toolstack killed in between leaves a sign of a guest held stopped.
+   */
+  const stopGuest = (dm: DeviceModel): void => {
+    writeFileSync(dm.files.stopped, '', { mode: 0o600 });
+    dm.pause();
+  };
+  const continueGuest = (dm: DeviceModel): void => {
+    dm.unpause();
+    rmSync(dm.files.stopped, { force: true });
+  };
+
   const overrides: Partial<Hypervisor> = {
     readPage(domid: number, pfn: number): Uint8Array | undefined {
       const ram = ramOf(domid);
@@ -114,13 +127,15 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     },
     pauseDomain(domid: number): void {
       base.pauseDomain(domid);
-      deviceModelOf(domid)?.pause();
+      const dm = deviceModelOf(domid);
+      if (dm) stopGuest(dm);
     },
     unpauseDomain(domid: number): void {
       const pending = base.getDomain(domid)?.pendingStart ?? null;
       base.unpauseDomain(domid);
       // A pending boot started QEMU running; otherwise the guest continues where it stopped.
-      if (pending === null) deviceModelOf(domid)?.unpause();
+      const dm = pending === null ? deviceModelOf(domid) : undefined;
+      if (dm) continueGuest(dm);
     },
     resetDomain(domid: number): void {
       reap(domid);
@@ -261,8 +276,9 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       throw error;
     }
     // Spent before the guest runs: a state loaded again later would not match its RAM.
+    writeFileSync(files.stopped, '', { mode: 0o600 });
     rmSync(files.incoming, { force: true });
-    dm.unpause();
+    continueGuest(dm);
     recordPid(domid, pid);
   };
 
@@ -302,7 +318,8 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
    * the host's recovery has finished or undone the operation itself: a device model whose domain is
    * gone is reaped (a create or restore undone); a running domain whose restored state never
    * started starts from it (a restore finished without its device model); a running domain whose
-   * QEMU was left stopped (a save that died) runs again. Paused domains belong to whoever paused them.
+   * QEMU was left stopped (a save that died) runs again. Paused domains belong to whoever paused
+   * them. Only files are looked at, unless something is to be done.
    */
   const recoverDeviceModels = (): void => {
     let names: string[];
@@ -326,12 +343,12 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       const files = filesOf(domid);
       try {
         rmSync(files.outgoing, { force: true });
-        if (existsSync(files.incoming)) {
-          resumeRealGuest(domid);
-          continue;
+        if (existsSync(files.incoming)) resumeRealGuest(domid);
+        else if (existsSync(files.stopped)) {
+          const dm = deviceModelOf(domid);
+          if (dm) continueGuest(dm);
+          else rmSync(files.stopped, { force: true });
         }
-        const dm = deviceModelOf(domid);
-        if (dm && dm.status() !== 'running') dm.unpause();
       } catch {
         // Left as it is: this command goes on, and the domain can still be destroyed.
       }

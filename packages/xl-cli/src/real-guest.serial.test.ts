@@ -1,8 +1,12 @@
 /**
- * A real Linux guest through the built `xl`: examples/real-guest.mjs (the README's scenario) boots
- * Debian's kernel under QEMU on our firmware with an ID xl generated, renews it with `xl vm-genid
- * --new` and sees the kernel reseed, pauses, unpauses and destroys it with nothing left behind; a
- * kernel that does not exist is a clear error that leaves no domain and no device model behind.
+ * A real Linux guest through the built `xl`, in one boot: examples/real-guest.mjs (the README's
+ * scenario) boots Debian's kernel under QEMU on our firmware with an ID xl generated (the three
+ * views agree with what the kernel read), renews it with `xl vm-genid --new` (one reseed), saves a
+ * checkpoint whose file passes `verify-stream-v2` with QEMU's state in its emulator record, restores
+ * it as a clone (a new ID, the clone's kernel reseeds, the original keeps its ID), migrates the
+ * original to a second host file (the same ID, no reseed; one more on a renewal there) and destroys
+ * everything with no QEMU or file left; a kernel that does not exist is a clear error that leaves
+ * no domain and no device model behind.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -24,19 +28,25 @@ beforeAll(() => {
 afterAll(() => world.cleanup());
 
 describeWithReferee('a real guest through xl', referee, () => {
-  it('runs the README scenario: the kernel reads the ID, reseeds on --new, and destroy leaves nothing', () => {
+  it('runs the README scenario: create, vm-genid --new, save -c, restore as a clone, migrate, destroy', () => {
     const result = spawnSync(process.execPath, [join(root, 'examples/real-guest.mjs')], { encoding: 'utf8', timeout: 540_000 });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     const lines = result.stdout.split('\n');
     const read = /vmgenid bound, read ([0-9a-f]{32}) at probe/.exec(result.stdout)?.[1];
     expect(read).toBeDefined();
     expect(result.stdout).toContain(`xl vm-genid: config ${read}, xenstore ${read}, guest ${read}`);
-    const reseed = lines.find((line) => line.startsWith('guest kernel: random: crng reseeded due to virtual machine fork (1 time), re-read '));
-    expect(reseed).toBeDefined();
-    expect(reseed).not.toContain(read);
-    expect(lines.some((line) => /^real-guest\s+\d+\s+256\s+1\s+--p---/.test(line))).toBe(true);
+    const renewed = /^guest kernel: random: crng reseeded due to virtual machine fork \(1 time\), re-read ([0-9a-f]{32})$/m.exec(result.stdout)?.[1];
+    expect(renewed).toBeDefined();
+    expect(renewed).not.toBe(read);
+    expect(result.stdout).toMatch(/^[\d.]+ MiB; verify-stream-v2 -f xl: ok; Libxl Record: Emulator context, length \d+$/m);
     expect(lines.some((line) => /^real-guest\s+\d+\s+256\s+1\s+-b----/.test(line))).toBe(true);
-    expect(result.stdout).toContain('destroyed: QEMU ended, no device model file left');
+    const clone = /^clone's guest kernel: random: crng reseeded due to virtual machine fork \(2 times in its log, the last after the restore\), re-read ([0-9a-f]{32})$/m.exec(result.stdout)?.[1];
+    expect(clone).toBeDefined();
+    expect([read, renewed]).not.toContain(clone);
+    expect(result.stdout).toContain(`xl vm-genid: clone ${clone}, original ${renewed}`);
+    expect(result.stdout).toContain(`migrated: xl vm-genid on the second host ${renewed}, guest kernel reseeded 1 time in all`);
+    expect(result.stdout).toMatch(/^renewed on the second host: guest kernel reseeded \(2 times in all, one per renewal\), re-read [0-9a-f]{32}$/m);
+    expect(result.stdout).toContain('destroyed: every QEMU ended, no device model file left');
   }, 600_000);
 
   it('a kernel that does not exist: xl create fails clearly, and no domain or device model is left', () => {

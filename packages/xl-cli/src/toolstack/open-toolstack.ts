@@ -80,11 +80,17 @@ export interface ListedDomain extends DomainInfo {
 
 /**
  * The domains with their names, read straight from the hypervisor and the names (no libxl context:
- * listing writes nothing and loads no more than the host package). With `qualifier` (a domid, or
- * a name: xl's `find_domain`), only that domain, or none.
+ * listing itself writes nothing; on a host file, what a killed `xl` left of a device model is
+ * finished or undone first, as by every command). With `qualifier` (a domid, or a name: xl's
+ * `find_domain`), only that domain, or none.
  */
 export async function listHostDomains(context: CommandContext, qualifier?: string): Promise<ListedDomain[]> {
   const parts = await openParts(context);
+  // What a killed xl left of a device model is finished or undone by every command, this one too.
+  if (parts.hostPath !== undefined) {
+    const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
+    attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
+  }
   const xs = parts.xenstore.connect(0);
   const nameOf = (domid: number): string | undefined => {
     const value = xs.tryRead(`/local/domain/${domid}/name`);
