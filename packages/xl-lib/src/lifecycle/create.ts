@@ -11,7 +11,9 @@ import { storeDomainConfiguration } from '../stored-config.ts';
 import { copyDomainConfig, validateDomainConfig, type DomainConfig } from '../types/domain-config.ts';
 import { LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
 import { generateUuid } from '../uuid.ts';
+import { addDevices, createTimeDevices } from './devices.ts';
 import { destroyQuietly } from './destroy.ts';
+import { hasSimulatedBackend, runSimulatedBackends } from './simulated-backends.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { writeBuildPostEntries, writeDomainSkeleton, writeLibxlEntry, type BuildValues } from './xenstore-layout.ts';
 
@@ -70,6 +72,7 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
       ctx.hypervisor.setPendingStart(made, 'resume');
     }
     buildPost(ctx, made, saved, values, options.restore !== undefined);
+    addCreateTimeDevices(ctx, made, saved);
     if (!options.paused) {
       ctx.registerGuestModel();
       ctx.hypervisor.unpauseDomain(made);
@@ -132,4 +135,11 @@ export function buildPost(ctx: LibxlInternals, domid: number, config: DomainConf
   const startTime = ctx.now();
   ctx.xs.transaction((transaction) => writeBuildPostEntries(transaction, domid, config, values, startTime, restored), UNTIL_COMMITTED);
   if (!ctx.xs.isDomainIntroduced(domid)) ctx.xs.introduceDomain(domid);
+}
+
+/** `domcreate_launch_dm`'s devices, then what their (simulated) backends answer. */
+function addCreateTimeDevices(ctx: LibxlInternals, domid: number, config: DomainConfig): void {
+  const devices = createTimeDevices(ctx, domid, config);
+  addDevices(ctx, devices);
+  if (devices.some(hasSimulatedBackend)) ctx.xs.transaction((transaction) => runSimulatedBackends(transaction, devices), UNTIL_COMMITTED);
 }

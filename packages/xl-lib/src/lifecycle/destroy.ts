@@ -6,10 +6,11 @@
 import { XlError, wrapFailure } from '../errors.ts';
 import { existingDomain } from '../stored-config.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
+import { removeDeviceNodes } from './devices.ts';
 import { removeDomainEntries } from './xenstore-layout.ts';
 
 /**
- * `libxl_domain_destroy`: removes `/vm/<uuid>`, `/local/domain/<domid>` and `/libxl/<domid>`,
+ * `libxl_domain_destroy`: removes the devices (their backends too), `/vm/<uuid>`, `/local/domain/<domid>` and `/libxl/<domid>`,
  * the userdata, then the hypervisor domain.
  */
 export function destroyDomain(ctx: LibxlInternals, domid: number): void {
@@ -25,11 +26,14 @@ export function destroyDomain(ctx: LibxlInternals, domid: number): void {
   release(ctx, domid);
 }
 
-/** The domain's xenstore entries in one transaction; `/vm/<uuid>` stays while another domain runs the same VM. */
+/** The domain's devices and xenstore entries in one transaction; `/vm/<uuid>` stays while another domain runs the same VM. */
 function removeEntries(ctx: LibxlInternals, domid: number): void {
   const uuid = ctx.hypervisor.getDomain(domid)?.uuid;
   const vmShared = uuid !== undefined && ctx.hypervisor.listDomains().some((other) => other.domid !== domid && other.uuid === uuid);
-  ctx.xs.transaction((transaction) => removeDomainEntries(transaction, domid, vmShared), UNTIL_COMMITTED);
+  ctx.xs.transaction((transaction) => {
+    removeDeviceNodes(transaction, domid);
+    removeDomainEntries(transaction, domid, vmShared);
+  }, UNTIL_COMMITTED);
 }
 
 function release(ctx: LibxlInternals, domid: number): void {

@@ -33,11 +33,12 @@ function leftovers(m: Machine) {
     localDomain: list('/local/domain').filter((entry) => entry !== '0'),
     vm: list('/vm'),
     libxl: list('/libxl'),
+    backends: list('/local/domain/0/backend'),
     userdata: m.userdata.domids(),
   };
 }
 
-const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], userdata: [] };
+const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], backends: [], userdata: [] };
 
 describe('createDomain', () => {
   it('boots an HVM guest whose config, xenstore key, memory and guest OS all hold the new ID', () => {

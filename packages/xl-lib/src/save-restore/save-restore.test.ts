@@ -90,10 +90,11 @@ function leftovers(m: Machine) {
     localDomain: list('/local/domain').filter((entry) => entry !== '0'),
     vm: list('/vm'),
     libxl: list('/libxl'),
+    backends: list('/local/domain/0/backend'),
     userdata: m.userdata.domids(),
   };
 }
-const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], userdata: [] };
+const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], backends: [], userdata: [] };
 
 /** Saves through `saveDomain`, then checks the file with our reader (pages, record set, ID vs memory). */
 async function save(m: Machine, domid: number, name: string, options: Parameters<typeof saveDomain>[3] = {}): Promise<string> {
@@ -128,7 +129,9 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     written.push(file);
     expect(result).toMatchObject({ destroyed: true, length: statSync(file).size });
     expect(result.genid.toHex()).toBe(before);
+    expect(leftovers(m)).toEqual(EMPTY);
     const restored = await restoreDomain(m.libxl, file, { paused: true });
+    expect(m.libxl.xs.directory(`/libxl/${restored.domid}/device`)).toEqual(['console', 'vkbd']);
     expect(restored.header).toEqual(result.header);
     expect(result.header).toMatchObject({ mandatoryFlags: 3, optionalFlags: 0 });
     expect(m.libxl.domainInfo(restored.domid).paused).toBe(true);
@@ -207,6 +210,7 @@ describe.each(['generate', 'explicit'] as const)('save and restore rows, config 
     const hash = memoryHash(a, domid, false);
     const result = await migrateDomain(a.libxl, domid, b.libxl);
     expect(leftovers(a)).toEqual(EMPTY);
+    expect(b.libxl.xs.directory(`/libxl/${result.domid}/device`)).toEqual(['console', 'vkbd']);
     expect(expectGenidAgreement(b, result.domid)).toBe(before);
     expect(result.genid.toHex()).toBe(before);
     expect(memoryHash(b, result.domid, false)).toBe(hash);

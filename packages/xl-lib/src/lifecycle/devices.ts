@@ -1,0 +1,254 @@
+/**
+ * The devices libxl adds to a domain it creates or restores, and removes when it goes:
+ * - `domcreate_launch_dm` (`tools/libs/light/libxl_create.c`): an HVM guest gets the primary
+ *   console and, unless `vkb_device = 0`, a vkbd; a PV or PVH guest its vfbs, its vkbs, then the
+ *   primary console;
+ * - each written as `libxl__device_generic_add` (`libxl_device.c`) writes it, in one transaction:
+ *   `/libxl/<domid>/device/<kind>/<devid>`, the frontend (the guest may write it; console 0's is
+ *   read-only to it) and the backend, with the entries of `libxl__device_console_add`
+ *   (`libxl_console.c`), `libxl__device_add` and `libxl__set_xenstore_vkb` / `_vfb`
+ *   (`libxl_vkb.c`, `libxl_console.c`);
+ * - `libxl__devices_destroy` (`libxl_device.c`): each device listed under `/libxl/<domid>/device`
+ *   loses its frontend, libxl and backend directories, with every parent left empty
+ *   (`libxl__xs_path_cleanup`).
+ * What the backends themselves write is `./simulated-backends.ts`.
+ */
+import { domainPath } from '@xen-genid/xc-params';
+import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
+import { XlError } from '../errors.ts';
+import type { DomainConfig } from '../types/domain-config.ts';
+import { DeviceVkb, type DeviceVfb } from '../types/devices.ts';
+import { defaultOf, type Defbool } from '../types/idl.ts';
+import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
+import { libxlPath } from './xenstore-layout.ts';
+
+/** An entry of a device's directory; an undefined value is not written (`libxl__xs_writev` skips NULL). */
+export type DeviceEntry = readonly [key: string, value: string | undefined];
+
+/** `libxl__device`, with the entries `libxl__device_generic_add` writes for it. */
+export interface DeviceNodes {
+  readonly domid: number;
+  readonly kind: string;
+  readonly devid: number;
+  readonly backendKind: string;
+  readonly backendDomid: number;
+  readonly back: readonly DeviceEntry[];
+  readonly front: readonly DeviceEntry[];
+  readonly roFront: readonly DeviceEntry[];
+}
+
+/** `XenbusStateInitialising`. */
+const XENBUS_STATE_INITIALISING = '1';
+/** `LIBXL_XENCONSOLE_LIMIT`, `LIBXL_XENCONSOLE_PROTOCOL`. */
+const XENCONSOLE_LIMIT = '1048576';
+const XENCONSOLE_PROTOCOL = 'vt100';
+/** The console's event channel and ring (nominal: the simulated hypervisor has neither). */
+const CONSOLE_PORT = '2';
+const HVM_CONSOLE_RING_REF = '1044479';
+
+/** `libxl__device_frontend_path`: console 0 lives at the domain's `console`, the rest under `device/`. */
+export function frontendPath(device: Pick<DeviceNodes, 'domid' | 'kind' | 'devid'>): string {
+  const dom = domainPath(device.domid);
+  return device.kind === 'console' && device.devid === 0 ? `${dom}/console` : `${dom}/device/${device.kind}/${device.devid}`;
+}
+
+/** `libxl__device_backend_path`. */
+export function backendPath(device: Pick<DeviceNodes, 'domid' | 'devid' | 'backendKind' | 'backendDomid'>): string {
+  return `${domainPath(device.backendDomid)}/backend/${device.backendKind}/${device.domid}/${device.devid}`;
+}
+
+/** `libxl__device_libxl_path`. */
+function deviceLibxlPath(device: Pick<DeviceNodes, 'domid' | 'kind' | 'devid'>): string {
+  return `${libxlPath(device.domid)}/device/${device.kind}/${device.devid}`;
+}
+
+function rmQuiet(xs: XsOperations, path: string): void {
+  try {
+    xs.rm(path);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+  }
+}
+
+function writeEntries(xs: XsOperations, dir: string, entries: readonly DeviceEntry[], perms?: XsPermission[]): void {
+  for (const [key, value] of entries) {
+    if (value === undefined) continue;
+    xs.write(`${dir}/${key}`, value);
+    if (perms) xs.setPerms(`${dir}/${key}`, perms);
+  }
+}
+
+/** `libxl__device_generic_add`, inside the caller's transaction. */
+export function writeDeviceNodes(xs: XsOperations, device: DeviceNodes): void {
+  const front = frontendPath(device);
+  const back = backendPath(device);
+  const libxl = deviceLibxlPath(device);
+  const frontPerms: XsPermission[] = [
+    { id: device.domid, access: 'n' },
+    { id: device.backendDomid, access: 'r' },
+  ];
+  const roFrontPerms: XsPermission[] = [
+    { id: device.backendDomid, access: 'n' },
+    { id: device.domid, access: 'r' },
+  ];
+
+  rmQuiet(xs, libxl);
+  xs.write(`${libxl}/frontend`, front);
+  xs.write(`${libxl}/backend`, back);
+
+  rmQuiet(xs, front);
+  xs.mkdir(front);
+  xs.setPerms(front, device.kind === 'console' && device.devid === 0 ? roFrontPerms : frontPerms);
+  xs.write(`${front}/backend`, back);
+  writeEntries(xs, front, device.front, frontPerms);
+  writeEntries(xs, front, device.roFront, roFrontPerms);
+
+  rmQuiet(xs, back);
+  xs.mkdir(back);
+  xs.setPerms(back, roFrontPerms);
+  xs.write(`${back}/frontend`, front);
+  writeEntries(xs, back, device.back);
+  writeEntries(xs, libxl, device.back);
+}
+
+/** `libxl__resolve_domid`: a backend named by its domain's name, else its domid. */
+function backendDomid(ctx: LibxlInternals, device: { backendDomid: number; backendDomname?: string }): number {
+  const name = device.backendDomname;
+  if (name === undefined) return device.backendDomid;
+  if (name === 'Domain-0') return 0;
+  const [found] = ctx.names.domidsNamed(name);
+  if (found === undefined) throw new XlError('INVAL', `backend domain "${name}" does not exist`);
+  return found;
+}
+
+const defbool = (value: Defbool, fallback: boolean): boolean => (value === 'default' ? fallback : value === 'true');
+const flagEntry = (key: string, value: number | boolean): DeviceEntry => [key, value ? String(Number(value)) : undefined];
+
+/** `libxl__device_add`'s common entries, then the kind's own backend entries. */
+function deviceAdd(domid: number, kind: string, backendKind: string, devid: number, backendDom: number, back: readonly DeviceEntry[]): DeviceNodes {
+  return {
+    domid,
+    kind,
+    devid,
+    backendKind,
+    backendDomid: backendDom,
+    back: [['frontend-id', String(domid)], ['online', '1'], ['state', XENBUS_STATE_INITIALISING], ...back],
+    front: [['backend-id', String(backendDom)], ['state', XENBUS_STATE_INITIALISING]],
+    roFront: [],
+  };
+}
+
+/** A vkbd (`libxl__vkb_devtype`: qemu's backend unless `backend_type = "linux"`, then `vinput`). */
+function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb, devid: number): DeviceNodes {
+  const backendKind = vkb.backendType === 'linux' ? 'vinput' : 'vkbd';
+  const multiTouch: DeviceEntry[] = vkb.featureMultiTouch
+    ? [
+        ['multi-touch-width', String(vkb.multiTouchWidth)],
+        ['multi-touch-height', String(vkb.multiTouchHeight)],
+        ['multi-touch-num-contacts', String(vkb.multiTouchNumContacts)],
+      ]
+    : [];
+  return deviceAdd(domid, 'vkbd', backendKind, devid, backendDomid(ctx, vkb), [
+    ['unique-id', vkb.uniqueId],
+    flagEntry('feature-disable-keyboard', vkb.featureDisableKeyboard),
+    flagEntry('feature-disable-pointer', vkb.featureDisablePointer),
+    flagEntry('feature-abs-pointer', vkb.featureAbsPointer),
+    flagEntry('feature-raw-pointer', vkb.featureRawPointer),
+    flagEntry('feature-multi-touch', vkb.featureMultiTouch),
+    ...multiTouch,
+    flagEntry('width', vkb.width),
+    flagEntry('height', vkb.height),
+  ]);
+}
+
+/** A vfb, after `libxl__device_vfb_setdefault` (VNC on, listening on 127.0.0.1, unless disabled). */
+function vfbNodes(ctx: LibxlInternals, domid: number, vfb: DeviceVfb, devid: number): DeviceNodes {
+  const vnc = defbool(vfb.vnc.enable, true);
+  return deviceAdd(domid, 'vfb', 'vfb', devid, backendDomid(ctx, vfb), [
+    ['vnc', vnc ? '1' : '0'],
+    ['vnclisten', vfb.vnc.listen ?? (vnc ? '127.0.0.1' : undefined)],
+    ['vncpasswd', vfb.vnc.passwd],
+    ['vncdisplay', String(vfb.vnc.display)],
+    ['vncunused', defbool(vfb.vnc.findunused, vnc) ? '1' : '0'],
+    ['sdl', defbool(vfb.sdl.enable, false) ? '1' : '0'],
+    ['opengl', defbool(vfb.sdl.opengl, false) ? '1' : '0'],
+    ['xauthority', vfb.sdl.xauthority],
+    ['display', vfb.sdl.display],
+  ]);
+}
+
+/** The primary console (`libxl__device_console_add` with the build state: its port and ring are known). */
+function consoleNodes(domid: number, type: string): DeviceNodes {
+  return {
+    domid,
+    kind: 'console',
+    devid: 0,
+    backendKind: 'console',
+    backendDomid: 0,
+    back: [['frontend-id', String(domid)], ['online', '1'], ['state', XENBUS_STATE_INITIALISING], ['protocol', XENCONSOLE_PROTOCOL]],
+    front: [['backend-id', '0']],
+    roFront: [
+      ['limit', XENCONSOLE_LIMIT],
+      ['type', 'xenconsoled'],
+      ['output', 'pty'],
+      ['tty', ''],
+      ['port', CONSOLE_PORT],
+      ['ring-ref', type === 'hvm' ? HVM_CONSOLE_RING_REF : String(domid + 1)],
+    ],
+  };
+}
+
+/** `libxl__device_nextid`'s choice for a device left at devid -1: the next after those of its kind so far. */
+const devidOf = (devid: number, index: number): number => (devid >= 0 ? devid : index);
+
+/** The devices `domcreate_launch_dm` adds, in its order. */
+export function createTimeDevices(ctx: LibxlInternals, domid: number, config: DomainConfig): DeviceNodes[] {
+  const type = config.createInfo.type;
+  const u = config.buildInfo.u;
+  if (u.type === 'hvm') {
+    const devices = [consoleNodes(domid, type)];
+    // A vkb of its own (`libxl_device_vkb_init`), not one of the config's.
+    if (defbool(u.vkbDevice, true)) devices.push(vkbNodes(ctx, domid, defaultOf(DeviceVkb), 0));
+    return devices;
+  }
+  return [
+    ...config.vfbs.map((vfb, index) => vfbNodes(ctx, domid, vfb, devidOf(vfb.devid, index))),
+    ...config.vkbs.map((vkb, index) => vkbNodes(ctx, domid, vkb, devidOf(vkb.devid, index))),
+    consoleNodes(domid, type),
+  ];
+}
+
+/** Adds each device in its own transaction (`libxl__device_generic_add` starting its own). */
+export function addDevices(ctx: LibxlInternals, devices: readonly DeviceNodes[]): void {
+  for (const device of devices) ctx.xs.transaction((transaction) => writeDeviceNodes(transaction, device), UNTIL_COMMITTED);
+}
+
+/** `libxl__xs_path_cleanup`: the path, then each parent it leaves empty. */
+function pathCleanup(xs: XsOperations, path: string): void {
+  rmQuiet(xs, path);
+  for (let parent = path.slice(0, path.lastIndexOf('/')); parent.length > 1; parent = parent.slice(0, parent.lastIndexOf('/'))) {
+    if (!xs.exists(parent) || xs.directory(parent).length > 0) return;
+    xs.rm(parent);
+  }
+}
+
+const readText = (xs: XsOperations, path: string): string | undefined => {
+  const value = xs.tryRead(path);
+  return value === undefined ? undefined : new TextDecoder().decode(value);
+};
+
+/** `libxl__devices_destroy`'s removals, for each device listed under `/libxl/<domid>/device`, inside the caller's transaction. */
+export function removeDeviceNodes(xs: XsOperations, domid: number): void {
+  const devices = `${libxlPath(domid)}/device`;
+  if (!xs.exists(devices)) return;
+  for (const kind of xs.directory(devices)) {
+    for (const devid of xs.directory(`${devices}/${kind}`)) {
+      const libxl = `${devices}/${kind}/${devid}`;
+      const front = readText(xs, `${libxl}/frontend`);
+      const back = readText(xs, `${libxl}/backend`);
+      if (front) pathCleanup(xs, front);
+      pathCleanup(xs, libxl);
+      if (back) pathCleanup(xs, back);
+    }
+  }
+}
