@@ -15,6 +15,7 @@ import {
   checkGpe,
   checkPendingStart,
   checkShutdownReason,
+  checkTrigger,
   readConsoleLog,
   HVM_NR_PARAMS,
   XC_PAGE_SIZE,
@@ -23,6 +24,7 @@ import {
   type ConsoleOutput,
   type CreateDomainOptions,
   type DomainInfo,
+  type DomainTrigger,
   type DomainType,
   type GuestModel,
   type Hypervisor,
@@ -472,6 +474,13 @@ export class SqliteHypervisor implements Hypervisor {
 
   setGuestModel(model: GuestModel | undefined): void {
     this.#model = model;
+  }
+
+  sendTrigger(domid: number, trigger: DomainTrigger, vcpu: number): void {
+    const state = this.#require(domid);
+    checkTrigger(state, trigger, vcpu);
+    const model = this.#model;
+    if (model?.trigger && !state.paused && state.shutdown === null) this.#runGuest(domid, () => model.trigger?.(domid, trigger, vcpu));
   }
 
   raiseGpe(domid: number, gpe: number): void {

@@ -17,10 +17,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
-import { EMPTY_GUEST_RECORD, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, pfnToAddress, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
+import { EMPTY_GUEST_RECORD, PV_CALLBACK_VECTOR, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
+import { HVM_PARAM_CALLBACK_IRQ, HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, pfnToAddress, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
-import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, retrieveUserdataText, type DeviceModelPort, type DomainConfig, type UserdataStore } from '@xen-genid/xl-lib';
+import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, hasPvDrivers, retrieveUserdataText, type DeviceModelPort, type DomainConfig, type UserdataStore } from '@xen-genid/xl-lib';
 import { DeviceModel, deviceModelFiles, killDeviceModel, launchDeviceModel, reapDeviceModel, runningDeviceModel, type DeviceModelFiles } from './device-model.ts';
 import { decodeDeviceState, encodeDeviceState } from './device-state.ts';
 import { QemuDmError } from './errors.ts';
@@ -179,7 +179,11 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     };
   };
 
-  const simulated = createGuestModel({ hypervisor, store: options.store });
+  const simulated = createGuestModel({
+    hypervisor,
+    store: options.store,
+    pvDrivers: (domid) => hasPvDrivers({ hypervisor, userdata: options.userdata }, domid),
+  });
 
   /** The stored config of an HVM domain that runs a real kernel, and that kernel; undefined for a simulated one. */
   const realGuestOf = (domid: number): { config: DomainConfig; kernel: string } | undefined => {
@@ -200,8 +204,13 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       throw new QemuDmError('INVALID_ARGUMENT', `domain ${domid}: guest RAM of ${memoryMiB} MiB: ${(error as Error).message}`);
     }
   };
-  /** libxl's record of the device model's pid. */
+  /**
+   * libxl's record of the device model's pid. The kernel runs on plain QEMU, without Xen's PV
+   * drivers; the device model answers libxl's shutdown and reboot requests for it, so the PV
+   * control interface shows as there (docs/divergences.md).
+   */
   const recordPid = (domid: number, pid: number): void => {
+    hypervisor.writeParam(domid, HVM_PARAM_CALLBACK_IRQ, PV_CALLBACK_VECTOR);
     const xs = options.store.connect(0);
     try {
       xs.write(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`, String(pid));

@@ -10,6 +10,8 @@ import {
   DOMID_FIRST_RESERVED,
   type ConsoleOutput,
   type CreateDomainOptions,
+  type DomainInfo,
+  type DomainTrigger,
   type DomainType,
   type PendingStart,
   type ShutdownReason,
@@ -90,4 +92,16 @@ export function readConsoleLog(log: ConsoleOutput, offset: number): ConsoleOutpu
   if (!Number.isSafeInteger(offset) || offset < 0) throw new XcError('EINVAL', `console offset ${String(offset)} is not a non-negative integer`);
   const from = Math.max(offset, log.start);
   return { start: from, data: log.data.slice(Math.min(from - log.start, log.data.length)) };
+}
+
+/** The checks of `XEN_DOMCTL_sendtrigger` (`xen/arch/x86/domctl.c`) for `trigger` on vCPU `vcpu` of `info`. */
+export function checkTrigger(info: DomainInfo, trigger: DomainTrigger, vcpu: number): void {
+  if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= info.vcpus) throw new XcError('ESRCH', `domain ${info.domid} has no vCPU ${String(vcpu)}`);
+  if (trigger === 'nmi') return;
+  if (trigger === 'power' || trigger === 'sleep') {
+    if (info.type === 'pv') throw new XcError('EINVAL', `domain ${info.domid} is PV and has no ACPI ${trigger} button`);
+    return;
+  }
+  if (trigger === 'init' || trigger === 'reset') throw new XcError('ENOSYS', `trigger ${trigger} is not implemented on x86`);
+  throw new XcError('ENOSYS', `trigger ${String(trigger)} is not one of nmi, power, sleep, init, reset`);
 }

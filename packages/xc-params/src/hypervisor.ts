@@ -80,6 +80,12 @@ export interface ConsoleOutput {
   readonly data: Uint8Array;
 }
 
+/**
+ * `XEN_DOMCTL_SENDTRIGGER_*` (`xen/include/public/domctl.h`): an NMI, the ACPI power and sleep
+ * buttons, and INIT and RESET (which x86 Xen 4.17 does not implement: `ENOSYS`).
+ */
+export type DomainTrigger = 'nmi' | 'power' | 'sleep' | 'init' | 'reset';
+
 export interface CreateDomainOptions {
   readonly type: DomainType;
   readonly uuid?: string;
@@ -99,6 +105,8 @@ export interface GuestModel {
   resume(domid: number): void;
   /** An ACPI general-purpose event raised by the hypervisor for this domain. */
   gpe(domid: number, gpe: number): void;
+  /** A trigger sent to the running guest (`sendTrigger`): an NMI on `vcpu`, or an ACPI button. */
+  trigger?(domid: number, trigger: DomainTrigger, vcpu: number): void;
 }
 
 /**
@@ -161,6 +169,14 @@ export interface Hypervisor {
   appendConsole(domid: number, data: Uint8Array): void;
   /** The console output from byte `offset` on (empty `data` when nothing is newer). */
   readConsole(domid: number, offset: number): ConsoleOutput;
+
+  /**
+   * `XEN_DOMCTL_sendtrigger` (`xen/arch/x86/domctl.c`): `ESRCH` for a vCPU the domain does not
+   * have, `EINVAL` for a button of a PV domain, `ENOSYS` for `init` and `reset`. A running guest's
+   * model handles it (`GuestModel.trigger`); a paused or shut-down guest runs nothing, and the
+   * trigger is lost.
+   */
+  sendTrigger(domid: number, trigger: DomainTrigger, vcpu: number): void;
 
   /** Registers (or clears) the software run by unpause and `raiseGpe`, for this process. */
   setGuestModel(model: GuestModel | undefined): void;

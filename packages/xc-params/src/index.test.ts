@@ -32,6 +32,7 @@ const RUNTIME_EXPORTS = [
   'checkGpe',
   'checkPendingStart',
   'checkShutdownReason',
+  'checkTrigger',
   'readConsoleLog',
   'createGuestMemory',
   'createXc',

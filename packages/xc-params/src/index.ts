@@ -60,6 +60,7 @@ export {
   CONSOLE_LOG_LIMIT,
   type ConsoleOutput,
   type DomainInfo,
+  type DomainTrigger,
   type DomainType,
   type GuestModel,
   type Hypervisor,
@@ -83,6 +84,7 @@ export {
   checkGpe,
   checkPendingStart,
   checkShutdownReason,
+  checkTrigger,
   readConsoleLog,
 } from './domain-rules.ts';
 export {

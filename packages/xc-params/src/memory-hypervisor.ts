@@ -13,6 +13,7 @@ import {
   type ConsoleOutput,
   type CreateDomainOptions,
   type DomainInfo,
+  type DomainTrigger,
   type DomainType,
   type GuestModel,
   type Hypervisor,
@@ -26,6 +27,7 @@ import {
   checkGpe,
   checkPendingStart,
   checkShutdownReason,
+  checkTrigger,
   readConsoleLog,
 } from './domain-rules.ts';
 import { HVM_NR_PARAMS } from './public/hvm-params.ts';
@@ -299,6 +301,13 @@ export class MemoryHypervisor implements Hypervisor {
   }
 
   /** The guest's software runs: its time is the domain's CPU time. */
+  sendTrigger(domid: number, trigger: DomainTrigger, vcpu: number): void {
+    const state = this.#domain(domid);
+    checkTrigger(info(state), trigger, vcpu);
+    const model = this.#model;
+    if (model?.trigger && !state.paused && state.shutdown === null) this.#runGuest(state, () => model.trigger?.(domid, trigger, vcpu));
+  }
+
   #runGuest(state: DomainState, work: () => void): void {
     runGuestWork(work, (nanoseconds) => {
       state.cpuTimeNs += nanoseconds;

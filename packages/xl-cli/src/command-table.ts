@@ -5,6 +5,7 @@
  * an implementation here and a module under `commands/`.
  */
 import type { CommandContext, CommandInput } from './command-context.ts';
+import type { ButtonPressOptions } from './commands/button-press.ts';
 import type { ConsoleOptions } from './commands/console.ts';
 import type { CreateOptions } from './commands/create.ts';
 import type { DestroyOptions } from './commands/destroy.ts';
@@ -19,6 +20,7 @@ import type { RestoreOptions } from './commands/restore.ts';
 import type { SaveOptions } from './commands/save.ts';
 import type { ShutdownOptions } from './commands/shutdown.ts';
 import type { UnpauseOptions } from './commands/unpause.ts';
+import type { TriggerOptions } from './commands/trigger.ts';
 import type { VmGenidOptions } from './commands/vm-genid.ts';
 import type { VmListOptions } from './commands/vm-list.ts';
 import type { RenameOptions } from './commands/rename.ts';
@@ -52,6 +54,8 @@ export interface CommandImplementation<Options = OptionValues> {
   readonly options: { readonly [Key in keyof Options]: OptionSpec };
   /** How many positional arguments are required (xl's `reqargs`). */
   readonly requiredArgs?: number;
+  /** Printed on stderr before the options are read (`xl button-press`'s deprecation warning). */
+  readonly warning?: string;
   readonly load: () => Promise<CommandModule<Options>>;
 }
 
@@ -59,6 +63,7 @@ export interface CommandImplementation<Options = OptionValues> {
 export interface CommandSpec<Options = OptionValues> extends XlCommandText {
   readonly options: { readonly [Key in keyof Options]: OptionSpec };
   readonly requiredArgs?: number;
+  readonly warning?: string;
   /**
    * A command real xl does not have: found only by its whole name (a prefix finds only xl's own
    * commands, so every prefix means what it means to real xl) and left out of `xl help`'s list.
@@ -177,6 +182,14 @@ const implemented: readonly CommandImplementation[] = [
     requiredArgs: 1,
     options: { type: { short: 't', value: true }, num: { short: 'n', value: true } },
     load: () => import('./commands/console.ts'),
+  }),
+  defineCommand<TriggerOptions>({ name: 'trigger', requiredArgs: 2, options: {}, load: () => import('./commands/trigger.ts') }),
+  defineCommand<ButtonPressOptions>({
+    name: 'button-press',
+    requiredArgs: 2,
+    options: {},
+    warning: 'WARNING: "button-press" is deprecated. Please use "trigger"\n',
+    load: () => import('./commands/button-press.ts'),
   }),
   defineCommand<DomidOptions>({ name: 'domid', requiredArgs: 1, options: {}, load: () => import('./commands/domid.ts') }),
   defineCommand<DomnameOptions>({ name: 'domname', requiredArgs: 1, options: {}, load: () => import('./commands/domname.ts') }),

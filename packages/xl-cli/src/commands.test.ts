@@ -93,10 +93,15 @@ describe('xl commands: messages and exit statuses as xl', () => {
       stdout: '',
       stderr: 'Not destroying domain 0; use -f to force.\nThis can only be done when using a disaggregated hardware domain and toolstack.\n\n',
     });
+    // As real Xen 4.17 printed it for `xl destroy 42` (integration/src/real-xen/__fixtures__/destroy-missing-id.txt).
     expect(await world.xl(['destroy', '4242'])).toEqual({
       status: 1,
       stdout: '',
-      stderr: 'libxl: error: Domain 4242:Non-existant domain\ndestroy failed (rc=-21)\n',
+      stderr:
+        'libxl: error: libxl_domain.c:1183:libxl__destroy_domid: Domain 4242:Non-existant domain\n' +
+        'libxl: error: libxl_domain.c:1137:domain_destroy_callback: Domain 4242:Unable to destroy guest\n' +
+        'libxl: error: libxl_domain.c:1064:domain_destroy_cb: Domain 4242:Destruction of domain failed\n' +
+        'destroy failed (rc=-21)\n',
     });
     expect(await world.xl(['pause', 'nosuch'])).toEqual({ status: 1, stdout: '', stderr: 'nosuch is an invalid domain identifier (rc=-6)\n' });
     // xl ignores libxl_domain_unpause's result: libxl's line, exit 0.

@@ -18,7 +18,7 @@ async function* typing(when: Promise<unknown>, text: string): AsyncGenerator<Uin
   await new Promise(() => undefined);
 }
 
-const BOOT = /^hvmloader: ACPI tables built, generation-id "\d+:\d+" placed at 0x[0-9a-f]+\r\nvmgenid: boot read [0-9a-f]{32} at 0x[0-9a-f]+ \(\\_SB\.PCI0\.ISA\.VGID\)\r\n$/;
+const BOOT = /^hvmloader: ACPI tables built, generation-id "\d+:\d+" placed at 0x[0-9a-f]+\r\nvmgenid: boot read [0-9a-f]{32} at 0x[0-9a-f]+ \(\\_SB\.PCI0\.ISA\.VGID\)\r\nxen: PV drivers up: control\/feature-poweroff, control\/feature-reboot, control\/feature-suspend\r\n$/;
 
 describe('xl console', () => {
   it('prints what the guest printed and ends with stdin', async () => {

@@ -126,6 +126,7 @@ async function dispatch(argv: readonly string[], context: CommandContext, onComm
     return XL_EXIT.FAILURE;
   }
   onCommand(spec);
+  if (spec.warning !== undefined) context.stderr.write(spec.warning);
   if (!spec.load) {
     // A command of xl's table that is not implemented here: its help, as xl prints it, or nothing.
     if (!rest.some((arg) => arg === '--help' || /^-[^-]*h/.test(arg))) throw new XlCliError('command not implemented');

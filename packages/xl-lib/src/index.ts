@@ -7,11 +7,12 @@ export {
   type ConsoleSource,
   type ConsoleType,
 } from './console/console-source.ts';
+export { hasPvDrivers } from './stored-config.ts';
 export { Libxl, createLibxl, type LibxlDomainInfo, type LibxlOptions } from './lifecycle/libxl.ts';
 export type { CreateDomainOptions, RestoreHooks } from './lifecycle/create.ts';
 export { EMULATOR_ID_QEMU_UPSTREAM, type DeviceModelPort } from './lifecycle/device-model.ts';
 export type { DomainNameIndex } from './lifecycle/name-index.ts';
-export type { ShutdownOutcome } from './lifecycle/run-state.ts';
+export type { LibxlTrigger, ShutdownOutcome } from './lifecycle/run-state.ts';
 export { acpiEnabled, libxlPath, vmPath } from './lifecycle/xenstore-layout.ts';
 export { USERDATA_GENID_NOTIFY, deliverPendingGenidNotify, notifyGenidChange } from './genid/notify.ts';
 export type { GenidPort } from './genid/port.ts';

@@ -39,3 +39,16 @@ export function storeDomainConfiguration(userdata: UserdataStore, domid: number,
     throw wrapFailure(`domain ${domid}: failed to store the domain configuration`, error);
   }
 }
+
+/**
+ * Whether the guest of `domid` has Xen's PV drivers, as the guest model asks at boot: an HVM guest
+ * has them unless its config turns off the Xen platform PCI device (`xen_platform_pci = 0`,
+ * libxl's default is on), without which a Linux guest loads none (docs/xl-cfg.md). A domain
+ * without a stored config (one not made by libxl) has them.
+ */
+export function hasPvDrivers(port: { readonly hypervisor: Hypervisor; readonly userdata: UserdataStore }, domid: number): boolean {
+  const text = retrieveUserdataText(port.userdata, domid, USERDATA_LIBXL_JSON);
+  if (text === undefined) return true;
+  const { u } = domainConfigFromJsonText(text).buildInfo;
+  return u.type !== 'hvm' || u.xenPlatformPci !== 'false';
+}

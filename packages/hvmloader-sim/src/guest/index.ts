@@ -32,4 +32,4 @@ export {
   type GuestReadReason,
   type GuestRecord,
 } from './record.ts';
-export { createGuestModel, type GuestModelOptions } from './model.ts';
+export { PV_CALLBACK_VECTOR, createGuestModel, type GuestModelOptions } from './model.ts';

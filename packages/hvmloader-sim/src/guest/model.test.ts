@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, PLATFORM_ACPI_KEY, PLATFORM_GENERATION_ID_KEY, type Hypervisor } from '@xen-genid/xc-params';
+import { HVM_PARAM_CALLBACK_IRQ, HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, PLATFORM_ACPI_KEY, PLATFORM_GENERATION_ID_KEY, type Hypervisor } from '@xen-genid/xc-params';
 import { createMemoryStore, type XenStore } from '@xen-genid/xenstore';
 import { amlMethod, amlNotify, amlNameRef, amlInteger, amlScope } from '../firmware/acpi/aml-encoder.ts';
 import { ACPI_HEADER_SIZE, finishTable, tableHeader } from '../firmware/acpi/table-header.ts';
 import { XEN_PLATFORM_LAYOUT } from '../firmware/platform-layout.ts';
 import { DomainMemory } from '../guest-memory.ts';
 import { runFirmware } from '../firmware/hvmloader.ts';
-import { createGuestModel } from './model.ts';
+import { PV_CALLBACK_VECTOR, createGuestModel } from './model.ts';
 import { parseGuestRecord, readGuestRecord } from './record.ts';
 import { HvmloaderError } from '../errors.ts';
 
@@ -26,6 +26,7 @@ function setup(values: Record<string, string> = {}): { hypervisor: Hypervisor; s
 // 11400714819323198485 = 0x9e3779b97f4a7c15 (above INT64_MAX: strtoll wraps it bit-exactly)
 const ID_TEXT = '11400714819323198485:1311768467463790320';
 const ID_HEX = '157c4a7fb979379ef0debc9a78563412';
+const PV_LINE = 'xen: PV drivers up: control/feature-poweroff, control/feature-reboot, control/feature-suspend';
 
 describe('runFirmware', () => {
   it('places the ID, writes VGIA and sets HVM param 34', () => {
@@ -164,8 +165,11 @@ describe('createGuestModel', () => {
       [
         `hvmloader: ACPI tables built, generation-id "${ID_TEXT}" placed at ${at}`,
         `vmgenid: boot read ${ID_HEX} at ${at} (\\_SB.PCI0.ISA.VGID)`,
+        PV_LINE,
         `vmgenid: resume read ${'07'.repeat(16)} at ${at} (\\_SB.PCI0.ISA.VGID, changed)`,
+        PV_LINE,
         `vmgenid: resume read ${'07'.repeat(16)} at ${at} (\\_SB.PCI0.ISA.VGID, unchanged)`,
+        PV_LINE,
         'ACPI: GPE 0x05: GPE 5 raised, but the tables define no \\_GPE._E05 or _L05 handler',
         '',
       ].join('\r\n'),
@@ -176,8 +180,49 @@ describe('createGuestModel', () => {
     const { hypervisor, store, domid } = setup();
     createGuestModel({ hypervisor, store }).boot(domid);
     expect(Buffer.from(hypervisor.readConsole(domid, 0).data).toString()).toMatch(
-      /\r\nvmgenid: boot read failed: \\_SB\.PCI0\.ISA\.VGID\._STA returned 0x0: not present\r\n$/,
+      /\r\nvmgenid: boot read failed: \\_SB\.PCI0\.ISA\.VGID\._STA returned 0x0: not present\r\nxen: PV drivers up/,
     );
+  });
+
+  it('with PV drivers registers the event callback and announces the control features; without, neither', () => {
+    for (const pv of [true, false]) {
+      const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
+      const dom0 = store.connect(0);
+      for (const feature of ['feature-poweroff', 'feature-reboot', 'feature-suspend']) {
+        dom0.write(`/local/domain/${domid}/control/${feature}`, '');
+        dom0.setPerms(`/local/domain/${domid}/control/${feature}`, [{ id: domid, access: 'b' }]);
+      }
+      const model = createGuestModel({ hypervisor, store, pvDrivers: () => pv });
+      model.boot(domid);
+      expect(hypervisor.readParam(domid, HVM_PARAM_CALLBACK_IRQ)).toBe(pv ? PV_CALLBACK_VECTOR : 0n);
+      expect(Buffer.from(dom0.read(`/local/domain/${domid}/control/feature-poweroff`)).toString()).toBe(pv ? '1' : '');
+      expect(Buffer.from(hypervisor.readConsole(domid, 0).data).toString().includes(PV_LINE)).toBe(pv);
+      dom0.close();
+    }
+  });
+
+  it('answers triggers: an NMI with Linux\'s line, the power button by powering off, the sleep button not at all', () => {
+    const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
+    const model = createGuestModel({ hypervisor, store, pvDrivers: () => false });
+    model.boot(domid);
+    const start = hypervisor.readConsole(domid, 0).data.length;
+    model.trigger?.(domid, 'nmi', 1);
+    model.trigger?.(domid, 'sleep', 0);
+    expect(hypervisor.getDomain(domid)?.shutdown).toBeNull();
+    model.trigger?.(domid, 'power', 0);
+    expect(hypervisor.getDomain(domid)?.shutdown).toBe('poweroff');
+    expect(Buffer.from(hypervisor.readConsole(domid, start).data).toString()).toBe(
+      'Uhhuh. NMI received for unknown reason 00 on CPU 1.\r\nDazed and confused, but trying to continue\r\n' +
+        'ACPI: sleep button pressed: ignored\r\nACPI: power button pressed: powering off\r\n',
+    );
+  });
+
+  it('ignores the ACPI buttons without ACPI', () => {
+    const { hypervisor, store, domid } = setup({ [PLATFORM_ACPI_KEY]: '0' });
+    const model = createGuestModel({ hypervisor, store });
+    model.boot(domid);
+    model.trigger?.(domid, 'power', 0);
+    expect(hypervisor.getDomain(domid)?.shutdown).toBeNull();
   });
 
   it('records a GPE without a handler as unhandled, without faking a notify', () => {

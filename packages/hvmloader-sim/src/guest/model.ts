@@ -5,7 +5,7 @@
  * its view can be checked) once when resumed after a restore or migration. Everything it sees goes
  * into the domain's guest record.
  */
-import type { GuestModel, Hypervisor } from '@xen-genid/xc-params';
+import { HVM_PARAM_CALLBACK_IRQ, domainPath, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import { AmlInterpreter } from './aml/loader.ts';
 import { Namespace } from './aml/namespace.ts';
@@ -36,7 +36,19 @@ export interface GuestModelOptions {
   readonly now?: () => number;
   /** The firmware's notify GPE (`FirmwareOptions.genidNotifyGpe`); `null`: Xen's tables, no notify. */
   readonly genidNotifyGpe?: number | null;
+  /**
+   * Whether an HVM guest has Xen's PV drivers (default: all have). A guest with them is a Linux
+   * PVHVM guest: at boot and resume it registers its event callback (`HVM_PARAM_CALLBACK_IRQ`,
+   * which libxl reads to tell it has them) and writes `control/feature-poweroff`, `-reboot` and
+   * `-suspend`, so `xl shutdown` and `xl reboot` reach it. One without them only has ACPI.
+   */
+  readonly pvDrivers?: (domid: number) => boolean;
 }
+
+/** What Linux's PV drivers set `HVM_PARAM_CALLBACK_IRQ` to: `HVM_PARAM_CALLBACK_TYPE_VECTOR` (2) in bits 56-63, vector 0xf3. */
+export const PV_CALLBACK_VECTOR = (2n << 56n) | 0xf3n;
+/** The `control/feature-*` keys Linux's `setup_shutdown_watcher` writes (drivers/xen/manage.c). */
+const PV_CONTROL_FEATURES = ['feature-poweroff', 'feature-reboot', 'feature-suspend'];
 
 const keepLast = <T>(items: readonly T[], item: T): T[] => [...items, item].slice(-GUEST_RECORD_HISTORY);
 
@@ -80,6 +92,19 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
   const { hypervisor, store, layout } = options;
   const firmwareOptions = { layout, ...(options.genidNotifyGpe !== undefined ? { genidNotifyGpe: options.genidNotifyGpe } : {}) };
   const now = options.now ?? Date.now;
+  const pvDrivers = options.pvDrivers ?? (() => true);
+  /** A PVHVM guest's drivers come up: the callback registered, the control features announced. */
+  const startPvDrivers = (domid: number): void => {
+    if (hypervisor.getDomain(domid)?.type !== 'hvm' || !pvDrivers(domid)) return;
+    hypervisor.writeParam(domid, HVM_PARAM_CALLBACK_IRQ, PV_CALLBACK_VECTOR);
+    const connection = store.connect(domid);
+    try {
+      for (const feature of PV_CONTROL_FEATURES) connection.write(`${domainPath(domid)}/control/${feature}`, '1');
+    } finally {
+      connection.close();
+    }
+    printConsole(hypervisor, domid, [`xen: PV drivers up: ${PV_CONTROL_FEATURES.map((feature) => `control/${feature}`).join(', ')}`]);
+  };
   /** The domain's record; one that cannot be read (another format) starts over, saying so. */
   const load = (domid: number): GuestRecord => {
     try {
@@ -127,11 +152,32 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
         return;
       }
       save(domid, withRead(record, 'boot', osRead(hypervisor, domid, layout), now()));
+      startPvDrivers(domid);
     },
 
     resume(domid: number): void {
       const record = load(domid);
       save(domid, withRead(record, 'resume', osRead(hypervisor, domid, layout), now()), record);
+      startPvDrivers(domid);
+    },
+
+    /**
+     * An NMI: Linux's report of an NMI it has no reason for (`unknown_nmi_error`). The power
+     * button: an OS with ACPI powers off (SCHEDOP_shutdown, poweroff); the sleep button is logged
+     * and ignored (the model does not suspend). Without ACPI the buttons do nothing.
+     */
+    trigger(domid: number, trigger: DomainTrigger, vcpu: number): void {
+      if (trigger === 'nmi') {
+        printConsole(hypervisor, domid, [`Uhhuh. NMI received for unknown reason 00 on CPU ${vcpu}.`, 'Dazed and confused, but trying to continue']);
+        return;
+      }
+      if (load(domid).firmware?.acpi !== true) return;
+      if (trigger === 'power') {
+        printConsole(hypervisor, domid, ['ACPI: power button pressed: powering off']);
+        hypervisor.shutdownDomain(domid, 'poweroff');
+      } else if (trigger === 'sleep') {
+        printConsole(hypervisor, domid, ['ACPI: sleep button pressed: ignored']);
+      }
     },
 
     gpe(domid: number, gpe: number): void {

@@ -428,6 +428,31 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
       });
     });
 
+    describe('triggers', () => {
+      it('checks them as XEN_DOMCTL_sendtrigger and hands them to a running guest\'s model', () => {
+        const hypervisor = fresh();
+        const calls: string[] = [];
+        hypervisor.setGuestModel({ boot() {}, resume() {}, gpe() {}, trigger: (domid, trigger, vcpu) => void calls.push(`${domid} ${trigger} ${vcpu}`) });
+        const hvm = hypervisor.createDomain({ type: 'hvm', vcpus: 2 }).domid;
+        const pv = hypervisor.createDomain({ type: 'pv' }).domid;
+        hypervisor.sendTrigger(hvm, 'power', 0); // paused: nothing runs, the trigger is lost
+        hypervisor.unpauseDomain(hvm);
+        hypervisor.unpauseDomain(pv);
+        hypervisor.sendTrigger(hvm, 'nmi', 1);
+        hypervisor.sendTrigger(hvm, 'power', 0);
+        hypervisor.sendTrigger(hvm, 'sleep', 1);
+        hypervisor.sendTrigger(pv, 'nmi', 0);
+        expectXcError(() => hypervisor.sendTrigger(hvm, 'nmi', 2), 'ESRCH');
+        expectXcError(() => hypervisor.sendTrigger(pv, 'power', 0), 'EINVAL');
+        expectXcError(() => hypervisor.sendTrigger(hvm, 'reset', 0), 'ENOSYS');
+        expectXcError(() => hypervisor.sendTrigger(hvm, 'init', 0), 'ENOSYS');
+        expectXcError(() => hypervisor.sendTrigger(99, 'nmi', 0), 'ESRCH');
+        hypervisor.shutdownDomain(hvm, 'poweroff');
+        hypervisor.sendTrigger(hvm, 'nmi', 0);
+        expect(calls).toEqual([`${hvm} nmi 1`, `${hvm} power 0`, `${hvm} sleep 1`, `${pv} nmi 0`]);
+      });
+    });
+
     describe('console output', () => {
       const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 

@@ -13,14 +13,19 @@ export type PauseOptions = Record<string, never>;
 /**
  * Shared by pause and unpause (pause_domain / unpause_domain): resolve the domain (an unknown
  * name fails in `find_domain`), run `action`. xl ignores what libxl returns: a failure is libxl's
- * logged line and the exit status stays 0. For a domid with no domain, libxl's first step,
- * `libxl__domain_type` (tools/libs/light/libxl_dom.c), is what fails and logs.
+ * logged line and the exit status stays 0. For a domid with no domain, libxl's first step fails
+ * and logs `missing(domid)`.
  */
-export async function runOnDomain(qualifier: string, context: CommandContext, action: (libxl: Libxl, domid: number) => void): Promise<number> {
+export async function runOnDomain(
+  qualifier: string,
+  context: CommandContext,
+  missing: (domid: number) => string,
+  action: (libxl: Libxl, domid: number) => void,
+): Promise<number> {
   return withToolstack(context, ({ libxl }) => {
     const domid = findDomain(libxl, qualifier);
     if (domid > 0xffff || !libxl.hypervisor.getDomain(domid)) {
-      context.stderr.write(`libxl: error: libxl_dom.c:37:libxl__domain_type: unable to get domain type for domid=${domid}\n`);
+      context.stderr.write(`libxl: error: ${missing(domid)}\n`);
       return XL_EXIT.OK;
     }
     try {
@@ -34,5 +39,7 @@ export async function runOnDomain(qualifier: string, context: CommandContext, ac
 }
 
 export async function run(input: CommandInput<PauseOptions>, context: CommandContext): Promise<number> {
-  return runOnDomain(input.args[0]!, context, (libxl, domid) => libxl.pauseDomain(domid));
+  // libxl_domain_pause asks the hypervisor straight away (libxl_domain.c), which answers ESRCH.
+  const missing = (domid: number) => `libxl_domain.c:587:libxl_domain_pause: Domain ${domid}:Pausing domain: No such process`;
+  return runOnDomain(input.args[0]!, context, missing, (libxl, domid) => libxl.pauseDomain(domid));
 }

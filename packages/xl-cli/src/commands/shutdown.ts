@@ -4,11 +4,11 @@
  * the guest acts and the config's `on_poweroff` / `on_reboot` action applies. A reboot keeps the
  * generation ID: the firmware runs again and places the same one.
  */
-import type { ShutdownOutcome } from '@xen-genid/xl-lib';
+import type { Libxl, ShutdownOutcome } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { SHUTDOWN_REASON_CODE, findExistingDomain, isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';
+import { SHUTDOWN_REASON_CODE, findDomain, isLibxlError, libxlErrorLine, rcOf } from '../toolstack/report.ts';
 
 export interface ShutdownOptions {
   all: boolean;
@@ -17,6 +17,43 @@ export interface ShutdownOptions {
   fallback: boolean;
 }
 
+
+/** xl's lines for a guest without the PV control interface (shutdown_domain / reboot_domain). */
+const NO_PV_CONTROL = {
+  shutdown: { trigger: 'power', button: 'power button', event: 'power' },
+  reboot: { trigger: 'reset', button: 'reset button', event: 'reset' },
+} as const;
+
+/**
+ * shutdown_domain / reboot_domain for one domain: asks the guest through the PV control interface,
+ * or, for an HVM guest without it, presses the ACPI button with `-F` (a reboot's reset trigger is
+ * not implemented by x86 Xen 4.17, so it fails as there). The first failure ends xl. The outcome
+ * when the guest shut down (`null`: it was only sent the button and has not reacted).
+ */
+function shutdownOne(kind: 'shutdown' | 'reboot', libxl: Libxl, domid: number, fallback: boolean, context: CommandContext): ShutdownOutcome | null {
+  context.stderr.write(`${kind === 'reboot' ? 'Rebooting' : 'Shutting down'} domain ${domid}\n`);
+  const failed = (error: unknown): never => {
+    if (!isLibxlError(error)) throw error;
+    if (error.code !== 'NOPARAVIRT') context.stderr.write(libxlErrorLine(error));
+    throw new XlCliError(`${kind} failed (rc=${rcOf(error)})`);
+  };
+  try {
+    return kind === 'reboot' ? libxl.rebootDomain(domid) : libxl.shutdownDomain(domid);
+  } catch (error) {
+    if (!isLibxlError(error) || error.code !== 'NOPARAVIRT') return failed(error);
+    const { trigger, button, event } = NO_PV_CONTROL[kind];
+    if (!fallback) {
+      context.stderr.write(`PV control interface not available: external graceful ${kind} not possible.\nUse "-F" to fallback to ACPI ${event} event.\n`);
+      return failed(error);
+    }
+    context.stderr.write(`PV control interface not available: sending ACPI ${button} event.\n`);
+    try {
+      return libxl.sendTrigger(domid, trigger);
+    } catch (triggerError) {
+      return failed(triggerError);
+    }
+  }
+}
 
 export async function shutdownOrReboot(
   kind: 'shutdown' | 'reboot',
@@ -29,18 +66,11 @@ export async function shutdownOrReboot(
   return withToolstack(context, ({ libxl }) => {
     const domids = all
       ? libxl.listDomains().filter((info) => info.domid !== 0 && info.shutdown === null).map((info) => info.domid)
-      : [findExistingDomain(libxl, input.args[0]!)];
+      : [findDomain(libxl, input.args[0]!)];
     const outcomes: Array<[number, ShutdownOutcome]> = [];
     for (const domid of domids) {
-      context.stderr.write(`${kind === 'reboot' ? 'Rebooting' : 'Shutting down'} domain ${domid}\n`);
-      try {
-        outcomes.push([domid, kind === 'reboot' ? libxl.rebootDomain(domid) : libxl.shutdownDomain(domid)]);
-      } catch (error) {
-        // shutdown_domain / reboot_domain: the first failure ends xl, the rest are not asked.
-        if (!isLibxlError(error)) throw error;
-        context.stderr.write(libxlErrorLine(error));
-        throw new XlCliError(`${kind} failed (rc=${rcOf(error)})`);
-      }
+      const outcome = shutdownOne(kind, libxl, domid, input.options.fallback, context);
+      if (outcome !== null) outcomes.push([domid, outcome]);
     }
     if (wait === 0) return XL_EXIT.OK;
     // wait_for_domain_deaths: once every domain was asked. -w stops at each shutdown, -ww waits for death.

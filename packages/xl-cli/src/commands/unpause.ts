@@ -8,5 +8,7 @@ import { runOnDomain } from './pause.ts';
 export type UnpauseOptions = Record<string, never>;
 
 export async function run(input: CommandInput<UnpauseOptions>, context: CommandContext): Promise<number> {
-  return runOnDomain(input.args[0]!, context, (libxl, domid) => libxl.unpauseDomain(domid));
+  // libxl_domain_unpause first asks the domain's type (libxl__domain_type, libxl_dom.c).
+  const missing = (domid: number) => `libxl_dom.c:37:libxl__domain_type: unable to get domain type for domid=${domid}`;
+  return runOnDomain(input.args[0]!, context, missing, (libxl, domid) => libxl.unpauseDomain(domid));
 }

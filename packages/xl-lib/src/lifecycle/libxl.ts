@@ -28,7 +28,7 @@ import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { notifyGenidChange } from '../genid/notify.ts';
 import { applyGenid } from '../genid/renewal.ts';
 import { osRandomSource, type RandomSource } from '../random-bytes.ts';
-import { existingDomain, retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
+import { existingDomain, hasPvDrivers, retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import type { UserdataStore } from '../userdata.ts';
 import { createDomain, type CreateDomainOptions } from './create.ts';
@@ -36,7 +36,16 @@ import type { DeviceModelPort } from './device-model.ts';
 import { destroyDomain } from './destroy.ts';
 import type { LibxlInternals } from './internal.ts';
 import { NameIndex, renameDomain, type DomainNameIndex } from './name-index.ts';
-import { guestDomain, pauseDomain, shutdownDomain, unpauseDomain, type ShutdownOutcome } from './run-state.ts';
+import {
+  guestDomain,
+  pauseDomain,
+  pvControlAvailable,
+  sendTrigger,
+  shutdownDomain,
+  unpauseDomain,
+  type LibxlTrigger,
+  type ShutdownOutcome,
+} from './run-state.ts';
 import { ensureDomain0Entries } from './xenstore-layout.ts';
 
 export interface LibxlOptions {
@@ -101,7 +110,7 @@ export class Libxl implements Disposable {
     this.deviceModel = options.deviceModel;
     const guestModel =
       options.guestModel === undefined
-        ? createGuestModel({ hypervisor: options.hypervisor, store: options.xenstore })
+        ? createGuestModel({ hypervisor: options.hypervisor, store: options.xenstore, pvDrivers: (domid) => hasPvDrivers(options, domid) })
         : (options.guestModel ?? undefined);
     this.#atomically = options.atomically ?? ((body) => body());
     const simulated = hypervisorConsoles(options.hypervisor);
@@ -289,6 +298,19 @@ export class Libxl implements Disposable {
   /** `libxl_domain_reboot`: the guest reboots; with `on_reboot = "restart"` it boots again. */
   rebootDomain(domid: number): ShutdownOutcome {
     return shutdownDomain(this.#internals, domid, 'reboot');
+  }
+
+  /** `libxl__domain_pvcontrol_available`: whether `xl shutdown` / `xl reboot` can reach the guest. */
+  pvControlAvailable(domid: number): boolean {
+    return pvControlAvailable(this.#internals, domid);
+  }
+
+  /**
+   * `libxl_send_trigger` on vCPU `vcpu`; when the guest shut down in answer, the config's action
+   * applied and its outcome (`./run-state.ts`).
+   */
+  sendTrigger(domid: number, trigger: LibxlTrigger, vcpu = 0): ShutdownOutcome | null {
+    return sendTrigger(this.#internals, domid, trigger, vcpu);
   }
 
   /** Closes the xenstore connection (the hypervisor, store and userdata belong to the caller). */
