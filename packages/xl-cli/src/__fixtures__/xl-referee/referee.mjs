@@ -85,8 +85,11 @@ function ambiguous(names) {
 }
 
 /** The commands this package implements (their argument errors are recorded too). */
-const IMPLEMENTED = ['create', 'list', 'destroy', 'shutdown', 'reboot', 'pause', 'unpause', 'save', 'migrate', 'restore', 'migrate-receive', 'vm-list', 'domid', 'domname', 'rename', 'uptime'];
-const REQUIRED = { destroy: 1, pause: 1, unpause: 1, save: 2, migrate: 2, restore: 1, domid: 1, domname: 1, rename: 2 };
+const IMPLEMENTED = [
+  'create', 'list', 'destroy', 'shutdown', 'reboot', 'pause', 'unpause', 'save', 'migrate', 'restore', 'migrate-receive', 'vm-list', 'domid',
+  'domname', 'rename', 'uptime', 'console', 'trigger', 'button-press',
+];
+const REQUIRED = { destroy: 1, pause: 1, unpause: 1, save: 2, migrate: 2, restore: 1, domid: 1, domname: 1, rename: 2, console: 1, trigger: 2, 'button-press': 2 };
 
 /**
  * The cases, as argument vectors. None of them reaches a domain: the table, lookup by prefix,
@@ -164,5 +167,9 @@ function domainCases() {
   cases.push(['domname', '--', '-1'], ['domid', 'a', 'b'], ['domname', '1', '2']);
   cases.push(['vm-list'], ['vm-list', 'x'], ['destroy', '0'], ['destroy', 'Domain-0'], ['shutdown'], ['reboot'], ['shutdown', '-w'], ['reboot', '-F']);
   for (const target of ['13', '99999999999999999999']) cases.push(['unpause', target]);
+  // console, trigger and button-press up to where real xl would exec xenconsole or send the trigger.
+  cases.push(['console', '13'], ['console', '99999'], ['console', 'nosuch'], ['console', '-t', 'hvc', '1'], ['console', '-t', 'hvc', 'nosuch'], ['console', '-n', '1']);
+  cases.push(['trigger', 'nosuch', 'nmi'], ['trigger', '1', 'bang'], ['trigger', 'nosuch', 'bang'], ['trigger', '1', 'NMIX', '0']);
+  cases.push(['button-press', 'nosuch', 'power'], ['button-press', '1', 'reset'], ['button-press', 'vgid-test', 'Power']);
   return cases.map((args) => ({ args, domains: 'mixed' }));
 }
