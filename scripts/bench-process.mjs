@@ -18,16 +18,19 @@ function childCpuSeconds() {
   }
 }
 
-/** Runs `node args...` once; returns wall milliseconds and child CPU seconds. Throws on a non-zero exit. */
-export function runNode(args, options) {
+/** Runs `command args...` once; returns wall milliseconds and child CPU seconds. Throws on a non-zero exit. */
+export function runCommand(command, args, options) {
   const cpuBefore = childCpuSeconds();
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { ...options, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(command, args, { ...options, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   const cpuAfter = childCpuSeconds();
-  if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   return { wallMs, cpuSeconds: cpuBefore === undefined ? undefined : cpuAfter - cpuBefore, stdout: result.stdout };
 }
+
+/** Runs `node args...` once (see `runCommand`). */
+export const runNode = (args, options) => runCommand(process.execPath, args, options);
 
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);

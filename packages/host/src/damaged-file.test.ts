@@ -51,7 +51,7 @@ function rewrite(path: string, change: (bytes: Buffer) => void): Buffer {
 /** Overwrites one leaf page of guest memory in the file; returns the page's number. */
 function damageMemoryPage(path: string): number {
   const raw = new Database(path, { readonly: true });
-  const pageno = raw.prepare("SELECT pageno FROM dbstat WHERE name = 'pages' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 3").pluck().get() as number;
+  const pageno = raw.prepare("SELECT pageno FROM dbstat WHERE name = 'memory' AND pagetype = 'overflow' ORDER BY pageno LIMIT 1 OFFSET 3").pluck().get() as number;
   raw.close();
   expect(pageno).toBeGreaterThan(1);
   rewrite(path, (bytes) => bytes.fill(0xa5, (pageno - 1) * HOST_PAGE_SIZE, pageno * HOST_PAGE_SIZE));

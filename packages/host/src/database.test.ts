@@ -110,6 +110,44 @@ describe('host file', () => {
     }
   });
 
+  it('migrates version 8 guest pages (a row per frame) to chunk rows, keeping every frame', () => {
+    const path = hostFile(tempDir());
+    const old = openDatabase(path, { targetVersion: 8 });
+    const domain = old.prepare("INSERT INTO domains (domid, type, uuid, max_mem_kb, vcpus, paused, created_at) VALUES (?, 'hvm', ?, 1024, 1, 1, 0)");
+    domain.run(3, '33333333-2222-3333-4444-555555555555');
+    domain.run(4, '44444444-2222-3333-4444-555555555555');
+    const page = old.prepare('INSERT INTO pages (domid, pfn, data) VALUES (?, ?, ?)');
+    // Domain 3: frames 0-17 (a whole chunk and two of the next), one far away; domain 4: one frame.
+    const frames = [...Array.from({ length: 18 }, (_, pfn) => pfn), 0xfc000];
+    const bytes = (domid: number, pfn: number) => Buffer.alloc(4096, (domid * 31 + pfn) & 0xff);
+    for (const pfn of frames) page.run(3, pfn, bytes(3, pfn));
+    page.run(4, 17, bytes(4, 17));
+    old.close();
+    const host = openHost(path, { recover: false });
+    try {
+      expect(host.hypervisor.touchedPages(3)).toEqual(frames);
+      expect(host.hypervisor.touchedPages(4)).toEqual([17]);
+      for (const pfn of frames) expect(Buffer.from(host.hypervisor.readPage(3, pfn)!).equals(bytes(3, pfn))).toBe(true);
+      expect(Buffer.from(host.hypervisor.readPage(4, 17)!).equals(bytes(4, 17))).toBe(true);
+      expect(host.hypervisor.readPage(4, 16)).toBeUndefined();
+      expect(host.hypervisor.readPage(3, 18)).toBeUndefined();
+      host.hypervisor.writePage(3, 18, new Uint8Array(4096).fill(9));
+      expect(host.hypervisor.touchedPages(3)).toEqual([...frames.slice(0, -1), 18, 0xfc000]);
+      expect(host.integrityCheck()).toEqual(['ok']);
+    } finally {
+      host.close();
+    }
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'pages'").pluck().get()).toBe(0);
+    expect(db.prepare('SELECT domid, chunk, present FROM memory ORDER BY domid, chunk').all()).toEqual([
+      { domid: 3, chunk: 0, present: 0xffff },
+      { domid: 3, chunk: 1, present: 0b111 },
+      { domid: 3, chunk: 0xfc00, present: 1 },
+      { domid: 4, chunk: 1, present: 0b10 },
+    ]);
+    db.close();
+  });
+
   it('refuses a newer schema with a clear error and leaves the file alone', () => {
     const path = hostFile(tempDir());
     openDatabase(path).close();

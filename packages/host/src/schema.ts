@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { PAGES_PER_CHUNK, chunkOf, mergeChunk, slotOf } from './memory-chunks.ts';
 
 /**
  * The host file's schema, as a list of migrations. `PRAGMA user_version` holds how many have been
@@ -9,7 +11,10 @@ import type Database from 'better-sqlite3';
 /** `PRAGMA application_id` of a host file: "XGNH" (xen-genid host). */
 export const HOST_APPLICATION_ID = 0x58474e48;
 
-/** Database page size chosen at creation: a 4 KiB guest page and its key fit in one leaf cell. */
+/**
+ * Database page size chosen at creation (files made before schema version 9 kept a 4 KiB guest page
+ * in one leaf cell of it; guest memory now goes in 64 KiB chunk rows that fill whole pages).
+ */
 export const HOST_PAGE_SIZE = 8192;
 
 export interface Migration {
@@ -172,6 +177,48 @@ export const MIGRATIONS: readonly Migration[] = [
         data BLOB NOT NULL
       );
     `,
+  },
+  {
+    version: 9,
+    description: 'guest memory in chunks of 16 frames, one row each (bulk save and restore, no 8 KiB page per 4 KiB frame)',
+    sql: `
+      CREATE TABLE memory (
+        domid INTEGER NOT NULL REFERENCES domains (domid) ON DELETE CASCADE,
+        chunk INTEGER NOT NULL,
+        present INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (domid, chunk)
+      );
+    `,
+    run(db) {
+      const insert = db.prepare('INSERT INTO memory (domid, chunk, present, data) VALUES (?, ?, ?, ?)');
+      const frames = new Uint8Array(PAGES_PER_CHUNK * XC_PAGE_SIZE);
+      let current: { domid: number; chunk: number; written: number } | undefined;
+      const store = (): void => {
+        if (current === undefined) return;
+        const { present, data } = mergeChunk(undefined, current.written, frames);
+        insert.run(current.domid, current.chunk, present, data);
+      };
+      // A batch at a time: the connection runs no other statement while one is being iterated.
+      const batch = db.prepare('SELECT domid, pfn, data FROM pages WHERE (domid, pfn) > (?, ?) ORDER BY domid, pfn LIMIT 1024');
+      let after: [number, number] = [-1, -1];
+      for (;;) {
+        const rows = batch.all(...after) as { domid: number; pfn: number; data: Buffer }[];
+        if (rows.length === 0) break;
+        for (const { domid, pfn, data } of rows) {
+          const chunk = chunkOf(pfn);
+          if (current?.domid !== domid || current.chunk !== chunk) {
+            store();
+            current = { domid, chunk, written: 0 };
+          }
+          frames.set(data.subarray(0, XC_PAGE_SIZE), slotOf(pfn) * XC_PAGE_SIZE);
+          current.written |= 1 << slotOf(pfn);
+          after = [domid, pfn];
+        }
+      }
+      store();
+      db.exec('DROP TABLE pages');
+    },
   },
 ];
 

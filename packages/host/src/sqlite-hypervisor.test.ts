@@ -204,6 +204,53 @@ describe('SqliteHypervisor', () => {
     });
   }, 60_000); // 64 MiB written, read by a second connection and destroyed
 
+  it("stores a chunk's frames packed: writes over, between and after stored frames keep the others", () => {
+    withHosts(2, (one, two) => {
+      const { domid } = one.hypervisor.createDomain({ type: 'hvm' });
+      for (const pfn of [33, 35, 47]) one.hypervisor.writePage(domid, pfn, page(pfn));
+      one.hypervisor.batch(() => {
+        for (const pfn of [32, 35, 40]) one.hypervisor.writePage(domid, pfn, page(pfn + 100));
+        // Read inside the transaction: the gathered writes are seen.
+        expect(one.hypervisor.readPage(domid, 40)![0]).toBe(140);
+        one.hypervisor.writePage(domid, 48, page(48));
+      });
+      const expected = new Map([[32, 132], [33, 33], [35, 135], [40, 140], [47, 47], [48, 48]]);
+      expect(two.hypervisor.touchedPages(domid)).toEqual([...expected.keys()]);
+      for (const [pfn, fill] of expected) expect(two.hypervisor.readPage(domid, pfn)!.every((byte) => byte === fill)).toBe(true);
+      expect(two.hypervisor.readPage(domid, 34)).toBeUndefined();
+    });
+  });
+
+  it('drops the page writes of a batch that fails, and of a nested one that fails, with their transaction', () => {
+    withHosts(1, ({ hypervisor }) => {
+      const { domid } = hypervisor.createDomain({ type: 'hvm' });
+      hypervisor.writePage(domid, 1, page(1));
+      expect(() =>
+        hypervisor.batch(() => {
+          hypervisor.writePage(domid, 1, page(2));
+          hypervisor.writePage(domid, 2, page(2));
+          throw new Error('stop');
+        }),
+      ).toThrow('stop');
+      hypervisor.batch(() => {
+        hypervisor.writePage(domid, 3, page(3));
+        expect(() =>
+          hypervisor.batch(() => {
+            hypervisor.writePage(domid, 4, page(4));
+            hypervisor.writePage(domid, 3, page(4));
+            throw new Error('inner');
+          }),
+        ).toThrow('inner');
+        hypervisor.writePage(domid, 5, page(5));
+      });
+      expect(hypervisor.touchedPages(domid)).toEqual([1, 3, 5]);
+      expect([1, 3, 5].map((pfn) => hypervisor.readPage(domid, pfn)![0])).toEqual([1, 3, 5]);
+      expect(() => hypervisor.writePages(domid, [[6, page(6)], [7, new Uint8Array(3)]])).toThrow(XcError);
+      expect(() => hypervisor.writePages(99, [[6, page(6)]])).toThrow(/no domain 99/);
+      expect(hypervisor.touchedPages(domid)).toEqual([1, 3, 5]);
+    });
+  });
+
   it('batch applies all or nothing', () => {
     withHosts(1, ({ hypervisor }) => {
       const { domid } = hypervisor.createDomain({ type: 'hvm' });

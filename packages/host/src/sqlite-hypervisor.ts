@@ -1,7 +1,8 @@
 /**
  * The simulated hypervisor on the host file: what Xen keeps per domain (`struct domain`,
  * `xen/include/xen/sched.h`), the HVM params array (`xen/arch/x86/hvm/hvm.c`) and guest pages,
- * one row per domain, per set param and per written 4 KiB page.
+ * one row per domain, per set param and per chunk of 16 frames with any written (`memory-chunks.ts`).
+ * Page writes inside one write transaction are gathered per chunk and stored once each.
  *
  * Domids come from a rover kept in the file, as `XEN_DOMCTL_createdomain` allocates them in
  * `xen/common/domctl.c` (4.17): the next free one after the last allocated, wrapping to 1 at
@@ -33,6 +34,7 @@ import {
 } from '@xen-genid/xc-params';
 import { returnFreePages, type SqliteDatabase } from './database.ts';
 import { sqliteCode, translateSqliteError } from './errors.ts';
+import { PAGES_PER_CHUNK, chunkOf, frameOfChunk, framesOfChunk, mergeChunk, slotOf, type StoredChunk } from './memory-chunks.ts';
 import { currentProcess } from './process-identity.ts';
 import type { ReadCache } from './read-cache.ts';
 
@@ -90,6 +92,24 @@ function checkPfn(pfn: number): void {
   }
 }
 
+/** Page writes of one chunk gathered in a write transaction, stored when it ends (or before any other access). */
+interface PendingChunk {
+  readonly domid: number;
+  readonly chunk: number;
+  /** A bit per slot written. */
+  written: number;
+  /** Each written slot's bytes at `slot * XC_PAGE_SIZE`. */
+  readonly frames: Uint8Array;
+}
+
+/** Chunks gathered before they are stored, inside the transaction: 16 MiB of guest memory. */
+const PENDING_CHUNKS_KEPT = 256;
+
+/** One key per (domid, chunk): domids are below 2^16, chunks below 2^36 (frames below 2^40). */
+const chunkKey = (domid: number, chunk: number): number => chunk * 0x10000 + domid;
+
+const NO_FRAMES: StoredChunk = { present: 0, data: new Uint8Array(0) };
+
 /** Hooks the host gives the hypervisor (crash points for tests, destroy of a domain's other state). */
 export interface HypervisorHooks {
   /** Called at named steps; the reliability tests make a process die there. */
@@ -111,6 +131,11 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #hooks: HypervisorHooks;
   readonly #domains: Map<number, DomainInfo | null>;
   readonly #params: Map<number, Map<number, bigint>>;
+  /** The chunk read last (one entry: a save reads a chunk's frames one after the other). */
+  readonly #chunks: Map<number, StoredChunk>;
+  readonly #pending = new Map<number, PendingChunk>();
+  /** Write transactions under way (nested ones count): page writes are gathered while it is above 0. */
+  #depth = 0;
   #model: GuestModel | undefined;
   readonly #now: () => number;
 
@@ -118,8 +143,8 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #list;
   readonly #selectParam;
   readonly #upsertParam;
-  readonly #selectPage;
-  readonly #upsertPage;
+  readonly #selectChunk;
+  readonly #upsertChunk;
   readonly #touched;
   readonly #insertDomain;
   readonly #deleteDomain;
@@ -150,17 +175,18 @@ export class SqliteHypervisor implements Hypervisor {
     this.#now = hooks.now ?? Date.now;
     this.#domains = cache.region();
     this.#params = cache.region();
+    this.#chunks = cache.region();
     this.#select = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE domid = ?`);
     this.#list = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains ORDER BY domid`);
     this.#selectParam = db.prepare('SELECT value FROM params WHERE domid = ? AND idx = ?').pluck().safeIntegers(true);
     this.#upsertParam = db.prepare(
       'INSERT INTO params (domid, idx, value) VALUES (?, ?, ?) ON CONFLICT (domid, idx) DO UPDATE SET value = excluded.value',
     );
-    this.#selectPage = db.prepare('SELECT data FROM pages WHERE domid = ? AND pfn = ?').pluck();
-    this.#upsertPage = db.prepare(
-      'INSERT INTO pages (domid, pfn, data) VALUES (?, ?, ?) ON CONFLICT (domid, pfn) DO UPDATE SET data = excluded.data',
+    this.#selectChunk = db.prepare('SELECT present, data FROM memory WHERE domid = ? AND chunk = ?');
+    this.#upsertChunk = db.prepare(
+      'INSERT INTO memory (domid, chunk, present, data) VALUES (?, ?, ?, ?) ON CONFLICT (domid, chunk) DO UPDATE SET present = excluded.present, data = excluded.data',
     );
-    this.#touched = db.prepare('SELECT pfn FROM pages WHERE domid = ? ORDER BY pfn').pluck();
+    this.#touched = db.prepare('SELECT chunk, present FROM memory WHERE domid = ? ORDER BY chunk');
     this.#insertDomain = db.prepare(
       `INSERT INTO domains (${DOMAIN_COLUMNS}) VALUES (@domid, @type, @uuid, @max_mem_kb, @vcpus, @paused, @shutdown, @pending_start, @created_at, @cpu_time_ns)`,
     );
@@ -180,7 +206,7 @@ export class SqliteHypervisor implements Hypervisor {
       'INSERT INTO consoles (domid, start, data) VALUES (?, ?, ?) ON CONFLICT (domid) DO UPDATE SET start = excluded.start, data = excluded.data',
     );
     this.#clearParams = db.prepare('DELETE FROM params WHERE domid = ?');
-    this.#clearPages = db.prepare('DELETE FROM pages WHERE domid = ?');
+    this.#clearPages = db.prepare('DELETE FROM memory WHERE domid = ?');
     this.#reset = db.prepare(
       "UPDATE domains SET guest_record = NULL, pending_start = 'boot', paused = 1, shutdown = NULL, cpu_time_ns = 0 WHERE domid = ?",
     );
@@ -191,10 +217,29 @@ export class SqliteHypervisor implements Hypervisor {
     this.#unclaimPause = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'pause'");
   }
 
-  /** Runs `body` in one write transaction (nested calls join it); the cache forgets on failure. */
+  /**
+   * Runs `body` in one write transaction (nested calls join it); the cache forgets on failure.
+   * Page writes in it are gathered per chunk and stored when it ends or before the next other call.
+   */
   #write<T>(body: () => T): T {
     try {
-      const result = this.#db.transaction(body).immediate();
+      this.#storePending();
+      const result = this.#db
+        .transaction(() => {
+          this.#depth += 1;
+          try {
+            const result = body();
+            this.#storePending();
+            return result;
+          } catch (error) {
+            // Rolled back: what was gathered since this call began is dropped with it.
+            this.#pending.clear();
+            throw error;
+          } finally {
+            this.#depth -= 1;
+          }
+        })
+        .immediate();
       this.#cache.committed();
       return result;
     } catch (error) {
@@ -205,6 +250,7 @@ export class SqliteHypervisor implements Hypervisor {
 
   #read<T>(body: () => T): T {
     try {
+      this.#storePending();
       return body();
     } catch (error) {
       throw translateSqliteError(error, this.#file, this.#db);
@@ -214,6 +260,19 @@ export class SqliteHypervisor implements Hypervisor {
   #forget(domid: number): void {
     this.#domains.delete(domid);
     this.#params.delete(domid);
+    this.#chunks.clear();
+  }
+
+  /** Inside a write transaction: stores the gathered page writes, each chunk merged with its row. */
+  #storePending(): void {
+    if (this.#pending.size === 0) return;
+    this.#chunks.clear();
+    for (const pending of this.#pending.values()) {
+      const stored = this.#selectChunk.get(pending.domid, pending.chunk) as StoredChunk | undefined;
+      const { present, data } = mergeChunk(stored, pending.written, pending.frames);
+      this.#upsertChunk.run(pending.domid, pending.chunk, present, data);
+    }
+    this.#pending.clear();
   }
 
   #lookup(domid: number): DomainInfo | undefined {
@@ -408,8 +467,19 @@ export class SqliteHypervisor implements Hypervisor {
   readPage(domid: number, pfn: number): Uint8Array | undefined {
     checkPfn(pfn);
     this.#require(domid);
-    const data = this.#read(() => this.#selectPage.get(domid, pfn) as Buffer | undefined);
-    return data === undefined ? undefined : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    const chunk = chunkOf(pfn);
+    const key = chunkKey(domid, chunk);
+    return this.#read(() => {
+      let stored = this.#cache.validate() ? this.#chunks.get(key) : undefined;
+      if (stored === undefined) {
+        const row = this.#selectChunk.get(domid, chunk) as { present: number; data: Buffer } | undefined;
+        // A plain Uint8Array view: a Buffer's slice() would not copy.
+        stored = row ? { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) } : NO_FRAMES;
+        this.#chunks.clear();
+        this.#chunks.set(key, stored);
+      }
+      return frameOfChunk(stored, slotOf(pfn))?.slice();
+    });
   }
 
   writePage(domid: number, pfn: number, data: Uint8Array): void {
@@ -417,22 +487,37 @@ export class SqliteHypervisor implements Hypervisor {
     if (!(data instanceof Uint8Array) || data.length !== XC_PAGE_SIZE) {
       throw new XcError('EINVAL', `a page write takes exactly ${XC_PAGE_SIZE} bytes`);
     }
-    this.#write(() => {
+    if (this.#depth === 0) this.#write(() => this.#gather(domid, pfn, data));
+    else this.#gather(domid, pfn, data);
+  }
+
+  /** Inside a write transaction: keeps a page write with the others of its chunk (the domain checked at the chunk's first). */
+  #gather(domid: number, pfn: number, data: Uint8Array): void {
+    const chunk = chunkOf(pfn);
+    const key = chunkKey(domid, chunk);
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
       this.#current(domid);
-      this.#upsertPage.run(domid, pfn, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    });
+      if (this.#pending.size >= PENDING_CHUNKS_KEPT) this.#storePending();
+      pending = { domid, chunk, written: 0, frames: new Uint8Array(PAGES_PER_CHUNK * XC_PAGE_SIZE) };
+      this.#pending.set(key, pending);
+    }
+    const slot = slotOf(pfn);
+    pending.frames.set(data, slot * XC_PAGE_SIZE);
+    pending.written |= 1 << slot;
   }
 
   /** Writes many pages in one transaction (a restore, a foreign mapping's unmap): all or none. */
   writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void {
-    this.#write(() => {
+    this.batch(() => {
       for (const [pfn, data] of pages) this.writePage(domid, pfn, data);
     });
   }
 
   touchedPages(domid: number): number[] {
     this.#require(domid);
-    return this.#read(() => this.#touched.all(domid) as number[]);
+    const rows = this.#read(() => this.#touched.all(domid) as { chunk: number; present: number }[]);
+    return rows.flatMap(({ chunk, present }) => framesOfChunk(chunk, present));
   }
 
   getGuestRecord(domid: number): string | undefined {
