@@ -465,21 +465,27 @@ export class SqliteHypervisor implements Hypervisor {
   }
 
   readPage(domid: number, pfn: number): Uint8Array | undefined {
-    checkPfn(pfn);
+    return this.readPages(domid, [pfn])[0];
+  }
+
+  readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[] {
+    pfns.forEach(checkPfn);
     this.#require(domid);
-    const chunk = chunkOf(pfn);
+    return this.#read(() => pfns.map((pfn) => frameOfChunk(this.#chunk(domid, chunkOf(pfn)), slotOf(pfn))?.slice()));
+  }
+
+  /** A chunk as stored (no frames if never written), through the one-chunk cache. */
+  #chunk(domid: number, chunk: number): StoredChunk {
     const key = chunkKey(domid, chunk);
-    return this.#read(() => {
-      let stored = this.#cache.validate() ? this.#chunks.get(key) : undefined;
-      if (stored === undefined) {
-        const row = this.#selectChunk.get(domid, chunk) as { present: number; data: Buffer } | undefined;
-        // A plain Uint8Array view: a Buffer's slice() would not copy.
-        stored = row ? { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) } : NO_FRAMES;
-        this.#chunks.clear();
-        this.#chunks.set(key, stored);
-      }
-      return frameOfChunk(stored, slotOf(pfn))?.slice();
-    });
+    let stored = this.#cache.validate() ? this.#chunks.get(key) : undefined;
+    if (stored === undefined) {
+      const row = this.#selectChunk.get(domid, chunk) as { present: number; data: Buffer } | undefined;
+      // A plain Uint8Array view: a Buffer's slice() would not copy.
+      stored = row ? { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) } : NO_FRAMES;
+      this.#chunks.clear();
+      this.#chunks.set(key, stored);
+    }
+    return stored;
   }
 
   writePage(domid: number, pfn: number, data: Uint8Array): void {

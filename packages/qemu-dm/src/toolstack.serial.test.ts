@@ -48,6 +48,11 @@ describeWithReferee('device models under the hypervisor', referee, () => {
     using ram = RamFile.open(files.ram);
     expect(ram.read(0x7000000n, 4)).toEqual(Uint8Array.of(0x5a, 0x5a, 0x5a, 0x5a));
     expect(models.hypervisor.readPage(domid, 0x7000)).toEqual(page);
+    models.hypervisor.writePages(domid, [[0x7001, page]]);
+    models.hypervisor.writePages(simulated, [[0x7001, page]]);
+    expect(base.readPages(domid, [0x7000, 0x7001])).toEqual([undefined, undefined]);
+    expect(models.hypervisor.readPages(domid, [0x7000, 0x7001, 0x7002])).toEqual([page, page, new Uint8Array(XC_PAGE_SIZE)]);
+    expect(models.hypervisor.readPages(simulated, [0x7001, 0x7002])).toEqual([page, undefined]);
     // What a save sends: the frames of the RAM file that hold anything (SeaBIOS's, and ours).
     expect(models.hypervisor.touchedPages(domid)).toContain(0x7000);
 

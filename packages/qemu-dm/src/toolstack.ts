@@ -122,6 +122,15 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       if (ram) ram.write(pfnToAddress(pfn), data);
       else base.writePage(domid, pfn, data);
     },
+    readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[] {
+      const ram = ramOf(domid);
+      return ram ? pfns.map((pfn) => ram.read(pfnToAddress(pfn), XC_PAGE_SIZE)) : base.readPages(domid, pfns);
+    },
+    writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void {
+      const ram = ramOf(domid);
+      if (!ram) return base.writePages(domid, pages);
+      for (const [pfn, data] of pages) ram.write(pfnToAddress(pfn), data);
+    },
     touchedPages(domid: number): number[] {
       return ramOf(domid)?.nonZeroPages() ?? base.touchedPages(domid);
     },

@@ -153,6 +153,10 @@ export interface Hypervisor {
   /** One 4 KiB guest page by frame number; `undefined` for a page never written (reads as zeros). */
   readPage(domid: number, pfn: number): Uint8Array | undefined;
   writePage(domid: number, pfn: number, data: Uint8Array): void;
+  /** `readPage` of each frame of `pfns`, in one call (a save reads a batch of frames so). */
+  readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[];
+  /** `writePage` of each `[pfn, data]`, in one call and all or none (a restore loads memory so). */
+  writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void;
   /** Frame numbers of every page ever written, ascending. */
   touchedPages(domid: number): number[];
 

@@ -253,6 +253,24 @@ export class MemoryHypervisor implements Hypervisor {
     this.#domain(domid).pages.set(pfn, data.slice());
   }
 
+  readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[] {
+    this.#domain(domid);
+    return pfns.map((pfn) => this.readPage(domid, pfn));
+  }
+
+  writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void {
+    const state = this.#domain(domid);
+    const writes = [...pages];
+    // Every write checked before any is made: all or none.
+    for (const [pfn, data] of writes) {
+      checkPfn(pfn);
+      if (!(data instanceof Uint8Array) || data.length !== XC_PAGE_SIZE) {
+        throw new XcError('EINVAL', `a page write takes exactly ${XC_PAGE_SIZE} bytes`);
+      }
+    }
+    for (const [pfn, data] of writes) state.pages.set(pfn, data.slice());
+  }
+
   touchedPages(domid: number): number[] {
     return [...this.#domain(domid).pages.keys()].sort((a, b) => a - b);
   }

@@ -240,6 +240,26 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expect(hypervisor.readPage(domid, 5)).toEqual(page(1));
       });
 
+      it('reads and writes many pages in one call, writing all or none', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.writePage(domid, 40, page(40));
+        const data = page(1);
+        hypervisor.writePages(domid, [[3, data], [17, page(17)], [0xfc000, page(9)]]);
+        data.fill(2);
+        expect(hypervisor.touchedPages(domid)).toEqual([3, 17, 40, 0xfc000]);
+        const read = hypervisor.readPages(domid, [17, 4, 3, 40, 0xfc000]);
+        expect(read).toEqual([page(17), undefined, page(1), page(40), page(9)]);
+        read[0]!.fill(0);
+        expect(hypervisor.readPage(domid, 17)).toEqual(page(17));
+        expectXcError(() => hypervisor.writePages(domid, [[5, page(5)], [6, new Uint8Array(1)]]), 'EINVAL');
+        expectXcError(() => hypervisor.writePages(domid, [[5, page(5)], [-1, page(1)]]), 'EINVAL');
+        expectXcError(() => hypervisor.readPages(domid, [1, 0.5]), 'EINVAL');
+        expectXcError(() => hypervisor.writePages(77, [[5, page(5)]]), 'ESRCH');
+        expectXcError(() => hypervisor.readPages(77, [5]), 'ESRCH');
+        expect(hypervisor.touchedPages(domid)).toEqual([3, 17, 40, 0xfc000]);
+      });
+
       it('keeps each domain\'s pages apart', () => {
         const hypervisor = fresh();
         const a = hypervisor.createDomain({ type: 'hvm' }).domid;

@@ -24,7 +24,7 @@ function canBatch(hypervisor: Hypervisor): hypervisor is BatchingHypervisor {
  */
 export function applySaveImage(hypervisor: Hypervisor, domid: number, image: SaveImage): void {
   const load = () => {
-    for (const [pfn, data] of image.libxc.pages) hypervisor.writePage(domid, pfn, data);
+    hypervisor.writePages(domid, image.libxc.pages);
     for (const [index, value] of image.libxc.params) hypervisor.writeParam(domid, index, value);
   };
   try {

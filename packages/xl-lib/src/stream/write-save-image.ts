@@ -118,8 +118,10 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   if (pfns.length === 0) yield encodePageData([{ pfn: 0, type: PFINFO.XTAB }]);
   for (let first = 0; first < pfns.length; first += MAX_BATCH_SIZE) {
     progress(PROGRESS_FRAMES_SENT, first, frames);
-    const batch: PageEntry[] = pfns.slice(first, first + MAX_BATCH_SIZE).map((pfn) => {
-      const data = hypervisor.readPage(domid, pfn);
+    const batchPfns = pfns.slice(first, first + MAX_BATCH_SIZE);
+    const contents = hypervisor.readPages(domid, batchPfns);
+    const batch: PageEntry[] = batchPfns.map((pfn, index) => {
+      const data = contents[index];
       return data ? { pfn, type: PFINFO.NOTAB, data } : { pfn, type: PFINFO.NOTAB };
     });
     yield encodePageData(batch);
