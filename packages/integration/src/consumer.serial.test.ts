@@ -109,7 +109,7 @@ describe('packed packages in a project outside the workspace', () => {
     expect([...tarballs.keys()]).toEqual(publishedPackages());
   });
 
-  it("runs xl from the xl-cli tarball alone: its bin is one bundled file (only SQLite's addon stays outside, loaded when a host file is opened)", () => {
+  it("runs xl from the xl-cli tarball alone: its bin is a launcher and one bundled script (only SQLite's addon stays outside, loaded when a host file is opened)", () => {
     const unpacked = join(scratch, 'xl-cli-unpacked');
     mkdirSync(unpacked, { recursive: true });
     run('tar', ['xzf', tarballs.get('xl-cli') ?? '', '-C', unpacked], scratch);

@@ -10,7 +10,8 @@ process.stdout.on('error', (error) => {
   stdoutError ??= error;
 });
 
-const status = await main(process.argv.slice(2), {
+// No top-level await: the bundle runs as a script (scripts/bundle-bin.mjs).
+void main(process.argv.slice(2), {
   stdout: {
     write(chunk) {
       if (stdoutError !== undefined) throw stdoutError;
@@ -28,5 +29,6 @@ const status = await main(process.argv.slice(2), {
   stderr: process.stderr,
   readFile: readConfigFile,
   env: process.env,
+}).then((status) => {
+  process.exitCode = status;
 });
-process.exitCode = status;
