@@ -13,6 +13,8 @@ import { genidOfConfig } from '../genid/lifecycle-policy.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
+import { copyDomainConfig, type DomainConfig } from '../types/domain-config.ts';
+import { LIBXL_MEMKB_DEFAULT } from '../types/idl.ts';
 
 export interface Machine {
   readonly hypervisor: MemoryHypervisor;
@@ -72,4 +74,12 @@ export function expectGenidAgreement(m: Machine, domid: number): string {
   expect(seen.config).not.toBeNull();
   expect(seen).toEqual({ config: seen.config, xenstore: seen.config, memory: seen.config, guest: seen.config });
   return seen.config!;
+}
+
+/** What libxl stores of a created domain's config: the given one with its video memory and `msr_relaxed` chosen. */
+export function storedAfterCreate(config: DomainConfig): DomainConfig {
+  const stored = copyDomainConfig(config);
+  if (stored.buildInfo.videoMemkb === LIBXL_MEMKB_DEFAULT) stored.buildInfo.videoMemkb = stored.createInfo.type === 'hvm' ? 8192n : 0n;
+  if (stored.buildInfo.archX86.msrRelaxed === 'default') stored.buildInfo.archX86.msrRelaxed = 'false';
+  return stored;
 }

@@ -47,6 +47,7 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
   const saved = copyDomainConfig(validateDomainConfig(config));
   const values = checkConfig(saved);
   if (saved.createInfo.uuid === NIL_UUID) saved.createInfo.uuid = generateUuid(ctx.random);
+  updateDomainConfiguration(saved, values);
   const name = saved.createInfo.name!;
   if (name !== '' && ctx.names.domidsNamed(name).length > 0) {
     throw new XlError('INVAL', `Domain with name "${name}" already exists.`);
@@ -82,6 +83,16 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
     destroyQuietly(ctx, made);
     throw wrapFailure(`domain ${made}: creation failed`, error);
   }
+}
+
+/**
+ * `libxl__update_domain_configuration` (`libxl_internal.c`) and its x86 part
+ * (`libxl__arch_update_domain_config`): what libxl's defaults chose that the stored config keeps,
+ * the video memory and `msr_relaxed` (false unless set).
+ */
+export function updateDomainConfiguration(saved: DomainConfig, values: BuildValues): void {
+  saved.buildInfo.videoMemkb = values.videoMemkb;
+  if (saved.buildInfo.archX86.msrRelaxed === 'default') saved.buildInfo.archX86.msrRelaxed = 'false';
 }
 
 /** libxl's checks and defaults that matter here (`libxl__domain_config_setdefault`). */

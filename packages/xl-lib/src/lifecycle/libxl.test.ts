@@ -9,7 +9,7 @@ import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 import { generationIdPath } from '../genid/genid-set.ts';
 import { createLibxl } from './libxl.ts';
-import { closeAfterTest, createMachine, expectGenidAgreement, genidEverywhere, type Machine } from '../__fixtures__/machine.ts';
+import { closeAfterTest, createMachine, expectGenidAgreement, genidEverywhere, storedAfterCreate, type Machine } from '../__fixtures__/machine.ts';
 
 const machine = (seed = 1): Machine => createMachine(seed);
 
@@ -119,13 +119,14 @@ describe('createDomain', () => {
     expect(xs.isDomainIntroduced(domid)).toBe(true);
   });
 
-  it('stores the config it was given (uuid filled in) and leaves the caller object untouched', () => {
+  it('stores the config it was given (uuid, video memory and msr_relaxed filled in) and leaves the caller object untouched', () => {
     const m = machine();
     const config = hvmConfig('stored', MsVmGenid.fromHex('00112233445566778899aabbccddeeff'));
     const domid = m.libxl.createDomain(config);
     expect(config.createInfo.uuid).toBe('00000000-0000-0000-0000-000000000000');
     const stored = m.libxl.retrieveDomainConfiguration(domid);
-    const expected = { ...config, createInfo: { ...config.createInfo, uuid: stored.createInfo.uuid } };
+    const expected = storedAfterCreate({ ...config, createInfo: { ...config.createInfo, uuid: stored.createInfo.uuid } });
+    expect(stored.buildInfo).toMatchObject({ videoMemkb: 8192n, archX86: { msrRelaxed: 'false' } });
     expect(domainConfigEquals(stored, expected)).toBe(true);
   });
 
