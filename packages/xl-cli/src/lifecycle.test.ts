@@ -80,7 +80,7 @@ describe('the generation ID through xl, row by row', () => {
     const result = await world.ok(['save', '-c', 'vm', image]);
     // As real xl on a stderr that is not a terminal: libxc's progress as lines.
     expect(result.stderr).toMatch(
-      new RegExp(`^Saving to ${image} new xl format \\(info 0x3/0x0/\\d+\\)\\nxc: progress: Frames: (\\d+)/\\1  100%\\nxc: progress: End of stream: 0/0    0%\\n$`),
+      new RegExp(`^Saving to ${image} new xl format \\(info 0x3/0x0/\\d+\\)\\nxc: info: Saving domain \\d+, type x86 HVM\\nxc: progress: Frames: (\\d+)/\\1  100%\\nxc: progress: End of stream: 0/0    0%\\n$`),
     );
     expect(agreed(world, 'vm')).toMatchObject({ id: before.id, paused: false, domid: before.domid });
     expect(await savedGenid(image)).toBe(before.id);
@@ -99,7 +99,9 @@ describe('the generation ID through xl, row by row', () => {
       const result = await world.ok(['restore', world.image]);
       expect(result.stderr).toBe(
         `Loading new save file ${world.image} (new xl fmt info 0x3/0x0/${/0x0\/(\d+)\)/.exec(result.stderr)![1]})\n Savefile contains xl domain config in JSON format\nParsing config from <saved>\n` +
-          'xc: progress: Frames restored: 3/3  100%\n',
+          'xc: info: Found x86 HVM domain from Xen 4.17\nxc: info: Restoring domain\n' +
+          'xc: progress: Frames restored: 3/3  100%\n' +
+          'xc: info: Restore successful\nxc: info: XenStore: mfn 0xfeffc, dom 0, evt 1\nxc: info: Console: mfn 0xfefff, dom 0, evt 2\n',
       );
       const view = agreed(world, 'vm');
       expect(seen.has(view.id)).toBe(false);

@@ -192,6 +192,7 @@ export {
   PROGRESS_FRAMES_RESTORED,
   PROGRESS_FRAMES_SENT,
   PROGRESS_START_OF_STREAM,
+  type LibxcLog,
   type ProgressReport,
 } from './progress.ts';
 export type { LibxcImage, PageEntry, TscInfo } from './stream/libxc-stream.ts';

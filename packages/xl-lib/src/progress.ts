@@ -11,6 +11,12 @@
  */
 export type ProgressReport = (doingWhat: string, done: number, total: number) => void;
 
+/**
+ * libxc's informational messages (`IPRINTF`: `xc_report` at `XTL_INFO` on the same logger, context
+ * `"xc"`), e.g. `Saving domain 2, type x86 HVM` (`tools/libs/guest/xg_sr_save.c`, `xg_sr_restore.c`).
+ */
+export type LibxcLog = (message: string) => void;
+
 /** What a save or a migration's sender reports, as libxc's `send_all_pages` does. */
 export const PROGRESS_FRAMES_SENT = 'Frames';
 /** What a restore or a migration's receiver reports (beyond Xen: libxc's restore reports nothing). */

@@ -69,8 +69,9 @@ function maskValues(text: string): string {
 export function normaliseOutput(text: string, labels: DomainLabels): string {
   const lines = maskValues(text)
     .split('\n')
-    // xl save's and restore's progress (`\r` updates, joined on the console) and their padding.
-    .map((line) => line.replace(/(?:xc: (?:Frames|End of stream)[^%]*%)+/g, '').trimEnd())
+    // xl save's and restore's progress and its padding: `\r` updates joined on dom0's console (a
+    // terminal), or a line each (`xc: progress: ...`) where stderr is not a terminal.
+    .map((line) => line.replace(/(?:xc: (?:Frames|End of stream)[^%]*%)+/g, '').replace(/^xc: progress: .*%$/, '').trimEnd())
     .filter((line, index, all) => line !== '' || index === all.length - 1)
     .map((line) => {
       const vm = VM_LIST_ROW.exec(line);

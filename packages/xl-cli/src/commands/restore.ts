@@ -11,7 +11,7 @@ import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { xcProgress, xlLogger } from '../toolstack/progress.ts';
+import { xcLog, xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { asXlFailure } from '../toolstack/report.ts';
 import { XL_HEADER_LENGTH, readXlHeaderFrom, reportLoadingSaveFile } from '../toolstack/save-header.ts';
 import { strerrorOf } from '../toolstack/strerror.ts';
@@ -83,7 +83,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
         yield header.bytes;
         for (let chunk = await next(); chunk !== undefined; chunk = await next()) yield chunk;
       })();
-      const image = await readSaveImage(chunkSource(counted), { progress: xcProgress(logger) });
+      const image = await readSaveImage(chunkSource(counted), { progress: xcProgress(logger), log: xcLog(logger) });
       // What follows the image's END record, read to the end of the file or pipe.
       while ((await next()) !== undefined);
       if (image.length !== received) {
@@ -92,6 +92,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       restored = await restoreImage(libxl, image, override ? 'restore-with-config' : 'restore', {
         paused: input.options.paused,
         where: file,
+        log: xcLog(logger),
         ...(override ? { config: override } : {}),
       });
     } catch (error) {

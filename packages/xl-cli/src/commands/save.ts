@@ -11,7 +11,7 @@ import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { loadConfigFile } from '../toolstack/load-config.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { xcProgress, xlLogger } from '../toolstack/progress.ts';
+import { xcLog, xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { asXlFailure, findExistingDomain } from '../toolstack/report.ts';
 import { formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
 import { strerrorOf } from '../toolstack/strerror.ts';
@@ -68,6 +68,7 @@ export async function run(input: CommandInput<SaveOptions>, context: CommandCont
         checkpoint: input.options.checkpoint,
         leavePaused: input.options.leavePaused,
         progress: xcProgress(logger),
+        log: xcLog(logger),
         ...(override ? { config: override } : {}),
       });
       logger.destroy();

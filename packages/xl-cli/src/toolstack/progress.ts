@@ -12,7 +12,7 @@
  * gets one at least every 5%. Beyond Xen: the end (done = total) always shows, even within 5 points
  * of the step before (xtl would leave the meter at 99%); redraws in place come at most 10 a second.
  */
-import type { ProgressReport } from '@xen-genid/xl-lib';
+import type { LibxcLog, ProgressReport } from '@xen-genid/xl-lib';
 import type { CommandContext, GlobalOptions, OutputStream } from '../command-context.ts';
 import { progressWanted } from './process-io.ts';
 
@@ -101,4 +101,9 @@ export function xlLogger(context: CommandContext, global: Pick<GlobalOptions, 'v
 /** libxc's progress (context `xc`) into `logger`, for xl-lib's save, restore and migration calls. */
 export function xcProgress(logger: StdioLogger): ProgressReport {
   return (doingWhat, done, total) => logger.progress('xc', doingWhat, done, total);
+}
+
+/** libxc's messages (context `xc`, level `info`) into `logger`. */
+export function xcLog(logger: StdioLogger): LibxcLog {
+  return (message) => logger.message('info', 'xc', message);
 }

@@ -14,6 +14,7 @@ import { generateUuid } from '../uuid.ts';
 import { addDevices, createTimeDevices } from './devices.ts';
 import { destroyQuietly } from './destroy.ts';
 import { hasSimulatedBackend, runSimulatedBackends } from './simulated-backends.ts';
+import { setSpecialPageParams } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { writeBuildPostEntries, writeDomainSkeleton, writeLibxlEntry, type BuildValues } from './xenstore-layout.ts';
 
@@ -71,6 +72,8 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
     if (options.restore) {
       options.restore.load(made);
       ctx.hypervisor.setPendingStart(made, 'resume');
+    } else if (saved.createInfo.type === 'hvm') {
+      setSpecialPageParams(ctx.xc, made);
     }
     buildPost(ctx, made, saved, values, options.restore !== undefined);
     addCreateTimeDevices(ctx, made, saved);

@@ -130,8 +130,12 @@ export interface BuildValues {
   readonly videoMemkb: bigint;
 }
 
-/** The nominal xenstore event channel and ring of a guest (not modelled: fixed values). */
-const STORE_PORT = '1';
+/**
+ * The event channels libxl allocates for a guest's xenstore and console (not modelled: the first two
+ * ports of a new domain, as `xc_evtchn_alloc_unbound` gives them), and the nominal xenstore ring.
+ */
+export const STORE_EVTCHN = 1;
+export const CONSOLE_EVTCHN = 2;
 const HVM_STORE_RING_REF = '1044476';
 
 /**
@@ -155,7 +159,7 @@ export function writeBuildPostEntries(
   xs.write(`${dom}/memory/target`, (values.targetMemkb - values.videoMemkb - fudge).toString());
   xs.write(`${dom}/memory/videoram`, values.videoMemkb.toString());
   xs.write(`${dom}/domid`, String(domid));
-  xs.write(`${dom}/store/port`, STORE_PORT);
+  xs.write(`${dom}/store/port`, String(STORE_EVTCHN));
   xs.write(`${dom}/store/ring-ref`, type === 'pv' ? String(domid) : HVM_STORE_RING_REF);
   const online = new Set(values.availVcpus);
   for (let vcpu = 0; vcpu < values.maxVcpus; vcpu += 1) {

@@ -9,7 +9,7 @@
  * a restore gets a new random ID, a migration keeps it. The firmware never runs again: the restored
  * domain's pending start is `resume`, so the guest reads the ID once through ACPI when unpaused.
  */
-import type { Hypervisor } from '@xen-genid/xc-params';
+import { HVM_PARAM_CONSOLE_PFN, HVM_PARAM_STORE_PFN, type Hypervisor } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
 import type { DeviceModelPort } from '../lifecycle/device-model.ts';
 import {
@@ -25,7 +25,7 @@ import type { DomainConfig } from '../types/domain-config.ts';
 import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from '../types/domain-config.ts';
 import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
-import type { ProgressReport } from '../progress.ts';
+import type { LibxcLog, ProgressReport } from '../progress.ts';
 import type { UserdataStore } from '../userdata.ts';
 import {
   appendGenidHistory,
@@ -39,6 +39,7 @@ import { XL_HEADER_SIZE } from '../stream/format.ts';
 import { readSaveImage, type SaveImage } from '../stream/save-image.ts';
 import type { ByteSource } from '../stream/byte-source.ts';
 import { saveImageChunks, type SaveImageOptions } from '../stream/write-save-image.ts';
+import { CONSOLE_EVTCHN, STORE_EVTCHN } from '../lifecycle/xenstore-layout.ts';
 import { applySaveImage } from './apply-image.ts';
 import type { ByteChannel } from './channel.ts';
 import { readSaveFile, writeSaveFile } from './save-file.ts';
@@ -86,6 +87,8 @@ export interface SaveOptions {
   readonly config?: DomainConfig;
   /** Told the frames sent (libxc's progress). */
   readonly progress?: ProgressReport;
+  /** Told libxc's messages, as its save prints them. */
+  readonly log?: LibxcLog;
 }
 
 export interface SaveResult {
@@ -185,6 +188,7 @@ export async function saveDomain(
       {
         configJson,
         ...(options.progress ? { progress: options.progress } : {}),
+        ...(options.log ? { log: options.log } : {}),
         ...(genidHistory ? { genidHistory } : {}),
         ...deviceModelStateOf(context, domid),
       },
@@ -211,6 +215,8 @@ export interface RestoreOptions {
   readonly otherHost?: boolean;
   /** Told the frames read (against the total the image declares). */
   readonly progress?: ProgressReport;
+  /** Told libxc's messages, as its restore prints them. */
+  readonly log?: LibxcLog;
 }
 
 export interface RestoreResult {
@@ -255,6 +261,8 @@ export async function restoreImage(
     readonly where?: string;
     /** Renames the domain before it is created (from its config's name to the returned one). */
     readonly rename?: (name: string | undefined) => string | undefined;
+    /** Told libxc's messages at the end of its restore. */
+    readonly log?: LibxcLog;
   } = {},
 ): Promise<RestoreResult> {
   const where = options.where ?? 'restore';
@@ -286,6 +294,7 @@ export async function restoreImage(
       load: (target) => {
         if (emulator) context.deviceModel!.restoreState(target, emulator);
         applySaveImage(context.hypervisor, target, image);
+        if (options.log) logRestoreEnd(options.log, image);
       },
     },
   });
@@ -308,6 +317,21 @@ export async function restoreImage(
 }
 
 /**
+ * What libxc's restore prints once the image is in (`xc_domain_restore`, xg_sr_restore.c): the store
+ * and console pages the image's params name (`%#lx`: `0` when unset) and the event channels libxl
+ * allocated for them, the first two ports of a new domain.
+ */
+function logRestoreEnd(log: LibxcLog, image: SaveImage): void {
+  const gfn = (param: number): string => {
+    const value = image.libxc.params.get(param) ?? 0n;
+    return value === 0n ? '0' : `0x${value.toString(16)}`;
+  };
+  log('Restore successful');
+  log(`XenStore: mfn ${gfn(HVM_PARAM_STORE_PFN)}, dom 0, evt ${STORE_EVTCHN}`);
+  log(`Console: mfn ${gfn(HVM_PARAM_CONSOLE_PFN)}, dom 0, evt ${CONSOLE_EVTCHN}`);
+}
+
+/**
  * `xl restore [-p] [cfg] file`: the whole image is read and checked first (a file is only read,
  * never written), so bad input leaves no domain behind. A new random ID (the policy's restore
  * rows). `from` is a file path or any byte source (a pipe, `xl restore`'s stdin...).
@@ -317,12 +341,13 @@ export async function restoreDomain(
   from: string | ByteSource,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  const readOptions = options.progress ? { progress: options.progress } : {};
+  const readOptions = { ...(options.progress ? { progress: options.progress } : {}), ...(options.log ? { log: options.log } : {}) };
   const image = typeof from === 'string' ? await readSaveFile(from, readOptions) : await readSaveImage(from, readOptions);
   const operation: LifecycleOperation = options.config ? 'restore-with-config' : options.otherHost ? 'restore-other-host' : 'restore';
   return restoreImage(context, image, operation, {
     config: options.config,
     paused: options.paused,
     where: typeof from === 'string' ? from : 'restore stream',
+    ...(options.log ? { log: options.log } : {}),
   });
 }

@@ -10,6 +10,7 @@
  */
 import { HVM_NR_PARAMS, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
+import type { LibxcLog } from '../progress.ts';
 import type { ByteSource } from './byte-source.ts';
 import { decodeCpuidPolicy, decodeMsrPolicy, type CpuidLeaf, type MsrEntry } from './cpu-policy.ts';
 import {
@@ -149,6 +150,11 @@ export interface LibxcImage {
   msrPolicy: MsrEntry[] | undefined;
 }
 
+/** `dhdr_type_to_str` (xg_sr_common.c). */
+export function domainTypeName(type: number): string {
+  return type === DHDR_TYPE_X86_PV ? 'x86 PV' : type === DHDR_TYPE_X86_HVM ? 'x86 HVM' : 'Unknown';
+}
+
 function streamError(message: string): XlError {
   return new XlError('INVAL', `libxc stream: ${message}`);
 }
@@ -260,9 +266,13 @@ const V3_RECORDS: ReadonlySet<number> = new Set([REC_TYPE.STATIC_DATA_END, REC_T
  * first problem; nothing is applied anywhere, so a failure leaves no trace. `onFrames` is told the
  * pfns of the PAGE_DATA records read so far, after each one.
  */
-export async function readLibxcImage(source: ByteSource, onFrames?: (framesSoFar: number) => void): Promise<LibxcImage> {
+export async function readLibxcImage(source: ByteSource, onFrames?: (framesSoFar: number) => void, log?: LibxcLog): Promise<LibxcImage> {
+  const headers = await readHeaders(source);
+  // read_headers, then the start of restore() (xg_sr_restore.c).
+  log?.(`Found ${domainTypeName(headers.domainType)} domain from Xen ${headers.xenMajor}.${headers.xenMinor}`);
+  log?.('Restoring domain');
   const image: LibxcImage = {
-    ...(await readHeaders(source)),
+    ...headers,
     recordTypes: [],
     pages: new Map(),
     pageTypes: new Map(),

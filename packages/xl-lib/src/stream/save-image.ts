@@ -23,7 +23,7 @@ import {
   alignRecord,
   libxlRecordName,
 } from './format.ts';
-import { PROGRESS_FRAMES_RESTORED, type ProgressReport } from '../progress.ts';
+import { PROGRESS_FRAMES_RESTORED, type LibxcLog, type ProgressReport } from '../progress.ts';
 import { readLibxcImage, type LibxcImage } from './libxc-stream.ts';
 
 const MAGIC_BYTES = Buffer.from(XL_SAVEFILE_MAGIC, 'latin1');
@@ -207,6 +207,8 @@ export interface ReadSaveImageOptions {
    * for an image without that total).
    */
   readonly progress?: ProgressReport;
+  /** Told libxc's messages as its restore prints them while it reads the image. */
+  readonly log?: LibxcLog;
 }
 
 /**
@@ -242,7 +244,7 @@ export async function readSaveImage(source: ByteSource, options: ReadSaveImageOp
       case REC_TYPE_LIBXL.LIBXC_CONTEXT:
         if (length !== 0) throw fail('libxl stream: LIBXC_CONTEXT record with non-zero length');
         if (libxc) throw fail('libxl stream: second LIBXC_CONTEXT record');
-        libxc = await readLibxcImage(source, onFrames);
+        libxc = await readLibxcImage(source, onFrames, options.log);
         break;
       case REC_TYPE_LIBXL.EMULATOR_XENSTORE_DATA:
         checkEmulatorRecord(name, body);

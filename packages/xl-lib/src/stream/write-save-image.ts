@@ -33,11 +33,11 @@ import {
 } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
 import { EMULATOR_ID_QEMU_UPSTREAM } from '../lifecycle/device-model.ts';
-import { PROGRESS_END_OF_STREAM, PROGRESS_FRAMES_SENT, PROGRESS_START_OF_STREAM, type ProgressReport } from '../progress.ts';
+import { PROGRESS_END_OF_STREAM, PROGRESS_FRAMES_SENT, PROGRESS_START_OF_STREAM, type LibxcLog, type ProgressReport } from '../progress.ts';
 import { SIMULATED_CPUID_POLICY, SIMULATED_MSR_POLICY, encodeCpuidPolicy, encodeMsrPolicy } from './cpu-policy.ts';
 import { DHDR_TYPE_X86_HVM, MAX_BATCH_SIZE, PFINFO, REC_TYPE, REC_TYPE_LIBXL } from './format.ts';
 import { encodeHvmContext } from './hvm-context.ts';
-import { encodeHvmParams, encodeLibxcHeaders, encodePageData, encodeRecord, encodeTscInfo, type PageEntry } from './libxc-stream.ts';
+import { domainTypeName, encodeHvmParams, encodeLibxcHeaders, encodePageData, encodeRecord, encodeTscInfo, type PageEntry } from './libxc-stream.ts';
 import { encodeLibxlHeader, encodeXlHeader } from './save-image.ts';
 
 /** The params `write_hvm_params` saves, in its order (`xg_sr_save_x86_hvm.c`). */
@@ -71,6 +71,8 @@ export interface SaveImageOptions {
   readonly now?: () => number;
   /** Told the frames sent before each batch and at the end, as libxc's `send_all_pages` reports. */
   readonly progress?: ProgressReport;
+  /** Told libxc's messages, as its save prints them. */
+  readonly log?: LibxcLog;
   /** The generation ID's timeline, carried in the xl header's optional data. */
   readonly genidHistory?: readonly unknown[];
   /**
@@ -109,6 +111,7 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   yield encodeLibxlHeader();
   yield encodeRecord(REC_TYPE_LIBXL.LIBXC_CONTEXT);
 
+  options.log?.(`Saving domain ${domid}, type ${domainTypeName(DHDR_TYPE_X86_HVM)}`);
   yield encodeLibxcHeaders(DHDR_TYPE_X86_HVM);
   yield encodeRecord(REC_TYPE.X86_CPUID_POLICY, encodeCpuidPolicy(SIMULATED_CPUID_POLICY));
   yield encodeRecord(REC_TYPE.X86_MSR_POLICY, encodeMsrPolicy(SIMULATED_MSR_POLICY));
