@@ -318,6 +318,9 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       }
     },
     restoreState(domid: number, data: Uint8Array): void {
+      // A simulated guest has no emulated devices: a device state (real qemu-xen's, in a real
+      // xl's image) has nothing to go into.
+      if (!realGuestOf(domid)) return;
       const state = decodeDeviceState(data);
       const files = filesOf(domid);
       createRam(domid);
