@@ -13,8 +13,8 @@
 import { join } from 'node:path';
 import { CRASH_POINTS, crashPointOf } from '@xen-genid/host';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectWholeAfterCrash, type Outcome } from './crash-invariants.ts';
-import { copyXlHost, createXlHost, domainViews, type XlHost, type XlOptions } from './xl-host.ts';
+import { expectWholeAfterCrash, placedViews, type Outcome } from './crash-invariants.ts';
+import { copyXlHost, createXlHost, type XlHost, type XlOptions } from './xl-host.ts';
 
 const NEW_ID = '0123456789abcdef0123456789abcdef';
 const TRACE = 'trace-only';
@@ -120,7 +120,7 @@ describe.each(OPERATIONS)('a crash at each step of $name', (operation) => {
     const prepared = createXlHost('sweep');
     worlds.push(prepared);
     operation.prepare(prepared);
-    const before = domainViews(prepared.path);
+    const before = placedViews([prepared.path, targetOf(prepared)]);
     const steps = stepsOf(prepared, operation);
     expect(steps.length).toBeGreaterThan(0);
     console.log(`${operation.name}: ${steps.length} steps: ${steps.join(' ')}`);
@@ -133,7 +133,9 @@ describe.each(OPERATIONS)('a crash at each step of $name', (operation) => {
         const run = runArmed(world, operation, spec);
         if (operation.armed !== 'receiver') expect(run.signal, `${operation.name} at ${spec}: ${run.stderr}`).toBe('SIGKILL');
         try {
-          expectWholeAfterCrash(world, [world.path, targetOf(world)], operation.outcome, before);
+          const hosts = [world.path, targetOf(world)];
+          const beforeHere = before.map((domain) => ({ ...domain, host: hosts[[prepared.path, targetOf(prepared)].indexOf(domain.host)]! }));
+          expectWholeAfterCrash(world, hosts, operation.outcome, beforeHere);
         } catch (error) {
           throw new Error(`${operation.name} killed at ${spec}: ${(error as Error).message}`, { cause: error });
         }

@@ -5,7 +5,7 @@
  * param 34 as the guest reads it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
@@ -44,9 +44,26 @@ export interface XlHost {
   xl(args: readonly string[], options?: XlOptions): XlRun;
   /** `cat <file> | xl <args>`: xl's stdin is a pipe (`/dev/stdin` names it). */
   xlFromPipe(file: string, args: readonly string[], options?: XlOptions): XlRun;
-  /** `xl` started in the background, killed with SIGKILL after `delayMs`, or left to finish. */
-  xlKilledAfter(args: readonly string[], delayMs: number, options?: XlOptions): Promise<XlRun & { killed: boolean }>;
+  /**
+   * `xl` started in the background, killed with SIGKILL after `delayMs`, or left to finish; `ms`
+   * is how long it ran. With `victim: 'receiver'`, what is killed is the `xl migrate-receive` the
+   * run started, `delayMs` after it started (if the migration still runs then), and `ms` is the
+   * receiver's time from its start to the end of both; resolves once both have ended.
+   */
+  xlKilledAfter(
+    args: readonly string[],
+    delayMs: number,
+    options?: XlOptions & { readonly victim?: 'xl' | 'receiver' },
+  ): Promise<XlRun & { readonly killed: boolean; readonly ms: number }>;
   cleanup(): void;
+}
+
+/** A new world whose host file runs `guest` (hvm, a generated ID), made with `xl create`. */
+export function createXlHostWithGuest(prefix: string): XlHost {
+  const world = createXlHost(prefix);
+  const created = world.xl(['create', world.config('guest')]);
+  if (created.status !== 0) throw new Error(`xl create failed: ${created.stderr}`);
+  return world;
 }
 
 /** A new world holding a copy of `from`'s files (host files, configs, saves; closed host files only). */
@@ -64,7 +81,12 @@ export function createXlHost(prefix: string): XlHost {
   const path = join(dir, 'host.db');
   const binDir = join(dir, 'bin');
   mkdirSync(binDir);
-  writeFileSync(join(binDir, 'xl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(XL)} "$@"\n`);
+  // `$XL_PID_FILE`, when set, receives the pid of the `xl` run through PATH (a migration's receiver).
+  const pidFile = join(dir, 'xl.pid');
+  writeFileSync(
+    join(binDir, 'xl'),
+    `#!/bin/sh\n[ -z "$XL_PID_FILE" ] || echo $$ > "$XL_PID_FILE"\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(XL)} "$@"\n`,
+  );
   chmodSync(join(binDir, 'xl'), 0o755);
   const environment = (options: XlOptions): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = {
@@ -109,19 +131,48 @@ export function createXlHost(prefix: string): XlHost {
       return { stdout: result.stdout, stderr: result.stderr, status: result.status, signal: result.signal };
     },
     xlKilledAfter(args, delayMs, options = {}) {
-      const child = spawn(process.execPath, [XL, ...args], { cwd: dir, env: environment(options), stdio: ['ignore', 'pipe', 'pipe'] });
+      const receiver = options.victim === 'receiver';
+      rmSync(pidFile, { force: true });
+      const env = { ...environment(options), ...(receiver ? { XL_PID_FILE: pidFile } : {}) };
+      const started = performance.now();
+      const child = spawn(process.execPath, [XL, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       let killed = false;
-      const timer = setTimeout(() => {
-        killed = child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
-      }, delayMs);
+      const running = () => child.exitCode === null && child.signalCode === null;
+      let timer: NodeJS.Timeout | undefined;
+      let poll: NodeJS.Timeout | undefined;
+      let receiverStarted: number | undefined;
+      if (receiver) {
+        // The receiver's clock starts when it does (its pid appears); the kill comes `delayMs` later.
+        poll = setInterval(() => {
+          const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+          if (!(pid > 0)) return;
+          clearInterval(poll);
+          receiverStarted = performance.now();
+          timer = setTimeout(() => {
+            try {
+              process.kill(pid, 'SIGKILL');
+              killed = running();
+            } catch {
+              // it has ended already
+            }
+          }, delayMs);
+        }, 5);
+      } else {
+        timer = setTimeout(() => {
+          if (running()) killed = child.kill('SIGKILL');
+        }, delayMs);
+      }
+      // 'close' waits for stdout and stderr to end: a receiver shares the sender's stderr.
       return new Promise((resolve) => {
         child.on('close', (status, signal) => {
           clearTimeout(timer);
-          resolve({ stdout, stderr, status, signal, killed: killed && signal === 'SIGKILL' });
+          clearInterval(poll);
+          const ms = performance.now() - (receiverStarted ?? started);
+          resolve({ stdout, stderr, status, signal, ms, killed: killed && (receiver || signal === 'SIGKILL') });
         });
       });
     },
@@ -165,7 +216,7 @@ export function domainViews(path: string): DomainViews[] {
           domid,
           uuid,
           paused,
-          name: text(`/local/domain/${domid}/name`),
+          name: text(`${domainPath(domid)}/name`),
           config: stored === undefined ? null : genidOfConfig(domainConfigFromJsonText(stored)).toHex(),
           xenstore: key === null ? null : MsVmGenid.fromXenstore(key).toHex(),
           memory,

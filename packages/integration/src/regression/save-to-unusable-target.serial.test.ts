@@ -4,16 +4,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createXlHost, domainViews, viewProblems, type XlHost } from './xl-host.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createXlHostWithGuest, domainViews, viewProblems, type XlHost } from './xl-host.ts';
 
-let host: XlHost;
-beforeAll(() => {
-  host = createXlHost('save-target');
-  expect(host.xl(['create', host.config('guest')]).status).toBe(0);
-  mkdirSync(join(host.dir, 'images'));
-}, 240_000);
-afterAll(() => host.cleanup());
+let world: XlHost | undefined;
+afterEach(() => world?.cleanup());
 
 describe('xl save to an unusable target', () => {
   it.each([
@@ -23,6 +18,8 @@ describe('xl save to an unusable target', () => {
     ['a path with a trailing slash', 'guest.save/', []],
     ['a file in a missing directory', 'missing/guest.save', []],
   ])('%s: fails first and the guest runs on', (_what, target, flags) => {
+    const host = (world = createXlHostWithGuest('save-target'));
+    mkdirSync(join(host.dir, 'images'));
     const before = domainViews(host.path);
     const result = host.xl(['save', ...flags, 'guest', target]);
     expect(result.status).toBe(1);

@@ -2,15 +2,11 @@
  * `xl vm-genid --new/--set` changes the stored config, xenstore and guest memory as one: a process
  * killed after any of its writes, or several runs at once, never leave the three disagreeing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createXlHost, domainViews, viewProblems, type XlHost } from './xl-host.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createXlHostWithGuest, domainViews, viewProblems, type XlHost } from './xl-host.ts';
 
-let host: XlHost;
-beforeAll(() => {
-  host = createXlHost('vm-genid-atomic');
-  expect(host.xl(['create', host.config('guest')]).status).toBe(0);
-}, 240_000);
-afterAll(() => host.cleanup());
+let world: XlHost | undefined;
+afterEach(() => world?.cleanup());
 
 describe('xl vm-genid renewal', () => {
   it.each([
@@ -18,6 +14,7 @@ describe('xl vm-genid renewal', () => {
     ['--new', 'xenstore.commit'],
     ['--set', 'xenstore.committed'],
   ])('%s killed at %s: the three views still agree', (flag, step) => {
+    const host = (world = createXlHostWithGuest('vm-genid-atomic'));
     const args = flag === '--new' ? ['vm-genid', '--new', 'guest'] : ['vm-genid', '--set', 'hex:00112233445566778899aabbccddeeff', 'guest'];
     const killed = host.xl(args, { crashAt: step });
     expect(killed.signal).toBe('SIGKILL');
@@ -27,6 +24,7 @@ describe('xl vm-genid renewal', () => {
   }, 240_000);
 
   it('four runs at once, three rounds: the three views agree after each round', async () => {
+    const host = (world = createXlHostWithGuest('vm-genid-atomic'));
     for (let round = 0; round < 3; round += 1) {
       const runs = await Promise.all(Array.from({ length: 4 }, () => host.xlKilledAfter(['vm-genid', '--new', 'guest'], 200_000)));
       for (const run of runs) expect(run.stderr, run.stderr).not.toMatch(/^\s+at /m);

@@ -1,15 +1,15 @@
 /** `xl restore /dev/stdin` reads a save image from a pipe, as xl does (no seeking). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createXlHost, domainViews, viewProblems } from './xl-host.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createXlHostWithGuest, domainViews, viewProblems, type XlHost } from './xl-host.ts';
 
-const host = createXlHost('restore-pipe');
-afterAll(() => host.cleanup());
+let world: XlHost | undefined;
+afterEach(() => world?.cleanup());
 
 describe('xl restore from a pipe', () => {
   it('restores the guest from /dev/stdin', () => {
-    expect(host.xl(['create', host.config('guest')]).status).toBe(0);
+    const host = (world = createXlHostWithGuest('restore-pipe'));
     const file = join(host.dir, 'guest.save');
     expect(host.xl(['save', 'guest', file]).status).toBe(0);
     const restore = host.xlFromPipe(file, ['restore', '/dev/stdin']);
@@ -22,6 +22,7 @@ describe('xl restore from a pipe', () => {
   }, 240_000);
 
   it('reports bytes after the image read from a pipe', () => {
+    const host = (world = createXlHostWithGuest('restore-pipe'));
     const file = join(host.dir, 'guest.save');
     expect(host.xl(['save', 'guest', file]).status).toBe(0);
     const longer = join(host.dir, 'longer.save');

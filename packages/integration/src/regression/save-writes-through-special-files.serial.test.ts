@@ -7,20 +7,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { lstatSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XL_SAVEFILE_MAGIC } from '@xen-genid/xl-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createXlHost, type XlHost } from './xl-host.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createXlHostWithGuest, type XlHost } from './xl-host.ts';
 
-let host: XlHost;
-beforeAll(() => {
-  host = createXlHost('save-special');
-  expect(host.xl(['create', host.config('guest')]).status).toBe(0);
-}, 240_000);
-afterAll(() => host.cleanup());
+let world: XlHost | undefined;
+afterEach(() => world?.cleanup());
 
 const magicOf = (bytes: Buffer): string => bytes.subarray(0, 32).toString('latin1');
 
 describe('xl save -c into special files', () => {
   it('a FIFO is written through to its reader, not replaced', async () => {
+    const host = (world = createXlHostWithGuest('save-special'));
     const fifo = join(host.dir, 'pipe');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -36,6 +33,7 @@ describe('xl save -c into special files', () => {
   }, 240_000);
 
   it('a symlink stays, and the file it points at gets the image', () => {
+    const host = (world = createXlHostWithGuest('save-special'));
     const real = join(host.dir, 'real.save');
     const link = join(host.dir, 'link.save');
     writeFileSync(real, 'old contents');
