@@ -8,7 +8,7 @@
 // Rates are per second of this process's CPU time (user + system), so that other work on a shared
 // machine does not distort them. BENCH_QUICK=1: 1,000 instead of 10,000 domains, shorter timings.
 import { MemoryHypervisor } from '@xen-genid/xc-params';
-import { createMemoryBackend, createXenStore } from '@xen-genid/xenstore';
+import { ChildList, createMemoryBackend, createXenStore } from '@xen-genid/xenstore';
 import { MemoryUserdataStore, MsVmGenid, createLibxl, createSeededRandomSource, defaultDomainConfig } from '@xen-genid/xl-lib';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -158,7 +158,7 @@ function populated(count) {
   }
   for (const [parent, added] of Object.entries(children)) {
     const node = m.backend.getNode(parent);
-    writes.push({ kind: 'put', path: parent, node: { value: node.value, perms: node.perms, children: Object.freeze([...node.children, ...added]) } });
+    writes.push({ kind: 'put', path: parent, node: { value: node.value, perms: node.perms, children: ChildList.of([...node.children, ...added]) } });
   }
   if (!m.backend.commit({ checks: new Map(), writes, changes: [], origin: 'bench-populate' })) throw new Error('bulk load refused');
   for (const domid of domids.slice(1)) m.backend.setDomainIntroduced(domid, true);
