@@ -4,6 +4,7 @@
  * reaches the same hypervisor and xenstored.
  */
 import { appendFileSync } from 'node:fs';
+import { domainPath } from '@xen-genid/xc-params';
 import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, type XsTraceSink } from '@xen-genid/xenstore';
 import { crashPoints, HOST_CRASH_AT_ENV, type CrashPoint } from './crash-points.ts';
 import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts';
@@ -284,7 +285,7 @@ class SqliteHost implements Host {
     const connection = this.store.connect(0);
     try {
       const nameOf = (id: number): string | undefined => {
-        const value = connection.tryRead(`/local/domain/${id}/name`);
+        const value = connection.tryRead(`${domainPath(id)}/name`);
         return value === undefined ? undefined : new TextDecoder().decode(value);
       };
       const name = nameOf(domid) ?? '';
@@ -294,7 +295,7 @@ class SqliteHost implements Host {
         const [, base, suffix] = temporary as unknown as [string, string, string];
         const superseded = suffix === 'migratedaway' ? others.includes(base) : others.length > 0;
         if (superseded) return 'removed';
-        connection.write(`/local/domain/${domid}/name`, base);
+        connection.write(`${domainPath(domid)}/name`, base);
         if (connection.exists(`/vm/${uuid}`)) connection.write(`/vm/${uuid}/name`, base);
         const stored = this.userdata.retrieve(domid, 'libxl-json');
         if (stored !== undefined) {
@@ -321,7 +322,7 @@ class SqliteHost implements Host {
     this.#db.prepare('DELETE FROM userdata WHERE domid = ?').run(domid);
     // A restore or migration may already run the same VM (same uuid) as another domain.
     const uuidInUse = this.#db.prepare('SELECT 1 FROM domains WHERE uuid = ?').pluck().get(uuid) !== undefined;
-    const paths = [`/local/domain/${domid}`, `/libxl/${domid}`];
+    const paths = [domainPath(domid), `/libxl/${domid}`];
     if (!uuidInUse) paths.push(`/vm/${uuid}`);
     const connection = this.store.connect(0);
     try {

@@ -5,6 +5,7 @@
  * the last one allocated, wrapping to 1 below `DOMID_FIRST_RESERVED`.
  */
 import { XcError } from './errors.ts';
+import { isCanonicalUuid } from './uuid.ts';
 import {
   CONSOLE_LOG_LIMIT,
   DOMID_FIRST_RESERVED,
@@ -23,7 +24,6 @@ const DEFAULT_MAX_MEM_KB = 32 * 1024;
 const MAX_VCPUS = 128;
 /** ACPI GPE numbers fit in a byte (the GPE0 block of libacpi's FADT is far smaller). */
 const MAX_GPE = 255;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DOMAIN_TYPES: readonly DomainType[] = ['hvm', 'pvh', 'pv'];
 const SHUTDOWN_REASONS: readonly ShutdownReason[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
 const PENDING_STARTS: readonly PendingStart[] = ['boot', 'resume', null];
@@ -34,7 +34,7 @@ export function checkCreateDomainOptions(options: CreateDomainOptions): Required
     throw new XcError('EINVAL', `domain type ${String(options.type)} is not one of ${DOMAIN_TYPES.join(', ')}`);
   }
   const uuid = options.uuid ?? crypto.randomUUID();
-  if (typeof uuid !== 'string' || !UUID_PATTERN.test(uuid)) {
+  if (typeof uuid !== 'string' || !isCanonicalUuid(uuid)) {
     throw new XcError('EINVAL', `uuid ${String(uuid)} is not a lower-case 8-4-4-4-12 uuid`);
   }
   const maxMemKb = options.maxMemKb ?? DEFAULT_MAX_MEM_KB;

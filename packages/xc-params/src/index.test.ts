@@ -12,6 +12,7 @@ const RUNTIME_EXPORTS = [
   'HVM_NR_PARAMS',
   'HVM_PARAMS',
   'HVM_PARAMS_DEPRECATED',
+  'LOCAL_DOMAIN_PATH',
   ...Object.keys(HVM_PARAMS),
   'MAX_FOREIGN_MAP_PAGES',
   'MAX_GUEST_MEMORY_ACCESS',
@@ -20,6 +21,7 @@ const RUNTIME_EXPORTS = [
   'PLATFORM_GENERATION_ID_DEFAULT',
   'PLATFORM_GENERATION_ID_KEY',
   'UINT64_MAX',
+  'UUID_TEXT',
   'XC_ERRNO',
   'XC_PAGE_SHIFT',
   'XC_PAGE_SIZE',
@@ -39,6 +41,7 @@ const RUNTIME_EXPORTS = [
   'guestFrames',
   'domainPath',
   'hvmParamIndex',
+  'isCanonicalUuid',
   'hvmParamName',
   'pageOffset',
   'pfnToAddress',
@@ -58,6 +61,10 @@ describe('@xen-genid/xc-params public API', () => {
     expect(api.PLATFORM_ACPI_KEY).toBe('platform/acpi');
     expect(api.GENID_NOTIFY_GPE).toBe(5);
     expect(api.domainPath(3)).toBe('/local/domain/3');
+    expect(api.isCanonicalUuid('6f1c2a3e-8d4b-4e5f-9a0b-1c2d3e4f5a6b')).toBe(true);
+    expect(api.isCanonicalUuid('6F1C2A3E-8D4B-4E5F-9A0B-1C2D3E4F5A6B')).toBe(false);
+    expect(api.UUID_TEXT.test('6F1C2A3E-8D4B-4E5F-9A0B-1C2D3E4F5A6B')).toBe(true);
+    expect(api.UUID_TEXT.test('6f1c2a3e-8d4b-4e5f-9a0b-1c2d3e4f5a6')).toBe(false);
     expect([api.XC_PAGE_SIZE, api.XC_PAGE_SHIFT, api.DOMID_SELF, api.DOMID_FIRST_RESERVED]).toEqual([4096, 12, 0x7ff0, 0x7ff0]);
     expect(api.addressToPfn(0xfc001010n)).toBe(0xfc001);
     expect(api.UINT64_MAX).toBe(18446744073709551615n);

@@ -46,9 +46,11 @@ export {
   PLATFORM_ACPI_KEY,
   PLATFORM_GENERATION_ID_KEY,
   PLATFORM_GENERATION_ID_DEFAULT,
+  LOCAL_DOMAIN_PATH,
   domainPath,
 } from './public/xenstore-paths.ts';
 export { GENID_NOTIFY_GPE } from './public/genid-notify.ts';
+export { UUID_TEXT, isCanonicalUuid } from './uuid.ts';
 export { XC_ERRNO, XcError, type XcErrno } from './errors.ts';
 export {
   XC_PAGE_SIZE,

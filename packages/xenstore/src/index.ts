@@ -5,7 +5,6 @@ export {
   baseName,
   canonicalizePath,
   childPath,
-  getDomainPath,
   isPathAtOrBelow,
   isSpecialPath,
   isValidNodeName,

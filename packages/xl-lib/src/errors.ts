@@ -1,6 +1,8 @@
 /**
  * libxl's error codes (`libxl_error` in `tools/libs/light/libxl_types.idl`, Xen 4.17). The numbers
  * are kept so that logs and exit paths read as real libxl's do.
+ * This module is also the package's light `@xen-genid/xl-lib/errors` entry (no imports), so `xl`
+ * can read the numbers without loading the rest of libxl.
  */
 export const XL_ERROR = {
   NONSPECIFIC: -1,

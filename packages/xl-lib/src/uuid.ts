@@ -1,8 +1,8 @@
 /** Uuids as libxl reads and writes them (`tools/libs/light/libxl_uuid.c`). */
 import { randomBytes, type RandomSource } from './random-bytes.ts';
 
-/** The text `libxl_uuid_from_string` takes: 8-4-4-4-12 hexadecimal digits, any case. */
-export const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** The text `libxl_uuid_from_string` takes (xc-params' one uuid pattern). */
+export { UUID_TEXT } from '@xen-genid/xc-params';
 
 /** `libxl_uuid_generate`: a random (version 4) uuid, lower case. */
 export function generateUuid(random?: RandomSource): string {

@@ -15,7 +15,13 @@ export const PLATFORM_GENERATION_ID_DEFAULT = '0:0';
  */
 export const PLATFORM_ACPI_KEY = 'platform/acpi';
 
-/** A domain's xenstore home, as `libxl__xs_get_dompath`. */
+/** Where every domain's home lies (`xs_get_domain_path` builds each below it). */
+export const LOCAL_DOMAIN_PATH = '/local/domain';
+
+/**
+ * A domain's xenstore home, as `libxl__xs_get_dompath`: the one helper above xenstore (xenstore
+ * itself answers XS_GET_DOMAIN_PATH with the same text, and depends on nothing).
+ */
 export function domainPath(domid: number): string {
-  return `/local/domain/${domid}`;
+  return `${LOCAL_DOMAIN_PATH}/${domid}`;
 }

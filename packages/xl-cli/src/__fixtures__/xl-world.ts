@@ -116,7 +116,7 @@ export function genidViewOn(parts: ToolstackParts, name: string): GenidView | un
       const value = xs.tryRead(path);
       return value === undefined ? undefined : Buffer.from(value).toString('utf8');
     };
-    const info = hypervisor.listDomains().find((domain) => text(`/local/domain/${domain.domid}/name`) === name);
+    const info = hypervisor.listDomains().find((domain) => text(`${domainPath(domain.domid)}/name`) === name);
     if (!info) return undefined;
     const { domid } = info;
     const stored = retrieveUserdataText(parts.userdata, domid, USERDATA_LIBXL_JSON);

@@ -2,10 +2,11 @@
  * `xl destroy [-f] <Domain>` (main_destroy / destroy_domain, `tools/xl/xl_vmcontrol.c`): the
  * domain goes at once, and with it its generation ID (the xenstore key, the stored config).
  */
+import { XL_ERROR } from '@xen-genid/xl-lib/errors';
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
-import { LIBXL_RC, findDomain, libxlCall } from '../toolstack/report.ts';
+import { findDomain, libxlCall } from '../toolstack/report.ts';
 
 export interface DestroyOptions {
   force: boolean;
@@ -24,7 +25,7 @@ export async function run(input: CommandInput<DestroyOptions>, context: CommandC
           `libxl: error: libxl_domain.c:1183:libxl__destroy_domid: Domain ${domid}:Non-existant domain`,
           `libxl: error: libxl_domain.c:1137:domain_destroy_callback: Domain ${domid}:Unable to destroy guest`,
           `libxl: error: libxl_domain.c:1064:domain_destroy_cb: Domain ${domid}:Destruction of domain failed`,
-          `destroy failed (rc=${LIBXL_RC.DOMAIN_NOTFOUND})`,
+          `destroy failed (rc=${XL_ERROR.DOMAIN_NOTFOUND})`,
         ].join('\n'),
       );
     }

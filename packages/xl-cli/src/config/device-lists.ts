@@ -11,6 +11,7 @@
 import {
   LIBXL_PCI_FUNC_ALL,
   UUID_TEXT,
+  XL_ERROR,
   RDM_RESERVE_POLICIES,
   USBCTRL_TYPES,
   VKB_BACKENDS,
@@ -92,8 +93,7 @@ const defboolOf = (value: number): Defbool => (value ? 'true' : 'false');
 type Pci = DevicePci;
 
 /** libxl's ERROR_INVAL and ERROR_FAIL, as libxlutil's PCI parser returns them. */
-const ERROR_INVAL = -6;
-const ERROR_FAIL = -3;
+const { INVAL: ERROR_INVAL, FAIL: ERROR_FAIL } = XL_ERROR;
 
 /** `parse_bdf`: `[DDDD:]BB:DD.F` or `.*`; sets the device on success, and says where it stopped. */
 function parseBdf(pci: Pci, text: string): number | undefined {

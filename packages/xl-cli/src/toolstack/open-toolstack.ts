@@ -5,7 +5,7 @@
  * state default as `@xen-genid/host`'s resolver decides, with qemu-dm's device models. Loaded only by the commands that need a
  * machine, so `xl help` and the dry runs never open SQLite.
  */
-import type { DomainInfo, GuestModel, Hypervisor } from '@xen-genid/xc-params';
+import { domainPath, type DomainInfo, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { DeviceModelPort, Libxl } from '@xen-genid/xl-lib';
 import type { CrashPoint } from '@xen-genid/host';
 import { domidFromDigits } from './domid-text.ts';
@@ -93,7 +93,7 @@ export async function listHostDomains(context: CommandContext, qualifier?: strin
   }
   const xs = parts.xenstore.connect(0);
   const nameOf = (domid: number): string | undefined => {
-    const value = xs.tryRead(`/local/domain/${domid}/name`);
+    const value = xs.tryRead(`${domainPath(domid)}/name`);
     return value === undefined ? undefined : Buffer.from(value).toString('utf8');
   };
   // xen-init-dom0 names Domain-0 and each cpupool at boot; a host that has not written them yet reads so.

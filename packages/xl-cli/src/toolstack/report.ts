@@ -4,14 +4,13 @@
  * then xl's own) with the exit status the command gives.
  */
 import type { Libxl } from '@xen-genid/xl-lib';
+// The light entry: `xl` starts without loading the rest of libxl.
+import { XL_ERROR } from '@xen-genid/xl-lib/errors';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { domidFromDigits } from './domid-text.ts';
 
 /** `libxl_shutdown_reason` numbers (`SHUTDOWN_*` of xen/include/public/sched.h). */
 export const SHUTDOWN_REASON_CODE = { poweroff: 0, reboot: 1, suspend: 2, crash: 3, watchdog: 4, soft_reset: 5 } as const;
-
-/** libxl_error numbers xl prints in `(rc=%d)`. */
-export const LIBXL_RC = { FAIL: -3, INVAL: -6, DOMAIN_NOTFOUND: -21 } as const;
 
 const XL_ERROR_MARKER = Symbol.for('xen-genid.xl-lib.XlError');
 
@@ -28,7 +27,7 @@ export function libxlErrorLine(error: Error): string {
 /** The libxl rc of a failure (`ERROR_FAIL` unless it carries its own). */
 export function rcOf(error: unknown): number {
   const rc = (error as { rc?: unknown } | undefined)?.rc;
-  return typeof rc === 'number' ? rc : LIBXL_RC.FAIL;
+  return typeof rc === 'number' ? rc : XL_ERROR.FAIL;
 }
 
 /** What xl does after a libxl call failed: its own message (given the rc) and exit status. */

@@ -4,7 +4,7 @@
  * names (the host file does) answers, or else the names are indexed from a watch on
  * `/local/domain`, built on first use (a context used by domid never scans).
  */
-import { domainPath, type Hypervisor } from '@xen-genid/xc-params';
+import { LOCAL_DOMAIN_PATH, domainPath, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore, XsConnection, XsWatchEvent } from '@xen-genid/xenstore';
 import { XlError, wrapFailure } from '../errors.ts';
 import { retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
@@ -41,7 +41,7 @@ export class NameIndex implements DomainNames {
     this.#xs = xs;
     this.#hypervisor = hypervisor;
     this.#store = store;
-    xs.watch('/local/domain', NAME_WATCH_TOKEN, (event) => this.#onDomainEvent(event));
+    xs.watch(LOCAL_DOMAIN_PATH, NAME_WATCH_TOKEN, (event) => this.#onDomainEvent(event));
   }
 
   #load(): void {
@@ -49,7 +49,7 @@ export class NameIndex implements DomainNames {
     this.#loaded = true;
     let domids: string[];
     try {
-      domids = this.#xs.directory('/local/domain');
+      domids = this.#xs.directory(LOCAL_DOMAIN_PATH);
     } catch {
       domids = [];
     }

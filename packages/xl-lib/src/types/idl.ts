@@ -18,6 +18,7 @@
  *   convert is `ERROR_FAIL`. Unknown keys are ignored.
  */
 import * as v from 'valibot';
+import { isCanonicalUuid } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
 import type { JsonValue } from '../json/yajl-gen.ts';
 import { JsonDouble, ParsedJsonMap, jsonNodeKind, type JsonNodeKind, type ParsedJson } from '../json/json-parse.ts';
@@ -166,16 +167,15 @@ export function string() {
 
 /** The nil uuid (`libxl_uuid_is_nil`). */
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** `libxl_uuid`: lower-case 8-4-4-4-12 text (`LIBXL_UUID_FMT`); parsed in any case. */
 export function uuid() {
-  return leaf('libxl_uuid', v.pipe(v.string(), v.regex(UUID_PATTERN, 'must be a lower-case uuid')), NIL_UUID, {
+  return leaf('libxl_uuid', v.pipe(v.string(), v.check(isCanonicalUuid, 'must be a lower-case uuid')), NIL_UUID, {
     accepts: ['string'],
     gen: (value: string) => value,
     parse(node, path) {
       const text = stringOf(node, path).toLowerCase();
-      if (!UUID_PATTERN.test(text)) fail(path, `invalid uuid ${JSON.stringify(node)}`);
+      if (!isCanonicalUuid(text)) fail(path, `invalid uuid ${JSON.stringify(node)}`);
       return text;
     },
   });

@@ -4,7 +4,7 @@
  * both xls see the same domains: ids, states, pages, CPU time. Names go into xenstore, where
  * libxl and the stub both read them. Everything else is MemoryHypervisor's.
  */
-import { MemoryHypervisor, type DomainInfo, type DomainType, type ShutdownReason } from '@xen-genid/xc-params';
+import { MemoryHypervisor, domainPath, type DomainInfo, type DomainType, type ShutdownReason } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 
 /** A domain of a SCENARIOS table (see referee.mjs). */
@@ -63,7 +63,7 @@ export class ScenarioHypervisor extends MemoryHypervisor {
 export function writeScenarioNames(xenstore: XenStore, domains: readonly ScenarioDomain[]): void {
   const xs = xenstore.connect(0);
   try {
-    for (const domain of domains) if (domain.name !== null) xs.write(`/local/domain/${domain.domid}/name`, domain.name);
+    for (const domain of domains) if (domain.name !== null) xs.write(`${domainPath(domain.domid)}/name`, domain.name);
   } finally {
     xs.close();
   }
