@@ -59,6 +59,14 @@ try {
   console.log(`xl vm-genid: config ${created}, xenstore ${created}, guest ${created}`);
   if (booted.bootRead !== created) throw new Error('the guest read another ID than xl gave it');
 
+  // The serial console: xl console prints what the kernel said and passes a typed line to the guest (Ctrl-] ends it).
+  const attached = spawnSync(process.execPath, [xlBin, 'console', 'real-guest'], { encoding: 'utf8', input: 'hello from xl console\n\x1d', env: { ...process.env, XEN_GENID_HOST: hosts.first } });
+  const printed = attached.stdout.split(/\r?\n/).find((line) => line.includes('GENID: ready'));
+  await until(files, () => readFileSync(files.consoleLog, 'latin1').includes('GENID: typed hello from xl console'), 'answer on its console');
+  const answered = readFileSync(files.consoleLog, 'latin1').split(/\r?\n/).find((line) => line.includes('GENID: typed'));
+  console.log(`xl console: exit ${attached.status}, printed ${JSON.stringify(printed)}; typed "hello from xl console", the guest answered ${JSON.stringify(answered)}`);
+  if (attached.status !== 0 || printed === undefined) throw new Error(`xl console: ${attached.stderr}`);
+
   // 2. vm-genid --new: a new ID in the guest's RAM; the kernel re-reads it and reseeds, once.
   process.stdout.write(xl('vm-genid', '--new', 'real-guest'));
   // Until the kernel has re-read the ID, its view still holds the old one: vm-genid exits 1 and names the difference.

@@ -207,6 +207,25 @@ export class DeviceModel {
   }
 }
 
+/** The child that hands keyboard input to QEMU's console socket: plain JavaScript, no imports from this package. */
+const CONSOLE_WRITER = String.raw`
+const sock = require('node:net').connect(process.argv[1]);
+sock.on('connect', () => sock.end(Buffer.from(process.argv[2], 'base64')));
+sock.on('close', () => process.exit(0));
+sock.on('error', (error) => { process.stderr.write(error.message); process.exit(1); });
+`;
+
+/**
+ * Keyboard input for the guest's serial port: written into QEMU's console socket (what xenconsole
+ * does with the pty qemu-xen serves). Synchronous, as the toolstack is: a short child process.
+ */
+export function writeConsoleInput(files: DeviceModelFiles, data: Uint8Array): void {
+  const child = spawnSync(process.execPath, ['-e', CONSOLE_WRITER, files.console, Buffer.from(data).toString('base64')], { encoding: 'utf8', timeout: 10_000 });
+  if (child.error || child.status !== 0) {
+    throw new QemuDmError('CLOSED', `console ${files.console}: ${child.error?.message ?? (child.stderr.trim() || `exit status ${String(child.status)}`)}`);
+  }
+}
+
 /** True while process `pid` exists. */
 export function processAlive(pid: number): boolean {
   try {

@@ -13,6 +13,7 @@ export {
   reapDeviceModel,
   removeDeviceModelFiles,
   runningDeviceModel,
+  writeConsoleInput,
   type DeviceModelFiles,
   type DeviceModelLaunch,
   type QemuMachine,

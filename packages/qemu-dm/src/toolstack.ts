@@ -20,8 +20,8 @@ import { VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
 import { EMPTY_GUEST_RECORD, PV_CALLBACK_VECTOR, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { HVM_PARAM_CALLBACK_IRQ, HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, pfnToAddress, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
-import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, hasPvDrivers, retrieveUserdataText, type DeviceModelPort, type DomainConfig, type UserdataStore } from '@xen-genid/xl-lib';
-import { DeviceModel, deviceModelFiles, killDeviceModel, launchDeviceModel, reapDeviceModel, runningDeviceModel, type DeviceModelFiles } from './device-model.ts';
+import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, hasPvDrivers, retrieveUserdataText, type ConsoleRef, type ConsoleSource, type DeviceModelPort, type DomainConfig, type UserdataStore } from '@xen-genid/xl-lib';
+import { DeviceModel, deviceModelFiles, killDeviceModel, launchDeviceModel, reapDeviceModel, runningDeviceModel, writeConsoleInput, type DeviceModelFiles } from './device-model.ts';
 import { decodeDeviceState, encodeDeviceState } from './device-state.ts';
 import { QemuDmError } from './errors.ts';
 import { cachedModuleBeside } from './guest/kernel-modules.ts';
@@ -52,6 +52,8 @@ export interface AttachedDeviceModels {
   readonly guestModel: GuestModel;
   /** The device models' state for save and restore (xl-lib's port). */
   readonly deviceModel: DeviceModelPort;
+  /** Real guests' serial consoles (QEMU's serial port: its log, and input into its socket), for `xl console`. */
+  readonly consoles: ConsoleSource;
   /** The files of `domid`'s device model. */
   filesOf(domid: number): DeviceModelFiles;
 }
@@ -94,9 +96,14 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     return pid === undefined ? undefined : new DeviceModel(files, pid);
   };
   /** Ends a domain's device model: QEMU, its files, and libxl's record of its pid. */
-  const reap = (domid: number): void => {
+  const readIfThere = (path: string): Uint8Array => (existsSync(path) ? readFileSync(path) : new Uint8Array(0));
+  /** With `keepLog`, the serial log stays: a reset guest's console goes on where it was. */
+  const reap = (domid: number, keepLog = false): void => {
     forget(domid);
-    reapDeviceModel(filesOf(domid));
+    const files = filesOf(domid);
+    const log = keepLog ? readIfThere(files.consoleLog) : undefined;
+    reapDeviceModel(files);
+    if (log !== undefined && log.length > 0) writeFileSync(files.consoleLog, log, { mode: 0o600 });
   };
 
   /**
@@ -147,7 +154,7 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       if (dm) continueGuest(dm);
     },
     resetDomain(domid: number): void {
-      reap(domid);
+      reap(domid, true);
       base.resetDomain(domid);
     },
     destroyDomain(domid: number): void {
@@ -203,9 +210,9 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     return { config, kernel };
   };
   const memoryMiBOf = (domid: number): number => Math.floor((base.getDomain(domid)?.maxMemKb ?? 0) / 1024);
-  /** A new RAM file of the domain's memory, its files left from before removed first. */
+  /** A new RAM file of the domain's memory, its files left from before removed first (but its console's log). */
   const createRam = (domid: number): void => {
-    reap(domid);
+    reap(domid, true);
     const memoryMiB = memoryMiBOf(domid);
     try {
       RamFile.create(filesOf(domid).ram, memoryMiB * MIB).close();
@@ -300,8 +307,6 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     recordPid(domid, pid);
   };
 
-  const readIfThere = (path: string): Uint8Array => (existsSync(path) ? readFileSync(path) : new Uint8Array(0));
-
   const deviceModel: DeviceModelPort = {
     saveState(domid: number): Uint8Array | undefined {
       if (!ramOf(domid)) return undefined;
@@ -395,5 +400,21 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     },
   };
 
-  return { hypervisor, guestModel, deviceModel, filesOf };
+  /** Serial port 0 of a real guest (`xl console`'s primary console of an HVM guest). */
+  const servesConsole = (console: ConsoleRef): boolean => console.type === 'serial' && console.num === 0 && ramOf(console.domid) !== undefined;
+  const consoles: ConsoleSource = {
+    read(console, offset) {
+      if (!servesConsole(console)) return undefined;
+      const log = readIfThere(filesOf(console.domid).consoleLog);
+      const start = Math.min(Math.max(offset, 0), log.length);
+      return { start, data: log.subarray(start) };
+    },
+    write(console, data) {
+      if (!servesConsole(console)) return false;
+      writeConsoleInput(filesOf(console.domid), data);
+      return true;
+    },
+  };
+
+  return { hypervisor, guestModel, deviceModel, consoles, filesOf };
 }

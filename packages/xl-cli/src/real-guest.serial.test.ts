@@ -1,7 +1,8 @@
 /**
  * A real Linux guest through the built `xl`, in one boot: examples/real-guest.mjs (the README's
  * scenario) boots Debian's kernel under QEMU on our firmware with an ID xl generated (the three
- * views agree with what the kernel read), renews it with `xl vm-genid --new` (one reseed), saves a
+ * views agree with what the kernel read), shows its serial console through `xl console` (a typed
+ * line reaches the guest, which answers), renews it with `xl vm-genid --new` (one reseed), saves a
  * checkpoint whose file passes `verify-stream-v2` with QEMU's state in its emulator record, restores
  * it as a clone (a new ID, the clone's kernel reseeds, the original keeps its ID), migrates the
  * original to a second host file (the same ID, no reseed; one more on a renewal there) and destroys
@@ -35,6 +36,7 @@ describeWithReferee('a real guest through xl', referee, () => {
     const read = /vmgenid bound, read ([0-9a-f]{32}) at probe/.exec(result.stdout)?.[1];
     expect(read).toBeDefined();
     expect(result.stdout).toContain(`xl vm-genid: config ${read}, xenstore ${read}, guest ${read}`);
+    expect(result.stdout).toMatch(/^xl console: exit 0, printed "GENID: ready\r?"; typed "hello from xl console", the guest answered "GENID: typed hello from xl console\r?"$/m);
     const renewed = /^guest kernel: random: crng reseeded due to virtual machine fork \(1 time\), re-read ([0-9a-f]{32})$/m.exec(result.stdout)?.[1];
     expect(renewed).toBeDefined();
     expect(renewed).not.toBe(read);

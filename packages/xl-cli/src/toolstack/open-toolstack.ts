@@ -5,8 +5,8 @@
  * state default as `@xen-genid/host`'s resolver decides, with qemu-dm's device models. Loaded only by the commands that need a
  * machine, so `xl help` and the dry runs never open SQLite.
  */
-import { domainPath, type DomainInfo, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
-import type { DeviceModelPort, Libxl } from '@xen-genid/xl-lib';
+import { domainPath, type DomainInfo } from '@xen-genid/xc-params';
+import type { Libxl, LibxlOptions } from '@xen-genid/xl-lib';
 import type { CrashPoint } from '@xen-genid/host';
 import { domidFromDigits } from './domid-text.ts';
 import type { CommandContext, ToolstackParts } from '../command-context.ts';
@@ -37,8 +37,8 @@ async function openParts(context: CommandContext): Promise<OpenedParts> {
 /**
  * Runs `body` with a libxl context open, closing it (and the host file) afterwards whatever
  * happens. On a host file, qemu-dm's device models are attached: a domain whose config has a
- * `kernel` runs it under QEMU, as libxl spawns qemu-xen, and its device state is saved and restored
- * with it.
+ * `kernel` runs it under QEMU, as libxl spawns qemu-xen, its device state is saved and restored
+ * with it, and its serial port is its console.
  */
 export async function withToolstack<T>(
   context: CommandContext,
@@ -47,11 +47,11 @@ export async function withToolstack<T>(
   const parts = await openParts(context);
   try {
     const { createLibxl } = await import('@xen-genid/xl-lib');
-    let machine: { readonly hypervisor: Hypervisor; readonly guestModel?: GuestModel; readonly deviceModel?: DeviceModelPort } = { hypervisor: parts.hypervisor };
+    let machine: Pick<LibxlOptions, 'hypervisor' | 'guestModel' | 'deviceModel' | 'consoles'> = { hypervisor: parts.hypervisor };
     if (parts.hostPath !== undefined) {
       const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
-      const { hypervisor, guestModel, deviceModel } = attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
-      machine = { hypervisor, guestModel, deviceModel };
+      const { hypervisor, guestModel, deviceModel, consoles } = attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
+      machine = { hypervisor, guestModel, deviceModel, consoles };
     }
     const libxl = createLibxl({
       ...machine,
