@@ -29,7 +29,7 @@ beforeAll(() => {
 afterAll(() => world.cleanup());
 
 describeWithReferee('a real guest through xl', referee, () => {
-  it('runs the README scenario: create, vm-genid --new, save -c, restore as a clone, migrate, destroy', () => {
+  it('runs the README scenario: create, console, vm-genid --new, save -c, restore as a clone, migrate, destroy', () => {
     const result = spawnSync(process.execPath, [join(root, 'examples/real-guest.mjs')], { encoding: 'utf8', timeout: 540_000 });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     const lines = result.stdout.split('\n');
