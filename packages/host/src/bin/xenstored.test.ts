@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
+import { describeWithReferee, findReferee, spawnUntil, type SpawnedChild } from '@xen-genid/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { hostFile, useTempDir } from '../__fixtures__/temp-dir.ts';
 import { MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
@@ -18,27 +18,11 @@ afterEach(() => {
 });
 
 /** Starts the built bin and waits for its "serving" line. */
-async function startXenstored(args: string[]): Promise<{ child: ChildProcess; stderr: () => string }> {
+async function startXenstored(args: string[]): Promise<SpawnedChild> {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: build @xen-genid/host first (pnpm turbo run build --filter=@xen-genid/host...)`);
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`xenstored did not start: ${stderr}`)), 10_000);
-    child.stderr!.on('data', (chunk: string) => {
-      stderr += chunk;
-      if (stderr.includes('serving')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`xenstored exited with ${code}: ${stderr}`));
-    });
-  });
-  return { child, stderr: () => stderr };
+  const started = await spawnUntil(process.execPath, [bin, ...args], 'serving', 10_000);
+  children.push(started.child);
+  return started;
 }
 
 async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {

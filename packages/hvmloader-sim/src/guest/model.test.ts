@@ -184,6 +184,22 @@ describe('createGuestModel', () => {
     );
   });
 
+  it('a guest that may not write its control features logs the failure, as Linux does, and boots on', () => {
+    const hypervisor = new MemoryHypervisor({ now: () => 1_000 });
+    const store = createMemoryStore();
+    const domid = hypervisor.createDomain({ type: 'hvm' }).domid;
+    const dom0 = store.connect(0);
+    dom0.mkdir(`/local/domain/${domid}`);
+    dom0.setPerms(`/local/domain/${domid}`, [{ id: 0, access: 'n' }, { id: domid, access: 'r' }]);
+    dom0.write(`/local/domain/${domid}/${PLATFORM_GENERATION_ID_KEY}`, ID_TEXT);
+    dom0.close();
+    createGuestModel({ hypervisor, store }).boot(domid);
+    expect(readGuestRecord(hypervisor, domid)?.genid).toBe(ID_HEX);
+    const console = Buffer.from(hypervisor.readConsole(domid, 0).data).toString();
+    expect(console).toContain('xen:manage: setup_shutdown_watcher: Error -13 writing feature-poweroff');
+    expect(console).not.toContain(PV_LINE);
+  });
+
   it('with PV drivers registers the event callback and announces the control features; without, neither', () => {
     for (const pv of [true, false]) {
       const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });

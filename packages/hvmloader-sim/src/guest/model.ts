@@ -6,7 +6,7 @@
  * into the domain's guest record.
  */
 import { HVM_PARAM_CALLBACK_IRQ, domainPath, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
-import type { XenStore } from '@xen-genid/xenstore';
+import { XS_ERRNO, XsError, type XenStore } from '@xen-genid/xenstore';
 import { AmlInterpreter } from './aml/loader.ts';
 import { Namespace } from './aml/namespace.ts';
 import { HvmloaderError } from '../errors.ts';
@@ -99,7 +99,16 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
     hypervisor.writeParam(domid, HVM_PARAM_CALLBACK_IRQ, PV_CALLBACK_VECTOR);
     const connection = store.connect(domid);
     try {
-      for (const feature of PV_CONTROL_FEATURES) connection.write(`${domainPath(domid)}/control/${feature}`, '1');
+      for (const feature of PV_CONTROL_FEATURES) {
+        try {
+          connection.write(`${domainPath(domid)}/control/${feature}`, '1');
+        } catch (error) {
+          // As setup_shutdown_watcher: a feature it may not write is logged, and the rest skipped.
+          if (!XsError.is(error)) throw error;
+          printConsole(hypervisor, domid, [`xen:manage: setup_shutdown_watcher: Error -${XS_ERRNO[error.code]} writing ${feature}`]);
+          return;
+        }
+      }
     } finally {
       connection.close();
     }

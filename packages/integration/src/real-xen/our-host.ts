@@ -6,7 +6,8 @@
  * dom0's `/etc/xen/` (the configs) is the directory, `/var/lib/xen/save/` its `save/`: outputs name
  * them as dom0 does.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnUntil } from '@xen-genid/test-utils';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ export async function startOurHost(): Promise<OurHost> {
   // The host file exists before xenstored serves it: the first `xl` makes Domain-0's entries, as
   // xen-init-dom0 does before any scenario runs in dom0.
   spawnSync('xl', ['list'], { env, cwd: dir });
-  const xenstored = await startXenstored(['--socket', socket, '--host', path]);
+  const { child: xenstored } = await spawnUntil(process.execPath, [XENSTORED, '--socket', socket, '--host', path], 'serving', 20_000);
   return {
     dir,
     path,
@@ -76,27 +77,6 @@ export async function startOurHost(): Promise<OurHost> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function startXenstored(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [XENSTORED, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`xenstored did not start: ${stderr}`)), 20_000);
-    child.stderr!.on('data', (chunk: string) => {
-      stderr += chunk;
-      if (stderr.includes('serving')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`xenstored exited with ${code}: ${stderr}`));
-    });
-  });
-  return child;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
