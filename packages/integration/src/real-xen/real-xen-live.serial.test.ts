@@ -38,10 +38,10 @@ describeWithReferee('real Xen 4.17, live: a new boot prints what the fixtures re
   let live = new Map<string, RecordedResult>();
 
   beforeAll(async () => {
-    // The tier's budget: one boot of at most 10 minutes, two more only after a dom0 program crashed
+    // The tier's budget: one boot of at most 10 minutes, three more only after a dom0 program crashed
     // (on a loaded machine they do: real-xen/README.md).
     const child = spawn('bash', [join(REAL_XEN_DIR, 'record.sh'), '--out', out], {
-      env: { ...process.env, QTIMEOUT: '600', RETRIES: '2' },
+      env: { ...process.env, QTIMEOUT: '600', RETRIES: '3' },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     let stderr = '';
