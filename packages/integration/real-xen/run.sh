@@ -72,7 +72,7 @@ ls -la xen.elf $KERNEL dom0-initrd.gz >&2
 [ "${NOBOOT:-0}" = 1 ] && { echo "NOBOOT=1: built $W/xen.elf $W/dom0-initrd.gz"; exit 0; }
 # 4. boot: Xen via QEMU's multiboot loader; modules: dom0 kernel (+cmdline), dom0 initramfs
 # serial_tx_buffer: long outputs (a save image in base64) are not dropped when the UART lags behind
-XEN_CMDLINE="console=com1 com1=115200,8n1 serial_tx_buffer=1M dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot ${XENARGS:-}"
+XEN_CMDLINE="console=com1 com1=115200,8n1 serial_tx_buffer=1M dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot xsave=0 ${XENARGS:-}"
 CMD=(qemu-system-x86_64 -machine "$MACHINE" -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP" -nodefaults -display none
      -serial stdio -monitor none -no-reboot -kernel xen.elf -append "$XEN_CMDLINE"
      -initrd "$KERNEL console=hvc0 earlyprintk=xen loglevel=4,dom0-initrd.gz")
