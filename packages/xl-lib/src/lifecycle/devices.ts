@@ -19,6 +19,7 @@ import { XlError } from '../errors.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import { DeviceVkb, type DeviceVfb } from '../types/devices.ts';
 import { defaultOf, type Defbool } from '../types/idl.ts';
+import { CONSOLE_EVTCHN, HVM_CONSOLE_PFN } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { libxlPath } from './xenstore-layout.ts';
 
@@ -42,10 +43,6 @@ const XENBUS_STATE_INITIALISING = '1';
 /** `LIBXL_XENCONSOLE_LIMIT`, `LIBXL_XENCONSOLE_PROTOCOL`. */
 const XENCONSOLE_LIMIT = '1048576';
 const XENCONSOLE_PROTOCOL = 'vt100';
-/** The console's event channel and ring (nominal: the simulated hypervisor has neither). */
-const CONSOLE_PORT = '2';
-const HVM_CONSOLE_RING_REF = '1044479';
-
 /** `libxl__device_frontend_path`: console 0 lives at the domain's `console`, the rest under `device/`. */
 export function frontendPath(device: Pick<DeviceNodes, 'domid' | 'kind' | 'devid'>): string {
   const dom = domainPath(device.domid);
@@ -192,8 +189,8 @@ function consoleNodes(domid: number, type: string): DeviceNodes {
       ['type', 'xenconsoled'],
       ['output', 'pty'],
       ['tty', ''],
-      ['port', CONSOLE_PORT],
-      ['ring-ref', type === 'hvm' ? HVM_CONSOLE_RING_REF : String(domid + 1)],
+      ['port', String(CONSOLE_EVTCHN)],
+      ['ring-ref', type === 'hvm' ? String(HVM_CONSOLE_PFN) : String(domid + 1)],
     ],
   };
 }

@@ -21,7 +21,6 @@ import {
   XC_PAGE_SHIFT,
   type XcInterface,
 } from '@xen-genid/xc-params';
-import { CONSOLE_EVTCHN, STORE_EVTCHN } from './xenstore-layout.ts';
 
 /** `X86_HVM_END_SPECIAL_REGION` and `X86_HVM_NR_SPECIAL_PAGES`. */
 const END_SPECIAL_REGION = 0xff000n;
@@ -31,13 +30,24 @@ const SPECIALPAGE = { PAGING: 0n, ACCESS: 1n, SHARING: 2n, BUFIOREQ: 3n, XENSTOR
 
 const specialPfn = (page: bigint): bigint => END_SPECIAL_REGION - NR_SPECIAL_PAGES + page;
 
+/** The xenstore and console rings of an HVM guest: the `ring-ref`s libxl writes. */
+export const HVM_STORE_PFN = specialPfn(SPECIALPAGE.XENSTORE);
+export const HVM_CONSOLE_PFN = specialPfn(SPECIALPAGE.CONSOLE);
+
+/**
+ * The event channels libxl allocates for a guest's xenstore and console (not modelled: the first two
+ * ports of a new domain, as `xc_evtchn_alloc_unbound` gives them).
+ */
+export const STORE_EVTCHN = 1;
+export const CONSOLE_EVTCHN = 2;
+
 /** Sets the special pages' params of a new HVM domain (not on restore: the image carries them). */
 export function setSpecialPageParams(xc: XcInterface, domid: number): void {
   const params: readonly (readonly [number, bigint])[] = [
-    [HVM_PARAM_STORE_PFN, specialPfn(SPECIALPAGE.XENSTORE)],
+    [HVM_PARAM_STORE_PFN, HVM_STORE_PFN],
     [HVM_PARAM_BUFIOREQ_PFN, specialPfn(SPECIALPAGE.BUFIOREQ)],
     [HVM_PARAM_IOREQ_PFN, specialPfn(SPECIALPAGE.IOREQ)],
-    [HVM_PARAM_CONSOLE_PFN, specialPfn(SPECIALPAGE.CONSOLE)],
+    [HVM_PARAM_CONSOLE_PFN, HVM_CONSOLE_PFN],
     [HVM_PARAM_PAGING_RING_PFN, specialPfn(SPECIALPAGE.PAGING)],
     [HVM_PARAM_MONITOR_RING_PFN, specialPfn(SPECIALPAGE.ACCESS)],
     [HVM_PARAM_SHARING_RING_PFN, specialPfn(SPECIALPAGE.SHARING)],

@@ -14,6 +14,7 @@ import { PLATFORM_ACPI_KEY, domainPath } from '@xen-genid/xc-params';
 import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
 import type { DomainConfig } from '../types/domain-config.ts';
 import type { Defbool } from '../types/idl.ts';
+import { HVM_STORE_PFN, STORE_EVTCHN } from './hvm-build.ts';
 
 /** `libxl__xs_libxl_path`: `/libxl/<domid>`. */
 export function libxlPath(domid: number): string {
@@ -130,13 +131,6 @@ export interface BuildValues {
   readonly videoMemkb: bigint;
 }
 
-/**
- * The event channels libxl allocates for a guest's xenstore and console (not modelled: the first two
- * ports of a new domain, as `xc_evtchn_alloc_unbound` gives them), and the nominal xenstore ring.
- */
-export const STORE_EVTCHN = 1;
-export const CONSOLE_EVTCHN = 2;
-const HVM_STORE_RING_REF = '1044476';
 
 /**
  * The entries `libxl__build_post` writes after the generation ID, in one transaction. A restore
@@ -160,7 +154,7 @@ export function writeBuildPostEntries(
   xs.write(`${dom}/memory/videoram`, values.videoMemkb.toString());
   xs.write(`${dom}/domid`, String(domid));
   xs.write(`${dom}/store/port`, String(STORE_EVTCHN));
-  xs.write(`${dom}/store/ring-ref`, type === 'pv' ? String(domid) : HVM_STORE_RING_REF);
+  xs.write(`${dom}/store/ring-ref`, type === 'pv' ? String(domid) : String(HVM_STORE_PFN));
   const online = new Set(values.availVcpus);
   for (let vcpu = 0; vcpu < values.maxVcpus; vcpu += 1) {
     xs.write(`${dom}/cpu/${vcpu}/availability`, online.has(vcpu) ? 'online' : 'offline');

@@ -39,7 +39,7 @@ import { XL_HEADER_SIZE } from '../stream/format.ts';
 import { readSaveImage, type SaveImage } from '../stream/save-image.ts';
 import type { ByteSource } from '../stream/byte-source.ts';
 import { saveImageChunks, type SaveImageOptions } from '../stream/write-save-image.ts';
-import { CONSOLE_EVTCHN, STORE_EVTCHN } from '../lifecycle/xenstore-layout.ts';
+import { CONSOLE_EVTCHN, STORE_EVTCHN } from '../lifecycle/hvm-build.ts';
 import { applySaveImage } from './apply-image.ts';
 import type { ByteChannel } from './channel.ts';
 import { readSaveFile, writeSaveFile } from './save-file.ts';
