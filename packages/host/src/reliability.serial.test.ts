@@ -122,33 +122,35 @@ describe('host file under many processes', () => {
 });
 
 /**
- * Steps of one create → save → restore → destroy cycle through xl-lib's libxl context. The
- * `xenstore.committed` counts follow the commits of that cycle on a fresh host: the context's
- * Domain-0 entries (1-3), the create's skeleton (4), build_post (5-7), the save's destroy removing
- * the domain's entries in one transaction (8) and releasing it (9), the restore's skeleton (10),
- * its build_post (11-13), the final destroy's removal (14)...
+ * Steps of one create → save → restore → destroy cycle through xl-lib's libxl context. Every
+ * xenstore request outside a transaction commits on its own, so the `xenstore.commit(ted)#N` counts
+ * follow the requests of that cycle on a fresh host (list them with `XEN_GENID_HOST_TRACE_STEPS=1`):
+ * Domain-0's entries (1-4), the create's skeleton transaction (5), `dm-version` (6), the
+ * generation ID (7), build_post (8), the devices and the device model (9-33), the save's destroy
+ * removing the domain's entries in one transaction (34) and releasing it (35), the restore's
+ * skeleton (36), and after the restored guest's devices the final destroy's removal (65).
  */
 const CRASH_STEPS = [
   // create
   'hypervisor.createDomain',
-  'xenstore.commit#4',
-  'xenstore.committed#4',
+  'xenstore.commit#5',
+  'xenstore.committed#5',
   'userdata.store.libxl-json',
-  'xenstore.committed#6',
+  'xenstore.committed#8',
   'create.done',
   // save
   'save.image-written',
-  'xenstore.committed#8',
-  'xenstore.committed#9',
+  'xenstore.committed#34',
+  'xenstore.committed#35',
   'hypervisor.destroyDomain',
   'save.destroyed',
   // restore
   'hypervisor.createDomain#2',
-  'xenstore.commit#10',
+  'xenstore.commit#36',
   'restore.memory-loaded',
   'userdata.store.libxl-json#2',
   // the final destroy
-  'xenstore.committed#14',
+  'xenstore.committed#65',
   'hypervisor.destroyDomain#2',
 ];
 

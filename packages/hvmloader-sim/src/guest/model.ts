@@ -5,7 +5,7 @@
  * its view can be checked) once when resumed after a restore or migration. Everything it sees goes
  * into the domain's guest record.
  */
-import { HVM_PARAM_CALLBACK_IRQ, domainPath, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
+import { HVM_PARAM_CALLBACK_IRQ, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import { XS_ERRNO, XsError, type XenStore } from '@xen-genid/xenstore';
 import { AmlInterpreter } from './aml/loader.ts';
 import { Namespace } from './aml/namespace.ts';
@@ -101,7 +101,8 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
     try {
       for (const feature of PV_CONTROL_FEATURES) {
         try {
-          connection.write(`${domainPath(domid)}/control/${feature}`, '1');
+          // Relative to the guest's home, as xenbus_write(XBT_NIL, "control", feature, "1") sends it.
+          connection.write(`control/${feature}`, '1');
         } catch (error) {
           // As setup_shutdown_watcher: a feature it may not write is logged, and the rest skipped.
           if (!XsError.is(error)) throw error;

@@ -13,10 +13,10 @@ import { LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
 import { generateUuid } from '../uuid.ts';
 import { addDevices, createTimeDevices } from './devices.ts';
 import { destroyQuietly } from './destroy.ts';
-import { hasSimulatedBackend, runSimulatedBackends } from './simulated-backends.ts';
+import { runSimulatedBackends } from './simulated-backends.ts';
 import { setSpecialPageParams } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
-import { writeBuildPostEntries, writeDomainSkeleton, writeLibxlEntry, type BuildValues } from './xenstore-layout.ts';
+import { writeBuildPostEntries, writeDeviceModelEntries, writeDomainSkeleton, writeLibxlEntry, type BuildValues } from './xenstore-layout.ts';
 
 /** Restoring a domain from a stream instead of booting it (`libxl_domain_create_restore`). */
 export interface RestoreHooks {
@@ -76,7 +76,10 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
       setSpecialPageParams(ctx.xc, made);
     }
     buildPost(ctx, made, saved, values, options.restore !== undefined);
-    addCreateTimeDevices(ctx, made, saved);
+    // domcreate_rebuild_done stores the device model's version once more, then adds the devices
+    // and spawns the device model.
+    writeLibxlEntry(ctx.xs, made, saved);
+    launchDeviceModel(ctx, made, saved);
     if (!options.paused) {
       ctx.registerGuestModel();
       ctx.hypervisor.unpauseDomain(made);
@@ -151,9 +154,13 @@ export function buildPost(ctx: LibxlInternals, domid: number, config: DomainConf
   if (!ctx.xs.isDomainIntroduced(domid)) ctx.xs.introduceDomain(domid);
 }
 
-/** `domcreate_launch_dm`'s devices, then what their (simulated) backends answer. */
-function addCreateTimeDevices(ctx: LibxlInternals, domid: number, config: DomainConfig): void {
+/**
+ * `domcreate_launch_dm`: the devices, then `libxl__spawn_local_dm`'s entries and the (simulated)
+ * device model, which answers for the backends it serves.
+ */
+function launchDeviceModel(ctx: LibxlInternals, domid: number, config: DomainConfig): void {
   const devices = createTimeDevices(ctx, domid, config);
   addDevices(ctx, devices);
-  if (devices.some(hasSimulatedBackend)) ctx.xs.transaction((transaction) => runSimulatedBackends(transaction, devices), UNTIL_COMMITTED);
+  writeDeviceModelEntries(ctx.xs, domid, config);
+  runSimulatedBackends(ctx.xenstore, domid, config.createInfo.type === 'hvm', devices);
 }

@@ -7,10 +7,10 @@ import { XlError, wrapFailure } from '../errors.ts';
 import { existingDomain } from '../stored-config.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { removeDeviceNodes } from './devices.ts';
-import { removeDomainEntries } from './xenstore-layout.ts';
+import { removeDeviceModelEntries, removeDomainEntries } from './xenstore-layout.ts';
 
 /**
- * `libxl_domain_destroy`: removes the devices (their backends too), `/vm/<uuid>`, `/local/domain/<domid>` and `/libxl/<domid>`,
+ * `libxl_domain_destroy`: removes the device model's directory, the devices (their backends too), `/vm/<uuid>`, `/local/domain/<domid>` and `/libxl/<domid>`,
  * the userdata, then the hypervisor domain.
  */
 export function destroyDomain(ctx: LibxlInternals, domid: number): void {
@@ -31,6 +31,7 @@ function removeEntries(ctx: LibxlInternals, domid: number): void {
   const uuid = ctx.hypervisor.getDomain(domid)?.uuid;
   const vmShared = uuid !== undefined && ctx.hypervisor.listDomains().some((other) => other.domid !== domid && other.uuid === uuid);
   ctx.xs.transaction((transaction) => {
+    removeDeviceModelEntries(transaction, domid);
     removeDeviceNodes(transaction, domid);
     removeDomainEntries(transaction, domid, vmShared);
   }, UNTIL_COMMITTED);

@@ -4,6 +4,8 @@
  *   skeleton, `/vm/<uuid>`, `/libxl/<domid>`, with libxl's permissions, in one transaction;
  *   the name by `libxl__domain_rename` (`libxl_domain.c`);
  * - `store_libxl_entry`: `/libxl/<domid>/dm-version`;
+ * - `libxl__spawn_local_dm` (`libxl_dm.c`): an HVM guest's `hvmloader/*` keys and the device
+ *   model's directory `/local/domain/0/device-model/<domid>`;
  * - `libxl__build_post` (`libxl_dom.c`): memory, domid, store, vcpu availability, the `platform/*`
  *   keys hvmloader reads, `/vm/<uuid>` image entries, then `xs_introduce_domain`;
  * - `devices_destroy_cb` (`libxl_domain.c`): removes `/vm/<uuid>`, `/local/domain/<domid>`,
@@ -99,6 +101,43 @@ export function writeDomainSkeleton(xs: XsOperations, domid: number, config: Dom
   xs.write(`${dom}/control/platform-feature-multiprocessor-suspend`, '1');
   xs.write(`${dom}/control/platform-feature-xs_reset_watches`, '1');
   xs.write(`${libxl}/type`, info.type);
+}
+
+/**
+ * What `libxl__spawn_local_dm` writes for an HVM guest before it starts qemu-xen: the firmware
+ * hvmloader loads (`hvmloader/bios`), whether hvmloader may relocate RAM to grow the MMIO hole
+ * (only for qemu-traditional without vNUMA), qemu-traditional's `disable_pf`, and the device
+ * model's own directory in Domain-0's subtree (qemu-xen reports its `state` there). Plain writes,
+ * outside any transaction, as libxl makes them.
+ */
+export function writeDeviceModelEntries(xs: XsOperations, domid: number, config: DomainConfig): void {
+  const build = config.buildInfo;
+  if (build.u.type !== 'hvm') return;
+  const traditional = build.deviceModelVersion === 'qemu_xen_traditional';
+  const dom = domainPath(domid);
+  xs.write(`${dom}/hvmloader/bios`, biosOf(config));
+  xs.write(`${dom}/hvmloader/allow-memory-relocate`, traditional && build.vnumaNodes.length === 0 ? '1' : '0');
+  const dm = deviceModelPath(domid);
+  xs.mkdir(dm);
+  if (traditional) xs.write(`${dm}/disable_pf`, defboolValue(build.u.xenPlatformPci, true) ? '0' : '1');
+}
+
+/** `libxl__destroy_device_model`'s removal of the device model's directory (before the devices go). */
+export function removeDeviceModelEntries(xs: XsOperations, domid: number): void {
+  rmQuiet(xs, deviceModelPath(domid));
+}
+
+/** `DEVICE_MODEL_XS_PATH(gc, 0, domid, "")`: the device model's directory in Domain-0's subtree. */
+export function deviceModelPath(domid: number): string {
+  return `${domainPath(0)}/device-model/${domid}`;
+}
+
+/** `libxl__domain_build_info_setdefault`'s firmware: SeaBIOS for qemu-xen, ROMBIOS for qemu-traditional. */
+function biosOf(config: DomainConfig): string {
+  const build = config.buildInfo;
+  if (build.u.type !== 'hvm') return 'unknown';
+  if (build.u.bios !== 'unknown') return build.u.bios;
+  return build.deviceModelVersion === 'qemu_xen_traditional' ? 'rombios' : 'seabios';
 }
 
 /**
@@ -208,9 +247,12 @@ export function removeDomainEntries(xs: XsOperations, domid: number, keepVm = fa
   rmQuiet(xs, libxlPath(domid));
 }
 
-/** `xen-init-dom0`: Domain-0's name and domid, written when missing. */
+/** `xen-init-dom0`: Domain-0's domid and name, and the cpupool's name, unless Domain-0 is set up already. */
 export function ensureDomain0Entries(xs: XsOperations): void {
   const dom = domainPath(0);
-  if (!xs.exists(`${dom}/name`)) xs.write(`${dom}/name`, 'Domain-0');
-  if (!xs.exists(`${dom}/domid`)) xs.write(`${dom}/domid`, '0');
+  if (xs.exists(`${dom}/domid`) && xs.exists(`${dom}/name`)) return;
+  xs.write(`${dom}/domid`, '0');
+  xs.write(`${dom}/name`, 'Domain-0');
+  // One entry per cpupool; the simulated host has only Pool-0.
+  xs.write('/local/pool/0/name', 'Pool-0');
 }
