@@ -34,11 +34,12 @@ function leftovers(m: Machine) {
     vm: list('/vm'),
     libxl: list('/libxl'),
     backends: list('/local/domain/0/backend'),
+    deviceModels: list('/local/domain/0/device-model'),
     userdata: m.userdata.domids(),
   };
 }
 
-const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], backends: [], userdata: [] };
+const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], backends: [], deviceModels: [], userdata: [] };
 
 describe('createDomain', () => {
   it('boots an HVM guest whose config, xenstore key, memory and guest OS all hold the new ID', () => {
@@ -117,6 +118,24 @@ describe('createDomain', () => {
     });
     expect(xs.exists(`${dom}/hvmloader`)).toBe(true);
     expect(xs.isDomainIntroduced(domid)).toBe(true);
+  });
+
+  it("writes libxl__spawn_local_dm's entries, and the simulated qemu-xen answers as qemu-xen does", () => {
+    const m = machine();
+    const domid = m.libxl.createDomain(hvmConfig('dm'));
+    const xs = m.libxl.xs;
+    const read = (path: string) => new TextDecoder().decode(xs.read(path));
+    expect(read(`/local/domain/${domid}/hvmloader/bios`)).toBe('seabios');
+    expect(read(`/local/domain/${domid}/hvmloader/allow-memory-relocate`)).toBe('0');
+    const dm = `/local/domain/0/device-model/${domid}`;
+    expect(xs.directory(`${dm}/backends`)).toEqual(['console', 'vkbd', '9pfs', 'qusb']);
+    expect(xs.getPerms(`${dm}/backends/vkbd`)).toEqual([
+      { id: 0, access: 'n' },
+      { id: domid, access: 'n' },
+    ]);
+    expect(read(`${dm}/state`)).toBe('running');
+    expect(read(`/local/domain/0/backend/vkbd/${domid}/0/state`)).toBe('2');
+    expect(read(`/libxl/${domid}/dm-version`)).toBe('qemu_xen');
   });
 
   it('stores the config it was given (uuid, video memory and msr_relaxed filled in) and leaves the caller object untouched', () => {
