@@ -1,15 +1,17 @@
 /**
- * Every command the docs show is run: each fenced `sh` block of `docs/*.md` (in a shell, with the
- * repository's `bin/` first on PATH as the README says, and a temp host file in `$XEN_GENID_HOST`)
- * and each `js` block (an ESM script resolving the workspace packages' builds), in document order,
- * one fresh directory and host file per document. A block must exit 0; a `text` block right after
- * it is its exact stdout.
- * Every other block is data (`text`, `json`, `asl`) or a transcript (`console`): a test checks that no
- * block of the docs is left without a language, or in one nothing runs (`ts`).
+ * Every command the docs show is run: each fenced `sh` block of `docs/*.md` outside an `Install`
+ * section (in a shell, with the repository's `bin/` first on PATH as the README says, and a temp
+ * host file in `$XEN_GENID_HOST`), in document order, one fresh directory and host file per
+ * document. A block must exit 0; a `text` block right after it is its exact stdout. A transcript
+ * (`console`) is run too: each `$ ` line must exit 0 and print the lines after it, up to what is the
+ * run's own (numbers, addresses, the home folder). A doc's scripts (`js`) run in a fresh project set
+ * up as its Install section says (readme-examples.serial.test.ts). Every other block is data (`text`,
+ * `json`, `asl`): a test checks that no block of the docs is left without a language, or in one
+ * nothing runs (`ts`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -18,16 +20,32 @@ import { extractBlocks } from './markdown-blocks.ts';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const docsDir = join(root, 'docs');
 const xl = join(root, 'packages', 'xl-cli', 'dist', 'bin', 'xl.js');
-/** Scripts of `js` blocks live here, so `@xen-genid/*` resolve through this package's node_modules. */
-const scriptHome = fileURLToPath(new URL('../', import.meta.url));
 
 const documents = existsSync(docsDir)
   ? readdirSync(docsDir)
       .filter((name) => name.endsWith('.md'))
       .sort()
-      .map((name) => ({ name, blocks: extractBlocks(readFileSync(join(docsDir, name), 'utf8')).filter((block) => block.language === 'sh' || block.language === 'js') }))
+      .map((name) => ({ name, blocks: extractBlocks(readFileSync(join(docsDir, name), 'utf8')).filter((block) => (block.language === 'sh' && block.section !== 'Install') || block.language === 'console') }))
       .filter((document) => document.blocks.length > 0)
   : [];
+
+/** A `console` block's commands (`$ ` lines) and what each printed (the lines up to the next). */
+function transcript(code: string): { command: string; expected: string }[] {
+  const steps: { command: string; expected: string }[] = [];
+  for (const line of code.split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: '' });
+    else if (steps.length > 0) steps[steps.length - 1]!.expected += `${line}\n`;
+  }
+  return steps;
+}
+
+/** What a run owns in a transcript: the home folder, addresses and numbers (times, sizes, versions). */
+const runOwn = (text: string) =>
+  text
+    .replaceAll(`${homedir()}/`, '~/')
+    .replace(/\/root\//g, '~/')
+    .replace(/0x[0-9a-f]+/g, '0x_')
+    .replace(/\d+/g, 'N');
 
 describe('extractBlocks', () => {
   it('pairs a block with the text block right after it, and names its section', () => {
@@ -94,27 +112,23 @@ describe.runIf(existsSync(xl))('every command in docs/*.md', () => {
   for (const document of documents) {
     it(`${document.name}: ${document.blocks.length} blocks run as shown`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'xen-genid-docs-'));
-      const scripts = mkdtempSync(join(scriptHome, '.docs-'));
       try {
         const work = join(dir, 'work');
         mkdirSync(work);
-        const env = { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`, HOME: dir, XEN_GENID_HOST: join(work, 'host.db'), LC_ALL: 'C' };
-        document.blocks.forEach((block, index) => {
-          let result;
-          if (block.language === 'sh') {
-            result = spawnSync('sh', ['-e', '-c', block.code], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
-          } else {
-            const script = join(scripts, `block-${index}.mjs`);
-            writeFileSync(script, block.code);
-            result = spawnSync(process.execPath, [script], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+        // The user's kernel cache stays where it is (a transcript may boot a real kernel).
+        const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+        const env = { PATH: `${join(root, 'bin')}:${process.env.PATH ?? ''}`, HOME: dir, XDG_CACHE_HOME: cache, XEN_GENID_HOST: join(work, 'host.db'), LC_ALL: 'C' };
+        for (const block of document.blocks) {
+          for (const { command, expected } of block.language === 'console' ? transcript(block.code) : [{ command: block.code, expected: block.expected }]) {
+            const result = spawnSync('sh', ['-e', '-c', command], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+            const where = `${document.name}:${block.line} (${block.language})\n${command}\n--- stderr:\n${result.stderr}`;
+            expect(result.status, where).toBe(0);
+            if (block.language === 'console') expect(runOwn(result.stdout), where).toBe(runOwn(expected!));
+            else if (expected !== undefined) expect(result.stdout, where).toBe(expected);
           }
-          const where = `${document.name}:${block.line} (${block.language})\n${block.code}\n--- stderr:\n${result.stderr}`;
-          expect(result.status, where).toBe(0);
-          if (block.expected !== undefined) expect(result.stdout, where).toBe(block.expected);
-        });
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
-        rmSync(scripts, { recursive: true, force: true });
       }
     });
   }

@@ -1,18 +1,20 @@
 /**
- * Every package README, followed as a user would: a fresh project set up as its `## Install` section
+ * Every package README, and every doc with `js` or `ts` blocks, followed as a user would: a fresh project set up as its `## Install` section
  * says (the `npm install` lines, the `package.json` and `tsconfig.json` it shows), the packed
  * tarballs installed with npm, offline, then every `ts`, `js` and `sh` block of the README run in
  * order: `ts` blocks compiled by the project's `tsc` and run with node, `js` blocks run as ES
  * modules, `sh` blocks in a shell with the project's `node_modules/.bin` first on PATH (as `npx`
  * has it). A block must exit 0 and print something; a `text` block right after it is its exact
- * stdout. Blocks that are data, not code (`json`, `asl`, `text`), are not run.
+ * stdout. Blocks that are data, not code (`json`, `asl`, `text`, `console`), are not run. A doc's `sh` blocks are
+ * commands on a host, run with the repository's `bin/` on PATH by docs-commands.serial.test.ts; here
+ * only its scripts run.
  *
  * Offline, npm cannot fetch the third-party packages the tarballs depend on (better-sqlite3,
  * valibot) nor `typescript` and `@types/node`: the project's `overrides` and the install point npm
  * at the copies this workspace installed, the same versions a registry would give.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +22,7 @@ import { extractBlocks, type Block } from './markdown-blocks.ts';
 import { packPublished, publishedPackages, root } from './workspace-packages.ts';
 
 const RUNNABLE = new Set(['ts', 'js', 'sh']);
-const DATA = new Set(['json', 'asl', 'text']);
+const DATA = new Set(['json', 'asl', 'text', 'console']);
 
 interface Setup {
   readonly packages: string[];
@@ -68,13 +70,44 @@ function workspaceClosure(packages: readonly string[]): string[] {
   return [...found].sort();
 }
 
-/** Every published package's README. */
-const readmes = publishedPackages().map((name) => ({
-  name,
-  blocks: extractBlocks(readFileSync(join(root, 'packages', name, 'README.md'), 'utf8')),
-}));
+interface Document {
+  /** How failures name it. */
+  readonly title: string;
+  /** Its project's folder name. */
+  readonly name: string;
+  /** The package whose README it is (its Install section must name it). */
+  readonly package?: string;
+  readonly blocks: readonly Block[];
+  /** The block languages run here. */
+  readonly runs: ReadonlySet<string>;
+}
 
-describe('package READMEs, followed in a fresh project', () => {
+/** Every published package's README, and every doc with scripts. */
+const documents: Document[] = [
+  ...publishedPackages().map((name) => ({
+    title: `README of ${name}`,
+    name,
+    package: name,
+    blocks: extractBlocks(readFileSync(join(root, 'packages', name, 'README.md'), 'utf8')),
+    runs: RUNNABLE,
+  })),
+  ...readdirSync(join(root, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .sort()
+    .map((file) => ({
+      title: `docs/${file}`,
+      name: `docs-${file.replace(/\.md$/, '')}`,
+      blocks: extractBlocks(readFileSync(join(root, 'docs', file), 'utf8')),
+      runs: new Set(['ts', 'js']),
+    }))
+    .filter((document) => document.blocks.some((block) => document.runs.has(block.language))),
+];
+
+describe('package READMEs and docs with scripts, followed in a fresh project', () => {
+  it('include the docs with scripts', () => {
+    expect(documents.map((document) => document.title)).toEqual(expect.arrayContaining(['docs/save-restore.md', 'docs/vm-genid.md']));
+  });
+
   let scratch: string;
   let tarballs: Map<string, string>;
 
@@ -86,10 +119,11 @@ describe('package READMEs, followed in a fresh project', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  for (const readme of readmes) {
-    it(`${readme.name}: every block runs as written`, () => {
+  for (const readme of documents) {
+    it(`${readme.title}: every block runs as written`, () => {
       const setup = readSetup(readme.blocks);
-      expect(setup.packages, 'the Install section names the package').toContain(`@xen-genid/${readme.name}`);
+      if (readme.package) expect(setup.packages, 'the Install section names the package').toContain(`@xen-genid/${readme.package}`);
+      else expect(setup.packages, 'the Install section names what the scripts import').not.toEqual([]);
       const unknownFence = readme.blocks.filter((block) => !RUNNABLE.has(block.language) && !DATA.has(block.language));
       expect(unknownFence.map((block) => `line ${block.line}: '${block.language}'`), 'every block is code or data').toEqual([]);
 
@@ -120,7 +154,7 @@ describe('package READMEs, followed in a fresh project', () => {
         XEN_GENID_HOST: join(project, 'host.db'),
         LC_ALL: 'C',
       };
-      const code = readme.blocks.filter((block) => RUNNABLE.has(block.language) && block.section !== 'Install');
+      const code = readme.blocks.filter((block) => readme.runs.has(block.language) && block.section !== 'Install');
       const typescript = code.filter((block) => block.language === 'ts');
       for (const block of typescript) writeFileSync(join(project, `example-${block.line}.ts`), block.code);
       if (typescript.length > 0) {
@@ -136,7 +170,7 @@ describe('package READMEs, followed in a fresh project', () => {
           if (block.language === 'js') writeFileSync(join(project, script), block.code);
           result = spawnSync(process.execPath, [script], { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
         }
-        const where = `README of ${readme.name}, line ${block.line} (${block.language})\n${block.code}\n--- stdout:\n${result.stdout}\n--- stderr:\n${result.stderr}`;
+        const where = `${readme.title}, line ${block.line} (${block.language})\n${block.code}\n--- stdout:\n${result.stdout}\n--- stderr:\n${result.stderr}`;
         expect(result.status, where).toBe(0);
         if (block.expected !== undefined) expect(result.stdout, where).toBe(block.expected);
         else expect(result.stdout.trim(), `${where}\nprints nothing`).not.toBe('');

@@ -10,8 +10,8 @@
  * no domain and no device model behind.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostIdentity } from '@xen-genid/qemu-dm';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
@@ -21,6 +21,15 @@ import { createXlWorld, type XlWorld } from './__fixtures__/xl-world.ts';
 const root = new URL('../../../', import.meta.url).pathname;
 const referee = findReferee('qemu-system-x86, busybox-static and apt (for the kernel)', ['qemu-system-x86_64', '/bin/busybox', 'apt-get', 'dpkg-deb']);
 const runDir = join(tmpdir(), 'xen-genid-dm');
+
+/** What is the run's own in examples/real-guest.mjs's output: IDs, the home and temp folders, times, sizes and counts. */
+const runOwn = (text: string) =>
+  text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<guid>')
+    .replace(/\b[0-9a-f]{32}\b/g, '<id>')
+    .replace(/\/tmp\/xen-genid-real-guest-\w+/g, '<dir>')
+    .replaceAll(`${homedir()}/`, '~/')
+    .replace(/\d+(\.\d+)?/g, 'N');
 
 let world: XlWorld;
 beforeAll(() => {
@@ -49,6 +58,11 @@ describeWithReferee('a real guest through xl', referee, () => {
     expect(result.stdout).toContain(`migrated: xl vm-genid on the second host ${renewed}, guest kernel reseeded 1 time in all`);
     expect(result.stdout).toMatch(/^renewed on the second host: guest kernel reseeded \(2 times in all, one per renewal\), re-read [0-9a-f]{32}$/m);
     expect(result.stdout).toContain('destroyed: every QEMU ended, no device model file left');
+    // The README shows this output; only IDs, paths and figures are the run's own.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const shown = [...readme.matchAll(/```text\n(kernel: [\s\S]*?)\n```/g)].map((match) => `${match[1]}\n`);
+    expect(shown).toHaveLength(1);
+    expect(runOwn(result.stdout)).toBe(runOwn(shown[0]!));
   }, 600_000);
 
   it('a kernel that does not exist: xl create fails clearly, and no domain or device model is left', () => {
