@@ -165,6 +165,21 @@ export class DeviceModel {
     this.run([{ execute: 'system_reset' }]);
   }
 
+  /** An NMI (`xl trigger <domain> nmi`): QEMU's `inject-nmi` reaches every vCPU. */
+  injectNmi(): void {
+    this.run([{ execute: 'inject-nmi' }]);
+  }
+
+  /** Waits up to `timeoutMs` for QEMU to end (a guest that powered off); true if it did. */
+  waitForExit(timeoutMs: number): boolean {
+    const until = Date.now() + timeoutMs;
+    while (processAlive(this.pid) && runningDeviceModel(this.files) === this.pid) {
+      if (Date.now() > until) return false;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+    return true;
+  }
+
   /**
    * Stops the guest and writes its device state, without the shared RAM, to `file`
    * (`migrate` with `x-ignore-shared` to `exec:cat`; `xen-save-devices-state` cannot be loaded back

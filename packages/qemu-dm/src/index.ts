@@ -33,6 +33,7 @@ export { FORK_MESSAGE, parseGuestConsole, type GuestConsoleView } from './guest/
 export { MODULES_DIR, buildResidentInit } from './guest/resident-init.ts';
 export { BUTTON_MODULE, cachedModuleBeside, cachedModulePath, ensureKernelModule } from './guest/kernel-modules.ts';
 export { DEVICE_MODEL_PID_KEY, attachDeviceModels, hostIdentity, type AttachedDeviceModels, type DeviceModelHostOptions } from './toolstack.ts';
+export { machineOfConfig } from './machine-args.ts';
 // The real-Linux boot harness (`qemu-dm boot-linux`): the firmware's output under QEMU, what Linux's vmgenid driver read.
 export {
   QEMU_ACPI_OEM_ID,

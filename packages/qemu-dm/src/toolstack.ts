@@ -1,9 +1,10 @@
 /**
  * The device model plugged under the toolstack, as libxl runs qemu-xen for an HVM domain
  * (`tools/libs/light/libxl_dm.c`): for a domain whose config has a `kernel`, power-on runs
- * hvmloader-sim's firmware into the domain's RAM file (under the QEMU `pc` layout), then starts QEMU
- * on that RAM with the kernel; the domain's guest memory, as every reader and writer sees it
- * (`msVmGenidSet`, `xl vm-genid`), is that file; pause, unpause and destroy reach QEMU; the guest's
+ * hvmloader-sim's firmware into the domain's RAM file (under the layout of the QEMU machine its
+ * device model arguments pick, `pc` or `q35`), then starts QEMU on that RAM with the kernel; the
+ * domain's guest memory, as every reader and writer sees it (`msVmGenidSet`, `xl vm-genid`), is that
+ * file; pause, unpause, destroy and the triggers (power button, reset, NMI) reach QEMU; the guest's
  * view of the ID is what its kernel logged. A save carries QEMU's device state (without the RAM,
  * whose pages go in libxc's stream) in the EMULATOR_CONTEXT record, through xl-lib's device model
  * port; a restored domain's QEMU starts from it (`-incoming`) when the domain is first unpaused,
@@ -17,8 +18,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
-import { EMPTY_GUEST_RECORD, PV_CALLBACK_VECTOR, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
-import { HVM_PARAM_CALLBACK_IRQ, HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, domainPath, pfnToAddress, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
+import { EMPTY_GUEST_RECORD, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, checkTrigger, domainPath, pfnToAddress, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, hasPvDrivers, retrieveUserdataText, type ConsoleRef, type ConsoleSource, type DeviceModelPort, type DomainConfig, type UserdataStore } from '@xen-genid/xl-lib';
 import { DeviceModel, deviceModelFiles, killDeviceModel, launchDeviceModel, reapDeviceModel, runningDeviceModel, writeConsoleInput, type DeviceModelFiles } from './device-model.ts';
@@ -26,7 +27,8 @@ import { decodeDeviceState, encodeDeviceState } from './device-state.ts';
 import { QemuDmError } from './errors.ts';
 import { cachedModuleBeside } from './guest/kernel-modules.ts';
 import type { GuestBootPlan } from './linux/boot.ts';
-import { QEMU_PC_PLATFORM_LAYOUT } from './platform/qemu-pc.ts';
+import { qemuLayoutFor } from './linux/firmware-plan.ts';
+import { machineOfConfig } from './machine-args.ts';
 import { RamFile } from './ram-file.ts';
 import { readGuestConsole, startRealGuest } from './real-guest.ts';
 
@@ -68,6 +70,8 @@ export function hostIdentity(hostPath: string): string {
 }
 
 const MIB = 1024 * 1024;
+/** How long a power button press waits for the guest to power off (its `/init` looks every second). */
+const POWER_OFF_WAIT_MS = 30_000;
 
 export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDeviceModels {
   const base = options.hypervisor;
@@ -161,6 +165,21 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       reap(domid);
       base.destroyDomain(domid);
     },
+    /**
+     * The reset trigger of a real guest is its device model's reset (QMP `system_reset`), which
+     * qemu-xen reports as the domain's reboot (`hw/i386/xen/xen-hvm.c` destroy_hvm_domain), so the
+     * config's `on_reboot` applies. Xen 4.17's domctl implements no reset trigger (ENOSYS), as for
+     * a simulated guest. A reset sent to a paused or shut-down guest is lost, as a button is.
+     */
+    sendTrigger(domid: number, trigger: DomainTrigger, vcpu: number): void {
+      const dm = trigger === 'reset' && ramOf(domid) ? deviceModelOf(domid) : undefined;
+      const info = base.getDomain(domid);
+      if (dm === undefined || info === undefined) return base.sendTrigger(domid, trigger, vcpu);
+      checkTrigger(info, 'power', vcpu); // the vCPU, and an HVM guest, as for its buttons
+      if (info.paused || info.shutdown !== null) return;
+      dm.reset();
+      base.shutdownDomain(domid, 'reboot');
+    },
     getGuestRecord(domid: number): string | undefined {
       if (!ramOf(domid)) return base.getGuestRecord(domid);
       return guestRecordToJson(recordFromConsole(domid));
@@ -222,11 +241,10 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
   };
   /**
    * libxl's record of the device model's pid. The kernel runs on plain QEMU, without Xen's PV
-   * drivers; the device model answers libxl's shutdown and reboot requests for it, so the PV
-   * control interface shows as there (docs/divergences.md).
+   * drivers: its `HVM_PARAM_CALLBACK_IRQ` stays 0, so libxl sees no PV control interface, and xl
+   * shutdown and reboot need `-F` (the power button and the reset, through the device model).
    */
   const recordPid = (domid: number, pid: number): void => {
-    hypervisor.writeParam(domid, HVM_PARAM_CALLBACK_IRQ, PV_CALLBACK_VECTOR);
     const xs = options.store.connect(0);
     try {
       xs.write(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`, String(pid));
@@ -237,7 +255,8 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
 
   const realBoot = (domid: number, kernel: string, config: DomainConfig): void => {
     const files = filesOf(domid);
-    const layout = QEMU_PC_PLATFORM_LAYOUT;
+    const machine = machineOfConfig(config);
+    const layout = qemuLayoutFor(machine);
     createRam(domid);
     try {
       const firmware = runFirmware(hypervisor, options.store, domid, { layout });
@@ -246,7 +265,7 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       const start = Math.min(layout.infoAddress, layout.dynamicStart);
       const end = Math.max(layout.infoAddress + layout.infoSize, layout.dynamicEnd);
       const plan: GuestBootPlan = {
-        machine: 'pc',
+        machine,
         tables: [{ name: 'dsdt.aml', bytes: ramOf(domid)!.read(BigInt(dsdt.address), dsdt.length) }],
         memory: [],
         reserved: [{ address: BigInt(start), size: BigInt(end - start) }],
@@ -262,7 +281,7 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
         ...(commandLine ? { commandLine } : {}),
         ...(options.qemu !== undefined ? { qemu: options.qemu } : {}),
         ...(options.busybox !== undefined ? { busybox: options.busybox } : {}),
-        machine: 'pc',
+        machine,
         memoryMiB: memoryMiBOf(domid),
         files,
         existingRam: true,
@@ -287,7 +306,7 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     if (left !== undefined) killDeviceModel(left);
     const pid = launchDeviceModel({
       ...(options.qemu !== undefined ? { qemu: options.qemu } : {}),
-      machine: 'pc',
+      machine: machineOfConfig(guest.config),
       memoryMiB: memoryMiBOf(domid),
       files,
       kernel: guest.kernel,
@@ -397,6 +416,22 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     gpe(domid: number, gpe: number): void {
       // A real guest's kernel polls the device model's notify zone: it sees a new ID by itself.
       if (!ramOf(domid)) simulated.gpe(domid, gpe);
+    },
+    /**
+     * A trigger reaches a real guest through QMP: an NMI as `inject-nmi`; the power button as
+     * `system_powerdown`, and a guest that powers off in answer (its QEMU ends, which qemu-xen
+     * reports as the domain's poweroff) is shut down. QEMU has no command for the sleep button:
+     * the press is lost.
+     */
+    trigger(domid: number, trigger: DomainTrigger, vcpu: number): void {
+      if (!ramOf(domid)) return simulated.trigger?.(domid, trigger, vcpu);
+      const dm = deviceModelOf(domid);
+      if (dm === undefined) return;
+      if (trigger === 'nmi') dm.injectNmi();
+      else if (trigger === 'power') {
+        dm.powerdown();
+        if (dm.waitForExit(POWER_OFF_WAIT_MS)) hypervisor.shutdownDomain(domid, 'poweroff');
+      }
     },
   };
 

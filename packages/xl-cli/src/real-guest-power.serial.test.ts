@@ -1,0 +1,79 @@
+/**
+ * The power of a real guest through xl, in one boot on QEMU's q35 machine (picked by
+ * `device_model_args_hvm`): the kernel reads the ID there; it has no PV drivers, so `xl shutdown`
+ * and `xl reboot` fail as real xl does for such a guest; `xl trigger nmi` reaches its kernel;
+ * `xl reboot -F` resets it through its device model and it boots again under the same domid with
+ * the same ID; `xl shutdown -F` presses its power button, it powers off and is gone with its QEMU
+ * and files.
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deviceModelFiles, deviceModelFilesExist, ensureKernel, ensureKernelModule, hostIdentity, runningDeviceModel, waitForGuest } from '@xen-genid/qemu-dm';
+import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createXlWorld, type XlWorld } from './__fixtures__/xl-world.ts';
+
+const referee = findReferee('qemu-system-x86, busybox-static and apt (for the kernel)', ['qemu-system-x86_64', '/bin/busybox', 'apt-get', 'dpkg-deb']);
+
+let world: XlWorld;
+let kernel = '';
+beforeAll(async () => {
+  world = createXlWorld('real-guest-power');
+  const image = await ensureKernel();
+  if ('missing' in image) return;
+  kernel = image.bootImage;
+  if (image.packageName) await ensureKernelModule(image.packageName);
+}, 240_000);
+afterAll(() => {
+  world.xl(['destroy', 'q35-guest']);
+  world.cleanup();
+});
+
+const NO_PV = (kind: 'shutdown' | 'reboot', event: string) =>
+  `PV control interface not available: external graceful ${kind} not possible.\nUse "-F" to fallback to ACPI ${event} event.\n${kind} failed (rc=-10)\n`;
+
+describeWithReferee('a real guest has no PV drivers: shutdown and reboot through its device model', referee, () => {
+  it('on q35: the kernel reads the ID; shutdown and reboot need -F; nmi, reset and the power button reach QEMU', async () => {
+    const cfg = world.file('q35.cfg', `name = "q35-guest"\ntype = "hvm"\nmemory = 256\nms_vm_genid = "generate"\nkernel = "${kernel}"\ndevice_model_args_hvm = [ "-machine", "q35" ]\n`);
+    expect(world.xl(['create', cfg]).status).toBe(0);
+    const domid = Number(world.xl(['domid', 'q35-guest']).stdout.trim());
+    const files = deviceModelFiles(join(tmpdir(), 'xen-genid-dm'), hostIdentity(world.host('a.db')), domid);
+    const firstPid = runningDeviceModel(files);
+    expect(readFileSync(`/proc/${firstPid}/cmdline`, 'latin1').split('\0')).toContain('q35,memory-backend=ram');
+    const booted = await waitForGuest(files, (view) => view.ready, 180_000);
+    const views = () => JSON.parse(world.xl(['vm-genid', '--json', 'q35-guest']).stdout) as { config: string; xenstore: string; guest: string };
+    const id = views();
+    expect(booted.bound).toBe(true);
+    expect([id.xenstore, id.guest, booted.bootRead]).toEqual([id.config, id.config, id.config]);
+
+    expect(world.xl(['shutdown', 'q35-guest'])).toMatchObject({ status: 1, stderr: `Shutting down domain ${domid}\n${NO_PV('shutdown', 'power')}` });
+    expect(world.xl(['reboot', 'q35-guest'])).toMatchObject({ status: 1, stderr: `Rebooting domain ${domid}\n${NO_PV('reboot', 'reset')}` });
+    expect(runningDeviceModel(files)).toBe(firstPid);
+
+    expect(world.xl(['trigger', 'q35-guest', 'nmi'])).toMatchObject({ status: 0, stderr: '' });
+    await waitForGuest(files, () => readFileSync(files.consoleLog, 'latin1').includes('NMI received for unknown reason'), 60_000);
+
+    // reboot -F: the reset, which the device model reports as the domain's reboot; on_reboot restarts it in place.
+    expect(world.xl(['reboot', '-F', 'q35-guest'])).toMatchObject({
+      status: 0,
+      stderr: `Rebooting domain ${domid}\nPV control interface not available: sending ACPI reset button event.\n`,
+    });
+    expect(Number(world.xl(['domid', 'q35-guest']).stdout.trim())).toBe(domid);
+    expect(runningDeviceModel(files)).not.toBe(firstPid);
+    // The log is kept across the reboot: the second boot starts at its second `begin`.
+    const boots = () => readFileSync(files.consoleLog, 'latin1').match(/GENID: begin/g)?.length ?? 0;
+    const rebooted = await waitForGuest(files, (view) => boots() === 2 && view.ready, 180_000);
+    expect(rebooted.bootRead).toBe(id.config);
+    expect(views()).toEqual(id);
+
+    // shutdown -F: the power button; the guest powers off, on_poweroff destroys the domain.
+    expect(world.xl(['shutdown', '-F', '-w', 'q35-guest'])).toMatchObject({
+      status: 0,
+      stderr: `Shutting down domain ${domid}\nPV control interface not available: sending ACPI power button event.\nWaiting for 1 domains\nDomain ${domid} has been shut down, reason code 0\n`,
+    });
+    expect(world.xl(['list']).stdout).not.toContain('q35-guest');
+    expect(runningDeviceModel(files)).toBeUndefined();
+    expect(deviceModelFilesExist(files)).toEqual([]);
+  }, 480_000);
+});
