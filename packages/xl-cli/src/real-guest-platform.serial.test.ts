@@ -1,10 +1,11 @@
 /**
- * The power of a real guest through xl, in one boot on QEMU's q35 machine (picked by
- * `device_model_args_hvm`): the kernel reads the ID there; it has no PV drivers, so `xl shutdown`
- * and `xl reboot` fail as real xl does for such a guest; `xl trigger nmi` reaches its kernel;
- * `xl reboot -F` resets it through its device model and it boots again under the same domid with
- * the same ID; `xl shutdown -F` presses its power button, it powers off and is gone with its QEMU
- * and files.
+ * What the platform gives a real guest, through xl. On QEMU's q35 machine (picked by
+ * `device_model_args_hvm`), in one boot: the kernel reads the ID there; it has no PV drivers, so
+ * `xl shutdown` and `xl reboot` fail as real xl does for such a guest; `xl trigger nmi` reaches its
+ * kernel; `xl reboot -F` resets it through its device model and it boots again under the same domid
+ * with the same ID; `xl shutdown -F` presses its power button, it powers off and is gone with its
+ * QEMU and files. With `ms_vm_genid = "none"`, in one more boot: the VGID device is absent (`_STA` 0),
+ * the kernel binds nothing, and every view says none.
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,24 +27,28 @@ beforeAll(async () => {
   if (image.packageName) await ensureKernelModule(image.packageName);
 }, 240_000);
 afterAll(() => {
-  world.xl(['destroy', 'q35-guest']);
+  for (const name of ['q35-guest', 'no-genid']) world.xl(['destroy', name]);
   world.cleanup();
 });
+
+const runDir = join(tmpdir(), 'xen-genid-dm');
+const filesOf = (domid: number) => deviceModelFiles(runDir, hostIdentity(world.host('a.db')), domid);
+const domidOf = (name: string) => Number(world.xl(['domid', name]).stdout.trim());
+const viewsOf = (name: string) => JSON.parse(world.xl(['vm-genid', '--json', name]).stdout) as { config: string | null; xenstore: string | null; guest: string | null; notifications: number };
 
 const NO_PV = (kind: 'shutdown' | 'reboot', event: string) =>
   `PV control interface not available: external graceful ${kind} not possible.\nUse "-F" to fallback to ACPI ${event} event.\n${kind} failed (rc=-10)\n`;
 
-describeWithReferee('a real guest has no PV drivers: shutdown and reboot through its device model', referee, () => {
+describeWithReferee('a real guest: its machine, its power, and no ID', referee, () => {
   it('on q35: the kernel reads the ID; shutdown and reboot need -F; nmi, reset and the power button reach QEMU', async () => {
     const cfg = world.file('q35.cfg', `name = "q35-guest"\ntype = "hvm"\nmemory = 256\nms_vm_genid = "generate"\nkernel = "${kernel}"\ndevice_model_args_hvm = [ "-machine", "q35" ]\n`);
     expect(world.xl(['create', cfg]).status).toBe(0);
-    const domid = Number(world.xl(['domid', 'q35-guest']).stdout.trim());
-    const files = deviceModelFiles(join(tmpdir(), 'xen-genid-dm'), hostIdentity(world.host('a.db')), domid);
+    const domid = domidOf('q35-guest');
+    const files = filesOf(domid);
     const firstPid = runningDeviceModel(files);
     expect(readFileSync(`/proc/${firstPid}/cmdline`, 'latin1').split('\0')).toContain('q35,memory-backend=ram');
     const booted = await waitForGuest(files, (view) => view.ready, 180_000);
-    const views = () => JSON.parse(world.xl(['vm-genid', '--json', 'q35-guest']).stdout) as { config: string; xenstore: string; guest: string };
-    const id = views();
+    const id = viewsOf('q35-guest');
     expect(booted.bound).toBe(true);
     expect([id.xenstore, id.guest, booted.bootRead]).toEqual([id.config, id.config, id.config]);
 
@@ -59,13 +64,13 @@ describeWithReferee('a real guest has no PV drivers: shutdown and reboot through
       status: 0,
       stderr: `Rebooting domain ${domid}\nPV control interface not available: sending ACPI reset button event.\n`,
     });
-    expect(Number(world.xl(['domid', 'q35-guest']).stdout.trim())).toBe(domid);
+    expect(domidOf('q35-guest')).toBe(domid);
     expect(runningDeviceModel(files)).not.toBe(firstPid);
     // The log is kept across the reboot: the second boot starts at its second `begin`.
     const boots = () => readFileSync(files.consoleLog, 'latin1').match(/GENID: begin/g)?.length ?? 0;
     const rebooted = await waitForGuest(files, (view) => boots() === 2 && view.ready, 180_000);
     expect(rebooted.bootRead).toBe(id.config);
-    expect(views()).toEqual(id);
+    expect(viewsOf('q35-guest')).toEqual(id);
 
     // shutdown -F: the power button; the guest powers off, on_poweroff destroys the domain.
     expect(world.xl(['shutdown', '-F', '-w', 'q35-guest'])).toMatchObject({
@@ -76,4 +81,19 @@ describeWithReferee('a real guest has no PV drivers: shutdown and reboot through
     expect(runningDeviceModel(files)).toBeUndefined();
     expect(deviceModelFilesExist(files)).toEqual([]);
   }, 480_000);
+
+  it('ms_vm_genid = "none": the VGID device is absent, the kernel binds nothing, every view says none', async () => {
+    const cfg = world.file('none.cfg', `name = "no-genid"\ntype = "hvm"\nmemory = 256\nms_vm_genid = "none"\nkernel = "${kernel}"\n`);
+    expect(world.xl(['create', cfg]).status).toBe(0);
+    const files = filesOf(domidOf('no-genid'));
+    const booted = await waitForGuest(files, (view) => view.ready, 180_000);
+    // The resident /init lists the ACPI devices with the VGID's ids: Xen's DSDT keeps the device,
+    // whose _STA says it is absent, so vmgenid does not bind it.
+    const devices = readFileSync(files.consoleLog, 'latin1').split(/\r?\n/).filter((line) => line.includes('GENID: device'));
+    expect(devices).toEqual(['GENID: device name=XEN0000:00 path=\\_SB_.PCI0.ISA_.VGID status=0 driver=none']);
+    expect([booted.bound, booted.bootRead]).toEqual([false, undefined]);
+    expect(viewsOf('no-genid')).toEqual({ config: null, xenstore: null, guest: null, notifications: 0 });
+    expect(world.xl(['destroy', 'no-genid']).status).toBe(0);
+    expect(deviceModelFilesExist(files)).toEqual([]);
+  }, 300_000);
 });
