@@ -23,6 +23,11 @@ describe('the real guest boot pieces', () => {
     const tables = realGuestTables(plan);
     expect(tables.map((table) => table.name)).toEqual(['dsdt.aml', 'vgnotify.aml']);
     expect(Buffer.from(tables[1]!.bytes).includes(Buffer.from('_TZP'))).toBe(true);
+    expect(Buffer.from(tables[1]!.bytes).includes(Buffer.from('VGMR'))).toBe(false);
+    // With the ID the guest boots with, the zone watches it at the plan's address.
+    const watching = realGuestTables(plan, { low: 1n, high: 2n })[1]!.bytes;
+    expect(Buffer.from(watching).includes(Buffer.from('VGMR'))).toBe(true);
+    expect(watching.length).toBeGreaterThan(tables[1]!.bytes.length);
   });
 
   it('put the table upgrade first, then the resident root or the user ramdisk as given', () => {

@@ -5,12 +5,13 @@
  * plain `pc`/`q35` machine whose RAM already holds what hvmloader-sim's firmware wrote (the tables,
  * the ID at param 34's address), the firmware's DSDT replacing QEMU's through Linux's initrd table
  * upgrade, as the boot harness does. Beyond Xen, the device model's own SSDT has a thermal zone the
- * kernel polls (`_TZP`), whose `_TMP` notifies the VGID device: QEMU 7.2 lets the host raise no GPE
- * on a running guest, so a new ID written into RAM reaches Linux's vmgenid driver this way.
+ * kernel polls (`_TZP`), whose `_TMP` notifies the VGID device once each time the ID in RAM differs
+ * from the one it last saw: QEMU 7.2 lets the host raise no GPE on a running guest, so a new ID
+ * written into RAM reaches Linux's vmgenid driver this way, with one notify per new ID.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { buildGenidNotifySsdt } from '@xen-genid/hvmloader-sim';
+import { buildGenidNotifySsdt, type GenerationIdWords } from '@xen-genid/hvmloader-sim';
 import { DeviceModel, launchDeviceModel, reapDeviceModel, type DeviceModelFiles, type QemuMachine } from './device-model.ts';
 import { QemuDmError } from './errors.ts';
 import { buildResidentInit, MODULES_DIR } from './guest/resident-init.ts';
@@ -44,17 +45,23 @@ export interface RealGuestOptions {
   readonly existingRam?: boolean;
 }
 
-/** The firmware's DSDT for the upgrade, and the device model's polled notify table. */
-export function realGuestTables(plan: GuestBootPlan): UpgradeTable[] {
+/**
+ * The firmware's DSDT for the upgrade, and the device model's polled notify table; with the ID the
+ * guest boots with (and an ID address), the table watches the ID and notifies only when it changes.
+ */
+export function realGuestTables(plan: GuestBootPlan, bootId?: GenerationIdWords): UpgradeTable[] {
+  const watch = bootId !== undefined && plan.idAddress !== 0n ? { watch: { address: plan.idAddress, initial: bootId } } : {};
   return [
     ...plan.tables,
-    { name: 'vgnotify.aml', bytes: buildGenidNotifySsdt({ devicePath: plan.devicePath, thermalZone: true, pollTenths: NOTIFY_POLL_TENTHS }) },
+    { name: 'vgnotify.aml', bytes: buildGenidNotifySsdt({ devicePath: plan.devicePath, thermalZone: true, pollTenths: NOTIFY_POLL_TENTHS, ...watch }) },
   ];
 }
 
+export type RealGuestInitrdOptions = Pick<RealGuestOptions, 'modules' | 'ramdisk' | 'busybox'> & { readonly bootId?: GenerationIdWords };
+
 /** The initrd: the table-upgrade cpio, then the resident busybox root (or the user's ramdisk). */
-export function realGuestInitrd(plan: GuestBootPlan, options: Pick<RealGuestOptions, 'modules' | 'ramdisk' | 'busybox'>): Uint8Array {
-  const upgrade = buildTableUpgradeCpio(realGuestTables(plan));
+export function realGuestInitrd(plan: GuestBootPlan, options: RealGuestInitrdOptions): Uint8Array {
+  const upgrade = buildTableUpgradeCpio(realGuestTables(plan, options.bootId));
   let root: Uint8Array;
   if (options.ramdisk !== undefined) {
     root = readFileSync(options.ramdisk);
@@ -114,11 +121,15 @@ export function startRealGuest(plan: GuestBootPlan, options: RealGuestOptions): 
   if (plan.machine !== options.machine) throw new QemuDmError('INVALID_ARGUMENT', `the plan is for ${plan.machine}, not ${options.machine}`);
   const { files } = options;
   try {
-    writeFileSync(files.initrd, realGuestInitrd(plan, options), { mode: 0o600 });
-    if (!options.existingRam) {
-      using ram = RamFile.create(files.ram, options.memoryMiB * MIB);
-      for (const image of plan.memory) ram.write(image.address, image.bytes);
+    let bootId: GenerationIdWords;
+    {
+      using ram = options.existingRam ? RamFile.open(files.ram) : RamFile.create(files.ram, options.memoryMiB * MIB);
+      if (!options.existingRam) for (const image of plan.memory) ram.write(image.address, image.bytes);
+      const bytes = ram.read(plan.idAddress, 16);
+      const id = new DataView(bytes.buffer, bytes.byteOffset, 16);
+      bootId = { low: id.getBigUint64(0, true), high: id.getBigUint64(8, true) };
     }
+    writeFileSync(files.initrd, realGuestInitrd(plan, { ...options, bootId }), { mode: 0o600 });
     const pid = launchDeviceModel({
       ...(options.qemu !== undefined ? { qemu: options.qemu } : {}),
       machine: options.machine,

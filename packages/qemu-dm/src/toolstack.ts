@@ -17,9 +17,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
-import { EMPTY_GUEST_RECORD, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, checkTrigger, domainPath, pfnToAddress, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
+import { GENID_NOTIFY_VALUE, GENID_NOTIFY_ZONE_PATH, VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
+import { EMPTY_GUEST_RECORD, GUEST_RECORD_HISTORY, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
+import { GENID_NOTIFY_GPE, HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, checkTrigger, domainPath, pfnToAddress, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import { USERDATA_LIBXL_JSON, domainConfigFromJsonText, hasPvDrivers, retrieveUserdataText, type ConsoleRef, type ConsoleSource, type DeviceModelPort, type DomainConfig, type UserdataStore } from '@xen-genid/xl-lib';
 import { DeviceModel, deviceModelFiles, killDeviceModel, launchDeviceModel, reapDeviceModel, runningDeviceModel, writeConsoleInput, type DeviceModelFiles } from './device-model.ts';
@@ -203,8 +203,18 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       ...(firstRead ? [{ reason: 'boot' as const, at: 0, ok: true, genid: firstRead, address, path: VGID_DEVICE_PATH, changed: false, failures: [] }] : []),
       ...view.forkReads.map((genid) => ({ reason: 'notify' as const, at: 0, ok: true, genid, address, path: VGID_DEVICE_PATH, changed: true, failures: [] })),
     ];
+    // Each notify the driver received: the toolstack's GPE, answered by the device model's zone.
+    const events = Array.from({ length: view.notifies }, () => ({
+      at: 0,
+      gpe: GENID_NOTIFY_GPE,
+      handler: `${GENID_NOTIFY_ZONE_PATH}._TMP`,
+      notifications: [{ path: VGID_DEVICE_PATH, value: GENID_NOTIFY_VALUE }],
+      failure: null,
+    }));
     return {
       ...EMPTY_GUEST_RECORD,
+      eventCount: events.length,
+      events: events.slice(-GUEST_RECORD_HISTORY),
       genid: view.current ?? null,
       address: view.current ? address : null,
       path: view.current ? VGID_DEVICE_PATH : null,

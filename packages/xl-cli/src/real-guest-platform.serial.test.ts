@@ -3,7 +3,8 @@
  * `device_model_args_hvm`), in one boot: the kernel reads the ID there; it has no PV drivers, so
  * `xl shutdown` and `xl reboot` fail as real xl does for such a guest; `xl trigger nmi` reaches its
  * kernel; `xl reboot -F` resets it through its device model and it boots again under the same domid
- * with the same ID; `xl shutdown -F` presses its power button, it powers off and is gone with its
+ * with the same ID; each `xl vm-genid --new` is one notify, one reseed, as the kernel and xl count
+ * them; `xl shutdown -F` presses its power button, it powers off and is gone with its
  * QEMU and files. With `ms_vm_genid = "none"`, in one more boot: the VGID device is absent (`_STA` 0),
  * the kernel binds nothing, and every view says none.
  */
@@ -40,7 +41,7 @@ const NO_PV = (kind: 'shutdown' | 'reboot', event: string) =>
   `PV control interface not available: external graceful ${kind} not possible.\nUse "-F" to fallback to ACPI ${event} event.\n${kind} failed (rc=-10)\n`;
 
 describeWithReferee('a real guest: its machine, its power, and no ID', referee, () => {
-  it('on q35: the kernel reads the ID; shutdown and reboot need -F; nmi, reset and the power button reach QEMU', async () => {
+  it('on q35: the kernel reads the ID; shutdown and reboot need -F; nmi and reset reach QEMU; one notify per renewal; the power button', async () => {
     const cfg = world.file('q35.cfg', `name = "q35-guest"\ntype = "hvm"\nmemory = 256\nms_vm_genid = "generate"\nkernel = "${kernel}"\ndevice_model_args_hvm = [ "-machine", "q35" ]\n`);
     expect(world.xl(['create', cfg]).status).toBe(0);
     const domid = domidOf('q35-guest');
@@ -50,7 +51,7 @@ describeWithReferee('a real guest: its machine, its power, and no ID', referee, 
     const booted = await waitForGuest(files, (view) => view.ready, 180_000);
     const id = viewsOf('q35-guest');
     expect(booted.bound).toBe(true);
-    expect([id.xenstore, id.guest, booted.bootRead]).toEqual([id.config, id.config, id.config]);
+    expect([id.xenstore, id.guest, booted.bootRead, id.notifications]).toEqual([id.config, id.config, id.config, 0]);
 
     expect(world.xl(['shutdown', 'q35-guest'])).toMatchObject({ status: 1, stderr: `Shutting down domain ${domid}\n${NO_PV('shutdown', 'power')}` });
     expect(world.xl(['reboot', 'q35-guest'])).toMatchObject({ status: 1, stderr: `Rebooting domain ${domid}\n${NO_PV('reboot', 'reset')}` });
@@ -71,6 +72,19 @@ describeWithReferee('a real guest: its machine, its power, and no ID', referee, 
     const rebooted = await waitForGuest(files, (view) => boots() === 2 && view.ready, 180_000);
     expect(rebooted.bootRead).toBe(id.config);
     expect(viewsOf('q35-guest')).toEqual(id);
+
+    // Each renewal is one notify (the device model's zone watches the ID), one re-read, one reseed,
+    // as the guest's kernel counts them and as xl reports them.
+    for (const renewals of [1, 2]) {
+      expect(world.xl(['vm-genid', '--new', 'q35-guest']).status).toBe(0);
+      const renewed = (JSON.parse(world.xl(['vm-genid', '--json', 'q35-guest']).stdout) as { config: string }).config;
+      const seen = await waitForGuest(files, (view) => view.current === renewed, 60_000);
+      expect([seen.notifies, seen.forkReads.length, seen.reseeds]).toEqual([renewals, renewals, renewals]);
+      expect(viewsOf('q35-guest')).toEqual({ config: renewed, xenstore: renewed, guest: renewed, notifications: renewals });
+    }
+    // Polls go on (every half second) and notify nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(viewsOf('q35-guest').notifications).toBe(2);
 
     // shutdown -F: the power button; the guest powers off, on_poweroff destroys the domain.
     expect(world.xl(['shutdown', '-F', '-w', 'q35-guest'])).toMatchObject({

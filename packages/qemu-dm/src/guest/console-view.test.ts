@@ -8,15 +8,17 @@ const ONES = Array(16).fill('0x1').join(',');
 const TWOS = Array(16).fill('0x2').join(',');
 
 describe('the guest console', () => {
-  it('gives the ID read at probe, each changed ID re-read, and the reseeds', () => {
+  it('gives the ID read at probe, the notifies, each changed ID re-read, and the reseeds', () => {
     const view = parseGuestConsole(
       [
         'GENID: begin kernel=6.1.0-57-amd64',
         'GENID: device name=XEN0000:00 path=\\_SB_.PCI0.ISA_.VGID status=15 driver=vmgenid',
         `GENID: read ${probe(ONES)}`,
         'GENID: ready',
+        'GENID: notify',
         '[    5.2] random: crng reseeded due to virtual machine fork',
         `GENID: fork ${fork(TWOS)}`,
+        'GENID: notify',
       ].join('\r\n'),
     );
     expect(view).toEqual({
@@ -25,6 +27,7 @@ describe('the guest console', () => {
       bound: true,
       bootRead: '01'.repeat(16),
       forkReads: ['02'.repeat(16)],
+      notifies: 2,
       reseeds: 1,
       current: '02'.repeat(16),
     });
@@ -32,9 +35,9 @@ describe('the guest console', () => {
 
   it('starts again at a reboot, and knows nothing of an unbound device', () => {
     const view = parseGuestConsole(
-      [`GENID: begin kernel=a`, `GENID: read ${probe(ONES)}`, `GENID: fork ${fork(TWOS)}`, 'GENID: begin kernel=b', 'GENID: device name=XEN0000:00 path=x status=0 driver=none', 'GENID: ready'].join('\n'),
+      [`GENID: begin kernel=a`, `GENID: read ${probe(ONES)}`, 'GENID: notify', `GENID: fork ${fork(TWOS)}`, 'GENID: begin kernel=b', 'GENID: device name=XEN0000:00 path=x status=0 driver=none', 'GENID: ready'].join('\n'),
     );
-    expect(view).toMatchObject({ kernelRelease: 'b', bound: false, bootRead: undefined, forkReads: [], reseeds: 0, current: undefined, ready: true });
+    expect(view).toMatchObject({ kernelRelease: 'b', bound: false, bootRead: undefined, forkReads: [], notifies: 0, reseeds: 0, current: undefined, ready: true });
     expect(parseGuestConsole('').ready).toBe(false);
   });
 });

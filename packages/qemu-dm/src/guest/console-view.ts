@@ -1,7 +1,7 @@
 /**
  * What the running kernel said on its serial console (the resident `/init`'s `GENID:` lines and the
- * kernel's own messages): whether vmgenid bound, the ID it read at probe, each changed ID it re-read
- * after a notify, and the reseed messages. The guest's view of the ID is the last of those reads.
+ * kernel's own messages): whether vmgenid bound, the ID it read at probe, the notifies it received,
+ * each changed ID it re-read after one, and the reseed messages. The guest's view of the ID is the last of those reads.
  */
 import { parseKprobeBytes } from '../linux/guest-log.ts';
 import { LOG_PREFIX } from '../linux/init-script.ts';
@@ -17,6 +17,8 @@ export interface GuestConsoleView {
   readonly bootRead: string | undefined;
   /** Each ID the driver re-read and found changed (`add_vmfork_randomness`), in order. */
   readonly forkReads: readonly string[];
+  /** ACPI notifies the vmgenid driver received (`vmgenid_notify`). */
+  readonly notifies: number;
   /** `random: crng reseeded due to virtual machine fork` lines. */
   readonly reseeds: number;
   /** The ID the kernel holds now: the last fork read, else the boot read. */
@@ -34,6 +36,7 @@ export function parseGuestConsole(text: string): GuestConsoleView {
   let bound = false;
   let bootRead: string | undefined;
   const forkReads: string[] = [];
+  let notifies = 0;
   let reseeds = 0;
   for (const raw of text.split(/\r?\n/)) {
     if (raw.includes(FORK_MESSAGE)) reseeds += 1;
@@ -48,13 +51,15 @@ export function parseGuestConsole(text: string): GuestConsoleView {
       bound = false;
       bootRead = undefined;
       forkReads.length = 0;
+      notifies = 0;
       reseeds = 0;
     } else if (word === 'device' && / driver=vmgenid\b/.test(line)) bound = true;
     else if (word === 'read') bootRead ??= bytesHex(line);
     else if (word === 'fork') {
       const hex = bytesHex(line);
       if (hex) forkReads.push(hex);
-    } else if (word === 'ready') ready = true;
+    } else if (word === 'notify') notifies += 1;
+    else if (word === 'ready') ready = true;
   }
-  return { kernelRelease, ready, bound, bootRead, forkReads, reseeds, current: forkReads.at(-1) ?? bootRead };
+  return { kernelRelease, ready, bound, bootRead, forkReads, notifies, reseeds, current: forkReads.at(-1) ?? bootRead };
 }

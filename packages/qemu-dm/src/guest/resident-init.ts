@@ -1,8 +1,8 @@
 /**
  * The `/init` of a guest that keeps running under the device model (busybox `sh`). It reports once
  * what Linux's vmgenid driver (`drivers/virt/vmgenid.c`) bound and read at probe, then stays up:
- * every later re-read that changed the ID (`add_vmfork_randomness`, after a notify) is reported as
- * it happens, each line typed on the console is answered (`GENID: typed <line>`), and the ACPI
+ * every ACPI notify its driver receives (`vmgenid_notify`) and every re-read that changed the ID
+ * (`add_vmfork_randomness`, after a notify) is reported as it happens, each line typed on the console is answered (`GENID: typed <line>`), and the ACPI
  * power button (QMP `system_powerdown`) powers the guest off. Lines for
  * the host start with `GENID:`; the kernel's own `random: crng reseeded due to virtual machine fork`
  * reaches the same console (loglevel 6).
@@ -32,7 +32,7 @@ for dev in /sys/bus/acpi/devices/*; do
 done
 grep -E 'vgrand:.*caller=vmgenid' "$T/trace" | while read -r line; do echo "${LOG_PREFIX} read $line"; done
 echo > "$T/trace"
-(while read -r line; do case "$line" in *vgfork:*) echo "${LOG_PREFIX} fork $line" ;; esac; done < "$T/trace_pipe") &
+(while read -r line; do case "$line" in *vgntf:*) echo "${LOG_PREFIX} notify" ;; *vgfork:*) echo "${LOG_PREFIX} fork $line" ;; esac; done < "$T/trace_pipe") &
 echo "${LOG_PREFIX} ready"
 (while read -r line; do echo "${LOG_PREFIX} typed $line"; done) < /dev/console &
 presses=$(cut -c1-10 /sys/firmware/acpi/interrupts/ff_pwr_btn 2>/dev/null)

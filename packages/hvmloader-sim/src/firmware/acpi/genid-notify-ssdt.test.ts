@@ -54,6 +54,34 @@ describe('the generation-ID notify SSDT', () => {
     expect(Buffer.from(unpolled).includes(Buffer.from('_TZP'))).toBe(false);
   });
 
+  it('a watching zone notifies once per new ID in memory, not once per poll', () => {
+    const address = 0x7001000n;
+    const memory = new PagedMemory();
+    const write = (low: bigint, high: bigint) => {
+      const bytes = new Uint8Array(16);
+      new DataView(bytes.buffer).setBigUint64(0, low, true);
+      new DataView(bytes.buffer).setBigUint64(8, high, true);
+      memory.write(address, bytes);
+    };
+    write(ID.low, ID.high);
+    const ssdt = buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, thermalZone: true, pollTenths: 5, watch: { address, initial: ID } });
+    const interpreter = new AmlInterpreter(new Namespace(), { memory });
+    interpreter.load(buildDsdt(XEN_PLATFORM_LAYOUT).subarray(36), 2, 36);
+    interpreter.load(ssdt.subarray(36), 2, 36);
+    const tmp = interpreter.namespace.root.children.get('_TZ_')!.children.get('VGTZ')!.children.get('_TMP')!;
+    const polls = (count: number) => {
+      for (let poll = 0; poll < count; poll += 1) expect(interpreter.evaluate(tmp)).toEqual({ type: 'integer', value: 3000n });
+      return interpreter.notifications.length;
+    };
+    expect(polls(3)).toBe(0);
+    write(ID.low, ID.high + 1n);
+    expect(polls(3)).toBe(1);
+    write(ID.low + 1n, ID.high + 1n);
+    expect(polls(3)).toBe(2);
+    expect(interpreter.notifications.at(-1)).toEqual({ path: VGID_DEVICE_PATH, value: 0x80 });
+    expect(() => buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, gpe: 5, watch: { address, initial: ID } })).toThrow(/needs the thermal zone/);
+  });
+
   it('a polling period needs the thermal zone and a period in range', () => {
     expect(() => buildGenidNotifySsdt({ devicePath: VGID_DEVICE_PATH, gpe: 5, pollTenths: 5 })).toThrow(/needs the thermal zone/);
     for (const pollTenths of [0, 1.5, 36_001]) {

@@ -15,7 +15,27 @@
  *   `guid` is fixed once realized, and it raises GPE 5 only after an incoming migration).
  * The DSDT is never touched: the device stays byte for byte Xen's.
  */
-import { AML, amlInteger, amlMethod, amlNameRef, amlNotify, amlReturn, amlScope, concatBytes, encodeNameString, withPkgLength, type AmlBytes } from './aml-encoder.ts';
+import {
+  AML,
+  FIELD_ACCESS,
+  REGION_SPACE,
+  amlField,
+  amlIf,
+  amlInteger,
+  amlLEqual,
+  amlMethod,
+  amlName,
+  amlNameRef,
+  amlNotify,
+  amlOperationRegion,
+  amlReturn,
+  amlScope,
+  amlStore,
+  concatBytes,
+  encodeNameString,
+  withPkgLength,
+  type AmlBytes,
+} from './aml-encoder.ts';
 import { ACPI_HEADER_SIZE, finishTable } from './table-header.ts';
 import { HvmloaderError } from '../../errors.ts';
 
@@ -43,6 +63,12 @@ export interface GenidNotifySsdtOptions {
    * notifies the device on its own, so a changed ID is seen without a GPE or anything in the guest.
    */
   readonly pollTenths?: number;
+  /**
+   * With the thermal zone: the 16 bytes of the ID at `address` (guest-physical), and the ID the
+   * guest starts with. `_TMP` then notifies only when the bytes differ from those it last saw, so
+   * the guest gets one notify per new ID, not one per poll.
+   */
+  readonly watch?: { readonly address: bigint; readonly initial: { readonly low: bigint; readonly high: bigint } };
   /** Header: revision (default 2), OEM id (6), OEM table id (8), OEM revision, creator id (4), creator revision. */
   readonly revision?: number;
   readonly oemId?: string;
@@ -66,6 +92,22 @@ function writeAscii(table: Uint8Array, offset: number, text: string, width: numb
   table.set(Uint8Array.from(text.padEnd(width, '\0'), (character) => character.charCodeAt(0)), offset);
 }
 
+/**
+ * The watched ID inside the zone: `OperationRegion(VGMR, SystemMemory, <address>, 16)` with the two
+ * 64-bit halves `IDLO`/`IDHI`, and `SNLO`/`SNHI`, the halves last seen (the starting ID).
+ */
+function watchedId(watch: NonNullable<GenidNotifySsdtOptions['watch']>): AmlBytes[] {
+  return [
+    amlOperationRegion('VGMR', REGION_SPACE.SystemMemory, amlInteger(watch.address), amlInteger(16)),
+    amlField('VGMR', FIELD_ACCESS.QWordAcc, [
+      { name: 'IDLO', bits: 64 },
+      { name: 'IDHI', bits: 64 },
+    ]),
+    amlName('SNLO', amlInteger(watch.initial.low)),
+    amlName('SNHI', amlInteger(watch.initial.high)),
+  ];
+}
+
 /** Builds the notify SSDT with the triggers asked for (at least one), checksummed. */
 export function buildGenidNotifySsdt(options: GenidNotifySsdtOptions): Uint8Array {
   if (!options.devicePath.startsWith('\\')) {
@@ -75,10 +117,14 @@ export function buildGenidNotifySsdt(options: GenidNotifySsdtOptions): Uint8Arra
   if (poll !== undefined && (!options.thermalZone || !Number.isInteger(poll) || poll < 1 || poll > 36_000)) {
     throw new HvmloaderError('INVALID_ARGUMENT', `a polling period needs the thermal zone and must be 1..36000 tenths of a second, not ${String(poll)}`);
   }
+  if (options.watch !== undefined && !options.thermalZone) {
+    throw new HvmloaderError('INVALID_ARGUMENT', 'watching the ID needs the thermal zone');
+  }
   if (options.gpe === undefined && !options.thermalZone) {
     throw new HvmloaderError('INVALID_ARGUMENT', 'a notify SSDT needs a GPE handler or the thermal zone');
   }
   const notify = amlNotify(amlNameRef(options.devicePath), amlInteger(GENID_NOTIFY_VALUE));
+  const { watch } = options;
   const body: AmlBytes[] = [];
   if (options.gpe !== undefined) {
     body.push(amlScope('\\_GPE', [amlMethod(gpeMethodName(options.gpe, options.level), { args: 0 }, [notify])]));
@@ -90,7 +136,21 @@ export function buildGenidNotifySsdt(options: GenidNotifySsdtOptions): Uint8Arra
         withPkgLength(
           concatBytes([
             encodeNameString(GENID_NOTIFY_ZONE_PATH),
-            amlMethod('_TMP', { args: 0 }, [notify, amlReturn(amlInteger(REPORTED_TEMPERATURE))]),
+            ...(watch === undefined ? [] : watchedId(watch)),
+            amlMethod('_TMP', { args: 0 }, [
+              // Watching: the same ID as last time returns at once; a new one is kept, then notified.
+              ...(watch === undefined
+                ? []
+                : [
+                    amlIf(amlLEqual(amlNameRef('IDLO'), amlNameRef('SNLO')), [
+                      amlIf(amlLEqual(amlNameRef('IDHI'), amlNameRef('SNHI')), [amlReturn(amlInteger(REPORTED_TEMPERATURE))]),
+                    ]),
+                    amlStore(amlNameRef('IDLO'), amlNameRef('SNLO')),
+                    amlStore(amlNameRef('IDHI'), amlNameRef('SNHI')),
+                  ]),
+              notify,
+              amlReturn(amlInteger(REPORTED_TEMPERATURE)),
+            ]),
             amlMethod('_CRT', { args: 0 }, [amlReturn(amlInteger(CRITICAL_TEMPERATURE))]),
             ...(poll === undefined ? [] : [amlMethod('_TZP', { args: 0 }, [amlReturn(amlInteger(poll))])]),
           ]),
