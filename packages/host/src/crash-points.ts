@@ -17,6 +17,7 @@ export const CRASH_POINTS = {
   'hypervisor.createDomain': 'a domain made (with its create claim)',
   'hypervisor.pauseDomain': 'a domain paused (with its pause claim)',
   'hypervisor.unpauseDomain': 'a domain unpaused (its pause claim released)',
+  'hypervisor.guestStarted': "a domain's guest started (booted or resumed) inside the transaction that unpauses it, before it ends",
   'hypervisor.shutdownDomain': 'a domain shut down',
   'hypervisor.resetDomain': 'a domain reset to its power-on state',
   'hypervisor.destroyDomain': 'a hypervisor domain removed',

@@ -391,6 +391,7 @@ export class SqliteHypervisor implements Hypervisor {
         () => (pending === 'boot' ? model.boot(domid) : model.resume(domid)),
         (nanoseconds) => this.#chargeCpuTime.run(nanoseconds, domid),
       );
+      this.#hooks.step?.('hypervisor.guestStarted');
     });
     this.#forget(domid);
     this.#hooks.step?.('hypervisor.unpauseDomain');

@@ -1,14 +1,15 @@
 /**
- * `kill -9` of `xl` during the create, save and restore of a real guest (crash points of the host
- * file, `XEN_GENID_HOST_CRASH_AT`): the next command (`xl list`) finishes or undoes what was under
- * way, the host's half and the device model's together. No QEMU and no file is left for a domain
+ * `kill -9` of `xl` during the create, save, restore and migrate (sender and receiver) of a real
+ * guest (crash points of the host file, `XEN_GENID_HOST_CRASH_AT`): the next command (`xl list`)
+ * finishes or undoes what was under way, the host's half and the device model's together, on each
+ * host file. No QEMU and no file is left for a domain
  * that is gone; a domain that runs on has its QEMU running; none of it needs the kernel to have
  * finished booting.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeviceModel, deviceModelFiles, deviceModelFilesExist, ensureKernel, hostIdentity, runningDeviceModel } from '@xen-genid/qemu-dm';
+import { DeviceModel, deviceModelFiles, deviceModelFilesExist, ensureKernel, hostIdentity, runningDeviceModel, waitForGuest } from '@xen-genid/qemu-dm';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createXlWorld, type XlWorld } from './__fixtures__/xl-world.ts';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   if (!('missing' in image)) kernel = image.bootImage;
 }, 240_000);
 afterAll(() => {
-  for (const name of ['real-guest', 'clone']) world.xl(['destroy', name]);
+  for (const host of ['a.db', 'b.db']) for (const name of ['real-guest', 'clone']) world.xl(['destroy', name], { host: world.host(host) });
   world.cleanup();
 });
 
@@ -51,10 +52,8 @@ describeWithReferee('kill -9 of xl with a real guest', referee, () => {
   it('during create, save and restore: the next xl list leaves no orphan QEMU or file, and what runs on has its QEMU running', () => {
     const create = ['create', join(root, 'examples/real-guest.cfg'), `kernel="${kernel}"`];
     expect(domains()).toEqual(['Domain-0 0']); // the host file made, so the steps below count from here
-    // create: killed inside its last transaction, the one that starts the guest, QEMU already running
-    // (the commits before it make the domain, libxl__build_post's entries, the devices and the
-    // device model's entries: list them with XEN_GENID_HOST_TRACE_STEPS=1).
-    expect(killedAt('xenstore.commit#30', create).status).toBe(KILLED);
+    // create: killed inside the transaction that starts the guest, QEMU already running.
+    expect(killedAt('hypervisor.guestStarted', create).status).toBe(KILLED);
     expect(runningDeviceModel(files(1))).toBeDefined();
     expect(domains()).toEqual(['Domain-0 0']);
     expect(hostFiles()).toEqual([]);
@@ -92,5 +91,69 @@ describeWithReferee('kill -9 of xl with a real guest', referee, () => {
 
     for (const name of ['clone', 'real-guest']) expect(world.xl(['destroy', name]).status).toBe(0);
     expect(hostFiles()).toEqual([]);
+  }, 300_000);
+
+  it('during migrate, sender or receiver: each host file is consistent with its QEMUs, and the guest runs in one place', async () => {
+    const hosts = [world.host('a.db'), world.host('b.db')];
+    const filesOn = (host: string, domid: number) => deviceModelFiles(runDir, hostIdentity(host), domid);
+    /** After the next command on each host file: its domains, each with the state its QEMU is in, and no device model file of any other domid. */
+    const settled = () =>
+      hosts.flatMap((host) => {
+        const listed = world.xl(['list'], { host });
+        expect(listed.status, listed.stderr).toBe(0);
+        const domains = listed.stdout
+          .split('\n')
+          .slice(2)
+          .filter((line) => line.trim() !== '')
+          .map((line) => {
+            const [name, domid, , , state] = line.split(/\s+/);
+            return { host, name, domid: Number(domid), paused: state!.includes('p') };
+          });
+        const prefix = `${hostIdentity(host)}-`;
+        const owners = new Set(readdirSync(runDir).filter((name) => name.startsWith(prefix)).map((name) => Number(name.slice(prefix.length).split('.')[0])));
+        expect([...owners].sort(), host).toEqual(domains.map((domain) => domain.domid).sort());
+        for (const domain of domains) {
+          const pid = runningDeviceModel(filesOn(host, domain.domid));
+          expect(pid, `${domain.name} on ${host}`).toBeDefined();
+          // A paused domain's QEMU is stopped: by a pause, or by a save that sent its state away.
+          const status = new DeviceModel(filesOn(host, domain.domid), pid!).status();
+          expect(domain.paused ? ['paused', 'postmigrate'] : ['running'], `${domain.name} on ${host}`).toContain(status);
+        }
+        return domains;
+      });
+    /** `xl migrate` to b.db, `step` armed on one side only (the receiver inherits the sender's environment). */
+    const migrateKilled = (side: 'sender' | 'receiver', step: string) =>
+      world.xl(['migrate', '-s', 'env', 'real-guest', `XEN_GENID_HOST_CRASH_AT=${side === 'receiver' ? step : ''} XEN_GENID_HOST=${hosts[1]!}`], {
+        env: { XEN_GENID_HOST_CRASH_AT: side === 'sender' ? step : '' },
+      });
+
+    expect(world.xl(['create', join(root, 'examples/real-guest.cfg'), `kernel="${kernel}"`]).status).toBe(0);
+    const domid = Number(world.xl(['domid', 'real-guest']).stdout.trim());
+    await waitForGuest(filesOn(hosts[0]!, domid), (view) => view.ready, 180_000);
+    const id = (JSON.parse(world.xl(['vm-genid', '--json', 'real-guest']).stdout) as { config: string }).config;
+
+    // The sender, killed with the guest paused for the save (QEMU stopped): it runs on where it was.
+    expect(migrateKilled('sender', 'hypervisor.pauseDomain').status).toBe(KILLED);
+    expect(settled()).toEqual([{ host: hosts[0], name: 'real-guest', domid, paused: false }]);
+
+    // The receiver, killed inside the transaction that starts the guest (its QEMU already started
+    // from the incoming state), after the sender gave it permission: the guest runs there, with its
+    // ID, and the sender keeps its copy paused (xl's "CHECK AT BOTH ENDS"), its QEMU stopped.
+    const receiverKilled = migrateKilled('receiver', 'hypervisor.guestStarted');
+    expect(receiverKilled.status).not.toBe(0);
+    expect(receiverKilled.stderr).toContain('Please CHECK AT BOTH ENDS for running instances');
+    const moved = settled().map(({ host, name, paused }) => ({ host, name, paused }));
+    expect(moved).toEqual([
+      { host: hosts[0], name: 'real-guest', paused: true },
+      { host: hosts[1], name: 'real-guest', paused: false },
+    ]);
+    expect((JSON.parse(world.xl(['vm-genid', '--json', 'real-guest'], { host: hosts[1] }).stdout) as { config: string }).config).toBe(id);
+
+    // The user ends the paused copy, and the guest migrates back whole.
+    expect(world.xl(['destroy', 'real-guest']).status).toBe(0);
+    expect(world.xl(['migrate', '-s', 'env', 'real-guest', `XEN_GENID_HOST=${hosts[0]!}`], { host: hosts[1] }).status).toBe(0);
+    expect(settled().map(({ host, paused }) => ({ host, paused }))).toEqual([{ host: hosts[0], paused: false }]);
+    expect(world.xl(['destroy', 'real-guest']).status).toBe(0);
+    expect(settled()).toEqual([]);
   }, 300_000);
 });
