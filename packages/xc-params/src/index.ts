@@ -79,6 +79,7 @@ export {
   type XcOptions,
 } from './xc.ts';
 export { MemoryHypervisor, UINT64_MAX, type MemoryHypervisorOptions } from './memory-hypervisor.ts';
+export { DOMAIN0_MAX_MEM_KB, DOMAIN0_VCPUS, SCHEDULER, VERSION_INFO, physinfo, type Physinfo, type VersionInfo } from './machine.ts';
 export {
   allocateDomid,
   appendConsoleLog,

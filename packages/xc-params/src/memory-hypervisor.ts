@@ -31,15 +31,13 @@ import {
   readConsoleLog,
 } from './domain-rules.ts';
 import { HVM_NR_PARAMS } from './public/hvm-params.ts';
+import { DOMAIN0_MAX_MEM_KB, DOMAIN0_VCPUS } from './machine.ts';
 
 /** The largest uint64. */
 export const UINT64_MAX = (1n << 64n) - 1n;
 
 const EMPTY_CONSOLE: ConsoleOutput = { start: 0, data: new Uint8Array(0) };
 
-/** What `xl list` shows for our simulated Domain-0: 4 GiB, 2 vcpus (a choice of ours). */
-const DOMAIN0_MAX_MEM_KB = 4 * 1024 * 1024;
-const DOMAIN0_VCPUS = 2;
 /** Xen's Domain-0 handle is all zeros. */
 const DOMAIN0_UUID = '00000000-0000-0000-0000-000000000000';
 
