@@ -1,6 +1,6 @@
 /* global console, process, URL */
 // Whole-process cost of the built `xl`, spawned as a user's shell would, against `node -e 0` (the
-// runtime's floor): `xl help`, `xl list`, `xl list -v`, `xl vm-list`, `xl list <name>` and `xl create`
+// runtime's floor): `xl help`, `xl list`, `xl list -v`, `xl vm-list`, `xl info`, `xl list <name>` and `xl create`
 // (then `xl destroy`, untimed) on
 // host files holding 10, 1,000 and 10,000 domains. Each command runs in pairs with the floor,
 // interleaved; reported: the median of the pairs' wall-time ratios (with their spread) and the ratio
@@ -79,6 +79,7 @@ try {
       ['xl list', node([xl, 'list'])],
       ['xl list -v', node([xl, 'list', '-v'])],
       ['xl vm-list', node([xl, 'vm-list'])],
+      ['xl info', node([xl, 'info'])],
       ['xl list <name>', node([xl, 'list', name])],
       ['xl create', node([xl, 'create', 'vm.cfg']), node([xl, 'destroy', 'bench'])],
     ];
@@ -102,7 +103,7 @@ console.log('\n# goals');
 const list10 = at('xl list', 10);
 const create10 = at('xl create', 10);
 if (list10) console.log(`xl list, 10 domains: wall ${list10.wallRatio.toFixed(2)}x, cpu ${list10.cpuRatio.toFixed(2)}x (goal <= 1.4x): ${verdict(list10.wallRatio <= 1.4)}`);
-for (const label of ['xl help', 'xl list -v', 'xl vm-list']) {
+for (const label of ['xl help', 'xl list -v', 'xl vm-list', 'xl info']) {
   for (const count of sizes) {
     const result = at(label, count);
     const list = at('xl list', count);
