@@ -26,6 +26,7 @@ import type { VmListOptions } from './commands/vm-list.ts';
 import type { RenameOptions } from './commands/rename.ts';
 import type { UptimeOptions } from './commands/uptime.ts';
 import type { InfoOptions } from './commands/info.ts';
+import type { ConfigUpdateOptions } from './commands/config-update.ts';
 import { XL_417_COMMANDS, type XlCommandText } from './xl-cmdtable.ts';
 import { XL_EXIT, XlCliError } from './errors.ts';
 
@@ -178,6 +179,11 @@ const implemented: readonly CommandImplementation[] = [
   defineCommand<VmListOptions>({ name: 'vm-list', options: {}, load: () => import('./commands/vm-list.ts') }),
   defineCommand<RenameOptions>({ name: 'rename', requiredArgs: 2, options: {}, load: () => import('./commands/rename.ts') }),
   defineCommand<UptimeOptions>({ name: 'uptime', options: { short: { short: 's' } }, load: () => import('./commands/uptime.ts') }),
+  defineCommand<ConfigUpdateOptions>({
+    name: 'config-update',
+    options: { defconfig: { short: 'f', long: 'defconfig', value: true }, debug: { short: 'd' }, quiet: { short: 'q' } },
+    load: () => import('./commands/config-update.ts'),
+  }),
   defineCommand<InfoOptions>({ name: 'info', options: { numa: { short: 'n', long: 'numa' } }, load: () => import('./commands/info.ts') }),
   defineCommand<ConsoleOptions>({
     name: 'console',
