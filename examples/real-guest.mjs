@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deviceModelFiles, deviceModelFilesExist, ensureKernel, ensureKernelModule, hostIdentity, readGuestConsole } from '../packages/qemu-dm/dist/index.js';
+import { defaultRunDir, deviceModelFiles, deviceModelFilesExist, ensureKernel, ensureKernelModule, hostIdentity, readGuestConsole } from '../packages/qemu-dm/dist/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'xen-genid-real-guest-'));
@@ -25,7 +25,7 @@ const xlOn = (host, allowed, ...args) => {
 };
 const xl = (...args) => xlOn(hosts.first, [0], ...args).stdout;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const filesOf = (host, domid) => deviceModelFiles(join(tmpdir(), 'xen-genid-dm'), hostIdentity(host), domid);
+const filesOf = (host, domid) => deviceModelFiles(defaultRunDir(), hostIdentity(host), domid);
 async function until(files, test, what) {
   for (const end = Date.now() + 180_000; Date.now() < end; await sleep(200)) {
     const view = readGuestConsole(files);

@@ -15,11 +15,13 @@ import { join } from 'node:path';
 import {
   DeviceModel,
   RamFile,
+  defaultRunDir,
   deviceModelFiles,
   ensureKernel,
   ensureKernelModule,
   hostIdentity,
   launchDeviceModel,
+  planFirmwareBoot,
   readGuestConsole,
   realGuestCommandLine,
   realGuestInitrd,
@@ -69,7 +71,7 @@ async function create(round) {
   const started = performance.now();
   const created = xl('create', join(root, 'examples/real-guest.cfg'), `kernel="${kernel.bootImage}"`);
   if (created.status !== 0) throw new Error(created.stderr);
-  const files = deviceModelFiles(join(tmpdir(), 'xen-genid-dm'), hostIdentity(host), 1);
+  const files = deviceModelFiles(defaultRunDir(), hostIdentity(host), 1);
   await waitFor(() => readGuestConsole(files).bootRead !== undefined);
   const view = JSON.parse(xl('vm-genid', '--json', 'real-guest').stdout);
   const ms = performance.now() - started;

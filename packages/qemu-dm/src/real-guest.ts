@@ -22,8 +22,8 @@ import { KPROBE_EVENTS } from './linux/init-script.ts';
 import { DEFAULT_BUSYBOX, buildTableUpgradeCpio, type UpgradeTable } from './linux/initramfs.ts';
 import { RamFile } from './ram-file.ts';
 
-/** How often the kernel reads the notify zone: every half second (`_TZP`, tenths of a second). */
-export const NOTIFY_POLL_TENTHS = 5;
+/** How often the kernel reads the notify zone: every tenth of a second (`_TZP`, tenths of a second). */
+export const NOTIFY_POLL_TENTHS = 1;
 
 const MIB = 1024 * 1024;
 
@@ -75,7 +75,7 @@ export function realGuestInitrd(plan: GuestBootPlan, options: RealGuestInitrdOpt
     for (const module of options.modules ?? []) {
       entries.push({ kind: 'file', path: `${MODULES_DIR}/${module.split('/').pop()!}`, data: readFileSync(module) });
     }
-    root = gzipSync(writeCpio(entries), { level: 6 });
+    root = gzipSync(writeCpio(entries), { level: 1 });
   }
   const image = new Uint8Array(upgrade.length + root.length);
   image.set(upgrade, 0);

@@ -14,7 +14,7 @@
  * code paths as a simulated one: `attachDeviceModels` wraps the host's hypervisor and returns the
  * guest model to register with it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { GENID_NOTIFY_VALUE, GENID_NOTIFY_ZONE_PATH, VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
@@ -41,7 +41,7 @@ export interface DeviceModelHostOptions {
   readonly userdata: UserdataStore;
   /** The host file: its identity names the device models' files, so two host files never share them. */
   readonly hostPath: string;
-  /** Where the RAM files, sockets and logs live (default `$TMPDIR/xen-genid-dm`). */
+  /** Where the RAM files, sockets and logs live (default `defaultRunDir()`). */
   readonly runDir?: string;
   readonly qemu?: string;
   readonly busybox?: string;
@@ -69,13 +69,29 @@ export function hostIdentity(hostPath: string): string {
   return `h${stats.dev.toString(36)}-${stats.ino.toString(36)}-${stats.birthtimeNs.toString(36)}`;
 }
 
+/**
+ * Where device models keep their files: `/dev/shm/xen-genid-dm` where the machine has a shared
+ * memory filesystem (a guest's RAM file then lives in memory, as QEMU's own RAM would: on a disk
+ * the kernel's writes to it are written back, which slows its boot), else `$TMPDIR/xen-genid-dm`.
+ */
+export function defaultRunDir(): string {
+  let shm = false;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    shm = statSync('/dev/shm').isDirectory();
+  } catch {
+    // No shared memory filesystem here.
+  }
+  return join(shm ? '/dev/shm' : tmpdir(), 'xen-genid-dm');
+}
+
 const MIB = 1024 * 1024;
 /** How long a power button press waits for the guest to power off (its `/init` looks every second). */
 const POWER_OFF_WAIT_MS = 30_000;
 
 export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDeviceModels {
   const base = options.hypervisor;
-  const runDir = options.runDir ?? join(tmpdir(), 'xen-genid-dm');
+  const runDir = options.runDir ?? defaultRunDir();
   const hostId = hostIdentity(options.hostPath);
   const rams = new Map<number, RamFile>();
   const filesOf = (domid: number): DeviceModelFiles => deviceModelFiles(runDir, hostId, domid);

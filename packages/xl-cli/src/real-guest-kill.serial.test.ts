@@ -7,16 +7,15 @@
  * finished booting.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeviceModel, deviceModelFiles, deviceModelFilesExist, ensureKernel, hostIdentity, runningDeviceModel, waitForGuest } from '@xen-genid/qemu-dm';
+import { defaultRunDir, DeviceModel, deviceModelFiles, deviceModelFilesExist, ensureKernel, hostIdentity, runningDeviceModel, waitForGuest } from '@xen-genid/qemu-dm';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createXlWorld, type XlWorld } from './__fixtures__/xl-world.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const referee = findReferee('qemu-system-x86, busybox-static and apt (for the kernel)', ['qemu-system-x86_64', '/bin/busybox', 'apt-get', 'dpkg-deb']);
-const runDir = join(tmpdir(), 'xen-genid-dm');
+const runDir = defaultRunDir();
 /** What `kill -9` leaves as the exit status of a spawned process. */
 const KILLED = null;
 

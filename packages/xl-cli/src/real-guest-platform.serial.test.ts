@@ -9,9 +9,7 @@
  * the kernel binds nothing, and every view says none.
  */
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { deviceModelFiles, deviceModelFilesExist, ensureKernel, ensureKernelModule, hostIdentity, runningDeviceModel, waitForGuest } from '@xen-genid/qemu-dm';
+import { defaultRunDir, deviceModelFiles, deviceModelFilesExist, ensureKernel, ensureKernelModule, hostIdentity, runningDeviceModel, waitForGuest } from '@xen-genid/qemu-dm';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createXlWorld, type XlWorld } from './__fixtures__/xl-world.ts';
@@ -32,7 +30,7 @@ afterAll(() => {
   world.cleanup();
 });
 
-const runDir = join(tmpdir(), 'xen-genid-dm');
+const runDir = defaultRunDir();
 const filesOf = (domid: number) => deviceModelFiles(runDir, hostIdentity(world.host('a.db')), domid);
 const domidOf = (name: string) => Number(world.xl(['domid', name]).stdout.trim());
 const viewsOf = (name: string) => JSON.parse(world.xl(['vm-genid', '--json', name]).stdout) as { config: string | null; xenstore: string | null; guest: string | null; notifications: number };
@@ -82,7 +80,7 @@ describeWithReferee('a real guest: its machine, its power, and no ID', referee, 
       expect([seen.notifies, seen.forkReads.length, seen.reseeds]).toEqual([renewals, renewals, renewals]);
       expect(viewsOf('q35-guest')).toEqual({ config: renewed, xenstore: renewed, guest: renewed, notifications: renewals });
     }
-    // Polls go on (every half second) and notify nothing more.
+    // Polls go on (every tenth of a second) and notify nothing more.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(viewsOf('q35-guest').notifications).toBe(2);
 

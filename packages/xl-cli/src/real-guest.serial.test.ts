@@ -11,16 +11,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { hostIdentity } from '@xen-genid/qemu-dm';
+import { defaultRunDir, hostIdentity } from '@xen-genid/qemu-dm';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createXlWorld, type XlWorld } from './__fixtures__/xl-world.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const referee = findReferee('qemu-system-x86, busybox-static and apt (for the kernel)', ['qemu-system-x86_64', '/bin/busybox', 'apt-get', 'dpkg-deb']);
-const runDir = join(tmpdir(), 'xen-genid-dm');
+const runDir = defaultRunDir();
 
 /** What is the run's own in examples/real-guest.mjs's output: IDs, the home and temp folders, times, sizes and counts. */
 const runOwn = (text: string) =>
