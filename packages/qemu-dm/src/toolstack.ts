@@ -279,6 +279,17 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     }
   };
 
+  const recordedPid = (domid: number): string | undefined => {
+    const xs = options.store.connect(0);
+    try {
+      return Buffer.from(xs.read(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`)).toString();
+    } catch {
+      return undefined;
+    } finally {
+      xs.close();
+    }
+  };
+
   const realBoot = (domid: number, kernel: string, config: DomainConfig): void => {
     const files = filesOf(domid);
     const machine = machineOfConfig(config);
@@ -389,7 +400,8 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
    * the host's recovery has finished or undone the operation itself: a device model whose domain is
    * gone is reaped (a create or restore undone); a running domain whose restored state never
    * started starts from it (a restore finished without its device model); a running domain whose
-   * QEMU was left stopped (a save that died) runs again. Paused domains belong to whoever paused
+   * QEMU was left stopped (a save that died) runs again; a running domain's QEMU pid is recorded
+   * again if the start that recorded it was undone. Paused domains belong to whoever paused
    * them. Only files are looked at, unless something is to be done.
    */
   const recoverDeviceModels = (): void => {
@@ -420,6 +432,9 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
           if (dm) continueGuest(dm);
           else rmSync(files.stopped, { force: true });
         }
+        // A start whose transaction died after its QEMU ran: libxl's record of the pid is written again.
+        const pid = runningDeviceModel(files);
+        if (pid !== undefined && recordedPid(domid) !== String(pid)) recordPid(domid, pid);
       } catch {
         // Left as it is: this command goes on, and the domain can still be destroyed.
       }

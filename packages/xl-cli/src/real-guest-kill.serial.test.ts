@@ -9,6 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultRunDir, DeviceModel, deviceModelFiles, deviceModelFilesExist, ensureKernel, hostIdentity, runningDeviceModel, waitForGuest } from '@xen-genid/qemu-dm';
+import { openHost } from '@xen-genid/host';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createXlWorld, type XlWorld } from './__fixtures__/xl-world.ts';
@@ -111,13 +112,19 @@ describeWithReferee('kill -9 of xl with a real guest', referee, () => {
         const prefix = `${hostIdentity(host)}-`;
         const owners = new Set(readdirSync(runDir).filter((name) => name.startsWith(prefix)).map((name) => Number(name.slice(prefix.length).split('.')[0])));
         expect([...owners].sort(), host).toEqual(domains.map((domain) => domain.domid).sort());
+        const opened = openHost(host);
+        const xs = opened.store.connect(0);
         for (const domain of domains) {
           const pid = runningDeviceModel(filesOn(host, domain.domid));
           expect(pid, `${domain.name} on ${host}`).toBeDefined();
+          // libxl's record of the device model's pid names that QEMU.
+          expect(Buffer.from(xs.read(`/local/domain/${domain.domid}/image/device-model-pid`)).toString(), `${domain.name} on ${host}`).toBe(String(pid));
           // A paused domain's QEMU is stopped: by a pause, or by a save that sent its state away.
           const status = new DeviceModel(filesOn(host, domain.domid), pid!).status();
           expect(domain.paused ? ['paused', 'postmigrate'] : ['running'], `${domain.name} on ${host}`).toContain(status);
         }
+        xs.close();
+        opened.close();
         return domains;
       });
     /** `xl migrate` to b.db, `step` armed on one side only (the receiver inherits the sender's environment). */
