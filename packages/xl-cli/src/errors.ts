@@ -23,8 +23,11 @@ export class XlCliError extends Error {
   override readonly name = 'XlCliError';
   /** The process exit status. */
   readonly exitCode: number;
-  /** Whether the command's usage goes on stdout after the message (xl's `help(cmd)`). */
-  readonly usage: boolean;
+  /**
+   * Whether the command's usage goes on stdout after the message (xl's `help(cmd)`); a command's
+   * name instead prints that command's usage (`config-update` prints `create`'s).
+   */
+  readonly usage: boolean | string;
   /** Whether libxl's own line for `cause` comes first (libxl logged the failure). */
   readonly logsCause: boolean;
   readonly [marker] = true;
@@ -32,7 +35,7 @@ export class XlCliError extends Error {
   /** `message` is printed on stderr as it is (its lines, or nothing when empty). */
   constructor(
     message: string,
-    options: { readonly exitCode?: number; readonly cause?: unknown; readonly usage?: boolean; readonly logsCause?: boolean } = {},
+    options: { readonly exitCode?: number; readonly cause?: unknown; readonly usage?: boolean | string; readonly logsCause?: boolean } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.exitCode = options.exitCode ?? XL_EXIT.FAILURE;

@@ -59,7 +59,8 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
     if (XlCliError.is(error)) {
       if (error.logsCause && isLibxlError(error.cause)) context.stderr.write(libxlErrorLine(error.cause));
       if (error.message !== '') context.stderr.write(`${error.message}\n`);
-      if (error.usage && running) context.stdout.write(formatCommandHelp(running));
+      const usageOf = typeof error.usage === 'string' ? lookupCommand(error.usage) : error.usage ? running : undefined;
+      if (usageOf) context.stdout.write(formatCommandHelp(usageOf));
       return error.exitCode;
     }
     if (isLibxlError(error)) {

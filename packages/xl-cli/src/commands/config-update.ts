@@ -7,7 +7,6 @@
  */
 import { USERDATA_XL, domainConfigToJsonText } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-context.ts';
-import { formatCommandHelp, lookupCommand } from '../command-table.ts';
 import { appendExtraConfig, formatDiagnostics, parseConfigData } from '../config/to-domain-config.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
@@ -33,11 +32,8 @@ export async function run(input: CommandInput<ConfigUpdateOptions>, context: Com
     for (const arg of input.args.slice(1)) {
       if (arg.includes('=')) extras.push(arg);
       else if (filename === undefined) filename = arg;
-      else {
-        // xl prints create's usage here (help("create")), not its own.
-        context.stdout.write(formatCommandHelp(lookupCommand('create')!));
-        throw new XlCliError('', { exitCode: XL_EXIT.USAGE });
-      }
+      // xl prints create's usage here (help("create")), not its own.
+      else throw new XlCliError('', { exitCode: XL_EXIT.USAGE, usage: 'create' });
     }
     if (filename === undefined) throw new XlCliError('Config file not specified');
     let data: Uint8Array;
