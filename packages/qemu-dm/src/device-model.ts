@@ -175,7 +175,7 @@ export class DeviceModel {
     const until = Date.now() + timeoutMs;
     while (processAlive(this.pid) && runningDeviceModel(this.files) === this.pid) {
       if (Date.now() > until) return false;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      sleepMs(100);
     }
     return true;
   }
@@ -251,6 +251,11 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** Blocks the thread for `ms` milliseconds (the toolstack's waits on QEMU are synchronous). */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** SIGKILL to `pid` if it is alive, then waits (up to 5 s) until it is gone. */
 export function killDeviceModel(pid: number): void {
   if (!processAlive(pid)) return;
@@ -260,7 +265,7 @@ export function killDeviceModel(pid: number): void {
     return;
   }
   const until = Date.now() + 5000;
-  while (processAlive(pid) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  while (processAlive(pid) && Date.now() < until) sleepMs(20);
 }
 
 /**

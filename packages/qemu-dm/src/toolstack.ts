@@ -282,9 +282,8 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
   const recordedPid = (domid: number): string | undefined => {
     const xs = options.store.connect(0);
     try {
-      return Buffer.from(xs.read(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`)).toString();
-    } catch {
-      return undefined;
+      const value = xs.tryRead(`${domainPath(domid)}/${DEVICE_MODEL_PID_KEY}`);
+      return value === undefined ? undefined : Buffer.from(value).toString();
     } finally {
       xs.close();
     }
@@ -402,7 +401,8 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
    * started starts from it (a restore finished without its device model); a running domain whose
    * QEMU was left stopped (a save that died) runs again; a running domain's QEMU pid is recorded
    * again if the start that recorded it was undone. Paused domains belong to whoever paused
-   * them. Only files are looked at, unless something is to be done.
+   * them. Only files are looked at, unless something is to be done, and for each running QEMU
+   * its pid record in xenstore.
    */
   const recoverDeviceModels = (): void => {
     let names: string[];

@@ -46,7 +46,6 @@ export async function run(input: CommandInput<InfoOptions>, context: CommandCont
     caps.gnttabV1 && 'gnttab-v1',
     caps.gnttabV2 && 'gnttab-v2',
   ].filter((cap): cap is string => cap !== false);
-  const version_ = VERSION_INFO;
   const lines = [
     field('host', hostname()),
     field('release', release()),
@@ -71,21 +70,21 @@ export async function run(input: CommandInput<InfoOptions>, context: CommandCont
   if (numa) lines.push(...topology(phys.nrCpus, phys.totalPages, phys.freePages));
   lines.push(
     ...[
-      field('xen_major', version_.major),
-      field('xen_minor', version_.minor),
-      field('xen_extra', version_.extra),
-      field('xen_version', `${version_.major}.${version_.minor}${version_.extra}`),
-      field('xen_caps', version_.capabilities),
+      field('xen_major', VERSION_INFO.major),
+      field('xen_minor', VERSION_INFO.minor),
+      field('xen_extra', VERSION_INFO.extra),
+      field('xen_version', `${VERSION_INFO.major}.${VERSION_INFO.minor}${VERSION_INFO.extra}`),
+      field('xen_caps', VERSION_INFO.capabilities),
       field('xen_scheduler', SCHEDULER),
-      field('xen_pagesize', version_.pagesize),
-      field('platform_params', `virt_start=0x${version_.virtStart.toString(16)}`),
-      field('xen_changeset', version_.changeset),
-      field('xen_commandline', version_.commandline),
-      field('cc_compiler', version_.compiler),
-      field('cc_compile_by', version_.compileBy),
-      field('cc_compile_domain', version_.compileDomain),
-      field('cc_compile_date', version_.compileDate),
-      field('build_id', version_.buildId),
+      field('xen_pagesize', VERSION_INFO.pagesize),
+      field('platform_params', `virt_start=0x${VERSION_INFO.virtStart.toString(16)}`),
+      field('xen_changeset', VERSION_INFO.changeset),
+      field('xen_commandline', VERSION_INFO.commandline),
+      field('cc_compiler', VERSION_INFO.compiler),
+      field('cc_compile_by', VERSION_INFO.compileBy),
+      field('cc_compile_domain', VERSION_INFO.compileDomain),
+      field('cc_compile_date', VERSION_INFO.compileDate),
+      field('build_id', VERSION_INFO.buildId),
       field('xend_config_format', 4),
     ].map(maybe),
   );
