@@ -220,6 +220,14 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('DROP TABLE pages');
     },
   },
+  {
+    version: 10,
+    description: "each domain's credit2 scheduler parameters (XEN_DOMCTL_SCHEDOP_getinfo's weight and cap)",
+    sql: `
+      ALTER TABLE domains ADD COLUMN sched_weight INTEGER NOT NULL DEFAULT 256;
+      ALTER TABLE domains ADD COLUMN sched_cap INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@
 import {
   allocateDomid,
   appendConsoleLog,
+  applySchedCredit2,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,
@@ -30,6 +31,7 @@ import {
   type GuestModel,
   type Hypervisor,
   type PendingStart,
+  type SchedCredit2,
   type ShutdownReason,
 } from '@xen-genid/xc-params';
 import { returnFreePages, type SqliteDatabase } from './database.ts';
@@ -157,6 +159,8 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #unpause;
   readonly #selectRecord;
   readonly #setRecord;
+  readonly #selectSched;
+  readonly #setSched;
   readonly #selectConsole;
   readonly #upsertConsole;
   readonly #clearParams;
@@ -201,6 +205,8 @@ export class SqliteHypervisor implements Hypervisor {
     this.#unpause = db.prepare('UPDATE domains SET paused = 0, pending_start = NULL WHERE domid = ?');
     this.#selectRecord = db.prepare('SELECT guest_record FROM domains WHERE domid = ?').pluck();
     this.#setRecord = db.prepare('UPDATE domains SET guest_record = ? WHERE domid = ?');
+    this.#selectSched = db.prepare('SELECT sched_weight AS weight, sched_cap AS cap FROM domains WHERE domid = ?');
+    this.#setSched = db.prepare('UPDATE domains SET sched_weight = ?, sched_cap = ? WHERE domid = ?');
     this.#selectConsole = db.prepare('SELECT start, data FROM consoles WHERE domid = ?');
     this.#upsertConsole = db.prepare(
       'INSERT INTO consoles (domid, start, data) VALUES (?, ?, ?) ON CONFLICT (domid) DO UPDATE SET start = excluded.start, data = excluded.data',
@@ -562,6 +568,22 @@ export class SqliteHypervisor implements Hypervisor {
   #consoleLog(domid: number): ConsoleOutput {
     const row = this.#selectConsole.get(domid) as { start: number; data: Uint8Array } | undefined;
     return row === undefined ? { start: 0, data: new Uint8Array(0) } : { start: row.start, data: new Uint8Array(row.data) };
+  }
+
+  getSchedCredit2(domid: number): SchedCredit2 {
+    this.#require(domid);
+    const row = this.#read(() => this.#selectSched.get(domid) as SchedCredit2 | undefined);
+    if (!row) throw noDomain(domid);
+    return Object.freeze({ weight: row.weight, cap: row.cap });
+  }
+
+  setSchedCredit2(domid: number, params: SchedCredit2): void {
+    this.#update(domid, () => {
+      const { vcpus } = this.#current(domid);
+      const current = this.#selectSched.get(domid) as SchedCredit2;
+      const next = applySchedCredit2(current, params, vcpus);
+      this.#setSched.run(next.weight, next.cap, domid);
+    });
   }
 
   setGuestModel(model: GuestModel | undefined): void {

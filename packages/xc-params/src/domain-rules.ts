@@ -15,6 +15,7 @@ import {
   type DomainTrigger,
   type DomainType,
   type PendingStart,
+  type SchedCredit2,
   type ShutdownReason,
 } from './hypervisor.ts';
 
@@ -104,4 +105,18 @@ export function checkTrigger(info: DomainInfo, trigger: DomainTrigger, vcpu: num
   }
   if (trigger === 'init' || trigger === 'reset') throw new XcError('ENOSYS', `trigger ${trigger} is not implemented on x86`);
   throw new XcError('ENOSYS', `trigger ${String(trigger)} is not one of nmi, power, sleep, init, reset`);
+}
+
+/**
+ * The new parameters `XEN_DOMCTL_SCHEDOP_putinfo` gives a domain of `vcpus` vCPUs whose parameters
+ * are `current` (`csched2_dom_cntl`): a zero weight keeps the current one, a zero cap removes it.
+ */
+export function applySchedCredit2(current: SchedCredit2, params: SchedCredit2, vcpus: number): SchedCredit2 {
+  const { weight, cap } = params;
+  if (!Number.isInteger(weight) || weight < 0 || weight > 0xffff) {
+    throw new XcError('EINVAL', `credit2 weight ${String(weight)} is not a uint16`);
+  }
+  if (!Number.isInteger(cap) || cap < 0 || cap > 0xffff) throw new XcError('EINVAL', `credit2 cap ${String(cap)} is not a uint16`);
+  if (cap > 100 * vcpus) throw new XcError('EINVAL', `credit2 cap ${cap} is above 100 for each of ${vcpus} vCPUs`);
+  return Object.freeze({ weight: weight === 0 ? current.weight : weight, cap });
 }

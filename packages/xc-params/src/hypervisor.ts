@@ -17,6 +17,18 @@ export const DOMID_SELF = 0x7ff0;
 /** `DOMID_FIRST_RESERVED`: domids from here up are never allocated to domains. */
 export const DOMID_FIRST_RESERVED = 0x7ff0;
 
+/**
+ * A domain's parameters under the credit2 scheduler (`struct xen_domctl_sched_credit2`,
+ * `xen/include/public/domctl.h`): its weight, and its cap in percent of one CPU (0 is no cap).
+ */
+export interface SchedCredit2 {
+  readonly weight: number;
+  readonly cap: number;
+}
+
+/** What credit2 gives a new domain (`CSCHED2_DEFAULT_WEIGHT`, no cap). */
+export const SCHED_CREDIT2_DEFAULTS: SchedCredit2 = Object.freeze({ weight: 256, cap: 0 });
+
 /** Guest types as libxl names them (`libxl_domain_type`). PVH is an HVM container to the hypervisor. */
 export type DomainType = 'hvm' | 'pvh' | 'pv';
 
@@ -181,6 +193,18 @@ export interface Hypervisor {
    * trigger is lost.
    */
   sendTrigger(domid: number, trigger: DomainTrigger, vcpu: number): void;
+
+  /**
+   * `XEN_DOMCTL_SCHEDOP_getinfo` under credit2 (`csched2_dom_cntl`, `xen/common/sched/credit2.c`):
+   * `SCHED_CREDIT2_DEFAULTS` from creation on, until set.
+   */
+  getSchedCredit2(domid: number): SchedCredit2;
+  /**
+   * `XEN_DOMCTL_SCHEDOP_putinfo` under credit2: a weight of 0 keeps the current one; a cap above 100
+   * per vCPU is `EINVAL` (and nothing changes); a cap of 0 removes the cap. Weights above 65535 or
+   * below 0, and negative caps, are `EINVAL` (the fields are `uint16_t`).
+   */
+  setSchedCredit2(domid: number, params: SchedCredit2): void;
 
   /** Registers (or clears) the software run by unpause and `raiseGpe`, for this process. */
   setGuestModel(model: GuestModel | undefined): void;

@@ -58,6 +58,7 @@ export {
   DOMID_SELF,
   DOMID_FIRST_RESERVED,
   runGuestWork,
+  SCHED_CREDIT2_DEFAULTS,
   type CreateDomainOptions,
   CONSOLE_LOG_LIMIT,
   type ConsoleOutput,
@@ -67,6 +68,7 @@ export {
   type GuestModel,
   type Hypervisor,
   type PendingStart,
+  type SchedCredit2,
   type ShutdownReason,
 } from './hypervisor.ts';
 export {
@@ -83,6 +85,7 @@ export { DOMAIN0_MAX_MEM_KB, DOMAIN0_VCPUS, SCHEDULER, VERSION_INFO, physinfo, t
 export {
   allocateDomid,
   appendConsoleLog,
+  applySchedCredit2,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,

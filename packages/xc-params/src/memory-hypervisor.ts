@@ -8,6 +8,7 @@
  */
 import { XcError } from './errors.ts';
 import {
+  SCHED_CREDIT2_DEFAULTS,
   XC_PAGE_SIZE,
   runGuestWork,
   type ConsoleOutput,
@@ -18,11 +19,13 @@ import {
   type GuestModel,
   type Hypervisor,
   type PendingStart,
+  type SchedCredit2,
   type ShutdownReason,
 } from './hypervisor.ts';
 import {
   allocateDomid,
   appendConsoleLog,
+  applySchedCredit2,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,
@@ -52,6 +55,7 @@ interface DomainState {
   paused: boolean;
   shutdown: ShutdownReason | null;
   pendingStart: PendingStart;
+  sched: SchedCredit2;
   /** A plain array: reads hand back the stored bigint without allocating a new one. */
   params: bigint[];
   pages: Map<number, Uint8Array>;
@@ -135,6 +139,7 @@ export class MemoryHypervisor implements Hypervisor {
       paused: false,
       shutdown: null,
       pendingStart: null,
+      sched: SCHED_CREDIT2_DEFAULTS,
       params: zeroParams(),
       pages: new Map(),
       guestRecord: undefined,
@@ -169,6 +174,7 @@ export class MemoryHypervisor implements Hypervisor {
       paused: true,
       shutdown: null,
       pendingStart: 'boot',
+      sched: SCHED_CREDIT2_DEFAULTS,
       params: zeroParams(),
       pages: new Map(),
       guestRecord: undefined,
@@ -297,6 +303,15 @@ export class MemoryHypervisor implements Hypervisor {
 
   readConsole(domid: number, offset: number): ConsoleOutput {
     return readConsoleLog(this.#domain(domid).console, offset);
+  }
+
+  getSchedCredit2(domid: number): SchedCredit2 {
+    return this.#domain(domid).sched;
+  }
+
+  setSchedCredit2(domid: number, params: SchedCredit2): void {
+    const state = this.#domain(domid);
+    state.sched = applySchedCredit2(state.sched, params, state.vcpus);
   }
 
   setGuestModel(model: GuestModel | undefined): void {

@@ -281,6 +281,47 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
       });
     });
 
+    describe('credit2 scheduler parameters', () => {
+      it('gives every domain, Domain-0 included, weight 256 and no cap', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        expect(hypervisor.getSchedCredit2(0)).toEqual({ weight: 256, cap: 0 });
+        expect(hypervisor.getSchedCredit2(domid)).toEqual({ weight: 256, cap: 0 });
+      });
+
+      it('sets weight and cap; a zero weight keeps the weight, a zero cap removes the cap', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'pv', vcpus: 2 });
+        hypervisor.setSchedCredit2(domid, { weight: 512, cap: 150 });
+        expect(hypervisor.getSchedCredit2(domid)).toEqual({ weight: 512, cap: 150 });
+        hypervisor.setSchedCredit2(domid, { weight: 0, cap: 0 });
+        expect(hypervisor.getSchedCredit2(domid)).toEqual({ weight: 512, cap: 0 });
+        expect(hypervisor.getSchedCredit2(0)).toEqual({ weight: 256, cap: 0 });
+      });
+
+      it('refuses a cap above 100 per vCPU and values outside uint16 with EINVAL, changing nothing', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm', vcpus: 1 });
+        hypervisor.setSchedCredit2(domid, { weight: 300, cap: 50 });
+        expectXcError(() => hypervisor.setSchedCredit2(domid, { weight: 1, cap: 101 }), 'EINVAL');
+        expectXcError(() => hypervisor.setSchedCredit2(domid, { weight: 65536, cap: 0 }), 'EINVAL');
+        expectXcError(() => hypervisor.setSchedCredit2(domid, { weight: -1, cap: 0 }), 'EINVAL');
+        expectXcError(() => hypervisor.setSchedCredit2(domid, { weight: 1.5, cap: 0 }), 'EINVAL');
+        expectXcError(() => hypervisor.setSchedCredit2(9, { weight: 1, cap: 0 }), 'ESRCH');
+        expectXcError(() => hypervisor.getSchedCredit2(9), 'ESRCH');
+        expect(hypervisor.getSchedCredit2(domid)).toEqual({ weight: 300, cap: 50 });
+      });
+
+      it('forgets a destroyed domain\'s parameters: a new domain starts from the defaults', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.setSchedCredit2(domid, { weight: 1000, cap: 0 });
+        hypervisor.destroyDomain(domid);
+        const next = hypervisor.createDomain({ type: 'hvm' });
+        expect(hypervisor.getSchedCredit2(next.domid)).toEqual({ weight: 256, cap: 0 });
+      });
+    });
+
     describe('pause, unpause and the guest model', () => {
       it('runs the model\'s boot on the first unpause, clearing the pending start before it runs', () => {
         const hypervisor = fresh();
