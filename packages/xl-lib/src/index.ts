@@ -96,6 +96,7 @@ export {
 export {
   DOMAIN_TYPES,
   DomainCreateInfo,
+  applyDomidPolicy,
   defaultDomainCreateInfo,
   domainCreateInfoToJson,
   type LibxlDomainType,
@@ -132,8 +133,10 @@ export {
   VsndStream,
 } from './types/devices.ts';
 export {
+  INVALID_DOMID,
   LIBXL_MEMKB_DEFAULT,
   NIL_UUID,
+  RANDOM_DOMID,
   copyOf,
   defaultOf,
   idlEqual,

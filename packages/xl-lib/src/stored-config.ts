@@ -17,11 +17,11 @@ export function existingDomain(hypervisor: Hypervisor, domid: number): DomainInf
 }
 
 /**
- * `libxl_retrieve_domain_configuration`: the stored `libxl-json` config (with the generation ID
- * the domain has now). `XlError('DOMAIN_NOTFOUND')` for an unknown domain, `XlError('FAIL')` when
- * none is stored (Domain-0, or a domain libxl did not create).
+ * `libxl__get_domain_configuration`: the stored `libxl-json` config as the toolstack last wrote it
+ * (`lifecycle/retrieve.ts` adds what the live domain says). `XlError('DOMAIN_NOTFOUND')` for an
+ * unknown domain, `XlError('FAIL')` when none is stored (a domain libxl did not create).
  */
-export function retrieveDomainConfiguration(
+export function getDomainConfiguration(
   port: { readonly hypervisor: Hypervisor; readonly userdata: UserdataStore },
   domid: number,
 ): DomainConfig {

@@ -43,6 +43,40 @@ describe('normalising what a scenario printed', () => {
     ]);
   });
 
+  it("masks Domain-0's memory in its xenstore keys and its xl list -l entry, not a guest's", () => {
+    const text = [
+      '/local/domain/0/memory/target = "1048576"   (n0)',
+      '/local/domain/0/memory/static-max = "1048576"   (n0)',
+      '[',
+      '    {',
+      '        "domid": 0,',
+      '        "config": {',
+      '            "b_info": {',
+      '                "max_memkb": 1048576,',
+      '                "target_memkb": 1048575,',
+      '            }',
+      '        }',
+      '    },',
+      '    {',
+      '        "domid": 4,',
+      '        "config": {',
+      '            "c_info": {',
+      '                "domid": 0,',
+      '            },',
+      '            "b_info": {',
+      '                "max_memkb": 65536,',
+      '                "target_memkb": 65536,',
+    ].join('\n');
+    const masked = normaliseOutput(text, labels).split('\n');
+    expect(masked.slice(0, 2)).toEqual(['/local/domain/0/memory/target = "<dom0-mem>"   (n0)', '/local/domain/0/memory/static-max = "<dom0-mem>"   (n0)']);
+    expect(masked.filter((line) => line.includes('memkb'))).toEqual([
+      '                "max_memkb": <dom0-mem>,',
+      '                "target_memkb": <dom0-mem>,',
+      '                "max_memkb": 65536,',
+      '                "target_memkb": 65536,',
+    ]);
+  });
+
   it("keeps xl info's keys, not its values", () => {
     expect(infoShape('host                   : (none)\nnr_cpus                : 2\n')).toBe('host\nnr_cpus');
   });

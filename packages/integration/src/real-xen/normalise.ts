@@ -85,9 +85,19 @@ export function normaliseOutput(text: string, labels: DomainLabels): string {
       const columns = [name, label(labels, domid!), dom0 ? '<mem>' : memory, dom0 ? '<vcpus>' : vcpus, flags, '<time>'];
       return [...columns, ...(verbose?.trim().split(/\s+/) ?? [])].join(' ');
     });
-  return labelDomains(lines.join('\n'), labels)
+  return labelDomains(maskDomain0Memory(lines.join('\n')), labels)
     // The saved config's length in bytes (its generation ID's digits vary).
     .replace(/(new xl (?:format \(info|fmt info) 0x[0-9a-f]+\/0x[0-9a-f]+)\/\d+\)/g, '$1/<config bytes>)');
+}
+
+/**
+ * Domain-0's memory (the boot's `dom0_mem=`): in its `xl list -l` entry and in its own xenstore
+ * `memory/target` and `memory/static-max`, which libxl fills in from the hypervisor.
+ */
+function maskDomain0Memory(text: string): string {
+  return text
+    .replace(/^(\/local\/domain\/0\/memory\/(?:target|static-max) = ")\d+(")/gm, '$1<dom0-mem>$2')
+    .replace(/\n {8}"domid": 0,\n[\s\S]*?(?=\n {8}"domid": |$)/g, (entry) => entry.replace(/("(?:max|target)_memkb": )\d+/g, '$1<dom0-mem>'));
 }
 
 /** `xl info`'s shape: its keys, in order (the values are the machine's). */

@@ -4,7 +4,7 @@
  * success (its daemonized child logs elsewhere); a failure is libxl's error line and xl's exit
  * status for `ERROR_FAIL`, with nothing of the domain left behind.
  */
-import { XlError, type DomainConfig, type DevicePci } from '@xen-genid/xl-lib';
+import { INVALID_DOMID, XlError, applyDomidPolicy, type DomainConfig, type DevicePci } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
@@ -38,6 +38,8 @@ export async function createOnHost(
     const domid = await libxlCall(
       () => {
         refusePassthrough(config);
+        // xl's domid_policy (xl.conf's default: docs/divergences.md).
+        applyDomidPolicy(config, INVALID_DOMID);
         return libxl.createDomain(config, { paused: options.paused });
       },
       { exitCode: XL_EXIT.ERROR_FAIL },

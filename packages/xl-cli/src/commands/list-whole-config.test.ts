@@ -1,6 +1,7 @@
 /**
  * `xl list -l` after `xl create` shows the whole config `xl -N create` prints for the same file,
- * with the video memory and `msr_relaxed` libxl's defaults chose: every device list and every
+ * with the video memory and `msr_relaxed` libxl's defaults chose, xl's `domid_policy` and the live
+ * domain's scheduler parameters: every device list and every
  * b_info member, none dropped (PCI passthrough, which this host
  * refuses, is kept through save, restore and migrate in xl-lib's whole-config test).
  */
@@ -50,9 +51,16 @@ describe('xl list -l', () => {
     const listed = JSON.parse((await world.ok(['list', '-l', 'rich'])).stdout) as Array<{ config: unknown }>;
     expect(listed).toHaveLength(1);
     // libxl keeps what its defaults chose for the video memory and msr_relaxed (libxl__update_domain_configuration).
-    const expected = JSON.parse(dryRun) as { b_info: { video_memkb?: number; arch_x86: { msr_relaxed?: string } } };
+    const expected = JSON.parse(dryRun) as {
+      c_info: { domid?: number };
+      b_info: { video_memkb?: number; sched_params: unknown; arch_x86: { msr_relaxed?: string } };
+    };
     expected.b_info.video_memkb = 8192;
     expected.b_info.arch_x86.msr_relaxed = 'False';
+    // xl sets INVALID_DOMID after the dry run; libxl_retrieve_domain_configuration reads the scheduler's.
+    expected.c_info.domid = 4294967295;
+    expect(expected.b_info.sched_params).toEqual({ weight: 512 });
+    expected.b_info.sched_params = { sched: 'credit2', weight: 512, cap: 0 };
     expect(listed[0]!.config).toEqual(expected);
   });
 });

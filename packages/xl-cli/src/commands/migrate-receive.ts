@@ -71,7 +71,11 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
       let incoming: MigrationReceive;
       try {
         // The domain is made paused as <name>--incoming, with the ID the image carries.
-        incoming = await xlLib.beginMigrationReceive(libxl, source, { paused: input.options.paused, progress: xcProgress(logger) });
+        incoming = await xlLib.beginMigrationReceive(libxl, source, {
+          paused: input.options.paused,
+          progress: xcProgress(logger),
+          domidPolicy: xlLib.INVALID_DOMID,
+        });
       } catch (error) {
         if (!isLibxlError(error)) throw error;
         logger.destroy();

@@ -64,7 +64,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
     throw error;
   }
   return withToolstack(context, async ({ libxl }) => {
-    const { chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
+    const { INVALID_DOMID, chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
     const logger = xlLogger(context, input.global);
     // The whole image is read and checked before a domain is made (a bad file leaves nothing).
     const chunks = createReadStream('', { fd, highWaterMark: 1 << 20 });
@@ -93,6 +93,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
         paused: input.options.paused,
         where: file,
         log: xcLog(logger),
+        domidPolicy: INVALID_DOMID,
         ...(override ? { config: override } : {}),
       });
     } catch (error) {

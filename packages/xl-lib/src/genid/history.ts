@@ -13,7 +13,7 @@ import type { Hypervisor } from '@xen-genid/xc-params';
 import { readGuestRecord, type GuestReadReason, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { XlError } from '../errors.ts';
 import { retrieveUserdataText, storeUserdataText, type UserdataStore } from '../userdata.ts';
-import { existingDomain, retrieveDomainConfiguration } from '../stored-config.ts';
+import { existingDomain, getDomainConfiguration } from '../stored-config.ts';
 import { genidOfConfig, type GenidAction, type GenidDecision, type LifecycleOperation } from './lifecycle-policy.ts';
 import { MsVmGenid } from './ms-vm-genid.ts';
 import type { GenidPort } from './port.ts';
@@ -170,7 +170,7 @@ export function vmGenidHistory(port: GenidPort, domid: number): GenidHistoryEntr
   existingDomain(port.hypervisor, domid);
   let genid = MsVmGenid.zero();
   try {
-    genid = genidOfConfig(retrieveDomainConfiguration(port, domid));
+    genid = genidOfConfig(getDomainConfiguration(port, domid));
   } catch (error) {
     if (!XlError.is(error)) throw error; // no stored config: the ID it was created with is unknown
   }

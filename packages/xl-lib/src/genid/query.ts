@@ -10,7 +10,7 @@
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, addressToPfn, pageOffset } from '@xen-genid/xc-params';
 import { readGuestRecord, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { XlError, wrapFailure } from '../errors.ts';
-import { existingDomain, retrieveDomainConfiguration } from '../stored-config.ts';
+import { existingDomain, getDomainConfiguration } from '../stored-config.ts';
 import { generationIdPath } from './genid-set.ts';
 import { genidOfConfig } from './lifecycle-policy.ts';
 import { MsVmGenid } from './ms-vm-genid.ts';
@@ -70,7 +70,7 @@ export function queryVmGenid(port: GenidPort, domid: number): VmGenidViews {
   const info = existingDomain(port.hypervisor, domid);
   let config: MsVmGenid | null = null;
   try {
-    const genid = genidOfConfig(retrieveDomainConfiguration(port, domid));
+    const genid = genidOfConfig(getDomainConfiguration(port, domid));
     config = genid.isZero() ? null : genid;
   } catch (error) {
     if (!XlError.is(error)) throw error;

@@ -6,7 +6,7 @@
  * does on `set-vm-generation-id`.
  */
 import { XlError } from '../errors.ts';
-import { existingDomain, retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
+import { existingDomain, getDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
 import { msVmGenidSet, type GenidSetResult } from './genid-set.ts';
 import { appendGenidHistory, lifecycleEntry } from './history.ts';
 import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig, type GenidDecision } from './lifecycle-policy.ts';
@@ -36,7 +36,7 @@ export type VmGenidRequest = { readonly kind: 'new' } | { readonly kind: 'set'; 
  * `XlError('INVAL')` for a domain that is not an HVM guest.
  */
 export function applyGenid(port: GenidPort, domid: number, genid: MsVmGenid): GenidSetResult {
-  const config = retrieveDomainConfiguration(port, domid);
+  const config = getDomainConfiguration(port, domid);
   if (config.buildInfo.u.type !== 'hvm') {
     throw new XlError('INVAL', `domain ${domid} is not an HVM guest: it has no VM generation ID`);
   }
@@ -59,7 +59,7 @@ export function applyGenid(port: GenidPort, domid: number, genid: MsVmGenid): Ge
 export function renewVmGenid(port: GenidPort, domid: number, request: VmGenidRequest): VmGenidRenewal {
   if (domid === 0) throw new XlError('INVAL', 'Domain-0 has no VM generation ID');
   existingDomain(port.hypervisor, domid);
-  const config = retrieveDomainConfiguration(port, domid);
+  const config = getDomainConfiguration(port, domid);
   const previous = genidOfConfig(config);
   const decision = decideGenid({
     operation: request.kind === 'new' ? 'vm-genid-new' : 'vm-genid-set',

@@ -9,13 +9,14 @@ import { msVmGenidSet } from '../genid/genid-set.ts';
 import { genidOfConfig } from '../genid/lifecycle-policy.ts';
 import { storeDomainConfiguration } from '../stored-config.ts';
 import { copyDomainConfig, validateDomainConfig, type DomainConfig } from '../types/domain-config.ts';
-import { LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
+import { INVALID_DOMID, LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
 import { generateUuid } from '../uuid.ts';
 import { addDevices, createTimeDevices } from './devices.ts';
 import { destroyQuietly } from './destroy.ts';
 import { runSimulatedBackends } from './simulated-backends.ts';
 import { setSpecialPageParams } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
+import { setSchedParams } from './sched-params.ts';
 import { writeBuildPostEntries, writeDeviceModelEntries, writeDomainSkeleton, writeLibxlEntry, type BuildValues } from './xenstore-layout.ts';
 
 /** Restoring a domain from a stream instead of booting it (`libxl_domain_create_restore`). */
@@ -109,8 +110,9 @@ export function checkConfig(config: DomainConfig): BuildValues {
     throw new XlError('INVAL', `c_info.type (${type}) and b_info.type (${config.buildInfo.u.type}) differ`);
   }
   if (config.createInfo.name === undefined) throw new XlError('INVAL', 'New domain name not specified');
-  if (config.createInfo.domid !== 0) {
-    throw new XlError('INVAL', `a fixed domid (${config.createInfo.domid}) is not supported; leave c_info.domid at 0`);
+  // Neither 0 nor INVALID_DOMID names a domid (`libxl__domain_make`): the hypervisor picks one.
+  if (config.createInfo.domid !== 0 && config.createInfo.domid !== INVALID_DOMID) {
+    throw new XlError('INVAL', `a chosen domid (${config.createInfo.domid}) is not supported; leave c_info.domid at 0 or INVALID_DOMID`);
   }
   const build = config.buildInfo;
   const maxVcpus = build.maxVcpus === 0 ? 1 : build.maxVcpus;
@@ -145,8 +147,18 @@ function makeDomain(ctx: LibxlInternals, domid: number, config: DomainConfig): v
   writeLibxlEntry(ctx.xs, domid, config);
 }
 
-/** `libxl__build_post`: the generation ID first, then the remaining entries, then introduce. */
+/**
+ * `libxl__build_post`: the scheduler parameters, the generation ID, then the remaining entries,
+ * then introduce. A refused scheduler parameter ends the build as `domcreate_rebuild_done` logs it.
+ */
 export function buildPost(ctx: LibxlInternals, domid: number, config: DomainConfig, values: BuildValues, restored = false): void {
+  try {
+    setSchedParams(ctx.hypervisor, domid, config.buildInfo.schedParams);
+  } catch (error) {
+    if (!XlError.is(error)) throw error;
+    const rebuild = `libxl_create.c:1638:domcreate_rebuild_done: Domain ${domid}:cannot (re-)build domain: ${error.rc}`;
+    throw new XlError(error.code, `${error.message}\nlibxl: error: ${rebuild}`, { cause: error });
+  }
   const genid = genidOfConfig(config);
   if (config.buildInfo.u.type === 'hvm' && !genid.isZero()) msVmGenidSet(ctx, domid, genid);
   const startTime = ctx.now();

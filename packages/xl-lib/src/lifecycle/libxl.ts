@@ -28,12 +28,14 @@ import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { notifyGenidChange } from '../genid/notify.ts';
 import { applyGenid } from '../genid/renewal.ts';
 import { osRandomSource, type RandomSource } from '../random-bytes.ts';
-import { existingDomain, hasPvDrivers, retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
+import { existingDomain, hasPvDrivers, storeDomainConfiguration } from '../stored-config.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import type { UserdataStore } from '../userdata.ts';
 import { createDomain, type CreateDomainOptions } from './create.ts';
 import type { DeviceModelPort } from './device-model.ts';
 import { destroyDomain } from './destroy.ts';
+import { initDomain0 } from './init-dom0.ts';
+import { retrieveDomainConfiguration } from './retrieve.ts';
 import type { LibxlInternals } from './internal.ts';
 import { NameIndex, renameDomain, type DomainNameIndex } from './name-index.ts';
 import {
@@ -46,7 +48,6 @@ import {
   type LibxlTrigger,
   type ShutdownOutcome,
 } from './run-state.ts';
-import { ensureDomain0Entries } from './xenstore-layout.ts';
 
 export interface LibxlOptions {
   readonly hypervisor: Hypervisor;
@@ -122,7 +123,7 @@ export class Libxl implements Disposable {
     registerGuestModel();
     this.xs = this.xenstore.connect(0);
     try {
-      ensureDomain0Entries(this.xs);
+      initDomain0({ xs: this.xs, hypervisor: this.hypervisor, userdata: this.userdata });
       this.#names = new NameIndex(this.xenstore, this.xs, this.hypervisor, options.names);
     } catch (error) {
       this.xs.close();
@@ -187,12 +188,13 @@ export class Libxl implements Disposable {
   }
 
   /**
-   * `libxl_retrieve_domain_configuration`: the stored `libxl-json` config (with the generation
-   * ID the domain has now). `XlError('DOMAIN_NOTFOUND')` for an unknown domain, `XlError('FAIL')`
-   * when none is stored (Domain-0, or a domain libxl did not create).
+   * `libxl_retrieve_domain_configuration`: the stored `libxl-json` config with what the live domain
+   * says of its name, handle, vCPUs, memory and scheduler (`./retrieve.ts`).
+   * `XlError('DOMAIN_NOTFOUND')` for an unknown domain, `XlError('FAIL')` when none is stored (a
+   * domain libxl did not create) or the domain's memory entries are missing.
    */
   retrieveDomainConfiguration(domid: number): DomainConfig {
-    return retrieveDomainConfiguration(this, domid);
+    return retrieveDomainConfiguration(this.#internals, domid);
   }
 
   /** `libxl__set_domain_configuration`: replaces the stored config (e.g. after the ID changed). */

@@ -7,7 +7,7 @@
 import { LOCAL_DOMAIN_PATH, domainPath, type Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore, XsConnection, XsWatchEvent } from '@xen-genid/xenstore';
 import { XlError, wrapFailure } from '../errors.ts';
-import { retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
+import { getDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
 import { UNTIL_COMMITTED, type DomainNames, type LibxlInternals } from './internal.ts';
 
 const NAME_WATCH_TOKEN = 'xl-lib:domain-names';
@@ -136,7 +136,7 @@ export class NameIndex implements DomainNames {
  * transaction, and the stored config's `c_info.name`.
  */
 export function renameDomain(ctx: LibxlInternals, domid: number, oldName: string | undefined, newName: string): void {
-  const config = retrieveDomainConfiguration(ctx, domid);
+  const config = getDomainConfiguration(ctx, domid);
   if (newName !== '' && ctx.names.domidsNamed(newName).some((other) => other !== domid)) {
     throw new XlError('INVAL', `Domain with name "${newName}" already exists.`);
   }

@@ -9,7 +9,7 @@ import { HVM_PARAM_CALLBACK_IRQ, XcError, domainPath } from '@xen-genid/xc-param
 import { XlError, wrapFailure } from '../errors.ts';
 import { decideGenid, genidModeOfConfig, genidOfConfig, setGenidOfConfig } from '../genid/lifecycle-policy.ts';
 import { deliverPendingGenidNotify } from '../genid/notify.ts';
-import { existingDomain, retrieveDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
+import { existingDomain, getDomainConfiguration, storeDomainConfiguration } from '../stored-config.ts';
 import type { ActionOnShutdown, DomainConfig } from '../types/domain-config.ts';
 import { buildPost, checkConfig } from './create.ts';
 import { destroyDomain } from './destroy.ts';
@@ -91,7 +91,7 @@ export function shutdownDomain(ctx: LibxlInternals, domid: number, reason: Shutd
  * toolstack killed half-way leaves the guest as it was, never shut down with nobody to start it.
  */
 function applyShutdownAction(ctx: LibxlInternals, domid: number, reason: ShutdownReason, shutDown: () => void): ShutdownOutcome {
-  const config = retrieveDomainConfiguration(ctx, domid);
+  const config = getDomainConfiguration(ctx, domid);
   const action = actionFor(config, reason);
   if (action === 'restart' || action === 'restart_rename' || action === 'coredump_restart') {
     ctx.atomically(() => {

@@ -10,7 +10,6 @@
  *   keys hvmloader reads, `/vm/<uuid>` image entries, then `xs_introduce_domain`;
  * - `devices_destroy_cb` (`libxl_domain.c`): removes `/vm/<uuid>`, `/local/domain/<domid>`,
  *   `/libxl/<domid>`.
- * Also `xen-init-dom0` (`tools/helpers/xen-init-dom0.c`)'s entries for Domain-0.
  */
 import { PLATFORM_ACPI_KEY, domainPath } from '@xen-genid/xc-params';
 import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
@@ -245,14 +244,4 @@ export function removeDomainEntries(xs: XsOperations, domid: number, keepVm = fa
   if (vm && vm.startsWith('/vm/') && !keepVm) rmQuiet(xs, vm);
   rmQuiet(xs, dom);
   rmQuiet(xs, libxlPath(domid));
-}
-
-/** `xen-init-dom0`: Domain-0's domid and name, and the cpupool's name, unless Domain-0 is set up already. */
-export function ensureDomain0Entries(xs: XsOperations): void {
-  const dom = domainPath(0);
-  if (xs.exists(`${dom}/domid`) && xs.exists(`${dom}/name`)) return;
-  xs.write(`${dom}/domid`, '0');
-  xs.write(`${dom}/name`, 'Domain-0');
-  // One entry per cpupool; the simulated host has only Pool-0.
-  xs.write('/local/pool/0/name', 'Pool-0');
 }

@@ -150,6 +150,7 @@ export async function beginMigrationReceive(
     result = await restoreImage(context, image, 'migrate', {
       paused: true,
       where: 'incoming migration stream',
+      ...(options.domidPolicy === undefined ? {} : { domidPolicy: options.domidPolicy }),
       rename: (configName) => {
         name = configName;
         return configName ? `${configName}${INCOMING_SUFFIX}` : configName;
@@ -228,6 +229,8 @@ export interface MigrateReceiveOptions {
   readonly paused?: boolean;
   /** Told the frames received (against the total the image declares). */
   readonly progress?: ProgressReport;
+  /** xl's `domid_policy` (`applyDomidPolicy`). */
+  readonly domidPolicy?: number;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import type { RandomSource } from '../random-bytes.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import { copyDomainConfig, domainConfigFromJsonText, domainConfigToJsonText } from '../types/domain-config.ts';
+import { applyDomidPolicy } from '../types/domain-create-info.ts';
 import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { checkSaveImage, type SaveImageProblem } from '../stream/check-save-image.ts';
 import type { LibxcLog, ProgressReport } from '../progress.ts';
@@ -217,6 +218,8 @@ export interface RestoreOptions {
   readonly progress?: ProgressReport;
   /** Told libxc's messages, as its restore prints them. */
   readonly log?: LibxcLog;
+  /** xl's `domid_policy` (`applyDomidPolicy`). */
+  readonly domidPolicy?: number;
 }
 
 export interface RestoreResult {
@@ -263,12 +266,15 @@ export async function restoreImage(
     readonly rename?: (name: string | undefined) => string | undefined;
     /** Told libxc's messages at the end of its restore. */
     readonly log?: LibxcLog;
+    /** xl's `domid_policy`: the config's `c_info.domid` unless it names a guest domid. */
+    readonly domidPolicy?: number;
   } = {},
 ): Promise<RestoreResult> {
   const where = options.where ?? 'restore';
   refuseUnfit(image, where);
   const config = configOf(image, options.config, where);
   if (options.rename) config.createInfo.name = options.rename(config.createInfo.name);
+  if (options.domidPolicy !== undefined) applyDomidPolicy(config, options.domidPolicy);
   // The ID the image was saved with: its own config's (xl does not even read it when given a cfg).
   let saved = config;
   if (options.config && image.xl.config !== undefined && image.xl.configIsJson) {
@@ -348,6 +354,7 @@ export async function restoreDomain(
     config: options.config,
     paused: options.paused,
     where: typeof from === 'string' ? from : 'restore stream',
+    ...(options.domidPolicy === undefined ? {} : { domidPolicy: options.domidPolicy }),
     ...(options.log ? { log: options.log } : {}),
   });
 }

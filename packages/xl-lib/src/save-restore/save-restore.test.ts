@@ -94,7 +94,8 @@ function leftovers(m: Machine) {
     userdata: m.userdata.domids(),
   };
 }
-const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], backends: [], userdata: [] };
+// Domain-0 keeps the stub config xen-init-dom0 stores.
+const EMPTY = { domains: [0], localDomain: [], vm: [], libxl: [], backends: [], userdata: [0] };
 
 /** Saves through `saveDomain`, then checks the file with our reader (pages, record set, ID vs memory). */
 async function save(m: Machine, domid: number, name: string, options: Parameters<typeof saveDomain>[3] = {}): Promise<string> {

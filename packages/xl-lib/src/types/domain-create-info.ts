@@ -1,4 +1,5 @@
 /** `libxl_domain_create_info` (`tools/libs/light/libxl_types.idl`, Xen 4.17): the `c_info` of a domain config. */
+import { DOMID_FIRST_RESERVED } from '@xen-genid/xc-params';
 import { defaultOf, defbool, domid, enumeration, keyValueList, string, struct, uint32, uuid, type IdlValue } from './idl.ts';
 import type { JsonValue } from '../json/yajl-gen.ts';
 
@@ -41,4 +42,15 @@ export function defaultDomainCreateInfo(): DomainCreateInfo {
 /** `libxl_domain_create_info_gen_json`, as a value for `yajlBeautify`. */
 export function domainCreateInfoToJson(value: DomainCreateInfo): JsonValue {
   return DomainCreateInfo.json.gen(value);
+}
+
+/**
+ * xl's `create_domain` (`tools/xl/xl_vmcontrol.c`) before a create, restore or incoming
+ * migration: unless `c_info.domid` names a guest domid (`libxl_domid_valid_guest`), it becomes
+ * xl's `domid_policy` (`INVALID_DOMID`, or `RANDOM_DOMID` where xl.conf asks for it), which the
+ * stored config keeps (`xl list -l`).
+ */
+export function applyDomidPolicy(config: { readonly createInfo: DomainCreateInfo }, policy: number): void {
+  const { domid } = config.createInfo;
+  if (domid === 0 || domid >= DOMID_FIRST_RESERVED) config.createInfo.domid = policy;
 }

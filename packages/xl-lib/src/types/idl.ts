@@ -125,6 +125,11 @@ export const integer = (init = 0) => fixedNumber('integer', 32, true, init);
 export const uint32 = (init = 0) => fixedNumber('uint32', 32, false, init);
 /** IDL `uint8`. */
 export const uint8 = (init = 0) => fixedNumber('uint8', 8, false, init);
+/** `INVALID_DOMID` (`libxl.h`): "no domid yet", xl's `domid_policy` unless xl.conf says `random`. */
+export const INVALID_DOMID = 0xffffffff;
+/** `RANDOM_DOMID` (`libxl.h`): "pick a random free domid". */
+export const RANDOM_DOMID = INVALID_DOMID - 1;
+
 /** `libxl_domid`: a JSON integer, printed when non-zero. */
 export const domid = () => fixedNumber('libxl_domid', 32, false, 0);
 
