@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { XC_PAGE_SIZE, xenBootLog } from '@xen-genid/xc-params';
 import { PAGES_PER_CHUNK, chunkOf, mergeChunk, slotOf } from './memory-chunks.ts';
 
 /**
@@ -227,6 +227,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE domains ADD COLUMN sched_weight INTEGER NOT NULL DEFAULT 256;
       ALTER TABLE domains ADD COLUMN sched_cap INTEGER NOT NULL DEFAULT 0;
     `,
+  },
+  {
+    version: 11,
+    description: "Xen's own console ring (conring): what the hypervisor printed since the machine booted",
+    sql: `
+      CREATE TABLE xen_console (
+        id INTEGER PRIMARY KEY CHECK (id = 0),
+        start INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+    `,
+    run(db) {
+      // The machine boots when its file is made (or, for an older file, now).
+      db.prepare('INSERT INTO xen_console (id, start, data) VALUES (0, 0, ?)').run(Buffer.from(xenBootLog(), 'utf8'));
+    },
   },
 ];
 

@@ -13,6 +13,7 @@ import {
   allocateDomid,
   appendConsoleLog,
   applySchedCredit2,
+  clearConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,
@@ -159,6 +160,8 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #unpause;
   readonly #selectRecord;
   readonly #setRecord;
+  readonly #selectXenConsole;
+  readonly #setXenConsole;
   readonly #selectSched;
   readonly #setSched;
   readonly #selectConsole;
@@ -205,6 +208,8 @@ export class SqliteHypervisor implements Hypervisor {
     this.#unpause = db.prepare('UPDATE domains SET paused = 0, pending_start = NULL WHERE domid = ?');
     this.#selectRecord = db.prepare('SELECT guest_record FROM domains WHERE domid = ?').pluck();
     this.#setRecord = db.prepare('UPDATE domains SET guest_record = ? WHERE domid = ?');
+    this.#selectXenConsole = db.prepare('SELECT start, data FROM xen_console WHERE id = 0');
+    this.#setXenConsole = db.prepare('UPDATE xen_console SET start = ?, data = ? WHERE id = 0');
     this.#selectSched = db.prepare('SELECT sched_weight AS weight, sched_cap AS cap FROM domains WHERE domid = ?');
     this.#setSched = db.prepare('UPDATE domains SET sched_weight = ?, sched_cap = ? WHERE domid = ?');
     this.#selectConsole = db.prepare('SELECT start, data FROM consoles WHERE domid = ?');
@@ -568,6 +573,21 @@ export class SqliteHypervisor implements Hypervisor {
   #consoleLog(domid: number): ConsoleOutput {
     const row = this.#selectConsole.get(domid) as { start: number; data: Uint8Array } | undefined;
     return row === undefined ? { start: 0, data: new Uint8Array(0) } : { start: row.start, data: new Uint8Array(row.data) };
+  }
+
+  readXenConsole(offset: number, clear: boolean): ConsoleOutput {
+    const ring = (): ConsoleOutput => {
+      const row = this.#selectXenConsole.get() as { start: number; data: Uint8Array } | undefined;
+      return row === undefined ? { start: 0, data: new Uint8Array(0) } : { start: row.start, data: new Uint8Array(row.data) };
+    };
+    if (!clear) return readConsoleLog(this.#read(ring), offset);
+    return this.#write(() => {
+      const log = ring();
+      const read = readConsoleLog(log, offset);
+      const cleared = clearConsoleLog(log);
+      this.#setXenConsole.run(cleared.start, cleared.data);
+      return read;
+    });
   }
 
   getSchedCredit2(domid: number): SchedCredit2 {

@@ -77,14 +77,14 @@ export function checkGpe(gpe: number): void {
   }
 }
 
-/** `log` with `data` appended, keeping only its last `CONSOLE_LOG_LIMIT` bytes; `EINVAL` for data that is no byte array. */
-export function appendConsoleLog(log: ConsoleOutput, data: Uint8Array): ConsoleOutput {
+/** `log` with `data` appended, keeping only its last `limit` bytes; `EINVAL` for data that is no byte array. */
+export function appendConsoleLog(log: ConsoleOutput, data: Uint8Array, limit = CONSOLE_LOG_LIMIT): ConsoleOutput {
   if (!(data instanceof Uint8Array)) throw new XcError('EINVAL', 'console output is a byte array');
   const end = log.start + log.data.length + data.length;
   const joined = new Uint8Array(log.data.length + data.length);
   joined.set(log.data);
   joined.set(data, log.data.length);
-  const drop = Math.max(0, joined.length - CONSOLE_LOG_LIMIT);
+  const drop = Math.max(0, joined.length - limit);
   return { start: end - (joined.length - drop), data: joined.slice(drop) };
 }
 
@@ -93,6 +93,11 @@ export function readConsoleLog(log: ConsoleOutput, offset: number): ConsoleOutpu
   if (!Number.isSafeInteger(offset) || offset < 0) throw new XcError('EINVAL', `console offset ${String(offset)} is not a non-negative integer`);
   const from = Math.max(offset, log.start);
   return { start: from, data: log.data.slice(Math.min(from - log.start, log.data.length)) };
+}
+
+/** `log` once everything in it was read with `XEN_SYSCTL_readconsole`'s `clear`: nothing left, the offsets going on. */
+export function clearConsoleLog(log: ConsoleOutput): ConsoleOutput {
+  return { start: log.start + log.data.length, data: new Uint8Array(0) };
 }
 
 /** The checks of `XEN_DOMCTL_sendtrigger` (`xen/arch/x86/domctl.c`) for `trigger` on vCPU `vcpu` of `info`. */

@@ -85,6 +85,9 @@ export function runGuestWork(work: () => void, charge: (nanoseconds: number) => 
  */
 export const CONSOLE_LOG_LIMIT = 64 * 1024;
 
+/** `_CONRING_SIZE` (`xen/drivers/char/console.c`): the bytes of Xen's own console ring. */
+export const XEN_CONSOLE_RING_SIZE = 16384;
+
 /** Console output read back: `data` starts at byte `start` of everything the domain ever wrote. */
 export interface ConsoleOutput {
   /** Where `data` begins; above the offset asked for when older output was dropped. */
@@ -185,6 +188,14 @@ export interface Hypervisor {
   appendConsole(domid: number, data: Uint8Array): void;
   /** The console output from byte `offset` on (empty `data` when nothing is newer). */
   readConsole(domid: number, offset: number): ConsoleOutput;
+
+  /**
+   * Xen's own console ring (`conring`, `xen/drivers/char/console.c`): what the hypervisor printed
+   * since the machine booted (`machine.ts` `xenBootLog`), its last `XEN_CONSOLE_RING_SIZE` bytes.
+   * As `XEN_SYSCTL_readconsole` reads it incrementally: everything from byte `offset` on (offsets
+   * count every byte printed); with `clear`, nothing printed until now is left to read afterwards.
+   */
+  readXenConsole(offset: number, clear: boolean): ConsoleOutput;
 
   /**
    * `XEN_DOMCTL_sendtrigger` (`xen/arch/x86/domctl.c`): `ESRCH` for a vCPU the domain does not

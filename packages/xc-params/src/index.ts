@@ -59,6 +59,7 @@ export {
   DOMID_FIRST_RESERVED,
   runGuestWork,
   SCHED_CREDIT2_DEFAULTS,
+  XEN_CONSOLE_RING_SIZE,
   type CreateDomainOptions,
   CONSOLE_LOG_LIMIT,
   type ConsoleOutput,
@@ -81,11 +82,12 @@ export {
   type XcOptions,
 } from './xc.ts';
 export { MemoryHypervisor, UINT64_MAX, type MemoryHypervisorOptions } from './memory-hypervisor.ts';
-export { DOMAIN0_MAX_MEM_KB, DOMAIN0_VCPUS, SCHEDULER, VERSION_INFO, physinfo, type Physinfo, type VersionInfo } from './machine.ts';
+export { DOMAIN0_MAX_MEM_KB, DOMAIN0_VCPUS, SCHEDULER, VERSION_INFO, physinfo, xenBootLog, type Physinfo, type VersionInfo } from './machine.ts';
 export {
   allocateDomid,
   appendConsoleLog,
   applySchedCredit2,
+  clearConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,

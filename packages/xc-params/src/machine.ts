@@ -127,3 +127,23 @@ export function physinfo(hypervisor: Pick<Hypervisor, 'listDomains'>): Physinfo 
     sharingUsedFrames: 0,
   };
 }
+
+/**
+ * What the simulated Xen prints while it boots, as its console ring holds it: the lines of Xen
+ * 4.17's boot (`console_init_preirq` in `xen/drivers/char/console.c`, `__start_xen` in
+ * `xen/arch/x86/setup.c`, `scheduler_init` in `xen/common/sched/core.c`) that this machine's own
+ * facts fill in, each with printk's `(XEN) ` prefix. A real boot prints hundreds more about
+ * hardware this machine does not have (docs/divergences.md).
+ */
+export function xenBootLog(): string {
+  const v = VERSION_INFO;
+  return [
+    `Xen version ${v.major}.${v.minor}${v.extra} (${v.compileBy}@${v.compileDomain}) (${v.compiler}) debug=n ${v.compileDate}`,
+    `Latest ChangeSet: ${v.changeset}`,
+    `Command line: ${v.commandline}`,
+    `Using scheduler: SMP Credit Scheduler rev2 (${SCHEDULER})`,
+    `Brought up ${DOMAIN0_VCPUS} CPUs`,
+  ]
+    .map((line) => `(XEN) ${line}\n`)
+    .join('');
+}

@@ -10,6 +10,7 @@ import { XcError } from './errors.ts';
 import {
   SCHED_CREDIT2_DEFAULTS,
   XC_PAGE_SIZE,
+  XEN_CONSOLE_RING_SIZE,
   runGuestWork,
   type ConsoleOutput,
   type CreateDomainOptions,
@@ -26,6 +27,7 @@ import {
   allocateDomid,
   appendConsoleLog,
   applySchedCredit2,
+  clearConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
   checkPendingStart,
@@ -34,7 +36,7 @@ import {
   readConsoleLog,
 } from './domain-rules.ts';
 import { HVM_NR_PARAMS } from './public/hvm-params.ts';
-import { DOMAIN0_MAX_MEM_KB, DOMAIN0_VCPUS } from './machine.ts';
+import { DOMAIN0_MAX_MEM_KB, DOMAIN0_VCPUS, xenBootLog } from './machine.ts';
 
 /** The largest uint64. */
 export const UINT64_MAX = (1n << 64n) - 1n;
@@ -125,9 +127,11 @@ export class MemoryHypervisor implements Hypervisor {
   /** The last domid handed out (`rover` in domctl.c). */
   #rover = 0;
   #model: GuestModel | undefined;
+  #xenConsole: ConsoleOutput;
 
   constructor(options: MemoryHypervisorOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#xenConsole = appendConsoleLog(EMPTY_CONSOLE, new TextEncoder().encode(xenBootLog()), XEN_CONSOLE_RING_SIZE);
     this.#domains.set(0, {
       domid: 0,
       type: 'pv',
@@ -303,6 +307,12 @@ export class MemoryHypervisor implements Hypervisor {
 
   readConsole(domid: number, offset: number): ConsoleOutput {
     return readConsoleLog(this.#domain(domid).console, offset);
+  }
+
+  readXenConsole(offset: number, clear: boolean): ConsoleOutput {
+    const read = readConsoleLog(this.#xenConsole, offset);
+    if (clear) this.#xenConsole = clearConsoleLog(this.#xenConsole);
+    return read;
   }
 
   getSchedCredit2(domid: number): SchedCredit2 {

@@ -25,6 +25,7 @@ import type { VmGenidOptions } from './commands/vm-genid.ts';
 import type { VmListOptions } from './commands/vm-list.ts';
 import type { RenameOptions } from './commands/rename.ts';
 import type { UptimeOptions } from './commands/uptime.ts';
+import type { DmesgOptions } from './commands/dmesg.ts';
 import type { InfoOptions } from './commands/info.ts';
 import type { ConfigUpdateOptions } from './commands/config-update.ts';
 import { XL_417_COMMANDS, type XlCommandText } from './xl-cmdtable.ts';
@@ -184,6 +185,7 @@ const implemented: readonly CommandImplementation[] = [
     options: { defconfig: { short: 'f', long: 'defconfig', value: true }, debug: { short: 'd' }, quiet: { short: 'q' } },
     load: () => import('./commands/config-update.ts'),
   }),
+  defineCommand<DmesgOptions>({ name: 'dmesg', options: { clear: { short: 'c', long: 'clear' } }, load: () => import('./commands/dmesg.ts') }),
   defineCommand<InfoOptions>({ name: 'info', options: { numa: { short: 'n', long: 'numa' } }, load: () => import('./commands/info.ts') }),
   defineCommand<ConsoleOptions>({
     name: 'console',

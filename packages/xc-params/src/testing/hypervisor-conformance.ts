@@ -8,6 +8,7 @@ import { XcError, type XcErrno } from '../errors.ts';
 import { CONSOLE_LOG_LIMIT, XC_PAGE_SIZE, type DomainInfo, type GuestModel, type Hypervisor } from '../hypervisor.ts';
 import { HVM_NR_PARAMS, HVM_PARAM_VM_GENERATION_ID_ADDR } from '../public/hvm-params.ts';
 import { isCanonicalUuid } from '../uuid.ts';
+import { xenBootLog } from '../machine.ts';
 
 /** How the suite gets a fresh hypervisor for each test, and gives it back. */
 export interface HypervisorFactory {
@@ -278,6 +279,31 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expectXcError(() => hypervisor.writePage(domid, -1, page(1)), 'EINVAL');
         expectXcError(() => hypervisor.readPage(domid, 0.5), 'EINVAL');
         expect(hypervisor.touchedPages(domid)).toEqual([]);
+      });
+    });
+
+    describe("Xen's console ring", () => {
+      const text = (output: { data: Uint8Array }) => new TextDecoder().decode(output.data);
+
+      it('holds what the machine printed at boot, read from any offset on', () => {
+        const hypervisor = fresh();
+        const boot = hypervisor.readXenConsole(0, false);
+        expect(boot.start).toBe(0);
+        expect(text(boot)).toBe(xenBootLog());
+        expect(text(boot)).toMatch(/^\(XEN\) Xen version 4\.17\.0 .*\n\(XEN\) Latest ChangeSet: /);
+        const later = hypervisor.readXenConsole(6, false);
+        expect(later.start).toBe(6);
+        expect(text(later)).toBe(xenBootLog().slice(6));
+        expect(hypervisor.readXenConsole(boot.data.length, false).data).toHaveLength(0);
+        expectXcError(() => hypervisor.readXenConsole(-1, false), 'EINVAL');
+      });
+
+      it('with clear, leaves nothing of what it read; the offsets go on', () => {
+        const hypervisor = fresh();
+        const read = hypervisor.readXenConsole(0, true);
+        expect(text(read)).toBe(xenBootLog());
+        const after = hypervisor.readXenConsole(0, false);
+        expect(after).toEqual({ start: read.data.length, data: new Uint8Array(0) });
       });
     });
 

@@ -34,6 +34,7 @@ import type { UserdataStore } from '../userdata.ts';
 import { createDomain, type CreateDomainOptions } from './create.ts';
 import type { DeviceModelPort } from './device-model.ts';
 import { destroyDomain } from './destroy.ts';
+import { readXenConsole } from '../console/xen-console.ts';
 import { initDomain0 } from './init-dom0.ts';
 import { retrieveDomainConfiguration } from './retrieve.ts';
 import type { LibxlInternals } from './internal.ts';
@@ -247,6 +248,11 @@ export class Libxl implements Disposable {
   }
 
   // ---- consoles ------------------------------------------------------------------------------
+
+  /** Xen's console ring, as `xl dmesg [-c]` reads it (`../console/xen-console.ts`). */
+  readXenConsole(clear: boolean): Uint8Array[] {
+    return readXenConsole(this.hypervisor, clear);
+  }
 
   /**
    * `libxl__primary_console_find` (`libxl_console.c`): serial 0 of an HVM guest, the PV console of
