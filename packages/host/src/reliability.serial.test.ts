@@ -75,7 +75,7 @@ function expectConsistent(path: string): number[] {
     }
     const live = new Set(domains.map((domain) => domain.domid));
     const uuids = new Set(domains.map((domain) => domain.uuid));
-    for (const name of xs.directory('/local/domain')) expect(name === '0' || live.has(Number(name))).toBe(true);
+    for (const name of xs.exists('/local/domain') ? xs.directory('/local/domain') : []) expect(name === '0' || live.has(Number(name))).toBe(true);
     for (const name of xs.exists('/libxl') ? xs.directory('/libxl') : []) expect(live.has(Number(name))).toBe(true);
     for (const name of xs.exists('/vm') ? xs.directory('/vm') : []) expect(uuids.has(name) || name === '00000000-0000-0000-0000-000000000000').toBe(true);
   } finally {
@@ -125,17 +125,19 @@ describe('host file under many processes', () => {
  * Steps of one create → save → restore → destroy cycle through xl-lib's libxl context. Every
  * xenstore request outside a transaction commits on its own, so the `xenstore.commit(ted)#N` counts
  * follow the requests of that cycle on a fresh host (list them with `XEN_GENID_HOST_TRACE_STEPS=1`):
- * Domain-0's entries (1-4), the create's skeleton transaction (5), `dm-version` (6), the
+ * Domain-0's stub config (the first `libxl-json` store) and entries (1-4), the create's skeleton transaction (5), `dm-version` (6), the
  * generation ID (7), build_post (8), the devices and the device model (9-33), the save's destroy
  * removing the domain's entries in one transaction (34) and releasing it (35), the restore's
  * skeleton (36), and after the restored guest's devices the final destroy's removal (65).
  */
 const CRASH_STEPS = [
+  // the first libxl context: xen-init-dom0's stub config for Domain-0
+  'userdata.store.libxl-json',
   // create
   'hypervisor.createDomain',
   'xenstore.commit#5',
   'xenstore.committed#5',
-  'userdata.store.libxl-json',
+  'userdata.store.libxl-json#2',
   'xenstore.committed#8',
   'create.done',
   // save
@@ -148,7 +150,7 @@ const CRASH_STEPS = [
   'hypervisor.createDomain#2',
   'xenstore.commit#36',
   'restore.memory-loaded',
-  'userdata.store.libxl-json#2',
+  'userdata.store.libxl-json#3',
   // the final destroy
   'xenstore.committed#65',
   'hypervisor.destroyDomain#2',
