@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
 import { MemoryHypervisor, createXc } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
-import { MemoryUserdataStore, MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
+import { MsVmGenid, createLibxl, defaultDomainConfig, libxlGuestModel, memoryMachine } from '@xen-genid/xl-lib';
 import { rate } from '../../../scripts/bench-rate.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -90,7 +90,7 @@ try {
   // --- 2. 10 vs many domains --------------------------------------------------------------------
   console.log(`\n# per-operation cost with 10 vs ${MANY.toLocaleString('en-US')} domains on the host (ratio = few / many)`);
   const populate = (count, file) => {
-    const populated = file === undefined ? memoryMachine() : openHost(join(dir, file));
+    const populated = file === undefined ? inMemory() : openHost(join(dir, file), { guestModel: libxlGuestModel });
     const xs = populated.store.connect(0);
     const domids = [];
     for (let first = 0; first < count; first += 500) {
@@ -112,10 +112,10 @@ try {
     return { host: populated, xs, domids };
   };
   /** The same machine in memory: MemoryHypervisor, createMemoryStore, MemoryUserdataStore. */
-  function memoryMachine() {
-    const machine = new MemoryHypervisor();
-    machine.batch = (body) => body();
-    return { hypervisor: machine, store: createMemoryStore(), userdata: new MemoryUserdataStore(), close() {} };
+  function inMemory() {
+    const { hypervisor, xenstore, userdata } = memoryMachine();
+    hypervisor.batch = (body) => body();
+    return { hypervisor, store: xenstore, userdata, close() {} };
   }
   const started = Date.now();
   const few = populate(10, 'few.db');

@@ -17,7 +17,7 @@ function withLibxls(body: (one: Libxl, two: Libxl) => void): void {
   const path = hostFile(tempDir());
   const hosts: Host[] = [openHost(path), openHost(path)];
   const [one, two] = hosts.map((host) =>
-    createLibxl({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata, names: host.xenstoreBackend, guestModel: null }),
+    createLibxl({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata, names: host.xenstoreBackend }),
   );
   try {
     body(one!, two!);

@@ -8,9 +8,10 @@ import { openHost, type Host } from './open-host.ts';
 const hosts = new Map<Hypervisor, { host: Host; dir: string; owner: boolean }>();
 
 describeHypervisorConformance('sqlite host file', {
-  create() {
+  create(guestModel) {
     const dir = mkdtempSync(join(tmpdir(), 'xen-genid-host-'));
-    const host = openHost(join(dir, 'host.db'));
+    const bind = guestModel === undefined ? {} : { guestModel: ({ hypervisor }: { hypervisor: Hypervisor }) => (typeof guestModel === 'function' ? guestModel(hypervisor) : guestModel) };
+    const host = openHost(join(dir, 'host.db'), bind);
     hosts.set(host.hypervisor, { host, dir, owner: true });
     return host.hypervisor;
   },

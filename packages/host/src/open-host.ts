@@ -4,7 +4,7 @@
  * reaches the same hypervisor and xenstored.
  */
 import { appendFileSync } from 'node:fs';
-import { domainPath } from '@xen-genid/xc-params';
+import { domainPath, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, type XsTraceSink } from '@xen-genid/xenstore';
 import { crashPoints, HOST_CRASH_AT_ENV, type CrashPoint } from './crash-points.ts';
 import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts';
@@ -50,6 +50,11 @@ export interface OpenHostOptions {
   readonly crashAt?: string;
   /** The clock for domains' `createdAt`; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The software the host's domains run (at unpause, `raiseGpe`, `sendTrigger`), made once for the
+   * opened host from its parts (e.g. xl-lib's `libxlGuestModel`); none runs without it.
+   */
+  readonly guestModel?: (machine: { readonly hypervisor: Hypervisor; readonly xenstore: XenStore; readonly userdata: UserdataStore }) => GuestModel;
 }
 
 /** What a crashed process left behind, as `recover()` found and cleaned it. */
@@ -170,7 +175,13 @@ class SqliteHost implements Host {
       claimDestroy.run(self.pid, self.start, domid);
     };
     const track = options.trackOperations ?? true;
-    this.hypervisor = new SqliteHypervisor(db, path, cache, { step, now: options.now, trackOperations: track });
+    const { guestModel } = options;
+    this.hypervisor = new SqliteHypervisor(db, path, cache, {
+      step,
+      now: options.now,
+      trackOperations: track,
+      ...(guestModel ? { guestModel: () => guestModel({ hypervisor: this.hypervisor, xenstore: this.store, userdata: this.userdata }) } : {}),
+    });
     this.xenstoreBackend = new SqliteXenStoreBackend(
       db,
       path,

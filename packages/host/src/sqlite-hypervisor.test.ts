@@ -6,9 +6,9 @@ import { openHost, type Host } from './open-host.ts';
 
 const tempDir = useTempDir();
 
-function withHosts(count: number, body: (...hosts: Host[]) => void): void {
+function withHosts(count: number, body: (...hosts: Host[]) => void, guestModel?: GuestModel): void {
   const path = hostFile(tempDir());
-  const hosts = Array.from({ length: count }, () => openHost(path));
+  const hosts = Array.from({ length: count }, () => openHost(path, guestModel ? { guestModel: () => guestModel } : {}));
   try {
     body(...hosts);
   } finally {
@@ -128,14 +128,13 @@ describe('SqliteHypervisor', () => {
   });
 
   it('runs the guest model on the first unpause, keeps pause state, shutdown and reset', () => {
+    const calls: string[] = [];
+    const model: GuestModel = {
+      boot: (domid) => calls.push(`boot ${domid}`),
+      resume: (domid) => calls.push(`resume ${domid}`),
+      gpe: (domid, gpe) => calls.push(`gpe ${domid} ${gpe}`),
+    };
     withHosts(1, ({ hypervisor }) => {
-      const calls: string[] = [];
-      const model: GuestModel = {
-        boot: (domid) => calls.push(`boot ${domid}`),
-        resume: (domid) => calls.push(`resume ${domid}`),
-        gpe: (domid, gpe) => calls.push(`gpe ${domid} ${gpe}`),
-      };
-      hypervisor.setGuestModel(model);
       const { domid } = hypervisor.createDomain({ type: 'hvm' });
       expectXc('EINVAL', () => hypervisor.raiseGpe(domid, 1));
       hypervisor.unpauseDomain(domid);
@@ -156,7 +155,7 @@ describe('SqliteHypervisor', () => {
       expect(hypervisor.readParam(domid, 34)).toBe(0n);
       expect(hypervisor.touchedPages(domid)).toEqual([]);
       expect(hypervisor.getGuestRecord(domid)).toBeUndefined();
-    });
+    }, model);
   });
 
   it('keeps guest pages sparsely and returns copies', () => {

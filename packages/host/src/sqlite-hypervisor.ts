@@ -121,6 +121,8 @@ export interface HypervisorHooks {
   now?(): number;
   /** Record create and destroy claims for crash recovery (default true). */
   trackOperations?: boolean;
+  /** Makes the guest model its domains run, once, on first use (`OpenHostOptions.guestModel`). */
+  guestModel?(): GuestModel | undefined;
 }
 
 /**
@@ -139,7 +141,7 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #pending = new Map<number, PendingChunk>();
   /** Write transactions under way (nested ones count): page writes are gathered while it is above 0. */
   #depth = 0;
-  #model: GuestModel | undefined;
+  #bound: { readonly model: GuestModel | undefined } | undefined;
   readonly #now: () => number;
 
   readonly #select;
@@ -395,7 +397,7 @@ export class SqliteHypervisor implements Hypervisor {
       else this.#unpause.run(domid);
       this.#unclaimPause.run(domid);
       this.#forget(domid);
-      const model = this.#model;
+      const model = this.#model();
       if (model === undefined || pending === null) return;
       // The time the guest's start takes is its CPU time, charged in the same transaction.
       runGuestWork(
@@ -606,14 +608,16 @@ export class SqliteHypervisor implements Hypervisor {
     });
   }
 
-  setGuestModel(model: GuestModel | undefined): void {
-    this.#model = model;
+  /** The guest model the host was opened with, made on first use. */
+  #model(): GuestModel | undefined {
+    this.#bound ??= { model: this.#hooks.guestModel?.() };
+    return this.#bound.model;
   }
 
   sendTrigger(domid: number, trigger: DomainTrigger, vcpu: number): void {
     const state = this.#require(domid);
     checkTrigger(state, trigger, vcpu);
-    const model = this.#model;
+    const model = this.#model();
     if (model?.trigger && !state.paused && state.shutdown === null) this.#runGuest(domid, () => model.trigger?.(domid, trigger, vcpu));
   }
 
@@ -622,7 +626,7 @@ export class SqliteHypervisor implements Hypervisor {
     checkGpe(gpe);
     if (state.type === 'pv') throw new XcError('EINVAL', `domain ${domid} is PV and has no ACPI`);
     if (state.paused || state.shutdown !== null) throw new XcError('EINVAL', `domain ${domid} is not running`);
-    const model = this.#model;
+    const model = this.#model();
     if (model) this.#runGuest(domid, () => model.gpe(domid, gpe));
   }
 

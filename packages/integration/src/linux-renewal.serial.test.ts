@@ -5,23 +5,16 @@
  * renewal left in guest memory over its buffer, and the notifies make Linux's vmgenid driver re-read:
  * it must report one VM fork with exactly those bytes.
  */
-import { MemoryHypervisor } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
 import { bootLinux } from '@xen-genid/qemu-dm';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
-import { MemoryUserdataStore, MsVmGenid, createLibxl, createSeededRandomSource, defaultDomainConfig, queryVmGenid, renewVmGenid } from '@xen-genid/xl-lib';
+import { MsVmGenid, createLibxl, createSeededRandomSource, defaultDomainConfig, memoryMachine, queryVmGenid, renewVmGenid } from '@xen-genid/xl-lib';
 import { expect, it } from 'vitest';
 
 const referee = findReferee('qemu-system-x86, busybox-static and apt (for the kernel)', ['qemu-system-x86_64', '/bin/busybox', 'apt-get', 'dpkg-deb']);
 
 describeWithReferee('a real Linux guest re-reads the ID xl-lib renewed', referee, () => {
   it('binds to the first ID, then sees exactly the renewed bytes after the notify', async () => {
-    const libxl = createLibxl({
-      hypervisor: new MemoryHypervisor(),
-      xenstore: createMemoryStore(),
-      userdata: new MemoryUserdataStore(),
-      random: createSeededRandomSource(10),
-    });
+    const libxl = createLibxl({ ...memoryMachine(), random: createSeededRandomSource(10) });
     const first = MsVmGenid.fromGuid('44332211-6655-8877-99aa-bbccddeeff00');
     const config = defaultDomainConfig('hvm');
     config.createInfo.name = 'linux';

@@ -125,6 +125,12 @@ export interface GuestModel {
 }
 
 /**
+ * The guest software a hypervisor runs, bound once when the hypervisor is made or opened: the model,
+ * or a function that makes it for that hypervisor (the model reads and writes the guest through it).
+ */
+export type GuestModelBinding = GuestModel | ((hypervisor: Hypervisor) => GuestModel);
+
+/**
  * Storage of hypervisor state. Errors are `XcError`s: `ESRCH` for an unknown domid, `EINVAL` for a
  * malformed argument (a domid that is no `domid_t`, a param index outside `0..HVM_NR_PARAMS-1`, a
  * value outside uint64, a page that is not exactly 4 KiB, a negative or fractional frame number).
@@ -217,11 +223,9 @@ export interface Hypervisor {
    */
   setSchedCredit2(domid: number, params: SchedCredit2): void;
 
-  /** Registers (or clears) the software run by unpause and `raiseGpe`, for this process. */
-  setGuestModel(model: GuestModel | undefined): void;
   /**
    * Raises ACPI GPE `gpe` (0..255) in a running domain: calls the guest model's `gpe` (nothing
-   * happens when no model is registered). `EINVAL` if the domain is PV (no ACPI), paused or shut down.
+   * happens on a hypervisor made without one). `EINVAL` if the domain is PV (no ACPI), paused or shut down.
    */
   raiseGpe(domid: number, gpe: number): void;
 }

@@ -67,6 +67,7 @@ export {
   type DomainTrigger,
   type DomainType,
   type GuestModel,
+  type GuestModelBinding,
   type Hypervisor,
   type PendingStart,
   type SchedCredit2,

@@ -6,7 +6,7 @@ import { HVM_PARAM_VM_GENERATION_ID_ADDR } from './public/hvm-params.ts';
 import { createXc } from './xc.ts';
 import { describeHypervisorConformance } from './testing/index.ts';
 
-describeHypervisorConformance('MemoryHypervisor', () => new MemoryHypervisor());
+describeHypervisorConformance('MemoryHypervisor', (guestModel) => new MemoryHypervisor(guestModel ? { guestModel } : {}));
 
 function codeOf(action: () => unknown): string | undefined {
   try {
@@ -55,13 +55,14 @@ describe('MemoryHypervisor specifics', () => {
   });
 
   it('lets a model that throws leave the domain running with its start consumed', () => {
-    const hypervisor = new MemoryHypervisor();
-    hypervisor.setGuestModel({
-      boot() {
-        throw new Error('firmware crashed');
+    const hypervisor = new MemoryHypervisor({
+      guestModel: {
+        boot() {
+          throw new Error('firmware crashed');
+        },
+        resume() {},
+        gpe() {},
       },
-      resume() {},
-      gpe() {},
     });
     const { domid } = hypervisor.createDomain({ type: 'hvm' });
     expect(() => hypervisor.unpauseDomain(domid)).toThrow('firmware crashed');
@@ -69,13 +70,14 @@ describe('MemoryHypervisor specifics', () => {
   });
 
   it('lets the guest model act as the guest while unpause runs it (firmware sets param 34 on itself)', () => {
-    const hypervisor = new MemoryHypervisor();
-    hypervisor.setGuestModel({
-      boot(domid) {
-        createXc(hypervisor, { caller: domid }).hvmParamSet(DOMID_SELF, HVM_PARAM_VM_GENERATION_ID_ADDR, 0xfc001000n);
-      },
-      resume() {},
-      gpe() {},
+    const hypervisor = new MemoryHypervisor({
+      guestModel: (self) => ({
+        boot(domid) {
+          createXc(self, { caller: domid }).hvmParamSet(DOMID_SELF, HVM_PARAM_VM_GENERATION_ID_ADDR, 0xfc001000n);
+        },
+        resume() {},
+        gpe() {},
+      }),
     });
     const { domid } = hypervisor.createDomain({ type: 'hvm' });
     expect(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)).toBe(0n);

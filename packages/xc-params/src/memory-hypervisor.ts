@@ -18,6 +18,7 @@ import {
   type DomainTrigger,
   type DomainType,
   type GuestModel,
+  type GuestModelBinding,
   type Hypervisor,
   type PendingStart,
   type SchedCredit2,
@@ -115,6 +116,8 @@ function info(state: DomainState): DomainInfo {
 export interface MemoryHypervisorOptions {
   /** The clock for `createdAt` (milliseconds since the epoch); default `Date.now`. */
   readonly now?: () => number;
+  /** The software its domains run at unpause, `raiseGpe` and `sendTrigger`; none runs without one. */
+  readonly guestModel?: GuestModelBinding;
 }
 
 /**
@@ -126,11 +129,13 @@ export class MemoryHypervisor implements Hypervisor {
   readonly #now: () => number;
   /** The last domid handed out (`rover` in domctl.c). */
   #rover = 0;
-  #model: GuestModel | undefined;
+  readonly #binding: GuestModelBinding | undefined;
+  #bound: GuestModel | undefined;
   #xenConsole: ConsoleOutput;
 
   constructor(options: MemoryHypervisorOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#binding = options.guestModel;
     this.#xenConsole = appendConsoleLog(EMPTY_CONSOLE, new TextEncoder().encode(xenBootLog()), XEN_CONSOLE_RING_SIZE);
     this.#domains.set(0, {
       domid: 0,
@@ -208,7 +213,7 @@ export class MemoryHypervisor implements Hypervisor {
     const start = state.pendingStart;
     if (start === null) return;
     state.pendingStart = null;
-    const model = this.#model;
+    const model = this.#model();
     if (model) this.#runGuest(state, () => (start === 'boot' ? model.boot(domid) : model.resume(domid)));
   }
 
@@ -324,10 +329,6 @@ export class MemoryHypervisor implements Hypervisor {
     state.sched = applySchedCredit2(state.sched, params, state.vcpus);
   }
 
-  setGuestModel(model: GuestModel | undefined): void {
-    this.#model = model;
-  }
-
   raiseGpe(domid: number, gpe: number): void {
     const state = this.#domain(domid);
     checkGpe(gpe);
@@ -337,7 +338,7 @@ export class MemoryHypervisor implements Hypervisor {
     if (state.paused || state.shutdown !== null) {
       throw new XcError('EINVAL', `domain ${domid} is not running`);
     }
-    const model = this.#model;
+    const model = this.#model();
     if (model) this.#runGuest(state, () => model.gpe(domid, gpe));
   }
 
@@ -345,8 +346,16 @@ export class MemoryHypervisor implements Hypervisor {
   sendTrigger(domid: number, trigger: DomainTrigger, vcpu: number): void {
     const state = this.#domain(domid);
     checkTrigger(info(state), trigger, vcpu);
-    const model = this.#model;
+    const model = this.#model();
     if (model?.trigger && !state.paused && state.shutdown === null) this.#runGuest(state, () => model.trigger?.(domid, trigger, vcpu));
+  }
+
+  /** The guest model this hypervisor was made with, made on first use when given as a function. */
+  #model(): GuestModel | undefined {
+    if (this.#bound === undefined && this.#binding !== undefined) {
+      this.#bound = typeof this.#binding === 'function' ? this.#binding(this) : this.#binding;
+    }
+    return this.#bound;
   }
 
   #runGuest(state: DomainState, work: () => void): void {

@@ -8,9 +8,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
-import { MemoryUserdataStore, MsVmGenid, createLibxl, defaultDomainConfig, saveDomain } from '@xen-genid/xl-lib';
+import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { MsVmGenid, createLibxl, defaultDomainConfig, memoryMachine, saveDomain } from '@xen-genid/xl-lib';
 
 const { createStdioLogger } = await import(new URL('../dist/toolstack/progress.js', import.meta.url).pathname);
 
@@ -18,8 +17,9 @@ const quick = process.env.BENCH_QUICK === '1';
 const MIB = quick ? 32 : 256;
 const ROUNDS = quick ? 2 : Number(process.env.BENCH_ROUNDS ?? 9);
 
-const hypervisor = new MemoryHypervisor();
-const libxl = createLibxl({ hypervisor, xenstore: createMemoryStore(), userdata: new MemoryUserdataStore() });
+const machine = memoryMachine();
+const { hypervisor } = machine;
+const libxl = createLibxl(machine);
 const config = defaultDomainConfig('hvm');
 config.createInfo.name = 'bench';
 config.buildInfo.maxMemkb = BigInt(MIB * 1024 + 16 * 1024);

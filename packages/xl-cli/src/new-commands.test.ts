@@ -52,7 +52,7 @@ describe('xl uptime', () => {
 
   it('counts from each domain\'s start, Domain-0 from the machine\'s', async () => {
     let clock = Date.UTC(2026, 0, 1, 12, 0, 0);
-    const world = memoryXl(1, new MemoryHypervisor({ now: () => clock }));
+    const world = memoryXl(1, (options) => new MemoryHypervisor({ ...options, now: () => clock }));
     clock += 90_000;
     await world.ok(['create', world.file('a.cfg', cfg('a'))]);
     clock += 3_725_000;

@@ -35,7 +35,7 @@ describe("xl's command line, as Debian's xl 4.17 recorded it", () => {
 
   it.each(fixtures.cases.map((recorded) => [`${recorded.domains ? `[${recorded.domains}] ` : ''}${recorded.args.join(' ') || '(no arguments)'}`, recorded] as const))('xl %s', async (_title, recorded) => {
     const table = recorded.domains === undefined ? undefined : (SCENARIOS as Record<string, ScenarioDomain[]>)[recorded.domains]!;
-    const machine = table ? memoryXl(1, new ScenarioHypervisor(table)) : memoryXl();
+    const machine = table ? memoryXl(1, (options) => new ScenarioHypervisor(table, options)) : memoryXl();
     if (table) writeScenarioNames(machine.parts.xenstore, table);
     for (const [name, text] of Object.entries(recorded.files ?? {})) machine.file(name, text);
     // The real xl ran in its case's directory: relative paths (and the messages naming them) match there.

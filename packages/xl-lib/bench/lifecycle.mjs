@@ -9,20 +9,20 @@
 // machine does not distort them. BENCH_QUICK=1: 1,000 instead of 10,000 domains, shorter timings.
 import { MemoryHypervisor } from '@xen-genid/xc-params';
 import { ChildList, createMemoryBackend, createXenStore } from '@xen-genid/xenstore';
-import { MemoryUserdataStore, MsVmGenid, createLibxl, createSeededRandomSource, defaultDomainConfig } from '@xen-genid/xl-lib';
+import { MemoryUserdataStore, MsVmGenid, createLibxl, createSeededRandomSource, defaultDomainConfig, libxlGuestModel } from '@xen-genid/xl-lib';
 
 const quick = process.env.BENCH_QUICK === '1';
 const MANY = quick ? 1_000 : 10_000;
 const FEW = 10;
 const BUDGET_MS = quick ? 60 : 600;
 
-function machine(guestModel) {
-  const hypervisor = new MemoryHypervisor();
+/** A machine whose domains run libxl's guest model (`booted`), or none (`bare`). */
+function machine(kind) {
   const backend = createMemoryBackend();
   const xenstore = createXenStore(backend, { quotas: { entriesPerDomain: 1_000_000 } });
   const userdata = new MemoryUserdataStore();
+  const hypervisor = new MemoryHypervisor(kind === 'booted' ? { guestModel: (self) => libxlGuestModel({ hypervisor: self, xenstore, userdata }) } : {});
   const options = { hypervisor, xenstore, userdata, random: createSeededRandomSource(1) };
-  if (guestModel === null) options.guestModel = null;
   return { hypervisor, backend, xenstore, userdata, options, libxl: createLibxl(options) };
 }
 
@@ -59,12 +59,12 @@ const fmt = (value) => value.toLocaleString('en-US', { maximumFractionDigits: 0 
 
 // ---- 1. create→destroy cycles ----------------------------------------------------------------
 {
-  const booted = machine(undefined);
-  const bare = machine(null);
+  const booted = machine('booted');
+  const bare = machine('bare');
 
   // Baseline: what libxl must do at least, done directly: the hypervisor domain, the same
   // xenstore nodes written in one transaction, then removed, and a stored config blob.
-  const raw = machine(null);
+  const raw = machine('bare');
   const probe = raw.libxl.createDomain(hvmConfig());
   const nodes = [];
   const walk = (path) => {
@@ -117,7 +117,7 @@ const fmt = (value) => value.toLocaleString('en-US', { maximumFractionDigits: 0 
  * through libxl would take most of a minute, as xenstore rewrites each parent's child list.
  */
 function populated(count) {
-  const m = machine(null);
+  const m = machine('bare');
   const probe = m.libxl.createDomain(hvmConfig(), { paused: true });
   const probeConfig = m.libxl.retrieveDomainConfiguration(probe);
   const probeUuid = probeConfig.createInfo.uuid;

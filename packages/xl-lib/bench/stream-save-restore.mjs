@@ -7,17 +7,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
-import { MemoryUserdataStore, MsVmGenid, createLibxl, defaultDomainConfig, restoreDomain, saveDomain } from '@xen-genid/xl-lib';
+import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { MsVmGenid, createLibxl, defaultDomainConfig, memoryMachine, restoreDomain, saveDomain } from '@xen-genid/xl-lib';
 
 const quick = process.env.BENCH_QUICK === '1';
 const MIB = quick ? 8 : 64;
 const ROUNDS = quick ? 1 : 3;
 const PAGES = (MIB * 1024 * 1024) / XC_PAGE_SIZE;
 
-const hypervisor = new MemoryHypervisor();
-const libxl = createLibxl({ hypervisor, xenstore: createMemoryStore(), userdata: new MemoryUserdataStore() });
+const machine = memoryMachine();
+const { hypervisor } = machine;
+const libxl = createLibxl(machine);
 const config = defaultDomainConfig('hvm');
 config.createInfo.name = 'bench';
 config.buildInfo.maxMemkb = BigInt(MIB * 1024 + 16 * 1024);

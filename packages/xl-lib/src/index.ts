@@ -9,6 +9,7 @@ export {
 } from './console/console-source.ts';
 export { hasPvDrivers } from './stored-config.ts';
 export { Libxl, createLibxl, type LibxlDomainInfo, type LibxlOptions } from './lifecycle/libxl.ts';
+export { libxlGuestModel, memoryMachine, type Machine } from './lifecycle/guest-model.ts';
 export type { CreateDomainOptions, RestoreHooks } from './lifecycle/create.ts';
 export { EMULATOR_ID_QEMU_UPSTREAM, type DeviceModelPort } from './lifecycle/device-model.ts';
 export type { DomainNameIndex } from './lifecycle/name-index.ts';

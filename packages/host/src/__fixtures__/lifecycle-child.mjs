@@ -6,7 +6,7 @@
 // XEN_GENID_HOST_CRASH_AT names a step (the host's, or this script's) where it kills itself.
 import { join } from 'node:path';
 import { HostError, openHost } from '@xen-genid/host';
-import { MsVmGenid, createLibxl, defaultDomainConfig, restoreDomain, saveDomain } from '@xen-genid/xl-lib';
+import { MsVmGenid, createLibxl, defaultDomainConfig, libxlGuestModel, restoreDomain, saveDomain } from '@xen-genid/xl-lib';
 
 const [hostPath, workDir, cyclesText, withSave] = process.argv.slice(2);
 const cycles = Number(cyclesText);
@@ -34,7 +34,7 @@ function retrying(body) {
   }
 }
 
-const host = openHost(hostPath);
+const host = openHost(hostPath, { guestModel: libxlGuestModel });
 const { hypervisor } = host;
 const libxl = createLibxl({ hypervisor, xenstore: host.store, userdata: host.userdata });
 

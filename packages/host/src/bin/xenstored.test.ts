@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describeWithReferee, findReferee, spawnUntil, type SpawnedChild } from '@xen-genid/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { hostFile, useTempDir } from '../__fixtures__/temp-dir.ts';
-import { MsVmGenid, createLibxl, defaultDomainConfig } from '@xen-genid/xl-lib';
+import { MsVmGenid, createLibxl, defaultDomainConfig, libxlGuestModel } from '@xen-genid/xl-lib';
 import { openHost } from '../open-host.ts';
 
 const bin = fileURLToPath(new URL('../../dist/bin/xenstored.js', import.meta.url));
@@ -109,7 +109,7 @@ describeWithReferee('xenstored bin with Debian xenstore-utils', referee, () => {
     const { child } = await startXenstored(['--socket', socket, '--host', path]);
     const { seen } = startWatch(socket, '/local/domain');
     await seen('/local/domain\n');
-    const host = openHost(path);
+    const host = openHost(path, { guestModel: libxlGuestModel });
     const libxl = createLibxl({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata });
     const genid = MsVmGenid.fromWords(11400714819323198485n, 123n);
     let domid: number;

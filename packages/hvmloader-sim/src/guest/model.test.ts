@@ -6,14 +6,18 @@ import { ACPI_HEADER_SIZE, finishTable, tableHeader } from '../firmware/acpi/tab
 import { XEN_PLATFORM_LAYOUT } from '../firmware/platform-layout.ts';
 import { DomainMemory } from '../guest-memory.ts';
 import { runFirmware } from '../firmware/hvmloader.ts';
+import type { GuestModel } from '@xen-genid/xc-params';
 import { PV_CALLBACK_VECTOR, createGuestModel } from './model.ts';
 import { parseGuestRecord, readGuestRecord } from './record.ts';
 import { HvmloaderError } from '../errors.ts';
 
 /** A domain as xl-lib leaves it before unpause: home readable by the guest, keys written by dom0. */
-function setup(values: Record<string, string> = {}): { hypervisor: Hypervisor; store: XenStore; domid: number } {
-  const hypervisor = new MemoryHypervisor({ now: () => 1_000 });
+function setup(
+  values: Record<string, string> = {},
+  model?: (machine: { hypervisor: Hypervisor; store: XenStore }) => GuestModel,
+): { hypervisor: Hypervisor; store: XenStore; domid: number } {
   const store = createMemoryStore();
+  const hypervisor = new MemoryHypervisor({ now: () => 1_000, ...(model ? { guestModel: (self: Hypervisor) => model({ hypervisor: self, store }) } : {}) });
   const domid = hypervisor.createDomain({ type: 'hvm', vcpus: 2 }).domid;
   const dom0 = store.connect(0);
   dom0.mkdir(`/local/domain/${domid}`);
@@ -99,8 +103,7 @@ describe('runFirmware', () => {
 
 describe('createGuestModel', () => {
   it('boots: the OS finds the device through ACPI and records what it read', () => {
-    const { hypervisor, store, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT });
-    hypervisor.setGuestModel(createGuestModel({ hypervisor, store, now: () => 42 }));
+    const { hypervisor, domid } = setup({ [PLATFORM_GENERATION_ID_KEY]: ID_TEXT }, (machine) => createGuestModel({ ...machine, now: () => 42 }));
     hypervisor.unpauseDomain(domid);
     const record = readGuestRecord(hypervisor, domid);
     expect(record?.genid).toBe(ID_HEX);

@@ -87,7 +87,7 @@ function withRead(record: GuestRecord, reason: GuestReadReason, reading: Generat
   };
 }
 
-/** Creates the guest model xl-lib registers with the hypervisor (`hypervisor.setGuestModel`). */
+/** The guest model a hypervisor is made with (`MemoryHypervisor`'s and `openHost`'s `guestModel`). */
 export function createGuestModel(options: GuestModelOptions): GuestModel {
   const { hypervisor, store, layout } = options;
   const firmwareOptions = { layout, ...(options.genidNotifyGpe !== undefined ? { genidNotifyGpe: options.genidNotifyGpe } : {}) };

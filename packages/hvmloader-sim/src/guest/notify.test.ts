@@ -9,15 +9,17 @@ const ID_TEXT = '11400714819323198485:1311768467463790320';
 const ID_HEX = '157c4a7fb979379ef0debc9a78563412';
 
 function bootedGuest() {
-  const hypervisor = new MemoryHypervisor({ now: () => 1_000 });
   const store = createMemoryStore();
+  const hypervisor: MemoryHypervisor = new MemoryHypervisor({
+    now: () => 1_000,
+    guestModel: (self) => createGuestModel({ hypervisor: self, store, now: () => 2_000 }),
+  });
   const domid = hypervisor.createDomain({ type: 'hvm' }).domid;
   const dom0 = store.connect(0);
   dom0.mkdir(`/local/domain/${domid}`);
   dom0.setPerms(`/local/domain/${domid}`, [{ id: domid, access: 'n' }]);
   dom0.write(`/local/domain/${domid}/${PLATFORM_GENERATION_ID_KEY}`, ID_TEXT);
   dom0.close();
-  hypervisor.setGuestModel(createGuestModel({ hypervisor, store, now: () => 2_000 }));
   hypervisor.unpauseDomain(domid);
   return { hypervisor, domid };
 }

@@ -12,10 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
-import { MemoryHypervisor } from '@xen-genid/xc-params';
-import { createMemoryStore, createXenstored, type Xenstored } from '@xen-genid/xenstore';
+import { createXenstored, type Xenstored } from '@xen-genid/xenstore';
 import { parseConfigData } from '@xen-genid/xl-cli';
-import { MemoryUserdataStore, createLibxl, type Libxl } from '@xen-genid/xl-lib';
+import { createLibxl, memoryMachine, type Libxl } from '@xen-genid/xl-lib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const FIXTURES = new URL('./__fixtures__/', import.meta.url).pathname;
@@ -58,8 +57,9 @@ describeWithReferee('devices in xenstore against real Xen 4.17', findReferee('xe
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'devices-xenstore-'));
-    const xenstore = createMemoryStore();
-    libxl = createLibxl({ hypervisor: new MemoryHypervisor(), xenstore, userdata: new MemoryUserdataStore() });
+    const machine = memoryMachine();
+    libxl = createLibxl(machine);
+    const { xenstore } = machine;
     server = await createXenstored(xenstore, socket());
   });
   afterAll(async () => {

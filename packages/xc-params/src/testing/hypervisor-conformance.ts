@@ -5,15 +5,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { XcError, type XcErrno } from '../errors.ts';
-import { CONSOLE_LOG_LIMIT, XC_PAGE_SIZE, type DomainInfo, type GuestModel, type Hypervisor } from '../hypervisor.ts';
+import { CONSOLE_LOG_LIMIT, XC_PAGE_SIZE, type DomainInfo, type GuestModel, type GuestModelBinding, type Hypervisor } from '../hypervisor.ts';
 import { HVM_NR_PARAMS, HVM_PARAM_VM_GENERATION_ID_ADDR } from '../public/hvm-params.ts';
 import { isCanonicalUuid } from '../uuid.ts';
 import { xenBootLog } from '../machine.ts';
 
 /** How the suite gets a fresh hypervisor for each test, and gives it back. */
 export interface HypervisorFactory {
-  /** A new, empty machine (only Domain-0). */
-  create(): Hypervisor;
+  /** A new, empty machine (only Domain-0), running `guestModel` in its domains when given. */
+  create(guestModel?: GuestModelBinding): Hypervisor;
   /** Releases what `create` made (close files, remove temp dirs). */
   dispose?(hypervisor: Hypervisor): void;
   /**
@@ -35,7 +35,7 @@ function expectXcError(action: () => unknown, code: XcErrno): void {
 }
 
 /** A guest model that records its calls, and can look at the domain while it runs. */
-function recordingModel(hypervisor: Hypervisor): GuestModel & { calls: string[]; seen: (DomainInfo | undefined)[] } {
+function recordingModel(machine: () => Hypervisor): GuestModel & { calls: string[]; seen: (DomainInfo | undefined)[] } {
   const calls: string[] = [];
   const seen: (DomainInfo | undefined)[] = [];
   return {
@@ -43,11 +43,11 @@ function recordingModel(hypervisor: Hypervisor): GuestModel & { calls: string[];
     seen,
     boot(domid) {
       calls.push(`boot ${domid}`);
-      seen.push(hypervisor.getDomain(domid));
+      seen.push(machine().getDomain(domid));
     },
     resume(domid) {
       calls.push(`resume ${domid}`);
-      seen.push(hypervisor.getDomain(domid));
+      seen.push(machine().getDomain(domid));
     },
     gpe(domid, gpe) {
       calls.push(`gpe ${domid} ${gpe}`);
@@ -63,21 +63,18 @@ function page(fill: number): Uint8Array {
  * Declares the conformance suite for one implementation. `factory` may be a bare function that
  * returns a new hypervisor.
  */
-export function describeHypervisorConformance(name: string, factory: HypervisorFactory | (() => Hypervisor)): void {
+export function describeHypervisorConformance(name: string, factory: HypervisorFactory | ((guestModel?: GuestModelBinding) => Hypervisor)): void {
   const { create, dispose, reopen } = typeof factory === 'function' ? { create: factory, dispose: undefined, reopen: undefined } : factory;
   const made: Hypervisor[] = [];
-  const fresh = (): Hypervisor => {
-    const hypervisor = create();
+  const fresh = (guestModel?: GuestModelBinding): Hypervisor => {
+    const hypervisor = create(guestModel);
     made.push(hypervisor);
     return hypervisor;
   };
 
   describe(`Hypervisor conformance: ${name}`, () => {
     afterEach(() => {
-      for (const hypervisor of made.splice(0)) {
-        hypervisor.setGuestModel(undefined);
-        dispose?.(hypervisor);
-      }
+      for (const hypervisor of made.splice(0)) dispose?.(hypervisor);
     });
 
     describe('domains', () => {
@@ -350,9 +347,8 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
 
     describe('pause, unpause and the guest model', () => {
       it('runs the model\'s boot on the first unpause, clearing the pending start before it runs', () => {
-        const hypervisor = fresh();
-        const model = recordingModel(hypervisor);
-        hypervisor.setGuestModel(model);
+        const model = recordingModel(() => hypervisor);
+        const hypervisor = fresh(model);
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
         hypervisor.unpauseDomain(domid);
         expect(model.calls).toEqual([`boot ${domid}`]);
@@ -365,9 +361,8 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
       });
 
       it('runs resume when a resume is pending', () => {
-        const hypervisor = fresh();
-        const model = recordingModel(hypervisor);
-        hypervisor.setGuestModel(model);
+        const model = recordingModel(() => hypervisor);
+        const hypervisor = fresh(model);
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
         hypervisor.setPendingStart(domid, 'resume');
         expect(hypervisor.getDomain(domid)?.pendingStart).toBe('resume');
@@ -375,17 +370,31 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expect(model.calls).toEqual([`resume ${domid}`]);
       });
 
-      it('clears a pending start with no model registered, and runs nothing when none is pending', () => {
-        const hypervisor = fresh();
+      it('clears a pending start on a machine made without a model, and runs nothing when none is pending', () => {
+        const bare = fresh();
+        const started = bare.createDomain({ type: 'hvm' }).domid;
+        bare.unpauseDomain(started);
+        expect(bare.getDomain(started)).toMatchObject({ paused: false, pendingStart: null });
+        const model = recordingModel(() => hypervisor);
+        const hypervisor = fresh(model);
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
-        hypervisor.unpauseDomain(domid);
-        expect(hypervisor.getDomain(domid)).toMatchObject({ paused: false, pendingStart: null });
-        const model = recordingModel(hypervisor);
-        hypervisor.setGuestModel(model);
-        hypervisor.pauseDomain(domid);
         hypervisor.setPendingStart(domid, null);
         hypervisor.unpauseDomain(domid);
         expect(model.calls).toEqual([]);
+      });
+
+      it('binds a model given as a function to the machine it is made for, once', () => {
+        const made: Hypervisor[] = [];
+        const hypervisor = fresh((self) => {
+          made.push(self);
+          return recordingModel(() => self);
+        });
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.unpauseDomain(domid);
+        hypervisor.raiseGpe(domid, 3);
+        expect(made).toHaveLength(1);
+        // The implementation itself, or what it hands its model (a handle on the same machine).
+        expect(made[0]!.getDomain(domid)).toEqual(hypervisor.getDomain(domid));
       });
 
       it('refuses to unpause a running domain (EINVAL), as domain_unpause_by_systemcontroller does', () => {
@@ -405,9 +414,8 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
       });
 
       it('runs nothing when a shut-down domain is unpaused, keeping its pending start', () => {
-        const hypervisor = fresh();
-        const model = recordingModel(hypervisor);
-        hypervisor.setGuestModel(model);
+        const model = recordingModel(() => hypervisor);
+        const hypervisor = fresh(model);
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
         hypervisor.shutdownDomain(domid, 'suspend');
         hypervisor.unpauseDomain(domid);
@@ -423,9 +431,8 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
       });
 
       it('raises GPEs in running HVM/PVH domains only', () => {
-        const hypervisor = fresh();
-        const model = recordingModel(hypervisor);
-        hypervisor.setGuestModel(model);
+        const model = recordingModel(() => hypervisor);
+        const hypervisor = fresh(model);
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
         expectXcError(() => hypervisor.raiseGpe(domid, 1), 'EINVAL'); // paused
         hypervisor.unpauseDomain(domid);
@@ -439,25 +446,13 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expect(model.calls).toHaveLength(2);
       });
 
-      it('stops calling a model once it is cleared', () => {
-        const hypervisor = fresh();
-        const model = recordingModel(hypervisor);
-        hypervisor.setGuestModel(model);
-        hypervisor.setGuestModel(undefined);
-        const { domid } = hypervisor.createDomain({ type: 'hvm' });
-        hypervisor.unpauseDomain(domid);
-        hypervisor.raiseGpe(domid, 2);
-        expect(model.calls).toEqual([]);
-      });
-
       it('charges the time the guest model works to the domain\'s CPU time, and nothing else', () => {
-        const hypervisor = fresh();
         /** Busy for at least `ms` of wall time (the model's work). */
         const busy = (ms: number): void => {
           const until = performance.now() + ms;
           while (performance.now() < until);
         };
-        hypervisor.setGuestModel({ boot: () => busy(20), resume: () => busy(20), gpe: () => busy(20) });
+        const hypervisor = fresh({ boot: () => busy(20), resume: () => busy(20), gpe: () => busy(20) });
         const { domid } = hypervisor.createDomain({ type: 'hvm' });
         expect(hypervisor.getDomain(domid)!.cpuTimeNs).toBe(0);
         hypervisor.unpauseDomain(domid);
@@ -518,9 +513,8 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
 
     describe('triggers', () => {
       it('checks them as XEN_DOMCTL_sendtrigger and hands them to a running guest\'s model', () => {
-        const hypervisor = fresh();
         const calls: string[] = [];
-        hypervisor.setGuestModel({ boot() {}, resume() {}, gpe() {}, trigger: (domid, trigger, vcpu) => void calls.push(`${domid} ${trigger} ${vcpu}`) });
+        const hypervisor = fresh({ boot() {}, resume() {}, gpe() {}, trigger: (domid, trigger, vcpu) => void calls.push(`${domid} ${trigger} ${vcpu}`) });
         const hvm = hypervisor.createDomain({ type: 'hvm', vcpus: 2 }).domid;
         const pv = hypervisor.createDomain({ type: 'pv' }).domid;
         hypervisor.sendTrigger(hvm, 'power', 0); // paused: nothing runs, the trigger is lost

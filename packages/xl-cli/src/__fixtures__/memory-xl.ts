@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryHypervisor } from '@xen-genid/xc-params';
+import { MemoryHypervisor, type MemoryHypervisorOptions } from '@xen-genid/xc-params';
 import { createMemoryStore } from '@xen-genid/xenstore';
-import { MemoryUserdataStore, createSeededRandomSource } from '@xen-genid/xl-lib';
+import { MemoryUserdataStore, createSeededRandomSource, libxlGuestModel } from '@xen-genid/xl-lib';
 import { onTestFinished } from 'vitest';
 import type { CommandContext, OutputStream, ToolstackParts } from '../command-context.ts';
 import { main } from '../main.ts';
@@ -38,10 +38,17 @@ export interface MemoryXl {
 }
 
 /** A fresh in-memory machine for the current test (seeded random source: uuids and IDs repeat). */
-export function memoryXl(seed = 1, hypervisor: MemoryHypervisor = new MemoryHypervisor()): MemoryXl {
+export function memoryXl(
+  seed = 1,
+  makeHypervisor: (options: MemoryHypervisorOptions) => MemoryHypervisor = (options) => new MemoryHypervisor(options),
+): MemoryXl {
   const dir = mkdtempSync(join(tmpdir(), 'xl-cli-memory-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  const parts = { hypervisor, xenstore: createMemoryStore(), userdata: new MemoryUserdataStore() };
+  const xenstore = createMemoryStore();
+  const userdata = new MemoryUserdataStore();
+  // The machine runs libxl's guest model, bound when it is made.
+  const hypervisor = makeHypervisor({ guestModel: (self) => libxlGuestModel({ hypervisor: self, xenstore, userdata }) });
+  const parts = { hypervisor, xenstore, userdata };
   const random = createSeededRandomSource(seed);
   const run = async (args: readonly string[], options: RunOptions = {}): Promise<XlResult> => {
     let stdout = '';

@@ -14,47 +14,55 @@ import type { CommandContext, ToolstackParts } from '../command-context.ts';
 /** Parts and a way to release what opening them took; `hostPath` for a host file's. */
 interface OpenedParts extends ToolstackParts {
   readonly hostPath?: string;
+  /** A host file's device models (qemu-dm's), when opened with them. */
+  readonly deviceModels?: Pick<LibxlOptions, 'deviceModel' | 'consoles'>;
   close(): void;
 }
 
-/** The context's own parts, or the host file's. */
-async function openParts(context: CommandContext): Promise<OpenedParts> {
+/**
+ * The context's own parts, or the host file's. With `deviceModels`, the host file is opened with
+ * qemu-dm's device models attached and their guest model bound: a domain whose config has a
+ * `kernel` runs it under QEMU, as libxl spawns qemu-xen.
+ */
+async function openParts(context: CommandContext, options: { readonly deviceModels?: boolean } = {}): Promise<OpenedParts> {
   if (context.toolstack) return { ...context.toolstack, close: () => undefined };
   const { defaultHostPath, openHost } = await import('@xen-genid/host');
-  const host = openHost(defaultHostPath(context.env));
+  const path = defaultHostPath(context.env);
+  const attachDeviceModels = options.deviceModels ? (await import('@xen-genid/qemu-dm')).attachDeviceModels : undefined;
+  type Attached = ReturnType<NonNullable<typeof attachDeviceModels>>;
+  let attached: Attached | undefined;
+  const attach = (machine: Pick<ToolstackParts, 'hypervisor' | 'xenstore' | 'userdata'>): Attached =>
+    (attached ??= attachDeviceModels!({ hypervisor: machine.hypervisor, store: machine.xenstore, userdata: machine.userdata, hostPath: path }));
+  const host = openHost(path, attachDeviceModels ? { guestModel: (machine) => attach(machine).guestModel } : {});
+  const devices = attachDeviceModels ? attach({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata }) : undefined;
   return {
-    hypervisor: host.hypervisor,
+    hypervisor: devices?.hypervisor ?? host.hypervisor,
     xenstore: host.store,
     userdata: host.userdata,
     names: host.xenstoreBackend,
     atomically: (body) => host.atomically(body),
     crashPoint: (step) => host.crashPoint(step),
     hostPath: host.path,
+    ...(devices ? { deviceModels: { deviceModel: devices.deviceModel, consoles: devices.consoles } } : {}),
     close: () => host.close(),
   };
 }
 
 /**
  * Runs `body` with a libxl context open, closing it (and the host file) afterwards whatever
- * happens. On a host file, qemu-dm's device models are attached: a domain whose config has a
- * `kernel` runs it under QEMU, as libxl spawns qemu-xen, its device state is saved and restored
- * with it, and its serial port is its console.
+ * happens. A host file is opened with qemu-dm's device models (`openParts`): its domains' device
+ * state is saved and restored with them, and a real guest's serial port is its console.
  */
 export async function withToolstack<T>(
   context: CommandContext,
   body: (toolstack: { readonly libxl: Libxl; readonly crashPoint: (step: CrashPoint) => void }) => T | Promise<T>,
 ): Promise<T> {
-  const parts = await openParts(context);
+  const parts = await openParts(context, { deviceModels: true });
   try {
     const { createLibxl } = await import('@xen-genid/xl-lib');
-    let machine: Pick<LibxlOptions, 'hypervisor' | 'guestModel' | 'deviceModel' | 'consoles'> = { hypervisor: parts.hypervisor };
-    if (parts.hostPath !== undefined) {
-      const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
-      const { hypervisor, guestModel, deviceModel, consoles } = attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
-      machine = { hypervisor, guestModel, deviceModel, consoles };
-    }
     const libxl = createLibxl({
-      ...machine,
+      hypervisor: parts.hypervisor,
+      ...parts.deviceModels,
       xenstore: parts.xenstore,
       userdata: parts.userdata,
       ...(parts.names ? { names: parts.names } : {}),

@@ -4,15 +4,16 @@
  * xl-lib's own query, so the tests check the implementation independently.
  */
 import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, createGuestMemory } from '@xen-genid/xc-params';
-import { createMemoryStore, type XenStore } from '@xen-genid/xenstore';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, type MemoryHypervisor, createGuestMemory } from '@xen-genid/xc-params';
+import type { XenStore } from '@xen-genid/xenstore';
 import { afterEach, expect } from 'vitest';
 import { generationIdPath } from '../genid/genid-set.ts';
+import { memoryMachine } from '../lifecycle/guest-model.ts';
 import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
 import { genidOfConfig } from '../genid/lifecycle-policy.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { MsVmGenid } from '../genid/ms-vm-genid.ts';
-import { MemoryUserdataStore } from '../userdata.ts';
+import type { MemoryUserdataStore } from '../userdata.ts';
 import { copyDomainConfig, type DomainConfig } from '../types/domain-config.ts';
 import { LIBXL_MEMKB_DEFAULT } from '../types/idl.ts';
 
@@ -36,9 +37,7 @@ export function closeAfterTest(libxl: Libxl): Libxl {
 
 /** A fresh machine whose random source is seeded with `seed`; closed after each test. */
 export function createMachine(seed: number): Machine {
-  const hypervisor = new MemoryHypervisor();
-  const xenstore = createMemoryStore();
-  const userdata = new MemoryUserdataStore();
+  const { hypervisor, xenstore, userdata } = memoryMachine();
   const libxl = createLibxl({ hypervisor, xenstore, userdata, random: createSeededRandomSource(seed) });
   closeAfterTest(libxl);
   return { hypervisor, xenstore, userdata, libxl };

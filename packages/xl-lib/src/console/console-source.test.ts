@@ -1,20 +1,17 @@
-import { MemoryHypervisor } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
 import { describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createLibxl } from '../lifecycle/libxl.ts';
 import { closeAfterTest } from '../__fixtures__/machine.ts';
 import { defaultDomainConfig } from '../types/domain-config.ts';
-import { MemoryUserdataStore } from '../userdata.ts';
+import { memoryMachine } from '../lifecycle/guest-model.ts';
 import type { ConsoleRef, ConsoleSource } from './console-source.ts';
 
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : Buffer.from(bytes).toString());
 
 function machine(consoles?: ConsoleSource) {
-  const hypervisor = new MemoryHypervisor();
-  const libxl = closeAfterTest(
-    createLibxl({ hypervisor, xenstore: createMemoryStore(), userdata: new MemoryUserdataStore(), ...(consoles ? { consoles } : {}) }),
-  );
+  const parts = memoryMachine();
+  const libxl = closeAfterTest(createLibxl({ ...parts, ...(consoles ? { consoles } : {}) }));
+  const { hypervisor } = parts;
   return { hypervisor, libxl };
 }
 

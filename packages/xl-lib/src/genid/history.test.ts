@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryHypervisor } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLibxl, type Libxl } from '../lifecycle/libxl.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
@@ -10,7 +8,7 @@ import { migrateDomain } from '../save-restore/migrate.ts';
 import { readSaveFile } from '../save-restore/save-file.ts';
 import { restoreDomain, saveDomain } from '../save-restore/operations.ts';
 import { defaultDomainConfig } from '../types/domain-config.ts';
-import { MemoryUserdataStore } from '../userdata.ts';
+import { memoryMachine } from '../lifecycle/guest-model.ts';
 import { parseGenidHistory, vmGenidHistory, type GenidHistoryEntry } from './history.ts';
 import { MsVmGenid } from './ms-vm-genid.ts';
 import { renewVmGenid } from './renewal.ts';
@@ -23,7 +21,7 @@ afterEach(() => {
 });
 
 function machine(seed: number): Libxl {
-  const libxl = createLibxl({ hypervisor: new MemoryHypervisor(), xenstore: createMemoryStore(), userdata: new MemoryUserdataStore(), random: createSeededRandomSource(seed) });
+  const libxl = createLibxl({ ...memoryMachine(), random: createSeededRandomSource(seed) });
   open.push(libxl);
   return libxl;
 }

@@ -1,15 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryHypervisor } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
 import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { createSeededRandomSource } from '../random-bytes.ts';
 import { defaultDomainConfig, type DomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from './ms-vm-genid.ts';
-import { MemoryUserdataStore } from '../userdata.ts';
+import { memoryMachine } from '../lifecycle/guest-model.ts';
 import { migrateDomain } from '../save-restore/migrate.ts';
 import { restoreDomain, saveDomain } from '../save-restore/operations.ts';
 import { generationIdPath } from './genid-set.ts';
@@ -24,12 +22,7 @@ afterEach(() => {
 });
 
 function context(seed = 7): Libxl {
-  const libxl = createLibxl({
-    hypervisor: new MemoryHypervisor(),
-    xenstore: createMemoryStore(),
-    userdata: new MemoryUserdataStore(),
-    random: createSeededRandomSource(seed),
-  });
+  const libxl = createLibxl({ ...memoryMachine(), random: createSeededRandomSource(seed) });
   open.push(libxl);
   return libxl;
 }

@@ -82,7 +82,6 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
     writeLibxlEntry(ctx.xs, made, saved);
     launchDeviceModel(ctx, made, saved);
     if (!options.paused) {
-      ctx.registerGuestModel();
       ctx.hypervisor.unpauseDomain(made);
     }
     return made;

@@ -29,8 +29,6 @@ export interface LibxlInternals {
   readonly names: DomainNames;
   /** The clock for `start_time` (milliseconds since the epoch). */
   readonly now: () => number;
-  /** Registers the context's guest model with the hypervisor (before the guest runs). */
-  registerGuestModel(): void;
   /** Runs `body` as one transaction of the machine (the context's `atomically` option). */
   atomically<T>(body: () => T): T;
 }

@@ -1,4 +1,4 @@
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE, type GuestModel } from '@xen-genid/xc-params';
 import { createMemoryBackend, createXenStore } from '@xen-genid/xenstore';
 import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { MemoryUserdataStore } from '../userdata.ts';
 import { generationIdPath } from '../genid/genid-set.ts';
 import { getDomainConfiguration } from '../stored-config.ts';
+import { libxlGuestModel } from './guest-model.ts';
 import { createLibxl } from './libxl.ts';
 import { closeAfterTest, createMachine, expectGenidAgreement, genidEverywhere, storedAfterCreate, type Machine } from '../__fixtures__/machine.ts';
 
@@ -443,8 +444,9 @@ function faultyMachine() {
     }
   };
   const mutating = new Set(['createDomain', 'writePage', 'writeParam', 'unpauseDomain', 'setPendingStart', 'setGuestRecord']);
-  const real = new MemoryHypervisor();
-  const hypervisor = new Proxy(real, {
+  // The firmware acts through the faulty parts, as on a machine whose parts fail.
+  const real: MemoryHypervisor = new MemoryHypervisor({ guestModel: (): GuestModel => libxlGuestModel({ hypervisor, xenstore, userdata }) });
+  const hypervisor: MemoryHypervisor = new Proxy(real, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;

@@ -13,14 +13,12 @@
 import {
   createXc,
   type DomainInfo,
-  type GuestModel,
   type Hypervisor,
   type ShutdownReason,
   type ConsoleOutput,
   type XcInterface,
 } from '@xen-genid/xc-params';
 import type { XenStore, XsConnection } from '@xen-genid/xenstore';
-import { createGuestModel } from '@xen-genid/hvmloader-sim/guest';
 import { consoleChain, hypervisorConsoles, type ConsoleRef, type ConsoleSource } from '../console/console-source.ts';
 import { XlError, wrapFailure } from '../errors.ts';
 import { msVmGenidSet, type GenidSetResult } from '../genid/genid-set.ts';
@@ -28,7 +26,7 @@ import type { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { notifyGenidChange } from '../genid/notify.ts';
 import { applyGenid } from '../genid/renewal.ts';
 import { osRandomSource, type RandomSource } from '../random-bytes.ts';
-import { existingDomain, hasPvDrivers, storeDomainConfiguration } from '../stored-config.ts';
+import { existingDomain, storeDomainConfiguration } from '../stored-config.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import type { UserdataStore } from '../userdata.ts';
 import { createDomain, type CreateDomainOptions } from './create.ts';
@@ -56,12 +54,6 @@ export interface LibxlOptions {
   readonly userdata: UserdataStore;
   /** Where generated uuids and IDs come from (default: the OS CSPRNG). */
   readonly random?: RandomSource;
-  /**
-   * The software a domain runs, registered with the hypervisor before a domain is unpaused.
-   * Default: hvmloader-sim's firmware and guest model (`createGuestModel`) over this context's
-   * hypervisor and xenstore. `null`: register nothing (whatever model is registered runs).
-   */
-  readonly guestModel?: GuestModel | null;
   /** The clock for `start_time` (milliseconds since the epoch); default `Date.now`. */
   readonly now?: () => number;
   /**
@@ -110,18 +102,10 @@ export class Libxl implements Disposable {
     this.userdata = options.userdata;
     this.random = options.random ?? osRandomSource;
     this.deviceModel = options.deviceModel;
-    const guestModel =
-      options.guestModel === undefined
-        ? createGuestModel({ hypervisor: options.hypervisor, store: options.xenstore, pvDrivers: (domid) => hasPvDrivers(options, domid) })
-        : (options.guestModel ?? undefined);
     this.#atomically = options.atomically ?? ((body) => body());
     const simulated = hypervisorConsoles(options.hypervisor);
     this.#consoles = options.consoles ? consoleChain([options.consoles, simulated]) : simulated;
-    const registerGuestModel = () => {
-      if (guestModel) this.hypervisor.setGuestModel(guestModel);
-    };
     this.xc = createXc(this.hypervisor);
-    registerGuestModel();
     this.xs = this.xenstore.connect(0);
     try {
       initDomain0({ xs: this.xs, hypervisor: this.hypervisor, userdata: this.userdata });
@@ -139,7 +123,6 @@ export class Libxl implements Disposable {
       xs: this.xs,
       names: this.#names,
       now: options.now ?? Date.now,
-      registerGuestModel,
       atomically: this.#atomically,
     };
   }
@@ -224,13 +207,9 @@ export class Libxl implements Disposable {
     return this.#atomically(body);
   }
 
-  /**
-   * Raises ACPI GPE `gpe` in a running domain, with this context's guest model registered so the
-   * guest handles it here (beyond Xen: see `renewVmGenid`).
-   */
+  /** Raises ACPI GPE `gpe` in a running domain, which its guest model handles (beyond Xen: see `renewVmGenid`). */
   raiseGpe(domid: number, gpe: number): void {
     guestDomain(this.#internals, domid, 'raise a GPE in');
-    this.#internals.registerGuestModel();
     try {
       this.hypervisor.raiseGpe(domid, gpe);
     } catch (error) {
@@ -243,7 +222,6 @@ export class Libxl implements Disposable {
    * next unpaused.
    */
   notifyGenidChange(domid: number): 'delivered' | 'pending' {
-    this.#internals.registerGuestModel();
     return notifyGenidChange(this, domid);
   }
 

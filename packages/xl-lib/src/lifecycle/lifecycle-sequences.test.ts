@@ -4,8 +4,7 @@
  * guest memory at HVM param 34 and what the guest OS read are the same 16 bytes (once the guest
  * has run), and the ID changes only where the policy says so.
  */
-import { HVM_PARAM_VM_GENERATION_ID_ADDR, MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
-import { createMemoryStore } from '@xen-genid/xenstore';
+import { HVM_PARAM_VM_GENERATION_ID_ADDR, type MemoryHypervisor, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { readGuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { createSeededRandomSource } from '../random-bytes.ts';
 import { defaultDomainConfig } from '../types/domain-config.ts';
 import { MsVmGenid } from '../genid/ms-vm-genid.ts';
 import { genidOfConfig } from '../genid/lifecycle-policy.ts';
-import { MemoryUserdataStore } from '../userdata.ts';
+import { memoryMachine } from './guest-model.ts';
 import { generationIdPath } from '../genid/genid-set.ts';
 import { createLibxl, type Libxl } from './libxl.ts';
 
@@ -50,9 +49,8 @@ describe('lifecycle sequences', () => {
   it(`keep config, xenstore, memory and the guest's view of the ID in agreement (seed ${seed})`, { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
-        const hypervisor = new MemoryHypervisor();
-        const userdata = new MemoryUserdataStore();
-        const libxl = createLibxl({ hypervisor, xenstore: createMemoryStore(), userdata, random: createSeededRandomSource(seed) });
+        const { hypervisor, xenstore, userdata } = memoryMachine();
+        const libxl = createLibxl({ hypervisor, xenstore, userdata, random: createSeededRandomSource(seed) });
         /** domid → the ID the policy says it must have (null: none). */
         const expected = new Map<number, string | null>();
         /** domid → what the guest OS last read (it reads at boot; an apply sends no notify). */

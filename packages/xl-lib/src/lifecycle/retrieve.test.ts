@@ -1,11 +1,11 @@
-import { DOMAIN0_MAX_MEM_KB, MemoryHypervisor } from '@xen-genid/xc-params';
-import { createMemoryBackend, createXenStore } from '@xen-genid/xenstore';
+import { DOMAIN0_MAX_MEM_KB } from '@xen-genid/xc-params';
 import { describe, expect, it } from 'vitest';
 import { yajlBeautify } from '../json/yajl-gen.ts';
 import { getDomainConfiguration } from '../stored-config.ts';
 import { defaultDomainConfig, domainConfigToJson, type DomainConfig } from '../types/domain-config.ts';
 import { USERDATA_LIBXL_JSON, MemoryUserdataStore } from '../userdata.ts';
 import { closeAfterTest, createMachine } from '../__fixtures__/machine.ts';
+import { memoryMachine } from './guest-model.ts';
 import { createLibxl } from './libxl.ts';
 
 const decoder = new TextDecoder();
@@ -85,9 +85,7 @@ describe('retrieveDomainConfiguration: the stored config brought up to date from
 
 describe("Domain-0's set-up, as xen-init-dom0 does it", () => {
   it('stores the stub config and writes the keys once; a host set up already is left alone', () => {
-    const hypervisor = new MemoryHypervisor();
-    const xenstore = createXenStore(createMemoryBackend());
-    const userdata = new MemoryUserdataStore();
+    const { hypervisor, xenstore, userdata } = memoryMachine();
     closeAfterTest(createLibxl({ hypervisor, xenstore, userdata }));
     expect(decoder.decode(userdata.retrieve(0, USERDATA_LIBXL_JSON)!)).toMatch(/^\{\n {4}"c_info": \{\n {8}"type": "pv"\n {4}\},/);
     const other = new MemoryUserdataStore();

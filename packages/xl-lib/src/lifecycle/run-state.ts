@@ -44,7 +44,6 @@ export function unpauseDomain(ctx: LibxlInternals, domid: number): void {
   const info = guestDomain(ctx, domid, 'unpause');
   if (!info.paused) throw new XlError('INVAL', `domain ${domid} is not paused`);
   try {
-    ctx.registerGuestModel();
     ctx.hypervisor.unpauseDomain(domid);
   } catch (error) {
     throw wrapFailure(`domain ${domid}: unpause failed`, error);
@@ -137,7 +136,6 @@ export function sendTrigger(ctx: LibxlInternals, domid: number, trigger: LibxlTr
   if (trigger === 'unknown') throw fail('EINVAL');
   const before = domid > 0xffff ? undefined : ctx.hypervisor.getDomain(domid);
   if (before === undefined) throw fail('ESRCH');
-  ctx.registerGuestModel();
   const send = (): void => {
     try {
       ctx.hypervisor.sendTrigger(domid, trigger as DomainTrigger, vcpu);
@@ -173,7 +171,6 @@ function restart(ctx: LibxlInternals, domid: number, config: DomainConfig): void
     ctx.hypervisor.resetDomain(domid);
     ctx.xs.write(`${domainPath(domid)}/control/shutdown`, '');
     buildPost(ctx, domid, config, checkConfig(config));
-    ctx.registerGuestModel();
     ctx.hypervisor.unpauseDomain(domid);
   } catch (error) {
     throw wrapFailure(`domain ${domid}: restart failed`, error);

@@ -4,7 +4,7 @@
  * both xls see the same domains: ids, states, pages, CPU time. Names go into xenstore, where
  * libxl and the stub both read them. Everything else is MemoryHypervisor's.
  */
-import { MemoryHypervisor, domainPath, type DomainInfo, type DomainType, type ShutdownReason } from '@xen-genid/xc-params';
+import { MemoryHypervisor, domainPath, type MemoryHypervisorOptions, type DomainInfo, type DomainType, type ShutdownReason } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 
 /** A domain of a SCENARIOS table (see referee.mjs). */
@@ -41,8 +41,8 @@ function infoOf(domain: ScenarioDomain): DomainInfo {
 export class ScenarioHypervisor extends MemoryHypervisor {
   readonly #domains: ReadonlyMap<number, DomainInfo>;
 
-  constructor(domains: readonly ScenarioDomain[]) {
-    super();
+  constructor(domains: readonly ScenarioDomain[], options: MemoryHypervisorOptions = {}) {
+    super(options);
     this.#domains = new Map(domains.map((domain) => [domain.domid, infoOf(domain)]));
   }
 
