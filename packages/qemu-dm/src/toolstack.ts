@@ -305,7 +305,7 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
         tables: [{ name: 'dsdt.aml', bytes: ramOf(domid)!.read(BigInt(dsdt.address), dsdt.length) }],
         memory: [],
         reserved: [{ address: BigInt(start), size: BigInt(end - start) }],
-        idAddress: BigInt(firmware.vmGenerationIdAddress),
+        idAddress: firmware.vmGenerationIdAddress,
         devicePath: VGID_DEVICE_PATH,
       };
       const button = cachedModuleBeside(kernel);

@@ -133,7 +133,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
   } else {
     for (const table of firmware.tables.tables) lines.push(`  ${table.signature} at ${hex(table.address)}, ${table.length} bytes`);
     lines.push(`  RSDP at ${hex(firmware.tables.rsdpAddress)}, acpi_info at ${hex(layout.infoAddress)}`);
-    if (firmware.vmGenerationIdAddress === 0) lines.push('no generation ID (both words 0): VGIA 0, HVM param 34 = 0, the VGID device reports _STA 0');
+    if (firmware.vmGenerationIdAddress === 0n) lines.push('no generation ID (both words 0): VGIA 0, HVM param 34 = 0, the VGID device reports _STA 0');
     else {
       lines.push(
         `generation ID at ${hex(firmware.vmGenerationIdAddress)} (VGIA at ${hex(layout.infoAddress + 20)}, HVM param ${HVM_PARAM_VM_GENERATION_ID_ADDR} = ${hex(hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR))})`,

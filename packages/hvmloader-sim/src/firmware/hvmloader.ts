@@ -39,8 +39,11 @@ export interface FirmwareRun {
   readonly generationIdValue: string;
   /** Both words as hvmloader's strtoll parsed them. */
   readonly generationId: GenerationIdWords;
-  /** Where the 16 bytes went (also VGIA and HVM param 34); 0 without an ID or without ACPI. */
-  readonly vmGenerationIdAddress: number;
+  /**
+   * Where the 16 bytes went, as HVM param 34 holds it (and VGIA, a 32-bit field of hvmloader's
+   * 32-bit world: `tables.vmGenerationIdAddress`); 0 without an ID or without ACPI.
+   */
+  readonly vmGenerationIdAddress: bigint;
   /** The tables built, or null with `acpi=0`. */
   readonly tables: AcpiBuildResult | null;
   /** Hypercalls whose failure hvmloader ignores (it does not check hvm_param_set's result). */
@@ -72,7 +75,7 @@ export function runFirmware(hypervisor: Hypervisor, store: XenStore, domid: numb
     const generationIdValue = xenstoreRead(connection, PLATFORM_GENERATION_ID_KEY, PLATFORM_GENERATION_ID_DEFAULT);
     const generationId = parseGenerationIdValue(generationIdValue);
     if (!acpi) {
-      return { domid, acpi, generationIdValue, generationId, vmGenerationIdAddress: 0, tables: null, ignoredErrors: [] };
+      return { domid, acpi, generationIdValue, generationId, vmGenerationIdAddress: 0n, tables: null, ignoredErrors: [] };
     }
     const vcpus = hypervisor.getDomain(domid)?.vcpus ?? 1;
     const memory = new DomainMemory(hypervisor, domid);
@@ -86,8 +89,9 @@ export function runFirmware(hypervisor: Hypervisor, store: XenStore, domid: numb
     });
     memory.flush();
     const ignoredErrors: string[] = [];
+    const vmGenerationIdAddress = BigInt(tables.vmGenerationIdAddress);
     for (const [param, value] of [
-      [HVM_PARAM_VM_GENERATION_ID_ADDR, BigInt(tables.vmGenerationIdAddress)],
+      [HVM_PARAM_VM_GENERATION_ID_ADDR, vmGenerationIdAddress],
       [HVM_PARAM_ACPI_IOPORTS_LOCATION, 1n],
     ] as const) {
       try {
@@ -96,7 +100,7 @@ export function runFirmware(hypervisor: Hypervisor, store: XenStore, domid: numb
         ignoredErrors.push(`hvm_param_set(${param}, ${value}): ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    return { domid, acpi, generationIdValue, generationId, vmGenerationIdAddress: tables.vmGenerationIdAddress, tables, ignoredErrors };
+    return { domid, acpi, generationIdValue, generationId, vmGenerationIdAddress, tables, ignoredErrors };
   } finally {
     connection.close();
   }

@@ -151,7 +151,7 @@ export function createGuestModel(options: GuestModelOptions): GuestModel {
           firmware: {
             acpi: run.acpi,
             generationIdValue: run.generationIdValue,
-            vmGenerationIdAddress: BigInt(run.vmGenerationIdAddress),
+            vmGenerationIdAddress: run.vmGenerationIdAddress,
             ignoredErrors: run.ignoredErrors,
           },
         };

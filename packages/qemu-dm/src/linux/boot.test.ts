@@ -10,7 +10,7 @@ describe('planFirmwareBoot', () => {
     const { plan, idBytes, firmware, layout } = planFirmwareBoot({ generationId, machine: 'q35' });
     expect(layout).toBe(qemuLayoutFor('q35'));
     expect(firmware.generationIdValue).toBe(`${generationId.low}:${generationId.high}`);
-    expect(plan.idAddress).toBe(BigInt(firmware.vmGenerationIdAddress));
+    expect(plan.idAddress).toBe(firmware.vmGenerationIdAddress);
     expect(plan.idAddress).toBeGreaterThan(0x07001000n);
     expect(plan.reserved).toEqual([{ address: 0x07000000n, size: 0x100000n }]);
     expect(plan.tables.map((table) => table.name)).toEqual(['dsdt.aml']);
