@@ -18,28 +18,30 @@ import {
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
 const address = (value) => `0x${value.toString(16)}`;
 
-const hypervisor = new MemoryHypervisor();
+// hvmloader, running in the guest, acts on itself (DOMID_SELF) with the guest's own powers: the
+// software the hypervisor runs when the domain is first unpaused, bound when the hypervisor is made.
+const hypervisor = new MemoryHypervisor({
+  guestModel: (self) => ({
+    boot(bootedDomid) {
+      const firmware = createXc(self, { caller: bootedDomid });
+      const bufferAddress = 0xfc001000n; // where libacpi's allocator would put the 16-byte buffer
+      firmware.hvmParamSet(DOMID_SELF, HVM_PARAM_VM_GENERATION_ID_ADDR, bufferAddress);
+      console.log(`hvmloader in domain ${bootedDomid}: set HVM_PARAM_VM_GENERATION_ID_ADDR (34) = ${address(bufferAddress)}`);
+      try {
+        firmware.hvmParamSet(DOMID_SELF, HVM_PARAM_IDENT_PT, 1n);
+      } catch (error) {
+        if (!XcError.is(error)) throw error;
+        console.log(`hvmloader in domain ${bootedDomid}: setting HVM_PARAM_IDENT_PT on itself is refused: ${error.code} (${error.message})`);
+      }
+    },
+    resume() {},
+    gpe() {},
+  }),
+});
 const domain = hypervisor.createDomain({ type: 'hvm' });
 const { domid } = domain;
 console.log(`created HVM domain ${domid} (uuid ${domain.uuid}), paused, param 34 = ${hypervisor.readParam(domid, HVM_PARAM_VM_GENERATION_ID_ADDR)}`);
 
-// hvmloader, running in the guest, acts on itself (DOMID_SELF) with the guest's own powers.
-hypervisor.setGuestModel({
-  boot(bootedDomid) {
-    const firmware = createXc(hypervisor, { caller: bootedDomid });
-    const bufferAddress = 0xfc001000n; // where libacpi's allocator would put the 16-byte buffer
-    firmware.hvmParamSet(DOMID_SELF, HVM_PARAM_VM_GENERATION_ID_ADDR, bufferAddress);
-    console.log(`hvmloader in domain ${bootedDomid}: set HVM_PARAM_VM_GENERATION_ID_ADDR (34) = ${address(bufferAddress)}`);
-    try {
-      firmware.hvmParamSet(DOMID_SELF, HVM_PARAM_IDENT_PT, 1n);
-    } catch (error) {
-      if (!XcError.is(error)) throw error;
-      console.log(`hvmloader in domain ${bootedDomid}: setting HVM_PARAM_IDENT_PT on itself is refused: ${error.code} (${error.message})`);
-    }
-  },
-  resume() {},
-  gpe() {},
-});
 hypervisor.unpauseDomain(domid);
 
 // libxl, in Domain-0: libxl__ms_vm_genid_set's second half.

@@ -49,7 +49,7 @@ const firmware = compare({
   },
   'firmware run (runFirmware)': () => {
     hypervisor.resetDomain(domid);
-    sink ^= runFirmware(hypervisor, store, domid).vmGenerationIdAddress;
+    sink ^= Number(runFirmware(hypervisor, store, domid).vmGenerationIdAddress);
   },
 });
 

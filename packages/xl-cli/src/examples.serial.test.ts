@@ -50,3 +50,15 @@ describe('the main job (pnpm --silent run demo)', () => {
     expect(seen[1]).not.toBe(seen[0]);
   });
 });
+
+describe('the param 34 hand-over (pnpm run demo:param34, examples/demo.mjs)', () => {
+  it("shows hvmloader publishing the address and libxl writing the ID there, and the guest's read", () => {
+    const result = spawnSync(process.execPath, ['examples/demo.mjs'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('hvmloader in domain 1: set HVM_PARAM_VM_GENERATION_ID_ADDR (34) = 0xfc001000\n');
+    expect(result.stdout).toContain('setting HVM_PARAM_IDENT_PT on itself is refused: EPERM');
+    const written = /wrote generation ID ([0-9a-f]{32})/.exec(result.stdout)?.[1];
+    expect(written).toBeDefined();
+    expect(result.stdout.split(written!).length - 1).toBeGreaterThanOrEqual(2); // written, then read back
+  });
+});
