@@ -24,7 +24,7 @@ export interface CommandContext {
   /** Reads a whole file (as `libxl_read_file_contents`); throws the usual Node errors. */
   readonly readFile: (path: string) => Uint8Array;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** The clock, milliseconds since the epoch (`xl uptime`); default `Date.now`. */
+  /** The clock, milliseconds since the epoch (libxl's `start_time`, `xl uptime`); default `Date.now`. */
   readonly now?: () => number;
   /** `argv[0]`, as getopt names the program in its messages; default `xl`. */
   readonly programName?: string;

@@ -53,10 +53,10 @@ describe('xl uptime', () => {
   it('counts from each domain\'s start, Domain-0 from the machine\'s', async () => {
     let clock = Date.UTC(2026, 0, 1, 12, 0, 0);
     const world = memoryXl(1, (options) => new MemoryHypervisor({ ...options, now: () => clock }));
-    clock += 90_000;
-    await world.ok(['create', world.file('a.cfg', cfg('a'))]);
-    clock += 3_725_000;
     const run = (args: string[]) => world.xl(args, { now: () => clock });
+    clock += 90_000;
+    expect((await run(['create', world.file('a.cfg', cfg('a'))])).status).toBe(0);
+    clock += 3_725_000;
     expect(await run(['uptime'])).toEqual({
       status: 0,
       stderr: '',
@@ -65,6 +65,24 @@ describe('xl uptime', () => {
     const short = await run(['uptime', '-s', 'a']);
     expect(short.stdout).toMatch(/^ \d\d:\d\d:\d\d up {2}1:02, a \(1\)\n$/);
     expect((await run(['uptime', 'nosuch'])).status).toBe(1);
+  });
+
+  it("counts a guest's uptime from the start_time libxl wrote, and leaves out a guest without one", async () => {
+    const clock = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const world = memoryXl(1, (options) => new MemoryHypervisor({ ...options, now: () => clock }));
+    await world.ok(['create', world.file('a.cfg', cfg('a'))]);
+    await world.ok(['create', world.file('b.cfg', cfg('b'))]);
+    const xs = world.parts.xenstore.connect(0);
+    const vm = (domid: number): string => Buffer.from(xs.read(`/local/domain/${domid}/vm`)).toString('utf8');
+    // libxl_vm_get_start_time reads the whole seconds of `<vm>/start_time`, whatever the hypervisor says.
+    xs.write(`${vm(1)}/start_time`, `${clock / 1000 - 7200}.50`);
+    xs.rm(`${vm(2)}/start_time`);
+    xs.close();
+    expect(await world.xl(['uptime', 'a', 'b'], { now: () => clock })).toEqual({
+      status: 0,
+      stdout: `${'Name'.padEnd(33)}   ID Uptime\n${'a'.padEnd(33)}    1  2:00:00\n`,
+      stderr: "libxl: error: libxl_domain.c:2231:libxl_vm_get_start_time: Domain 2:Can't get start time of domain\n",
+    });
   });
 });
 

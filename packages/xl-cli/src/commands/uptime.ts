@@ -1,13 +1,14 @@
 /**
  * `xl uptime [-s] [Domain...]` (main_uptime / print_uptime, `tools/xl/xl_info.c`): how long each
  * domain has run since it was made, Domain-0 first (the simulated machine's uptime: since its host
- * file was made). A restored or migrated domain is a new domain, so its uptime starts again; a
+ * file was made); a guest's from the `start_time` libxl keeps (`libxl_vm_get_start_time`), a guest
+ * without one left out with libxl's error line. A restored or migrated domain is a new domain, so its uptime starts again; a
  * paused one keeps counting, as in Xen (the figure is wall time since `start_time`).
  */
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
-import { findDomain } from '../toolstack/report.ts';
+import { findDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';
 
 export interface UptimeOptions {
   short: boolean;
@@ -38,19 +39,36 @@ export async function run(input: CommandInput<UptimeOptions>, context: CommandCo
   if (input.args.length > 0) wanted = await withToolstack(context, ({ libxl }) => input.args.map((qualifier) => findDomain(libxl, qualifier)));
   const domains = await listHostDomains(context);
   const byDomid = new Map(domains.map((info) => [info.domid, info]));
-  const line = (info: ListedDomain): string => {
-    // libxl keeps the start time in whole seconds (`/vm/<uuid>/start_time`); xl subtracts in uint32.
-    const uptime = (Math.floor(now / 1000) - Math.floor(info.createdAt / 1000)) >>> 0;
+  const line = (info: ListedDomain, startSeconds: number): string => {
+    // xl subtracts the start time's whole seconds from time(NULL) in uint32.
+    const uptime = (Math.floor(now / 1000) - startSeconds) >>> 0;
     const name = info.name ?? '(null)';
     if (short) return ` ${localClock(now)} up ${formatUptime(uptime, true)}, ${name} (${info.domid})\n`;
     return `${name.padEnd(33)} ${String(info.domid).padStart(4)} ${formatUptime(uptime, false)}\n`;
   };
   let text = short ? '' : `${'Name'.padEnd(33)} ${'ID'.padStart(4)} Uptime\n`;
-  // Without arguments: Domain-0, then every other domain; a domid without a domain prints nothing.
-  for (const domid of wanted ?? domains.map((info) => info.domid)) {
-    const info = byDomid.get(domid);
-    if (info) text += line(info);
-  }
+  await withToolstack(context, ({ libxl }) => {
+    // Without arguments: Domain-0, then every other domain; a domid without a domain prints nothing.
+    for (const domid of wanted ?? domains.map((info) => info.domid)) {
+      const info = byDomid.get(domid);
+      if (!info) continue;
+      // Domain-0's uptime is the machine's (print_dom0_uptime); a guest's starts at the start_time
+      // libxl wrote when it built it, and a guest without one is left out, with libxl's error.
+      if (domid === 0) {
+        text += line(info, Math.floor(info.createdAt / 1000));
+        continue;
+      }
+      let start: number;
+      try {
+        start = libxl.vmStartTime(domid);
+      } catch (error) {
+        if (!isLibxlError(error)) throw error;
+        context.stderr.write(libxlErrorLine(error));
+        continue;
+      }
+      text += line(info, start);
+    }
+  });
   context.stdout.write(text);
   return XL_EXIT.OK;
 }

@@ -68,6 +68,7 @@ export async function withToolstack<T>(
       ...(parts.names ? { names: parts.names } : {}),
       ...(parts.atomically ? { atomically: parts.atomically } : {}),
       ...(context.random ? { random: context.random } : {}),
+      ...(context.now ? { now: context.now } : {}),
     });
     try {
       return await body({ libxl, crashPoint: parts.crashPoint ?? (() => undefined) });

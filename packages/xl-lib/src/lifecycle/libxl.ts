@@ -165,6 +165,23 @@ export class Libxl implements Disposable {
     return { ...info, name: this.domidToName(domid) };
   }
 
+  /**
+   * `libxl_vm_get_start_time` (`libxl_domain.c`): the whole seconds of `<vm>/start_time`, where the
+   * domain's `vm` entry points. `XlError('FAIL')` with libxl's logged line when either is missing
+   * (a domain libxl did not build).
+   */
+  vmStartTime(domid: number): number {
+    const text = (path: string): string | undefined => {
+      const value = this.xs.tryRead(path);
+      return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+    };
+    const vm = text(`/local/domain/${domid}/vm`);
+    const start = vm === undefined ? undefined : text(`${vm}/start_time`);
+    if (start === undefined) throw new XlError('FAIL', `libxl_domain.c:2231:libxl_vm_get_start_time: Domain ${domid}:Can't get start time of domain`);
+    // strtoul: the leading digits (`<seconds>.<hundredths>`), as uint32.
+    return Number(/^\s*\d*/.exec(start)![0].trim() || '0') >>> 0;
+  }
+
   /** `libxl_list_domain` (Domain-0 first). */
   listDomains(): LibxlDomainInfo[] {
     const names = this.#names.names();

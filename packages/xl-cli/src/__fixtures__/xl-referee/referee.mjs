@@ -87,7 +87,7 @@ function ambiguous(names) {
 /** The commands this package implements (their argument errors are recorded too). */
 const IMPLEMENTED = [
   'create', 'list', 'destroy', 'shutdown', 'reboot', 'pause', 'unpause', 'save', 'migrate', 'restore', 'migrate-receive', 'vm-list', 'domid',
-  'domname', 'rename', 'uptime', 'console', 'trigger', 'button-press',
+  'domname', 'rename', 'uptime', 'console', 'trigger', 'button-press', 'info', 'dmesg',
 ];
 const REQUIRED = { destroy: 1, pause: 1, unpause: 1, save: 2, migrate: 2, restore: 1, domid: 1, domname: 1, rename: 2, console: 1, trigger: 2, 'button-press': 2 };
 
@@ -140,7 +140,7 @@ function fileCases() {
   return cases.map((args) => ({ args, files }));
 }
 
-/** Cases on the fake domain tables: the read-only commands on every kind of domain. */
+/** Cases on the fake domain tables: the read-only commands on every kind of domain, and the others up to where they would change one. */
 function domainCases() {
   const cases = [];
   const domains = SCENARIOS.mixed;
@@ -171,5 +171,8 @@ function domainCases() {
   cases.push(['console', '13'], ['console', '99999'], ['console', 'nosuch'], ['console', '-t', 'hvc', '1'], ['console', '-t', 'hvc', 'nosuch'], ['console', '-n', '1']);
   cases.push(['trigger', 'nosuch', 'nmi'], ['trigger', '1', 'bang'], ['trigger', 'nosuch', 'bang'], ['trigger', '1', 'NMIX', '0']);
   cases.push(['button-press', 'nosuch', 'power'], ['button-press', '1', 'reset'], ['button-press', 'vgid-test', 'Power']);
+  // uptime of guests whose start time xenstore does not hold; the changing commands on a name no domain has.
+  cases.push(['uptime', '1'], ['uptime', 'vgid-test'], ['uptime', '-s', '1'], ['uptime', '-s', '2', '300'], ['uptime', 'nosuch'], ['uptime', '1', 'nosuch']);
+  cases.push(['rename', 'nosuch', 'x'], ['pause', 'nosuch'], ['shutdown', 'nosuch'], ['destroy', 'nosuch'], ['config-update'], ['config-update', 'nosuch'], ['config-update', '1', 'nosuch.cfg']);
   return cases.map((args) => ({ args, domains: 'mixed' }));
 }
