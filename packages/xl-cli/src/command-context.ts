@@ -57,6 +57,11 @@ export interface CommandInput<Options> {
   /** The command's arguments as given, before option parsing. */
   readonly argv: readonly string[];
   readonly global: GlobalOptions;
+  /**
+   * For a command that reads its leading arguments itself (`argumentsFirst`): its option parser,
+   * run on the arguments after them (`help` for `-h`/`--help`; xl's option errors are thrown).
+   */
+  readonly readOptions?: (argv: readonly string[]) => { readonly kind: 'ok'; readonly options: Options; readonly args: string[] } | { readonly kind: 'help' };
 }
 
 /** What libxl runs on: a hypervisor, a xenstore, libxl's userdata, and optionally a name index. */

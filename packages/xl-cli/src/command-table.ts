@@ -59,6 +59,12 @@ export interface CommandImplementation<Options = OptionValues> {
   readonly requiredArgs?: number;
   /** Printed on stderr before the options are read (`xl button-press`'s deprecation warning). */
   readonly warning?: string;
+  /**
+   * The command reads its leading arguments before its options (`main_config_update` takes its
+   * domain, then a config file, first): its module gets the arguments unparsed, and parses the
+   * rest with `CommandInput.readOptions`.
+   */
+  readonly argumentsFirst?: true;
   readonly load: () => Promise<CommandModule<Options>>;
 }
 
@@ -67,6 +73,7 @@ export interface CommandSpec<Options = OptionValues> extends XlCommandText {
   readonly options: { readonly [Key in keyof Options]: OptionSpec };
   readonly requiredArgs?: number;
   readonly warning?: string;
+  readonly argumentsFirst?: true;
   /**
    * A command real xl does not have: found only by its whole name (a prefix finds only xl's own
    * commands, so every prefix means what it means to real xl) and left out of `xl help`'s list.
@@ -182,6 +189,7 @@ const implemented: readonly CommandImplementation[] = [
   defineCommand<UptimeOptions>({ name: 'uptime', options: { short: { short: 's' } }, load: () => import('./commands/uptime.ts') }),
   defineCommand<ConfigUpdateOptions>({
     name: 'config-update',
+    argumentsFirst: true,
     options: { defconfig: { short: 'f', long: 'defconfig', value: true }, debug: { short: 'd' }, quiet: { short: 'q' } },
     load: () => import('./commands/config-update.ts'),
   }),

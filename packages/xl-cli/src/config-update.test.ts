@@ -25,7 +25,9 @@ describe('xl config-update', () => {
   it('prints the parsed config with -d, and only prints it with xl -N', async () => {
     const world = memoryXl();
     await world.ok(['create', world.file('a.cfg', cfg)]);
-    const debug = await world.xl(['config-update', '-d', 'a', world.file('a.cfg', cfg)]);
+    // The domain and the file come before the options: a leading option is looked up as a domain.
+    expect(await world.xl(['config-update', '-d', 'a', world.file('a.cfg', cfg)])).toEqual({ status: 1, stdout: '', stderr: `${WARNING}-d is an invalid domain identifier (rc=-6)\n` });
+    const debug = await world.xl(['config-update', 'a', world.file('a.cfg', cfg), '-d']);
     expect(debug.status).toBe(0);
     expect(debug.stdout).toContain('"max_memkb": 65536');
     const dry = await world.xl(['-N', 'config-update', 'a', world.file('a.cfg', cfg), 'on_crash="preserve"']);

@@ -134,6 +134,11 @@ async function dispatch(argv: readonly string[], context: CommandContext, onComm
     context.stdout.write(formatCommandHelp(spec));
     return XL_EXIT.OK;
   }
+  if (spec.argumentsFirst) {
+    const module = await spec.load();
+    const readOptions = (argv: readonly string[]): ReturnType<typeof parseCommandLine> => parseCommandLine(spec, argv);
+    return module.run({ options: {}, args: rest, argv: rest, global, readOptions }, context);
+  }
   const parsed = parseCommandLine(spec, rest);
   if (parsed.kind === 'help') {
     context.stdout.write(formatCommandHelp(spec));

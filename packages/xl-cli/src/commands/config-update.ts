@@ -23,13 +23,25 @@ export interface ConfigUpdateOptions {
 const EXIT_ERROR_FAIL = 253;
 
 export async function run(input: CommandInput<ConfigUpdateOptions>, context: CommandContext): Promise<number> {
-  if (input.args.length === 0) throw XlCliError.usage(XL_EXIT.FAILURE, 'xl config-update requires a domain argument');
+  const argv = input.argv;
+  if (argv.length === 0) throw XlCliError.usage(XL_EXIT.FAILURE, 'xl config-update requires a domain argument');
   context.stderr.write('WARNING: xl now has better capability to manage domain configuration, avoid using this command when possible\n');
   return withToolstack(context, ({ libxl }) => {
-    const domid = findDomain(libxl, input.args[0]!);
-    let filename = input.options.defconfig;
+    // The domain first, whatever it looks like (`-h` is looked up as a domain), then a config file
+    // that is no option and no KEY=VALUE, and only then the options.
+    const domid = findDomain(libxl, argv[0]!);
+    const next = argv[1];
+    const named = next !== undefined && !next.startsWith('-') && !next.includes('=') ? next : undefined;
+    const line = input.readOptions!(argv.slice(named === undefined ? 1 : 2));
+    // SWITCH_FOREACH_OPT names this command `config_update`, which xl's help does not find.
+    if (line.kind === 'help') {
+      context.stdout.write('command "config_update" not implemented\n');
+      return XL_EXIT.OK;
+    }
+    const options = line.options;
+    let filename = options.defconfig ?? named;
     const extras: string[] = [];
-    for (const arg of input.args.slice(1)) {
+    for (const arg of line.args) {
       if (arg.includes('=')) extras.push(arg);
       else if (filename === undefined) filename = arg;
       // xl prints create's usage here (help("create")), not its own.
@@ -45,7 +57,7 @@ export async function run(input: CommandInput<ConfigUpdateOptions>, context: Com
     const parsed = parseConfigData(data, { source: filename, verbose: input.global.verbose > 0, ...(context.random ? { random: context.random } : {}) });
     context.stderr.write(formatDiagnostics(parsed.diagnostics));
     if (!parsed.config) throw new XlCliError('', { exitCode: parsed.exitCode ?? XL_EXIT.FAILURE });
-    if (input.options.debug || input.global.dryRun) context.stdout.write(domainConfigToJsonText(parsed.config));
+    if (options.debug || input.global.dryRun) context.stdout.write(domainConfigToJsonText(parsed.config));
     if (input.global.dryRun) return XL_EXIT.OK;
     context.stderr.write(`setting dom${domid} configuration\n`);
     // libxl_userdata_store names the record after the domain's uuid: a domain that is gone has none.

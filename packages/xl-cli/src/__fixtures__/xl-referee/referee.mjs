@@ -87,7 +87,7 @@ function ambiguous(names) {
 /** The commands this package implements (their argument errors are recorded too). */
 const IMPLEMENTED = [
   'create', 'list', 'destroy', 'shutdown', 'reboot', 'pause', 'unpause', 'save', 'migrate', 'restore', 'migrate-receive', 'vm-list', 'domid',
-  'domname', 'rename', 'uptime', 'console', 'trigger', 'button-press', 'info', 'dmesg',
+  'domname', 'rename', 'uptime', 'console', 'trigger', 'button-press', 'info', 'dmesg', 'config-update',
 ];
 const REQUIRED = { destroy: 1, pause: 1, unpause: 1, save: 2, migrate: 2, restore: 1, domid: 1, domname: 1, rename: 2, console: 1, trigger: 2, 'button-press': 2 };
 
@@ -173,6 +173,9 @@ function domainCases() {
   cases.push(['button-press', 'nosuch', 'power'], ['button-press', '1', 'reset'], ['button-press', 'vgid-test', 'Power']);
   // uptime of guests whose start time xenstore does not hold; the changing commands on a name no domain has.
   cases.push(['uptime', '1'], ['uptime', 'vgid-test'], ['uptime', '-s', '1'], ['uptime', '-s', '2', '300'], ['uptime', 'nosuch'], ['uptime', '1', 'nosuch']);
-  cases.push(['rename', 'nosuch', 'x'], ['pause', 'nosuch'], ['shutdown', 'nosuch'], ['destroy', 'nosuch'], ['config-update'], ['config-update', 'nosuch'], ['config-update', '1', 'nosuch.cfg']);
+  cases.push(['rename', 'nosuch', 'x'], ['pause', 'nosuch'], ['shutdown', 'nosuch'], ['destroy', 'nosuch'], ['config-update', 'nosuch'], ['config-update', '1', 'nosuch.cfg']);
+  // config-update reads its domain and a config file before its options.
+  cases.push(['config-update', '1', '-h'], ['config-update', '1', 'x.cfg', '-h'], ['config-update', '1', '-Q'], ['config-update', 'nosuch', '-Q'], ['config-update', '1', '-f', 'nosuch.cfg']);
+  cases.push(['config-update', '1', '-d'], ['config-update', '1', '--defconfig=x.cfg', 'y.cfg'], ['config-update', '1', 'x.cfg', 'y.cfg']);
   return cases.map((args) => ({ args, domains: 'mixed' }));
 }
