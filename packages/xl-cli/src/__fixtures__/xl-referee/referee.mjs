@@ -176,6 +176,6 @@ function domainCases() {
   cases.push(['rename', 'nosuch', 'x'], ['pause', 'nosuch'], ['shutdown', 'nosuch'], ['destroy', 'nosuch'], ['config-update', 'nosuch'], ['config-update', '1', 'nosuch.cfg']);
   // config-update reads its domain and a config file before its options.
   cases.push(['config-update', '1', '-h'], ['config-update', '1', 'x.cfg', '-h'], ['config-update', '1', '-Q'], ['config-update', 'nosuch', '-Q'], ['config-update', '1', '-f', 'nosuch.cfg']);
-  cases.push(['config-update', '1', '-d'], ['config-update', '1', '--defconfig=x.cfg', 'y.cfg'], ['config-update', '1', 'x.cfg', 'y.cfg']);
+  cases.push(['config-update', '1', '-d'], ['config-update', '1', '-d', 'a=1'], ['config-update', '1', '--defconfig=x.cfg', 'y.cfg'], ['config-update', '1', 'x.cfg', 'y.cfg']);
   return cases.map((args) => ({ args, domains: 'mixed' }));
 }
