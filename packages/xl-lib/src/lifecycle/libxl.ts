@@ -12,6 +12,7 @@
  */
 import {
   createXc,
+  domainPath,
   type DomainInfo,
   type Hypervisor,
   type ShutdownReason,
@@ -175,7 +176,7 @@ export class Libxl implements Disposable {
       const value = this.xs.tryRead(path);
       return value === undefined ? undefined : Buffer.from(value).toString('utf8');
     };
-    const vm = text(`/local/domain/${domid}/vm`);
+    const vm = text(`${domainPath(domid)}/vm`);
     const start = vm === undefined ? undefined : text(`${vm}/start_time`);
     if (start === undefined) throw new XlError('FAIL', `libxl_domain.c:2231:libxl_vm_get_start_time: Domain ${domid}:Can't get start time of domain`);
     // strtoul: the leading digits (`<seconds>.<hundredths>`), as uint32.
