@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
 import { HVM_PARAM_VM_GENERATION_ID_ADDR, PLATFORM_GENERATION_ID_KEY, createGuestMemory, domainPath } from '@xen-genid/xc-params';
-import { MsVmGenid, USERDATA_LIBXL_JSON, domainConfigFromJsonText, genidOfConfig, retrieveUserdataText } from '@xen-genid/xl-lib';
+import { MsVmGenid, USERDATA_LIBXL_JSON, domainConfigFromJsonText, genidOfConfig, libxlGuestModel, retrieveUserdataText } from '@xen-genid/xl-lib';
 
 export const XL = new URL('../../../xl-cli/dist/bin/xl.js', import.meta.url).pathname;
 
@@ -191,9 +191,12 @@ export interface DomainViews {
   readonly memory: string | null;
 }
 
-/** Every guest domain of the host file at `path` (opening it runs the host's recovery first). */
+/**
+ * Every guest domain of the host file at `path`. Opening it runs the host's recovery first, with the
+ * guest model bound as `xl` binds it, so a guest the recovery resumes runs as it would under `xl`.
+ */
 export function domainViews(path: string): DomainViews[] {
-  const host = openHost(path);
+  const host = openHost(path, { guestModel: libxlGuestModel });
   const xs = host.store.connect(0);
   try {
     const text = (node: string): string | null => {

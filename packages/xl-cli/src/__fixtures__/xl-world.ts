@@ -16,6 +16,7 @@ import {
   domainConfigFromJsonText,
   genidFromConfigJson,
   genidOfConfig,
+  libxlGuestModel,
   readSaveFile,
   retrieveUserdataText,
 } from '@xen-genid/xl-lib';
@@ -99,7 +100,8 @@ export interface GenidView {
 
 /** The domain named `name` on host file `hostPath`, or undefined. */
 export function genidView(hostPath: string, name: string): GenidView | undefined {
-  const host = openHost(hostPath);
+  // Bound as xl binds it: a guest the host's recovery resumes runs as under xl.
+  const host = openHost(hostPath, { guestModel: libxlGuestModel });
   try {
     return genidViewOn({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata }, name);
   } finally {

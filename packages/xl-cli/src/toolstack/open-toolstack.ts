@@ -14,50 +14,52 @@ import type { CommandContext, ToolstackParts } from '../command-context.ts';
 /** Parts and a way to release what opening them took; `hostPath` for a host file's. */
 interface OpenedParts extends ToolstackParts {
   readonly hostPath?: string;
-  /** A host file's device models (qemu-dm's), when opened with them. */
+  /** A host file's device models (qemu-dm's). */
   readonly deviceModels?: Pick<LibxlOptions, 'deviceModel' | 'consoles'>;
   close(): void;
 }
 
 /**
- * The context's own parts, or the host file's. With `deviceModels`, the host file is opened with
- * qemu-dm's device models attached and their guest model bound: a domain whose config has a
- * `kernel` runs it under QEMU, as libxl spawns qemu-xen.
+ * The context's own parts, or the host file's with qemu-dm's device models attached: a domain whose
+ * config has a `kernel` runs it under QEMU, as libxl spawns qemu-xen, and what a killed `xl` left of
+ * a device model is finished or undone first. With `runGuests`, the host is opened with their guest
+ * model bound (for a libxl context); a listing opens it without, and attaches the device models
+ * once the host's own recovery is done.
  */
-async function openParts(context: CommandContext, options: { readonly deviceModels?: boolean } = {}): Promise<OpenedParts> {
+async function openParts(context: CommandContext, options: { readonly runGuests: boolean }): Promise<OpenedParts> {
   if (context.toolstack) return { ...context.toolstack, close: () => undefined };
   const { defaultHostPath, openHost } = await import('@xen-genid/host');
+  const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
   const path = defaultHostPath(context.env);
-  const attachDeviceModels = options.deviceModels ? (await import('@xen-genid/qemu-dm')).attachDeviceModels : undefined;
-  type Attached = ReturnType<NonNullable<typeof attachDeviceModels>>;
-  let attached: Attached | undefined;
-  const attach = (machine: Pick<ToolstackParts, 'hypervisor' | 'xenstore' | 'userdata'>): Attached =>
-    (attached ??= attachDeviceModels!({ hypervisor: machine.hypervisor, store: machine.xenstore, userdata: machine.userdata, hostPath: path }));
-  const host = openHost(path, attachDeviceModels ? { guestModel: (machine) => attach(machine).guestModel } : {});
-  const devices = attachDeviceModels ? attach({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata }) : undefined;
+  let attached: ReturnType<typeof attachDeviceModels> | undefined;
+  // Made once: when the host's recovery first runs a guest, or right after the host is open.
+  const attach = (machine: Pick<ToolstackParts, 'hypervisor' | 'xenstore' | 'userdata'>) =>
+    (attached ??= attachDeviceModels({ hypervisor: machine.hypervisor, store: machine.xenstore, userdata: machine.userdata, hostPath: path }));
+  const host = openHost(path, options.runGuests ? { guestModel: (machine) => attach(machine).guestModel } : {});
+  const devices = attach({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata });
   return {
-    hypervisor: devices?.hypervisor ?? host.hypervisor,
+    hypervisor: devices.hypervisor,
     xenstore: host.store,
     userdata: host.userdata,
     names: host.xenstoreBackend,
     atomically: (body) => host.atomically(body),
     crashPoint: (step) => host.crashPoint(step),
     hostPath: host.path,
-    ...(devices ? { deviceModels: { deviceModel: devices.deviceModel, consoles: devices.consoles } } : {}),
+    deviceModels: { deviceModel: devices.deviceModel, consoles: devices.consoles },
     close: () => host.close(),
   };
 }
 
 /**
  * Runs `body` with a libxl context open, closing it (and the host file) afterwards whatever
- * happens. A host file is opened with qemu-dm's device models (`openParts`): its domains' device
- * state is saved and restored with them, and a real guest's serial port is its console.
+ * happens. A host file's device models (`openParts`) save and restore their domains' device state
+ * with them, and a real guest's serial port is its console.
  */
 export async function withToolstack<T>(
   context: CommandContext,
   body: (toolstack: { readonly libxl: Libxl; readonly crashPoint: (step: CrashPoint) => void }) => T | Promise<T>,
 ): Promise<T> {
-  const parts = await openParts(context, { deviceModels: true });
+  const parts = await openParts(context, { runGuests: true });
   try {
     const { createLibxl } = await import('@xen-genid/xl-lib');
     const libxl = createLibxl({
@@ -94,12 +96,7 @@ export interface ListedDomain extends DomainInfo {
  * `find_domain`), only that domain, or none.
  */
 export async function listHostDomains(context: CommandContext, qualifier?: string): Promise<ListedDomain[]> {
-  const parts = await openParts(context);
-  // What a killed xl left of a device model is finished or undone by every command, this one too.
-  if (parts.hostPath !== undefined) {
-    const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
-    attachDeviceModels({ hypervisor: parts.hypervisor, store: parts.xenstore, userdata: parts.userdata, hostPath: parts.hostPath });
-  }
+  const parts = await openParts(context, { runGuests: false });
   const xs = parts.xenstore.connect(0);
   const nameOf = (domid: number): string | undefined => {
     const value = xs.tryRead(`${domainPath(domid)}/name`);
