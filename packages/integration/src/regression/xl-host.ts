@@ -133,7 +133,8 @@ export function createXlHost(prefix: string): XlHost {
     xlKilledAfter(args, delayMs, options = {}) {
       const receiver = options.victim === 'receiver';
       rmSync(pidFile, { force: true });
-      const env = { ...environment(options), ...(receiver ? { XL_PID_FILE: pidFile } : {}) };
+      // Every run records a migration receiver's pid: a receiver outlives a killed sender for a moment.
+      const env = { ...environment(options), XL_PID_FILE: pidFile };
       const started = performance.now();
       const child = spawn(process.execPath, [XL, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -166,13 +167,29 @@ export function createXlHost(prefix: string): XlHost {
           if (running()) killed = child.kill('SIGKILL');
         }, delayMs);
       }
-      // 'close' waits for stdout and stderr to end: a receiver shares the sender's stderr.
+      // 'close' waits for xl's stdout and stderr to end; a receiver whose sender was killed may still
+      // be cleaning up after that, so the run ends when it has exited too.
       return new Promise((resolve) => {
         child.on('close', (status, signal) => {
           clearTimeout(timer);
           clearInterval(poll);
           const ms = performance.now() - (receiverStarted ?? started);
-          resolve({ stdout, stderr, status, signal, ms, killed: killed && (receiver || signal === 'SIGKILL') });
+          const result = { stdout, stderr, status, signal, ms, killed: killed && (receiver || signal === 'SIGKILL') };
+          const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+          const alive = (): boolean => {
+            try {
+              process.kill(pid, 0);
+              return true;
+            } catch {
+              return false;
+            }
+          };
+          const deadline = performance.now() + 60_000;
+          const wait = (): void => {
+            if (pid > 0 && alive() && performance.now() < deadline) setTimeout(wait, 10);
+            else resolve(result);
+          };
+          wait();
         });
       });
     },
