@@ -315,6 +315,12 @@ export const nodeOperations = {
     return find(this, path)?.value.slice();
   },
 
+  /** `tryRead`, decoded as UTF-8. */
+  tryReadString(this: OperationScope, path: string): string | undefined {
+    const node = find(this, path);
+    return node === undefined ? undefined : decoder.decode(node.value);
+  },
+
   /** The whole node (value, perms, children, generation) under the same rules as `read`. */
   readNode(this: OperationScope, path: string): XsNode {
     const node = get(this, path);

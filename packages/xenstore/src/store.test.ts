@@ -154,6 +154,9 @@ describe('transactions', () => {
     expect(transaction.readString('/t/x')).toBe('1');
     expect(transaction.tryRead('/t/x')).toEqual(new Uint8Array([0x31]));
     expect(transaction.tryRead('/t/none')).toBeUndefined();
+    expect(transaction.tryReadString('/t/x')).toBe('1');
+    expect(transaction.tryReadString('/t/none')).toBeUndefined();
+    expect(b.tryReadString('/t/x')).toBeUndefined();
     expect(transaction.exists('/tool')).toBe(false);
     expect(b.exists('/t/x')).toBe(false);
     expect(b.exists('/tool')).toBe(true);

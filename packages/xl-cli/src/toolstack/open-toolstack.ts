@@ -98,13 +98,9 @@ export interface ListedDomain extends DomainInfo {
 export async function listHostDomains(context: CommandContext, qualifier?: string): Promise<ListedDomain[]> {
   const parts = await openParts(context, { runGuests: false });
   const xs = parts.xenstore.connect(0);
-  const nameOf = (domid: number): string | undefined => {
-    const value = xs.tryRead(`${domainPath(domid)}/name`);
-    return value === undefined ? undefined : Buffer.from(value).toString('utf8');
-  };
+  const nameOf = (domid: number): string | undefined => xs.tryReadString(`${domainPath(domid)}/name`);
   // xen-init-dom0 names Domain-0 and each cpupool at boot; a host that has not written them yet reads so.
-  const pool = xs.tryRead('/local/pool/0/name');
-  const cpupoolName = pool === undefined ? 'Pool-0' : Buffer.from(pool).toString('utf8');
+  const cpupoolName = xs.tryReadString('/local/pool/0/name') ?? 'Pool-0';
   const named = (info: DomainInfo, name: string | undefined): ListedDomain => ({
     ...info,
     name: name ?? (info.domid === 0 ? 'Domain-0' : undefined),

@@ -229,11 +229,6 @@ function pathCleanup(xs: XsOperations, path: string): void {
   }
 }
 
-const readText = (xs: XsOperations, path: string): string | undefined => {
-  const value = xs.tryRead(path);
-  return value === undefined ? undefined : new TextDecoder().decode(value);
-};
-
 /** `libxl__devices_destroy`'s removals, for each device listed under `/libxl/<domid>/device`, inside the caller's transaction. */
 export function removeDeviceNodes(xs: XsOperations, domid: number): void {
   const devices = `${libxlPath(domid)}/device`;
@@ -241,8 +236,8 @@ export function removeDeviceNodes(xs: XsOperations, domid: number): void {
   for (const kind of xs.directory(devices)) {
     for (const devid of xs.directory(`${devices}/${kind}`)) {
       const libxl = `${devices}/${kind}/${devid}`;
-      const front = readText(xs, `${libxl}/frontend`);
-      const back = readText(xs, `${libxl}/backend`);
+      const front = xs.tryReadString(`${libxl}/frontend`);
+      const back = xs.tryReadString(`${libxl}/backend`);
       if (front) pathCleanup(xs, front);
       pathCleanup(xs, libxl);
       if (back) pathCleanup(xs, back);

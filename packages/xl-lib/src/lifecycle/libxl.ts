@@ -172,12 +172,8 @@ export class Libxl implements Disposable {
    * (a domain libxl did not build).
    */
   vmStartTime(domid: number): number {
-    const text = (path: string): string | undefined => {
-      const value = this.xs.tryRead(path);
-      return value === undefined ? undefined : Buffer.from(value).toString('utf8');
-    };
-    const vm = text(`${domainPath(domid)}/vm`);
-    const start = vm === undefined ? undefined : text(`${vm}/start_time`);
+    const vm = this.xs.tryReadString(`${domainPath(domid)}/vm`);
+    const start = vm === undefined ? undefined : this.xs.tryReadString(`${vm}/start_time`);
     if (start === undefined) throw new XlError('FAIL', `libxl_domain.c:2231:libxl_vm_get_start_time: Domain ${domid}:Can't get start time of domain`);
     // strtoul: the leading digits (`<seconds>.<hundredths>`), as uint32.
     return Number(/^\s*\d*/.exec(start)![0].trim() || '0') >>> 0;

@@ -12,7 +12,6 @@ import { UNTIL_COMMITTED, type DomainNames, type LibxlInternals } from './intern
 
 const NAME_WATCH_TOKEN = 'xl-lib:domain-names';
 const DOMAIN_PATH_PATTERN = /^\/local\/domain\/(\d+)(?:\/name)?$/;
-const textDecoder = new TextDecoder();
 
 /** `/local/domain/<domid>/name` looked up by value, as a store with an index answers it. */
 export interface DomainNameIndex {
@@ -64,8 +63,7 @@ export class NameIndex implements DomainNames {
 
   #read(domid: number): string | undefined {
     try {
-      const value = this.#xs.tryRead(`${domainPath(domid)}/name`);
-      return value === undefined ? undefined : textDecoder.decode(value);
+      return this.#xs.tryReadString(`${domainPath(domid)}/name`);
     } catch {
       return undefined;
     }
@@ -142,7 +140,7 @@ export function renameDomain(ctx: LibxlInternals, domid: number, oldName: string
   }
   try {
     ctx.xs.transaction((transaction) => {
-      const current = textDecoder.decode(transaction.read(`${domainPath(domid)}/name`));
+      const current = transaction.readString(`${domainPath(domid)}/name`);
       if (oldName !== undefined && current !== oldName) {
         throw new XlError('FAIL', `Allegedly named \`${oldName}' is actually named \`${current}' - racing ?`);
       }

@@ -12,32 +12,23 @@ import { UINT64_MAX, domainPath } from '@xen-genid/xc-params';
 import type { XsOperations } from '@xen-genid/xenstore';
 import { XlError } from '../errors.ts';
 import { existingDomain, getDomainConfiguration } from '../stored-config.ts';
-import type { DomainBuildInfo } from '../types/domain-build-info.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { getSchedParams } from './sched-params.ts';
-
-/** `LIBXL_MAXMEM_CONSTANT`: the KiB an HVM guest's maximum is raised by over its target. */
-const LIBXL_MAXMEM_CONSTANT = 1024n;
-const decoder = new TextDecoder();
-
-function readText(xs: XsOperations, path: string): string | undefined {
-  const value = xs.tryRead(path);
-  return value === undefined ? undefined : decoder.decode(value);
-}
+import { targetMemFudge } from './xenstore-layout.ts';
 
 export function retrieveDomainConfiguration(ctx: LibxlInternals, domid: number): DomainConfig {
   const info = existingDomain(ctx.hypervisor, domid);
   const config = getDomainConfiguration(ctx, domid);
   const dom = domainPath(domid);
   // libxl_domid_to_name: without a name libxl logs and keeps the stored one.
-  const name = readText(ctx.xs, `${dom}/name`);
+  const name = ctx.xs.tryReadString(`${dom}/name`);
   if (name !== undefined) config.createInfo.name = name;
   config.createInfo.uuid = info.uuid;
   const build = config.buildInfo;
   if (build.u.type !== 'hvm') build.availVcpus = onlineVcpus(ctx.xs, dom, build.maxVcpus);
   const { target, max } = memoryTarget(ctx, domid);
-  build.targetMemkb = (target + targetMemFudge(build)) & UINT64_MAX;
+  build.targetMemkb = (target + targetMemFudge(build.u.type === 'hvm', build)) & UINT64_MAX;
   build.maxMemkb = max;
   build.schedParams = getSchedParams(ctx.hypervisor, domid);
   return config;
@@ -47,20 +38,9 @@ export function retrieveDomainConfiguration(ctx: LibxlInternals, domid: number):
 function onlineVcpus(xs: XsOperations, dom: string, maxVcpus: number): number[] {
   const online: number[] = [];
   for (let vcpu = 0; vcpu < maxVcpus; vcpu++) {
-    if (readText(xs, `${dom}/cpu/${vcpu}/availability`) === 'online') online.push(vcpu);
+    if (xs.tryReadString(`${dom}/cpu/${vcpu}/availability`) === 'online') online.push(vcpu);
   }
   return online;
-}
-
-/**
- * `libxl__get_targetmem_fudge` (`libxl_internal.h`): what lies between the target in xenstore and
- * the build info's (video memory, and `LIBXL_MAXMEM_CONSTANT` for an HVM guest whose maximum is
- * above its target). Sums wrap as C's `uint64_t` do: a stub config's video memory is
- * `LIBXL_MEMKB_DEFAULT`.
- */
-function targetMemFudge(build: DomainBuildInfo): bigint {
-  const slack = build.u.type === 'hvm' && build.maxMemkb > build.targetMemkb ? LIBXL_MAXMEM_CONSTANT : 0n;
-  return (build.videoMemkb + slack) & UINT64_MAX;
 }
 
 /**
@@ -70,7 +50,7 @@ function targetMemFudge(build: DomainBuildInfo): bigint {
  */
 function memoryTarget(ctx: LibxlInternals, domid: number): { target: bigint; max: bigint } {
   const dom = domainPath(domid);
-  const read = (xs: XsOperations, key: string) => readText(xs, `${dom}/memory/${key}`);
+  const read = (xs: XsOperations, key: string) => xs.tryReadString(`${dom}/memory/${key}`);
   // libxl says "target" of either key.
   const parse = (text: string, key: string): bigint => {
     if (!/^[0-9]+$/.test(text)) throw new XlError('FAIL', `Domain ${domid}:Invalid memory target ${text} from ${dom}/memory/${key}`);

@@ -11,11 +11,25 @@
  * - `devices_destroy_cb` (`libxl_domain.c`): removes `/vm/<uuid>`, `/local/domain/<domid>`,
  *   `/libxl/<domid>`.
  */
-import { PLATFORM_ACPI_KEY, domainPath } from '@xen-genid/xc-params';
+import { PLATFORM_ACPI_KEY, UINT64_MAX, domainPath } from '@xen-genid/xc-params';
 import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
 import type { DomainConfig } from '../types/domain-config.ts';
 import type { Defbool } from '../types/idl.ts';
 import { HVM_STORE_PFN, STORE_EVTCHN } from './hvm-build.ts';
+
+/** `LIBXL_MAXMEM_CONSTANT`: the KiB an HVM guest's maximum is raised by over its target. */
+const LIBXL_MAXMEM_CONSTANT = 1024n;
+
+/**
+ * `libxl__get_targetmem_fudge` (`libxl_internal.h`): what lies between a domain's `memory/target`
+ * and its build info's target (video memory, and `LIBXL_MAXMEM_CONSTANT` for an HVM guest whose
+ * maximum is above its target). Sums wrap as C's `uint64_t` do: a stub config's video memory is
+ * `LIBXL_MEMKB_DEFAULT`.
+ */
+export function targetMemFudge(hvm: boolean, memory: { readonly maxMemkb: bigint; readonly targetMemkb: bigint; readonly videoMemkb: bigint }): bigint {
+  const slack = hvm && memory.maxMemkb > memory.targetMemkb ? LIBXL_MAXMEM_CONSTANT : 0n;
+  return (memory.videoMemkb + slack) & UINT64_MAX;
+}
 
 /** `libxl__xs_libxl_path`: `/libxl/<domid>`. */
 export function libxlPath(domid: number): string {
@@ -186,9 +200,8 @@ export function writeBuildPostEntries(
   const dom = domainPath(domid);
   const vm = vmPath(config.createInfo.uuid);
   const type = config.createInfo.type;
-  const fudge = type === 'hvm' && values.maxMemkb > values.targetMemkb ? 1024n : 0n;
   xs.write(`${dom}/memory/static-max`, values.maxMemkb.toString());
-  xs.write(`${dom}/memory/target`, (values.targetMemkb - values.videoMemkb - fudge).toString());
+  xs.write(`${dom}/memory/target`, (values.targetMemkb - targetMemFudge(type === 'hvm', values)).toString());
   xs.write(`${dom}/memory/videoram`, values.videoMemkb.toString());
   xs.write(`${dom}/domid`, String(domid));
   xs.write(`${dom}/store/port`, String(STORE_EVTCHN));
@@ -236,8 +249,7 @@ export function removeDomainEntries(xs: XsOperations, domid: number, keepVm = fa
   const dom = domainPath(domid);
   let vm: string | undefined;
   try {
-    const value = xs.tryRead(`${dom}/vm`);
-    vm = value === undefined ? undefined : new TextDecoder().decode(value);
+    vm = xs.tryReadString(`${dom}/vm`);
   } catch {
     vm = undefined;
   }
