@@ -2,10 +2,12 @@
 # /init of the dom0 initramfs: bring up the Xen toolstack, run /cmds (one shell command a line),
 # print every command and its output between markers on hvc0 (-> Xen console -> com1 -> QEMU stdio).
 /bin/busybox --install -s /bin
-export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/bin:/sbin
+export PATH=/usr/local/bin:/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/bin:/sbin
 export LD_LIBRARY_PATH=/usr/lib/xen-4.17/lib/x86_64-linux-gnu
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts
+# what udev adds to devtmpfs: the hotplug scripts' locking stats /dev/stdin
+ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
 mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp
 mkdir -p /run/xen /run/xenstored /var/lib/xen /var/log/xen/console /var/lib/xenstored /var/lib/xen/save
 M() { echo "### $*"; }
@@ -18,7 +20,9 @@ printf '#!/bin/sh\ns=$(cat /run/trace-$1.start); e=$(stat -c %%s %s); echo "$s $
 printf '#!/bin/sh\necho "# trace bytes $(cat /run/trace-$1.end)"; cat /run/trace-$1.txt\n' > /bin/tshow
 chmod +x /bin/tmark /bin/tend /bin/tshow
 M "dom0 kernel $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)s"
-for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc; do insmod /lib/modules/$m.ko || M "insmod $m failed"; done
+for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc loop xen-blkback xen-netback tun llc stp bridge; do insmod /lib/modules/$m.ko || M "insmod $m failed"; done
+# the host's bridge for guests' vifs (xl.cfg's default `bridge=xenbr0`)
+brctl addbr xenbr0 && ip link set xenbr0 up || M "xenbr0 failed"
 mount -t xenfs xenfs /proc/xen || M "mount xenfs failed"
 M "proc/xen: $(ls /proc/xen | tr '\n' ' ') dev/xen: $(ls /dev/xen | tr '\n' ' ')"
 ${XENSTORED:-xenstored} --pid-file /run/xenstored.pid -T /var/log/xen/xenstored-trace.log > /var/log/xen/xenstored.out 2>&1

@@ -22,7 +22,7 @@ KPKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{p
 PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils libxencall1 libxendevicemodel1
  libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenmisc4.17 libxenstore4 libxentoolcore1
  libxentoollog1 libyajl2 busybox-static seabios $KPKG"
-[ "${WITH_QEMU_XEN:-1}" = 1 ] && PKGS+=" qemu-system-xen"        # HVM device model (Debian's qemu-xen build)
+[ "${WITH_QEMU_XEN:-1}" = 1 ] && PKGS+=" qemu-system-xen ipxe-qemu"  # HVM device model (Debian's qemu-xen build), its nics' option ROMs
 mkdir -p root/.got
 for p in $PKGS; do
   [ -f root/.got/$p ] && continue
@@ -39,8 +39,13 @@ cp $R/bin/busybox $G/bin/busybox; cp $HERE/init-guest.sh $G/init; chmod +x $G/in
 D=initramfs-dom0; rm -rf $D; mkdir -p $D/{bin,sbin,proc,sys,dev,tmp,run,etc/xen,guest,lib/modules,usr/bin,usr/sbin,var/lib,var/log}
 ln -s ../run $D/var/run
 cp $R/bin/busybox $D/bin/busybox; cp $HERE/init-dom0.sh $D/init; chmod +x $D/init
-for m in xen-evtchn xen-privcmd xenfs/xenfs xen-gntdev xen-gntalloc; do
-  cp $R/lib/modules/$KVER/kernel/drivers/xen/$m.ko $D/lib/modules/; done
+for m in drivers/xen/{xen-evtchn,xen-privcmd,xenfs/xenfs,xen-gntdev,xen-gntalloc} drivers/block/loop \
+         drivers/block/xen-blkback/xen-blkback drivers/net/xen-netback/xen-netback drivers/net/tun net/llc/llc net/802/stp net/bridge/bridge; do
+  cp $R/lib/modules/$KVER/kernel/$m.ko $D/lib/modules/; done
+# the hotplug scripts (/etc/xen/scripts: block, vif-bridge) are bash, take their locks with flock(1) and
+# compare coreutils stat(1)'s %D.%i of two files, and set up loop devices with util-linux's losetup (-a, -r)
+HOSTBINS="bash flock stat losetup"
+mkdir -p $D/usr/local/bin; for b in $HOSTBINS; do cp -L "$(command -v $b)" $D/usr/local/bin/$b; done; ln -s /usr/local/bin/bash $D/bin/bash
 mkdir -p $D/usr/lib/xen-4.17; cp -a $R/usr/lib/xen-4.17/bin $D/usr/lib/xen-4.17/
 mkdir -p $D/usr/lib/xen-4.17/boot; cp $R/usr/lib/xen-4.17/boot/hvmloader $D/usr/lib/xen-4.17/boot/
 cp -a $R/usr/lib/xen-4.17/lib $D/usr/lib/xen-4.17/ ; rm -rf $D/usr/lib/xen-4.17/lib/python
@@ -54,8 +59,10 @@ if [ "${WITH_QEMU_XEN:-1}" = 1 ]; then
   mkdir -p $D/usr/libexec $D/usr/share/qemu/keymaps; cp $R/usr/libexec/xen-qemu-system-i386 $D/usr/libexec/
   cp /usr/share/qemu/keymaps/en-us $D/usr/share/qemu/keymaps/ 2>/dev/null || true
   for f in vgabios-cirrus.bin vgabios-stdvga.bin; do ln -sf ../seabios/$f $D/usr/share/qemu/$f; done
+  mkdir -p $D/usr/lib/ipxe; cp -a $R/usr/lib/ipxe/qemu $D/usr/lib/ipxe/
+  for f in $R/usr/lib/ipxe/qemu/*.rom; do ln -sf ../../lib/ipxe/qemu/${f##*/} $D/usr/share/qemu/${f##*/}; done
 fi
-for b in $D/usr/lib/xen-4.17/bin/* $D/usr/bin/xenstore $D/usr/libexec/xen-qemu-system-i386 /lib/x86_64-linux-gnu/libgcc_s.so.1; do
+for b in $D/usr/lib/xen-4.17/bin/* $D/usr/bin/xenstore $(for h in $HOSTBINS; do echo $D/usr/local/bin/$h; done) $D/usr/libexec/xen-qemu-system-i386 /lib/x86_64-linux-gnu/libgcc_s.so.1; do
   [ -e "$b" ] || continue
   case "$b" in */libgcc_s.so.1) echo "$b"; continue;; esac  # dlopen()ed by glibc for pthread_cancel
   file -L "$b" | grep -q 'ELF.*dynamic' || continue

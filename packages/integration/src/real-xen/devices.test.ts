@@ -1,14 +1,15 @@
 /**
  * The devices libxl adds at create, as Debian's `xenstore-ls` reads them from our xenstored, against
  * real Xen 4.17's listings of the same guests (`__fixtures__/{hvm,pv}-xs-*.txt`, configs
- * `real-xen/{hvm1,pv1}.cfg`): every device node, value and permission of the frontends, backends and
+ * `real-xen/{hvm1,pv1,hvm2,pv2}.cfg`): every device node, value and permission of the frontends, backends and
  * `/libxl/<domid>/device`, in libxl's order. Values real Xen's machine chose (ports, ring references,
  * the tty xenconsoled opened) are compared as present. A destroy leaves no device node behind; a
  * restore makes them again.
  */
 import { execFile } from 'node:child_process';
+import { Buffer } from 'node:buffer';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
@@ -31,13 +32,15 @@ function normalise(text: string, domid: number): string[] {
         .replace(new RegExp(`(/local/domain/|/libxl/|backend/[\\w-]+/)${domid}\\b`, 'g'), '$1<D>')
         .replace(new RegExp(`([nr])${domid}\\b`, 'g'), '$1<D>')
         .replace(new RegExp(`frontend-id = "${domid}"`, 'g'), 'frontend-id = "<D>"')
-        .replace(/\/(tty|port|ring-ref) = "[^"]*"/, '/$1 = "<machine>"'),
+        .replace(/\/(tty|port|ring-ref) = "[^"]*"/, '/$1 = "<machine>"')
+        // A MAC libxl picked (the configs give theirs as 00:16:3e:5a:…).
+        .replace(/"00:16:3e:(?!5a:)[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}"/, '"<random mac>"'),
     );
 }
 
-/** The lines of a listing that belong to devices: console, vkbd, vfb, and the backend directories. */
+/** The lines of a listing that belong to devices: console, vkbd, vfb, vbd, vif, and the backend directories. */
 const deviceLines = (lines: readonly string[]): string[] =>
-  lines.filter((line) => /^\/local\/domain\/<D>\/(console|device\/(vkbd|vfb))\b|^\/local\/domain\/0\/backend\b|^\/libxl\/<D>\/device\/./.test(line));
+  lines.filter((line) => /^\/local\/domain\/<D>\/(console|device\/(vkbd|vfb|vbd|vif))\b|^\/local\/domain\/0\/backend\b|^\/libxl\/<D>\/device\/./.test(line));
 
 /** A fixture's lines; its guest's domid is the first one a path names. */
 function recorded(name: string): string[] {
@@ -52,11 +55,17 @@ describeWithReferee('devices in xenstore against real Xen 4.17', findReferee('xe
   let libxl: Libxl;
   const socket = () => join(dir, 'socket');
   // Asynchronous: our xenstored answers in this process.
-  const ls = async (path: string, domid: number): Promise<string[]> =>
-    normalise((await promisify(execFile)(XENSTORE_LS, ['-fp', path], { env: { XENSTORED_PATH: socket() }, encoding: 'utf8' })).stdout, domid);
+  // dom0's /var/lib/xen/images (the configs' disk images) is the test's directory.
+  const images = () => join(dir, 'images');
+  const ls = async (path: string, domid: number): Promise<string[]> => {
+    const { stdout } = await promisify(execFile)(XENSTORE_LS, ['-fp', path], { env: { XENSTORED_PATH: socket() }, encoding: 'utf8' });
+    return normalise(stdout.replaceAll(images(), '/var/lib/xen/images'), domid);
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'devices-xenstore-'));
+    mkdirSync(images());
+    for (const image of ['pv2', 'pv2b', 'hvm2']) writeFileSync(join(images(), `${image}.img`), '');
     const machine = memoryMachine();
     libxl = createLibxl(machine);
     const { xenstore } = machine;
@@ -70,7 +79,8 @@ describeWithReferee('devices in xenstore against real Xen 4.17', findReferee('xe
 
   /** A domain made from `real-xen/<name>.cfg` for `body`, destroyed after it. */
   async function withDomain(name: string, body: (domid: number) => Promise<void>): Promise<void> {
-    const parsed = parseConfigData(readFileSync(join(CONFIGS, `${name}.cfg`)), { source: `${name}.cfg` });
+    const text = readFileSync(join(CONFIGS, `${name}.cfg`), 'utf8').replaceAll('/var/lib/xen/images', images());
+    const parsed = parseConfigData(Buffer.from(text), { source: `${name}.cfg` });
     const domid = libxl.createDomain(parsed.config!);
     try {
       await body(domid);
@@ -91,6 +101,20 @@ describeWithReferee('devices in xenstore against real Xen 4.17', findReferee('xe
       expect(deviceLines(await ls(`/local/domain/${domid}`, domid))).toEqual(deviceLines(recorded('pv-xs-domain')));
       expect(await ls(`/libxl/${domid}`, domid)).toEqual(recorded('pv-xs-libxl'));
       expect(await ls('/local/domain/0/backend', domid)).toEqual(recorded('pv-xs-backend'));
+    }));
+
+  it('a PV guest with two disks and two nics: vbds and vifs as blkback, netback and the block and vif-bridge scripts leave them', () =>
+    withDomain('pv2', async (domid) => {
+      expect(deviceLines(await ls(`/local/domain/${domid}`, domid))).toEqual(deviceLines(recorded('pv2-xs-domain')));
+      expect(await ls(`/libxl/${domid}`, domid)).toEqual(recorded('pv2-xs-libxl'));
+      expect(await ls('/local/domain/0/backend', domid)).toEqual(recorded('pv2-xs-backend'));
+    }));
+
+  it('an HVM guest with a disk and an emulated nic: its vbd, vif, console and vkbd', () =>
+    withDomain('hvm2', async (domid) => {
+      expect(deviceLines(await ls(`/local/domain/${domid}`, domid))).toEqual(deviceLines(recorded('hvm2-xs-domain')));
+      expect(await ls(`/libxl/${domid}`, domid)).toEqual(recorded('hvm2-xs-libxl'));
+      expect(await ls('/local/domain/0/backend', domid)).toEqual(recorded('hvm2-xs-backend'));
     }));
 
   it('destroy leaves no device node: no backend directory, nothing under /libxl', async () => {

@@ -1,6 +1,6 @@
 /**
  * What a real-xen scenario printed, with only the random and machine-bound parts replaced, so real
- * Xen's output and ours compare as text: uuids, generation IDs, start times, ring references,
+ * Xen's output and ours compare as text: uuids, generation IDs, MACs in Xen's OUI, start times, ring references,
  * event-channel ports, process ids, ttys, `Time(s)`, whether a domain was running or blocked at that
  * moment, Domain-0's memory and vcpus, trace timestamps,
  * xl's progress lines, and domain ids (named after their domain, since a failed create uses up an id
@@ -15,23 +15,33 @@ const LIST_ROW = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+([\d.]+)((?:\s+\S+){3
 /** An `xl vm-list` row: uuid, domain id, name (padded). */
 const VM_LIST_ROW = /^(<uuid>|[0-9a-f-]{36})\s+(\d+)\s+(\S+)\s*$/;
 const NAME_NODE = /^\/local\/domain\/(\d+)\/name = "([^"]*)"/;
+const FAILED_CREATE = /^libxl: error: libxl_create\.c:\d+:initiate_domain_create: Domain (\d+):Unable to set/;
+/** An `xl list -l` entry: its domid, then its config's name. */
+const LIST_L_ENTRY = /^ {8}"domid": (\d+),\n {8}"config": \{\n {12}"c_info": \{\n(?: {16}.*\n)*? {16}"name": "([^"]*)"/gm;
 
 /**
- * Labels for every guest that an `xl list` row or a `xenstore-ls` name node shows, in the order of
- * the outputs; a name seen again with a new id gets `#2`, `#3`.
+ * Labels for every guest that an `xl list` row, an `xl list -l` entry, a `xenstore-ls` name node
+ * or libxl's line for a create that failed once the domain was made shows, in the order of the
+ * outputs; a name seen again with a new id gets `#2`, `#3`.
  */
 export function domainLabels(outputs: readonly string[]): Map<number, string> {
   const labels = new Map<number, string>();
   const names = new Map<string, number>();
+  const add = (domid: string, name: string): void => {
+    if (domid === '0' || labels.has(Number(domid))) return;
+    const seen = (names.get(name) ?? 0) + 1;
+    names.set(name, seen);
+    labels.set(Number(domid), seen === 1 ? `<${name}>` : `<${name}#${seen}>`);
+  };
   for (const output of outputs) {
+    for (const entry of output.matchAll(LIST_L_ENTRY)) add(entry[1]!, entry[2]!);
     for (const line of output.split('\n')) {
       const row = LIST_ROW.exec(line);
       const node = NAME_NODE.exec(line);
-      const [domid, name] = row ? [row[2]!, row[1]!] : node ? [node[1]!, node[2]!] : [];
-      if (domid === undefined || name === undefined || domid === '0' || labels.has(Number(domid))) continue;
-      const seen = (names.get(name) ?? 0) + 1;
-      names.set(name, seen);
-      labels.set(Number(domid), seen === 1 ? `<${name}>` : `<${name}#${seen}>`);
+      const failed = FAILED_CREATE.exec(line);
+      // A create that failed after the domain was made names it only in libxl's lines.
+      const [domid, name] = row ? [row[2]!, row[1]!] : node ? [node[1]!, node[2]!] : failed ? [failed[1]!, 'failed create'] : [];
+      if (domid !== undefined && name !== undefined) add(domid, name);
     }
   }
   return labels;
@@ -58,6 +68,8 @@ export function labelDomains(text: string, labels: DomainLabels): string {
 function maskValues(text: string): string {
   return text
     .replace(UUID, '<uuid>')
+    // The MACs libxl picks in Xen's OUI (a given one looks the same).
+    .replace(/\b00:16:3e(?::[0-9a-f]{2}){3}\b/g, '<xen-mac>')
     .replace(/^(\S*\/([\w-]+) = ")([^"]*)(")/gm, (all, head: string, key: string, _value: string, tail: string) =>
       MACHINE_KEYS.has(key) ? `${head}<${key}>${tail}` : all,
     )

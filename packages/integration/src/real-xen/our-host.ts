@@ -3,12 +3,13 @@
  * for dom0, its xenstore served by host's `xenstored` bin so that Debian's `xenstore-ls` and
  * `xenstore-read` print it (the tools the scenarios run in dom0), and the host's xenstore trace
  * (`XEN_GENID_XENSTORE_TRACE`) sliced per command as `tmark`/`tend`/`tshow` slice xenstored's in dom0.
- * dom0's `/etc/xen/` (the configs) is the directory, `/var/lib/xen/save/` its `save/`: outputs name
- * them as dom0 does.
+ * dom0's `/etc/xen/` (the configs) is the directory, `/var/lib/xen/save/` its `save/` and
+ * `/var/lib/xen/images/` (the disk images) its `images/`, in commands and configs: outputs name them
+ * as dom0 does.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { spawnUntil } from '@xen-genid/test-utils';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XL } from '../regression/xl-host.ts';
@@ -34,7 +35,11 @@ export interface OurHost {
 export async function startOurHost(): Promise<OurHost> {
   for (const file of [XL, XENSTORED]) if (!existsSync(file)) throw new Error(`${file} is missing: build first (pnpm build)`);
   const dir = mkdtempSync(join(tmpdir(), 'real-xen-ours-'));
-  for (const file of readdirSync(REAL_XEN_DIR)) if (file.endsWith('.cfg')) copyFileSync(join(REAL_XEN_DIR, file), join(dir, file));
+  const inDir = (text: string): string =>
+    text.replaceAll('/etc/xen/', `${dir}/`).replaceAll('/var/lib/xen/save/', `${dir}/save/`).replaceAll('/var/lib/xen/images', `${dir}/images`);
+  for (const file of readdirSync(REAL_XEN_DIR)) {
+    if (file.endsWith('.cfg')) writeFileSync(join(dir, file), inDir(readFileSync(join(REAL_XEN_DIR, file), 'utf8')));
+  }
   const path = join(dir, 'host.db');
   const trace = join(dir, 'xenstored-trace.log');
   const socket = join(dir, 'xenstored.socket');
@@ -64,12 +69,12 @@ export async function startOurHost(): Promise<OurHost> {
     path,
     run(command) {
       // dom0's /etc/xen is the temp directory.
-      const line = command
-        .replaceAll('/etc/xen/', `${dir}/`)
-        .replaceAll('/var/lib/xen/save/', `${dir}/save/`)
-        .replace(/\bsleep \d+; /g, '');
+      const line = inDir(command).replace(/\bsleep \d+; /g, '');
       const result = spawnSync('sh', ['-c', `exec 2>&1; ${line}`], { env, cwd: dir, encoding: 'utf8', timeout: 180_000 });
-      const output = (result.stdout ?? '').replaceAll(`${dir}/save/`, '/var/lib/xen/save/').replaceAll(`${dir}/`, '/etc/xen/');
+      const output = (result.stdout ?? '')
+        .replaceAll(`${dir}/save/`, '/var/lib/xen/save/')
+        .replaceAll(`${dir}/images`, '/var/lib/xen/images')
+        .replaceAll(`${dir}/`, '/etc/xen/');
       return { output, rc: result.status ?? 128 };
     },
     async close() {

@@ -1,6 +1,7 @@
 /**
  * `xl list -l` after `xl create` shows the whole config `xl -N create` prints for the same file,
- * with the video memory and `msr_relaxed` libxl's defaults chose, xl's `domid_policy` and the live
+ * with the video memory, `msr_relaxed`, the disks' `colo_restore_enable` and the nics' type libxl's
+ * defaults chose, xl's `domid_policy` and the live
  * domain's scheduler parameters: every device list and every
  * b_info member, none dropped (PCI passthrough, which this host
  * refuses, is kept through save, restore and migrate in xl-lib's whole-config test).
@@ -8,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryXl } from '../__fixtures__/memory-xl.ts';
 
-const CFG = `name = "rich"
+const cfgText = (image: string): string => `name = "rich"
 type = "hvm"
 uuid = "6a8b1f0e-2c1d-4d5e-9f10-111213141516"
 memory = 128
@@ -24,7 +25,7 @@ localtime = 1
 tsc_mode = "native"
 device_model_version = "qemu-xen"
 usbdevice = "tablet"
-disk = [ 'phy:/dev/vg/rich,xvda,w', ',,hdc:cdrom,r' ]
+disk = [ 'phy:${image},xvda,w', ',,hdc:cdrom,r' ]
 vif = [ 'mac=00:16:3e:00:00:01,bridge=xenbr0' ]
 vfb = [ 'vnc=1' ]
 vkb = [ 'backend-type=linux' ]
@@ -42,7 +43,8 @@ dtdev = [ '/soc/x' ]
 describe('xl list -l', () => {
   it('shows every part of the config xl create was given', async () => {
     const world = memoryXl();
-    const cfg = world.file('rich.cfg', CFG);
+    // libxl stats a disk's image at create: it must exist.
+    const cfg = world.file('rich.cfg', cfgText(world.file('rich.img', '')));
     const dryRun = (await world.ok(['-N', 'create', cfg])).stdout;
     for (const list of ['disks', 'nics', 'dtdevs', 'vfbs', 'vkbs', 'vtpms', 'p9s', 'pvcallsifs', 'vdispls', 'vsnds', 'channels', 'usbctrls', 'usbdevs']) {
       expect(dryRun).toContain(`"${list}": [`);
@@ -53,10 +55,15 @@ describe('xl list -l', () => {
     // libxl keeps what its defaults chose for the video memory and msr_relaxed (libxl__update_domain_configuration).
     const expected = JSON.parse(dryRun) as {
       c_info: { domid?: number };
+      disks: Array<{ colo_restore_enable?: string }>;
+      nics: Array<{ nictype?: string }>;
       b_info: { video_memkb?: number; sched_params: unknown; arch_x86: { msr_relaxed?: string } };
     };
     expected.b_info.video_memkb = 8192;
     expected.b_info.arch_x86.msr_relaxed = 'False';
+    // libxl_domain_create_new: no disk restores from a COLO checkpoint; an HVM nic is emulated and PV (libxl__update_config_nic).
+    for (const disk of expected.disks) disk.colo_restore_enable = 'False';
+    for (const nic of expected.nics) nic.nictype = 'vif_ioemu';
     // xl sets INVALID_DOMID after the dry run; libxl_retrieve_domain_configuration reads the scheduler's.
     expected.c_info.domid = 4294967295;
     expect(expected.b_info.sched_params).toEqual({ weight: 512 });

@@ -75,10 +75,21 @@ export function expectGenidAgreement(m: Machine, domid: number): string {
   return seen.config!;
 }
 
-/** What libxl stores of a created domain's config: the given one with its video memory and `msr_relaxed` chosen. */
+/**
+ * What libxl stores of a created domain's config: the given one with its video memory and
+ * `msr_relaxed` chosen, its disks' `colo_restore_enable` off, and each nic's devid (the next after
+ * the highest given) and type; a nic's MAC must be given (libxl would pick a random one).
+ */
 export function storedAfterCreate(config: DomainConfig): DomainConfig {
   const stored = copyDomainConfig(config);
   if (stored.buildInfo.videoMemkb === LIBXL_MEMKB_DEFAULT) stored.buildInfo.videoMemkb = stored.createInfo.type === 'hvm' ? 8192n : 0n;
   if (stored.buildInfo.archX86.msrRelaxed === 'default') stored.buildInfo.archX86.msrRelaxed = 'false';
+  for (const disk of stored.disks) disk.coloRestoreEnable = 'false';
+  let last = Math.max(-1, ...stored.nics.map((nic) => nic.devid));
+  for (const nic of stored.nics) {
+    if (nic.devid < 0) nic.devid = ++last;
+    if (stored.createInfo.type !== 'hvm') nic.nictype = 'vif';
+    else if (nic.nictype === 'unknown') nic.nictype = 'vif_ioemu';
+  }
   return stored;
 }

@@ -11,9 +11,11 @@ import { storeDomainConfiguration } from '../stored-config.ts';
 import { copyDomainConfig, validateDomainConfig, type DomainConfig } from '../types/domain-config.ts';
 import { INVALID_DOMID, LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
 import { generateUuid } from '../uuid.ts';
-import { addDevices, createTimeDevices } from './devices.ts';
+import { addDevices, backendDomid, createTimeDevices, type DeviceNodes } from './devices.ts';
+import { diskNodes, settleDisk, type SettledDisk } from './disk-devices.ts';
+import { nicNodes, settleNic } from './nic-devices.ts';
 import { destroyQuietly } from './destroy.ts';
-import { runSimulatedBackends } from './simulated-backends.ts';
+import { runKernelBackends, runSimulatedBackends, type ServedDevice } from './simulated-backends.ts';
 import { setSpecialPageParams } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { setSchedParams } from './sched-params.ts';
@@ -50,6 +52,8 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
   const values = checkConfig(saved);
   if (saved.createInfo.uuid === NIL_UUID) saved.createInfo.uuid = generateUuid(ctx.random);
   updateDomainConfiguration(saved, values);
+  // libxl_domain_create_new and _restore: no disk restores from a COLO checkpoint.
+  for (const disk of saved.disks) disk.coloRestoreEnable = 'false';
   const name = saved.createInfo.name!;
   if (name !== '' && ctx.names.domidsNamed(name).length > 0) {
     throw new XlError('INVAL', `Domain with name "${name}" already exists.`);
@@ -69,6 +73,7 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
   const made = domid;
   try {
     makeDomain(ctx, made, saved);
+    const devices = settleDevices(ctx, made, saved);
     storeDomainConfiguration(ctx.userdata, made, saved);
     if (options.restore) {
       options.restore.load(made);
@@ -80,14 +85,25 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
     // domcreate_rebuild_done stores the device model's version once more, then adds the devices
     // and spawns the device model.
     writeLibxlEntry(ctx.xs, made, saved);
+    addServedDevices(ctx, devices.disks);
     launchDeviceModel(ctx, made, saved);
+    addServedDevices(ctx, devices.nics);
     if (!options.paused) {
       ctx.hypervisor.unpauseDomain(made);
     }
     return made;
   } catch (error) {
     destroyQuietly(ctx, made);
-    throw wrapFailure(`domain ${made}: creation failed`, error);
+    // domcreate_complete's destroy of the half-made domain, as Debian's libxl 4.17 logs it.
+    let failure: unknown = wrapFailure(`domain ${made}: creation failed`, error);
+    for (const line of [
+      `libxl_domain.c:1183:libxl__destroy_domid: Domain ${made}:Non-existant domain`,
+      `libxl_domain.c:1137:domain_destroy_callback: Domain ${made}:Unable to destroy guest`,
+      `libxl_domain.c:1064:domain_destroy_cb: Domain ${made}:Destruction of domain failed`,
+    ]) {
+      failure = withLine(failure, line);
+    }
+    throw failure;
   }
 }
 
@@ -99,6 +115,64 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
 export function updateDomainConfiguration(saved: DomainConfig, values: BuildValues): void {
   saved.buildInfo.videoMemkb = values.videoMemkb;
   if (saved.buildInfo.archX86.msrRelaxed === 'default') saved.buildInfo.archX86.msrRelaxed = 'false';
+}
+
+/** The disks and nics of a domain being made, settled, with what serves them. */
+interface SettledDevices {
+  readonly disks: readonly ServedDevice[];
+  readonly nics: readonly ServedDevice[];
+}
+
+/**
+ * `initiate_domain_create`'s device defaults: each disk's (`libxl__device_disk_setdefault`, which
+ * stats its image), then the nics' (`libxl__device_nic_set_devids`: their defaults, then a devid for
+ * each left at -1 after the highest given). The stored config gets the nics' devid, type and MAC,
+ * as `libxl__update_domain_configuration` copies them when the create completes.
+ */
+function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig): SettledDevices {
+  const type = saved.createInfo.type;
+  const disks = saved.disks.map((disk, index): ServedDevice => {
+    let settled: SettledDisk;
+    try {
+      settled = settleDisk(domid, type === 'hvm', { ...disk, backendDomid: backendDomid(ctx, disk) }, backendDomid(ctx, disk));
+    } catch (error) {
+      throw withLine(error, `libxl_create.c:1318:initiate_domain_create: Domain ${domid}:Unable to set disk defaults for disk ${index}`);
+    }
+    const device = diskNodes(domid, type === 'pv', settled);
+    const image = settled.image.type === 'block' || settled.image.type === 'file' ? settled.image : undefined;
+    const script = settled.backend === 'phy' ? device.back.find(([key]) => key === 'script')?.[1] : undefined;
+    return { device, ...(image && { image }), ...(script && { script }) };
+  });
+  const nics = saved.nics.map((nic, index) => {
+    try {
+      return settleNic(domid, type, { ...nic, backendDomid: backendDomid(ctx, nic) }, ctx.random);
+    } catch (error) {
+      throw withLine(error, `libxl_nic.c:517:libxl__device_nic_set_devids: Domain ${domid}:Unable to set nic defaults for nic ${index}`);
+    }
+  });
+  let last = Math.max(-1, ...nics.map((nic) => nic.devid));
+  for (const nic of nics) if (nic.devid < 0) nic.devid = ++last;
+  saved.nics.forEach((nic, index) => {
+    nic.devid = nics[index]!.devid;
+    nic.nictype = nics[index]!.nictype;
+    nic.mac = nics[index]!.mac;
+  });
+  return { disks, nics: nics.map((nic) => ({ device: nicNodes(domid, nic), script: nic.script })) };
+}
+
+/** An XlError with one more of libxl's log lines after its own. */
+function withLine(error: unknown, line: string): unknown {
+  if (!XlError.is(error)) return error;
+  return new XlError(error.code, `${error.message}\nlibxl: error: ${line}`, { cause: error });
+}
+
+/**
+ * `libxl__device_disk_add` / `libxl__device_add_async` for each device in turn, each in its own
+ * transaction; then what serves them answers (`libxl__wait_device_connection`).
+ */
+function addServedDevices(ctx: LibxlInternals, served: readonly ServedDevice[]): void {
+  addDevices(ctx, served.map(({ device }): DeviceNodes => device));
+  runKernelBackends(ctx.xenstore, served);
 }
 
 /** libxl's checks and defaults that matter here (`libxl__domain_config_setdefault`). */

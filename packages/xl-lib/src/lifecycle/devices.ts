@@ -109,7 +109,7 @@ export function writeDeviceNodes(xs: XsOperations, device: DeviceNodes): void {
 }
 
 /** `libxl__resolve_domid`: a backend named by its domain's name, else its domid. */
-function backendDomid(ctx: LibxlInternals, device: { backendDomid: number; backendDomname?: string }): number {
+export function backendDomid(ctx: LibxlInternals, device: { backendDomid: number; backendDomname?: string }): number {
   const name = device.backendDomname;
   if (name === undefined) return device.backendDomid;
   if (name === 'Domain-0') return 0;
@@ -121,17 +121,18 @@ function backendDomid(ctx: LibxlInternals, device: { backendDomid: number; backe
 const defbool = (value: Defbool, fallback: boolean): boolean => (value === 'default' ? fallback : value === 'true');
 const flagEntry = (key: string, value: number | boolean): DeviceEntry => [key, value ? String(Number(value)) : undefined];
 
-/** `libxl__device_add`'s common entries, then the kind's own backend entries. */
-function deviceAdd(domid: number, kind: string, backendKind: string, devid: number, backendDom: number, back: readonly DeviceEntry[]): DeviceNodes {
+/** `libxl__device_add_async`'s common entries, then the kind's own (`set_xenstore_config`). */
+export function deviceAdd(
+  device: { domid: number; kind: string; backendKind: string; devid: number; backendDomid: number },
+  back: readonly DeviceEntry[],
+  front: readonly DeviceEntry[] = [],
+  roFront: readonly DeviceEntry[] = [],
+): DeviceNodes {
   return {
-    domid,
-    kind,
-    devid,
-    backendKind,
-    backendDomid: backendDom,
-    back: [['frontend-id', String(domid)], ['online', '1'], ['state', XENBUS_STATE_INITIALISING], ...back],
-    front: [['backend-id', String(backendDom)], ['state', XENBUS_STATE_INITIALISING]],
-    roFront: [],
+    ...device,
+    back: [['frontend-id', String(device.domid)], ['online', '1'], ['state', XENBUS_STATE_INITIALISING], ...back],
+    front: [['backend-id', String(device.backendDomid)], ['state', XENBUS_STATE_INITIALISING], ...front],
+    roFront,
   };
 }
 
@@ -145,7 +146,7 @@ function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb, devid: num
         ['multi-touch-num-contacts', String(vkb.multiTouchNumContacts)],
       ]
     : [];
-  return deviceAdd(domid, 'vkbd', backendKind, devid, backendDomid(ctx, vkb), [
+  return deviceAdd({ domid, kind: 'vkbd', backendKind, devid, backendDomid: backendDomid(ctx, vkb) }, [
     ['unique-id', vkb.uniqueId],
     flagEntry('feature-disable-keyboard', vkb.featureDisableKeyboard),
     flagEntry('feature-disable-pointer', vkb.featureDisablePointer),
@@ -161,7 +162,7 @@ function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb, devid: num
 /** A vfb, after `libxl__device_vfb_setdefault` (VNC on, listening on 127.0.0.1, unless disabled). */
 function vfbNodes(ctx: LibxlInternals, domid: number, vfb: DeviceVfb, devid: number): DeviceNodes {
   const vnc = defbool(vfb.vnc.enable, true);
-  return deviceAdd(domid, 'vfb', 'vfb', devid, backendDomid(ctx, vfb), [
+  return deviceAdd({ domid, kind: 'vfb', backendKind: 'vfb', devid, backendDomid: backendDomid(ctx, vfb) }, [
     ['vnc', vnc ? '1' : '0'],
     ['vnclisten', vfb.vnc.listen ?? (vnc ? '127.0.0.1' : undefined)],
     ['vncpasswd', vfb.vnc.passwd],

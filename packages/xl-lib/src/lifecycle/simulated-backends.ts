@@ -9,10 +9,13 @@
  *   reports its `hotplug-status` connected and moves it to `XenbusStateInitWait` (2), where it waits
  *   for a frontend; then reports `device-model/<domid>/state` `running`, which libxl waits for;
  * - the vkbd of a PV guest the same way (qemu-xen's xenpv machine serves it);
- * - xenconsoled and the vfb's qemu write nothing here: the console's `tty` stays empty (no pty exists).
+ * - xenconsoled and the vfb's qemu write nothing here: the console's `tty` stays empty (no pty exists);
+ * - Domain-0's kernel for vbds and vifs (blkback, netback) and the hotplug scripts libxl runs for
+ *   them (`block`, `vif-bridge`): `runKernelBackends`.
  */
 import type { XenStore, XsConnection } from '@xen-genid/xenstore';
-import { backendPath, type DeviceNodes } from './devices.ts';
+import { XEN_SCRIPT_DIR, type ImageKind } from './disk-devices.ts';
+import { backendPath, frontendPath, type DeviceNodes } from './devices.ts';
 
 /** `XenbusStateInitialising`, `XenbusStateInitWait`. */
 const XENBUS_STATE_INITIALISING = '1';
@@ -64,4 +67,117 @@ function connectVkbd(qemu: XsConnection, device: DeviceNodes): void {
 /** The backend's path relative to Domain-0's home (`backend/<kind>/<domid>/<devid>`). */
 function relative(device: DeviceNodes): string {
   return backendPath(device).replace(/^\/local\/domain\/0\//, '');
+}
+
+/**
+ * Linux's blkback in Domain-0 (`drivers/block/xen-blkback/xenbus.c`, `xen_blkbk_probe`): on a new
+ * vbd backend directory it announces indirect segments, queues and ring size, then moves to
+ * InitWait, where it waits for the hotplug script's `physical-device` and the frontend.
+ */
+function blkbackProbe(kernel: XsConnection, device: DeviceNodes): void {
+  const back = relative(device);
+  kernel.write(`${back}/feature-max-indirect-segments`, '256');
+  kernel.write(`${back}/multi-queue-max-queues`, '1');
+  kernel.write(`${back}/max-ring-page-order`, '4');
+  kernel.transaction((t) => {
+    if (t.tryReadString(`${back}/state`) !== undefined) t.write(`${back}/state`, XENBUS_STATE_INIT_WAIT);
+  });
+}
+
+/** The features Linux's netback announces at probe (`drivers/net/xen-netback/xenbus.c`, `netback_probe`), in its order. */
+const NETBACK_FEATURES = [
+  ['feature-sg', '1'],
+  ['feature-gso-tcpv4', '1'],
+  ['feature-gso-tcpv6', '1'],
+  ['feature-ipv6-csum-offload', '1'],
+  ['feature-rx-copy', '1'],
+  ['feature-xdp-headroom', '1'],
+  ['feature-rx-flip', '0'],
+  ['feature-multicast-control', '1'],
+  ['feature-dynamic-multicast-control', '1'],
+  ['feature-split-event-channels', '1'],
+  ['multi-queue-max-queues', '1'],
+  ['feature-ctrl-ring', '1'],
+] as const;
+
+/** Linux's netback in Domain-0: its features, then InitWait. */
+function netbackProbe(kernel: XsConnection, device: DeviceNodes): void {
+  const back = relative(device);
+  for (const [key, value] of NETBACK_FEATURES) kernel.write(`${back}/${key}`, value);
+  kernel.write(`${back}/state`, XENBUS_STATE_INIT_WAIT);
+}
+
+/** A vbd's image as the `block` script sees it: a block device, or a file it attaches to a loop device. */
+export type BlockImage = Extract<ImageKind, { type: 'block' | 'file' }>;
+
+/** Loop devices' major number (`LOOP_MAJOR`). */
+const LOOP_MAJOR = 7;
+
+/**
+ * `/etc/xen/scripts/block add` (Xen's `tools/hotplug/Linux/block`), run by libxl once the backend
+ * waits: a file gets the first loop device no vbd on the host holds (`losetup -f`) as its `node`;
+ * then the device's number (hex `major:minor`) and path, and `hotplug-status` connected.
+ */
+function blockScriptAdd(script: XsConnection, device: DeviceNodes, image: BlockImage): void {
+  const back = relative(device);
+  let physical = image;
+  if (image.type === 'file') {
+    const held = new Set<string>();
+    const list = (path: string): string[] => (script.exists(path) ? script.directory(path) : []);
+    for (const domid of list('backend/vbd')) {
+      for (const devid of list(`backend/vbd/${domid}`)) {
+        const node = script.tryReadString(`backend/vbd/${domid}/${devid}/node`);
+        if (node !== undefined) held.add(node);
+      }
+    }
+    let minor = 0;
+    while (held.has(`/dev/loop${minor}`)) minor += 1;
+    physical = { type: 'block', major: LOOP_MAJOR, minor, path: `/dev/loop${minor}` };
+    script.write(`${back}/node`, physical.path);
+  }
+  const { major, minor, path } = physical as Extract<BlockImage, { type: 'block' }>;
+  script.write(`${back}/physical-device`, `${major.toString(16)}:${minor.toString(16)}`);
+  script.write(`${back}/physical-device-path`, path);
+  script.write(`${back}/hotplug-status`, 'connected');
+}
+
+/**
+ * `/etc/xen/scripts/vif-bridge online` (Xen's `tools/hotplug/Linux/vif-bridge`): it gives the
+ * frontend the bridge's MTU (1500 for a new bridge) and reports `hotplug-status` connected.
+ */
+function vifBridgeOnline(script: XsConnection, device: DeviceNodes): void {
+  script.write(`${frontendPath(device)}/mtu`, '1500');
+  script.write(`${relative(device)}/hotplug-status`, 'connected');
+}
+
+/** A device added with what serves it in Domain-0 (`libxl__wait_device_connection`, then its hotplug script). */
+export interface ServedDevice {
+  readonly device: DeviceNodes;
+  /** The `block` script's view of a phy vbd's image; absent for others. */
+  readonly image?: BlockImage;
+  /** The device's hotplug script, when libxl runs one. */
+  readonly script?: string;
+}
+
+/**
+ * Domain-0's kernel backends answering the vbds and vifs libxl added (blkback, netback), each then
+ * handed to its hotplug script as libxl does once the backend waits in InitWait. Only Xen's own
+ * `block` and `vif-bridge` scripts are simulated: any other script, a backend in another domain or
+ * a qdisk (served by qemu) gets no answer here.
+ */
+export function runKernelBackends(xenstore: XenStore, served: readonly ServedDevice[]): void {
+  const mine = served.filter(({ device }) => device.backendDomid === 0 && (device.backendKind === 'vbd' || device.backendKind === 'vif'));
+  if (mine.length === 0) return;
+  const kernel = xenstore.connect(0);
+  const script = xenstore.connect(0);
+  try {
+    for (const { device } of mine) (device.backendKind === 'vbd' ? blkbackProbe : netbackProbe)(kernel, device);
+    for (const { device, image, script: path } of mine) {
+      if (device.backendKind === 'vbd' && image && path === `${XEN_SCRIPT_DIR}/block`) blockScriptAdd(script, device, image);
+      if (device.backendKind === 'vif' && path === `${XEN_SCRIPT_DIR}/vif-bridge`) vifBridgeOnline(script, device);
+    }
+  } finally {
+    kernel.close();
+    script.close();
+  }
 }

@@ -1,11 +1,11 @@
 /**
  * Nothing of a domain's config is lost on the way: every device list and b_info member a config
- * holds is what `retrieveDomainConfiguration` (`xl list -l`) returns after create, after a save and
+ * holds (with what libxl's defaults store: `storedAfterCreate`) is what `retrieveDomainConfiguration` (`xl list -l`) returns after create, after a save and
  * restore, and after a migration (the xl header's config and libxl's JSON record both carry it);
  * of the scheduler parameters, what the live domain has (credit2's weight and cap).
  */
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,9 @@ import { restoreDomain, saveDomain } from './operations.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'xl-lib-whole-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The disks' image (libxl stats it at create). */
+const image = join(dir, 'disk.img');
+writeFileSync(image, '');
 
 /**
  * Scheduler parameters a credit2 host takes (its own scheduler, or `unknown`, a weight from 1 to
@@ -44,8 +47,30 @@ function richConfig(seed: number): DomainConfig {
   config.createInfo.uuid = '6a8b1f0e-2c1d-4d5e-9f10-111213141516';
   config.buildInfo.maxMemkb = 65536n;
   config.buildInfo.targetMemkb = 65536n;
-  const { disks, nics, pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs } = arbitrary!;
-  Object.assign(config, { disks, nics, pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs });
+  const { pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs } = arbitrary!;
+  Object.assign(config, { pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs });
+  // Disks and nics libxl can add: an image that exists, a vdev of its own, Domain-0's backends, a MAC.
+  config.disks = arbitrary!.disks.map((disk, index) => ({
+    ...disk,
+    pdevPath: image,
+    vdev: `xvd${String.fromCharCode(0x61 + index)}`,
+    backend: 'unknown',
+    format: 'raw',
+    script: undefined,
+    isCdrom: 0,
+    backendDomid: 0,
+    backendDomname: undefined,
+    specification: 'unknown',
+    transport: 'unknown',
+    coloEnable: 'default',
+  }));
+  config.nics = arbitrary!.nics.map((nic, index) => ({
+    ...nic,
+    devid: index % 2 === 0 ? -1 : 10 + index,
+    backendDomid: 0,
+    backendDomname: undefined,
+    mac: `00:16:3e:00:00:${index.toString(16).padStart(2, '0')}`,
+  }));
   const build = arbitrary!.buildInfo;
   Object.assign(config.buildInfo, {
     vcpuHardAffinity: build.vcpuHardAffinity,
