@@ -40,7 +40,8 @@ export async function createOnHost(
         refusePassthrough(config);
         // xl's domid_policy (xl.conf's default: docs/divergences.md).
         applyDomidPolicy(config, INVALID_DOMID);
-        return libxl.createDomain(config, { paused: options.paused });
+        // libxl's error lines for what it logs and goes on past.
+        return libxl.createDomain(config, { paused: options.paused, log: (line) => context.stderr.write(`libxl: error: ${line}\n`) });
       },
       { exitCode: XL_EXIT.ERROR_FAIL },
     );

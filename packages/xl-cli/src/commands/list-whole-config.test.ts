@@ -1,7 +1,7 @@
 /**
  * `xl list -l` after `xl create` shows the whole config `xl -N create` prints for the same file,
- * with the video memory, `msr_relaxed`, the disks' `colo_restore_enable` and the nics' type libxl's
- * defaults chose, xl's `domid_policy` and the live
+ * with the video memory, `msr_relaxed`, the disks' `colo_restore_enable`, the nics' type and the
+ * vtpm's uuid libxl's defaults chose, xl's `domid_policy` and the live
  * domain's scheduler parameters: every device list and every
  * b_info member, none dropped (PCI passthrough, which this host
  * refuses, is kept through save, restore and migrate in xl-lib's whole-config test).
@@ -29,14 +29,14 @@ disk = [ 'phy:${image},xvda,w', ',,hdc:cdrom,r' ]
 vif = [ 'mac=00:16:3e:00:00:01,bridge=xenbr0' ]
 vfb = [ 'vnc=1' ]
 vkb = [ 'backend-type=linux' ]
-vtpm = [ 'backend=dom0' ]
+vtpm = [ 'backend=Domain-0' ]
 p9 = [ 'tag=t,security_model=none,path=/srv' ]
 channel = [ 'name=org.qemu.guest_agent.0,connection=pty' ]
 usbctrl = [ 'type=qusb,version=2,ports=4' ]
 usbdev = [ 'type=hostdev,hostbus=1,hostaddr=2' ]
 vdispl = [ 'connectors=id0:800x600' ]
 vsnd = [ [ 'card, short-name=c', 'pcm, name=p', 'stream, unique-id=s, type=p' ] ]
-pvcalls = [ 'backend=dom0' ]
+pvcalls = [ 'backend=Domain-0' ]
 dtdev = [ '/soc/x' ]
 `;
 
@@ -57,6 +57,7 @@ describe('xl list -l', () => {
       c_info: { domid?: number };
       disks: Array<{ colo_restore_enable?: string }>;
       nics: Array<{ nictype?: string }>;
+      vtpms: Array<{ uuid?: string }>;
       b_info: { video_memkb?: number; sched_params: unknown; arch_x86: { msr_relaxed?: string } };
     };
     expected.b_info.video_memkb = 8192;
@@ -64,6 +65,10 @@ describe('xl list -l', () => {
     // libxl_domain_create_new: no disk restores from a COLO checkpoint; an HVM nic is emulated and PV (libxl__update_config_nic).
     for (const disk of expected.disks) disk.colo_restore_enable = 'False';
     for (const nic of expected.nics) nic.nictype = 'vif_ioemu';
+    // A vtpm without a uuid gets a random one (libxl__device_vtpm_setdefault, kept by libxl__update_config_vtpm).
+    const vtpms = (listed[0]!.config as typeof expected).vtpms;
+    expect(vtpms[0]!.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expected.vtpms[0]!.uuid = vtpms[0]!.uuid;
     // xl sets INVALID_DOMID after the dry run; libxl_retrieve_domain_configuration reads the scheduler's.
     expected.c_info.domid = 4294967295;
     expect(expected.b_info.sched_params).toEqual({ weight: 512 });

@@ -14,8 +14,9 @@ import { generateUuid } from '../uuid.ts';
 import { addDevices, backendDomid, createTimeDevices, type DeviceNodes } from './devices.ts';
 import { diskNodes, settleDisk, type SettledDisk } from './disk-devices.ts';
 import { nicNodes, settleNic } from './nic-devices.ts';
+import { channelConsoles, p9Nodes, pvcallsNodes, settleVtpms, vdisplNodes, vsndNodes } from './other-devices.ts';
 import { destroyQuietly } from './destroy.ts';
-import { runKernelBackends, runSimulatedBackends, type ServedDevice } from './simulated-backends.ts';
+import { runDom0Backends, runSimulatedBackends, type ServedDevice } from './simulated-backends.ts';
 import { setSpecialPageParams } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { setSchedParams } from './sched-params.ts';
@@ -36,6 +37,8 @@ export interface CreateDomainOptions {
   readonly paused?: boolean;
   /** Build from a stream instead of booting: the guest resumes on its first unpause. */
   readonly restore?: RestoreHooks;
+  /** libxl's error lines for what it logs and goes on past (a channel it cannot add), without `libxl: error: `. */
+  readonly log?: (line: string) => void;
 }
 
 const DEFAULT_MAX_MEMKB = 32n * 1024n;
@@ -86,8 +89,12 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
     // and spawns the device model.
     writeLibxlEntry(ctx.xs, made, saved);
     addServedDevices(ctx, devices.disks);
-    launchDeviceModel(ctx, made, saved);
+    launchDeviceModel(ctx, made, saved, options.log);
+    // domcreate_attach_devices, in device_type_tbl's order (usb devices and dtdevs get no nodes: docs/divergences.md).
     addServedDevices(ctx, devices.nics);
+    addServedDevices(ctx, devices.vtpms);
+    addServedDevices(ctx, devices.vdispls);
+    addServedDevices(ctx, devices.vsnds);
     if (!options.paused) {
       ctx.hypervisor.unpauseDomain(made);
     }
@@ -117,10 +124,13 @@ export function updateDomainConfiguration(saved: DomainConfig, values: BuildValu
   if (saved.buildInfo.archX86.msrRelaxed === 'default') saved.buildInfo.archX86.msrRelaxed = 'false';
 }
 
-/** The disks and nics of a domain being made, settled, with what serves them. */
+/** The devices of a domain being made that libxl waits for, settled, with what serves them. */
 interface SettledDevices {
   readonly disks: readonly ServedDevice[];
   readonly nics: readonly ServedDevice[];
+  readonly vtpms: readonly ServedDevice[];
+  readonly vdispls: readonly ServedDevice[];
+  readonly vsnds: readonly ServedDevice[];
 }
 
 /**
@@ -157,7 +167,21 @@ function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig):
     nic.nictype = nics[index]!.nictype;
     nic.mac = nics[index]!.mac;
   });
-  return { disks, nics: nics.map((nic) => ({ device: nicNodes(domid, nic), script: nic.script })) };
+  // The vtpms' devid and uuid, the vdispls' and vsnds' devid (their update_config).
+  const vtpms = settleVtpms(domid, saved.vtpms, (vtpm) => backendDomid(ctx, vtpm), ctx.random);
+  vtpms.forEach(({ vtpm }, index) => Object.assign(saved.vtpms[index]!, { devid: vtpm.devid, uuid: vtpm.uuid }));
+  const vdispls = vdisplNodes(domid, saved.vdispls, (vdispl) => backendDomid(ctx, vdispl));
+  vdispls.forEach((nodes, index) => (saved.vdispls[index]!.devid = nodes.devid));
+  const vsnds = vsndNodes(domid, saved.vsnds, (vsnd) => backendDomid(ctx, vsnd));
+  vsnds.forEach((nodes, index) => (saved.vsnds[index]!.devid = nodes.devid));
+  const served = (device: DeviceNodes): ServedDevice => ({ device });
+  return {
+    disks,
+    nics: nics.map((nic) => ({ device: nicNodes(domid, nic), script: nic.script })),
+    vtpms: vtpms.map(({ nodes }) => served(nodes)),
+    vdispls: vdispls.map(served),
+    vsnds: vsnds.map(served),
+  };
 }
 
 /** An XlError with one more of libxl's log lines after its own. */
@@ -172,7 +196,7 @@ function withLine(error: unknown, line: string): unknown {
  */
 function addServedDevices(ctx: LibxlInternals, served: readonly ServedDevice[]): void {
   addDevices(ctx, served.map(({ device }): DeviceNodes => device));
-  runKernelBackends(ctx.xenstore, served);
+  runDom0Backends(ctx.xenstore, served);
 }
 
 /** libxl's checks and defaults that matter here (`libxl__domain_config_setdefault`). */
@@ -240,11 +264,18 @@ export function buildPost(ctx: LibxlInternals, domid: number, config: DomainConf
 }
 
 /**
- * `domcreate_launch_dm`: the devices, then `libxl__spawn_local_dm`'s entries and the (simulated)
- * device model, which answers for the backends it serves.
+ * `domcreate_launch_dm`: the channels' consoles, the p9s and pvcallsifs, the console and keyboard
+ * devices, then `libxl__spawn_local_dm`'s entries and the (simulated) device model, which answers
+ * for the backends it serves.
  */
-function launchDeviceModel(ctx: LibxlInternals, domid: number, config: DomainConfig): void {
-  const devices = createTimeDevices(ctx, domid, config);
+function launchDeviceModel(ctx: LibxlInternals, domid: number, config: DomainConfig, log?: (line: string) => void): void {
+  const resolve = (device: { backendDomid: number; backendDomname?: string }): number => backendDomid(ctx, device);
+  const channels: DeviceNodes[] = [];
+  for (const channel of channelConsoles(domid, config.channels, resolve)) {
+    if ('skipped' in channel) log?.(channel.skipped);
+    else channels.push(channel.nodes);
+  }
+  const devices = [...channels, ...p9Nodes(domid, config.p9s, resolve), ...pvcallsNodes(domid, config.pvcallsifs, resolve), ...createTimeDevices(ctx, domid, config)];
   addDevices(ctx, devices);
   writeDeviceModelEntries(ctx.xs, domid, config);
   runSimulatedBackends(ctx.xenstore, domid, config.createInfo.type === 'hvm', devices);

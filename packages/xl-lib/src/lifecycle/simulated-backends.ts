@@ -11,7 +11,8 @@
  * - the vkbd of a PV guest the same way (qemu-xen's xenpv machine serves it);
  * - xenconsoled and the vfb's qemu write nothing here: the console's `tty` stays empty (no pty exists);
  * - Domain-0's kernel for vbds and vifs (blkback, netback) and the hotplug scripts libxl runs for
- *   them (`block`, `vif-bridge`): `runKernelBackends`.
+ *   them (`block`, `vif-bridge`), and the user-space backends of vtpms, vdispls and vsnds:
+ *   `runDom0Backends`.
  */
 import type { XenStore, XsConnection } from '@xen-genid/xenstore';
 import { XEN_SCRIPT_DIR, type ImageKind } from './disk-devices.ts';
@@ -160,18 +161,36 @@ export interface ServedDevice {
 }
 
 /**
- * Domain-0's kernel backends answering the vbds and vifs libxl added (blkback, netback), each then
- * handed to its hotplug script as libxl does once the backend waits in InitWait. Only Xen's own
- * `block` and `vif-bridge` scripts are simulated: any other script, a backend in another domain or
- * a qdisk (served by qemu) gets no answer here.
+ * A backend libxl waits for that runs in user space or a stub domain (a vTPM stub domain's, the
+ * `displ_be` and `snd_be` display and sound backends): it moves to InitWait once it sees the device.
  */
-export function runKernelBackends(xenstore: XenStore, served: readonly ServedDevice[]): void {
-  const mine = served.filter(({ device }) => device.backendDomid === 0 && (device.backendKind === 'vbd' || device.backendKind === 'vif'));
+function userSpaceBackend(connection: XsConnection, device: DeviceNodes): void {
+  connection.write(`${relative(device)}/state`, XENBUS_STATE_INIT_WAIT);
+}
+
+/** What answers in Domain-0 for each backend kind libxl waits for. */
+const PROBES: Partial<Record<string, (connection: XsConnection, device: DeviceNodes) => void>> = {
+  vbd: blkbackProbe,
+  vif: netbackProbe,
+  vtpm: userSpaceBackend,
+  vdispl: userSpaceBackend,
+  vsnd: userSpaceBackend,
+};
+
+/**
+ * Domain-0's backends answering the devices libxl added and waits for: the kernel's blkback and
+ * netback for vbds and vifs, each then handed to its hotplug script as libxl does once the backend
+ * waits in InitWait, and the user-space backends of vtpms, vdispls and vsnds. Only Xen's own `block`
+ * and `vif-bridge` scripts are simulated: any other script, a backend in another domain or a qdisk
+ * (served by qemu) gets no answer here.
+ */
+export function runDom0Backends(xenstore: XenStore, served: readonly ServedDevice[]): void {
+  const mine = served.filter(({ device }) => device.backendDomid === 0 && PROBES[device.backendKind] !== undefined);
   if (mine.length === 0) return;
   const kernel = xenstore.connect(0);
   const script = xenstore.connect(0);
   try {
-    for (const { device } of mine) (device.backendKind === 'vbd' ? blkbackProbe : netbackProbe)(kernel, device);
+    for (const { device } of mine) PROBES[device.backendKind]!(kernel, device);
     for (const { device, image, script: path } of mine) {
       if (device.backendKind === 'vbd' && image && path === `${XEN_SCRIPT_DIR}/block`) blockScriptAdd(script, device, image);
       if (device.backendKind === 'vif' && path === `${XEN_SCRIPT_DIR}/vif-bridge`) vifBridgeOnline(script, device);

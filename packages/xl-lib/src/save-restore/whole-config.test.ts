@@ -47,8 +47,23 @@ function richConfig(seed: number): DomainConfig {
   config.createInfo.uuid = '6a8b1f0e-2c1d-4d5e-9f10-111213141516';
   config.buildInfo.maxMemkb = 65536n;
   config.buildInfo.targetMemkb = 65536n;
-  const { pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs } = arbitrary!;
-  Object.assign(config, { pcidevs, rdms, dtdevs, vfbs, vkbs, vtpms, p9s, pvcallsifs, vdispls, vsnds, channels, usbctrls, usbdevs });
+  const { pcidevs, rdms, dtdevs, vfbs, vkbs, usbctrls, usbdevs } = arbitrary!;
+  Object.assign(config, { pcidevs, rdms, dtdevs, vfbs, vkbs, usbctrls, usbdevs });
+  // The devices libxl adds: backends in Domain-0, devids and a vtpm's uuid given, a channel with a
+  // name and a connection it can make.
+  const dom0 = { backendDomid: 0, backendDomname: undefined };
+  config.vtpms = arbitrary!.vtpms.map((vtpm, devid) => ({ ...vtpm, ...dom0, devid, uuid: `6a8b1f0e-2c1d-4d5e-9f10-${String(devid).padStart(12, '0')}` }));
+  config.p9s = arbitrary!.p9s.map((p9) => ({ ...p9, ...dom0 }));
+  config.pvcallsifs = arbitrary!.pvcallsifs.map((pvcallsif) => ({ ...pvcallsif, ...dom0 }));
+  config.vdispls = arbitrary!.vdispls.map((vdispl, devid) => ({ ...vdispl, ...dom0, devid }));
+  config.vsnds = arbitrary!.vsnds.map((vsnd, devid) => ({ ...vsnd, ...dom0, devid }));
+  config.channels = arbitrary!.channels.map((channel, devid) => ({
+    ...channel,
+    ...dom0,
+    devid,
+    name: channel.name ?? `channel${devid}`,
+    u: channel.u.connection === 'socket' ? { connection: 'socket', path: channel.u.path ?? '/run/c' } : { connection: 'pty' },
+  }));
   // Disks and nics libxl can add: an image that exists, a vdev of its own, Domain-0's backends, a MAC.
   config.disks = arbitrary!.disks.map((disk, index) => ({
     ...disk,
