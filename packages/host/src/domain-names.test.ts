@@ -50,3 +50,28 @@ describe("libxl over the host's index of domain names", () => {
     });
   });
 });
+
+describe('the index of domain names read directly', () => {
+  it('lists /local/domain/<domid>/name only, whatever the names hold, and no deeper `name` node', () => {
+    const host = openHost(hostFile(tempDir()));
+    const xs = host.store.connect(0);
+    try {
+      xs.write('/local/domain/5/name', 'five');
+      xs.write('/local/domain/8/name', 'a/b c\u00e9 7/name');
+      xs.write('/local/domain/9/name', '');
+      xs.write('/local/domain/5/x/name', 'deeper');
+      xs.write('/local/domain/6/7/name', 'deeper too');
+      xs.write('/local/domain/123456/name', 'domid too long');
+      xs.write('/local/domain/abc/name', 'not a domid');
+      expect([...host.xenstoreBackend.domainNames()].sort(([a], [b]) => a - b)).toEqual([
+        [5, 'five'],
+        [8, 'a/b c\u00e9 7/name'],
+        [9, ''],
+      ]);
+      expect(host.xenstoreBackend.domidsNamed('five')).toEqual([5]);
+    } finally {
+      xs.close();
+      host.close();
+    }
+  });
+});

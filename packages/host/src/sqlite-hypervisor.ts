@@ -72,6 +72,33 @@ function toInfo(row: DomainRow): DomainInfo {
   };
 }
 
+/**
+ * The listing's query: each domain as one text cell, its fields separated by spaces, the free-form
+ * uuid last and a NULL as an empty field. better-sqlite3 makes an array or an object per row (and
+ * sets each cell into it) at a cost that dominates a listing of thousands of domains; one string per
+ * row, split here, costs a fraction of that.
+ */
+const LIST_TEXT = `SELECT domid || ' ' || max_mem_kb || ' ' || vcpus || ' ' || paused || ' ' || created_at || ' ' ||
+  cpu_time_ns || ' ' || type || ' ' || coalesce(shutdown, '') || ' ' || coalesce(pending_start, '') || ' ' || uuid
+  FROM domains ORDER BY domid`;
+
+/** A `LIST_TEXT` row as a `DomainInfo`. */
+function listedInfo(text: string): DomainInfo {
+  const fields = text.split(' ');
+  return {
+    domid: Number(fields[0]),
+    type: fields[6] as DomainType,
+    uuid: fields.length === 10 ? fields[9]! : fields.slice(9).join(' '),
+    maxMemKb: Number(fields[1]),
+    vcpus: Number(fields[2]),
+    paused: fields[3] !== '0',
+    shutdown: (fields[7] || null) as ShutdownReason | null,
+    pendingStart: (fields[8] || null) as PendingStart,
+    createdAt: Number(fields[4]),
+    cpuTimeNs: Number(fields[5]),
+  };
+}
+
 function noDomain(domid: number): XcError {
   return new XcError('ESRCH', `no domain ${domid}`);
 }
@@ -186,7 +213,7 @@ export class SqliteHypervisor implements Hypervisor {
     this.#params = cache.region();
     this.#chunks = cache.region();
     this.#select = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE domid = ?`);
-    this.#list = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains ORDER BY domid`);
+    this.#list = db.prepare(LIST_TEXT).pluck();
     this.#selectParam = db.prepare('SELECT value FROM params WHERE domid = ? AND idx = ?').pluck().safeIntegers(true);
     this.#upsertParam = db.prepare(
       'INSERT INTO params (domid, idx, value) VALUES (?, ?, ?) ON CONFLICT (domid, idx) DO UPDATE SET value = excluded.value',
@@ -320,7 +347,7 @@ export class SqliteHypervisor implements Hypervisor {
   }
 
   listDomains(): DomainInfo[] {
-    return this.#read(() => (this.#list.all() as DomainRow[]).map(toInfo));
+    return this.#read(() => (this.#list.all() as string[]).map(listedInfo));
   }
 
   getDomain(domid: number): DomainInfo | undefined {
