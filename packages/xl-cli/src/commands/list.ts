@@ -28,14 +28,14 @@ const KIB_PER_PAGE = 4;
  */
 function stateOf(info: ListedDomain): string {
   const alive = !info.paused && info.shutdown === null && !info.dying;
-  return [
-    alive && info.domid === 0 ? 'r' : '-',
-    alive && info.domid !== 0 ? 'b' : '-',
-    info.paused ? 'p' : '-',
-    info.shutdown !== null ? 's' : '-',
-    info.shutdown !== null ? SHUTDOWN_REASON_LETTERS[SHUTDOWN_REASON_CODE[info.shutdown]] : '-',
-    info.dying ? 'd' : '-',
-  ].join('');
+  // Concatenated, not an array joined: one call per listed domain.
+  return (
+    (alive && info.domid === 0 ? 'r' : '-') +
+    (alive && info.domid !== 0 ? 'b' : '-') +
+    (info.paused ? 'p' : '-') +
+    (info.shutdown !== null ? 's' + SHUTDOWN_REASON_LETTERS[SHUTDOWN_REASON_CODE[info.shutdown]] : '--') +
+    (info.dying ? 'd' : '-')
+  );
 }
 
 /** One line of the table: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f` and the columns asked for. */

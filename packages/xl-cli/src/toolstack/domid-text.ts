@@ -31,6 +31,11 @@ export function domidFromStrtol(text: string): { readonly domid: number; readonl
 
 /** `printf("%.1f", value)` as glibc rounds: to nearest, an exact tie to the even digit. */
 export function formatOneDecimal(value: number): string {
+  // A tie is a multiple of 0.05 that is not one of 0.1, which a double holds only as an odd multiple
+  // of 0.25: ten times it is exactly some n + 0.5 (below 2^50, where the product is exact). Anything
+  // else rounds the same in toFixed.
+  const tenfold = Math.abs(value) * 10;
+  if (!(tenfold - Math.floor(tenfold) === 0.5 || tenfold >= 2 ** 50)) return value.toFixed(1);
   const exact = value.toFixed(100);
   const tie = /^(-?\d+)\.(\d)5(0*)$/.exec(exact);
   if (!tie) return value.toFixed(1);

@@ -101,11 +101,26 @@ export async function listHostDomains(context: CommandContext, qualifier?: strin
   const nameOf = (domid: number): string | undefined => xs.tryReadString(`${domainPath(domid)}/name`);
   // xen-init-dom0 names Domain-0 and each cpupool at boot; a host that has not written them yet reads so.
   const cpupoolName = xs.tryReadString('/local/pool/0/name') ?? 'Pool-0';
-  const named = (info: DomainInfo, name: string | undefined): ListedDomain => ({
-    ...info,
-    name: name ?? (info.domid === 0 ? 'Domain-0' : undefined),
-    cpupoolName,
-  });
+  // Each field by name, not `...info`: a spread costs more than the rest of a 10,000-domain listing.
+  const named = (info: DomainInfo, name: string | undefined): ListedDomain => {
+    const listed: { -readonly [K in keyof ListedDomain]: ListedDomain[K] } = {
+      domid: info.domid,
+      type: info.type,
+      uuid: info.uuid,
+      maxMemKb: info.maxMemKb,
+      vcpus: info.vcpus,
+      paused: info.paused,
+      shutdown: info.shutdown,
+      pendingStart: info.pendingStart,
+      createdAt: info.createdAt,
+      cpuTimeNs: info.cpuTimeNs,
+      name: name ?? (info.domid === 0 ? 'Domain-0' : undefined),
+      cpupoolName,
+    };
+    if (info.outstandingPages !== undefined) listed.outstandingPages = info.outstandingPages;
+    if (info.dying !== undefined) listed.dying = info.dying;
+    return listed;
+  };
   try {
     const domains = parts.hypervisor.listDomains();
     if (qualifier === undefined) {
