@@ -45,11 +45,16 @@ export function framesOfChunk(chunk: number, present: number): number[] {
   return frames;
 }
 
+/** `present` of a chunk with every frame written. */
+export const ALL_FRAMES = (1 << PAGES_PER_CHUNK) - 1;
+
 /**
  * The chunk that results from writing frames `written` (a bit per slot; their bytes at
- * `slot * XC_PAGE_SIZE` in `frames`) over `stored` (undefined: a chunk never written).
+ * `slot * XC_PAGE_SIZE` in `frames`) over `stored` (undefined: a chunk never written). When every
+ * frame is written, the chunk's data is `frames` itself (nothing stored is kept, nothing to pack).
  */
 export function mergeChunk(stored: StoredChunk | undefined, written: number, frames: Uint8Array): StoredChunk {
+  if (written === ALL_FRAMES && frames.length === PAGES_PER_CHUNK * XC_PAGE_SIZE) return { present: written, data: frames };
   const present = (stored?.present ?? 0) | written;
   const data = new Uint8Array(framesBefore(present, PAGES_PER_CHUNK) * XC_PAGE_SIZE);
   let at = 0;

@@ -37,7 +37,7 @@ import {
 } from '@xen-genid/xc-params';
 import { returnFreePages, type SqliteDatabase } from './database.ts';
 import { sqliteCode, translateSqliteError } from './errors.ts';
-import { PAGES_PER_CHUNK, chunkOf, frameOfChunk, framesOfChunk, mergeChunk, slotOf, type StoredChunk } from './memory-chunks.ts';
+import { ALL_FRAMES, PAGES_PER_CHUNK, chunkOf, frameOfChunk, framesOfChunk, mergeChunk, slotOf, type StoredChunk } from './memory-chunks.ts';
 import { currentProcess } from './process-identity.ts';
 import type { ReadCache } from './read-cache.ts';
 
@@ -166,6 +166,11 @@ export class SqliteHypervisor implements Hypervisor {
   /** The chunk read last (one entry: a save reads a chunk's frames one after the other). */
   readonly #chunks: Map<number, StoredChunk>;
   readonly #pending = new Map<number, PendingChunk>();
+  /**
+   * Frame buffers of stored pending chunks, for the next ones (SQLite copies a bound blob): a
+   * restore then writes its pages through at most `PENDING_CHUNKS_KEPT` buffers, not one per chunk.
+   */
+  readonly #spareFrames: Uint8Array[] = [];
   /** Write transactions under way (nested ones count): page writes are gathered while it is above 0. */
   #depth = 0;
   #bound: { readonly model: GuestModel | undefined } | undefined;
@@ -308,9 +313,13 @@ export class SqliteHypervisor implements Hypervisor {
     if (this.#pending.size === 0) return;
     this.#chunks.clear();
     for (const pending of this.#pending.values()) {
-      const stored = this.#selectChunk.get(pending.domid, pending.chunk) as StoredChunk | undefined;
+      // A chunk written whole replaces what was stored: no need to read it.
+      const stored = pending.written === ALL_FRAMES ? undefined : (this.#selectChunk.get(pending.domid, pending.chunk) as StoredChunk | undefined);
       const { present, data } = mergeChunk(stored, pending.written, pending.frames);
       this.#upsertChunk.run(pending.domid, pending.chunk, present, data);
+    }
+    for (const pending of this.#pending.values()) {
+      if (this.#spareFrames.length < PENDING_CHUNKS_KEPT) this.#spareFrames.push(pending.frames);
     }
     this.#pending.clear();
   }
@@ -512,7 +521,38 @@ export class SqliteHypervisor implements Hypervisor {
   readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[] {
     pfns.forEach(checkPfn);
     this.#require(domid);
-    return this.#read(() => pfns.map((pfn) => frameOfChunk(this.#chunk(domid, chunkOf(pfn)), slotOf(pfn))?.slice()));
+    if (pfns.length === 1) return this.#read(() => [frameOfChunk(this.#chunk(domid, chunkOf(pfns[0]!)), slotOf(pfns[0]!))?.slice()]);
+    // Many frames (a save's batch): each chunk read once, its frames handed out as views of the
+    // bytes read for this call alone (not cached, so a caller's change to one cannot reach another),
+    // in one read transaction (one snapshot, and one WAL read lock rather than one per chunk).
+    return this.#read(() => this.#snapshot(() => {
+      let key = -1;
+      let stored = NO_FRAMES;
+      let fresh = false;
+      return pfns.map((pfn) => {
+        const chunk = chunkOf(pfn);
+        if (chunkKey(domid, chunk) !== key) {
+          key = chunkKey(domid, chunk);
+          const cached = this.#cache.validate() ? this.#chunks.get(key) : undefined;
+          fresh = cached === undefined;
+          stored = cached ?? this.#readChunk(domid, chunk);
+        }
+        const frame = frameOfChunk(stored, slotOf(pfn));
+        return fresh ? frame : frame?.slice();
+      });
+    }));
+  }
+
+  /** Runs `body` in a read transaction, or in the transaction under way. */
+  #snapshot<T>(body: () => T): T {
+    return this.#db.inTransaction ? body() : this.#db.transaction(body).deferred();
+  }
+
+  /** A chunk as stored now (no frames if never written), its bytes newly read. */
+  #readChunk(domid: number, chunk: number): StoredChunk {
+    const row = this.#selectChunk.get(domid, chunk) as { present: number; data: Buffer } | undefined;
+    // A plain Uint8Array view: a Buffer's slice() would not copy.
+    return row ? { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) } : NO_FRAMES;
   }
 
   /** A chunk as stored (no frames if never written), through the one-chunk cache. */
@@ -520,9 +560,7 @@ export class SqliteHypervisor implements Hypervisor {
     const key = chunkKey(domid, chunk);
     let stored = this.#cache.validate() ? this.#chunks.get(key) : undefined;
     if (stored === undefined) {
-      const row = this.#selectChunk.get(domid, chunk) as { present: number; data: Buffer } | undefined;
-      // A plain Uint8Array view: a Buffer's slice() would not copy.
-      stored = row ? { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) } : NO_FRAMES;
+      stored = this.#readChunk(domid, chunk);
       this.#chunks.clear();
       this.#chunks.set(key, stored);
     }
@@ -546,7 +584,8 @@ export class SqliteHypervisor implements Hypervisor {
     if (pending === undefined) {
       this.#current(domid);
       if (this.#pending.size >= PENDING_CHUNKS_KEPT) this.#storePending();
-      pending = { domid, chunk, written: 0, frames: new Uint8Array(PAGES_PER_CHUNK * XC_PAGE_SIZE) };
+      // A spare buffer holds an earlier chunk's bytes: only the slots written here are stored.
+      pending = { domid, chunk, written: 0, frames: this.#spareFrames.pop() ?? new Uint8Array(PAGES_PER_CHUNK * XC_PAGE_SIZE) };
       this.#pending.set(key, pending);
     }
     const slot = slotOf(pfn);
