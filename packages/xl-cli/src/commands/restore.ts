@@ -5,7 +5,7 @@
  * restored or a copy made), written to xenstore and into guest memory before it runs; the guest
  * reads it once on resume. Real xl 4.17 keeps the saved ID when no config file is given.
  */
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
@@ -64,28 +64,41 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
     throw error;
   }
   return withToolstack(context, async ({ libxl }) => {
-    const { INVALID_DOMID, chunkSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
+    const { INVALID_DOMID, chunkSource, fileSource, readSaveImage, restoreImage } = await import('@xen-genid/xl-lib');
     const logger = xlLogger(context, input.global);
-    // The whole image is read and checked before a domain is made (a bad file leaves nothing).
-    const chunks = createReadStream('', { fd, highWaterMark: 1 << 20 });
-    // One iterator over the stream: the image reader stops at END, the check below reads on.
-    const source = (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    let received = header.bytes.length;
-    const next = async (): Promise<Uint8Array | undefined> => {
-      const result = await source.next();
-      if (result.done) return undefined;
-      received += result.value.length;
-      return result.value;
-    };
+    const readOptions = { progress: xcProgress(logger), log: xcLog(logger) };
+    let release: () => void = () => closeSync(fd);
     let restored: { readonly domid: number };
     try {
-      const counted = (async function* () {
-        yield header.bytes;
-        for (let chunk = await next(); chunk !== undefined; chunk = await next()) yield chunk;
-      })();
-      const image = await readSaveImage(chunkSource(counted), { progress: xcProgress(logger), log: xcLog(logger) });
-      // What follows the image's END record, read to the end of the file or pipe.
-      while ((await next()) !== undefined);
+      // The whole image is read and checked before a domain is made (a bad file leaves nothing).
+      let image: Awaited<ReturnType<typeof readSaveImage>>;
+      let received: number;
+      if (fstatSync(fd).isFile()) {
+        // Each record read straight into a buffer of its own (no stream chunks to copy from).
+        const source = fileSource(fd, header.bytes);
+        image = await readSaveImage(source, readOptions);
+        // What follows the image's END record, read to the end of the file.
+        received = source.offset + source.drain();
+      } else {
+        const chunks = createReadStream('', { fd, highWaterMark: 1 << 20 });
+        release = () => chunks.destroy();
+        // One iterator over the stream: the image reader stops at END, the check below reads on.
+        const source = (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+        received = header.bytes.length;
+        const next = async (): Promise<Uint8Array | undefined> => {
+          const result = await source.next();
+          if (result.done) return undefined;
+          received += result.value.length;
+          return result.value;
+        };
+        const counted = (async function* () {
+          yield header.bytes;
+          for (let chunk = await next(); chunk !== undefined; chunk = await next()) yield chunk;
+        })();
+        image = await readSaveImage(chunkSource(counted), readOptions);
+        // What follows the image's END record, read to the end of the pipe.
+        while ((await next()) !== undefined);
+      }
       if (image.length !== received) {
         throw new XlCliError(`libxl: error: ${file}: ${received - image.length} unexpected bytes after the end of the save image`);
       }
@@ -100,7 +113,7 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
       throw asXlFailure(error);
     } finally {
       logger.destroy();
-      chunks.destroy();
+      release();
     }
     if (!input.options.console) return XL_EXIT.OK;
     const { followConsole } = await import('./console.ts');

@@ -39,6 +39,8 @@ function fileChannel(target: SaveFileTarget, onChunk: (chunk: Uint8Array) => voi
       written();
       return target.commit();
     },
+    // Each write is in the file (writeSync) before it returns.
+    releasesWrites: true,
   };
 }
 

@@ -14,6 +14,11 @@ export interface ByteChannel {
   write(bytes: Uint8Array): Promise<void>;
   /** No more bytes will be sent. */
   end(): void;
+  /**
+   * True when `write` keeps no reference to its bytes once its promise has resolved (it wrote or
+   * copied them): a sender may then reuse the buffer for the next write.
+   */
+  readonly releasesWrites?: boolean;
 }
 
 /** A channel over a Node duplex stream. */

@@ -117,8 +117,10 @@ async function writeImage(
   target: { readonly file: string } | { readonly channel: ByteChannel },
 ): Promise<{ length: number; header: XlHeaderInfo }> {
   let header: XlHeaderInfo | undefined;
+  // A file is written chunk by chunk, synchronously; a channel may say it keeps nothing either.
+  const reuseChunks = 'file' in target || target.channel.releasesWrites === true;
   const chunks = (function* () {
-    for (const chunk of saveImageChunks(context.hypervisor, domid, imageOptions)) {
+    for (const chunk of saveImageChunks(context.hypervisor, domid, { ...imageOptions, reuseChunks })) {
       header ??= xlHeaderInfoOf(chunk);
       yield chunk;
     }

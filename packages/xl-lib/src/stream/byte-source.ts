@@ -3,6 +3,7 @@
  * file in memory or from any byte channel (an async iterable of chunks, e.g. a socket or pipe).
  * A short read is a truncated stream, reported with what was being read.
  */
+import { readSync } from 'node:fs';
 import { XlError } from '../errors.ts';
 
 export interface ByteSource {
@@ -92,6 +93,55 @@ export function chunkSource(chunks: AsyncIterator<Uint8Array>): ByteSource & { u
       pending.length = 0;
       pendingBytes = 0;
       return out;
+    },
+  };
+}
+
+/**
+ * A source over a regular file's descriptor, read synchronously from its current position, each
+ * read straight into a buffer of its own (no chunks copied into it: a 256 MiB image is read once).
+ * `prefix`: bytes already read from the descriptor, served first. `drain()` reads on to the end
+ * and returns how many bytes that was.
+ */
+export function fileSource(fd: number, prefix: Uint8Array = new Uint8Array(0)): ByteSource & { drain(): number } {
+  let offset = 0;
+  /** Bytes of `prefix` not served yet. */
+  let pending = prefix;
+  const fill = (out: Uint8Array, from: number): number => {
+    let filled = from;
+    while (filled < out.length) {
+      const read = readSync(fd, out, filled, out.length - filled, null);
+      if (read === 0) break;
+      filled += read;
+    }
+    return filled;
+  };
+  return {
+    get offset() {
+      return offset;
+    },
+    read(length, what) {
+      try {
+        // Not zeroed (every byte is read into it), and a plain Uint8Array: slice() copies, as for the other sources.
+        const backing = Buffer.allocUnsafeSlow(length);
+        const out = new Uint8Array(backing.buffer, backing.byteOffset, length);
+        const fromPrefix = Math.min(length, pending.length);
+        out.set(pending.subarray(0, fromPrefix));
+        pending = pending.subarray(fromPrefix);
+        const filled = fill(out, fromPrefix);
+        if (filled < length) return Promise.reject(truncated(what, offset, length, filled));
+        offset += length;
+        return Promise.resolve(out);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    drain() {
+      let count = pending.length;
+      pending = pending.subarray(pending.length);
+      const scratch = new Uint8Array(1 << 20);
+      for (let read = fill(scratch, 0); read > 0; read = fill(scratch, 0)) count += read;
+      return count;
     },
   };
 }

@@ -84,16 +84,30 @@ export function encodeRecord(type: number, ...bodyParts: Uint8Array[]): Uint8Arr
   return bytes;
 }
 
-/** A PAGE_DATA record for up to `MAX_BATCH_SIZE` pages (`write_batch`). */
-export function encodePageData(pages: readonly PageEntry[]): Uint8Array {
+/** Bytes of the PAGE_DATA record of `pages`. */
+export function pageDataSize(pages: readonly PageEntry[]): number {
+  const withData = pages.filter((page) => pageTypeHasData(page.type)).length;
+  return 8 + alignRecord(8 + 8 * pages.length + XC_PAGE_SIZE * withData);
+}
+
+/**
+ * A PAGE_DATA record for up to `MAX_BATCH_SIZE` pages (`write_batch`); written at the start of
+ * `into` (every byte of the record: a reused buffer's old bytes never show) when it is given and
+ * large enough, else in a new buffer.
+ */
+export function encodePageData(pages: readonly PageEntry[], into?: Uint8Array): Uint8Array {
   if (pages.length === 0) throw new XlError('INVAL', 'PAGE_DATA record needs at least one pfn');
   const withData = pages.filter((page) => pageTypeHasData(page.type)).length;
   const length = 8 + 8 * pages.length + XC_PAGE_SIZE * withData;
-  const bytes = new Uint8Array(8 + alignRecord(length));
-  const view = new DataView(bytes.buffer);
+  const size = 8 + alignRecord(length);
+  const reused = into !== undefined && into.length >= size;
+  const bytes = reused ? into.subarray(0, size) : new Uint8Array(size);
+  if (reused) bytes.fill(0, 8 + length); // the padding
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint32(0, REC_TYPE.PAGE_DATA, true);
   view.setUint32(4, length, true);
   view.setUint32(8, pages.length, true);
+  view.setUint32(12, 0, true); // reserved
   let dataAt = 16 + 8 * pages.length;
   pages.forEach((page, i) => {
     if (!Number.isSafeInteger(page.pfn) || page.pfn < 0 || page.pfn >= 2 ** 52 || !isKnownPageType(page.type)) {
@@ -102,7 +116,9 @@ export function encodePageData(pages: readonly PageEntry[]): Uint8Array {
     view.setUint32(16 + 8 * i, page.pfn % 0x100000000, true);
     view.setUint32(20 + 8 * i, ((page.type << 28) | Math.floor(page.pfn / 0x100000000)) >>> 0, true);
     if (pageTypeHasData(page.type)) {
-      if (page.data) bytes.set(page.data.subarray(0, XC_PAGE_SIZE), dataAt);
+      const data = page.data?.subarray(0, XC_PAGE_SIZE);
+      if (data) bytes.set(data, dataAt);
+      if (reused && (data?.length ?? 0) < XC_PAGE_SIZE) bytes.fill(0, dataAt + (data?.length ?? 0), dataAt + XC_PAGE_SIZE);
       dataAt += XC_PAGE_SIZE;
     }
   });

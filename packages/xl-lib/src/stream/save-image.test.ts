@@ -69,6 +69,21 @@ describe('save image writer and reader', () => {
     expect(trailer.toString().startsWith(unread)).toBe(true);
   });
 
+  it('writes the same bytes when the PAGE_DATA records share one buffer (each chunk consumed before the next)', () => {
+    const { hypervisor, domid, configJson } = makeGuestDomain({ pages: 2 * MAX_BATCH_SIZE + 10 });
+    const fresh = concatChunks(saveImageChunks(hypervisor, domid, { configJson, now: () => 0 }));
+    const consumed: Uint8Array[] = [];
+    let previous: Uint8Array | undefined;
+    let shared = 0;
+    for (const chunk of saveImageChunks(hypervisor, domid, { configJson, now: () => 0, reuseChunks: true })) {
+      if (previous && chunk.buffer === previous.buffer) shared += 1;
+      previous = chunk;
+      consumed.push(chunk.slice());
+    }
+    expect(shared).toBe(2); // the second and third PAGE_DATA records reuse the first one's buffer
+    expect(Buffer.compare(concatChunks(consumed), fresh)).toBe(0);
+  });
+
   it('batches PAGE_DATA by MAX_BATCH_SIZE pfns', async () => {
     const { hypervisor, domid, configJson } = makeGuestDomain({ pages: 2 * MAX_BATCH_SIZE + 10 });
     const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid, { configJson })));

@@ -37,7 +37,7 @@ import { PROGRESS_END_OF_STREAM, PROGRESS_FRAMES_SENT, PROGRESS_START_OF_STREAM,
 import { SIMULATED_CPUID_POLICY, SIMULATED_MSR_POLICY, encodeCpuidPolicy, encodeMsrPolicy } from './cpu-policy.ts';
 import { DHDR_TYPE_X86_HVM, MAX_BATCH_SIZE, PFINFO, REC_TYPE, REC_TYPE_LIBXL } from './format.ts';
 import { encodeHvmContext } from './hvm-context.ts';
-import { domainTypeName, encodeHvmParams, encodeLibxcHeaders, encodePageData, encodeRecord, encodeTscInfo, type PageEntry } from './libxc-stream.ts';
+import { domainTypeName, encodeHvmParams, encodeLibxcHeaders, encodePageData, encodeRecord, encodeTscInfo, pageDataSize, type PageEntry } from './libxc-stream.ts';
 import { encodeLibxlHeader, encodeXlHeader } from './save-image.ts';
 
 /** The params `write_hvm_params` saves, in its order (`xg_sr_save_x86_hvm.c`). */
@@ -80,6 +80,11 @@ export interface SaveImageOptions {
    * written (the domain stays paused); undefined or none: no EMULATOR_CONTEXT record.
    */
   readonly deviceModelState?: () => Uint8Array | undefined;
+  /**
+   * The consumer is done with each chunk before it asks for the next (it wrote or copied it): the
+   * PAGE_DATA records then share one buffer, rather than a new 4 MiB one each.
+   */
+  readonly reuseChunks?: boolean;
 }
 
 /** The EMULATOR_CONTEXT record: `libxl__sr_emulator_hdr` (id, index) then the emulator's data. */
@@ -119,6 +124,7 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   progress(PROGRESS_START_OF_STREAM, 0, 0);
 
   if (pfns.length === 0) yield encodePageData([{ pfn: 0, type: PFINFO.XTAB }]);
+  let record: Uint8Array | undefined;
   for (let first = 0; first < pfns.length; first += MAX_BATCH_SIZE) {
     progress(PROGRESS_FRAMES_SENT, first, frames);
     const batchPfns = pfns.slice(first, first + MAX_BATCH_SIZE);
@@ -127,7 +133,12 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
       const data = contents[index];
       return data ? { pfn, type: PFINFO.NOTAB, data } : { pfn, type: PFINFO.NOTAB };
     });
-    yield encodePageData(batch);
+    if (options.reuseChunks) {
+      record ??= new Uint8Array(pageDataSize(batch));
+      yield encodePageData(batch, record);
+    } else {
+      yield encodePageData(batch);
+    }
   }
   progress(PROGRESS_FRAMES_SENT, frames, frames);
 
