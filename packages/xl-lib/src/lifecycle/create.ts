@@ -102,15 +102,11 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
   } catch (error) {
     destroyQuietly(ctx, made);
     // domcreate_complete's destroy of the half-made domain, as Debian's libxl 4.17 logs it.
-    let failure: unknown = wrapFailure(`domain ${made}: creation failed`, error);
-    for (const line of [
+    throw withLines(wrapFailure(`domain ${made}: creation failed`, error), [
       `libxl_domain.c:1183:libxl__destroy_domid: Domain ${made}:Non-existant domain`,
       `libxl_domain.c:1137:domain_destroy_callback: Domain ${made}:Unable to destroy guest`,
       `libxl_domain.c:1064:domain_destroy_cb: Domain ${made}:Destruction of domain failed`,
-    ]) {
-      failure = withLine(failure, line);
-    }
-    throw failure;
+    ]);
   }
 }
 
@@ -136,17 +132,20 @@ interface SettledDevices {
 /**
  * `initiate_domain_create`'s device defaults: each disk's (`libxl__device_disk_setdefault`, which
  * stats its image), then the nics' (`libxl__device_nic_set_devids`: their defaults, then a devid for
- * each left at -1 after the highest given). The stored config gets the nics' devid, type and MAC,
- * as `libxl__update_domain_configuration` copies them when the create completes.
+ * each left at -1 after the highest given); and those the attach step sets for vtpms, vdispls and
+ * vsnds. The stored config gets what their `update_config` copies back when the create completes
+ * (`libxl__update_domain_configuration`): the nics' devid, type and MAC, the vtpms' devid and uuid,
+ * the vdispls' and vsnds' devid.
  */
 function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig): SettledDevices {
   const type = saved.createInfo.type;
   const disks = saved.disks.map((disk, index): ServedDevice => {
     let settled: SettledDisk;
     try {
-      settled = settleDisk(domid, type === 'hvm', { ...disk, backendDomid: backendDomid(ctx, disk) }, backendDomid(ctx, disk));
+      const backend = backendDomid(ctx, disk);
+      settled = settleDisk(domid, type === 'hvm', { ...disk, backendDomid: backend }, backend);
     } catch (error) {
-      throw withLine(error, `libxl_create.c:1318:initiate_domain_create: Domain ${domid}:Unable to set disk defaults for disk ${index}`);
+      throw withLines(error, [`libxl_create.c:1318:initiate_domain_create: Domain ${domid}:Unable to set disk defaults for disk ${index}`]);
     }
     const device = diskNodes(domid, type === 'pv', settled);
     const image = settled.image.type === 'block' || settled.image.type === 'file' ? settled.image : undefined;
@@ -157,7 +156,7 @@ function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig):
     try {
       return settleNic(domid, type, { ...nic, backendDomid: backendDomid(ctx, nic) }, ctx.random);
     } catch (error) {
-      throw withLine(error, `libxl_nic.c:517:libxl__device_nic_set_devids: Domain ${domid}:Unable to set nic defaults for nic ${index}`);
+      throw withLines(error, [`libxl_nic.c:517:libxl__device_nic_set_devids: Domain ${domid}:Unable to set nic defaults for nic ${index}`]);
     }
   });
   let last = Math.max(-1, ...nics.map((nic) => nic.devid));
@@ -167,7 +166,6 @@ function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig):
     nic.nictype = nics[index]!.nictype;
     nic.mac = nics[index]!.mac;
   });
-  // The vtpms' devid and uuid, the vdispls' and vsnds' devid (their update_config).
   const vtpms = settleVtpms(domid, saved.vtpms, (vtpm) => backendDomid(ctx, vtpm), ctx.random);
   vtpms.forEach(({ vtpm }, index) => Object.assign(saved.vtpms[index]!, { devid: vtpm.devid, uuid: vtpm.uuid }));
   const vdispls = vdisplNodes(domid, saved.vdispls, (vdispl) => backendDomid(ctx, vdispl));
@@ -184,10 +182,10 @@ function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig):
   };
 }
 
-/** An XlError with one more of libxl's log lines after its own. */
-function withLine(error: unknown, line: string): unknown {
+/** An XlError with more of libxl's log lines after its own. */
+function withLines(error: unknown, lines: readonly string[]): unknown {
   if (!XlError.is(error)) return error;
-  return new XlError(error.code, `${error.message}\nlibxl: error: ${line}`, { cause: error });
+  return new XlError(error.code, [error.message, ...lines.map((line) => `libxl: error: ${line}`)].join('\n'), { cause: error });
 }
 
 /**
@@ -253,8 +251,7 @@ export function buildPost(ctx: LibxlInternals, domid: number, config: DomainConf
     setSchedParams(ctx.hypervisor, domid, config.buildInfo.schedParams);
   } catch (error) {
     if (!XlError.is(error)) throw error;
-    const rebuild = `libxl_create.c:1638:domcreate_rebuild_done: Domain ${domid}:cannot (re-)build domain: ${error.rc}`;
-    throw new XlError(error.code, `${error.message}\nlibxl: error: ${rebuild}`, { cause: error });
+    throw withLines(error, [`libxl_create.c:1638:domcreate_rebuild_done: Domain ${domid}:cannot (re-)build domain: ${error.rc}`]);
   }
   const genid = genidOfConfig(config);
   if (config.buildInfo.u.type === 'hvm' && !genid.isZero()) msVmGenidSet(ctx, domid, genid);
