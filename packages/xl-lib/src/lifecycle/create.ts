@@ -14,7 +14,8 @@ import { generateUuid } from '../uuid.ts';
 import { addDevices, backendDomid, createTimeDevices, type DeviceNodes } from './devices.ts';
 import { diskNodes, settleDisk, type SettledDisk } from './disk-devices.ts';
 import { nicNodes, settleNic } from './nic-devices.ts';
-import { channelConsoles, p9Nodes, pvcallsNodes, settleVtpms, vdisplNodes, vsndNodes } from './other-devices.ts';
+import { channelConsoles, nextDevids, p9Nodes, pvcallsNodes, settleVtpms, vdisplNodes, vsndNodes } from './other-devices.ts';
+import { findHostUsbDevice, settleUsbctrl, usbctrlNodes } from './usb-devices.ts';
 import { destroyQuietly } from './destroy.ts';
 import { runDom0Backends, runSimulatedBackends, type ServedDevice } from './simulated-backends.ts';
 import { setSpecialPageParams } from './hvm-build.ts';
@@ -90,9 +91,10 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
     writeLibxlEntry(ctx.xs, made, saved);
     addServedDevices(ctx, devices.disks);
     launchDeviceModel(ctx, made, saved, options.log);
-    // domcreate_attach_devices, in device_type_tbl's order (usb devices and dtdevs get no nodes: docs/divergences.md).
+    // domcreate_attach_devices, in device_type_tbl's order (dtdevs: docs/divergences.md).
     addServedDevices(ctx, devices.nics);
     addServedDevices(ctx, devices.vtpms);
+    addServedDevices(ctx, devices.usbctrls);
     addServedDevices(ctx, devices.vdispls);
     addServedDevices(ctx, devices.vsnds);
     if (!options.paused) {
@@ -125,6 +127,7 @@ interface SettledDevices {
   readonly disks: readonly ServedDevice[];
   readonly nics: readonly ServedDevice[];
   readonly vtpms: readonly ServedDevice[];
+  readonly usbctrls: readonly ServedDevice[];
   readonly vdispls: readonly ServedDevice[];
   readonly vsnds: readonly ServedDevice[];
 }
@@ -132,8 +135,8 @@ interface SettledDevices {
 /**
  * `initiate_domain_create`'s device defaults: each disk's (`libxl__device_disk_setdefault`, which
  * stats its image), then the nics' (`libxl__device_nic_set_devids`: their defaults, then a devid for
- * each left at -1 after the highest given); and those the attach step sets for vtpms, vdispls and
- * vsnds. The stored config gets what their `update_config` copies back when the create completes
+ * each left at -1 after the highest given); and those the attach step sets for vtpms, usb
+ * controllers (a usb device must be one the machine has), vdispls and vsnds. The stored config gets what their `update_config` copies back when the create completes
  * (`libxl__update_domain_configuration`): the nics' devid, type and MAC, the vtpms' devid and uuid,
  * the vdispls' and vsnds' devid.
  */
@@ -172,11 +175,26 @@ function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig):
   vdispls.forEach((nodes, index) => (saved.vdispls[index]!.devid = nodes.devid));
   const vsnds = vsndNodes(domid, saved.vsnds, (vsnd) => backendDomid(ctx, vsnd));
   vsnds.forEach((nodes, index) => (saved.vsnds[index]!.devid = nodes.devid));
+  // domcreate_attach_devices' line for a device list it could not add.
+  const unableToAdd = (kind: string): string => `libxl_create.c:1921:domcreate_attach_devices: Domain ${domid}:unable to add ${kind} devices`;
+  let usbctrls: DeviceNodes[];
+  try {
+    usbctrls = nextDevids(saved.usbctrls).map((usbctrl) => usbctrlNodes(domid, settleUsbctrl(type === 'hvm', { ...usbctrl, backendDomid: backendDomid(ctx, usbctrl) })));
+  } catch (error) {
+    throw withLines(error, [unableToAdd('vusb')]);
+  }
+  for (const usbdev of saved.usbdevs) {
+    const host = findHostUsbDevice(domid, usbdev);
+    if ('errors' in host) throw withLines(new XlError('FAIL', host.errors[0]), [...host.errors.slice(1), unableToAdd('vusb')]);
+    // A device the machine has: libxl would bind it to usbback or hand it to qemu, neither of which the simulated host runs.
+    throw new XlError('FAIL', `USB device ${host.busid} cannot be passed through: the simulated host has no usbback and no device model to hand it to`);
+  }
   const served = (device: DeviceNodes): ServedDevice => ({ device });
   return {
     disks,
     nics: nics.map((nic) => ({ device: nicNodes(domid, nic), script: nic.script })),
     vtpms: vtpms.map(({ nodes }) => served(nodes)),
+    usbctrls: usbctrls.map(served),
     vdispls: vdispls.map(served),
     vsnds: vsnds.map(served),
   };
@@ -244,14 +262,17 @@ function makeDomain(ctx: LibxlInternals, domid: number, config: DomainConfig): v
 
 /**
  * `libxl__build_post`: the scheduler parameters, the generation ID, then the remaining entries,
- * then introduce. A refused scheduler parameter ends the build as `domcreate_rebuild_done` logs it.
+ * then introduce. A refused scheduler parameter ends the build as `domcreate_rebuild_done` logs it
+ * (Debian's libxl_create.c logs from two lines below the source's: the recorded `cannot make
+ * domain`, `Unable to set disk defaults`, `unable to add disk devices` and `device model did not
+ * start` all do).
  */
 export function buildPost(ctx: LibxlInternals, domid: number, config: DomainConfig, values: BuildValues, restored = false): void {
   try {
     setSchedParams(ctx.hypervisor, domid, config.buildInfo.schedParams);
   } catch (error) {
     if (!XlError.is(error)) throw error;
-    throw withLines(error, [`libxl_create.c:1638:domcreate_rebuild_done: Domain ${domid}:cannot (re-)build domain: ${error.rc}`]);
+    throw withLines(error, [`libxl_create.c:1640:domcreate_rebuild_done: Domain ${domid}:cannot (re-)build domain: ${error.rc}`]);
   }
   const genid = genidOfConfig(config);
   if (config.buildInfo.u.type === 'hvm' && !genid.isZero()) msVmGenidSet(ctx, domid, genid);

@@ -23,6 +23,9 @@ import { CONSOLE_EVTCHN, HVM_CONSOLE_PFN } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { libxlPath } from './xenstore-layout.ts';
 
+/** `LIBXL__DEVICE_KIND_NONE` as a backend kind: a device without a PV backend. */
+export const NO_BACKEND = 'none';
+
 /** An entry of a device's directory; an undefined value is not written (`libxl__xs_writev` skips NULL). */
 export type DeviceEntry = readonly [key: string, value: string | undefined];
 
@@ -75,7 +78,7 @@ function writeEntries(xs: XsOperations, dir: string, entries: readonly DeviceEnt
   }
 }
 
-/** `libxl__device_generic_add`, inside the caller's transaction. */
+/** `libxl__device_generic_add`, inside the caller's transaction (for `NO_BACKEND`, the libxl path alone). */
 export function writeDeviceNodes(xs: XsOperations, device: DeviceNodes): void {
   const front = frontendPath(device);
   const back = backendPath(device);
@@ -90,6 +93,11 @@ export function writeDeviceNodes(xs: XsOperations, device: DeviceNodes): void {
   ];
 
   rmQuiet(xs, libxl);
+  if (device.backendKind === NO_BACKEND) {
+    // A device qemu emulates (an HVM guest's USB controller): only libxl's copy of the entries.
+    writeEntries(xs, libxl, device.back);
+    return;
+  }
   xs.write(`${libxl}/frontend`, front);
   xs.write(`${libxl}/backend`, back);
 

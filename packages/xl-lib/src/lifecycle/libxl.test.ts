@@ -169,7 +169,7 @@ describe('createDomain', () => {
       new XlError(
         'INVAL',
         `libxl_sched.c:445:sched_credit2_domain_set: Domain ${next}:Cpu weight out of range, valid values are within range from 1 to 65535\n` +
-          `libxl: error: libxl_create.c:1638:domcreate_rebuild_done: Domain ${next}:cannot (re-)build domain: -6\n` +
+          `libxl: error: libxl_create.c:1640:domcreate_rebuild_done: Domain ${next}:cannot (re-)build domain: -6\n` +
           // The destroy of the half-made domain, as real libxl logs it.
           `libxl: error: libxl_domain.c:1183:libxl__destroy_domid: Domain ${next}:Non-existant domain\n` +
           `libxl: error: libxl_domain.c:1137:domain_destroy_callback: Domain ${next}:Unable to destroy guest\n` +

@@ -1,9 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../__fixtures__/machine.ts';
-import { DeviceChannel, DeviceP9, DevicePvcallsif, DeviceVdispl, DeviceVsnd, DeviceVtpm } from '../types/devices.ts';
+import { DeviceChannel, DeviceP9, DevicePvcallsif, DeviceUsbctrl, DeviceUsbdev, DeviceVdispl, DeviceVsnd, DeviceVtpm } from '../types/devices.ts';
 import { defaultDomainConfig } from '../types/domain-config.ts';
 import { NIL_UUID, defaultOf } from '../types/idl.ts';
 import { channelConsoles, vdisplNodes, vsndNodes } from './other-devices.ts';
+import { findHostUsbDevice, settleUsbctrl, usbctrlNodes } from './usb-devices.ts';
 
 const dom0 = () => 0;
 const defined = (entries: readonly (readonly [string, string | undefined])[]) => entries.filter(([, value]) => value !== undefined);
@@ -99,5 +103,63 @@ describe('create with the other device lists', () => {
     expect(m.libxl.retrieveDomainConfiguration(domid).vtpms[0]!.uuid).toBe(uuid);
     m.libxl.destroyDomain(domid);
     expect(m.xenstore.connect(0).exists('/local/domain/0/backend')).toBe(false);
+  });
+});
+
+describe('usb', () => {
+  const usbctrl = (fields: Partial<DeviceUsbctrl>): DeviceUsbctrl => ({ ...defaultOf(DeviceUsbctrl), devid: 0, ...fields });
+
+  it('an auto controller is qemu\'s emulated one for HVM (ports fixed by version) and qusb otherwise; bad versions and port counts fail', () => {
+    expect(settleUsbctrl(true, usbctrl({}))).toMatchObject({ type: 'devicemodel', version: 2, ports: 6 });
+    expect(settleUsbctrl(true, usbctrl({ version: 3 }))).toMatchObject({ type: 'devicemodel', version: 3, ports: 8 });
+    expect(settleUsbctrl(false, usbctrl({}))).toMatchObject({ type: 'qusb', version: 2, ports: 8 });
+    expect(() => settleUsbctrl(true, usbctrl({ version: 1, ports: 4 }))).toThrow(/libxl_usb\.c:88:libxl__device_usbctrl_setdefault: Number of ports for USB controller of version 1 is always 2/);
+    expect(() => settleUsbctrl(false, usbctrl({ version: 3 }))).toThrow(/USB version for paravirtualized devices must be 1 or 2/);
+    expect(() => settleUsbctrl(false, usbctrl({ type: 'pv', ports: 32 }))).toThrow(/Number of ports for USB controller is limited to 31/);
+    expect(() => settleUsbctrl(true, usbctrl({ version: 4 }))).toThrow(/Illegal USB version/);
+  });
+
+  it('an emulated controller has libxl\'s entries only; a PV one a vusb frontend and its backend', () => {
+    const emulated = usbctrlNodes(3, settleUsbctrl(true, usbctrl({ version: 1 })));
+    expect(emulated).toMatchObject({ backendKind: 'none', front: [] });
+    expect(emulated.back).toEqual([['type', 'devicemodel'], ['usb-ver', '1'], ['num-ports', '2'], ['port', ''], ['port/1', ''], ['port/2', '']]);
+    const m = createMachine(8);
+    const config = defaultDomainConfig('hvm');
+    config.createInfo.name = 'usb';
+    config.buildInfo.maxMemkb = 65536n;
+    config.buildInfo.targetMemkb = 65536n;
+    config.usbctrls = [usbctrl({ version: 1 }), usbctrl({ devid: 1, type: 'qusb', ports: 2 })];
+    const domid = m.libxl.createDomain(config);
+    const xs = m.xenstore.connect(0);
+    expect(xs.directory(`/libxl/${domid}/device/vusb/0`)).toEqual(['type', 'usb-ver', 'num-ports', 'port']);
+    expect(xs.exists(`/local/domain/${domid}/device/vusb/0`)).toBe(false);
+    expect(xs.tryReadString(`/local/domain/0/backend/qusb/${domid}/1/num-ports`)).toBe('2');
+    expect(xs.tryReadString(`/local/domain/${domid}/device/vusb/1/backend`)).toBe(`/local/domain/0/backend/qusb/${domid}/1`);
+    m.libxl.destroyDomain(domid);
+    expect(xs.exists(`/libxl/${domid}`)).toBe(false);
+  });
+
+  it('finds a host device by bus and address in sysfs; a hub, an absent one or no sysfs is not assignable', () => {
+    const sysfs = mkdtempSync(join(tmpdir(), 'usb-sysfs-'));
+    try {
+      const device = (name: string, bus: number, addr: number, cls: string) => {
+        mkdirSync(join(sysfs, name));
+        writeFileSync(join(sysfs, name, 'busnum'), `${bus}\n`);
+        writeFileSync(join(sysfs, name, 'devnum'), `${addr}\n`);
+        writeFileSync(join(sysfs, name, 'bDeviceClass'), `${cls}\n`);
+      };
+      device('usb1', 1, 1, '09');
+      device('1-1', 1, 2, '00');
+      const hostdev = (hostbus: number, hostaddr: number): DeviceUsbdev => ({ ...defaultOf(DeviceUsbdev), u: { type: 'hostdev', hostbus, hostaddr } });
+      expect(findHostUsbDevice(4, hostdev(1, 2), sysfs)).toEqual({ busid: '1-1' });
+      const refused = { errors: ['libxl_usb.c:1732:libxl__device_usbdev_add: Domain 4:USB device is not assignable.'] };
+      expect(findHostUsbDevice(4, hostdev(1, 1), sysfs)).toEqual(refused);
+      expect(findHostUsbDevice(4, hostdev(2, 1), sysfs)).toEqual(refused);
+      expect(findHostUsbDevice(4, hostdev(1, 2), join(sysfs, 'absent'))).toEqual({
+        errors: [`libxl_usb.c:837:usbdev_busaddr_to_busid: opendir failed: '${join(sysfs, 'absent')}': No such file or directory`, ...refused.errors],
+      });
+    } finally {
+      rmSync(sysfs, { recursive: true, force: true });
+    }
   });
 });

@@ -24,7 +24,7 @@ const XENCONSOLE_LIMIT = '1048576';
 const XENCONSOLE_PROTOCOL = 'vt100';
 
 /** A device's devid, or for -1 the next after those of its kind so far (`update_devid`). */
-function nextDevids<T extends { devid: number }>(devices: readonly T[]): T[] {
+export function nextDevids<T extends { devid: number }>(devices: readonly T[]): T[] {
   let next = 0;
   return devices.map((device) => {
     const devid = device.devid >= 0 ? device.devid : next;

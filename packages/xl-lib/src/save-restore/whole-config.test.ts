@@ -47,11 +47,21 @@ function richConfig(seed: number): DomainConfig {
   config.createInfo.uuid = '6a8b1f0e-2c1d-4d5e-9f10-111213141516';
   config.buildInfo.maxMemkb = 65536n;
   config.buildInfo.targetMemkb = 65536n;
-  const { pcidevs, rdms, dtdevs, vfbs, vkbs, usbctrls, usbdevs } = arbitrary!;
-  Object.assign(config, { pcidevs, rdms, dtdevs, vfbs, vkbs, usbctrls, usbdevs });
+  const { pcidevs, rdms, dtdevs, vfbs, vkbs } = arbitrary!;
+  const dom0 = { backendDomid: 0, backendDomname: undefined };
+  Object.assign(config, { pcidevs, rdms, dtdevs, vfbs, vkbs });
+  // USB controllers libxl can add (qemu's PV backend, its version and ports in range); no usb
+  // device: one the machine does not have fails the create, as in libxl.
+  config.usbctrls = arbitrary!.usbctrls.map((usbctrl, devid) => ({
+    ...usbctrl,
+    type: 'qusb',
+    devid,
+    version: 1 + (Math.abs(usbctrl.version) % 2),
+    ports: 1 + (Math.abs(usbctrl.ports) % 31),
+    ...dom0,
+  }));
   // The devices libxl adds: backends in Domain-0, devids and a vtpm's uuid given, a channel with a
   // name and a connection it can make.
-  const dom0 = { backendDomid: 0, backendDomname: undefined };
   config.vtpms = arbitrary!.vtpms.map((vtpm, devid) => ({ ...vtpm, ...dom0, devid, uuid: `6a8b1f0e-2c1d-4d5e-9f10-${String(devid).padStart(12, '0')}` }));
   config.p9s = arbitrary!.p9s.map((p9) => ({ ...p9, ...dom0 }));
   config.pvcallsifs = arbitrary!.pvcallsifs.map((pvcallsif) => ({ ...pvcallsif, ...dom0 }));
