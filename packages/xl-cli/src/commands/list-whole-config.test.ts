@@ -5,7 +5,7 @@
  * domain's scheduler parameters: every device list and every
  * b_info member, none dropped (PCI passthrough, which this host
  * refuses, is kept through save, restore and migrate in xl-lib's whole-config test; a usb device
- * fails the create unless the machine has it).
+ * fails the create unless the machine has it, a dtdev always on x86).
  */
 import { describe, expect, it } from 'vitest';
 import { memoryXl } from '../__fixtures__/memory-xl.ts';
@@ -37,7 +37,6 @@ usbctrl = [ 'type=qusb,version=2,ports=4' ]
 vdispl = [ 'connectors=id0:800x600' ]
 vsnd = [ [ 'card, short-name=c', 'pcm, name=p', 'stream, unique-id=s, type=p' ] ]
 pvcalls = [ 'backend=Domain-0' ]
-dtdev = [ '/soc/x' ]
 `;
 
 describe('xl list -l', () => {
@@ -46,7 +45,7 @@ describe('xl list -l', () => {
     // libxl stats a disk's image at create: it must exist.
     const cfg = world.file('rich.cfg', cfgText(world.file('rich.img', '')));
     const dryRun = (await world.ok(['-N', 'create', cfg])).stdout;
-    for (const list of ['disks', 'nics', 'dtdevs', 'vfbs', 'vkbs', 'vtpms', 'p9s', 'pvcallsifs', 'vdispls', 'vsnds', 'channels', 'usbctrls']) {
+    for (const list of ['disks', 'nics', 'vfbs', 'vkbs', 'vtpms', 'p9s', 'pvcallsifs', 'vdispls', 'vsnds', 'channels', 'usbctrls']) {
       expect(dryRun).toContain(`"${list}": [`);
     }
     await world.ok(['create', cfg]);
@@ -74,6 +73,19 @@ describe('xl list -l', () => {
     expect(expected.b_info.sched_params).toEqual({ weight: 512 });
     expected.b_info.sched_params = { sched: 'credit2', weight: 512, cap: 0 };
     expect(listed[0]!.config).toEqual(expected);
+  });
+});
+
+describe('xl create with a dtdev', () => {
+  it('fails as libxl on x86 Xen does (no device-tree passthrough), and leaves no domain', async () => {
+    const world = memoryXl();
+    const cfg = world.file('dt.cfg', 'name = "d"\ntype = "hvm"\nmemory = 64\ndtdev = [ "/soc/x" ]\n');
+    const result = await world.xl(['create', cfg]);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toMatch(
+      /libxl: error: libxl_create\.c:1857:libxl__add_dtdevs: Domain (\d+):xc_assign_dtdevice failed: -1\nlibxl: error: libxl_create\.c:1921:domcreate_attach_devices: Domain \1:unable to add none devices\n/,
+    );
+    expect((await world.xl(['list', 'd'])).status).toBe(1);
   });
 });
 

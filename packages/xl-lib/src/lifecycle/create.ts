@@ -91,7 +91,7 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
     writeLibxlEntry(ctx.xs, made, saved);
     addServedDevices(ctx, devices.disks);
     launchDeviceModel(ctx, made, saved, options.log);
-    // domcreate_attach_devices, in device_type_tbl's order (dtdevs: docs/divergences.md).
+    // domcreate_attach_devices, in device_type_tbl's order.
     addServedDevices(ctx, devices.nics);
     addServedDevices(ctx, devices.vtpms);
     addServedDevices(ctx, devices.usbctrls);
@@ -136,7 +136,8 @@ interface SettledDevices {
  * `initiate_domain_create`'s device defaults: each disk's (`libxl__device_disk_setdefault`, which
  * stats its image), then the nics' (`libxl__device_nic_set_devids`: their defaults, then a devid for
  * each left at -1 after the highest given); and those the attach step sets for vtpms, usb
- * controllers (a usb device must be one the machine has), vdispls and vsnds. The stored config gets what their `update_config` copies back when the create completes
+ * controllers (a usb device must be one the machine has; a dtdev fails, as on x86 Xen), vdispls
+ * and vsnds. The stored config gets what their `update_config` copies back when the create completes
  * (`libxl__update_domain_configuration`): the nics' devid, type and MAC, the vtpms' devid and uuid,
  * the vdispls' and vsnds' devid.
  */
@@ -188,6 +189,10 @@ function settleDevices(ctx: LibxlInternals, domid: number, saved: DomainConfig):
     if ('errors' in host) throw withLines(new XlError('FAIL', host.errors[0]), [...host.errors.slice(1), unableToAdd('vusb')]);
     // A device the machine has: libxl would bind it to usbback or hand it to qemu, neither of which the simulated host runs.
     throw new XlError('FAIL', `USB device ${host.busid} cannot be passed through: the simulated host has no usbback and no device model to hand it to`);
+  }
+  // libxl__add_dtdevs: device-tree passthrough, which x86 Xen does not have (XEN_DOMCTL_assign_device fails).
+  if (saved.dtdevs.length > 0) {
+    throw withLines(new XlError('FAIL', `libxl_create.c:1857:libxl__add_dtdevs: Domain ${domid}:xc_assign_dtdevice failed: -1`), [unableToAdd('none')]);
   }
   const served = (device: DeviceNodes): ServedDevice => ({ device });
   return {

@@ -162,7 +162,8 @@ export interface ServedDevice {
 
 /**
  * A backend libxl waits for that runs in user space or a stub domain (a vTPM stub domain's, the
- * `displ_be` and `snd_be` display and sound backends): it moves to InitWait once it sees the device.
+ * `displ_be` and `snd_be` display and sound backends, qemu's `qusb`): it moves to InitWait once it
+ * sees the device.
  */
 function userSpaceBackend(connection: XsConnection, device: DeviceNodes): void {
   connection.write(`${relative(device)}/state`, XENBUS_STATE_INIT_WAIT);
@@ -175,12 +176,13 @@ const PROBES: Partial<Record<string, (connection: XsConnection, device: DeviceNo
   vtpm: userSpaceBackend,
   vdispl: userSpaceBackend,
   vsnd: userSpaceBackend,
+  qusb: userSpaceBackend,
 };
 
 /**
  * Domain-0's backends answering the devices libxl added and waits for: the kernel's blkback and
  * netback for vbds and vifs, each then handed to its hotplug script as libxl does once the backend
- * waits in InitWait, and the user-space backends of vtpms, vdispls and vsnds. Only Xen's own `block`
+ * waits in InitWait, and the user-space backends of vtpms, vdispls, vsnds and qusb controllers. Only Xen's own `block`
  * and `vif-bridge` scripts are simulated: any other script, a backend in another domain or a qdisk
  * (served by qemu) gets no answer here.
  */
