@@ -18,7 +18,7 @@ import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
 import { XlError } from '../errors.ts';
 import type { DomainConfig } from '../types/domain-config.ts';
 import { DeviceVkb, type DeviceVfb } from '../types/devices.ts';
-import { defaultOf, type Defbool } from '../types/idl.ts';
+import { defaultOf, defboolValue } from '../types/idl.ts';
 import { CONSOLE_EVTCHN, HVM_CONSOLE_PFN } from './hvm-build.ts';
 import { UNTIL_COMMITTED, type LibxlInternals } from './internal.ts';
 import { libxlPath } from './xenstore-layout.ts';
@@ -126,7 +126,6 @@ export function backendDomid(ctx: LibxlInternals, device: { backendDomid: number
   return found;
 }
 
-const defbool = (value: Defbool, fallback: boolean): boolean => (value === 'default' ? fallback : value === 'true');
 const flagEntry = (key: string, value: number | boolean): DeviceEntry => [key, value ? String(Number(value)) : undefined];
 
 /** `libxl__device_add_async`'s common entries, then the kind's own (`set_xenstore_config`). */
@@ -169,15 +168,15 @@ function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb, devid: num
 
 /** A vfb, after `libxl__device_vfb_setdefault` (VNC on, listening on 127.0.0.1, unless disabled). */
 function vfbNodes(ctx: LibxlInternals, domid: number, vfb: DeviceVfb, devid: number): DeviceNodes {
-  const vnc = defbool(vfb.vnc.enable, true);
+  const vnc = defboolValue(vfb.vnc.enable, true);
   return deviceAdd({ domid, kind: 'vfb', backendKind: 'vfb', devid, backendDomid: backendDomid(ctx, vfb) }, [
     ['vnc', vnc ? '1' : '0'],
     ['vnclisten', vfb.vnc.listen ?? (vnc ? '127.0.0.1' : undefined)],
     ['vncpasswd', vfb.vnc.passwd],
     ['vncdisplay', String(vfb.vnc.display)],
-    ['vncunused', defbool(vfb.vnc.findunused, vnc) ? '1' : '0'],
-    ['sdl', defbool(vfb.sdl.enable, false) ? '1' : '0'],
-    ['opengl', defbool(vfb.sdl.opengl, false) ? '1' : '0'],
+    ['vncunused', defboolValue(vfb.vnc.findunused, vnc) ? '1' : '0'],
+    ['sdl', defboolValue(vfb.sdl.enable, false) ? '1' : '0'],
+    ['opengl', defboolValue(vfb.sdl.opengl, false) ? '1' : '0'],
     ['xauthority', vfb.sdl.xauthority],
     ['display', vfb.sdl.display],
   ]);
@@ -214,7 +213,7 @@ export function createTimeDevices(ctx: LibxlInternals, domid: number, config: Do
   if (u.type === 'hvm') {
     const devices = [consoleNodes(domid, type)];
     // A vkb of its own (`libxl_device_vkb_init`), not one of the config's.
-    if (defbool(u.vkbDevice, true)) devices.push(vkbNodes(ctx, domid, defaultOf(DeviceVkb), 0));
+    if (defboolValue(u.vkbDevice, true)) devices.push(vkbNodes(ctx, domid, defaultOf(DeviceVkb), 0));
     return devices;
   }
   return [

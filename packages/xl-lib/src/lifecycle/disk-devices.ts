@@ -13,7 +13,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { XlError } from '../errors.ts';
 import type { DeviceDisk } from '../types/devices.ts';
-import type { Defbool } from '../types/idl.ts';
+import { defboolValue } from '../types/idl.ts';
 import type { DeviceEntry, DeviceNodes } from './devices.ts';
 
 /** `XenbusStateInitialising`. */
@@ -69,7 +69,6 @@ export function diskDevNumber(vdev: string): number {
   return -1;
 }
 
-const defboolOr = (value: Defbool, fallback: boolean): boolean => (value === 'default' ? fallback : value === 'true');
 
 /** What `libxl__device_disk_setdefault` settled for a disk. */
 export interface SettledDisk {
@@ -134,7 +133,7 @@ export function settleDisk(domid: number, hvm: boolean, disk: DeviceDisk, backen
   }
 
   let image: ImageKind = { type: 'other' };
-  const colo = defboolOr(disk.coloEnable, false);
+  const colo = defboolValue(disk.coloEnable, false);
   if (disk.format === 'empty') {
     if (disk.isCdrom === 0) throw new XlError('INVAL', deviceLog(439, 'libxl__device_disk_set_backend', `Disk vdev=${vdev} is empty but not cdrom`));
     if (disk.pdevPath !== undefined && disk.pdevPath !== '') {
@@ -173,8 +172,8 @@ export function settleDisk(domid: number, hvm: boolean, disk: DeviceDisk, backen
     disk: { ...disk, specification, backend, transport: specification === 'virtio' ? 'mmio' : disk.transport },
     backend,
     devid,
-    discard: defboolOr(disk.discardEnable, disk.readwrite !== 0),
-    trusted: defboolOr(disk.trusted, true),
+    discard: defboolValue(disk.discardEnable, disk.readwrite !== 0),
+    trusted: defboolValue(disk.trusted, true),
     image,
   };
 }
@@ -188,7 +187,7 @@ function formatString(format: DeviceDisk['format']): string {
 export function diskNodes(domid: number, pv: boolean, settled: SettledDisk): DeviceNodes {
   const { disk, backend, devid } = settled;
   const colo: DeviceEntry[] =
-    backend === 'qdisk' && defboolOr(disk.coloEnable, false)
+    backend === 'qdisk' && defboolValue(disk.coloEnable, false)
       ? [
           ['colo-host', disk.coloHost ?? '(null)'],
           ['colo-port', String(disk.coloPort)],

@@ -9,7 +9,7 @@
  */
 import { XlError } from '../errors.ts';
 import type { DeviceNic } from '../types/devices.ts';
-import { ZERO_MAC, type Defbool } from '../types/idl.ts';
+import { ZERO_MAC, defboolValue } from '../types/idl.ts';
 import type { RandomSource } from '../random-bytes.ts';
 import { absScript } from './disk-devices.ts';
 import { deviceAdd, type DeviceEntry, type DeviceNodes } from './devices.ts';
@@ -37,7 +37,6 @@ const COLO_KEYS = [
 const coloMember = (key: string): keyof DeviceNic =>
   `colo_${key}`.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase()) as keyof DeviceNic;
 
-const defboolOr = (value: Defbool, fallback: boolean): boolean => (value === 'default' ? fallback : value === 'true');
 
 /** A random MAC in Xen's OUI, from the bytes of a fresh uuid (`libxl_uuid_generate`). */
 function randomMac(random: RandomSource): string {
@@ -70,7 +69,7 @@ export function settleNic(domid: number, type: string, nic: DeviceNic, random: R
     bridge: nic.bridge ?? 'xenbr0',
     script: nic.script ?? absScript('vif-bridge'),
     nictype,
-    trusted: defboolOr(nic.trusted, true) ? 'true' : 'false',
+    trusted: defboolValue(nic.trusted, true) ? 'true' : 'false',
   };
 }
 

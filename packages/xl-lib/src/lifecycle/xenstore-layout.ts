@@ -14,7 +14,7 @@
 import { PLATFORM_ACPI_KEY, UINT64_MAX, domainPath } from '@xen-genid/xc-params';
 import type { XsOperations, XsPermission } from '@xen-genid/xenstore';
 import type { DomainConfig } from '../types/domain-config.ts';
-import type { Defbool } from '../types/idl.ts';
+import { defboolValue } from '../types/idl.ts';
 import { HVM_STORE_PFN, STORE_EVTCHN } from './hvm-build.ts';
 
 /** `LIBXL_MAXMEM_CONSTANT`: the KiB an HVM guest's maximum is raised by over its target. */
@@ -63,9 +63,6 @@ function mknod(xs: XsOperations, path: string, perms: XsPermission[]): void {
   xs.setPerms(path, perms);
 }
 
-function defboolValue(value: Defbool, fallback: boolean): boolean {
-  return value === 'default' ? fallback : value === 'true';
-}
 
 /** The skeleton of `libxl__domain_make`, written inside the caller's transaction. */
 export function writeDomainSkeleton(xs: XsOperations, domid: number, config: DomainConfig): void {

@@ -87,6 +87,11 @@ function leaf<const S extends MemberSchema, const D extends v.Default<S, undefin
 /** libxl_defbool: unset, true or false. JSON `"<default>"`, `"True"`, `"False"`. */
 export type Defbool = 'default' | 'true' | 'false';
 
+/** `libxl_defbool_setdefault` then `libxl_defbool_val`: the value, or `fallback` when left at default. */
+export function defboolValue(value: Defbool, fallback: boolean): boolean {
+  return value === 'default' ? fallback : value === 'true';
+}
+
 const DEFBOOL_TEXT = { default: '<default>', true: 'True', false: 'False' } as const;
 
 /** `libxl_defbool` (`libxl__defbool_gen_json` / `libxl__defbool_parse_json`: prefix match, as libxl's `strncmp`). */
