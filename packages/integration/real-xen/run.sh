@@ -45,7 +45,7 @@ for m in drivers/xen/{xen-evtchn,xen-privcmd,xenfs/xenfs,xen-gntdev,xen-gntalloc
 # the hotplug scripts (/etc/xen/scripts: block, vif-bridge) are bash, take their locks with flock(1) and
 # compare coreutils stat(1)'s %D.%i of two files, and set up loop devices with util-linux's losetup (-a, -r)
 HOSTBINS="bash flock stat losetup"
-mkdir -p $D/usr/local/bin; for b in $HOSTBINS; do cp -L "$(command -v $b)" $D/usr/local/bin/$b; done; ln -s /usr/local/bin/bash $D/bin/bash
+mkdir -p $D/usr/local/bin; for b in $HOSTBINS; do cp -L "$(PATH=$PATH:/usr/sbin:/sbin command -v $b)" $D/usr/local/bin/$b; done; ln -s /usr/local/bin/bash $D/bin/bash
 mkdir -p $D/usr/lib/xen-4.17; cp -a $R/usr/lib/xen-4.17/bin $D/usr/lib/xen-4.17/
 mkdir -p $D/usr/lib/xen-4.17/boot; cp $R/usr/lib/xen-4.17/boot/hvmloader $D/usr/lib/xen-4.17/boot/
 cp -a $R/usr/lib/xen-4.17/lib $D/usr/lib/xen-4.17/ ; rm -rf $D/usr/lib/xen-4.17/lib/python
