@@ -34,7 +34,10 @@ function normalise(text: string, domid: number): string[] {
         .replace(new RegExp(`frontend-id = "${domid}"`, 'g'), 'frontend-id = "<D>"')
         .replace(/\/(tty|port|ring-ref) = "[^"]*"/, '/$1 = "<machine>"')
         // A MAC libxl picked (the configs give theirs as 00:16:3e:5a:…).
-        .replace(/"00:16:3e:(?!5a:)[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}"/, '"<random mac>"'),
+        .replace(/"00:16:3e:(?!5a:)[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}"/, '"<random mac>"')
+        // Which disk gets which loop device: real libxl's block scripts race for them (disk-devices.test.ts checks ours).
+        .replace(/\/dev\/loop\d+/, '/dev/loop<N>')
+        .replace(/(\/physical-device = "7:)[0-9a-f]+"/, '$1<N>"'),
     );
 }
 

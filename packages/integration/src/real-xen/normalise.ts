@@ -1,6 +1,6 @@
 /**
  * What a real-xen scenario printed, with only the random and machine-bound parts replaced, so real
- * Xen's output and ours compare as text: uuids, generation IDs, MACs in Xen's OUI, start times, ring references,
+ * Xen's output and ours compare as text: uuids, generation IDs, MACs in Xen's OUI, loop devices, start times, ring references,
  * event-channel ports, process ids, ttys, `Time(s)`, whether a domain was running or blocked at that
  * moment, Domain-0's memory and vcpus, trace timestamps,
  * xl's progress lines, and domain ids (named after their domain, since a failed create uses up an id
@@ -70,6 +70,11 @@ function maskValues(text: string): string {
     .replace(UUID, '<uuid>')
     // The MACs libxl picks in Xen's OUI (a given one looks the same).
     .replace(/\b00:16:3e(?::[0-9a-f]{2}){3}\b/g, '<xen-mac>')
+    // The loop devices of file images: libxl runs the disks' block scripts at once, which race for them.
+    .replace(/\/dev\/loop\d+/g, '/dev/loop<N>')
+    .replace(/(\/physical-device = "7:)[0-9a-f]+"/g, '$1<N>"')
+    // libxl writes an error's strerror part on its own; dom0's console can put a kernel line between.
+    .replace(/\n(?=: )/g, '')
     .replace(/^(\S*\/([\w-]+) = ")([^"]*)(")/gm, (all, head: string, key: string, _value: string, tail: string) =>
       MACHINE_KEYS.has(key) ? `${head}<${key}>${tail}` : all,
     )

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createMachine } from '../__fixtures__/machine.ts';
 import { XlError } from '../errors.ts';
 import { DeviceDisk, DeviceNic } from '../types/devices.ts';
+import { defaultDomainConfig } from '../types/domain-config.ts';
 import { defaultOf } from '../types/idl.ts';
 import { diskDevNumber, diskNodes, settleDisk, statImage, type ImageKind } from './disk-devices.ts';
 import { nicNodes, settleNic } from './nic-devices.ts';
@@ -145,5 +147,26 @@ describe('libxl__device_nic_setdefault', () => {
       ['hotplug-status', ''],
     ]);
     expect(nodes.roFront).toEqual([['mtu', '1500']]);
+  });
+});
+
+describe('the block script\'s loop devices', () => {
+  it('gives each file image the first loop device no vbd of the host holds', () => {
+    const image = join(dir, 'loop.img');
+    writeFileSync(image, '');
+    const m = createMachine(9);
+    const pv = (name: string, vdevs: string[]) => {
+      const config = defaultDomainConfig('pv');
+      config.createInfo.name = name;
+      config.disks = vdevs.map((vdev) => disk({ pdevPath: image, vdev }));
+      return m.libxl.createDomain(config);
+    };
+    const node = (domid: number, devid: number) => m.xenstore.connect(0).tryReadString(`/local/domain/0/backend/vbd/${domid}/${devid}/node`);
+    const first = pv('first', ['xvda', 'xvdb']);
+    const second = pv('second', ['xvda']);
+    expect([node(first, 51712), node(first, 51728), node(second, 51712)]).toEqual(['/dev/loop0', '/dev/loop1', '/dev/loop2']);
+    expect(m.xenstore.connect(0).tryReadString(`/local/domain/0/backend/vbd/${second}/51712/physical-device`)).toBe('7:2');
+    m.libxl.destroyDomain(first);
+    expect(node(pv('third', ['xvda']), 51712)).toBe('/dev/loop0');
   });
 });
