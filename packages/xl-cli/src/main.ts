@@ -4,7 +4,7 @@
  */
 import { XL_EXIT, XlCliError } from './errors.ts';
 import { isLibxlError, libxlErrorLine } from './toolstack/report.ts';
-import { strerrorOf } from './toolstack/strerror.ts';
+import { strerrorOf } from '@xen-genid/xl-lib/errors';
 import { commandTable, formatCommandHelp, lookupCommand, parseCommandLine, type CommandSpec } from './command-table.ts';
 import type { CommandContext, GlobalOptions, OutputStream } from './command-context.ts';
 

@@ -2,7 +2,7 @@
  * libxl's error codes (`libxl_error` in `tools/libs/light/libxl_types.idl`, Xen 4.17). The numbers
  * are kept so that logs and exit paths read as real libxl's do.
  * This module is also the package's light `@xen-genid/xl-lib/errors` entry (no imports), so `xl`
- * can read the numbers without loading the rest of libxl.
+ * can read the numbers, and `strerror` texts, without loading the rest of libxl.
  */
 export const XL_ERROR = {
   NONSPECIFIC: -1,
@@ -74,4 +74,28 @@ export function wrapFailure(what: string, cause: unknown): XlError {
   if (XlError.is(cause)) return cause;
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new XlError('FAIL', `${what}: ${detail}`, { cause });
+}
+
+/** `strerror(errno)` (glibc's English texts) for the errors Node reports by code. */
+const STRERROR: Readonly<Record<string, string>> = {
+  EACCES: 'Permission denied',
+  EBADF: 'Bad file descriptor',
+  EEXIST: 'File exists',
+  EIO: 'Input/output error',
+  EISDIR: 'Is a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  ENOENT: 'No such file or directory',
+  ENOSPC: 'No space left on device',
+  ENOTDIR: 'Not a directory',
+  ENOTTY: 'Inappropriate ioctl for device',
+  EPERM: 'Operation not permitted',
+  EPIPE: 'Broken pipe',
+  EROFS: 'Read-only file system',
+};
+
+/** `strerror(errno)` for a Node error; its message when the code is not one of the table's. */
+export function strerrorOf(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (typeof code === 'string' ? STRERROR[code] : undefined) ?? (error instanceof Error ? error.message : String(error));
 }

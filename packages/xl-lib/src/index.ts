@@ -1,4 +1,4 @@
-export { XL_ERROR, XlError, type XlErrorCode, wrapFailure, xlErrorCodeOf } from './errors.ts';
+export { XL_ERROR, XlError, type XlErrorCode, strerrorOf, wrapFailure, xlErrorCodeOf } from './errors.ts';
 export { generationIdPath, msVmGenidSet, type GenidSetResult } from './genid/genid-set.ts';
 export {
   consoleChain,

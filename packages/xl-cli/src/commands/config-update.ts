@@ -11,7 +11,7 @@ import { appendExtraConfig, formatDiagnostics, parseConfigData } from '../config
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { findDomain } from '../toolstack/report.ts';
-import { strerrorOf } from '../toolstack/strerror.ts';
+import { strerrorOf } from '@xen-genid/xl-lib/errors';
 
 export interface ConfigUpdateOptions {
   defconfig: string | undefined;

@@ -14,7 +14,7 @@ import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { xcLog, xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { asXlFailure } from '../toolstack/report.ts';
 import { XL_HEADER_LENGTH, readXlHeaderFrom, reportLoadingSaveFile } from '../toolstack/save-header.ts';
-import { strerrorOf } from '../toolstack/strerror.ts';
+import { strerrorOf } from '@xen-genid/xl-lib/errors';
 
 /**
  * A failed read of the header: libxl_read_exactly's line (tools/libs/light/libxl_utils.c), then

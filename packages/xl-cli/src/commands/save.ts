@@ -14,7 +14,7 @@ import { withToolstack } from '../toolstack/open-toolstack.ts';
 import { xcLog, xcProgress, xlLogger } from '../toolstack/progress.ts';
 import { asXlFailure, findExistingDomain } from '../toolstack/report.ts';
 import { formatHeaderInfo, xlHeaderInfo } from '../toolstack/save-header.ts';
-import { strerrorOf } from '../toolstack/strerror.ts';
+import { strerrorOf } from '@xen-genid/xl-lib/errors';
 
 export interface SaveOptions {
   checkpoint: boolean;

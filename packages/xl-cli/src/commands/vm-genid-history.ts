@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import type { GenidHistoryEntry, Libxl, MsVmGenid, VmGenidViews } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-context.ts';
 import { XlCliError } from '../errors.ts';
-import { strerrorOf } from '../toolstack/strerror.ts';
+import { strerrorOf } from '@xen-genid/xl-lib/errors';
 
 /** One domain's report: its views and its timeline. */
 export interface GenidHistoryReport {

@@ -7,7 +7,7 @@ import type { DomainConfig } from '@xen-genid/xl-lib';
 import type { CommandContext } from '../command-context.ts';
 import { appendExtraConfig, formatDiagnostics, parseConfigData } from '../config/to-domain-config.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
-import { strerrorOf } from './strerror.ts';
+import { strerrorOf } from '@xen-genid/xl-lib/errors';
 
 export interface LoadConfigOptions {
   /** `-q`: no `Parsing config from` line. */

@@ -11,7 +11,7 @@
  * The stored config keeps the disk as written (`device_disk_add` saves it before the defaults).
  */
 import { realpathSync, statSync } from 'node:fs';
-import { XlError } from '../errors.ts';
+import { XlError, strerrorOf } from '../errors.ts';
 import type { DeviceDisk } from '../types/devices.ts';
 import { defboolValue } from '../types/idl.ts';
 import type { DeviceEntry, DeviceNodes } from './devices.ts';
@@ -88,15 +88,6 @@ export type ImageKind =
   | { readonly type: 'other' }
   | { readonly type: 'error'; readonly error: string };
 
-/** strerror(3) of the errors stat(2) gives for a path. */
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-};
-
 /** `stat(2)` of an image path, as libxl does it in dom0 (here: on the machine running the toolstack). */
 export function statImage(path: string): ImageKind {
   try {
@@ -108,8 +99,7 @@ export function statImage(path: string): ImageKind {
     const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
     return { type: 'block', major, minor, path: realpathSync(path) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    return { type: 'error', error: ERRNO_TEXT[code] ?? (error as Error).message };
+    return { type: 'error', error: strerrorOf(error) };
   }
 }
 

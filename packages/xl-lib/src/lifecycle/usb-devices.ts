@@ -10,7 +10,7 @@
  *   not be a hub (`is_usbdev_assignable`), else the create fails.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { XlError } from '../errors.ts';
+import { XlError, strerrorOf } from '../errors.ts';
 import type { DeviceUsbctrl, DeviceUsbdev } from '../types/devices.ts';
 import { NO_BACKEND, type DeviceEntry, type DeviceNodes } from './devices.ts';
 
@@ -84,8 +84,7 @@ export function findHostUsbDevice(domid: number, usbdev: DeviceUsbdev, sysfs: st
   try {
     names = readdirSync(sysfs);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (error as Error).message;
-    return { errors: [usbLog(837, 'usbdev_busaddr_to_busid', `opendir failed: '${sysfs}': ${reason}`), notAssignable] };
+    return { errors: [usbLog(837, 'usbdev_busaddr_to_busid', `opendir failed: '${sysfs}': ${strerrorOf(error)}`), notAssignable] };
   }
   // atoi of a sysfs file; undefined when it cannot be read.
   const number = (name: string, file: string): number | undefined => {
