@@ -41,8 +41,9 @@ export interface DeviceNodes {
   readonly roFront: readonly DeviceEntry[];
 }
 
-/** `XenbusStateInitialising`. */
-const XENBUS_STATE_INITIALISING = '1';
+/** `XenbusStateInitialising`, `XenbusStateInitWait`. */
+export const XENBUS_STATE_INITIALISING = '1';
+export const XENBUS_STATE_INIT_WAIT = '2';
 /** `LIBXL_XENCONSOLE_LIMIT`, `LIBXL_XENCONSOLE_PROTOCOL`. */
 const XENCONSOLE_LIMIT = '1048576';
 const XENCONSOLE_PROTOCOL = 'vt100';
@@ -144,7 +145,7 @@ export function deviceAdd(
 }
 
 /** A vkbd (`libxl__vkb_devtype`: qemu's backend unless `backend_type = "linux"`, then `vinput`). */
-function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb, devid: number): DeviceNodes {
+function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb): DeviceNodes {
   const backendKind = vkb.backendType === 'linux' ? 'vinput' : 'vkbd';
   const multiTouch: DeviceEntry[] = vkb.featureMultiTouch
     ? [
@@ -153,7 +154,7 @@ function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb, devid: num
         ['multi-touch-num-contacts', String(vkb.multiTouchNumContacts)],
       ]
     : [];
-  return deviceAdd({ domid, kind: 'vkbd', backendKind, devid, backendDomid: backendDomid(ctx, vkb) }, [
+  return deviceAdd({ domid, kind: 'vkbd', backendKind, devid: vkb.devid, backendDomid: backendDomid(ctx, vkb) }, [
     ['unique-id', vkb.uniqueId],
     flagEntry('feature-disable-keyboard', vkb.featureDisableKeyboard),
     flagEntry('feature-disable-pointer', vkb.featureDisablePointer),
@@ -167,9 +168,9 @@ function vkbNodes(ctx: LibxlInternals, domid: number, vkb: DeviceVkb, devid: num
 }
 
 /** A vfb, after `libxl__device_vfb_setdefault` (VNC on, listening on 127.0.0.1, unless disabled). */
-function vfbNodes(ctx: LibxlInternals, domid: number, vfb: DeviceVfb, devid: number): DeviceNodes {
+function vfbNodes(ctx: LibxlInternals, domid: number, vfb: DeviceVfb): DeviceNodes {
   const vnc = defboolValue(vfb.vnc.enable, true);
-  return deviceAdd({ domid, kind: 'vfb', backendKind: 'vfb', devid, backendDomid: backendDomid(ctx, vfb) }, [
+  return deviceAdd({ domid, kind: 'vfb', backendKind: 'vfb', devid: vfb.devid, backendDomid: backendDomid(ctx, vfb) }, [
     ['vnc', vnc ? '1' : '0'],
     ['vnclisten', vfb.vnc.listen ?? (vnc ? '127.0.0.1' : undefined)],
     ['vncpasswd', vfb.vnc.passwd],
@@ -182,44 +183,86 @@ function vfbNodes(ctx: LibxlInternals, domid: number, vfb: DeviceVfb, devid: num
   ]);
 }
 
-/** The primary console (`libxl__device_console_add` with the build state: its port and ring are known). */
-function consoleNodes(domid: number, type: string): DeviceNodes {
+/** What `libxl__device_console_add` makes a console of (`libxl__device_console`, and the build state for the primary one). */
+export interface ConsoleSpec {
+  readonly devid: number;
+  readonly backendDomid: number;
+  /** Served by qemu (`LIBXL__CONSOLE_BACKEND_IOEMU`) rather than xenconsoled. */
+  readonly ioemu: boolean;
+  readonly output: string;
+  readonly name?: string;
+  readonly connection?: string;
+  readonly path?: string;
+  /** The primary console's event channel and ring, known from the build. */
+  readonly build?: { readonly port: string; readonly ringRef: string };
+}
+
+/** `libxl__device_console_add`'s entries. */
+export function consoleNodes(domid: number, console: ConsoleSpec): DeviceNodes {
+  const { build } = console;
   return {
     domid,
     kind: 'console',
-    devid: 0,
+    devid: console.devid,
     backendKind: 'console',
-    backendDomid: 0,
-    back: [['frontend-id', String(domid)], ['online', '1'], ['state', XENBUS_STATE_INITIALISING], ['protocol', XENCONSOLE_PROTOCOL]],
-    front: [['backend-id', '0']],
+    backendDomid: console.backendDomid,
+    back: [
+      ['frontend-id', String(domid)],
+      ['online', '1'],
+      ['state', XENBUS_STATE_INITIALISING],
+      ['protocol', XENCONSOLE_PROTOCOL],
+      ['name', console.name],
+      ['connection', console.connection],
+      ['path', console.path],
+    ],
+    front: [
+      ['backend-id', String(console.backendDomid)],
+      ...(build ? [] : ([['state', XENBUS_STATE_INITIALISING], ['protocol', XENCONSOLE_PROTOCOL]] as const)),
+    ],
     roFront: [
+      ['name', console.name],
       ['limit', XENCONSOLE_LIMIT],
-      ['type', 'xenconsoled'],
-      ['output', 'pty'],
+      ['type', console.ioemu ? 'ioemu' : 'xenconsoled'],
+      ['output', console.output],
       ['tty', ''],
-      ['port', String(CONSOLE_EVTCHN)],
-      ['ring-ref', type === 'hvm' ? String(HVM_CONSOLE_PFN) : String(domid + 1)],
+      ...(build ? ([['port', build.port], ['ring-ref', build.ringRef]] as const) : []),
     ],
   };
 }
 
-/** `libxl__device_nextid`'s choice for a device left at devid -1: the next after those of its kind so far. */
-const devidOf = (devid: number, index: number): number => (devid >= 0 ? devid : index);
+/** The primary console, served by xenconsoled, with the build's event channel and ring. */
+function primaryConsole(domid: number, type: string): DeviceNodes {
+  const ringRef = type === 'hvm' ? String(HVM_CONSOLE_PFN) : String(domid + 1);
+  return consoleNodes(domid, { devid: 0, backendDomid: 0, ioemu: false, output: 'pty', build: { port: String(CONSOLE_EVTCHN), ringRef } });
+}
+
+/**
+ * `update_devid` (`libxl__device_nextid`) for devices added in turn: one left at -1 gets the devid
+ * after the one added before it of its kind (0 for the first).
+ */
+export function nextDevids<T extends { devid: number }>(devices: readonly T[]): T[] {
+  let next = 0;
+  return devices.map((device) => {
+    const devid = device.devid >= 0 ? device.devid : next;
+    next = devid + 1;
+    return { ...device, devid };
+  });
+}
 
 /** The devices `domcreate_launch_dm` adds, in its order. */
 export function createTimeDevices(ctx: LibxlInternals, domid: number, config: DomainConfig): DeviceNodes[] {
   const type = config.createInfo.type;
   const u = config.buildInfo.u;
   if (u.type === 'hvm') {
-    const devices = [consoleNodes(domid, type)];
+    const devices = [primaryConsole(domid, type)];
     // A vkb of its own (`libxl_device_vkb_init`), not one of the config's.
-    if (defboolValue(u.vkbDevice, true)) devices.push(vkbNodes(ctx, domid, defaultOf(DeviceVkb), 0));
+    if (defboolValue(u.vkbDevice, true)) devices.push(vkbNodes(ctx, domid, { ...defaultOf(DeviceVkb), devid: 0 }));
     return devices;
   }
   return [
-    ...config.vfbs.map((vfb, index) => vfbNodes(ctx, domid, vfb, devidOf(vfb.devid, index))),
-    ...config.vkbs.map((vkb, index) => vkbNodes(ctx, domid, vkb, devidOf(vkb.devid, index))),
-    consoleNodes(domid, type),
+    ...nextDevids(config.vfbs).map((vfb) => vfbNodes(ctx, domid, vfb)),
+    ...nextDevids(config.vkbs).map((vkb) => vkbNodes(ctx, domid, vkb)),
+    primaryConsole(domid, type),
   ];
 }
 

@@ -14,10 +14,8 @@ import { realpathSync, statSync } from 'node:fs';
 import { XlError, strerrorOf } from '../errors.ts';
 import type { DeviceDisk } from '../types/devices.ts';
 import { defboolValue } from '../types/idl.ts';
-import type { DeviceEntry, DeviceNodes } from './devices.ts';
+import { XENBUS_STATE_INITIALISING, type DeviceEntry, type DeviceNodes } from './devices.ts';
 
-/** `XenbusStateInitialising`. */
-const XENBUS_STATE_INITIALISING = '1';
 /** `libxl__xen_script_dir_path()` of Debian's build. */
 export const XEN_SCRIPT_DIR = '/etc/xen/scripts';
 /** What `xc_domain_get_native_protocol` reports for the machine's (64-bit) PV guests. */

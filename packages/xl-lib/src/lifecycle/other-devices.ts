@@ -16,22 +16,7 @@ import type { RandomSource } from '../random-bytes.ts';
 import type { DeviceChannel, DeviceP9, DevicePvcallsif, DeviceVdispl, DeviceVsnd, DeviceVtpm, VsndParams } from '../types/devices.ts';
 import { NIL_UUID } from '../types/idl.ts';
 import { generateUuid } from '../uuid.ts';
-import { deviceAdd, type DeviceEntry, type DeviceNodes } from './devices.ts';
-
-/** `XenbusStateInitialising`; `LIBXL_XENCONSOLE_LIMIT`, `LIBXL_XENCONSOLE_PROTOCOL`. */
-const XENBUS_STATE_INITIALISING = '1';
-const XENCONSOLE_LIMIT = '1048576';
-const XENCONSOLE_PROTOCOL = 'vt100';
-
-/** A device's devid, or for -1 the next after those of its kind so far (`update_devid`). */
-export function nextDevids<T extends { devid: number }>(devices: readonly T[]): T[] {
-  let next = 0;
-  return devices.map((device) => {
-    const devid = device.devid >= 0 ? device.devid : next;
-    next = Math.max(next, devid + 1);
-    return { ...device, devid };
-  });
-}
+import { consoleNodes, deviceAdd, nextDevids, type DeviceEntry, type DeviceNodes } from './devices.ts';
 
 /** What a channel's console is, or the log line libxl gives instead of adding it. */
 export type ChannelConsole = { readonly nodes: DeviceNodes } | { readonly skipped: string };
@@ -65,36 +50,7 @@ export function channelConsoles(domid: number, channels: readonly DeviceChannel[
         );
     }
     if (devid === 0) return { skipped: `libxl_console.c:271:libxl__device_console_add: Domain ${domid}:Primary console has invalid configuration` };
-    const backend = backendDomid(channel);
-    const nodes: DeviceNodes = {
-      domid,
-      kind: 'console',
-      devid,
-      backendKind: 'console',
-      backendDomid: backend,
-      back: [
-        ['frontend-id', String(domid)],
-        ['online', '1'],
-        ['state', XENBUS_STATE_INITIALISING],
-        ['protocol', XENCONSOLE_PROTOCOL],
-        ['name', channel.name],
-        ['connection', connection],
-        ['path', path],
-      ],
-      front: [
-        ['backend-id', String(backend)],
-        ['state', XENBUS_STATE_INITIALISING],
-        ['protocol', XENCONSOLE_PROTOCOL],
-      ],
-      roFront: [
-        ['name', channel.name],
-        ['limit', XENCONSOLE_LIMIT],
-        ['type', 'ioemu'],
-        ['output', output],
-        ['tty', ''],
-      ],
-    };
-    return { nodes };
+    return { nodes: consoleNodes(domid, { devid, backendDomid: backendDomid(channel), ioemu: true, output, name: channel.name, connection, ...(path !== undefined && { path }) }) };
   });
 }
 

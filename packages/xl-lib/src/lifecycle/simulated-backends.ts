@@ -16,11 +16,8 @@
  */
 import type { XenStore, XsConnection } from '@xen-genid/xenstore';
 import { XEN_SCRIPT_DIR, type ImageKind } from './disk-devices.ts';
-import { backendPath, frontendPath, type DeviceNodes } from './devices.ts';
+import { XENBUS_STATE_INITIALISING, XENBUS_STATE_INIT_WAIT, backendPath, frontendPath, type DeviceNodes } from './devices.ts';
 
-/** `XenbusStateInitialising`, `XenbusStateInitWait`. */
-const XENBUS_STATE_INITIALISING = '1';
-const XENBUS_STATE_INIT_WAIT = '2';
 /** The backend kinds qemu-xen's HVM machine registers, in its order (`xen_be_register_common`). */
 const QEMU_XEN_BACKENDS = ['console', 'vkbd', '9pfs', 'qusb'] as const;
 
@@ -121,25 +118,26 @@ const LOOP_MAJOR = 7;
  */
 function blockScriptAdd(script: XsConnection, device: DeviceNodes, image: BlockImage): void {
   const back = relative(device);
-  let physical = image;
-  if (image.type === 'file') {
-    const held = new Set<string>();
-    const list = (path: string): string[] => (script.exists(path) ? script.directory(path) : []);
-    for (const domid of list('backend/vbd')) {
-      for (const devid of list(`backend/vbd/${domid}`)) {
-        const node = script.tryReadString(`backend/vbd/${domid}/${devid}/node`);
-        if (node !== undefined) held.add(node);
-      }
-    }
-    let minor = 0;
-    while (held.has(`/dev/loop${minor}`)) minor += 1;
-    physical = { type: 'block', major: LOOP_MAJOR, minor, path: `/dev/loop${minor}` };
-    script.write(`${back}/node`, physical.path);
-  }
-  const { major, minor, path } = physical as Extract<BlockImage, { type: 'block' }>;
+  const { major, minor, path } = image.type === 'block' ? image : firstFreeLoop(script);
+  if (image.type === 'file') script.write(`${back}/node`, path);
   script.write(`${back}/physical-device`, `${major.toString(16)}:${minor.toString(16)}`);
   script.write(`${back}/physical-device-path`, path);
   script.write(`${back}/hotplug-status`, 'connected');
+}
+
+/** `losetup -f`: the first loop device no vbd of the host holds as its `node`. */
+function firstFreeLoop(script: XsConnection): { major: number; minor: number; path: string } {
+  const held = new Set<string>();
+  const list = (path: string): string[] => (script.exists(path) ? script.directory(path) : []);
+  for (const domid of list('backend/vbd')) {
+    for (const devid of list(`backend/vbd/${domid}`)) {
+      const node = script.tryReadString(`backend/vbd/${domid}/${devid}/node`);
+      if (node !== undefined) held.add(node);
+    }
+  }
+  let minor = 0;
+  while (held.has(`/dev/loop${minor}`)) minor += 1;
+  return { major: LOOP_MAJOR, minor, path: `/dev/loop${minor}` };
 }
 
 /**

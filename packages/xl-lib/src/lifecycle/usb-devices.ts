@@ -12,10 +12,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { XlError, strerrorOf } from '../errors.ts';
 import type { DeviceUsbctrl, DeviceUsbdev } from '../types/devices.ts';
-import { NO_BACKEND, type DeviceEntry, type DeviceNodes } from './devices.ts';
+import { NO_BACKEND, XENBUS_STATE_INITIALISING, type DeviceEntry, type DeviceNodes } from './devices.ts';
 
-/** `XenbusStateInitialising`; `USBIF_MAX_PORTNR`; `USBHUB_CLASS_CODE`; `SYSFS_USB_DEV`. */
-const XENBUS_STATE_INITIALISING = '1';
+/** `USBIF_MAX_PORTNR`; `USBHUB_CLASS_CODE`; `SYSFS_USB_DEV`. */
 const USBIF_MAX_PORTNR = 31;
 const USBHUB_CLASS_CODE = 9;
 const SYSFS_USB_DEV = '/sys/bus/usb/devices';

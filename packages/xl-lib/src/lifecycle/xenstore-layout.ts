@@ -63,7 +63,6 @@ function mknod(xs: XsOperations, path: string, perms: XsPermission[]): void {
   xs.setPerms(path, perms);
 }
 
-
 /** The skeleton of `libxl__domain_make`, written inside the caller's transaction. */
 export function writeDomainSkeleton(xs: XsOperations, domid: number, config: DomainConfig): void {
   const info = config.createInfo;
