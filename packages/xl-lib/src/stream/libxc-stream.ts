@@ -84,10 +84,15 @@ export function encodeRecord(type: number, ...bodyParts: Uint8Array[]): Uint8Arr
   return bytes;
 }
 
+/** The body length of the PAGE_DATA record of `pages` (count, pfns, then a page of data each that has it). */
+function pageDataLength(pages: readonly PageEntry[]): number {
+  const withData = pages.filter((page) => pageTypeHasData(page.type)).length;
+  return 8 + 8 * pages.length + XC_PAGE_SIZE * withData;
+}
+
 /** Bytes of the PAGE_DATA record of `pages`. */
 export function pageDataSize(pages: readonly PageEntry[]): number {
-  const withData = pages.filter((page) => pageTypeHasData(page.type)).length;
-  return 8 + alignRecord(8 + 8 * pages.length + XC_PAGE_SIZE * withData);
+  return 8 + alignRecord(pageDataLength(pages));
 }
 
 /**
@@ -97,8 +102,7 @@ export function pageDataSize(pages: readonly PageEntry[]): number {
  */
 export function encodePageData(pages: readonly PageEntry[], into?: Uint8Array): Uint8Array {
   if (pages.length === 0) throw new XlError('INVAL', 'PAGE_DATA record needs at least one pfn');
-  const withData = pages.filter((page) => pageTypeHasData(page.type)).length;
-  const length = 8 + 8 * pages.length + XC_PAGE_SIZE * withData;
+  const length = pageDataLength(pages);
   const size = 8 + alignRecord(length);
   const reused = into !== undefined && into.length >= size;
   const bytes = reused ? into.subarray(0, size) : new Uint8Array(size);
