@@ -7,8 +7,9 @@
 # DIR defaults to the committed fixtures (src/real-xen/__fixtures__); the live tier passes a temp dir,
 # so only this script, run by hand, ever rewrites fixtures.
 # A boot is retried (at most RETRIES=2 more) only when a dom0 program crashed (a scenario's rc is 134 or
-# 139, a segfault dom0's kernel counted, ld.so's `Inconsistency detected` assertion, or xl misreading its
-# unchanged xl.conf: the crashes described in README.md); any other outcome is final.
+# 139, a segfault dom0's kernel counted, ld.so's `Inconsistency detected` assertion, xl misreading its
+# unchanged xl.conf, or qemu-xen exiting as libxl spawns it: the crashes described in README.md); any
+# other outcome is final.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUTDIR=$HERE/../src/real-xen/__fixtures__
@@ -26,7 +27,7 @@ while :; do
   OUT=$run bash "$HERE/run.sh" "$WORK/cmds.txt" | tail -n 1 >&2
   log=$run/serial.log
   grep -q '### ALL-DONE' "$log" || { echo "record: dom0 did not finish the list (see $log)" >&2; cp "$log" "$OUTDIR/failed-serial.log"; exit 1; }
-  crashed=$(tr -d '\r' < "$log" | grep -a -E '### RC\[[0-9]+\]=(134|139) |Inconsistency detected by ld.so|^/etc/xen/xl.conf:[0-9]+: config parsing error' || true)
+  crashed=$(tr -d '\r' < "$log" | grep -a -E '### RC\[[0-9]+\]=(134|139) |Inconsistency detected by ld.so|^/etc/xen/xl.conf:[0-9]+: config parsing error|device model: spawn failed' || true)
   # A segfault in a command substitution leaves its scenario's status alone: dom0's kernel counts
   # them all (the `segfaults` scenario, last, prints `dmesg | grep -c segfault`).
   segv=$(tr -d '\r' < "$log" | awk -v n="$(grep -n '^segfaults ' "$WORK/scenarios" | cut -d: -f1)" '
