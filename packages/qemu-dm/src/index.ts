@@ -32,7 +32,8 @@ export {
 export { FORK_MESSAGE, parseGuestConsole, type GuestConsoleView } from './guest/console-view.ts';
 export { MODULES_DIR, buildResidentInit } from './guest/resident-init.ts';
 export { BUTTON_MODULE, cachedModuleBeside, cachedModulePath, ensureKernelModule } from './guest/kernel-modules.ts';
-export { DEVICE_MODEL_PID_KEY, attachDeviceModels, defaultRunDir, hostIdentity, type AttachedDeviceModels, type DeviceModelHostOptions } from './toolstack.ts';
+export { DEVICE_MODEL_PID_KEY, attachDeviceModels, type AttachedDeviceModels, type DeviceModelHostOptions } from './toolstack.ts';
+export { defaultRunDir, deviceModelDomids, hostIdentity } from './run-dir.ts';
 export { machineOfConfig } from './machine-args.ts';
 // The real-Linux boot harness (`qemu-dm boot-linux`): the firmware's output under QEMU, what Linux's vmgenid driver read.
 export {

@@ -14,9 +14,8 @@
  * code paths as a simulated one: `attachDeviceModels` wraps the host's hypervisor and returns the
  * guest model to register with it.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { GENID_NOTIFY_VALUE, GENID_NOTIFY_ZONE_PATH, VGID_DEVICE_PATH, runFirmware } from '@xen-genid/hvmloader-sim';
 import { EMPTY_GUEST_RECORD, GUEST_RECORD_HISTORY, createGuestModel, guestRecordToJson, type GuestRecord } from '@xen-genid/hvmloader-sim/guest';
 import { GENID_NOTIFY_GPE, HVM_PARAM_VM_GENERATION_ID_ADDR, XC_PAGE_SIZE, checkTrigger, domainPath, pfnToAddress, type DomainTrigger, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
@@ -30,6 +29,7 @@ import type { GuestBootPlan } from './linux/boot.ts';
 import { qemuLayoutFor } from './linux/firmware-plan.ts';
 import { machineOfConfig } from './machine-args.ts';
 import { RamFile } from './ram-file.ts';
+import { defaultRunDir, deviceModelDomids, hostIdentity } from './run-dir.ts';
 import { readGuestConsole, startRealGuest } from './real-guest.ts';
 
 /** libxl's key for the device model's pid (`libxl__spawn_local_dm`: `/local/domain/<domid>/image/device-model-pid`). */
@@ -58,31 +58,6 @@ export interface AttachedDeviceModels {
   readonly consoles: ConsoleSource;
   /** The files of `domid`'s device model. */
   filesOf(domid: number): DeviceModelFiles;
-}
-
-/**
- * The identity of a host file: its device, inode and birth time, stable while the file exists and
- * not shared with a later file that reuses the inode.
- */
-export function hostIdentity(hostPath: string): string {
-  const stats = statSync(hostPath, { bigint: true });
-  return `h${stats.dev.toString(36)}-${stats.ino.toString(36)}-${stats.birthtimeNs.toString(36)}`;
-}
-
-/**
- * Where device models keep their files: `/dev/shm/xen-genid-dm` where the machine has a shared
- * memory filesystem (a guest's RAM file then lives in memory, as QEMU's own RAM would: on a disk
- * the kernel's writes to it are written back, which slows its boot), else `$TMPDIR/xen-genid-dm`.
- */
-export function defaultRunDir(): string {
-  let shm = false;
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    shm = statSync('/dev/shm').isDirectory();
-  } catch {
-    // No shared memory filesystem here.
-  }
-  return join(shm ? '/dev/shm' : tmpdir(), 'xen-genid-dm');
 }
 
 const MIB = 1024 * 1024;
@@ -405,17 +380,7 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
    * its pid record in xenstore.
    */
   const recoverDeviceModels = (): void => {
-    let names: string[];
-    try {
-      names = readdirSync(runDir);
-    } catch {
-      return;
-    }
-    const domids = new Set<number>();
-    for (const name of names) {
-      const match = new RegExp(`^${hostId}-(\\d+)\\.`).exec(name);
-      if (match?.[1]) domids.add(Number(match[1]));
-    }
+    const domids = deviceModelDomids(runDir, hostId);
     for (const domid of domids) {
       const info = base.getDomain(domid);
       if (!info) {

@@ -7,7 +7,7 @@
  */
 import { domainPath, type DomainInfo } from '@xen-genid/xc-params';
 import type { Libxl, LibxlOptions } from '@xen-genid/xl-lib';
-import type { CrashPoint } from '@xen-genid/host';
+import type { CrashPoint, Host } from '@xen-genid/host';
 import { domidFromDigits } from './domid-text.ts';
 import type { CommandContext, ToolstackParts } from '../command-context.ts';
 
@@ -24,28 +24,47 @@ interface OpenedParts extends ToolstackParts {
  * config has a `kernel` runs it under QEMU, as libxl spawns qemu-xen, and what a killed `xl` left of
  * a device model is finished or undone first. With `runGuests`, the host is opened with their guest
  * model bound (for a libxl context); a listing opens it without, and attaches the device models
- * once the host's own recovery is done.
+ * once the host's own recovery is done, only when some domain of the host has device model files
+ * (a listing reads the hypervisor's domains, which device models do not change, so without any
+ * there is nothing to finish or undo, and qemu-dm is not loaded).
  */
 async function openParts(context: CommandContext, options: { readonly runGuests: boolean }): Promise<OpenedParts> {
   if (context.toolstack) return { ...context.toolstack, close: () => undefined };
   const { defaultHostPath, openHost } = await import('@xen-genid/host');
-  const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
   const path = defaultHostPath(context.env);
+  if (!options.runGuests) {
+    const host = openHost(path);
+    try {
+      const { defaultRunDir, deviceModelDomids, hostIdentity } = await import('@xen-genid/qemu-dm/run-dir');
+      if (deviceModelDomids(defaultRunDir(), hostIdentity(host.path)).size === 0) return hostParts(host);
+      const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
+      attachDeviceModels({ hypervisor: host.hypervisor, store: host.store, userdata: host.userdata, hostPath: host.path });
+      return hostParts(host);
+    } catch (error) {
+      host.close();
+      throw error;
+    }
+  }
+  const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
   let attached: ReturnType<typeof attachDeviceModels> | undefined;
   // Made once: when the host's recovery first runs a guest, or right after the host is open.
   const attach = (machine: Pick<ToolstackParts, 'hypervisor' | 'xenstore' | 'userdata'>) =>
     (attached ??= attachDeviceModels({ hypervisor: machine.hypervisor, store: machine.xenstore, userdata: machine.userdata, hostPath: path }));
-  const host = openHost(path, options.runGuests ? { guestModel: (machine) => attach(machine).guestModel } : {});
+  const host = openHost(path, { guestModel: (machine) => attach(machine).guestModel });
   const devices = attach({ hypervisor: host.hypervisor, xenstore: host.store, userdata: host.userdata });
+  return { ...hostParts(host), hypervisor: devices.hypervisor, deviceModels: { deviceModel: devices.deviceModel, consoles: devices.consoles } };
+}
+
+/** A host file's own parts, closed with it. */
+function hostParts(host: Host): OpenedParts {
   return {
-    hypervisor: devices.hypervisor,
+    hypervisor: host.hypervisor,
     xenstore: host.store,
     userdata: host.userdata,
     names: host.xenstoreBackend,
     atomically: (body) => host.atomically(body),
     crashPoint: (step) => host.crashPoint(step),
     hostPath: host.path,
-    deviceModels: { deviceModel: devices.deviceModel, consoles: devices.consoles },
     close: () => host.close(),
   };
 }
