@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
-import { openDatabase, readHeader } from './database.ts';
+import { migratedObjects, openDatabase, readHeader } from './database.ts';
 import { HostError } from './errors.ts';
 import { openHost } from './open-host.ts';
-import { CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID } from './schema.ts';
+import { CURRENT_SCHEMA_OBJECTS, CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID } from './schema.ts';
 
 const tempDir = useTempDir();
 
@@ -169,6 +169,21 @@ describe('host file', () => {
     expect(error.message).toContain(path);
     expect(readFileSync(path).equals(garbage)).toBe(true);
     expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it('knows the tables and indexes the migrations make at the current version without running them', () => {
+    expect(CURRENT_SCHEMA_OBJECTS.join(',')).toBe(migratedObjects(CURRENT_SCHEMA_VERSION));
+  });
+
+  it('refuses a file of the current version without one of its indexes, without writing to it', () => {
+    const path = hostFile(tempDir());
+    openHost(path).close();
+    const other = new Database(path);
+    other.exec('DROP INDEX domains_uuid');
+    other.close();
+    const before = readFileSync(path);
+    expect(expectHostError('CORRUPT', () => openHost(path)).message).toContain(`schema version ${CURRENT_SCHEMA_VERSION}`);
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   it('refuses a damaged database', () => {

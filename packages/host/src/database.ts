@@ -7,18 +7,37 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { HostError, sqliteCode, translateSqliteError } from './errors.ts';
-import { CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID, HOST_PAGE_SIZE, MIGRATIONS } from './schema.ts';
+import { CURRENT_SCHEMA_OBJECTS, CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID, HOST_PAGE_SIZE, MIGRATIONS } from './schema.ts';
 
 export type SqliteDatabase = Database.Database;
 
 /** `PRAGMA auto_vacuum` of a file whose free pages `PRAGMA incremental_vacuum` can truncate off. */
 const AUTO_VACUUM_INCREMENTAL = 2;
 
-/** better-sqlite3 (and its native addon), loaded when a host file is first opened, not on import. */
-let sqlite: typeof Database | undefined;
-function loadSqlite(): typeof Database {
-  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+/**
+ * better-sqlite3, loaded when a host file is first opened, not on import; with the path of its
+ * native addon where its build puts it, which spares the `bindings` package's search for it (a
+ * stack trace and a dozen file lookups) at each start. Without one there, better-sqlite3 searches.
+ */
+let sqlite: { readonly Database: typeof Database; readonly options: Database.Options } | undefined;
+function loadSqlite(): NonNullable<typeof sqlite> {
+  if (sqlite === undefined) {
+    const require = createRequire(import.meta.url);
+    let nativeBinding: string | undefined;
+    try {
+      nativeBinding = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    } catch {
+      // A build elsewhere: better-sqlite3 finds it.
+    }
+    sqlite = { Database: require('better-sqlite3') as typeof Database, options: nativeBinding === undefined ? {} : { nativeBinding } };
+  }
   return sqlite;
+}
+
+/** A better-sqlite3 connection to `path` (`:memory:` for a scratch one). */
+function connect(path: string, options: Database.Options = {}): SqliteDatabase {
+  const { Database: Sqlite, options: loading } = loadSqlite();
+  return new Sqlite(path, { ...loading, ...options });
 }
 
 /** Default time a call waits for another process's write lock before failing `HostError` `BUSY`. */
@@ -112,7 +131,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   }
   let db: SqliteDatabase;
   try {
-    db = new (loadSqlite())(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    db = connect(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   } catch (error) {
     throw new HostError('CANNOT_OPEN', `cannot open host file ${path}: ${(error as Error).message}`, { cause: error });
   }
@@ -153,26 +172,31 @@ export function readHeader(db: SqliteDatabase): FileHeader {
     .deferred();
 }
 
-const objectsByVersion = new Map<number, string>();
+const objectsByVersion = new Map<number, string>([[CURRENT_SCHEMA_VERSION, CURRENT_SCHEMA_OBJECTS.join(',')]]);
 
-/** The tables and indexes the migrations up to `version` make, found by running them in memory. */
+/** The tables and indexes the migrations up to `version` make, joined by commas. */
 function objectsOfVersion(version: number): string {
   let objects = objectsByVersion.get(version);
   if (objects === undefined) {
-    const scratch = new (loadSqlite())(':memory:');
-    try {
-      for (const migration of MIGRATIONS) {
-        if (migration.version > version) break;
-        scratch.exec(migration.sql);
-        migration.run?.(scratch);
-      }
-      objects = (scratch.prepare(SCHEMA_OBJECTS).pluck().all() as string[]).join(',');
-    } finally {
-      scratch.close();
-    }
+    objects = migratedObjects(version);
     objectsByVersion.set(version, objects);
   }
   return objects;
+}
+
+/** @internal The tables and indexes the migrations up to `version` make, found by running them in memory. */
+export function migratedObjects(version: number): string {
+  const scratch = connect(':memory:');
+  try {
+    for (const migration of MIGRATIONS) {
+      if (migration.version > version) break;
+      scratch.exec(migration.sql);
+      migration.run?.(scratch);
+    }
+    return (scratch.prepare(SCHEMA_OBJECTS).pluck().all() as string[]).join(',');
+  } finally {
+    scratch.close();
+  }
 }
 
 function checkHeader(path: string, header: FileHeader): void {

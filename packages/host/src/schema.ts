@@ -246,3 +246,30 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The tables and indexes of a file at `CURRENT_SCHEMA_VERSION`, as `<type> <name>` in SQLite's
+ * order: what the migrations make (a test runs them to check it), so that opening a current file
+ * compares its schema with this list instead of running every migration in a scratch database.
+ */
+export const CURRENT_SCHEMA_OBJECTS: readonly string[] = [
+  'index domains_uuid',
+  'index xs_changes_at',
+  'index xs_children_name',
+  'index xs_nodes_domain_name',
+  'index xs_nodes_owner',
+  'table claims',
+  'table consoles',
+  'table domains',
+  'table hv_state',
+  'table memory',
+  'table openers',
+  'table params',
+  'table userdata',
+  'table xen_console',
+  'table xs_changes',
+  'table xs_children',
+  'table xs_introduced',
+  'table xs_nodes',
+  'table xs_state',
+];
