@@ -6,7 +6,7 @@
  * recovery (the write-ahead log) keeps a killed process's file consistent; the check is for the
  * damage a crash of the machine, the disk or a stray writer could leave.
  */
-import { randomUUID } from 'node:crypto';
+import { randomId } from '@xen-genid/xenstore';
 import type { SqliteDatabase } from './database.ts';
 import { HostError, sqliteCode } from './errors.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
@@ -49,7 +49,7 @@ export function markOpen(db: SqliteDatabase, path: string): string {
       );
     }
   }
-  const token = randomUUID();
+  const token = randomId();
   const self = currentProcess();
   db.transaction(() => {
     const forget = db.prepare('DELETE FROM openers WHERE token = ?');

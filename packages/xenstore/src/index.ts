@@ -51,6 +51,7 @@ export {
   type XsWatchEvent,
 } from './store.ts';
 export { createMemoryStore } from './memory-store.ts';
+export { randomId } from './random-id.ts';
 export { formatTraceEntry, type XsTraceEntry, type XsTraceOperation, type XsTraceSink } from './trace.ts';
 export {
   XS_CONTROL,

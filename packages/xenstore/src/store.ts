@@ -7,7 +7,6 @@
  * @see tools/xenstore/xenstored_core.c (main, dom0_init), xenstored_transaction.c, xenstored_watch.c,
  *   xenstored_domain.c
  */
-import { randomUUID } from 'node:crypto';
 import type { XenStoreBackend, XsChange, XsNodeContent } from './backend.ts';
 import { XS_NO_GENERATION } from './backend.ts';
 import { ChildList } from './child-list.ts';
@@ -17,6 +16,7 @@ import { XsError } from './errors.ts';
 import { ROOT_PERMS, XS_DEFAULT_QUOTAS, type XsQuotas } from './limits.ts';
 import { XENSTORE_REL_PATH_MAX, canonicalizePath, getDomainPath, isSpecialPath } from './path.ts';
 import { XS_PERM_READ } from './perms.ts';
+import { randomId } from './random-id.ts';
 import { ConnectionTransactions, type TransactionState } from './transaction.ts';
 import type { XsTraceSink } from './trace.ts';
 import { ConnectionWatches, fireWatches, type WatchCounts, type XsWatchCallback, type XsWatchEvent } from './watch.ts';
@@ -105,7 +105,7 @@ export interface XenStore {
 
 class Store implements XenStore, NodeContext {
   readonly quotas: XsQuotas;
-  readonly origin = randomUUID();
+  readonly origin = randomId();
   readonly connections = new Set<Connection>();
   readonly special = new SpecialNodes();
   readonly watchCounts: WatchCounts = new Map();

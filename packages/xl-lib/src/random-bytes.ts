@@ -1,23 +1,16 @@
 /**
  * `libxl__random_bytes` (`tools/libs/light/libxl_utils.c`): `len` bytes from the OS's random
- * source. libxl reads `/dev/urandom`; the default source here is Node's `randomFillSync`, the
- * same kernel CSPRNG (getrandom). The source is injectable so tests can fix the bytes.
+ * source. The default source reads `/dev/urandom`, as libxl does (with libxl's messages when it
+ * cannot), through the file calls every process has loaded: Node's `node:crypto` would cost a short
+ * command more to load than all its other work. The source is injectable so tests can fix the bytes.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { randomFillSync } from 'node:crypto';
 import { XlError } from './errors.ts';
 
 /** Fills `buffer` completely with random bytes, or throws. */
 export interface RandomSource {
   fill(buffer: Uint8Array): void;
 }
-
-/** The kernel CSPRNG, as `/dev/urandom` (all bits random; no UUID version bits). */
-export const osRandomSource: RandomSource = {
-  fill(buffer) {
-    randomFillSync(buffer);
-  },
-};
 
 /**
  * Reads from a character device or file exactly as libxl reads `/dev/urandom`: open failure,
@@ -50,6 +43,9 @@ export function createFileRandomSource(path = '/dev/urandom'): RandomSource {
     },
   };
 }
+
+/** The kernel CSPRNG: `/dev/urandom`, as libxl reads it (all bits random; no UUID version bits). */
+export const osRandomSource: RandomSource = createFileRandomSource('/dev/urandom');
 
 /**
  * A deterministic source for tests and reproducible runs: bytes from a seeded xorshift generator.

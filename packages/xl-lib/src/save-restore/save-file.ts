@@ -8,8 +8,8 @@
  */
 import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { XlError, wrapFailure } from '../errors.ts';
+import { randomBytes } from '../random-bytes.ts';
 import { bufferSource } from '../stream/byte-source.ts';
 import { readSaveImage, type ReadSaveImageOptions, type SaveImage } from '../stream/save-image.ts';
 
@@ -90,7 +90,7 @@ export function openSaveFile(path: string): SaveFileTarget {
   // Created only to learn that it can be: the image arrives whole, by rename, or not at all.
   if (!existed) rmSync(real, { force: true });
   removeLeftovers(real);
-  const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = join(dirname(real), `.${basename(real)}.${process.pid}.${Buffer.from(randomBytes(4)).toString('hex')}.tmp`);
   let tempFd: number | undefined;
   const abort = (): void => {
     if (tempFd !== undefined) closeSync(tempFd);
