@@ -1,7 +1,7 @@
 // Bundles a bin and everything it imports into one file (esbuild), so that starting it reads and
 // compiles one script instead of resolving the package graph, and writes beside it a small launcher
 // that compiles that script with V8's code cache: the cache a previous run left (node:vm `Script`
-// `cachedData`) spares most of the compiling. Node 20 has no `module.enableCompileCache`.
+// `cachedData`, one per command) spares most of the compiling. Node 20 has no `module.enableCompileCache`.
 // The bundle is a CommonJS function body (`vm.Script` compiles scripts, not modules): the entry must
 // not use top-level await. It is written without comments or indentation and in ASCII only, so the
 // launcher reads fewer bytes, as Latin-1 (a one-byte string, copied rather than decoded). The
@@ -67,8 +67,10 @@ const { Script } = require('node:vm');
 const bundle = join(__dirname, '${basename(bundleFile)}');
 const cacheHome = process.env.XDG_CACHE_HOME;
 const cacheDir = join(cacheHome && isAbsolute(cacheHome) ? cacheHome : join(homedir(), '.cache'), 'xen-genid', 'code-cache');
-const cacheName = \`${name}-${hash}-\${process.version}-\${process.arch}.bin\`;
-const cacheFile = join(cacheDir, cacheName);
+// One cache per command (the first argument that reads as one): each holds what its command compiles.
+const command = process.argv.slice(2).find((argument) => /^[a-z][a-z0-9-]{0,31}$/.test(argument));
+const build = '${name}-${hash}-';
+const cacheFile = join(cacheDir, \`\${build}\${process.version}-\${process.arch}\${command === undefined ? '' : \`-\${command}\`}.bin\`);
 let cachedData;
 try {
   cachedData = readFileSync(cacheFile);
@@ -81,15 +83,17 @@ const script = new Script(\`(function (exports, require, module, __filename, __d
   cachedData,
 });
 if (cachedData === undefined || script.cachedDataRejected) {
-  // Written at exit, so that it holds the functions this run compiled; the caches of other builds go.
-  process.once('exit', () => {
+  // Written at the exit of a run that succeeded, so that it holds the functions the command compiled
+  // (and a mistyped command leaves none); the caches of other builds go.
+  process.once('exit', (code) => {
+    if (code !== 0) return;
     const temporary = \`\${cacheFile}.\${process.pid}.tmp\`;
     try {
       mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
       writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
       renameSync(temporary, cacheFile);
       for (const other of readdirSync(cacheDir)) {
-        if (other.startsWith('${name}-') && other.endsWith('.bin') && other !== cacheName) rmSync(join(cacheDir, other), { force: true });
+        if (other.startsWith('${name}-') && !other.startsWith(build)) rmSync(join(cacheDir, other), { force: true });
       }
     } catch {
       rmSync(temporary, { force: true });

@@ -4,7 +4,7 @@
  * terminal (a pty from util-linux `script`) and none otherwise. Each case has its own host file.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeWithReferee, findReferee } from '@xen-genid/test-utils';
@@ -46,25 +46,34 @@ describe('the xl executable', () => {
     expect(result.stderr).toMatch(/^xl: .*bad\.db/);
   });
 
-  it("compiles with V8's code cache in the user's cache directory: written by a first run, rewritten when refused", () => {
+  it("compiles with V8's code cache in the user's cache directory, one per command: written by a first run that succeeds, rewritten when refused", () => {
     const world = newWorld();
     const env = { XDG_CACHE_HOME: join(world.dir, 'cache') };
     const cacheDir = join(world.dir, 'cache', 'xen-genid', 'code-cache');
+    // Another build's caches go when this one writes its first.
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(join(cacheDir, `xl-0000000000000000-${process.version}-${process.arch}-help.bin`), 'old');
     const help = world.xl(['help'], { env });
     expect(help.status).toBe(0);
     const [cache, ...others] = readdirSync(cacheDir);
     expect(others).toEqual([]);
-    expect(cache).toMatch(new RegExp(`^xl-[0-9a-f]{16}-${process.version}-${process.arch}\\.bin$`));
+    const build = new RegExp(`^(xl-[0-9a-f]{16}-)${process.version}-${process.arch}-help\\.bin$`).exec(cache!)?.[1];
+    expect(build).toBeDefined();
     const written = readFileSync(join(cacheDir, cache!));
     expect(written.length).toBeGreaterThan(1024);
     // Used as it is: the same output, the cache left alone.
     expect(world.xl(['help'], { env })).toEqual(help);
     expect(readFileSync(join(cacheDir, cache!)).equals(written)).toBe(true);
+    // A run that fails writes none; another command writes its own.
+    expect(world.xl(['lsit'], { env }).status).not.toBe(0);
+    expect(world.xl(['-v', 'create', 'vm.cfg'], { env }).status).toBe(0);
+    const create = `${build}${process.version}-${process.arch}-create.bin`;
+    expect(readdirSync(cacheDir).sort()).toEqual([create, cache].sort());
     // A cache V8 refuses (damaged): the program still runs, and a good cache replaces it.
     writeFileSync(join(cacheDir, cache!), Buffer.alloc(4096, 0x5a));
-    expect(world.xl(['create', 'vm.cfg'], { env }).status).toBe(0);
+    expect(world.xl(['help'], { env })).toEqual(help);
     expect(readFileSync(join(cacheDir, cache!)).subarray(0, 64).equals(Buffer.alloc(64, 0x5a))).toBe(false);
-    expect(readdirSync(cacheDir)).toEqual([cache]);
+    expect(readdirSync(cacheDir).sort()).toEqual([create, cache].sort());
     // A cache directory that cannot be made: the program runs without one.
     world.file('not-a-dir', '');
     expect(world.xl(['list', 'vm'], { env: { XDG_CACHE_HOME: join(world.dir, 'not-a-dir') } }).status).toBe(0);
