@@ -97,21 +97,29 @@ export function chunkSource(chunks: AsyncIterator<Uint8Array>): ByteSource & { u
   };
 }
 
+/** Bytes read from a file at a time, into one buffer reused for every read. */
+const FILE_READ_SIZE = 1 << 20;
+
 /**
- * A source over a regular file's descriptor, read synchronously from its current position, each
- * read straight into a buffer of its own (no chunks copied into it: a 256 MiB image is read once).
- * `prefix`: bytes already read from the descriptor, served first. `drain()` reads on to the end
- * and returns how many bytes that was.
+ * A source over a regular file's descriptor, read synchronously from its current position. The
+ * file is read into one reused buffer and each read's bytes copied from it into a buffer of their
+ * own: pages of new memory that only read(2) has written cost a fault again on their first access
+ * from JavaScript on some virtual machines (a 256 MiB image then takes that cost twice), pages
+ * written by a copy do not. `prefix`: bytes already read from the descriptor, served first.
+ * `drain()` reads on to the end and returns how many bytes that was.
  */
 export function fileSource(fd: number, prefix: Uint8Array = new Uint8Array(0)): ByteSource & { drain(): number } {
   let offset = 0;
   /** Bytes of `prefix` not served yet. */
   let pending = prefix;
+  const scratch = new Uint8Array(FILE_READ_SIZE);
+  /** Reads into `out` from `from` on, through `scratch`; returns where the bytes read end. */
   const fill = (out: Uint8Array, from: number): number => {
     let filled = from;
     while (filled < out.length) {
-      const read = readSync(fd, out, filled, out.length - filled, null);
+      const read = readSync(fd, scratch, 0, Math.min(scratch.length, out.length - filled), null);
       if (read === 0) break;
+      out.set(scratch.subarray(0, read), filled);
       filled += read;
     }
     return filled;
@@ -122,7 +130,7 @@ export function fileSource(fd: number, prefix: Uint8Array = new Uint8Array(0)): 
     },
     read(length, what) {
       try {
-        // Not zeroed (every byte is read into it), and a plain Uint8Array: slice() copies, as for the other sources.
+        // Not zeroed (every byte is copied into it), and a plain Uint8Array: slice() copies, as for the other sources.
         const backing = Buffer.allocUnsafeSlow(length);
         const out = new Uint8Array(backing.buffer, backing.byteOffset, length);
         const fromPrefix = Math.min(length, pending.length);
@@ -139,8 +147,7 @@ export function fileSource(fd: number, prefix: Uint8Array = new Uint8Array(0)): 
     drain() {
       let count = pending.length;
       pending = pending.subarray(pending.length);
-      const scratch = new Uint8Array(1 << 20);
-      for (let read = fill(scratch, 0); read > 0; read = fill(scratch, 0)) count += read;
+      for (let read = readSync(fd, scratch, 0, scratch.length, null); read > 0; read = readSync(fd, scratch, 0, scratch.length, null)) count += read;
       return count;
     },
   };
