@@ -178,6 +178,7 @@ export class SqliteHypervisor implements Hypervisor {
 
   readonly #select;
   readonly #list;
+  readonly #withUuid;
   readonly #selectParam;
   readonly #upsertParam;
   readonly #selectChunk;
@@ -219,6 +220,7 @@ export class SqliteHypervisor implements Hypervisor {
     this.#chunks = cache.region();
     this.#select = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE domid = ?`);
     this.#list = db.prepare(LIST_TEXT).pluck();
+    this.#withUuid = db.prepare('SELECT domid FROM domains WHERE uuid = ? ORDER BY domid').pluck();
     this.#selectParam = db.prepare('SELECT value FROM params WHERE domid = ? AND idx = ?').pluck().safeIntegers(true);
     this.#upsertParam = db.prepare(
       'INSERT INTO params (domid, idx, value) VALUES (?, ?, ?) ON CONFLICT (domid, idx) DO UPDATE SET value = excluded.value',
@@ -357,6 +359,10 @@ export class SqliteHypervisor implements Hypervisor {
 
   listDomains(): DomainInfo[] {
     return this.#read(() => (this.#list.all() as string[]).map(listedInfo));
+  }
+
+  domainsWithUuid(uuid: string): number[] {
+    return this.#read(() => this.#withUuid.all(uuid) as number[]);
   }
 
   getDomain(domid: number): DomainInfo | undefined {

@@ -147,6 +147,11 @@ export interface Hypervisor {
    */
   domainType?(domid: number): DomainType | undefined;
   /**
+   * Optional fast path: the domids whose handle is `uuid`, in increasing order. Without it a caller
+   * filters `listDomains()`.
+   */
+  domainsWithUuid?(uuid: string): number[];
+  /**
    * A new domain, paused, with `pendingStart` `boot`, zeroed params and no memory. Domids increase
    * from 1 and never reuse a live one (`xen/common/domain.c` domain_create's allocator).
    */

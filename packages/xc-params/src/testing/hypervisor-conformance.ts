@@ -163,6 +163,20 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expect(hypervisor.domainType(domid)).toBeUndefined();
       });
 
+      it('answers domainsWithUuid (when implemented) as listDomains does', () => {
+        const hypervisor = fresh();
+        if (!hypervisor.domainsWithUuid) return;
+        const uuid = '0a1b2c3d-0000-4000-8000-00000000abcd';
+        const first = hypervisor.createDomain({ type: 'hvm', uuid }).domid;
+        const other = hypervisor.createDomain({ type: 'hvm' }).domid;
+        const second = hypervisor.createDomain({ type: 'hvm', uuid }).domid;
+        expect(hypervisor.domainsWithUuid(uuid)).toEqual([first, second]);
+        expect(hypervisor.domainsWithUuid(hypervisor.getDomain(other)!.uuid)).toEqual([other]);
+        hypervisor.destroyDomain(first);
+        expect(hypervisor.domainsWithUuid(uuid)).toEqual([second]);
+        expect(hypervisor.domainsWithUuid('0a1b2c3d-0000-4000-8000-0000000000ff')).toEqual([]);
+      });
+
       it('forgets everything about a destroyed domain', () => {
         const hypervisor = fresh();
         const { domid } = hypervisor.createDomain({ type: 'hvm' });

@@ -29,7 +29,11 @@ export function destroyDomain(ctx: LibxlInternals, domid: number): void {
 /** The domain's devices and xenstore entries in one transaction; `/vm/<uuid>` stays while another domain runs the same VM. */
 function removeEntries(ctx: LibxlInternals, domid: number): void {
   const uuid = ctx.hypervisor.getDomain(domid)?.uuid;
-  const vmShared = uuid !== undefined && ctx.hypervisor.listDomains().some((other) => other.domid !== domid && other.uuid === uuid);
+  const withUuid =
+    uuid === undefined
+      ? []
+      : (ctx.hypervisor.domainsWithUuid?.(uuid) ?? ctx.hypervisor.listDomains().filter((other) => other.uuid === uuid).map((other) => other.domid));
+  const vmShared = withUuid.some((other) => other !== domid);
   ctx.xs.transaction((transaction) => {
     removeDeviceModelEntries(transaction, domid);
     removeDeviceNodes(transaction, domid);
