@@ -56,6 +56,9 @@ export function formatListRow(info: ListedDomain, options: Partial<ListOptions> 
   return `${line}\n`;
 }
 
+/** Lines of `xl list` written at once. */
+const LINES_PER_WRITE = 512;
+
 /** The header line for the columns asked for. */
 function formatHeader(options: ListOptions): string {
   let header = 'Name                                        ID   Mem VCPUs\tState\tTime(s)';
@@ -78,7 +81,16 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
       if (!/^[0-9]*$/.test(qualifier)) await withToolstack(context, ({ libxl }) => findDomain(libxl, qualifier));
       throw new XlCliError(`Error: Domain '${qualifier}' does not exist.`);
     }
-    context.stdout.write(formatHeader(input.options) + domains.map((info) => formatListRow(info, input.options)).join(''));
+    // Written a block of lines at a time: the text of 10,000 lines is never all held at once.
+    let text = formatHeader(input.options);
+    for (let index = 0; index < domains.length; index += 1) {
+      text += formatListRow(domains[index]!, input.options);
+      if (index % LINES_PER_WRITE === LINES_PER_WRITE - 1) {
+        context.stdout.write(text);
+        text = '';
+      }
+    }
+    if (text !== '') context.stdout.write(text);
     return XL_EXIT.OK;
   }
   return withToolstack(context, async ({ libxl }) => {
