@@ -141,13 +141,15 @@ export async function listHostDomains(context: CommandContext, qualifier?: strin
     return listed;
   };
   try {
-    const domains = parts.hypervisor.listDomains();
     if (qualifier === undefined) {
       const names = parts.names?.domainNames();
-      return domains.map((info) => named(info, names ? names.get(info.domid) : nameOf(info.domid)));
+      return parts.hypervisor.listDomains().map((info) => named(info, names ? names.get(info.domid) : nameOf(info.domid)));
     }
     if (!/^[0-9]*$/.test(qualifier)) {
-      const candidates = parts.names ? parts.names.domidsNamed(qualifier) : domains.filter((info) => nameOf(info.domid) === qualifier).map((info) => info.domid);
+      // One domain by name: the name index where there is one, not every domain.
+      const candidates = parts.names
+        ? parts.names.domidsNamed(qualifier)
+        : parts.hypervisor.listDomains().filter((info) => nameOf(info.domid) === qualifier).map((info) => info.domid);
       const domid = candidates.sort((a, b) => a - b).find((candidate) => parts.hypervisor.getDomain(candidate));
       return domid === undefined ? [] : [named(parts.hypervisor.getDomain(domid)!, qualifier)];
     }
