@@ -6,8 +6,8 @@
 // not use top-level await. It is written without comments or indentation and in ASCII only, so the
 // launcher reads fewer bytes, as Latin-1 (a one-byte string, copied rather than decoded). The
 // launcher is CommonJS too (a `package.json` beside it says so): Node starts a CommonJS main module
-// with less work than an ES module. Native addons stay external (loaded from the package's own
-// dependencies at run time). Run after `tsc -b`; it replaces tsc's output for the bin.
+// with less work than an ES module. Native addons (`*.node`) stay external, loaded by path at run
+// time from the package's own dependencies; their packages' JavaScript is bundled. Run after `tsc -b`; it replaces tsc's output for the bin.
 // argv: <entry .ts> <out .js> [external...]
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ await build({
   target: 'node20',
   // The workspace packages from their sources, as the tests see them.
   conditions: ['@xen-genid/source'],
-  external: ['better-sqlite3', ...external],
+  external: ['*.node', ...external],
   // The launcher passes the bundle's own URL (createRequire(import.meta.url) finds the addon).
   define: { 'import.meta.url': '__bundleUrl' },
   legalComments: 'none',

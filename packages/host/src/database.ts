@@ -5,7 +5,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { HostError, sqliteCode, translateSqliteError } from './errors.ts';
 import { CURRENT_SCHEMA_OBJECTS, CURRENT_SCHEMA_VERSION, HOST_APPLICATION_ID, HOST_PAGE_SIZE, MIGRATIONS } from './schema.ts';
 
@@ -15,29 +15,25 @@ export type SqliteDatabase = Database.Database;
 const AUTO_VACUUM_INCREMENTAL = 2;
 
 /**
- * better-sqlite3, loaded when a host file is first opened, not on import; with the path of its
- * native addon where its build puts it, which spares the `bindings` package's search for it (a
- * stack trace and a dozen file lookups) at each start. Without one there, better-sqlite3 searches.
+ * The path of better-sqlite3's native addon where its build puts it, found when a host file is
+ * first opened: given to the constructor, it spares the `bindings` package's search for it (a stack
+ * trace and a dozen file lookups) at each start. Without one there, better-sqlite3 searches.
  */
-let sqlite: { readonly Database: typeof Database; readonly options: Database.Options } | undefined;
-function loadSqlite(): NonNullable<typeof sqlite> {
-  if (sqlite === undefined) {
-    const require = createRequire(import.meta.url);
-    let nativeBinding: string | undefined;
+let loading: Database.Options | undefined;
+function loadingOptions(): Database.Options {
+  if (loading === undefined) {
     try {
-      nativeBinding = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      loading = { nativeBinding: createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node') };
     } catch {
-      // A build elsewhere: better-sqlite3 finds it.
+      loading = {};
     }
-    sqlite = { Database: require('better-sqlite3') as typeof Database, options: nativeBinding === undefined ? {} : { nativeBinding } };
   }
-  return sqlite;
+  return loading;
 }
 
 /** A better-sqlite3 connection to `path` (`:memory:` for a scratch one). */
 function connect(path: string, options: Database.Options = {}): SqliteDatabase {
-  const { Database: Sqlite, options: loading } = loadSqlite();
-  return new Sqlite(path, { ...loading, ...options });
+  return new Database(path, { ...loadingOptions(), ...options });
 }
 
 /** Default time a call waits for another process's write lock before failing `HostError` `BUSY`. */
