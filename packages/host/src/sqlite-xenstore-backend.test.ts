@@ -1,4 +1,4 @@
-import { createMemoryStore, createXenStore, type XenStoreBackend } from '@xen-genid/xenstore';
+import { createMemoryStore, createXenStore, type XenStoreBackend, type XsConnection } from '@xen-genid/xenstore';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { defineBackendConformance } from '@xen-genid/xenstore/testing';
@@ -91,6 +91,41 @@ describe('xenstore on the host file', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('keeps a large directory in order when children come and go one by one, from two processes', () => {
+    const path = hostFile(tempDir());
+    const first = openHost(path);
+    const second = openHost(path);
+    const memory = createMemoryStore();
+    try {
+      const sides = [first.store.connect(0), second.store.connect(0), memory.connect(0)];
+      const [a, b, inMemory] = sides as [XsConnection, XsConnection, XsConnection];
+      const both = (body: (xs: XsConnection) => void, onFile: XsConnection): void => {
+        body(onFile);
+        body(inMemory);
+      };
+      for (let index = 0; index < 300; index += 1) both((xs) => xs.write(`/big/d${index}`, ''), index % 2 === 0 ? a : b);
+      for (let index = 0; index < 40; index += 1) {
+        const onFile = index % 3 === 0 ? b : a;
+        both((xs) => xs.rm(`/big/d${index * 7}`), onFile);
+        both((xs) => xs.write(`/big/e${index}`, ''), onFile);
+        both((xs) => xs.transaction((transaction) => transaction.write(`/big/d${index * 5}`, 'again')), onFile);
+      }
+      const expected = inMemory.directory('/big');
+      expect(a.directory('/big')).toEqual(expected);
+      expect(b.directory('/big')).toEqual(expected);
+      const reopened = openHost(path);
+      try {
+        expect(reopened.store.connect(0).directory('/big')).toEqual(expected);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      first.close();
+      second.close();
+      memory.close();
+    }
   });
 
   it('shows one process the writes of another, and fires its watches on poll', () => {

@@ -244,17 +244,15 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
           }
           generation += 1;
           const { value, perms } = write.node;
-          // The logic hands over frozen arrays (a 10,000-child list is made into one once, not copied again).
-          const children = write.node.children.toArray();
           const owner = perms[0];
           if (owner === undefined) throw new TypeError(`node ${write.path} has no permissions`);
           const copy = value.slice();
-          this.#storeChildren(write.path, children, cacheUsable);
+          this.#storeChildren(write.path, write.node.children, cacheUsable);
           this.#upsert.run(
             write.path,
             Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength),
             encodePerms(perms),
-            children.length,
+            write.node.children.size,
             owner.id,
             generation,
           );
@@ -288,14 +286,28 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     return true;
   }
 
-  /** Inside a commit: makes the child rows of `path` say `children`, touching only what changed. */
-  #storeChildren(path: string, children: readonly string[], cacheUsable: boolean): void {
+  /**
+   * Inside a commit: makes the child rows of `path` say `list`, touching only what changed. A list
+   * made by one `append` or `remove` from the stored one, as this process holds it, is one row
+   * written or removed (no list read or compared: a 10,000-child directory costs what a small one
+   * does); any other list is compared with the stored one.
+   */
+  #storeChildren(path: string, list: ChildList, cacheUsable: boolean): void {
     const stored = this.#generationOf.get(path) as number | undefined;
     let previous: readonly string[] = EMPTY_CHILDREN;
     if (stored !== undefined) {
       const cached = cacheUsable ? this.#nodes.get(path) : undefined;
-      previous = cached && cached.generation === stored ? cached.children.toArray() : (this.#children.all(path) as string[]);
+      const held = cached && cached.generation === stored ? cached.children : undefined;
+      const change = held && list.changeFrom(held);
+      if (change) {
+        if (change.added) this.#insertChild.run(path, (this.#lastChildSeq.get(path) as number) + 1, change.name);
+        else this.#deleteChild.run(path, change.name);
+        return;
+      }
+      previous = held ? held.toArray() : (this.#children.all(path) as string[]);
     }
+    // The logic hands over frozen arrays (a 10,000-child list is made into one once, not copied again).
+    const children = list.toArray();
     if (previous.length === children.length && previous.every((name, index) => name === children[index])) return;
     const delta = childrenDelta(previous, children);
     if (delta === undefined) {

@@ -5,6 +5,25 @@ import { ChildList } from './child-list.ts';
 const names = (count: number, prefix = 'n'): string[] => Array.from({ length: count }, (_, index) => `${prefix}${index}`);
 
 describe('ChildList', () => {
+  it('says which one name made it from the list before, and nothing about any other list', () => {
+    for (const size of [3, 300]) {
+      const start = ChildList.of(Object.freeze(names(size)));
+      const added = start.append('x');
+      expect(added.changeFrom(start)).toEqual({ added: true, name: 'x' });
+      const removed = added.remove('n1');
+      expect(removed.changeFrom(added)).toEqual({ added: false, name: 'n1' });
+      // Two steps away, an unrelated list, a list from the same names, and no change at all.
+      expect(removed.changeFrom(start)).toBeUndefined();
+      expect(added.changeFrom(ChildList.of(Object.freeze(names(size))))).toBeUndefined();
+      expect(start.changeFrom(start)).toBeUndefined();
+      expect(added.remove('absent')).toBe(added);
+    }
+    // The list of no names is shared: it never says how it was made.
+    const one = ChildList.of(Object.freeze(['only']));
+    expect(one.remove('only')).toBe(ChildList.EMPTY);
+    expect(ChildList.EMPTY.changeFrom(one)).toBeUndefined();
+  });
+
   it('adds last and removes every occurrence, leaving earlier lists as they were', () => {
     const op = fc.record({ add: fc.boolean(), name: fc.constantFrom(...names(12)), show: fc.boolean() });
     fc.assert(

@@ -202,6 +202,15 @@ const COPIES_BEFORE_TREES = 32;
 /** How a list was made from the list before it, whose array it copies when its own is asked for. */
 type Step = { readonly added: true; readonly name: string } | { readonly added: false; readonly index: number };
 
+/** The change `append` or `remove` made to one list to make another (`ChildList.changeFrom`). */
+export interface ChildListChange {
+  readonly added: boolean;
+  readonly name: string;
+}
+
+/** Lists made so far: each list's number, so that a list names the one it was made from without holding it. */
+let listsMade = 0;
+
 function bytesOf(names: readonly string[]): number {
   let bytes = 0;
   // A copy, because reading a frozen array element by element is several times slower.
@@ -235,6 +244,9 @@ export class ChildList implements Iterable<string> {
   #step: Step | undefined;
   /** Changes made by copying arrays since the array this list came from (while it has no trees). */
   readonly #copies: number;
+  readonly #number = ++listsMade;
+  /** The list this one was made from by `append` or `remove` (its number), and the change. */
+  #change: { readonly from: number; readonly change: ChildListChange } | undefined;
 
   private constructor(size: number, bytes: number, trees: Trees | undefined, array: readonly string[] | undefined, copies = 0) {
     this.size = size;
@@ -271,6 +283,31 @@ export class ChildList implements Iterable<string> {
 
   /** This list with `name` added last. */
   append(name: string): ChildList {
+    return this.appended(name).#madeBy(this, { added: true, name });
+  }
+
+  /** This list without `name` (every occurrence); this list itself when it has no such name. */
+  remove(name: string): ChildList {
+    const shorter = this.removed(name);
+    return shorter === this ? this : shorter.#madeBy(this, { added: false, name });
+  }
+
+  /**
+   * The change `append` or `remove` made to `previous` to make this list, or undefined when this list
+   * was made otherwise: a backend that stored `previous` then stores that one name, not the list.
+   */
+  changeFrom(previous: ChildList): ChildListChange | undefined {
+    return this.#change !== undefined && this.#change.from === previous.#number ? this.#change.change : undefined;
+  }
+
+  #madeBy(previous: ChildList, change: ChildListChange): ChildList {
+    // Every list of no names is the shared `EMPTY`: it never says how it was made.
+    if (this.size > 0) this.#change = { from: previous.#number, change };
+    return this;
+  }
+
+  // TypeScript-private: a `#` method that names the class makes tsc alias the class before `EMPTY` is made.
+  private appended(name: string): ChildList {
     const size = this.size + 1;
     const bytes = this.bytes + name.length + 1;
     if (size < TREES_FROM && this.#trees === undefined) {
@@ -289,8 +326,7 @@ export class ChildList implements Iterable<string> {
     return new ChildList(size, bytes, trees, undefined).#madeFrom(this.#array, step);
   }
 
-  /** This list without `name` (every occurrence); this list itself when it has no such name. */
-  remove(name: string): ChildList {
+  private removed(name: string): ChildList {
     if (this.size < TREES_FROM && this.#trees === undefined) {
       const array = this.toArray();
       if (!array.includes(name)) return this;
