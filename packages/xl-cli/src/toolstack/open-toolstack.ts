@@ -36,9 +36,10 @@ async function openParts(context: CommandContext, options: { readonly runGuests:
     const host = openHost(path);
     try {
       const { defaultRunDir, deviceModelDomids, hostIdentity } = await import('@xen-genid/qemu-dm/run-dir');
-      if (deviceModelDomids(defaultRunDir(), hostIdentity(host.path)).size === 0) return hostParts(host);
-      const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
-      attachDeviceModels({ hypervisor: host.hypervisor, store: host.store, userdata: host.userdata, hostPath: host.path });
+      if (deviceModelDomids(defaultRunDir(), hostIdentity(host.path)).size > 0) {
+        const { attachDeviceModels } = await import('@xen-genid/qemu-dm');
+        attachDeviceModels({ hypervisor: host.hypervisor, store: host.store, userdata: host.userdata, hostPath: host.path });
+      }
       return hostParts(host);
     } catch (error) {
       host.close();
