@@ -5,10 +5,12 @@
  * /usr/sbin/xl needs a hypervisor). A migration keeps the ID; a failure before the receiver is
  * cleared leaves the source running with its ID and memory untouched.
  */
+import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { openHost } from '@xen-genid/host';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createXlWorld, genidView, type GenidView, type XlWorld } from './__fixtures__/xl-world.ts';
+import { XL, createXlWorld, genidView, type GenidView, type XlWorld } from './__fixtures__/xl-world.ts';
+import { MIGRATE_RECEIVER_BANNER } from './toolstack/migration-protocol.ts';
 
 const CFG = 'name = "vm"\ntype = "hvm"\nmemory = 64\nms_vm_genid = "generate"\n';
 
@@ -163,6 +165,20 @@ describe('xl migrate that fails before the receiver is cleared', () => {
     expectSourceUntouched(before);
     // The next xl on the target host recovers what the killed receiver left.
     expect(world.xl(['list'], { host: target }).stdout).not.toMatch(/^vm /m);
+  });
+
+  it('a sender that can no longer be told (its pipe broken) after the transfer: the receiver destroys its copy', () => {
+    expect(world.xl(['save', 'vm', 'vm.img'], { host: source }).status).toBe(0);
+    // The receiver's stdout closes after the banner, and no GO message follows the image.
+    const receiver = spawnSync('sh', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(XL)} migrate-receive < vm.img | head -c ${MIGRATE_RECEIVER_BANNER.length} > /dev/null`], {
+      cwd: world.dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', HOME: world.dir, XEN_GENID_HOST: target },
+    });
+    expect(receiver.stderr).toContain('migration target: Transfer complete, requesting permission to start domain.\n');
+    expect(receiver.stderr).toContain('xl: error writing stdout: Broken pipe\n');
+    expect(world.xl(['list'], { host: target }).stdout).not.toMatch(/^vm/m);
   });
 
   it('a receiver that refuses the domain (its name is taken there): the source resumes unchanged', () => {

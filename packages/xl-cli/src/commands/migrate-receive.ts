@@ -84,12 +84,22 @@ export async function run(input: CommandInput<MigrateReceiveOptions>, context: C
         return XL_EXIT.FAILURE;
       }
       context.stderr.write('migration target: Transfer complete, requesting permission to start domain.\n');
-      context.stdout.write(MIGRATE_RECEIVER_READY);
+      // Until the sender lets go, a sender that cannot be told any more (it died: the pipe is
+      // broken) still has the domain: ours goes before the failure ends the command. xl exits
+      // there and leaves its copy behind as <name>--incoming.
+      const toSenderOrAbort = (...messages: Uint8Array[]): void => {
+        try {
+          for (const message of messages) context.stdout.write(message);
+        } catch (error) {
+          incoming.abort();
+          throw error;
+        }
+      };
+      toSenderOrAbort(MIGRATE_RECEIVER_READY);
 
       if (!(await readFixedMessage(source, MIGRATE_PERMISSION_TO_GO, 'GO message', undefined, context.stderr))) {
         // The sender never let go: it still has the domain; ours goes (perhaps_destroy_notify_rc).
-        context.stdout.write(MIGRATE_REPORT);
-        context.stdout.write(Uint8Array.of(3)); // -ERROR_FAIL
+        toSenderOrAbort(MIGRATE_REPORT, Uint8Array.of(3)); // -ERROR_FAIL
         context.stderr.write('migration target: Failure, destroying our copy.\n');
         incoming.abort();
         context.stderr.write('migration target: Cleanup OK, granting sender permission to resume.\n');
