@@ -7,7 +7,8 @@
 // launcher reads fewer bytes, as Latin-1 (a one-byte string, copied rather than decoded). The
 // launcher is CommonJS too (a `package.json` beside it says so): Node starts a CommonJS main module
 // with less work than an ES module. Native addons (`*.node`) stay external, loaded by path at run
-// time from the package's own dependencies; their packages' JavaScript is bundled. Run after `tsc -b`; it replaces tsc's output for the bin.
+// time from the package's own dependencies; their packages' JavaScript is bundled. Run after
+// `tsc -b`; it replaces tsc's output for the bin.
 // argv: <entry .ts> <out .js> [external...]
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
