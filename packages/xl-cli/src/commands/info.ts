@@ -30,8 +30,8 @@ export async function run(input: CommandInput<InfoOptions>, context: CommandCont
     const colon = line.indexOf(':');
     return line.startsWith(wanted) && colon >= 0 && line[colon + 1] === ' ' ? line.slice(colon + 2) : '';
   };
-  const domains = await listHostDomains(context);
-  const phys = physinfo({ listDomains: () => domains });
+  const { domains } = await listHostDomains(context);
+  const phys = physinfo({ listDomains: () => [...domains] });
   const caps = phys.caps;
   const virtCaps = [
     caps.pv && 'pv',

@@ -3,9 +3,10 @@
  * `tools/xl/xl_info.c`): one line per domain, Domain-0 first, or with `-l` a JSON array of
  * `{"domid": N, "config": <libxl JSON>}` for every domain that has a stored libxl config.
  */
+import type { DomainInfo } from '@xen-genid/xc-params';
 import type { JsonValue } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-context.ts';
-import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
+import { listHostDomains, withToolstack } from '../toolstack/open-toolstack.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
 import { formatOneDecimal } from '../toolstack/domid-text.ts';
 import { SHUTDOWN_REASON_CODE, findDomain, isLibxlError } from '../toolstack/report.ts';
@@ -26,7 +27,7 @@ const KIB_PER_PAGE = 4;
  * The six state letters: running (Domain-0, where xl itself runs), blocked (a guest that is
  * neither paused nor shut down idles, waiting for events), paused, shut down with its reason, dying.
  */
-function stateOf(info: ListedDomain): string {
+function stateOf(info: DomainInfo): string {
   const alive = !info.paused && info.shutdown === null && !info.dying;
   // Concatenated, not an array joined: one call per listed domain.
   return (
@@ -38,19 +39,27 @@ function stateOf(info: ListedDomain): string {
   );
 }
 
-/** One line of the table: `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f` and the columns asked for. */
-export function formatListRow(info: ListedDomain, options: Partial<ListOptions> = {}): string {
+/**
+ * One line of the table, `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`, and the columns asked for:
+ * `name` is the domain's (`(null)` without one) and `cpupoolName` its cpupool's.
+ */
+export function formatListRow(
+  info: DomainInfo,
+  name: string | undefined,
+  options: Partial<ListOptions> = {},
+  cpupoolName: string | undefined = 'Pool-0',
+): string {
   const memoryMib = Math.floor((info.maxMemKb + (info.outstandingPages ?? 0) * KIB_PER_PAGE) / 1024);
   // (float)cpu_time / 1e9: the nanoseconds go through a C float first.
   const seconds = formatOneDecimal(Math.fround(info.cpuTimeNs) / 1e9);
-  let line = `${(info.name ?? '(null)').padEnd(40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.padStart(8)}`;
+  let line = `${(name ?? '(null)').padEnd(40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.padStart(8)}`;
   if (options.verbose) {
     const reason = info.shutdown === null ? '-' : SHUTDOWN_REASON_CODE[info.shutdown].toString(16);
     line += ` ${info.uuid} ${reason.padStart(8)}`;
   }
   // No XSM policy: no domain has a security label.
   if (options.verbose || options.context) line += ` ${'-'.padStart(16)}`;
-  if (options.cpupool) line += (info.cpupoolName ?? '(null)').padStart(16);
+  if (options.cpupool) line += (cpupoolName ?? '(null)').padStart(16);
   // One NUMA node, and every domain's affinity covers it (print_bitmap: "all").
   if (options.numa) line += ' all';
   return `${line}\n`;
@@ -76,7 +85,7 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
   }
   const qualifier = input.args[0];
   if (!input.options.long) {
-    const domains = await listHostDomains(context, qualifier);
+    const { domains, names, cpupoolName } = await listHostDomains(context, qualifier);
     if (qualifier !== undefined && domains.length === 0) {
       if (!/^[0-9]*$/.test(qualifier)) await withToolstack(context, ({ libxl }) => findDomain(libxl, qualifier));
       throw new XlCliError(`Error: Domain '${qualifier}' does not exist.`);
@@ -84,7 +93,7 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
     // Written a block of lines at a time: the text of 10,000 lines is never all held at once.
     let text = formatHeader(input.options);
     for (let index = 0; index < domains.length; index += 1) {
-      text += formatListRow(domains[index]!, input.options);
+      text += formatListRow(domains[index]!, names[index], input.options, cpupoolName);
       if (index % LINES_PER_WRITE === LINES_PER_WRITE - 1) {
         context.stdout.write(text);
         text = '';

@@ -5,9 +5,10 @@
  * without one left out with libxl's error line. A restored or migrated domain is a new domain, so its uptime starts again; a
  * paused one keeps counting, as in Xen (the figure is wall time since `start_time`).
  */
+import type { DomainInfo } from '@xen-genid/xc-params';
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
-import { listHostDomains, withToolstack, type ListedDomain } from '../toolstack/open-toolstack.ts';
+import { listHostDomains, withToolstack } from '../toolstack/open-toolstack.ts';
 import { findDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';
 
 export interface UptimeOptions {
@@ -37,12 +38,11 @@ export async function run(input: CommandInput<UptimeOptions>, context: CommandCo
   const now = (context.now ?? Date.now)();
   let wanted: number[] | undefined;
   if (input.args.length > 0) wanted = await withToolstack(context, ({ libxl }) => input.args.map((qualifier) => findDomain(libxl, qualifier)));
-  const domains = await listHostDomains(context);
-  const byDomid = new Map(domains.map((info) => [info.domid, info]));
-  const line = (info: ListedDomain, startSeconds: number): string => {
+  const { domains, names } = await listHostDomains(context);
+  const byDomid = new Map(domains.map((info, index) => [info.domid, { info, name: names[index] ?? '(null)' }]));
+  const line = ({ info, name }: { info: DomainInfo; name: string }, startSeconds: number): string => {
     // xl subtracts the start time's whole seconds from time(NULL) in uint32.
     const uptime = (Math.floor(now / 1000) - startSeconds) >>> 0;
-    const name = info.name ?? '(null)';
     if (short) return ` ${localClock(now)} up ${formatUptime(uptime, true)}, ${name} (${info.domid})\n`;
     return `${name.padEnd(33)} ${String(info.domid).padStart(4)} ${formatUptime(uptime, false)}\n`;
   };
@@ -50,12 +50,12 @@ export async function run(input: CommandInput<UptimeOptions>, context: CommandCo
   await withToolstack(context, ({ libxl }) => {
     // Without arguments: Domain-0, then every other domain; a domid without a domain prints nothing.
     for (const domid of wanted ?? domains.map((info) => info.domid)) {
-      const info = byDomid.get(domid);
-      if (!info) continue;
+      const listed = byDomid.get(domid);
+      if (!listed) continue;
       // Domain-0's uptime is the machine's (print_dom0_uptime); a guest's starts at the start_time
       // libxl wrote when it built it, and a guest without one is left out, with libxl's error.
       if (domid === 0) {
-        text += line(info, Math.floor(info.createdAt / 1000));
+        text += line(listed, Math.floor(listed.info.createdAt / 1000));
         continue;
       }
       let start: number;
@@ -66,7 +66,7 @@ export async function run(input: CommandInput<UptimeOptions>, context: CommandCo
         context.stderr.write(libxlErrorLine(error));
         continue;
       }
-      text += line(info, start);
+      text += line(listed, start);
     }
   });
   context.stdout.write(text);

@@ -10,9 +10,11 @@ import { listHostDomains } from '../toolstack/open-toolstack.ts';
 export type VmListOptions = Record<string, never>;
 
 export async function run(_input: CommandInput<VmListOptions>, context: CommandContext): Promise<number> {
-  const domains = await listHostDomains(context);
+  const { domains, names } = await listHostDomains(context);
   let text = 'UUID                                  ID    name\n';
-  for (const info of domains) text += `${info.uuid}  ${info.domid}    ${(info.name ?? '(null)').padEnd(30)}\n`;
+  domains.forEach((info, index) => {
+    text += `${info.uuid}  ${info.domid}    ${(names[index] ?? '(null)').padEnd(30)}\n`;
+  });
   context.stdout.write(text);
   return XL_EXIT.OK;
 }

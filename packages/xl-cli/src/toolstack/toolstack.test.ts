@@ -66,23 +66,23 @@ describe('save file header info', () => {
 });
 
 describe('xl list rows', () => {
-  const base = { domid: 7, name: 'vm', type: 'hvm', uuid: '0a133075-2106-45f5-b159-9702e4e6af7d', maxMemKb: 65536, vcpus: 2, paused: false, shutdown: null, pendingStart: null, createdAt: 1000, cpuTimeNs: 12_460_000_000, cpupoolName: 'Pool-0' } as const;
+  const base = { domid: 7, type: 'hvm', uuid: '0a133075-2106-45f5-b159-9702e4e6af7d', maxMemKb: 65536, vcpus: 2, paused: false, shutdown: null, pendingStart: null, createdAt: 1000, cpuTimeNs: 12_460_000_000 } as const;
 
   it("use xl's printf layout: %-40s %5d %5lu %5d     state  %8.1f, with CPU time in seconds", () => {
-    expect(formatListRow({ ...base, paused: true })).toBe(`${'vm'.padEnd(40)}     7    64     2     --p---      12.5\n`);
-    expect(formatListRow({ ...base, domid: 0, name: 'Domain-0' })).toBe(`${'Domain-0'.padEnd(40)}     0    64     2     r-----      12.5\n`);
-    expect(formatListRow({ ...base, name: undefined, outstandingPages: 512 })).toBe(`${'(null)'.padEnd(40)}     7    66     2     -b----      12.5\n`);
-    expect(formatListRow({ ...base, shutdown: 'crash', dying: true })).toContain('     ---scd  ');
-    expect(formatListRow({ ...base, shutdown: 'poweroff' })).toContain('     ---s--  ');
-    expect(formatListRow({ ...base, shutdown: 'soft_reset' })).toContain('     ---sS-  ');
+    expect(formatListRow({ ...base, paused: true }, 'vm')).toBe(`${'vm'.padEnd(40)}     7    64     2     --p---      12.5\n`);
+    expect(formatListRow({ ...base, domid: 0 }, 'Domain-0')).toBe(`${'Domain-0'.padEnd(40)}     0    64     2     r-----      12.5\n`);
+    expect(formatListRow({ ...base, outstandingPages: 512 }, undefined)).toBe(`${'(null)'.padEnd(40)}     7    66     2     -b----      12.5\n`);
+    expect(formatListRow({ ...base, shutdown: 'crash', dying: true }, 'vm')).toContain('     ---scd  ');
+    expect(formatListRow({ ...base, shutdown: 'poweroff' }, 'vm')).toContain('     ---s--  ');
+    expect(formatListRow({ ...base, shutdown: 'soft_reset' }, 'vm')).toContain('     ---sS-  ');
   });
 
   it('add the uuid, reason code and label (-v), the label (-Z), the cpupool (-c) and the node affinity (-n)', () => {
     const line = `${'vm'.padEnd(40)}     7    64     2     ---sw-      12.5`;
     const watchdog = { ...base, shutdown: 'watchdog' } as const;
-    expect(formatListRow(watchdog, { verbose: true })).toBe(`${line} ${base.uuid}        4                -\n`);
-    expect(formatListRow(base, { verbose: true })).toContain(`${base.uuid}        -                -\n`);
-    expect(formatListRow(watchdog, { context: true })).toBe(`${line}                -\n`);
-    expect(formatListRow(watchdog, { cpupool: true, numa: true })).toBe(`${line}          Pool-0 all\n`);
+    expect(formatListRow(watchdog, 'vm', { verbose: true })).toBe(`${line} ${base.uuid}        4                -\n`);
+    expect(formatListRow(base, 'vm', { verbose: true })).toContain(`${base.uuid}        -                -\n`);
+    expect(formatListRow(watchdog, 'vm', { context: true })).toBe(`${line}                -\n`);
+    expect(formatListRow(watchdog, 'vm', { cpupool: true, numa: true })).toBe(`${line}          Pool-0 all\n`);
   });
 });
