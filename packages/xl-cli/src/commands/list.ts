@@ -90,16 +90,18 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
       if (!/^[0-9]*$/.test(qualifier)) await withToolstack(context, ({ libxl }) => findDomain(libxl, qualifier));
       throw new XlCliError(`Error: Domain '${qualifier}' does not exist.`);
     }
-    // Written a block of lines at a time: the text of 10,000 lines is never all held at once.
-    let text = formatHeader(input.options);
+    // Written a block of lines at a time: the text of 10,000 lines is never all held at once. Each
+    // block is joined from an array, not grown by `+=`: the tree of pieces `+=` builds costs a
+    // 10,000-line `xl list -v` a fifth of its time in garbage collection.
+    let lines = [formatHeader(input.options)];
     for (let index = 0; index < domains.length; index += 1) {
-      text += formatListRow(domains[index]!, names[index], input.options, cpupoolName);
-      if (index % LINES_PER_WRITE === LINES_PER_WRITE - 1) {
-        context.stdout.write(text);
-        text = '';
+      lines.push(formatListRow(domains[index]!, names[index], input.options, cpupoolName));
+      if (lines.length === LINES_PER_WRITE) {
+        context.stdout.write(lines.join(''));
+        lines = [];
       }
     }
-    if (text !== '') context.stdout.write(text);
+    if (lines.length > 0) context.stdout.write(lines.join(''));
     return XL_EXIT.OK;
   }
   return withToolstack(context, async ({ libxl }) => {

@@ -11,10 +11,9 @@ export type VmListOptions = Record<string, never>;
 
 export async function run(_input: CommandInput<VmListOptions>, context: CommandContext): Promise<number> {
   const { domains, names } = await listHostDomains(context);
-  let text = 'UUID                                  ID    name\n';
-  domains.forEach((info, index) => {
-    text += `${info.uuid}  ${info.domid}    ${(names[index] ?? '(null)').padEnd(30)}\n`;
-  });
-  context.stdout.write(text);
+  // Joined from an array, as `xl list`'s lines.
+  const lines = ['UUID                                  ID    name\n'];
+  domains.forEach((info, index) => lines.push(`${info.uuid}  ${info.domid}    ${(names[index] ?? '(null)').padEnd(30)}\n`));
+  context.stdout.write(lines.join(''));
   return XL_EXIT.OK;
 }
