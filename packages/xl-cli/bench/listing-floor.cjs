@@ -5,6 +5,7 @@
 // lines out, 512 at a time (joined from an array, as xl's). No freshness checks, recovery, schema check or state letters.
 // Usage: node listing-floor.cjs <host file>
 'use strict';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS, as xl's own launcher
 const Database = require('better-sqlite3');
 
 const db = new Database(process.argv[2], { readonly: true });

@@ -1,4 +1,4 @@
-/* global console, process, URL */
+/* global console, process, TextEncoder, URL */
 // Whole-process cost of the built `xl`, spawned as a user's shell would, against `node -e 0` (the
 // runtime's floor): `xl help`, `xl list`, `xl list -v`, `xl vm-list`, `xl info`, `xl list <name>` and `xl create`
 // (then `xl destroy`, untimed) on
