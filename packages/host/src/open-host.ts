@@ -368,7 +368,11 @@ class SqliteHost implements Host {
     }
   }
 
-  /** At a clean close: the claims of this process, then this connection's open mark. */
+  /**
+   * At a clean close: the claims of this process, then this connection's open mark. The last
+   * connection out also empties xenstore's change log (no connection is left to read it) and hands
+   * the free pages back, so that the file at rest holds what the host holds.
+   */
   #releaseOwnClaims(): void {
     const self = currentProcess();
     // Creates this process started are as complete as they will get. A destroy it started whose
@@ -385,7 +389,14 @@ class SqliteHost implements Host {
         })
         .immediate();
     }
-    markClosed(this.#db, this.#openToken);
+    this.#db
+      .transaction(() => {
+        markClosed(this.#db, this.#openToken);
+        if (this.#db.prepare('SELECT 1 FROM openers LIMIT 1').get() !== undefined) return;
+        this.xenstoreBackend.clearChangeLog();
+        this.#db.pragma('incremental_vacuum');
+      })
+      .immediate();
   }
 
   [Symbol.dispose](): void {

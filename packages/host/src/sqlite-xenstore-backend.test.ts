@@ -192,6 +192,40 @@ describe('xenstore on the host file', () => {
     }
   });
 
+  it('keeps the change log while another connection is open, and the last one out empties it and gives its pages back', () => {
+    const path = hostFile(tempDir());
+    const read = <T>(query: (db: Database.Database) => T): T => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return query(db);
+      } finally {
+        db.close();
+      }
+    };
+    const changes = (): number => read((db) => db.prepare('SELECT count(*) FROM xs_changes').pluck().get() as number);
+    const writer = openHost(path);
+    const other = openHost(path);
+    try {
+      const xs = writer.store.connect(0);
+      for (let index = 0; index < 400; index += 1) xs.write(`/vm/${index}`, 'x'.repeat(100));
+      writer.close();
+      // Another connection is still open: its watches may yet read them.
+      expect(changes()).toBeGreaterThanOrEqual(400);
+    } finally {
+      other.close();
+    }
+    expect(changes()).toBe(0);
+    expect(read((db) => db.pragma('freelist_count', { simple: true }))).toBe(0);
+    // Sequence numbers go on from where they were.
+    const again = openHost(path);
+    try {
+      again.store.connect(0).write('/vm/next', '1');
+      expect(read((db) => db.prepare('SELECT min(seq) FROM xs_changes').pluck().get())).toBeGreaterThan(400);
+    } finally {
+      again.close();
+    }
+  });
+
   it('fails a transaction with EAGAIN when another process changed what it read', () => {
     const path = hostFile(tempDir());
     const one = openHost(path);

@@ -136,6 +136,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
   readonly #changesAfter;
   readonly #trimAge;
   readonly #trimCount;
+  readonly #clearChanges;
   readonly #domainsNamed;
   readonly #domainNames;
 
@@ -174,6 +175,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     );
     this.#trimAge = db.prepare('DELETE FROM xs_changes WHERE at < ?');
     this.#trimCount = db.prepare('DELETE FROM xs_changes WHERE seq <= (SELECT max(seq) FROM xs_changes) - ?');
+    this.#clearChanges = db.prepare('DELETE FROM xs_changes');
     this.#domainsNamed = db.prepare(`SELECT path FROM xs_nodes WHERE ${DOMAIN_NAME_ROWS} AND value = ?`).pluck();
     // One text cell per name, `<domid>/<name>` (better-sqlite3's array per row costs more than the
     // rest of the listing); the GLOB's `*` also matches deeper paths: only digits between the slashes.
@@ -400,6 +402,19 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
         .immediate();
       this.#cache.committed();
       if (introduced) this.#step?.('xenstore.introduced');
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /**
+   * Empties the change log. It is there for other connections' watches and transactions: the last
+   * connection to close the file calls this, when none is left to read it (sequence numbers go on
+   * from where they were, so a cursor taken later is still below every change after it).
+   */
+  clearChangeLog(): void {
+    try {
+      this.#clearChanges.run();
     } catch (error) {
       this.#fail(error);
     }
