@@ -47,7 +47,7 @@ export function formatListRow(
   info: DomainInfo,
   name: string | undefined,
   options: Partial<ListOptions> = {},
-  cpupoolName: string | undefined = 'Pool-0',
+  cpupoolName = 'Pool-0',
 ): string {
   const memoryMib = Math.floor((info.maxMemKb + (info.outstandingPages ?? 0) * KIB_PER_PAGE) / 1024);
   // (float)cpu_time / 1e9: the nanoseconds go through a C float first.
@@ -59,7 +59,7 @@ export function formatListRow(
   }
   // No XSM policy: no domain has a security label.
   if (options.verbose || options.context) line += ` ${'-'.padStart(16)}`;
-  if (options.cpupool) line += (cpupoolName ?? '(null)').padStart(16);
+  if (options.cpupool) line += cpupoolName.padStart(16);
   // One NUMA node, and every domain's affinity covers it (print_bitmap: "all").
   if (options.numa) line += ' all';
   return `${line}\n`;

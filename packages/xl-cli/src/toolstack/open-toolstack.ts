@@ -109,7 +109,7 @@ export interface HostListing {
   /** `names[i]` is `domains[i]`'s name (`/local/domain/<domid>/name`; Domain-0's until it is written). */
   readonly names: readonly (string | undefined)[];
   /** The cpupool's name (`/local/pool/<id>/name`; every domain is in pool 0, `Pool-0`). */
-  readonly cpupoolName: string | undefined;
+  readonly cpupoolName: string;
 }
 
 /**
