@@ -182,7 +182,7 @@ export {
   XL_MANDATORY_FLAG_STREAMv2,
   XL_SAVEFILE_MAGIC,
 } from './stream/format.ts';
-export { bufferSource, chunkSource, fileSource, type ByteSource } from './stream/byte-source.ts';
+export { bufferSource, chunkSource, fileSource, type ByteSource, type FileSourceOptions, type RereadableSource } from './stream/byte-source.ts';
 export {
   XL_OPTIONAL_TAIL_MAGIC,
   readSaveImage,

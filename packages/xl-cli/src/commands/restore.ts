@@ -70,12 +70,14 @@ export async function run(input: CommandInput<RestoreOptions>, context: CommandC
     let release: () => void = () => closeSync(fd);
     let restored: { readonly domid: number };
     try {
-      // The whole image is read and checked before a domain is made (a bad file leaves nothing).
+      // The whole image is read and checked before a domain is made (a bad file leaves nothing);
+      // a file's pages are read again, batch by batch, as they are loaded.
       let image: Awaited<ReturnType<typeof readSaveImage>>;
       let received: number;
       if (fstatSync(fd).isFile()) {
-        // Each record read straight into a buffer of its own (no stream chunks to copy from).
-        const source = fileSource(fd, header.bytes);
+        // Each record read into a buffer of its own (no stream chunks to copy from), except the
+        // pages: checked now, read from the file again as they are loaded into the new domain.
+        const source = fileSource(fd, header.bytes, { position: header.bytes.length });
         image = await readSaveImage(source, readOptions);
         // What follows the image's END record, read to the end of the file.
         received = source.offset + source.drain();

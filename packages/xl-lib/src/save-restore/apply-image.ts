@@ -7,6 +7,7 @@
  */
 import type { Hypervisor } from '@xen-genid/xc-params';
 import { wrapFailure } from '../errors.ts';
+import { pageBatches } from '../stream/image-pages.ts';
 import type { SaveImage } from '../stream/save-image.ts';
 
 /** A hypervisor that can run many calls as one atomic write (the SQLite host's `batch`). */
@@ -20,11 +21,12 @@ function canBatch(hypervisor: Hypervisor): hypervisor is BatchingHypervisor {
 
 /**
  * Writes the image's pages and params into domain `domid` (a new, empty, paused domain), in one
- * write when the hypervisor offers `batch` (all or nothing, and one transaction instead of one per page).
+ * write when the hypervisor offers `batch` (all or nothing, and one transaction instead of one per
+ * page). Pages still in the save file are read from it batch by batch as they are written.
  */
 export function applySaveImage(hypervisor: Hypervisor, domid: number, image: SaveImage): void {
   const load = () => {
-    hypervisor.writePages(domid, image.libxc.pages);
+    for (const batch of pageBatches(image.libxc.pages)) hypervisor.writePages(domid, batch);
     for (const [index, value] of image.libxc.params) hypervisor.writeParam(domid, index, value);
   };
   try {

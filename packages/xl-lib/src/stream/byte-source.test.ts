@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileSource } from './byte-source.ts';
+import { fileSource, isRereadable } from './byte-source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'xl-lib-byte-source-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +48,35 @@ describe('fileSource', () => {
       await expect(source.read(rest + 1, 'the tail')).rejects.toThrow(
         `save stream truncated: the tail at offset ${2 ** 20} needs ${rest + 1} bytes, only ${rest} left`,
       );
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('with its position given, passes over bytes and reads them again later, the prefix included', async () => {
+    const fd = openSync(file, 'r');
+    try {
+      const source = fileSource(fd, contents.subarray(0, 100), { position: 0 });
+      if (!isRereadable(source)) throw new Error('not rereadable');
+      expect(source.skip(60, 'some bytes')).toBe(0);
+      expect(Buffer.compare(await source.read(80, 'a part'), contents.subarray(60, 140))).toBe(0);
+      expect(source.skip(2 ** 20, 'a large part')).toBe(140);
+      expect(source.offset).toBe(140 + 2 ** 20);
+      const again = new Uint8Array(2 ** 20 + 100);
+      source.readAt(40, again, 'the bytes passed');
+      expect(Buffer.compare(again, contents.subarray(40, 40 + again.length))).toBe(0);
+      const rest = contents.length - source.offset;
+      expect(() => source.skip(rest + 1, 'the tail')).toThrow(`save stream truncated: the tail at offset ${source.offset} needs ${rest + 1} bytes, only ${rest} left`);
+      expect(source.drain()).toBe(rest);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('without its position, is read once from the start to the end', () => {
+    const fd = openSync(file, 'r');
+    try {
+      expect(isRereadable(fileSource(fd))).toBe(false);
     } finally {
       closeSync(fd);
     }

@@ -3,7 +3,7 @@
  * file in memory or from any byte channel (an async iterable of chunks, e.g. a socket or pipe).
  * A short read is a truncated stream, reported with what was being read.
  */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { XlError } from '../errors.ts';
 
 export interface ByteSource {
@@ -101,34 +101,73 @@ export function chunkSource(chunks: AsyncIterator<Uint8Array>): ByteSource & { u
 const FILE_READ_SIZE = 1 << 20;
 
 /**
- * A source over a regular file's descriptor, read synchronously from its current position. The
- * file is read into one reused buffer and each read's bytes copied from it into a buffer of their
- * own: pages of new memory that only read(2) has written cost a fault again on their first access
- * from JavaScript on some virtual machines (a 256 MiB image then takes that cost twice), pages
- * written by a copy do not. `prefix`: bytes already read from the descriptor, served first.
- * `drain()` reads on to the end and returns how many bytes that was.
+ * A source whose bytes can be read again later (a regular file): a reader can pass over the bulk of
+ * a record and come back to it, rather than keep it in memory meanwhile.
  */
-export function fileSource(fd: number, prefix: Uint8Array = new Uint8Array(0)): ByteSource & { drain(): number } {
+export interface RereadableSource extends ByteSource {
+  /**
+   * Passes over `length` bytes without reading them (an `INVAL` error naming `what`, as `read`'s,
+   * if the stream ends first); returns the offset they start at.
+   */
+  skip(length: number, what: string): number;
+  /**
+   * Fills `into` with the bytes at `offset` (bytes already passed, by `read` or `skip`); an
+   * `INVAL` error naming `what` if the file no longer has them.
+   */
+  readAt(offset: number, into: Uint8Array, what: string): void;
+}
+
+export function isRereadable(source: ByteSource): source is RereadableSource {
+  const candidate = source as Partial<RereadableSource>;
+  return typeof candidate.skip === 'function' && typeof candidate.readAt === 'function';
+}
+
+export interface FileSourceOptions {
+  /**
+   * The descriptor's position in the file (where the bytes after `prefix` start). Given, the file
+   * is read at explicit positions and the source is a `RereadableSource`; the descriptor's own
+   * position then stays where it was.
+   */
+  readonly position?: number;
+}
+
+/**
+ * A source over a regular file's descriptor, read synchronously from its current position (or
+ * `options.position`). The file is read into one reused buffer and each read's bytes copied from
+ * it into a buffer of their own: pages of new memory that only read(2) has written cost a fault
+ * again on their first access from JavaScript on some virtual machines (a 256 MiB image then takes
+ * that cost twice), pages written by a copy do not. `prefix`: bytes already read from the
+ * descriptor, served first. `drain()` reads on to the end and returns how many bytes that was.
+ */
+export function fileSource(fd: number, prefix: Uint8Array = new Uint8Array(0), options: FileSourceOptions = {}): ByteSource & { drain(): number } {
   let offset = 0;
   /** Bytes of `prefix` not served yet. */
   let pending = prefix;
+  /** Where the next bytes after the prefix are in the file (null: the descriptor's position). */
+  let position = options.position ?? null;
   const scratch = new Uint8Array(FILE_READ_SIZE);
+  /** read(2) at the source's position (advanced), or at `at` when given. */
+  const readFile = (into: Uint8Array, start: number, length: number, at?: number): number => {
+    const read = readSync(fd, into, start, length, at ?? position);
+    if (at === undefined && position !== null) position += read;
+    return read;
+  };
   /** Reads into `out` from `from` on, through `scratch`; returns where the bytes read end. */
   const fill = (out: Uint8Array, from: number): number => {
     let filled = from;
     while (filled < out.length) {
-      const read = readSync(fd, scratch, 0, Math.min(scratch.length, out.length - filled), null);
+      const read = readFile(scratch, 0, Math.min(scratch.length, out.length - filled));
       if (read === 0) break;
       out.set(scratch.subarray(0, read), filled);
       filled += read;
     }
     return filled;
   };
-  return {
+  const source = {
     get offset() {
       return offset;
     },
-    read(length, what) {
+    read(length: number, what: string) {
       try {
         // Not zeroed (every byte is copied into it), and a plain Uint8Array: slice() copies, as for the other sources.
         const backing = Buffer.allocUnsafeSlow(length);
@@ -147,8 +186,36 @@ export function fileSource(fd: number, prefix: Uint8Array = new Uint8Array(0)): 
     drain() {
       let count = pending.length;
       pending = pending.subarray(pending.length);
-      for (let read = readSync(fd, scratch, 0, scratch.length, null); read > 0; read = readSync(fd, scratch, 0, scratch.length, null)) count += read;
+      for (let read = readFile(scratch, 0, scratch.length); read > 0; read = readFile(scratch, 0, scratch.length)) count += read;
       return count;
     },
   };
+  if (position === null) return source;
+  /** The file position of stream offset `at` (past the prefix). */
+  const filePosition = (at: number): number => options.position! + at - prefix.length;
+  return Object.assign(source, {
+    skip(length: number, what: string): number {
+      const start = offset;
+      // Bytes of the prefix are in memory; those after it have to be in the file.
+      const fromPrefix = Math.min(length, pending.length);
+      const left = fromPrefix + Math.max(0, fstatSync(fd).size - position!);
+      if (left < length) throw truncated(what, offset, length, left);
+      pending = pending.subarray(fromPrefix);
+      position! += length - fromPrefix;
+      offset += length;
+      return start;
+    },
+    readAt(at: number, into: Uint8Array, what: string): void {
+      let filled = 0;
+      if (at < prefix.length) {
+        filled = Math.min(into.length, prefix.length - at);
+        into.set(prefix.subarray(at, at + filled));
+      }
+      while (filled < into.length) {
+        const read = readFile(into, filled, into.length - filled, filePosition(at + filled));
+        if (read === 0) throw truncated(what, at, into.length, filled);
+        filled += read;
+      }
+    },
+  } satisfies Omit<RereadableSource, keyof ByteSource>);
 }

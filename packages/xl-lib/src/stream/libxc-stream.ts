@@ -11,7 +11,7 @@
 import { HVM_NR_PARAMS, XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import { XlError } from '../errors.ts';
 import type { LibxcLog } from '../progress.ts';
-import type { ByteSource } from './byte-source.ts';
+import { isRereadable, type ByteSource, type RereadableSource } from './byte-source.ts';
 import { decodeCpuidPolicy, decodeMsrPolicy, type CpuidLeaf, type MsrEntry } from './cpu-policy.ts';
 import {
   DHDR_TYPE_X86_HVM,
@@ -33,6 +33,7 @@ import {
   pageTypeHasData,
 } from './format.ts';
 import { parseHvmContext } from './hvm-context.ts';
+import { FilePages } from './image-pages.ts';
 
 export interface TscInfo {
   /** `TSC_MODE_*`. */
@@ -151,7 +152,10 @@ export function encodeHvmParams(params: ReadonlyArray<readonly [number, bigint]>
   return encodeRecord(REC_TYPE.HVM_PARAMS, body);
 }
 
-/** What a libxc image carried, as read. Pages are views into the read buffers. */
+/**
+ * What a libxc image carried, as read. Pages are views into the read buffers, or, for an image read
+ * from a file that can be read again, a `FilePages` that reads them from the file when asked.
+ */
 export interface LibxcImage {
   readonly version: number;
   readonly domainType: number;
@@ -160,7 +164,7 @@ export interface LibxcImage {
   /** Every record's type in stream order (PAGE_DATA once per record). */
   readonly recordTypes: number[];
   /** Latest data of every pfn sent, by frame number. */
-  readonly pages: Map<number, Uint8Array>;
+  readonly pages: ReadonlyMap<number, Uint8Array>;
   /** PFINFO type of every pfn described, data-carrying or not. */
   readonly pageTypes: Map<number, number>;
   readonly params: Map<number, bigint>;
@@ -208,13 +212,21 @@ async function readHeaders(source: ByteSource): Promise<Pick<LibxcImage, 'versio
   return { version, domainType, xenMajor: dview.getUint32(8, true), xenMinor: dview.getUint32(12, true) };
 }
 
-function handlePageData(image: LibxcImage, body: Uint8Array, verifying: boolean): void {
-  if (body.length < 8) throw streamError(`PAGE_DATA record truncated: length ${body.length}, minimum 8`);
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+/** Where the pages read so far go: a map of their bytes, or their offsets in a rereadable source. */
+type PageSink = { readonly kind: 'memory'; readonly pages: Map<number, Uint8Array> } | { readonly kind: 'file'; readonly pages: FilePages };
+
+/**
+ * The checks of a PAGE_DATA record's head (count, pfns and types) against its body length
+ * `length`: `head` holds at least its first `min(length, 8 + 8 * count)` bytes. Returns each
+ * entry and the body offset of the first page's data.
+ */
+function readPageDataHead(head: Uint8Array, length: number): { entries: { pfn: number; type: number }[]; dataAt: number } {
+  if (length < 8) throw streamError(`PAGE_DATA record truncated: length ${length}, minimum 8`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const count = view.getUint32(0, true);
   if (view.getUint32(4, true) !== 0) throw streamError('reserved field set in PAGE_DATA record');
   if (count < 1) throw streamError('PAGE_DATA record with no pfns');
-  if (body.length < 8 + 8 * count) throw streamError(`PAGE_DATA record (length ${body.length}) too short for ${count} pfns`);
+  if (length < 8 + 8 * count) throw streamError(`PAGE_DATA record (length ${length}) too short for ${count} pfns`);
   const entries: { pfn: number; type: number }[] = [];
   let withData = 0;
   for (let i = 0; i < count; i++) {
@@ -232,15 +244,24 @@ function handlePageData(image: LibxcImage, body: Uint8Array, verifying: boolean)
     entries.push({ pfn, type });
   }
   const expected = 8 + 8 * count + XC_PAGE_SIZE * withData;
-  if (body.length !== expected) {
-    throw streamError(`PAGE_DATA record wrong size: length ${body.length}, expected ${expected} for ${count} pfns, ${withData} with data`);
+  if (length !== expected) {
+    throw streamError(`PAGE_DATA record wrong size: length ${length}, expected ${expected} for ${count} pfns, ${withData} with data`);
   }
-  let dataAt = 8 + 8 * count;
+  return { entries, dataAt: 8 + 8 * count };
+}
+
+/**
+ * A PAGE_DATA record read whole (`body`): its pages kept in `pages` (views of the body), or in a
+ * VERIFY phase compared with those sent before.
+ */
+function handlePageData(image: LibxcImage, pages: Map<number, Uint8Array> | undefined, body: Uint8Array, verifying: boolean): void {
+  const { entries, dataAt: firstData } = readPageDataHead(body, body.length);
+  let dataAt = firstData;
   for (const { pfn, type } of entries) {
     if (!pageTypeHasData(type)) {
       if (!verifying) {
         image.pageTypes.set(pfn, type);
-        image.pages.delete(pfn);
+        pages?.delete(pfn);
       }
       continue;
     }
@@ -252,8 +273,42 @@ function handlePageData(image: LibxcImage, body: Uint8Array, verifying: boolean)
       continue;
     }
     image.pageTypes.set(pfn, type);
-    image.pages.set(pfn, data);
+    pages?.set(pfn, data);
   }
+}
+
+/** The padding after a record body of `length` bytes at `start`, left in a rereadable source: zero. */
+function checkPadding(source: RereadableSource, start: number, length: number): void {
+  const padding = new Uint8Array(alignRecord(length) - length);
+  source.readAt(start + length, padding, 'libxc PAGE_DATA record body');
+  if (padding.some((byte) => byte !== 0)) throw streamError('PAGE_DATA record padding contains non-zero bytes');
+}
+
+/**
+ * A PAGE_DATA record of a rereadable source (outside a VERIFY phase), passed over: its head read
+ * and checked as `handlePageData` checks it, each page's data left in the file and its offset
+ * kept. `start` is where the record's body starts, `length` its length. Returns its pfn count.
+ */
+function placePageData(image: LibxcImage, pages: FilePages, source: RereadableSource, start: number, length: number): number {
+  const what = 'libxc PAGE_DATA record body';
+  // The count first, then the pfns it announces (as far as the body goes).
+  const counted = new Uint8Array(Math.min(length, 8));
+  source.readAt(start, counted, what);
+  const count = counted.length < 8 ? 0 : new DataView(counted.buffer).getUint32(0, true);
+  const head = new Uint8Array(Math.min(length, 8 + 8 * count));
+  source.readAt(start, head, what);
+  const { entries, dataAt: firstData } = readPageDataHead(head, length);
+  let dataAt = start + firstData;
+  for (const { pfn, type } of entries) {
+    image.pageTypes.set(pfn, type);
+    if (!pageTypeHasData(type)) {
+      pages.remove(pfn);
+      continue;
+    }
+    pages.place(pfn, dataAt);
+    dataAt += XC_PAGE_SIZE;
+  }
+  return entries.length;
 }
 
 function handleHvmParams(image: LibxcImage, body: Uint8Array): void {
@@ -291,10 +346,11 @@ export async function readLibxcImage(source: ByteSource, onFrames?: (framesSoFar
   // read_headers, then the start of restore() (xg_sr_restore.c).
   log?.(`Found ${domainTypeName(headers.domainType)} domain from Xen ${headers.xenMajor}.${headers.xenMinor}`);
   log?.('Restoring domain');
+  const sink: PageSink = isRereadable(source) ? { kind: 'file', pages: new FilePages(source) } : { kind: 'memory', pages: new Map() };
   const image: LibxcImage = {
     ...headers,
     recordTypes: [],
-    pages: new Map(),
+    pages: sink.pages,
     pageTypes: new Map(),
     params: new Map(),
     tscInfo: undefined,
@@ -312,6 +368,17 @@ export async function readLibxcImage(source: ByteSource, onFrames?: (framesSoFar
     const length = hview.getUint32(4, true);
     const name = libxcRecordName(type);
     if (length > REC_LENGTH_MAX) throw streamError(`${name} record length ${length} exceeds REC_LENGTH_MAX (${REC_LENGTH_MAX})`);
+    if (type === REC_TYPE.PAGE_DATA && sink.kind === 'file' && !verifying) {
+      // The pages stay in the file until they are loaded; the rest of the record is checked now.
+      const rereadable = source as RereadableSource;
+      const start = rereadable.skip(alignRecord(length), `libxc ${name} record body`);
+      checkPadding(rereadable, start, length);
+      image.recordTypes.push(type);
+      if (!seenStaticDataEnd && image.version >= 3) throw streamError('PAGE_DATA record before STATIC_DATA_END');
+      frames += placePageData(image, sink.pages, rereadable, start, length);
+      onFrames?.(frames);
+      continue;
+    }
     const padded = await source.read(alignRecord(length), `libxc ${name} record body`);
     const body = padded.subarray(0, length);
     if (padded.subarray(length).some((byte) => byte !== 0)) throw streamError(`${name} record padding contains non-zero bytes`);
@@ -323,7 +390,8 @@ export async function readLibxcImage(source: ByteSource, onFrames?: (framesSoFar
         return image;
       case REC_TYPE.PAGE_DATA:
         if (!seenStaticDataEnd && image.version >= 3) throw streamError('PAGE_DATA record before STATIC_DATA_END');
-        handlePageData(image, body, verifying);
+        // Outside a VERIFY phase a file-backed image's records are placed above, never read whole.
+        handlePageData(image, sink.kind === 'memory' ? sink.pages : undefined, body, verifying);
         frames += new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
         onFrames?.(frames);
         break;

@@ -1,8 +1,11 @@
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { XlError } from '../errors.ts';
 import { SAMPLE_GENID, concatChunks, makeGuestDomain } from './__fixtures__/guest-domain.ts';
-import { bufferSource } from './byte-source.ts';
+import { bufferSource, fileSource } from './byte-source.ts';
 import { checkSaveImage } from './check-save-image.ts';
 import { REC_TYPE } from './format.ts';
 import { encodeRecord } from './libxc-stream.ts';
@@ -38,12 +41,47 @@ function mutate(edit: (bytes: Uint8Array, dv: DataView) => void): Uint8Array {
   return bytes;
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'xl-lib-read-save-image-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * What reading `bytes` comes to: the error's message, or every page read (pfn and hex bytes, in
+ * pfn order). From a file that can be read again (`position` given, as `xl restore` reads a
+ * file), with the xl header read first, as xl reads it; else from memory.
+ */
+async function outcome(bytes: Uint8Array, from: 'memory' | 'file'): Promise<string> {
+  let fd: number | undefined;
+  try {
+    let source = bufferSource(bytes);
+    if (from === 'file') {
+      const file = join(dir, 'image');
+      writeFileSync(file, bytes);
+      fd = openSync(file, 'r');
+      const prefix = bytes.subarray(0, 48);
+      source = fileSource(fd, prefix, { position: prefix.length });
+    }
+    const image = await readSaveImage(source);
+    return [...image.libxc.pages]
+      .sort(([left], [right]) => left - right)
+      .map(([pfn, data]) => `${pfn}:${Buffer.from(data).toString('hex')}`)
+      .join('\n');
+  } catch (error) {
+    if (!XlError.is(error) || error.code !== 'INVAL') throw error;
+    return `error: ${error.message}`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The error reading `bytes` gives, the same from memory and from a file whose pages stay in it. */
 async function rejection(bytes: Uint8Array): Promise<XlError> {
+  const fromFile = await outcome(bytes, 'file');
   try {
     await readSaveImage(bufferSource(bytes));
   } catch (error) {
     expect(XlError.is(error)).toBe(true);
     expect((error as XlError).code).toBe('INVAL');
+    expect(fromFile).toBe(`error: ${(error as XlError).message}`);
     return error as XlError;
   }
   throw new Error('the image was accepted');
@@ -177,5 +215,20 @@ describe('fuzzing the reader', () => {
       { numRuns: 1000, seed },
     );
     expect(accepted).toBeGreaterThan(0); // flips inside page data are still well-formed images
+  });
+
+  it('reads the same pages, or fails with the same message, from memory and from a file whose pages stay in it (300 runs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        const bytes = apply(m);
+        expect(await outcome(bytes, 'file')).toBe(await outcome(bytes, 'memory'));
+      }),
+      { numRuns: 300, seed },
+    );
+  });
+
+  it('a file-backed image reads each page from the file when asked', async () => {
+    expect(await outcome(VALID, 'file')).toBe(await outcome(VALID, 'memory'));
+    expect((await outcome(VALID, 'file')).split('\n')).toHaveLength(6);
   });
 });
