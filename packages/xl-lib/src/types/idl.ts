@@ -441,13 +441,16 @@ export function struct<const M extends Members>(
   const schema = v.optional(v.strictObject(memberSchemas), {}) as StructSchema<M>;
   type Value = StructValue<M>;
   // A copy of the shared (primitive) defaults, then a fresh object for each other member.
-  const template: Record<string, unknown> = {};
   const madeFresh: typeof order = [];
-  for (const member of order) {
+  const templateEntries = order.map((member): [string, unknown] => {
     const init: unknown = member.fresh();
-    template[member.name] = typeof init === 'object' && init !== null ? undefined : init;
-    if (typeof init === 'object' && init !== null) madeFresh.push(member);
-  }
+    const isObject = typeof init === 'object' && init !== null;
+    if (isObject) madeFresh.push(member);
+    return [member.name, isObject ? undefined : init];
+  });
+  // Made in one go rather than member by member: V8 turns an object that gets more than a dozen
+  // properties added by computed name into a dictionary, and copying one of those is ten times slower.
+  const template: Record<string, unknown> = Object.fromEntries(templateEntries);
   const make = (): Value => {
     const value: Record<string, unknown> = { ...template };
     for (const { name, fresh } of madeFresh) value[name] = fresh();
