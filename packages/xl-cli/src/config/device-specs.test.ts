@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDiskSpec } from './disk-spec.ts';
+import { DISK_RULE_PATTERNS, diskRulesStartingWith, parseDiskSpec } from './disk-spec.ts';
 import { parseVifSpec } from './vif-spec.ts';
 import { XlExit } from './xl-exit.ts';
 import type { XlCfgDiagnostic } from './xl-cfg.ts';
@@ -59,5 +59,61 @@ describe('parse_nic_config and xlu_vif_parse_rate', () => {
     expect(diagnostics.map((item) => item.message)).toEqual(["unrecognized argument `frob=1'"]);
     expect(() => parseVifSpec('rate=10Mbit', 0, 'a.cfg', diagnostics)).toThrow(XlExit);
     expect(diagnostics.at(-1)?.message).toBe("a.cfg: config parsing error in vif: invalid rate in `10Mbit'");
+  });
+});
+
+describe('the disk scanner tries only the rules that can match at a char', () => {
+  // What a rule's match may go on with after its first char: the short tails of a few specs.
+  const specs = [
+    'format=qcow2, vdev=xvdb, access=rw, target=/img/b,c.qcow2',
+    'phy:/dev/vg/w,xvda,w,file:/srv/iso.iso,hdc:cdrom,r,tap2:aio:qcow2:/x,xvda,w',
+    'iscsi:iqn,enbd:x,nbd:y,drbd:z,tapdisk:a,ioemu:b,raw:c,vhd:d,qcow:e',
+    'no-discard,direct-io-safe,colo-port=9,colo-host=h,devtype=cdrom,backendtype=phy,specification=xen,x=y,bogus:z',
+    ' \t\n, =:,-',
+  ];
+  const tails = new Set(['', ':', '=', ',', '=x', '=x,', 'x:', 'x,']);
+  for (const spec of specs) for (let start = 0; start <= spec.length; start += 1) tails.add(spec.slice(start, start + 14));
+
+  it('never skips a rule that matches', () => {
+    const chars = [...Array.from({ length: 256 }, (_, code) => String.fromCharCode(code)), '\u0100', '\u20ac'];
+    const skipped: string[] = [];
+    for (const char of chars) {
+      const tried = new Set(diskRulesStartingWith(char));
+      for (const pattern of DISK_RULE_PATTERNS.filter((rule) => !tried.has(rule))) {
+        for (const tail of tails) {
+          pattern.lastIndex = 0;
+          if (pattern.test(char + tail)) skipped.push(`${pattern} at ${JSON.stringify(char + tail)}`);
+        }
+      }
+    }
+    expect(skipped).toEqual([]);
+  });
+
+  it('tries only the rules of a char', () => {
+    expect(diskRulesStartingWith(' ').map(String)).toEqual(['/[ \\t\\n]+/y', '/[^=,]*,|[^=,]+,?/y']);
+    expect(diskRulesStartingWith('=').map(String)).toEqual([]);
+    expect(diskRulesStartingWith('\u20ac').map(String)).toEqual(['/[^=,]*,|[^=,]+,?/y']);
+  });
+
+  it('keeps the longest match and the rule order', () => {
+    // As the scanner trying every rule at every position read them.
+    const cases: [string, object | string][] = [
+      ['/a, xvda', "a.cfg: config parsing error in disk specification: unknown value for format: near `xvda' in `/a, xvda'"],
+      ['/a,raw, xvda,  w', { pdevPath: '/a', vdev: 'xvda', format: 'raw', readwrite: 1 }],
+      ['tap2:/a,xvda', { pdevPath: '/a', vdev: 'xvda', format: 'raw', readwrite: 1 }],
+      ['tap2x:/a,xvda', "a.cfg: config parsing error in disk specification: unknown deprecated disk prefix: near `tap2x:' in `tap2x:/a,xvda'"],
+      ['=a', "a.cfg: config parsing error in disk specification: bad disk syntax: near `=a' in `=a'"],
+      ['/a,,xvda', { pdevPath: '/a', vdev: 'xvda', format: 'raw', readwrite: 1 }],
+      ['tapdisk:aio:/a,xvda:cdrom', { pdevPath: '/a', vdev: 'xvda', format: 'raw', readwrite: 0 }],
+      ['format=raw,vdev=xvda,x=y', "a.cfg: config parsing error in disk specification: unknown parameter: near `x=y' in `format=raw,vdev=xvda,x=y'"],
+      [' \tvdev=xvda,target=/a b', { pdevPath: '/a b', vdev: 'xvda', format: 'raw', readwrite: 1 }],
+      ['nbd:enbd:/x,xvda', "a.cfg: config parsing error in disk specification: script respecified: near `block-enbd' in `nbd:enbd:/x,xvda'"],
+      ['vdev=\u00e9,target=/\u20ac', { pdevPath: '/\u20ac', vdev: '\u00e9', format: 'raw', readwrite: 1 }],
+    ];
+    for (const [spec, expected] of cases) {
+      const result = parseDiskSpec([spec], 'a.cfg');
+      if (typeof expected === 'string') expect(result.diagnostics.map((item) => item.message)).toEqual([expected]);
+      else expect(result.disk).toMatchObject(expected);
+    }
   });
 });

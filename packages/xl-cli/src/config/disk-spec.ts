@@ -91,6 +91,8 @@ interface Rule {
   /** Trailing context: matched after `pattern`, counted in the length, not part of the text. */
   readonly trailing?: RegExp;
   readonly action: Action;
+  /** Which chars a match can start with (see `firstChars`). */
+  readonly first: readonly RegExp[];
 }
 
 /** The literal chars a pattern starts with: letters, digits and `=:,-` not made optional or repeated. */
@@ -104,11 +106,68 @@ function literalPrefix(pattern: string): string {
   return prefix;
 }
 
+/** The end (exclusive) of the atom at `start` of a pattern: a `[...]` class, a `(...)` group, an escape or one char. */
+function atomEnd(pattern: string, start: number): number {
+  const open = pattern[start];
+  if (open === '\\') return start + 2;
+  if (open !== '[' && open !== '(') return start + 1;
+  let depth = 0;
+  for (let index = start; index < pattern.length; index += 1) {
+    const char = pattern[index];
+    if (char === '\\') index += 1;
+    else if (open === '[' && char === ']' && index > start + 1) return index + 1;
+    else if (open === '(' && char === '(') depth += 1;
+    else if (open === '(' && char === ')' && (depth -= 1) === 0) return index + 1;
+  }
+  throw new Error(`unbalanced ${open} in disk rule ${pattern}`);
+}
+
+/** The alternatives of a pattern, split at its top-level `|`. */
+function alternatives(pattern: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (let index = 0; index < pattern.length; index = atomEnd(pattern, index)) {
+    if (pattern[index] === '|') {
+      parts.push(pattern.slice(start, index));
+      start = index + 1;
+    }
+  }
+  parts.push(pattern.slice(start));
+  return parts;
+}
+
+/**
+ * The chars a match of `pattern` can start with, as one-char regexes, and whether it can match
+ * nothing. Knows the constructs the rules use: chars, escapes, `.`, `[...]`, `(a|b)`, `?`, `*`, `+`.
+ */
+function firstChars(pattern: string): { first: RegExp[]; empty: boolean } {
+  const first: RegExp[] = [];
+  let empty = false;
+  for (const alternative of alternatives(pattern)) {
+    let index = 0;
+    for (;;) {
+      if (index >= alternative.length) {
+        empty = true;
+        break;
+      }
+      const end = atomEnd(alternative, index);
+      const atom = alternative.slice(index, end);
+      const inner = atom.startsWith('(') ? firstChars(atom.slice(1, -1)) : { first: [new RegExp(`^${atom}$`)], empty: false };
+      first.push(...inner.first);
+      const optional = alternative[end] === '?' || alternative[end] === '*';
+      index = /[?*+]/.test(alternative[end] ?? '') ? end + 1 : end;
+      if (!optional && !inner.empty) break;
+    }
+  }
+  return { first, empty };
+}
+
 const rule = (pattern: string, action: Action, trailing?: string): Rule => ({
   prefix: literalPrefix(pattern),
   pattern: new RegExp(pattern, 'y'),
   trailing: trailing === undefined ? undefined : new RegExp(trailing, 'y'),
   action,
+  first: firstChars(pattern).first,
 });
 
 const DEPRECATED_PREFIX: Action = (scan) => {
@@ -210,24 +269,50 @@ function positional(scan: Scan, text: string): boolean | void {
   }
 }
 
+/** Chars above U+00FF: no rule names one, so any of them stands for all. */
+const OTHER_CHARS = 256;
+
+/**
+ * The rules that can match at a char, by its code (`OTHER_CHARS` for any code above 255), in
+ * libxlu_disk_l.l's order: the scanner tries only these.
+ */
+const RULES_BY_FIRST_CHAR: readonly (readonly Rule[])[] = Array.from({ length: OTHER_CHARS + 1 }, (_, code) => {
+  const char = String.fromCharCode(code);
+  return RULES.filter((candidate) => candidate.first.some((first) => first.test(char)));
+});
+
+/** Internal: the rules the scanner tries where a spec has `char` (for tests). */
+export function diskRulesStartingWith(char: string): readonly RegExp[] {
+  return RULES_BY_FIRST_CHAR[Math.min(char.charCodeAt(0), OTHER_CHARS)]!.map((candidate) => candidate.pattern);
+}
+
+/** Internal: every rule of the scanner, in order (for tests). */
+export const DISK_RULE_PATTERNS: readonly RegExp[] = RULES.map((candidate) => candidate.pattern);
+
 /** One scan of `spec` (`xlu__disk_yylex`). */
 function scanSpec(scan: Scan): void {
   const spec = scan.spec;
   let position = 0;
   while (position < spec.length) {
-    let best: { rule: Rule; text: string; length: number } | undefined;
-    for (const candidate of RULES) {
-      if (candidate.prefix !== '' && !spec.startsWith(candidate.prefix, position)) continue;
+    let best: Rule | undefined;
+    let bestEnd = 0;
+    let bestLength = 0;
+    for (const candidate of RULES_BY_FIRST_CHAR[Math.min(spec.charCodeAt(position), OTHER_CHARS)]!) {
+      if (candidate.prefix.length > 1 && !spec.startsWith(candidate.prefix, position)) continue;
       candidate.pattern.lastIndex = position;
-      const match = candidate.pattern.exec(spec);
-      if (!match) continue;
-      let length = match[0].length;
+      if (!candidate.pattern.test(spec)) continue;
+      const end = candidate.pattern.lastIndex;
+      let length = end - position;
       if (candidate.trailing) {
-        candidate.trailing.lastIndex = position + length;
-        length += candidate.trailing.exec(spec)?.[0].length ?? 0;
+        candidate.trailing.lastIndex = end;
+        if (candidate.trailing.test(spec)) length = candidate.trailing.lastIndex - position;
       }
       // The longest match wins; on a tie, the rule listed first.
-      if (best === undefined || length > best.length) best = { rule: candidate, text: match[0], length };
+      if (best === undefined || length > bestLength) {
+        best = candidate;
+        bestEnd = end;
+        bestLength = length;
+      }
     }
     if (best === undefined) {
       // `.` then `<LEXERR>.*`: the rest of the line is the erroneous text.
@@ -235,8 +320,8 @@ function scanSpec(scan: Scan): void {
       diskError(scan, spec.slice(position, end < 0 ? undefined : end), 'bad disk syntax');
       return;
     }
-    if (best.rule.action(scan, best.text) === false) return;
-    position += best.text.length;
+    if (best.action(scan, spec.slice(position, bestEnd)) === false) return;
+    position = bestEnd;
   }
 }
 
