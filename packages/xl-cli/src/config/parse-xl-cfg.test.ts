@@ -13,6 +13,18 @@ describe('parseXlCfg', () => {
     expect(getString(bytes.config, 'name')).toEqual({ ok: true, value: 'caf\u00c3\u00a9' });
   });
 
+  it('decodes strings only when the input has a byte above 0x7f, whichever form it comes in', () => {
+    const name = (input: string | Uint8Array, encoding?: 'utf8' | 'latin1') => getString(parseXlCfg(input, { encoding }).config, 'name');
+    expect(name(Buffer.from('name = "plain"\n'))).toEqual({ ok: true, value: 'plain' });
+    expect(name(new Uint8Array(Buffer.from('x = 1\nname = "café"\n')).subarray(6))).toEqual({ ok: true, value: 'café' });
+    expect(name(Buffer.from('name = "caf\xe9"\n', 'latin1'))).toEqual({ ok: true, value: 'caf\ufffd' });
+    expect(name(Buffer.from('name = "caf\xe9"\n', 'latin1'), 'latin1')).toEqual({ ok: true, value: 'caf\u00e9' });
+    // a lone surrogate is not ASCII: it goes to UTF-8 as EF BF BD, and comes back as U+FFFD
+    expect(name('name = "\ud800"\n')).toEqual({ ok: true, value: '\ufffd' });
+    expect(name('name = "\ud800"\n', 'latin1')).toEqual({ ok: true, value: '\u00ef\u00bf\u00bd' });
+    expect(name('name = "\u007f"\n')).toEqual({ ok: true, value: '\u007f' });
+  });
+
   it('names the source in messages, "config" by default', () => {
     expect(parseXlCfg('a =\n').diagnostics[0]?.message).toBe(
       "config:0: config parsing error near <newline>: syntax error, unexpected NEWLINE, expecting STRING or NUMBER or '['",

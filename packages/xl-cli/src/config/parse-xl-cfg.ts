@@ -19,6 +19,7 @@
  * ahead), the "expecting" lists (only the tokens a state names explicitly), recovery through
  * `stmt: error NEWLINE` with three quiet tokens, and the 10,000-entry stack limit.
  */
+import { isAscii } from 'node:buffer';
 import { SYMBOL, SYMBOL_NAMES, XlCfgLexer, type LexerHost } from './lex-xl-cfg.ts';
 import type {
   XlCfg,
@@ -251,10 +252,17 @@ export function sourceBytesOf(config: XlCfg): string {
   return config instanceof Config ? config.sourceBytes : toBytes(config.source);
 }
 
+/**
+ * True when every char of `text` is ASCII: only then is its UTF-8 as long as it is (any other char,
+ * a lone surrogate too, takes more than one byte per UTF-16 unit). Works on byte strings as well.
+ */
+function isAsciiText(text: string): boolean {
+  return Buffer.byteLength(text, 'utf8') === text.length;
+}
+
 /** A JavaScript string as a byte string (UTF-8 encoded, one char per byte). */
 export function toBytes(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+  return isAsciiText(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
 }
 
 /** A string of a parsed config's settings, decoded as the config says. */
@@ -264,8 +272,17 @@ export function decodeValue(config: XlCfg, bytes: string): string {
 
 /** A byte string decoded for the caller. */
 export function fromBytes(bytes: string, encoding: XlCfgEncoding): string {
-  // eslint-disable-next-line no-control-regex
-  return encoding === 'latin1' || !/[^\x00-\x7f]/.test(bytes) ? bytes : Buffer.from(bytes, 'latin1').toString('utf8');
+  return encoding === 'latin1' || isAsciiText(bytes) ? bytes : Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/** The input as a byte string, and whether it is all ASCII (its strings then need no decoding). */
+function inputBytes(input: string | Uint8Array): { bytes: string; ascii: boolean } {
+  if (typeof input === 'string') {
+    const ascii = isAsciiText(input);
+    return { bytes: ascii ? input : Buffer.from(input, 'utf8').toString('latin1'), ascii };
+  }
+  const buffer = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  return { bytes: buffer.toString('latin1'), ascii: isAscii(buffer) };
 }
 
 class ParseContext implements LexerHost {
@@ -348,9 +365,8 @@ class ParseContext implements LexerHost {
 export function parseXlCfg(input: string | Uint8Array, options: ParseXlCfgOptions = {}): ParseXlCfgResult {
   const source = options.source ?? 'config';
   const encoding = options.encoding ?? 'utf8';
-  const bytes = typeof input === 'string' ? toBytes(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
-  // eslint-disable-next-line no-control-regex
-  const config = new Config(source, encoding, !/[^\x00-\x7f]/.test(bytes));
+  const { bytes, ascii } = inputBytes(input);
+  const config = new Config(source, encoding, ascii);
   const lexer = new XlCfgLexer(bytes);
   const context = new ParseContext(lexer, config);
   runAutomaton(context);
