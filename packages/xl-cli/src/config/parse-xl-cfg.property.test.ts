@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithReferee } from '@xen-genid/test-utils';
 import { buildHarness, findXlutilReferee, renderOurs, type RefereeCase } from './__fixtures__/xlu-referee.ts';
 import { getList, getLong, getString } from './getters.ts';
-import { parseXlCfg } from './parse-xl-cfg.ts';
+import { parseXlCfg, parseXlCfgByAutomaton, type ParseXlCfgResult } from './parse-xl-cfg.ts';
 
 const SEED = Number(process.env.XL_CFG_FUZZ_SEED ?? 20141105);
 const RUNS = 1500;
@@ -48,6 +48,55 @@ describe('parseXlCfg on generated input', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+  });
+});
+
+/** Well-formed configs: nested lists with newlines and comments anywhere, `+=`, every statement end. */
+const wellFormed = (() => {
+  const atom = fc.constantFrom('1', '0x1f', '"x"', "'y'", '""', '"a\\tb"', '"#"', "'\u00e9'");
+  const gap = fc.constantFrom('', ' ', '\n', ' # c\n', '\n\n', '\t');
+  const { value } = fc.letrec<{ value: string; list: string }>((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, atom, tie('list')),
+    list: fc
+      .tuple(fc.array(fc.tuple(gap, tie('value'), gap), { maxLength: 4 }), fc.boolean(), gap)
+      .map(([items, trailing, after]) => `[${items.map(([before, item, behind]) => before + item + behind).join(',')}${trailing && items.length > 0 ? ',' : ''}${after}]`),
+  }));
+  const statement = fc
+    .tuple(fc.constantFrom('a', 'b', 'name', 'vm.x_1'), fc.constantFrom(' = ', '=', ' += ', '+='), value, fc.constantFrom('\n', ';', ' # c\n', '\n\n'))
+    .map(([name, op, item, end]) => `${name}${op}${item}${end}`);
+  return fc.tuple(fc.array(statement, { maxLength: 8 }), fc.boolean()).map(([statements, cutEnd]) => {
+    const text = statements.join('');
+    return cutEnd && text.endsWith('\n') && !text.endsWith('# c\n') ? text.slice(0, -1) : text;
+  });
+})();
+
+/** A result's observable parts: the settings stored (values and lines), the report, the outcome. */
+const outcome = (result: ParseXlCfgResult) => ({ ok: result.ok, errno: result.errno, settings: result.config.settings, diagnostics: result.diagnostics });
+
+describe('parseXlCfg parses error-free files directly', () => {
+  it(`gives what the automaton alone gives (seed ${SEED})`, () => {
+    let direct = 0;
+    fc.assert(
+      fc.property(fc.oneof(wellFormed, configText), fc.constantFrom<'utf8' | 'latin1'>('utf8', 'latin1'), (text, encoding) => {
+        const ours = parseXlCfg(text, { source: 'fuzz.cfg', encoding });
+        expect(outcome(ours)).toEqual(outcome(parseXlCfgByAutomaton(text, { source: 'fuzz.cfg', encoding })));
+        if (ours.ok) direct += 1;
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    expect(direct).toBeGreaterThan(RUNS / 3);
+  });
+
+  it('leaves deep lists to the automaton, up to its stack limit', () => {
+    for (const depth of [999, 1000, 1001, 1500, 2000]) {
+      for (const text of [`a = ${'['.repeat(depth)}${']'.repeat(depth)}\n`, `a = [ ${'1, ['.repeat(depth)}${']'.repeat(depth)} ]`]) {
+        expect(outcome(parseXlCfg(text))).toEqual(outcome(parseXlCfgByAutomaton(text)));
+      }
+    }
+    expect(parseXlCfg(`a = [ ${'1, ['.repeat(1998)}${']'.repeat(1998)} ]`).ok).toBe(true);
+    expect(parseXlCfg(`a = [ ${'1, ['.repeat(1999)}${']'.repeat(1999)} ]`).diagnostics[0]?.message).toMatch(/memory exhausted$/);
+    expect(parseXlCfg(`a = ${'['.repeat(4997)}${']'.repeat(4997)}\n`).diagnostics[0]?.message).toMatch(/memory exhausted$/);
+    expect(parseXlCfg(`a = ${'['.repeat(4996)}${']'.repeat(4996)}\n`).ok).toBe(true);
   });
 });
 

@@ -363,14 +363,25 @@ class ParseContext implements LexerHost {
  * @see xlu_cfg_readdata (tools/libs/util/libxlu_cfg.c)
  */
 export function parseXlCfg(input: string | Uint8Array, options: ParseXlCfgOptions = {}): ParseXlCfgResult {
+  return parseInput(input, options, true);
+}
+
+/** @internal For tests: `parseXlCfg` by the automaton alone, without trying `ErrorFreeParse` first. */
+export function parseXlCfgByAutomaton(input: string | Uint8Array, options: ParseXlCfgOptions = {}): ParseXlCfgResult {
+  return parseInput(input, options, false);
+}
+
+function parseInput(input: string | Uint8Array, options: ParseXlCfgOptions, direct: boolean): ParseXlCfgResult {
   const source = options.source ?? 'config';
   const encoding = options.encoding ?? 'utf8';
   const { bytes, ascii } = inputBytes(input);
-  const config = new Config(source, encoding, ascii);
-  const lexer = new XlCfgLexer(bytes);
-  const context = new ParseContext(lexer, config);
-  runAutomaton(context);
-  if (context.errno !== undefined && lexer.likelyPython) {
+  const start = (): ParseContext => new ParseContext(new XlCfgLexer(bytes), new Config(source, encoding, ascii));
+  let context = start();
+  if (!direct || !new ErrorFreeParse(context).run()) {
+    context = start();
+    runAutomaton(context);
+  }
+  if (context.errno !== undefined && context.lexer.likelyPython) {
     for (const message of [
       'warning: Config file looks like it contains Python code.',
       'warning:  Arbitrary Python is no longer supported.',
@@ -381,8 +392,131 @@ export function parseXlCfg(input: string | Uint8Array, options: ParseXlCfgOption
   }
   const errno = context.errno;
   return errno === undefined
-    ? { ok: true, config, diagnostics: context.diagnostics }
-    : { ok: false, errno, config, diagnostics: context.diagnostics };
+    ? { ok: true, config: context.config, diagnostics: context.diagnostics }
+    : { ok: false, errno, config: context.config, diagnostics: context.diagnostics };
+}
+
+/**
+ * How deep `ErrorFreeParse` follows nested lists: bison's stack holds at most seven entries a
+ * level, so up to here it stays well below MAX_STACK_DEPTH. Deeper lists are left to the automaton.
+ */
+const MAX_DIRECT_NESTING = 1000;
+
+/**
+ * The parse of a file without errors, by recursive descent over the grammar: it stores the same
+ * settings, with the same values and lines, as the automaton's semantic actions (`reduce`), in far
+ * fewer steps. It gives up (`run` returns false) at anything else: a token the grammar does not
+ * allow where it is, a lexical error, a `+=` that libxlutil refuses, lists nested deeper than
+ * MAX_DIRECT_NESTING. The automaton then parses the file again from its start, and reports and
+ * recovers as bison does.
+ */
+class ErrorFreeParse {
+  private readonly context: ParseContext;
+  private readonly lexer: XlCfgLexer;
+  /** The lookahead token. */
+  private token: number;
+  /** The line the automaton keeps for the value read last: its atom's, or its `[`'s. */
+  private valueLine = 0;
+  /**
+   * The items of the lists being read, the innermost's last (the first `itemCount` entries): at its
+   * `]` a list copies its own out, into an array of their number (one grown by push would keep room
+   * for more, for the collector to copy). Never shortened, so V8 never shrinks and regrows it.
+   */
+  private readonly items: XlCfgValue[] = [];
+  private itemCount = 0;
+
+  constructor(context: ParseContext) {
+    this.context = context;
+    this.lexer = context.lexer;
+    this.token = this.lexer.next(context);
+  }
+
+  private advance(): void {
+    this.token = this.lexer.next(this.context);
+  }
+
+  /** `file`: every statement up to the end; false where the file has an error. */
+  run(): boolean {
+    const context = this.context;
+    const lexer = this.lexer;
+    for (;;) {
+      if (context.failed) return false;
+      const token = this.token;
+      if (token === END) return true;
+      if (token === NEWLINE || token === SEMICOLON) {
+        this.advance();
+        continue;
+      }
+      if (token !== IDENT) return false;
+      const name = lexer.value;
+      this.advance();
+      const op: XlCfgOperation | undefined = this.token === EQUALS ? 'assign' : this.token === ADD ? 'add' : undefined;
+      if (op === undefined) return false;
+      this.advance();
+      const value = this.value(0);
+      if (value === undefined) return false;
+      context.store(name, op, value, this.valueLine);
+      // `stmt: assignment endstmt`, or the file's last assignment (`file: stmts assignment`)
+      if (this.token !== NEWLINE && this.token !== SEMICOLON && this.token !== END) return false;
+    }
+  }
+
+  /** `value` from the lookahead on: an atom or a list; undefined where there is none. */
+  private value(depth: number): XlCfgValue | undefined {
+    const lexer = this.lexer;
+    if (this.token === STRING || this.token === NUMBER) {
+      const atom: MutableString = { type: 'string', bytes: lexer.value, line: lexer.line };
+      this.valueLine = lexer.line;
+      this.advance();
+      return atom;
+    }
+    if (this.token !== OPEN || depth === MAX_DIRECT_NESTING) return undefined;
+    const openLine = lexer.line;
+    let token = this.advanceOverNewlines();
+    let list: XlCfgList;
+    if (token === CLOSE) {
+      // `valuelist: (empty)`, at the line of the `]` after it
+      list = { type: 'list', items: [], line: lexer.line };
+    } else {
+      const first = this.value(depth + 1);
+      if (first === undefined) return undefined;
+      const firstLine = this.valueLine;
+      const start = this.itemCount;
+      this.keepItem(first);
+      token = this.skipNewlines();
+      while (token === COMMA) {
+        token = this.advanceOverNewlines();
+        if (token === CLOSE) break; // `valuelist: values ',' nlok`
+        const item = this.value(depth + 1);
+        if (item === undefined) return undefined;
+        this.keepItem(item);
+        token = this.skipNewlines();
+      }
+      if (token !== CLOSE) return undefined;
+      list = { type: 'list', items: this.items.slice(start, this.itemCount), line: firstLine };
+      this.itemCount = start;
+    }
+    this.valueLine = openLine;
+    this.advance();
+    return list;
+  }
+
+  private keepItem(item: XlCfgValue): void {
+    this.items[this.itemCount] = item;
+    this.itemCount += 1;
+  }
+
+  /** `nlok`: the lookahead after any newlines. */
+  private skipNewlines(): number {
+    while (this.token === NEWLINE) this.advance();
+    return this.token;
+  }
+
+  /** The token after this one and any newlines. */
+  private advanceOverNewlines(): number {
+    this.advance();
+    return this.skipNewlines();
+  }
 }
 
 const NO_TOKEN = -1;
