@@ -521,7 +521,12 @@ export function keyedUnion<const K extends string, const A extends Arms>(
   // valibot cannot infer a variant over arms built from a record: the type is the IDL's, stated once here.
   const schema = v.optional(v.variant(keyvar, armSchemas as unknown as v.VariantOptions<K>), { [keyvar]: init }) as unknown as v.GenericSchema<unknown, Value>;
   const armOf = (value: unknown): string => String((value as Record<string, unknown>)[keyvar]);
-  const armDefault = (arm: string): Value => ({ ...arms[arm]?.make(), [keyvar]: arm }) as Value;
+  const armDefault = (arm: string): Value => {
+    // The arm's fresh default takes the key after its members (no second copy of a wide arm).
+    const value: Record<string, unknown> = arms[arm]?.make() ?? {};
+    value[keyvar] = arm;
+    return value as Value;
+  };
   const parseFrom = (node: ParsedJsonMap, path: string): Value => {
     // The arm is whichever "<keyvar>.<arm>" key holds a map.
     for (const [arm, body] of Object.entries(arms)) {
