@@ -366,7 +366,7 @@ export function parseXlCfg(input: string | Uint8Array, options: ParseXlCfgOption
   return parseInput(input, options, true);
 }
 
-/** @internal For tests: `parseXlCfg` by the automaton alone, without trying `ErrorFreeParse` first. */
+/** Internal, for tests: `parseXlCfg` by the automaton alone, without trying `ErrorFreeParse` first. */
 export function parseXlCfgByAutomaton(input: string | Uint8Array, options: ParseXlCfgOptions = {}): ParseXlCfgResult {
   return parseInput(input, options, false);
 }
