@@ -312,6 +312,7 @@ function scanSpec(scan: Scan): void {
         best = candidate;
         bestEnd = end;
         bestLength = length;
+        if (length === spec.length - position) break; // no later rule can match more than is left
       }
     }
     if (best === undefined) {
