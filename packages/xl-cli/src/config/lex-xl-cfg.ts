@@ -86,6 +86,14 @@ export class XlCfgLexer {
 
   /** Where the input's last newline is: a `#` after it cannot start a comment token. */
   private readonly lastNewline: number;
+  /**
+   * The next newline, backslash and NUL at or after the last string's start (-1: none left; 0 until
+   * first looked for), each found by `indexOf` once the strings pass it: a string with none of them
+   * before its closing quote needs no char-by-char look.
+   */
+  private nextNewline = 0;
+  private nextBackslash = 0;
+  private nextNul = 0;
 
   constructor(input: string) {
     this.input = input;
@@ -203,6 +211,25 @@ export class XlCfgLexer {
 
   /** End (exclusive) of a complete quoted string starting at `start`, or -1 if unterminated. */
   private stringEnd(start: number, quote: number): number {
+    const input = this.input;
+    const from = start + 1;
+    const close = input.indexOf(quote === 34 ? '"' : "'", from);
+    if (close >= 0) {
+      if (this.nextNewline >= 0 && this.nextNewline < from) this.nextNewline = input.indexOf('\n', from);
+      if (this.nextBackslash >= 0 && this.nextBackslash < from) this.nextBackslash = input.indexOf('\\', from);
+      if (this.nextNul >= 0 && this.nextNul < from) this.nextNul = input.indexOf('\0', from);
+      const beforeClose = (next: number): boolean => next >= 0 && next < close;
+      if (!beforeClose(this.nextNewline) && !beforeClose(this.nextBackslash)) {
+        this.stringHasBackslash = false;
+        this.stringHasNul = beforeClose(this.nextNul);
+        return close + 1;
+      }
+    }
+    return this.stringEndByChars(start, quote);
+  }
+
+  /** `stringEnd` char by char: a backslash takes the next char unless it is a newline. */
+  private stringEndByChars(start: number, quote: number): number {
     const input = this.input;
     const length = input.length;
     let backslash = false;

@@ -25,6 +25,29 @@ describe('parseXlCfg', () => {
     expect(name('name = "\u007f"\n')).toEqual({ ok: true, value: '\u007f' });
   });
 
+  it('ends strings at their quote, with or without backslashes, NULs and newlines about', () => {
+    const cases: [text: string, settings: [string, string | string[], number][], messages: string[]][] = [
+      ['a = "x\\"y"\nb = "plain"\n', [['a', 'x"y', 1], ['b', 'plain', 2]], []],
+      ['a = "x\0y"\nb = \'z\'\n', [['a', 'x', 1], ['b', 'z', 2]], []],
+      ['a = 1 # \0 and \\ in a comment\nb = "ok"\n', [['a', '1', 1], ['b', 'ok', 2]], []],
+      ['a = "abc\nb = "d"\n', [], ["config:1: config parsing error near `\"abc': lexical error"]],
+      ['a = "ab\\\ncd"\n', [], ["config:1: config parsing error near `\"ab\\': lexical error", "config:2: config parsing error near `\"': lexical error"]],
+      ['a = \'it\\\'s\' ; b = "a\\\\b" ; c = "\0"\n', [['a', "it's", 1], ['b', 'a\\b', 1], ['c', '', 1]], []],
+      ['a = [ "1", \'2\', "3\\t" ]\nb = "\r"\n', [['a', ['1', '2', '3\t'], 1], ['b', '\r', 2]], []],
+      ['a = "unterminated', [], ["config:1: config parsing error near `\"unterminated': lexical error"]],
+      ['a = "x\\q"\nb = "y"\n', [], ["config:1: config parsing error near `\"x\\q\"': invalid character after backlash in quoted string"]],
+    ];
+    for (const [text, settings, messages] of cases) {
+      const parsed = parseXlCfg(text, { encoding: 'latin1' });
+      const values = parsed.config.settings.map((setting) => [
+        setting.name,
+        setting.value.type === 'string' ? setting.value.bytes : setting.value.items.map((item) => (item.type === 'string' ? item.bytes : '')),
+        setting.line,
+      ]);
+      expect({ text, values, messages: parsed.diagnostics.map((item) => item.message) }).toEqual({ text, values: settings, messages });
+    }
+  });
+
   it('names the source in messages, "config" by default', () => {
     expect(parseXlCfg('a =\n').diagnostics[0]?.message).toBe(
       "config:0: config parsing error near <newline>: syntax error, unexpected NEWLINE, expecting STRING or NUMBER or '['",
