@@ -391,8 +391,7 @@ class SqliteHost implements Host {
     }
     this.#db
       .transaction(() => {
-        markClosed(this.#db, this.#openToken);
-        if (this.#db.prepare('SELECT 1 FROM openers LIMIT 1').get() !== undefined) return;
+        if (!markClosed(this.#db, this.#openToken)) return;
         this.xenstoreBackend.clearChangeLog();
         this.#db.pragma('incremental_vacuum');
       })

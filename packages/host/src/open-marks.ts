@@ -59,7 +59,11 @@ export function markOpen(db: SqliteDatabase, path: string): string {
   return token;
 }
 
-/** Removes this connection's record: it closed the file cleanly. */
-export function markClosed(db: SqliteDatabase, token: string): void {
+/**
+ * Removes this connection's record: it closed the file cleanly. Returns whether it was the last
+ * connection recorded as open (one of a process that died still counts until the next open).
+ */
+export function markClosed(db: SqliteDatabase, token: string): boolean {
   db.prepare('DELETE FROM openers WHERE token = ?').run(token);
+  return db.prepare('SELECT 1 FROM openers LIMIT 1').get() === undefined;
 }
