@@ -21,6 +21,7 @@ export const CRASH_POINTS = {
   'hypervisor.shutdownDomain': 'a domain shut down',
   'hypervisor.resetDomain': 'a domain reset to its power-on state',
   'hypervisor.destroyDomain': 'a hypervisor domain removed',
+  'hypervisor.memoryFileSynced': "a domain's memory file filled and synced, inside the transaction that names it, before it ends",
   'xenstore.commit': "inside a xenstore commit's transaction, before it ends",
   'xenstore.committed': 'a xenstore commit done',
   'xenstore.introduced': 'a domain introduced (the end of libxl__build_post)',

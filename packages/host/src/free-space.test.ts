@@ -7,6 +7,8 @@ import { openHost, type Host } from './open-host.ts';
 const tempDir = useTempDir();
 const PAGE = new Uint8Array(4096).fill(0x5a);
 const MiB = 1024 * 1024;
+/** Memory kept in the host file however much one write loads (no memory file: `memory-files.test.ts`). */
+const IN_FILE = { memoryFileChunks: Number.MAX_SAFE_INTEGER };
 
 /** Fills `pages` 4 KiB guest pages of a new domain, in one write. */
 function guestWithMemory(host: Host, pages: number): number {
@@ -36,7 +38,7 @@ function emptyHostSize(): number {
 describe('space of destroyed domains', { timeout: 60_000 }, () => {
   it('goes back to the file system when a domain is destroyed', () => {
     const path = hostFile(tempDir());
-    const host = openHost(path);
+    const host = openHost(path, IN_FILE);
     const domid = guestWithMemory(host, 2048); // 8 MiB of guest memory
     host.hypervisor.destroyDomain(domid);
     expect(sizeOf(path)).toBeLessThan(MiB); // shrunk already, while the host is open
@@ -46,7 +48,7 @@ describe('space of destroyed domains', { timeout: 60_000 }, () => {
 
   it('shrinks the file by the memory of a destroyed domain while another domain keeps more', () => {
     const path = hostFile(tempDir());
-    const host = openHost(path);
+    const host = openHost(path, IN_FILE);
     guestWithMemory(host, 3072);
     const small = guestWithMemory(host, 1024);
     host.close(); // checkpointed: the main file holds both domains
@@ -65,7 +67,7 @@ describe('space of destroyed domains', { timeout: 60_000 }, () => {
     old.exec('CREATE TABLE placeholder (x)');
     old.exec('DROP TABLE placeholder');
     old.close();
-    const host = openHost(path);
+    const host = openHost(path, IN_FILE);
     expect(autoVacuum(path)).toBe(0);
     const domid = guestWithMemory(host, 2048);
     host.hypervisor.destroyDomain(domid);

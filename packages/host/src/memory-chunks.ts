@@ -23,6 +23,9 @@ function framesBefore(present: number, slot: number): number {
   return count;
 }
 
+/** Bytes a chunk's data takes: its frames present, packed. */
+export const chunkBytes = (present: number): number => framesBefore(present, PAGES_PER_CHUNK) * XC_PAGE_SIZE;
+
 /** A chunk row as stored. */
 export interface StoredChunk {
   readonly present: number;
@@ -56,7 +59,7 @@ export const ALL_FRAMES = (1 << PAGES_PER_CHUNK) - 1;
 export function mergeChunk(stored: StoredChunk | undefined, written: number, frames: Uint8Array): StoredChunk {
   if (written === ALL_FRAMES && frames.length === PAGES_PER_CHUNK * XC_PAGE_SIZE) return { present: written, data: frames };
   const present = (stored?.present ?? 0) | written;
-  const data = new Uint8Array(framesBefore(present, PAGES_PER_CHUNK) * XC_PAGE_SIZE);
+  const data = new Uint8Array(chunkBytes(present));
   let at = 0;
   for (let slot = 0; slot < PAGES_PER_CHUNK; slot += 1) {
     if ((present & (1 << slot)) === 0) continue;

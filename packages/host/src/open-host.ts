@@ -51,6 +51,13 @@ export interface OpenHostOptions {
   /** The clock for domains' `createdAt`; default `Date.now`. */
   readonly now?: () => number;
   /**
+   * Chunks of 64 KiB of guest memory one write transaction gathers (a restore's, a migration's) from
+   * which a domain without a memory file gets one, `<host file>.memory/<name>`, and its memory loaded
+   * in that transaction goes there rather than into the host file (default 64, 4 MiB; at least 1);
+   * default `$XEN_GENID_HOST_MEMORY_FILE_CHUNKS` when set.
+   */
+  readonly memoryFileChunks?: number;
+  /**
    * The software the host's domains run (at unpause, `raiseGpe`, `sendTrigger`), made once for the
    * opened host from its parts (e.g. xl-lib's `libxlGuestModel`); none runs without it.
    */
@@ -97,6 +104,17 @@ export interface Host extends Disposable {
   crashPoint(step: CrashPoint): void;
   /** Closes the file (idempotent). Operations this process finished are no longer its own. */
   close(): void;
+}
+
+/** The environment variable read by `openHost` when no `memoryFileChunks` option is given. */
+export const MEMORY_FILE_CHUNKS_ENV = 'XEN_GENID_HOST_MEMORY_FILE_CHUNKS';
+
+function memoryFileChunks(option: number | undefined): number | undefined {
+  const value = option ?? (process.env[MEMORY_FILE_CHUNKS_ENV] ? Number(process.env[MEMORY_FILE_CHUNKS_ENV]) : undefined);
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+    throw new HostError('INVALID_ARGUMENT', `memoryFileChunks (or $${MEMORY_FILE_CHUNKS_ENV}) must be a whole number of chunks, at least 1: ${String(value)}`);
+  }
+  return value;
 }
 
 /** The environment variable read by `openHost` when no `xenstoreTrace` option is given. */
@@ -176,10 +194,12 @@ class SqliteHost implements Host {
     };
     const track = options.trackOperations ?? true;
     const { guestModel } = options;
+    const fileChunks = memoryFileChunks(options.memoryFileChunks);
     this.hypervisor = new SqliteHypervisor(db, path, cache, {
       step,
       now: options.now,
       trackOperations: track,
+      ...(fileChunks === undefined ? {} : { memoryFileChunks: fileChunks }),
       ...(guestModel ? { guestModel: () => guestModel({ hypervisor: this.hypervisor, xenstore: this.store, userdata: this.userdata }) } : {}),
     });
     this.xenstoreBackend = new SqliteXenStoreBackend(
@@ -276,6 +296,7 @@ class SqliteHost implements Host {
       this.#cache.clear();
       this.#cache.committed();
     }
+    this.hypervisor.removeStrayMemoryFiles();
     return { removedDomains, resumedDomains };
   }
 
@@ -360,7 +381,10 @@ class SqliteHost implements Host {
     this.#timers.clear();
     try {
       // A file found damaged is not written to again: the mark stays, and the next open checks it.
-      if (!isDamaged(this.#db)) this.#releaseOwnClaims();
+      if (!isDamaged(this.#db)) {
+        this.#releaseOwnClaims();
+        if (this.hypervisor.madeMemoryFiles) this.hypervisor.removeStrayMemoryFiles();
+      }
     } finally {
       this.#closed = true;
       this.store.close();

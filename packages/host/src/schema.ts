@@ -243,6 +243,18 @@ export const MIGRATIONS: readonly Migration[] = [
       db.prepare('INSERT INTO xen_console (id, start, data) VALUES (0, 0, ?)').run(Buffer.from(xenBootLog(), 'utf8'));
     },
   },
+  {
+    version: 12,
+    description: "guest memory loaded in bulk kept in a file of the domain's own beside the host file (memory-files.ts)",
+    sql: `
+      CREATE TABLE memory_files (
+        domid INTEGER PRIMARY KEY REFERENCES domains (domid) ON DELETE CASCADE,
+        name TEXT NOT NULL
+      );
+      -- Where a chunk's bytes are in its domain's memory file; NULL: in data.
+      ALTER TABLE memory ADD COLUMN at INTEGER;
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;
@@ -263,6 +275,7 @@ export const CURRENT_SCHEMA_OBJECTS: readonly string[] = [
   'table domains',
   'table hv_state',
   'table memory',
+  'table memory_files',
   'table openers',
   'table params',
   'table userdata',

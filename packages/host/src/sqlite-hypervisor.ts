@@ -2,13 +2,16 @@
  * The simulated hypervisor on the host file: what Xen keeps per domain (`struct domain`,
  * `xen/include/xen/sched.h`), the HVM params array (`xen/arch/x86/hvm/hvm.c`) and guest pages,
  * one row per domain, per set param and per chunk of 16 frames with any written (`memory-chunks.ts`).
- * Page writes inside one write transaction are gathered per chunk and stored once each.
+ * Page writes inside one write transaction are gathered per chunk and stored once each; a domain's
+ * memory loaded in bulk goes to a file of its own instead (`memory-files.ts`).
  *
  * Domids come from a rover kept in the file, as `XEN_DOMCTL_createdomain` allocates them in
  * `xen/common/domctl.c` (4.17): the next free one after the last allocated, wrapping to 1 at
  * `DOMID_FIRST_RESERVED`; the rover is read and advanced inside one `BEGIN IMMEDIATE` transaction,
  * so creators in different processes never get the same domid.
  */
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   allocateDomid,
   appendConsoleLog,
@@ -16,6 +19,7 @@ import {
   clearConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
+  checkPagesBuffer,
   checkPendingStart,
   checkShutdownReason,
   checkTrigger,
@@ -36,8 +40,9 @@ import {
   type ShutdownReason,
 } from '@xen-genid/xc-params';
 import { returnFreePages, type SqliteDatabase } from './database.ts';
-import { sqliteCode, translateSqliteError } from './errors.ts';
-import { ALL_FRAMES, PAGES_PER_CHUNK, chunkOf, frameOfChunk, framesOfChunk, mergeChunk, slotOf, type StoredChunk } from './memory-chunks.ts';
+import { HostError, sqliteCode, translateSqliteError } from './errors.ts';
+import { ALL_FRAMES, PAGES_PER_CHUNK, chunkBytes, chunkOf, frameOfChunk, framesOfChunk, mergeChunk, slotOf, type StoredChunk } from './memory-chunks.ts';
+import { memoryDirOf, newMemoryFileName, sweepMemoryFiles } from './memory-files.ts';
 import { currentProcess } from './process-identity.ts';
 import type { ReadCache } from './read-cache.ts';
 
@@ -116,6 +121,14 @@ function checkParamIndex(index: number): void {
   }
 }
 
+/** Whether `pfns` from `index` on are chunk `chunk`'s frames, each in order. */
+function wholeChunkAt(pfns: readonly number[], index: number, chunk: number): boolean {
+  if (index + PAGES_PER_CHUNK > pfns.length) return false;
+  const first = chunk * PAGES_PER_CHUNK;
+  for (let slot = 0; slot < PAGES_PER_CHUNK; slot += 1) if (pfns[index + slot] !== first + slot) return false;
+  return true;
+}
+
 function checkPfn(pfn: number): void {
   if (!Number.isSafeInteger(pfn) || pfn < 0) {
     throw new XcError('EINVAL', `page frame number ${String(pfn)} is not a non-negative integer`);
@@ -135,10 +148,32 @@ interface PendingChunk {
 /** Chunks gathered before they are stored, inside the transaction: 16 MiB of guest memory. */
 const PENDING_CHUNKS_KEPT = 256;
 
+/** `OpenHostOptions.memoryFileChunks`' default: 4 MiB of a domain's memory stored in one write transaction. */
+const MEMORY_FILE_CHUNKS = 64;
+
 /** One key per (domid, chunk): domids are below 2^16, chunks below 2^36 (frames below 2^40). */
 const chunkKey = (domid: number, chunk: number): number => chunk * 0x10000 + domid;
 
 const NO_FRAMES: StoredChunk = { present: 0, data: new Uint8Array(0) };
+
+/** A memory row as read. */
+interface ChunkRow {
+  readonly present: number;
+  readonly data: Buffer;
+  /** Where its bytes are in the domain's memory file; null: in `data`. */
+  readonly at: number | null;
+}
+
+/** A memory row's data when its bytes are in the domain's memory file. */
+const IN_FILE = new Uint8Array(0);
+
+/** A memory file made by the write transaction under way, filled as its chunks are stored. */
+interface FillingFile {
+  readonly name: string;
+  readonly fd: number;
+  /** Bytes written so far: the next chunk's place (the file is only ever appended to). */
+  size: number;
+}
 
 /** Hooks the host gives the hypervisor (crash points for tests, destroy of a domain's other state). */
 export interface HypervisorHooks {
@@ -150,6 +185,8 @@ export interface HypervisorHooks {
   trackOperations?: boolean;
   /** Makes the guest model its domains run, once, on first use (`OpenHostOptions.guestModel`). */
   guestModel?(): GuestModel | undefined;
+  /** `OpenHostOptions.memoryFileChunks`. */
+  memoryFileChunks?: number;
 }
 
 /**
@@ -173,6 +210,20 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #spareFrames: Uint8Array[] = [];
   /** Write transactions under way (nested ones count): page writes are gathered while it is above 0. */
   #depth = 0;
+  /** Where the domains' memory files are (none for a database without a file). */
+  readonly #memoryDir: string | undefined;
+  /** Chunks gathered in one write transaction from which their domains' memory goes to a file. */
+  readonly #fileChunks: number;
+  /** The memory files the write transaction under way is filling, by domid. */
+  readonly #filling = new Map<number, FillingFile>();
+  /** Whether this process made any memory file (its own leftovers are swept at close). */
+  #madeFiles = false;
+  /** Chunks the write transaction under way stored, by domid. */
+  readonly #storedInWrite = new Map<number, number>();
+  /** Memory files of domains the write transaction under way destroyed or reset. */
+  readonly #dropped: string[] = [];
+  /** The memory files a `readPages` call opened, by domid, closed when it returns. */
+  #reading: Map<number, number> | undefined;
   #bound: { readonly model: GuestModel | undefined } | undefined;
   readonly #now: () => number;
 
@@ -183,6 +234,9 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #upsertParam;
   readonly #selectChunk;
   readonly #upsertChunk;
+  readonly #selectFile;
+  readonly #insertFile;
+  readonly #clearFile;
   readonly #touched;
   readonly #insertDomain;
   readonly #deleteDomain;
@@ -218,6 +272,8 @@ export class SqliteHypervisor implements Hypervisor {
     this.#domains = cache.region();
     this.#params = cache.region();
     this.#chunks = cache.region();
+    this.#memoryDir = file === ':memory:' || file === '' ? undefined : memoryDirOf(file);
+    this.#fileChunks = hooks.memoryFileChunks ?? MEMORY_FILE_CHUNKS;
     this.#select = db.prepare(`SELECT ${DOMAIN_COLUMNS} FROM domains WHERE domid = ?`);
     this.#list = db.prepare(LIST_TEXT).pluck();
     this.#withUuid = db.prepare('SELECT domid FROM domains WHERE uuid = ? ORDER BY domid').pluck();
@@ -225,10 +281,13 @@ export class SqliteHypervisor implements Hypervisor {
     this.#upsertParam = db.prepare(
       'INSERT INTO params (domid, idx, value) VALUES (?, ?, ?) ON CONFLICT (domid, idx) DO UPDATE SET value = excluded.value',
     );
-    this.#selectChunk = db.prepare('SELECT present, data FROM memory WHERE domid = ? AND chunk = ?');
+    this.#selectChunk = db.prepare('SELECT present, data, at FROM memory WHERE domid = ? AND chunk = ?');
     this.#upsertChunk = db.prepare(
-      'INSERT INTO memory (domid, chunk, present, data) VALUES (?, ?, ?, ?) ON CONFLICT (domid, chunk) DO UPDATE SET present = excluded.present, data = excluded.data',
+      'INSERT INTO memory (domid, chunk, present, data, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (domid, chunk) DO UPDATE SET present = excluded.present, data = excluded.data, at = excluded.at',
     );
+    this.#selectFile = db.prepare('SELECT name FROM memory_files WHERE domid = ?').pluck();
+    this.#insertFile = db.prepare('INSERT OR REPLACE INTO memory_files (domid, name) VALUES (?, ?)');
+    this.#clearFile = db.prepare('DELETE FROM memory_files WHERE domid = ?');
     this.#touched = db.prepare('SELECT chunk, present FROM memory WHERE domid = ? ORDER BY chunk');
     this.#insertDomain = db.prepare(
       `INSERT INTO domains (${DOMAIN_COLUMNS}) VALUES (@domid, @type, @uuid, @max_mem_kb, @vcpus, @paused, @shutdown, @pending_start, @created_at, @cpu_time_ns)`,
@@ -269,6 +328,7 @@ export class SqliteHypervisor implements Hypervisor {
    * Page writes in it are gathered per chunk and stored when it ends or before the next other call.
    */
   #write<T>(body: () => T): T {
+    let committed = false;
     try {
       this.#storePending();
       const result = this.#db
@@ -277,6 +337,9 @@ export class SqliteHypervisor implements Hypervisor {
           try {
             const result = body();
             this.#storePending();
+            // The memory files it filled are on disk before the transaction that names them commits.
+            if (this.#depth === 1) for (const file of this.#filling.values()) fsyncSync(file.fd);
+            if (this.#depth === 1 && this.#filling.size > 0) this.#hooks.step?.('hypervisor.memoryFileSynced');
             return result;
           } catch (error) {
             // Rolled back: what was gathered since this call began is dropped with it.
@@ -287,12 +350,53 @@ export class SqliteHypervisor implements Hypervisor {
           }
         })
         .immediate();
+      committed = true;
       this.#cache.committed();
       return result;
     } catch (error) {
       this.#cache.clear();
       throw translateSqliteError(error, this.#file, this.#db);
+    } finally {
+      if (this.#depth === 0) this.#settleFiles(committed);
     }
+  }
+
+  /**
+   * After the outermost write: the files it filled are closed (and removed if it rolled back), and
+   * the files of the domains it destroyed or reset are removed once that is committed (inside a
+   * caller's transaction that may still roll back, they are left for `removeStrayMemoryFiles`).
+   */
+  #settleFiles(committed: boolean): void {
+    for (const file of this.#filling.values()) {
+      closeSync(file.fd);
+      if (!committed) this.#removeFile(file.name);
+    }
+    this.#filling.clear();
+    this.#storedInWrite.clear();
+    if (committed && !this.#db.inTransaction) {
+      for (const name of this.#dropped) this.#removeFile(name);
+    }
+    this.#dropped.length = 0;
+  }
+
+  #removeFile(name: string): void {
+    if (this.#memoryDir !== undefined) rmSync(join(this.#memoryDir, name), { force: true });
+  }
+
+  /**
+   * Removes the memory files no domain names any more: left by a write that did not commit, or by a
+   * destroy whose process died before it removed the file (`memory-files.ts`). The host calls it
+   * when it recovers and when it closes.
+   */
+  removeStrayMemoryFiles(): void {
+    if (this.#memoryDir === undefined || this.#depth > 0) return;
+    const filling = new Set([...this.#filling.values()].map((file) => file.name));
+    sweepMemoryFiles(this.#memoryDir, () => new Set(this.#read(() => this.#db.prepare('SELECT name FROM memory_files').pluck().all() as string[])), filling);
+  }
+
+  /** Whether this process made a memory file since it opened the host. */
+  get madeMemoryFiles(): boolean {
+    return this.#madeFiles;
   }
 
   #read<T>(body: () => T): T {
@@ -310,20 +414,64 @@ export class SqliteHypervisor implements Hypervisor {
     this.#chunks.clear();
   }
 
-  /** Inside a write transaction: stores the gathered page writes, each chunk merged with its row. */
+  /**
+   * Inside a write transaction: stores the gathered page writes, each chunk merged with its row.
+   * Once the transaction has stored `memoryFileChunks` chunks of a domain without a memory file, the
+   * domain gets one, and its chunks from then on in this transaction are appended to it.
+   */
   #storePending(): void {
     if (this.#pending.size === 0) return;
     this.#chunks.clear();
+    const named = new Set<number>();
     for (const pending of this.#pending.values()) {
+      const { domid, chunk } = pending;
+      const count = (this.#storedInWrite.get(domid) ?? 0) + 1;
+      this.#storedInWrite.set(domid, count);
       // A chunk written whole replaces what was stored: no need to read it.
-      const stored = pending.written === ALL_FRAMES ? undefined : (this.#selectChunk.get(pending.domid, pending.chunk) as StoredChunk | undefined);
+      const stored = pending.written === ALL_FRAMES ? undefined : this.#readChunk(domid, chunk);
       const { present, data } = mergeChunk(stored, pending.written, pending.frames);
-      this.#upsertChunk.run(pending.domid, pending.chunk, present, data);
+      const file = this.#filling.get(domid) ?? (count >= this.#fileChunks && this.#memoryDir !== undefined ? this.#newFile(domid) : undefined);
+      if (file === undefined) {
+        this.#upsertChunk.run(domid, chunk, present, data, null);
+        continue;
+      }
+      // Named in each store: a savepoint rolled back may have taken an earlier naming with it.
+      if (!named.has(domid)) this.#insertFile.run(domid, file.name);
+      named.add(domid);
+      this.#append(file, data);
+      this.#upsertChunk.run(domid, chunk, present, IN_FILE, file.size - data.length);
     }
     for (const pending of this.#pending.values()) {
       if (this.#spareFrames.length < PENDING_CHUNKS_KEPT) this.#spareFrames.push(pending.frames);
     }
     this.#pending.clear();
+  }
+
+  /** Inside a write transaction: a memory file for a domain that has none yet (undefined if it has one). */
+  #newFile(domid: number): FillingFile | undefined {
+    if (this.#selectFile.get(domid) !== undefined) return undefined;
+    const dir = this.#memoryDir!;
+    const name = newMemoryFileName(domid);
+    let fd: number;
+    try {
+      mkdirSync(dir, { recursive: true });
+      fd = openSync(join(dir, name), 'wx+');
+    } catch (error) {
+      throw new HostError('CANNOT_OPEN', `memory file ${join(dir, name)} of host ${this.#file} cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    }
+    const file = { name, fd, size: 0 };
+    this.#filling.set(domid, file);
+    this.#madeFiles = true;
+    return file;
+  }
+
+  #append(file: FillingFile, data: Uint8Array): void {
+    try {
+      for (let done = 0; done < data.length; ) done += writeSync(file.fd, data, done, data.length - done, file.size + done);
+    } catch (error) {
+      throw new HostError('CANNOT_OPEN', `memory file ${join(this.#memoryDir!, file.name)} of host ${this.#file} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    }
+    file.size += data.length;
   }
 
   #lookup(domid: number): DomainInfo | undefined {
@@ -401,6 +549,7 @@ export class SqliteHypervisor implements Hypervisor {
     const self = currentProcess();
     this.#write(() => {
       const row = this.#guest(domid, 'destroy');
+      this.#dropFile(domid);
       this.#deleteDomain.run(domid);
       this.#unclaim.run(domid);
       // What the toolstack still has to clean (xenstore, userdata) if this process dies first.
@@ -480,9 +629,18 @@ export class SqliteHypervisor implements Hypervisor {
       this.#guest(domid, 'reset');
       this.#clearParams.run(domid);
       this.#clearPages.run(domid);
+      this.#dropFile(domid);
       this.#reset.run(domid);
     });
     this.#hooks.step?.('hypervisor.resetDomain');
+  }
+
+  /** Inside a write transaction: the domain's memory file is no longer its own (removed once committed). */
+  #dropFile(domid: number): void {
+    const name = this.#selectFile.get(domid) as string | undefined;
+    if (name === undefined) return;
+    this.#clearFile.run(domid);
+    this.#dropped.push(name);
   }
 
   #update(domid: number, body: () => void): void {
@@ -524,29 +682,62 @@ export class SqliteHypervisor implements Hypervisor {
     return this.readPages(domid, [pfn])[0];
   }
 
-  readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[] {
+  readPages(domid: number, pfns: readonly number[], into?: Uint8Array): (Uint8Array | undefined)[] {
     pfns.forEach(checkPfn);
     this.#require(domid);
-    if (pfns.length === 1) return this.#read(() => [frameOfChunk(this.#chunk(domid, chunkOf(pfns[0]!)), slotOf(pfns[0]!))?.slice()]);
-    // Many frames (a save's batch): each chunk read once, its frames handed out as views of the
-    // bytes read for this call alone (not cached, so a caller's change to one cannot reach another),
-    // in one read transaction (one snapshot, and one WAL read lock rather than one per chunk).
-    return this.#read(() => this.#snapshot(() => {
-      let key = -1;
-      let stored = NO_FRAMES;
-      let fresh = false;
-      return pfns.map((pfn) => {
-        const chunk = chunkOf(pfn);
-        if (chunkKey(domid, chunk) !== key) {
-          key = chunkKey(domid, chunk);
-          const cached = this.#cache.validate() ? this.#chunks.get(key) : undefined;
-          fresh = cached === undefined;
-          stored = cached ?? this.#readChunk(domid, chunk);
+    checkPagesBuffer(pfns.length, into);
+    if (pfns.length === 1 && into === undefined) return this.#read(() => [frameOfChunk(this.#chunk(domid, chunkOf(pfns[0]!)), slotOf(pfns[0]!))?.slice()]);
+    // Many frames (a save's batch): each chunk read once, its frames handed out as views of `into`
+    // or of the bytes read for this call alone (not cached, so a caller's change to one cannot reach
+    // another), in one read transaction (one snapshot, and one WAL read lock rather than one per
+    // chunk). A whole chunk in a memory file, asked for in order, is read straight into `into`.
+    this.#reading = new Map();
+    try {
+      return this.#read(() => this.#snapshot(() => this.#readMany(domid, pfns, into)));
+    } finally {
+      for (const fd of this.#reading.values()) closeSync(fd);
+      this.#reading = undefined;
+    }
+  }
+
+  #readMany(domid: number, pfns: readonly number[], into: Uint8Array | undefined): (Uint8Array | undefined)[] {
+    const frames: (Uint8Array | undefined)[] = new Array(pfns.length);
+    let key = -1;
+    let stored = NO_FRAMES;
+    let fresh = false;
+    for (let index = 0; index < pfns.length; ) {
+      const pfn = pfns[index]!;
+      const chunk = chunkOf(pfn);
+      if (chunkKey(domid, chunk) !== key) {
+        key = chunkKey(domid, chunk);
+        const cached = this.#cache.validate() ? this.#chunks.get(key) : undefined;
+        fresh = cached === undefined;
+        if (cached === undefined) {
+          const row = this.#selectChunk.get(domid, chunk) as ChunkRow | undefined;
+          if (into !== undefined && row?.at != null && row.present === ALL_FRAMES && wholeChunkAt(pfns, index, chunk)) {
+            const target = into.subarray(index * XC_PAGE_SIZE, (index + PAGES_PER_CHUNK) * XC_PAGE_SIZE);
+            this.#readFile(domid, row.at, target);
+            for (let slot = 0; slot < PAGES_PER_CHUNK; slot += 1) frames[index + slot] = target.subarray(slot * XC_PAGE_SIZE, (slot + 1) * XC_PAGE_SIZE);
+            index += PAGES_PER_CHUNK;
+            key = -1;
+            continue;
+          }
+          stored = this.#chunkOfRow(domid, row);
+        } else {
+          stored = cached;
         }
-        const frame = frameOfChunk(stored, slotOf(pfn));
-        return fresh ? frame : frame?.slice();
-      });
-    }));
+      }
+      const frame = frameOfChunk(stored, slotOf(pfn));
+      if (frame !== undefined && into !== undefined) {
+        const target = into.subarray(index * XC_PAGE_SIZE, (index + 1) * XC_PAGE_SIZE);
+        target.set(frame);
+        frames[index] = target;
+      } else {
+        frames[index] = fresh ? frame : frame?.slice();
+      }
+      index += 1;
+    }
+    return frames;
   }
 
   /** Runs `body` in a read transaction, or in the transaction under way. */
@@ -556,9 +747,44 @@ export class SqliteHypervisor implements Hypervisor {
 
   /** A chunk as stored now (no frames if never written), its bytes newly read. */
   #readChunk(domid: number, chunk: number): StoredChunk {
-    const row = this.#selectChunk.get(domid, chunk) as { present: number; data: Buffer } | undefined;
+    return this.#chunkOfRow(domid, this.#selectChunk.get(domid, chunk) as ChunkRow | undefined);
+  }
+
+  #chunkOfRow(domid: number, row: ChunkRow | undefined): StoredChunk {
+    if (row === undefined) return NO_FRAMES;
+    if (row.at !== null) {
+      const data = new Uint8Array(chunkBytes(row.present));
+      this.#readFile(domid, row.at, data);
+      return { present: row.present, data };
+    }
     // A plain Uint8Array view: a Buffer's slice() would not copy.
-    return row ? { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) } : NO_FRAMES;
+    return { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) };
+  }
+
+  /** Fills `target` from `at` of domain `domid`'s memory file (kept open for the rest of a `readPages`). */
+  #readFile(domid: number, at: number, target: Uint8Array): void {
+    let fd = this.#filling.get(domid)?.fd ?? this.#reading?.get(domid);
+    const opened = fd === undefined;
+    if (fd === undefined) {
+      const name = this.#selectFile.get(domid) as string | undefined;
+      const path = name === undefined ? undefined : join(this.#memoryDir!, name);
+      try {
+        if (path === undefined) throw new Error('no memory file is named for it');
+        fd = openSync(path, 'r');
+      } catch (error) {
+        throw new HostError('CORRUPT', `host file ${this.#file}: the memory file of domain ${domid} (${path ?? 'unnamed'}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+      }
+      this.#reading?.set(domid, fd);
+    }
+    try {
+      for (let done = 0; done < target.length; ) {
+        const read = readSync(fd, target, done, target.length - done, at + done);
+        if (read === 0) throw new HostError('CORRUPT', `host file ${this.#file}: the memory file of domain ${domid} is shorter than its chunks say`);
+        done += read;
+      }
+    } finally {
+      if (opened && this.#reading === undefined) closeSync(fd);
+    }
   }
 
   /** A chunk as stored (no frames if never written), through the one-chunk cache. */

@@ -124,9 +124,9 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
       if (ram) ram.write(pfnToAddress(pfn), data);
       else base.writePage(domid, pfn, data);
     },
-    readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[] {
+    readPages(domid: number, pfns: readonly number[], into?: Uint8Array): (Uint8Array | undefined)[] {
       const ram = ramOf(domid);
-      return ram ? pfns.map((pfn) => ram.read(pfnToAddress(pfn), XC_PAGE_SIZE)) : base.readPages(domid, pfns);
+      return ram ? pfns.map((pfn) => ram.read(pfnToAddress(pfn), XC_PAGE_SIZE)) : base.readPages(domid, pfns, into);
     },
     writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void {
       const ram = ramOf(domid);

@@ -9,6 +9,7 @@ import { isCanonicalUuid } from './uuid.ts';
 import {
   CONSOLE_LOG_LIMIT,
   DOMID_FIRST_RESERVED,
+  XC_PAGE_SIZE,
   type ConsoleOutput,
   type CreateDomainOptions,
   type DomainInfo,
@@ -124,4 +125,11 @@ export function applySchedCredit2(current: SchedCredit2, params: SchedCredit2, v
   if (!Number.isInteger(cap) || cap < 0 || cap > 0xffff) throw new XcError('EINVAL', `credit2 cap ${String(cap)} is not a uint16`);
   if (cap > 100 * vcpus) throw new XcError('EINVAL', `credit2 cap ${cap} is above 100 for each of ${vcpus} vCPUs`);
   return Object.freeze({ weight: weight === 0 ? current.weight : weight, cap });
+}
+
+/** `readPages`' `into`, when given: room for a 4 KiB page per frame asked for. */
+export function checkPagesBuffer(count: number, into: Uint8Array | undefined): void {
+  if (into !== undefined && (!(into instanceof Uint8Array) || into.length < count * XC_PAGE_SIZE)) {
+    throw new XcError('EINVAL', `readPages' buffer must hold ${count} pages of ${XC_PAGE_SIZE} bytes`);
+  }
 }

@@ -180,8 +180,13 @@ export interface Hypervisor {
   /** One 4 KiB guest page by frame number; `undefined` for a page never written (reads as zeros). */
   readPage(domid: number, pfn: number): Uint8Array | undefined;
   writePage(domid: number, pfn: number, data: Uint8Array): void;
-  /** `readPage` of each frame of `pfns`, in one call (a save reads a batch of frames so). */
-  readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[];
+  /**
+   * `readPage` of each frame of `pfns`, in one call (a save reads a batch of frames so). With `into`
+   * (room for `pfns.length` pages), a frame read may be placed there at `index * XC_PAGE_SIZE` and
+   * returned as a view of it: a caller reading batch after batch into one buffer allocates nothing
+   * per batch, and keeps no frame past its next use of the buffer.
+   */
+  readPages(domid: number, pfns: readonly number[], into?: Uint8Array): (Uint8Array | undefined)[];
   /** `writePage` of each `[pfn, data]`, in one call and all or none (a restore loads memory so). */
   writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void;
   /** Frame numbers of every page ever written, ascending. */

@@ -42,6 +42,7 @@ const RUNTIME_EXPORTS = [
   'checkCreateDomainOptions',
   'checkGuestRange',
   'checkGpe',
+  'checkPagesBuffer',
   'checkPendingStart',
   'checkShutdownReason',
   'checkTrigger',

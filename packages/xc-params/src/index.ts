@@ -91,6 +91,7 @@ export {
   clearConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
+  checkPagesBuffer,
   checkPendingStart,
   checkShutdownReason,
   checkTrigger,

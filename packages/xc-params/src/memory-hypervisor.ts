@@ -31,6 +31,7 @@ import {
   clearConsoleLog,
   checkCreateDomainOptions,
   checkGpe,
+  checkPagesBuffer,
   checkPendingStart,
   checkShutdownReason,
   checkTrigger,
@@ -266,9 +267,17 @@ export class MemoryHypervisor implements Hypervisor {
     this.#domain(domid).pages.set(pfn, data.slice());
   }
 
-  readPages(domid: number, pfns: readonly number[]): (Uint8Array | undefined)[] {
-    this.#domain(domid);
-    return pfns.map((pfn) => this.readPage(domid, pfn));
+  readPages(domid: number, pfns: readonly number[], into?: Uint8Array): (Uint8Array | undefined)[] {
+    const { pages } = this.#domain(domid);
+    pfns.forEach(checkPfn);
+    checkPagesBuffer(pfns.length, into);
+    return pfns.map((pfn, index) => {
+      const page = pages.get(pfn);
+      if (page === undefined || into === undefined) return page?.slice();
+      const target = into.subarray(index * XC_PAGE_SIZE, (index + 1) * XC_PAGE_SIZE);
+      target.set(page);
+      return target;
+    });
   }
 
   writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void {

@@ -273,6 +273,22 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         expect(hypervisor.touchedPages(domid)).toEqual([3, 17, 40, 0xfc000]);
       });
 
+      it('reads many pages into a buffer of the caller\'s, whose bytes it may hand back', () => {
+        const hypervisor = fresh();
+        const { domid } = hypervisor.createDomain({ type: 'hvm' });
+        hypervisor.writePages(domid, [[3, page(3)], [17, page(17)]]);
+        const into = new Uint8Array(4 * 4096).fill(0xee);
+        const read = hypervisor.readPages(domid, [17, 4, 3], into);
+        expect(read).toEqual([page(17), undefined, page(3)]);
+        // Whatever it placed in the buffer sits at its index's place there.
+        for (const [index, data] of read.entries()) {
+          if (data?.buffer === into.buffer) expect(data.byteOffset).toBe(into.byteOffset + index * 4096);
+        }
+        read[0]!.fill(0);
+        expect(hypervisor.readPage(domid, 17)).toEqual(page(17));
+        expectXcError(() => hypervisor.readPages(domid, [3, 17], new Uint8Array(4096)), 'EINVAL');
+      });
+
       it('keeps each domain\'s pages apart', () => {
         const hypervisor = fresh();
         const a = hypervisor.createDomain({ type: 'hvm' }).domid;

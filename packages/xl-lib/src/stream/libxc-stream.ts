@@ -91,6 +91,11 @@ function pageDataLength(pages: readonly PageEntry[]): number {
   return 8 + 8 * pages.length + XC_PAGE_SIZE * withData;
 }
 
+/** Where the first page's data starts in the PAGE_DATA record of `count` pages (its header, count and pfns before it). */
+export function pageDataOffset(count: number): number {
+  return 16 + 8 * count;
+}
+
 /** Bytes of the PAGE_DATA record of `pages`. */
 export function pageDataSize(pages: readonly PageEntry[]): number {
   return 8 + alignRecord(pageDataLength(pages));
@@ -113,7 +118,7 @@ export function encodePageData(pages: readonly PageEntry[], into?: Uint8Array): 
   view.setUint32(4, length, true);
   view.setUint32(8, pages.length, true);
   view.setUint32(12, 0, true); // reserved
-  let dataAt = 16 + 8 * pages.length;
+  let dataAt = pageDataOffset(pages.length);
   pages.forEach((page, i) => {
     if (!Number.isSafeInteger(page.pfn) || page.pfn < 0 || page.pfn >= 2 ** 52 || !isKnownPageType(page.type)) {
       throw new XlError('INVAL', `PAGE_DATA entry ${i}: pfn ${page.pfn} / type ${page.type} out of range`);
@@ -122,7 +127,9 @@ export function encodePageData(pages: readonly PageEntry[], into?: Uint8Array): 
     view.setUint32(20 + 8 * i, ((page.type << 28) | Math.floor(page.pfn / 0x100000000)) >>> 0, true);
     if (pageTypeHasData(page.type)) {
       const data = page.data?.subarray(0, XC_PAGE_SIZE);
-      if (data) bytes.set(data, dataAt);
+      // A page read into its place in the reused record is there already.
+      const inPlace = data?.buffer === bytes.buffer && data.byteOffset === bytes.byteOffset + dataAt;
+      if (data && !inPlace) bytes.set(data, dataAt);
       if (reused && (data?.length ?? 0) < XC_PAGE_SIZE) bytes.fill(0, dataAt + (data?.length ?? 0), dataAt + XC_PAGE_SIZE);
       dataAt += XC_PAGE_SIZE;
     }

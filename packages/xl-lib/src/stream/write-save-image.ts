@@ -37,7 +37,7 @@ import { PROGRESS_END_OF_STREAM, PROGRESS_FRAMES_SENT, PROGRESS_START_OF_STREAM,
 import { SIMULATED_CPUID_POLICY, SIMULATED_MSR_POLICY, encodeCpuidPolicy, encodeMsrPolicy } from './cpu-policy.ts';
 import { DHDR_TYPE_X86_HVM, MAX_BATCH_SIZE, PFINFO, REC_TYPE, REC_TYPE_LIBXL } from './format.ts';
 import { encodeHvmContext } from './hvm-context.ts';
-import { domainTypeName, encodeHvmParams, encodeLibxcHeaders, encodePageData, encodeRecord, encodeTscInfo, pageDataSize, type PageEntry } from './libxc-stream.ts';
+import { domainTypeName, encodeHvmParams, encodeLibxcHeaders, encodePageData, encodeRecord, encodeTscInfo, pageDataOffset, pageDataSize, type PageEntry } from './libxc-stream.ts';
 import { encodeLibxlHeader, encodeXlHeader } from './save-image.ts';
 
 /** The params `write_hvm_params` saves, in its order (`xg_sr_save_x86_hvm.c`). */
@@ -128,17 +128,14 @@ export function* saveImageChunks(hypervisor: Hypervisor, domid: number, options:
   for (let first = 0; first < pfns.length; first += MAX_BATCH_SIZE) {
     progress(PROGRESS_FRAMES_SENT, first, frames);
     const batchPfns = pfns.slice(first, first + MAX_BATCH_SIZE);
-    const contents = hypervisor.readPages(domid, batchPfns);
+    // Reusing the record, the pages are read straight into the place each takes in it.
+    if (options.reuseChunks) record ??= new Uint8Array(pageDataSize(batchPfns.map((pfn) => ({ pfn, type: PFINFO.NOTAB }))));
+    const contents = hypervisor.readPages(domid, batchPfns, record?.subarray(pageDataOffset(batchPfns.length)));
     const batch: PageEntry[] = batchPfns.map((pfn, index) => {
       const data = contents[index];
       return data ? { pfn, type: PFINFO.NOTAB, data } : { pfn, type: PFINFO.NOTAB };
     });
-    if (options.reuseChunks) {
-      record ??= new Uint8Array(pageDataSize(batch));
-      yield encodePageData(batch, record);
-    } else {
-      yield encodePageData(batch);
-    }
+    yield encodePageData(batch, record);
   }
   progress(PROGRESS_FRAMES_SENT, frames, frames);
 

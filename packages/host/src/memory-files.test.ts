@@ -1,0 +1,206 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
+import { creatorOf } from './memory-files.ts';
+import { HostError } from './errors.ts';
+import { openHost, type Host } from './open-host.ts';
+import { currentProcess } from './process-identity.ts';
+
+const tempDir = useTempDir();
+const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+/** Frame `pfn`'s bytes as these tests write them: its number, then a byte of it throughout. */
+function frame(pfn: number, salt = 0): Uint8Array {
+  const page = new Uint8Array(XC_PAGE_SIZE).fill((pfn + salt) & 0xff);
+  new DataView(page.buffer).setUint32(0, pfn, true);
+  return page;
+}
+
+const pagesOf = (pfns: readonly number[], salt = 0) => pfns.map((pfn) => [pfn, frame(pfn, salt)] as const);
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+/** Frames as comparable text (deep equality of thousands of byte arrays is slow). */
+const digest = (frames: readonly (Uint8Array | undefined)[]) => frames.map((data) => (data === undefined ? '-' : Buffer.from(data).toString('base64')));
+const filesOf = (path: string): string[] => (existsSync(`${path}.memory`) ? readdirSync(`${path}.memory`).sort() : []);
+
+function rows(path: string): { inFile: number; inHost: number; named: string[] } {
+  const db = new Database(path, { readonly: true });
+  try {
+    return {
+      inFile: db.prepare('SELECT count(*) FROM memory WHERE at IS NOT NULL').pluck().get() as number,
+      inHost: db.prepare('SELECT count(*) FROM memory WHERE at IS NULL').pluck().get() as number,
+      named: db.prepare('SELECT name FROM memory_files').pluck().all() as string[],
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** A host whose writes of 4 or more chunks (64 frames) of a domain go to a memory file. */
+const open = (path: string): Host => openHost(path, { memoryFileChunks: 4 });
+
+describe('guest memory loaded in bulk goes to a file of its own', () => {
+  it('holds what was written, read page by page, in batches and into a caller buffer, from any process', () => {
+    const path = hostFile(tempDir());
+    const host = open(path);
+    const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+    host.hypervisor.writePage(domid, 3, frame(3)); // before: stays in the host file, merged below
+    const pfns = [...range(0, 200), 1000, 1001, 5000];
+    host.hypervisor.writePages(domid, pagesOf(pfns.filter((pfn) => pfn !== 3)));
+    const stored = rows(path);
+    expect(stored.named).toHaveLength(1);
+    expect(filesOf(path)).toEqual(stored.named);
+    // 15 chunks: three before the fourth made the file, the rest in it.
+    expect(stored).toMatchObject({ inHost: 3, inFile: 12 });
+    expect(statSync(join(`${path}.memory`, stored.named[0]!)).size).toBe((pfns.length - 3 * 16) * XC_PAGE_SIZE);
+    expect(host.hypervisor.touchedPages(domid)).toEqual(pfns);
+    for (const pfn of [0, 3, 17, 199, 1000, 5000]) expect(host.hypervisor.readPage(domid, pfn)).toEqual(frame(pfn));
+    expect(host.hypervisor.readPage(domid, 200)).toBeUndefined();
+    const asked = [...pfns, 200, 7];
+    const expected = asked.map((pfn) => (pfns.includes(pfn) ? frame(pfn) : undefined));
+    expect(digest(host.hypervisor.readPages(domid, asked))).toEqual(digest(expected));
+    const into = new Uint8Array(asked.length * XC_PAGE_SIZE).fill(0xee);
+    const viewed = host.hypervisor.readPages(domid, asked, into);
+    expect(digest(viewed)).toEqual(digest(expected));
+    expect(viewed[20]!.buffer).toBe(into.buffer);
+    expect(into.subarray(20 * XC_PAGE_SIZE, 21 * XC_PAGE_SIZE)).toEqual(frame(20));
+    const other = openHost(path);
+    expect(digest(other.hypervisor.readPages(domid, asked))).toEqual(digest(expected));
+    other.close();
+    host.close();
+  });
+
+  it('takes later writes into the host file, over the file copy, which stays as written', () => {
+    const path = hostFile(tempDir());
+    const host = open(path);
+    const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+    host.hypervisor.writePages(domid, pagesOf(range(0, 128)));
+    const [name] = rows(path).named;
+    const before = statSync(join(`${path}.memory`, name!)).size;
+    host.hypervisor.writePage(domid, 100, frame(100, 1));
+    // A second bulk write: the domain has its file, so the host file takes it.
+    host.hypervisor.writePages(domid, pagesOf(range(64, 128), 2));
+    expect(rows(path).named).toEqual([name]);
+    expect(statSync(join(`${path}.memory`, name!)).size).toBe(before);
+    expect(host.hypervisor.readPage(domid, 100)).toEqual(frame(100, 2));
+    expect(host.hypervisor.readPage(domid, 63)).toEqual(frame(63));
+    expect(host.hypervisor.readPages(domid, range(60, 70))).toEqual([...range(60, 64).map((pfn) => frame(pfn)), ...range(64, 70).map((pfn) => frame(pfn, 2))]);
+    host.close();
+  });
+
+  it('goes with its domain: destroy and reset remove the file; a write that rolls back leaves none', () => {
+    const path = hostFile(tempDir());
+    const host = open(path);
+    const kept = host.hypervisor.createDomain({ type: 'hvm' }).domid;
+    host.hypervisor.writePages(kept, pagesOf(range(0, 64)));
+    const destroyed = host.hypervisor.createDomain({ type: 'hvm' }).domid;
+    host.hypervisor.writePages(destroyed, pagesOf(range(0, 64)));
+    const reset = host.hypervisor.createDomain({ type: 'hvm' }).domid;
+    host.hypervisor.writePages(reset, pagesOf(range(0, 64)));
+    expect(filesOf(path)).toHaveLength(3);
+    host.hypervisor.destroyDomain(destroyed);
+    host.hypervisor.resetDomain(reset);
+    expect(host.hypervisor.touchedPages(reset)).toEqual([]);
+    expect(filesOf(path)).toEqual(rows(path).named);
+    expect(filesOf(path)).toHaveLength(1);
+    const failing = host.hypervisor.createDomain({ type: 'hvm' }).domid;
+    expect(() =>
+      host.hypervisor.batch(() => {
+        host.hypervisor.writePages(failing, pagesOf(range(0, 256)));
+        throw new Error('stop');
+      }),
+    ).toThrow('stop');
+    expect(host.hypervisor.touchedPages(failing)).toEqual([]);
+    expect(filesOf(path)).toHaveLength(1);
+    // Inside a caller's transaction that rolls back after the write: the file goes at close.
+    expect(() =>
+      host.atomically(() => {
+        host.hypervisor.writePages(failing, pagesOf(range(0, 256)));
+        throw new Error('stop');
+      }),
+    ).toThrow('stop');
+    expect(filesOf(path)).toHaveLength(2);
+    host.close();
+    expect(filesOf(path)).toEqual(rows(path).named);
+    expect(filesOf(path)).toHaveLength(1);
+  });
+
+  it('is found through another path to the same host file', () => {
+    const dir = tempDir();
+    const path = hostFile(dir);
+    const host = open(path);
+    const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+    host.hypervisor.writePages(domid, pagesOf(range(0, 64)));
+    host.close();
+    symlinkSync(path, join(dir, 'link.db'));
+    const linked = openHost(join(dir, 'link.db'));
+    expect(linked.hypervisor.readPage(domid, 40)).toEqual(frame(40));
+    linked.close();
+  });
+
+  it('missing, makes reads of its domain fail as a damaged host (CORRUPT), not as memory never written', () => {
+    const path = hostFile(tempDir());
+    const host = open(path);
+    const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+    host.hypervisor.writePages(domid, pagesOf(range(0, 64)));
+    rmSync(`${path}.memory`, { recursive: true });
+    let error: unknown;
+    try {
+      host.hypervisor.readPage(domid, 50); // chunk 3, the first in the file
+    } catch (caught) {
+      error = caught;
+    }
+    expect(HostError.is(error) && error.code).toBe('CORRUPT');
+    expect((error as Error).message).toContain(`memory file of domain ${domid}`);
+    host.close();
+  });
+});
+
+describe('memory files no domain names', () => {
+  it("left by a process killed before its restore committed: removed by the next open, a live process's kept", async () => {
+    if (!existsSync(built)) throw new Error(`${built} is missing: build @xen-genid/host first`);
+    const path = hostFile(tempDir());
+    openHost(path).close();
+    const script = `
+      const { openHost } = await import(${JSON.stringify(built)});
+      const host = openHost(process.argv[1], { memoryFileChunks: 4, crashAt: 'hypervisor.memoryFileSynced' });
+      const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+      host.hypervisor.writePages(domid, Array.from({ length: 128 }, (_, pfn) => [pfn, new Uint8Array(4096).fill(1)]));
+    `;
+    const killed = spawnSync(process.execPath, ['--input-type=module', '-e', script, path], { encoding: 'utf8' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const [left] = filesOf(path);
+    expect(left).toBeDefined();
+    expect(statSync(join(`${path}.memory`, left!)).size).toBe((128 - 3 * 16) * XC_PAGE_SIZE);
+    // A file of a process still running (as though its transaction were under way) stays.
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      await new Promise((resolve) => sleeper.once('spawn', resolve));
+      const running = join(`${path}.memory`, `9-${sleeper.pid}-${startOf(sleeper.pid!)}-0a0b0c.mem`);
+      writeFileSync(running, 'x');
+      const host = openHost(path);
+      expect(host.hypervisor.listDomains().map((domain) => domain.domid)).toEqual([0]);
+      expect(filesOf(path)).toEqual([running.split('/').pop()]);
+      host.close();
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
+  it('are named after the process that made them', () => {
+    const self = currentProcess();
+    expect(creatorOf(`12-${self.pid}-${self.start}-abcdef.mem`)).toEqual(self);
+    expect(creatorOf('12-34--abcdef.mem')).toEqual({ pid: 34, start: '' });
+    expect(creatorOf('notes.txt')).toBeUndefined();
+  });
+});
+
+/** `/proc/<pid>/stat`'s start time, as `process-identity.ts` reads it. */
+function startOf(pid: number): string {
+  const stat = spawnSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' }).stdout;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+}
