@@ -53,7 +53,7 @@ export interface OpenHostOptions {
   /**
    * Chunks of 64 KiB of guest memory one write transaction gathers (a restore's, a migration's) from
    * which a domain without a memory file gets one, `<host file>.memory/<name>`, and its memory loaded
-   * in that transaction goes there rather than into the host file (default 64, 4 MiB; at least 1);
+   * in that transaction goes there rather than into the host file (default 16, 1 MiB; at least 1);
    * default `$XEN_GENID_HOST_MEMORY_FILE_CHUNKS` when set.
    */
   readonly memoryFileChunks?: number;

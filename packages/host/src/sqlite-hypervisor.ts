@@ -148,8 +148,8 @@ interface PendingChunk {
 /** Chunks gathered before they are stored, inside the transaction: 16 MiB of guest memory. */
 const PENDING_CHUNKS_KEPT = 256;
 
-/** `OpenHostOptions.memoryFileChunks`' default: 4 MiB of a domain's memory stored in one write transaction. */
-const MEMORY_FILE_CHUNKS = 64;
+/** `OpenHostOptions.memoryFileChunks`' default: 1 MiB of a domain's memory stored in one write transaction. */
+const MEMORY_FILE_CHUNKS = 16;
 
 /** One key per (domid, chunk): domids are below 2^16, chunks below 2^36 (frames below 2^40). */
 const chunkKey = (domid: number, chunk: number): number => chunk * 0x10000 + domid;

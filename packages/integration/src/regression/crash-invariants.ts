@@ -3,9 +3,10 @@
  * three views of its ID agree; no domain is left renamed (`--incoming`, `--migratedaway`); every
  * bystander (each domain but `guest`, on each host file) is untouched and running where it was; the
  * domain the operation acted on (`guest`) is where the operation may have put it, running; a guest
- * a save took away comes back from its file.
+ * a save took away comes back from its file; every memory file beside a host file belongs to one of
+ * its domains, one at most each.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { expect } from 'vitest';
 import { domainViews, viewProblems, type DomainViews, type XlHost } from './xl-host.ts';
 
@@ -29,6 +30,19 @@ export function placedViews(hosts: readonly string[]): Placed[] {
   return hosts.filter((host) => existsSync(host)).flatMap((host) => domainViews(host).map((domain) => ({ ...domain, host })));
 }
 
+/** The memory files beside `host` (`<host>.memory/<domid>-...`) that no domain of `domains` owns, or that a second file of its domain duplicates. */
+export function strayMemoryFiles(host: string, domains: readonly Placed[]): string[] {
+  const dir = `${realpathSync(host)}.memory`;
+  const owners = new Set(domains.filter((domain) => domain.host === host).map((domain) => domain.domid));
+  const seen = new Set<number>();
+  return (existsSync(dir) ? readdirSync(dir) : []).filter((name) => {
+    const domid = Number(name.split('-')[0]);
+    const stray = !owners.has(domid) || seen.has(domid);
+    seen.add(domid);
+    return stray;
+  });
+}
+
 /**
  * Runs `xl list` on each host file that exists (the next command: it finishes what the dead process
  * left; with `list: false`, opening the host file here does the same, as any command would), then
@@ -50,6 +64,7 @@ export function expectWholeAfterCrash(
   }
   const after = placedViews(present);
   expect(after.flatMap(viewProblems)).toEqual([]);
+  expect(present.flatMap((host) => strayMemoryFiles(host, after))).toEqual([]);
   expect(after.map((domain) => domain.name).filter((name) => /--(incoming|migratedaway)$/.test(name ?? ''))).toEqual([]);
   const bystanders = (domains: readonly Placed[]) =>
     domains

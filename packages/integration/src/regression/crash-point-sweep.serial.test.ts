@@ -11,7 +11,7 @@
  * reaches fails the sweep, so a new crash point is swept as soon as it exists.
  */
 import { join } from 'node:path';
-import { CRASH_POINTS, crashPointOf } from '@xen-genid/host';
+import { CRASH_POINTS, MEMORY_FILE_CHUNKS_ENV, crashPointOf } from '@xen-genid/host';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectWholeAfterCrash, placedViews, type Outcome } from './crash-invariants.ts';
 import { copyXlHost, createXlHost, type XlHost, type XlOptions } from './xl-host.ts';
@@ -27,6 +27,8 @@ interface Operation {
   readonly outcome: Outcome;
   /** Run once; every step's run starts from a copy of what it leaves. */
   prepare(world: XlHost): void;
+  /** The environment of the armed run. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly args: (world: XlHost) => string[];
 }
 
@@ -73,6 +75,18 @@ const OPERATIONS: readonly Operation[] = [
     },
     args: () => ['restore', 'guest.save'],
   },
+  {
+    // Every chunk of the guest's memory in a memory file of its own (as a large guest's restore).
+    name: 'restore (memory file)',
+    armed: 'xl',
+    outcome: { kind: 'restored' },
+    env: { [MEMORY_FILE_CHUNKS_ENV]: '1' },
+    prepare: (world) => {
+      prepareGuests(world);
+      expect(world.xl(['save', 'guest', 'guest.save']).status).toBe(0);
+    },
+    args: () => ['restore', 'guest.save'],
+  },
   { name: 'destroy', armed: 'xl', outcome: { kind: 'destroyed' }, prepare: prepareGuests, args: () => ['destroy', 'guest'] },
   { name: 'reboot', armed: 'xl', outcome: { kind: 'kept' }, prepare: prepareGuests, args: () => ['reboot', 'guest'] },
   { name: 'vm-genid --new', armed: 'xl', outcome: { kind: 'renewed' }, prepare: prepareGuests, args: () => ['vm-genid', '--new', 'guest'] },
@@ -87,7 +101,7 @@ function runArmed(world: XlHost, operation: Operation, spec: string): ReturnType
   const receiverEnv = operation.armed === 'receiver' ? armedEnv : 'XEN_GENID_HOST_CRASH_AT= XEN_GENID_HOST_TRACE_STEPS=0';
   const args = operation.args(world).map((arg) => arg.replace('__RECEIVER_ENV__', receiverEnv));
   const options: XlOptions =
-    operation.armed === 'receiver' ? {} : { crashAt: spec, env: { XEN_GENID_HOST_TRACE_STEPS: spec === TRACE ? '1' : '0' } };
+    operation.armed === 'receiver' ? {} : { crashAt: spec, env: { ...operation.env, XEN_GENID_HOST_TRACE_STEPS: spec === TRACE ? '1' : '0' } };
   return world.xl(args, options);
 }
 
