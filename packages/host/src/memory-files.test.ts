@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
@@ -102,7 +102,10 @@ describe('guest memory loaded in bulk goes to a file of its own', () => {
     const reset = host.hypervisor.createDomain({ type: 'hvm' }).domid;
     host.hypervisor.writePages(reset, pagesOf(range(0, 64)));
     expect(filesOf(path)).toHaveLength(3);
+    expect(host.hypervisor.readPage(destroyed, 60)).toEqual(frame(60)); // its file open for reading
     host.hypervisor.destroyDomain(destroyed);
+    // Closed as well as removed: no space held by a removed file.
+    expect(openFiles().filter((target) => target.endsWith('.mem (deleted)'))).toEqual([]);
     host.hypervisor.resetDomain(reset);
     expect(host.hypervisor.touchedPages(reset)).toEqual([]);
     expect(filesOf(path)).toEqual(rows(path).named);
@@ -198,6 +201,17 @@ describe('memory files no domain names', () => {
     expect(creatorOf('notes.txt')).toBeUndefined();
   });
 });
+
+/** What this process's open file descriptors point at. */
+function openFiles(): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  });
+}
 
 /** `/proc/<pid>/stat`'s start time, as `process-identity.ts` reads it. */
 function startOf(pid: number): string {

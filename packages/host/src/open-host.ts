@@ -388,6 +388,7 @@ class SqliteHost implements Host {
     } finally {
       this.#closed = true;
       this.store.close();
+      this.hypervisor.closeMemoryFiles();
       this.#db.close();
     }
   }

@@ -148,6 +148,9 @@ interface PendingChunk {
 /** Chunks gathered before they are stored, inside the transaction: 16 MiB of guest memory. */
 const PENDING_CHUNKS_KEPT = 256;
 
+/** Memory files kept open for reading at once. */
+const OPEN_MEMORY_FILES = 8;
+
 /** `OpenHostOptions.memoryFileChunks`' default: 1 MiB of a domain's memory stored in one write transaction. */
 const MEMORY_FILE_CHUNKS = 16;
 
@@ -222,8 +225,14 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #storedInWrite = new Map<number, number>();
   /** Memory files of domains the write transaction under way destroyed or reset. */
   readonly #dropped: string[] = [];
-  /** The memory files a `readPages` call opened, by domid, closed when it returns. */
-  #reading: Map<number, number> | undefined;
+  /**
+   * Memory files open for reading, by name (a name is never reused, so an open file is the one its
+   * name stands for while a domain names it), the least recently opened first; at most
+   * `OPEN_MEMORY_FILES`, all closed by `closeMemoryFiles`.
+   */
+  readonly #readers = new Map<string, number>();
+  /** Domains found to exist in the write transaction under way (a chunk's first write checks its domain once). */
+  readonly #present = new Set<number>();
   #bound: { readonly model: GuestModel | undefined } | undefined;
   readonly #now: () => number;
 
@@ -342,8 +351,10 @@ export class SqliteHypervisor implements Hypervisor {
             if (this.#depth === 1 && this.#filling.size > 0) this.#hooks.step?.('hypervisor.memoryFileSynced');
             return result;
           } catch (error) {
-            // Rolled back: what was gathered since this call began is dropped with it.
+            // Rolled back: what was gathered since this call began is dropped with it (and a domain
+            // it made may be gone again).
             this.#pending.clear();
+            this.#present.clear();
             throw error;
           } finally {
             this.#depth -= 1;
@@ -373,6 +384,7 @@ export class SqliteHypervisor implements Hypervisor {
     }
     this.#filling.clear();
     this.#storedInWrite.clear();
+    this.#present.clear();
     if (committed && !this.#db.inTransaction) {
       for (const name of this.#dropped) this.#removeFile(name);
     }
@@ -380,6 +392,9 @@ export class SqliteHypervisor implements Hypervisor {
   }
 
   #removeFile(name: string): void {
+    const fd = this.#readers.get(name);
+    if (fd !== undefined) closeSync(fd);
+    this.#readers.delete(name);
     if (this.#memoryDir !== undefined) rmSync(join(this.#memoryDir, name), { force: true });
   }
 
@@ -549,6 +564,7 @@ export class SqliteHypervisor implements Hypervisor {
     const self = currentProcess();
     this.#write(() => {
       const row = this.#guest(domid, 'destroy');
+      this.#present.delete(domid);
       this.#dropFile(domid);
       this.#deleteDomain.run(domid);
       this.#unclaim.run(domid);
@@ -691,13 +707,7 @@ export class SqliteHypervisor implements Hypervisor {
     // or of the bytes read for this call alone (not cached, so a caller's change to one cannot reach
     // another), in one read transaction (one snapshot, and one WAL read lock rather than one per
     // chunk). A whole chunk in a memory file, asked for in order, is read straight into `into`.
-    this.#reading = new Map();
-    try {
-      return this.#read(() => this.#snapshot(() => this.#readMany(domid, pfns, into)));
-    } finally {
-      for (const fd of this.#reading.values()) closeSync(fd);
-      this.#reading = undefined;
-    }
+    return this.#read(() => this.#snapshot(() => this.#readMany(domid, pfns, into)));
   }
 
   #readMany(domid: number, pfns: readonly number[], into: Uint8Array | undefined): (Uint8Array | undefined)[] {
@@ -761,30 +771,42 @@ export class SqliteHypervisor implements Hypervisor {
     return { present: row.present, data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) };
   }
 
-  /** Fills `target` from `at` of domain `domid`'s memory file (kept open for the rest of a `readPages`). */
+  /** Fills `target` from `at` of domain `domid`'s memory file. */
   #readFile(domid: number, at: number, target: Uint8Array): void {
-    let fd = this.#filling.get(domid)?.fd ?? this.#reading?.get(domid);
-    const opened = fd === undefined;
-    if (fd === undefined) {
-      const name = this.#selectFile.get(domid) as string | undefined;
-      const path = name === undefined ? undefined : join(this.#memoryDir!, name);
-      try {
-        if (path === undefined) throw new Error('no memory file is named for it');
-        fd = openSync(path, 'r');
-      } catch (error) {
-        throw new HostError('CORRUPT', `host file ${this.#file}: the memory file of domain ${domid} (${path ?? 'unnamed'}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
-      }
-      this.#reading?.set(domid, fd);
+    const fd = this.#filling.get(domid)?.fd ?? this.#reader(domid);
+    for (let done = 0; done < target.length; ) {
+      const read = readSync(fd, target, done, target.length - done, at + done);
+      if (read === 0) throw new HostError('CORRUPT', `host file ${this.#file}: the memory file of domain ${domid} is shorter than its chunks say`);
+      done += read;
     }
+  }
+
+  /** The memory file domain `domid`'s rows name, open for reading. */
+  #reader(domid: number): number {
+    const name = this.#selectFile.get(domid) as string | undefined;
+    const open = name === undefined ? undefined : this.#readers.get(name);
+    if (open !== undefined) return open;
+    const path = name === undefined ? undefined : join(this.#memoryDir!, name);
+    let fd: number;
     try {
-      for (let done = 0; done < target.length; ) {
-        const read = readSync(fd, target, done, target.length - done, at + done);
-        if (read === 0) throw new HostError('CORRUPT', `host file ${this.#file}: the memory file of domain ${domid} is shorter than its chunks say`);
-        done += read;
-      }
-    } finally {
-      if (opened && this.#reading === undefined) closeSync(fd);
+      if (path === undefined) throw new Error('no memory file is named for it');
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw new HostError('CORRUPT', `host file ${this.#file}: the memory file of domain ${domid} (${path ?? 'unnamed'}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
     }
+    if (this.#readers.size >= OPEN_MEMORY_FILES) {
+      const [oldest, oldestFd] = this.#readers.entries().next().value!;
+      this.#readers.delete(oldest);
+      closeSync(oldestFd);
+    }
+    this.#readers.set(name!, fd);
+    return fd;
+  }
+
+  /** Closes the memory files open for reading (the host does at close). */
+  closeMemoryFiles(): void {
+    for (const fd of this.#readers.values()) closeSync(fd);
+    this.#readers.clear();
   }
 
   /** A chunk as stored (no frames if never written), through the one-chunk cache. */
@@ -814,7 +836,8 @@ export class SqliteHypervisor implements Hypervisor {
     const key = chunkKey(domid, chunk);
     let pending = this.#pending.get(key);
     if (pending === undefined) {
-      this.#current(domid);
+      if (!this.#present.has(domid)) this.#current(domid);
+      this.#present.add(domid);
       if (this.#pending.size >= PENDING_CHUNKS_KEPT) this.#storePending();
       // A spare buffer holds an earlier chunk's bytes: only the slots written here are stored.
       pending = { domid, chunk, written: 0, frames: this.#spareFrames.pop() ?? new Uint8Array(PAGES_PER_CHUNK * XC_PAGE_SIZE) };

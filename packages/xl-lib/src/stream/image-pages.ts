@@ -79,7 +79,9 @@ export class FilePages implements ReadonlyMap<number, Uint8Array> {
    * the next batch: a consumer copies what it keeps before it asks for the next.
    */
   *batches(): Generator<PageWrite[]> {
-    const placed = [...this.#offsets].sort((a, b) => a[1] - b[1]);
+    const placed = [...this.#offsets];
+    // Placed in file order unless a pfn was sent again (its entry keeps its first place).
+    if (placed.some((entry, index) => index > 0 && entry[1] < placed[index - 1]![1])) placed.sort((a, b) => a[1] - b[1]);
     const buffer = new Uint8Array(LOAD_READ_SIZE);
     let first = 0;
     while (first < placed.length) {
