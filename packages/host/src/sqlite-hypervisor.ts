@@ -215,7 +215,7 @@ export class SqliteHypervisor implements Hypervisor {
   #depth = 0;
   /** Where the domains' memory files are (none for a database without a file). */
   readonly #memoryDir: string | undefined;
-  /** Chunks gathered in one write transaction from which their domains' memory goes to a file. */
+  /** Chunks of a domain stored in one write transaction from which the rest goes to a memory file. */
   readonly #fileChunks: number;
   /** The memory files the write transaction under way is filling, by domid. */
   readonly #filling = new Map<number, FillingFile>();

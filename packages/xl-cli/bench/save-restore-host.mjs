@@ -5,7 +5,9 @@
 // wall-time ratios (with their spread) and the ratio of the children's summed CPU time; and the host
 // file's bytes per guest byte (the file at rest with the guest, with its memory files, less the same
 // once the guest is destroyed).
-// Goals: save and restore within 2x of cp + sync; at most 1.1 host bytes per guest byte.
+// Goals: save and restore within 2x of cp + sync; at most 1.1 host bytes per guest byte. Beside each,
+// its floor (save-restore-floor.cjs: a Node process moving the same bytes, nothing else), timed in
+// the same rounds.
 // BENCH_QUICK=1: 32 MiB, 2 rounds. BENCH_MIB and BENCH_ROUNDS pick the size and rounds.
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ const quick = process.env.BENCH_QUICK === '1';
 const mib = Number(process.env.BENCH_MIB ?? (quick ? 32 : 256));
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 2 : 5));
 const xl = new URL('../dist/bin/xl.js', import.meta.url).pathname;
+const floorScript = new URL('./save-restore-floor.cjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'xl-save-bench-'));
 const hostFile = join(dir, 'host.db');
 const saveFile = join(dir, 'guest.save');
@@ -58,6 +61,11 @@ try {
   host.close();
   run('save', '-c', 'bench', saveFile); // untimed: the file the first copy copies
 
+  // The floor: a Node process moving the same bytes and nothing else (save-restore-floor.cjs), from
+  // the guest's memory file (before xl save takes the guest away) or from the save file.
+  const floorFrom = { save: () => join(memoryDir, readdirSync(memoryDir)[0]), restore: () => saveFile };
+  const floor = (name) => runNode([floorScript, name, floorFrom[name](), join(dir, `floor.${name}`)], { cwd: dir });
+  const floors = { save: [], restore: [] };
   const results = { save: [], restore: [] };
   const cpu = { save: [0, 0], restore: [0, 0] };
   let withGuest = 0;
@@ -65,6 +73,7 @@ try {
     for (const [name, args] of [['save', ['save', 'bench', saveFile]], ['restore', ['restore', saveFile]]]) {
       let base;
       let subject;
+      const least = floor(name);
       if (round % 2 === 0) {
         base = copy();
         subject = run(...args);
@@ -73,6 +82,7 @@ try {
         base = copy();
       }
       results[name].push(subject.wallMs / base.wallMs);
+      floors[name].push(least.wallMs / base.wallMs);
       cpu[name][0] += subject.cpuSeconds;
       cpu[name][1] += base.cpuSeconds;
     }
@@ -88,6 +98,7 @@ try {
     console.log(
       `xl ${name.padEnd(8)} wall ${wall.toFixed(2)}x [${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}]  cpu ${(cpu[name][0] / cpu[name][1]).toFixed(2)}x  (goal <= 2x: ${wall <= 2 ? 'met' : 'NOT met'})`,
     );
+    console.log(`   its floor wall ${median(floors[name]).toFixed(2)}x [${Math.min(...floors[name]).toFixed(2)}-${Math.max(...floors[name]).toFixed(2)}]  (save-restore-floor.cjs ${name})`);
   }
   const perByte = (withGuest - without) / (mib * 2 ** 20);
   console.log(`host file: ${(withGuest / 2 ** 20).toFixed(1)} MiB with the guest, ${(without / 2 ** 20).toFixed(1)} MiB after xl destroy: ${perByte.toFixed(3)} bytes per guest byte (goal <= 1.1: ${perByte <= 1.1 ? 'met' : 'NOT met'})`);

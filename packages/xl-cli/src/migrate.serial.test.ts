@@ -6,7 +6,8 @@
  * cleared leaves the source running with its ID and memory untouched.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { XL, createXlWorld, genidView, type GenidView, type XlWorld } from './__fixtures__/xl-world.ts';
@@ -87,11 +88,11 @@ describe('xl migrate between two host files', () => {
     const page = new Uint8Array(4096).fill(0x5a);
     host.hypervisor.writePages(domid, Array.from({ length: 2048 }, (_, pfn) => [0x10000 + pfn, page] as const)); // 8 MiB
     host.close();
-    const before = statSync(source).size;
+    const before = hostBytes(source);
     const result = world.xl(['migrate', '-s', 'env', 'vm', `XEN_GENID_HOST=${target}`], { host: source });
     expect(result.status, result.stderr).toBe(0);
-    expect(before - statSync(source).size).toBeGreaterThan(2048 * 4096);
-    expect(statSync(target).size).toBeGreaterThan(2048 * 4096);
+    expect(before - hostBytes(source)).toBeGreaterThan(2048 * 4096);
+    expect(hostBytes(target)).toBeGreaterThan(2048 * 4096);
   });
 
   it("with -s '': the host argument is the whole receiver command", () => {
@@ -213,3 +214,10 @@ describe('xl migrate that fails before the receiver is cleared', () => {
     expectSourceUntouched(before);
   });
 });
+
+/** A host file's bytes with its memory files' (`<host file>.memory/`). */
+function hostBytes(path: string): number {
+  const memory = `${path}.memory`;
+  const files = existsSync(memory) ? readdirSync(memory).map((name) => join(memory, name)) : [];
+  return [path, ...files].reduce((sum, file) => sum + statSync(file).size, 0);
+}
