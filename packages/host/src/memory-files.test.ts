@@ -89,6 +89,21 @@ describe('guest memory loaded in bulk goes to a file of its own', () => {
     expect(host.hypervisor.readPage(domid, 100)).toEqual(frame(100, 2));
     expect(host.hypervisor.readPage(domid, 63)).toEqual(frame(63));
     expect(host.hypervisor.readPages(domid, range(60, 70))).toEqual([...range(60, 64).map((pfn) => frame(pfn)), ...range(64, 70).map((pfn) => frame(pfn, 2))]);
+
+    host.close();
+  });
+
+  it('is read into a buffer a run of whole chunks at a time, a run broken where a chunk is elsewhere', () => {
+    const path = hostFile(tempDir());
+    const host = open(path);
+    const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+    host.hypervisor.writePages(domid, pagesOf(range(0, 256))); // chunks 3-15 in the file, one after the other
+    host.hypervisor.writePage(domid, 100, frame(100, 1)); // chunk 6 now in the host file
+    const expected = range(0, 256).map((pfn) => frame(pfn, pfn === 100 ? 1 : 0));
+    const read = (pfns: number[]) => digest(host.hypervisor.readPages(domid, pfns, new Uint8Array(pfns.length * XC_PAGE_SIZE)));
+    expect(read(range(0, 256))).toEqual(digest(expected));
+    expect(read([...range(0, 70), ...range(72, 256)])).toEqual(digest([...expected.slice(0, 70), ...expected.slice(72)]));
+    expect(read([...range(128, 256), ...range(0, 128)])).toEqual(digest([...expected.slice(128), ...expected.slice(0, 128)]));
     host.close();
   });
 

@@ -121,6 +121,14 @@ function checkParamIndex(index: number): void {
   }
 }
 
+/** Bytes of a chunk with every frame written. */
+const CHUNK_BYTES = PAGES_PER_CHUNK * XC_PAGE_SIZE;
+
+/** Whether a chunk's row has every frame and keeps them in the domain's memory file. */
+function inFileWhole(row: ChunkRow | undefined): row is ChunkRow & { at: number } {
+  return row !== undefined && row.at !== null && row.present === ALL_FRAMES;
+}
+
 /** Whether `pfns` from `index` on are chunk `chunk`'s frames, each in order. */
 function wholeChunkAt(pfns: readonly number[], index: number, chunk: number): boolean {
   if (index + PAGES_PER_CHUNK > pfns.length) return false;
@@ -242,6 +250,7 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #selectParam;
   readonly #upsertParam;
   readonly #selectChunk;
+  readonly #chunkRange;
   readonly #upsertChunk;
   readonly #selectFile;
   readonly #insertFile;
@@ -291,6 +300,7 @@ export class SqliteHypervisor implements Hypervisor {
       'INSERT INTO params (domid, idx, value) VALUES (?, ?, ?) ON CONFLICT (domid, idx) DO UPDATE SET value = excluded.value',
     );
     this.#selectChunk = db.prepare('SELECT present, data, at FROM memory WHERE domid = ? AND chunk = ?');
+    this.#chunkRange = db.prepare('SELECT chunk, present, data, at FROM memory WHERE domid = ? AND chunk BETWEEN ? AND ?');
     this.#upsertChunk = db.prepare(
       'INSERT INTO memory (domid, chunk, present, data, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (domid, chunk) DO UPDATE SET present = excluded.present, data = excluded.data, at = excluded.at',
     );
@@ -712,42 +722,59 @@ export class SqliteHypervisor implements Hypervisor {
 
   #readMany(domid: number, pfns: readonly number[], into: Uint8Array | undefined): (Uint8Array | undefined)[] {
     const frames: (Uint8Array | undefined)[] = new Array(pfns.length);
-    let key = -1;
+    const rowOf = this.#chunkRows(domid, pfns);
+    let current = -1;
     let stored = NO_FRAMES;
-    let fresh = false;
     for (let index = 0; index < pfns.length; ) {
       const pfn = pfns[index]!;
       const chunk = chunkOf(pfn);
-      if (chunkKey(domid, chunk) !== key) {
-        key = chunkKey(domid, chunk);
-        const cached = this.#cache.validate() ? this.#chunks.get(key) : undefined;
-        fresh = cached === undefined;
-        if (cached === undefined) {
-          const row = this.#selectChunk.get(domid, chunk) as ChunkRow | undefined;
-          if (into !== undefined && row?.at != null && row.present === ALL_FRAMES && wholeChunkAt(pfns, index, chunk)) {
-            const target = into.subarray(index * XC_PAGE_SIZE, (index + PAGES_PER_CHUNK) * XC_PAGE_SIZE);
-            this.#readFile(domid, row.at, target);
-            for (let slot = 0; slot < PAGES_PER_CHUNK; slot += 1) frames[index + slot] = target.subarray(slot * XC_PAGE_SIZE, (slot + 1) * XC_PAGE_SIZE);
-            index += PAGES_PER_CHUNK;
-            key = -1;
-            continue;
-          }
-          stored = this.#chunkOfRow(domid, row);
-        } else {
-          stored = cached;
+      if (chunk !== current) {
+        current = chunk;
+        const row = rowOf(chunk);
+        if (into !== undefined && inFileWhole(row) && wholeChunkAt(pfns, index, chunk)) {
+          // This chunk and the whole ones after it that lie next to it in the file, in one read.
+          let chunks = 1;
+          for (let next = rowOf(chunk + 1); inFileWhole(next) && next.at === row.at + chunks * CHUNK_BYTES && wholeChunkAt(pfns, index + chunks * PAGES_PER_CHUNK, chunk + chunks); next = rowOf(chunk + chunks)) chunks += 1;
+          const target = into.subarray(index * XC_PAGE_SIZE, (index + chunks * PAGES_PER_CHUNK) * XC_PAGE_SIZE);
+          this.#readFile(domid, row.at, target);
+          for (let slot = 0; slot < chunks * PAGES_PER_CHUNK; slot += 1) frames[index + slot] = target.subarray(slot * XC_PAGE_SIZE, (slot + 1) * XC_PAGE_SIZE);
+          index += chunks * PAGES_PER_CHUNK;
+          current = -1;
+          continue;
         }
+        stored = this.#chunkOfRow(domid, row);
       }
+      // The bytes were read for this call alone: its frames can be views of them.
       const frame = frameOfChunk(stored, slotOf(pfn));
       if (frame !== undefined && into !== undefined) {
         const target = into.subarray(index * XC_PAGE_SIZE, (index + 1) * XC_PAGE_SIZE);
         target.set(frame);
         frames[index] = target;
       } else {
-        frames[index] = fresh ? frame : frame?.slice();
+        frames[index] = frame;
       }
       index += 1;
     }
     return frames;
+  }
+
+  /**
+   * The stored row of each chunk `pfns` fall in, by chunk number: one query for the chunks between
+   * the lowest and the highest when they are about as many as the chunks asked for (a save's batch),
+   * else one query per chunk.
+   */
+  #chunkRows(domid: number, pfns: readonly number[]): (chunk: number) => ChunkRow | undefined {
+    let low = Infinity;
+    let high = -1;
+    for (const pfn of pfns) {
+      const chunk = chunkOf(pfn);
+      if (chunk < low) low = chunk;
+      if (chunk > high) high = chunk;
+    }
+    if (high - low > 2 * (pfns.length / PAGES_PER_CHUNK) + 2) return (chunk) => this.#selectChunk.get(domid, chunk) as ChunkRow | undefined;
+    const rows = new Map<number, ChunkRow>();
+    for (const row of this.#chunkRange.all(domid, low, high) as (ChunkRow & { chunk: number })[]) rows.set(row.chunk, row);
+    return (chunk) => rows.get(chunk);
   }
 
   /** Runs `body` in a read transaction, or in the transaction under way. */
