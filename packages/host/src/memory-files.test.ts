@@ -107,6 +107,33 @@ describe('guest memory loaded in bulk goes to a file of its own', () => {
     host.close();
   });
 
+  it('takes whole chunks lying one after the other in a buffer straight from it, as a restore hands them', () => {
+    const path = hostFile(tempDir());
+    const host = open(path);
+    const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+    // Frames 8-263 in two batches, each page a view of one buffer (as a restore's batches): chunks
+    // 1-15 whole, 16 in part; the second batch's chunks go to the file the first one's made.
+    const buffer = new Uint8Array(128 * XC_PAGE_SIZE);
+    const batch = (pfns: number[]) =>
+      pfns.map((pfn, index) => {
+        const view = buffer.subarray(index * XC_PAGE_SIZE, (index + 1) * XC_PAGE_SIZE);
+        view.set(frame(pfn));
+        return [pfn, view] as const;
+      });
+    host.hypervisor.batch(() => {
+      host.hypervisor.writePages(domid, batch(range(8, 136)));
+      // Frame 165 gathered first, then its whole chunk written over it in the same call.
+      host.hypervisor.writePages(domid, [[165, frame(165, 9)], ...batch(range(136, 264))]);
+      buffer.fill(0); // the caller's buffer, reused: nothing of it is kept
+      host.hypervisor.writePage(domid, 200, frame(200, 4)); // after: over the file's copy
+    });
+    const expected = range(0, 300).map((pfn) => (pfn < 8 || pfn >= 264 ? undefined : frame(pfn, pfn === 200 ? 4 : 0)));
+    expect(digest(host.hypervisor.readPages(domid, range(0, 300)))).toEqual(digest(expected));
+    expect(host.hypervisor.touchedPages(domid)).toEqual(range(8, 264));
+    expect(rows(path).named).toHaveLength(1);
+    host.close();
+  });
+
   it('goes with its domain: destroy and reset remove the file; a write that rolls back leaves none', () => {
     const path = hostFile(tempDir());
     const host = open(path);
