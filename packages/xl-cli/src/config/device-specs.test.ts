@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DISK_RULE_PATTERNS, diskRulesStartingWith, parseDiskSpec } from './disk-spec.ts';
+import { diskRulePatterns, diskRulesStartingWith, parseDiskSpec } from './disk-spec.ts';
 import { parseVifSpec } from './vif-spec.ts';
 import { XlExit } from './xl-exit.ts';
 import type { XlCfgDiagnostic } from './xl-cfg.ts';
@@ -79,7 +79,7 @@ describe('the disk scanner tries only the rules that can match at a char', () =>
     const skipped: string[] = [];
     for (const char of chars) {
       const tried = new Set(diskRulesStartingWith(char));
-      for (const pattern of DISK_RULE_PATTERNS.filter((rule) => !tried.has(rule))) {
+      for (const pattern of diskRulePatterns().filter((rule) => !tried.has(rule))) {
         for (const tail of tails) {
           pattern.lastIndex = 0;
           if (pattern.test(char + tail)) skipped.push(`${pattern} at ${JSON.stringify(char + tail)}`);

@@ -174,8 +174,11 @@ const DEPRECATED_PREFIX: Action = (scan) => {
   scan.hadDeprecatedPrefix = true;
 };
 
-/** The scanner's rules, in libxlu_disk_l.l's order (`.` in flex does not match a newline). */
-const RULES: readonly Rule[] = [
+/**
+ * The scanner's rules, in libxlu_disk_l.l's order (`.` in flex does not match a newline): made at
+ * the first disk spec scanned, not when the module loads (most configs and commands have none).
+ */
+const makeRules = (): readonly Rule[] => [
   rule('[ \\t\\n]+', () => {}, '([^ \\t\\n].*)?'),
   rule('format=[^,]*,?', (scan, text) => setFormat(scan, valueOf(text))),
   rule('cdrom,?', (scan) => void (scan.disk.isCdrom = 1)),
@@ -250,6 +253,9 @@ const RULES: readonly Rule[] = [
   rule('[^=,]*,|[^=,]+,?', (scan, text) => positional(scan, strip(text, ','))),
 ];
 
+let rules: readonly Rule[] | undefined;
+const scannerRules = (): readonly Rule[] => (rules ??= makeRules());
+
 /** The positional parameters: target, format, vdev, access. */
 function positional(scan: Scan, text: string): boolean | void {
   const disk = scan.disk;
@@ -274,20 +280,31 @@ const OTHER_CHARS = 256;
 
 /**
  * The rules that can match at a char, by its code (`OTHER_CHARS` for any code above 255), in
- * libxlu_disk_l.l's order: the scanner tries only these.
+ * libxlu_disk_l.l's order: the scanner tries only these. Each char's are worked out when a spec
+ * first has it.
  */
-const RULES_BY_FIRST_CHAR: readonly (readonly Rule[])[] = Array.from({ length: OTHER_CHARS + 1 }, (_, code) => {
-  const char = String.fromCharCode(code);
-  return RULES.filter((candidate) => candidate.first.some((first) => first.test(char)));
-});
+const rulesByFirstChar: (readonly Rule[] | undefined)[] = [];
+
+function rulesStartingWith(code: number): readonly Rule[] {
+  const index = Math.min(code, OTHER_CHARS);
+  let found = rulesByFirstChar[index];
+  if (found === undefined) {
+    const char = String.fromCharCode(index);
+    found = scannerRules().filter((candidate) => candidate.first.some((first) => first.test(char)));
+    rulesByFirstChar[index] = found;
+  }
+  return found;
+}
 
 /** Internal: the rules the scanner tries where a spec has `char` (for tests). */
 export function diskRulesStartingWith(char: string): readonly RegExp[] {
-  return RULES_BY_FIRST_CHAR[Math.min(char.charCodeAt(0), OTHER_CHARS)]!.map((candidate) => candidate.pattern);
+  return rulesStartingWith(char.charCodeAt(0)).map((candidate) => candidate.pattern);
 }
 
 /** Internal: every rule of the scanner, in order (for tests). */
-export const DISK_RULE_PATTERNS: readonly RegExp[] = RULES.map((candidate) => candidate.pattern);
+export function diskRulePatterns(): readonly RegExp[] {
+  return scannerRules().map((candidate) => candidate.pattern);
+}
 
 /** One scan of `spec` (`xlu__disk_yylex`). */
 function scanSpec(scan: Scan): void {
@@ -297,7 +314,7 @@ function scanSpec(scan: Scan): void {
     let best: Rule | undefined;
     let bestEnd = 0;
     let bestLength = 0;
-    for (const candidate of RULES_BY_FIRST_CHAR[Math.min(spec.charCodeAt(position), OTHER_CHARS)]!) {
+    for (const candidate of rulesStartingWith(spec.charCodeAt(position))) {
       if (candidate.prefix.length > 1 && !spec.startsWith(candidate.prefix, position)) continue;
       candidate.pattern.lastIndex = position;
       if (!candidate.pattern.test(spec)) continue;
