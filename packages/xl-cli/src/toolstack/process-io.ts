@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { CommandContext } from '../command-context.ts';
+import { isProcessStderr } from './standard-streams.ts';
 
 /** Standard input of the command. */
 export function stdinOf(context: CommandContext): AsyncIterable<Uint8Array> {
@@ -20,7 +21,7 @@ export function progressWanted(context: CommandContext, global: { readonly progr
 /** Whether stderr is a terminal (xl's `isatty(2)`). */
 export function stderrIsTerminal(context: CommandContext): boolean {
   if (context.stderrIsTTY !== undefined) return context.stderrIsTTY;
-  return context.stderr === process.stderr && process.stderr.isTTY === true;
+  return (context.stderr === process.stderr || isProcessStderr(context.stderr)) && process.stderr.isTTY === true;
 }
 
 /**
