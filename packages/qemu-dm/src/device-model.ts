@@ -6,9 +6,9 @@
  * the lifecycle over QMP. Device state moves without RAM (`x-ignore-shared`), as qemu-xen's
  * `xen-save-devices-state` carries only devices next to libxc's stream of the RAM.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { childProcess } from './node-builtins.ts';
 import { QemuDmError } from './errors.ts';
 import { qmpRun, type QmpStep } from './qmp.ts';
 
@@ -114,7 +114,7 @@ export function deviceModelArguments(launch: DeviceModelLaunch): string[] {
  */
 export function launchDeviceModel(launch: DeviceModelLaunch): number {
   const qemu = launch.qemu ?? DEFAULT_QEMU;
-  const result = spawnSync(qemu, deviceModelArguments(launch), { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  const result = childProcess().spawnSync(qemu, deviceModelArguments(launch), { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new QemuDmError(missing ? 'MISSING' : 'SPAWN', missing ? `${qemu} not found (Debian package qemu-system-x86)` : `${qemu}: ${result.error.message}`);
@@ -235,7 +235,7 @@ sock.on('error', (error) => { process.stderr.write(error.message); process.exit(
  * does with the pty qemu-xen serves). Synchronous, as the toolstack is: a short child process.
  */
 export function writeConsoleInput(files: DeviceModelFiles, data: Uint8Array): void {
-  const child = spawnSync(process.execPath, ['-e', CONSOLE_WRITER, files.console, Buffer.from(data).toString('base64')], { encoding: 'utf8', timeout: 10_000 });
+  const child = childProcess().spawnSync(process.execPath, ['-e', CONSOLE_WRITER, files.console, Buffer.from(data).toString('base64')], { encoding: 'utf8', timeout: 10_000 });
   if (child.error || child.status !== 0) {
     throw new QemuDmError('CLOSED', `console ${files.console}: ${child.error?.message ?? (child.stderr.trim() || `exit status ${String(child.status)}`)}`);
   }

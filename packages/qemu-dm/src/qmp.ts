@@ -5,7 +5,7 @@
  * process (`spawnSync`) that connects, negotiates capabilities, runs the commands in order and
  * prints one JSON line of results. A batch stops at the first error.
  */
-import { spawnSync } from 'node:child_process';
+import { childProcess } from './node-builtins.ts';
 import { QemuDmError } from './errors.ts';
 
 export interface QmpCommand {
@@ -83,7 +83,7 @@ sock.on('connect', async () => {
  * Throws `QemuDmError` (`QMP`) when QEMU cannot be reached, answers an error, or the batch times out.
  */
 export function qmpRun(socketPath: string, steps: readonly QmpStep[], options: { timeoutMs?: number } = {}): unknown[] {
-  const child = spawnSync(process.execPath, ['-e', CHILD, socketPath, JSON.stringify(steps)], {
+  const child = childProcess().spawnSync(process.execPath, ['-e', CHILD, socketPath, JSON.stringify(steps)], {
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 30_000,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,6 @@
  * written into RAM reaches Linux's vmgenid driver this way, with one notify per new ID.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import { buildGenidNotifySsdt, type GenerationIdWords } from '@xen-genid/hvmloader-sim';
 import { DeviceModel, launchDeviceModel, reapDeviceModel, type DeviceModelFiles, type QemuMachine } from './device-model.ts';
 import { QemuDmError } from './errors.ts';
@@ -20,6 +19,7 @@ import type { GuestBootPlan } from './linux/boot.ts';
 import { writeCpio, type CpioEntry } from './linux/cpio.ts';
 import { KPROBE_EVENTS } from './linux/init-script.ts';
 import { DEFAULT_BUSYBOX, buildTableUpgradeCpio, type UpgradeTable } from './linux/initramfs.ts';
+import { zlib } from './node-builtins.ts';
 import { RamFile } from './ram-file.ts';
 
 /** How often the kernel reads the notify zone: every tenth of a second (`_TZP`, tenths of a second). */
@@ -75,7 +75,7 @@ export function realGuestInitrd(plan: GuestBootPlan, options: RealGuestInitrdOpt
     for (const module of options.modules ?? []) {
       entries.push({ kind: 'file', path: `${MODULES_DIR}/${module.split('/').pop()!}`, data: readFileSync(module) });
     }
-    root = gzipSync(writeCpio(entries), { level: 1 });
+    root = zlib().gzipSync(writeCpio(entries), { level: 1 });
   }
   const image = new Uint8Array(upgrade.length + root.length);
   image.set(upgrade, 0);

@@ -5,14 +5,11 @@
  * kernel (`apt-get download`, then `dpkg-deb --fsys-tarfile | tar`), into the kernel's cache
  * directory, once.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { defaultCacheDir } from '../linux/kernel.ts';
 import { QemuDmError } from '../errors.ts';
-
-const run = promisify(execFile);
+import { execFileAsync as run } from '../node-builtins.ts';
 
 /** The power button driver, inside `lib/modules/<release>/`. */
 export const BUTTON_MODULE = 'kernel/drivers/acpi/button.ko';

@@ -6,7 +6,7 @@
  */
 import { QemuDmError } from '../errors.ts';
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { zlib } from '../node-builtins.ts';
 import { writeCpio, type CpioEntry } from './cpio.ts';
 import { buildInitScript, type InitScriptOptions } from './init-script.ts';
 
@@ -67,7 +67,7 @@ export function buildBusyboxRoot(options: Omit<InitramfsOptions, 'tables'>): Uin
     { kind: 'file', path: 'init', data: new TextEncoder().encode(buildInitScript(options)), mode: 0o755 },
   ];
   for (const file of options.files ?? []) entries.push({ kind: 'file', path: file.path, data: file.bytes });
-  return gzipSync(writeCpio(entries), { level: 6 });
+  return zlib().gzipSync(writeCpio(entries), { level: 6 });
 }
 
 /** Table-upgrade cpio followed by the gzip'd root, as one initrd image. */

@@ -4,14 +4,11 @@
  * `apt-get download` into a cache outside any repository and used read-only afterwards.
  * Only `boot/vmlinuz-*` is unpacked from the package (the modules are not needed: vmgenid is built in).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { execFileAsync as run } from '../node-builtins.ts';
 import { extractPvhVmlinux, hasPvhEntry } from './pvh-image.ts';
-
-const run = promisify(execFile);
 
 /** The metapackage whose dependency names the current kernel package. */
 export const KERNEL_METAPACKAGE = 'linux-image-amd64';

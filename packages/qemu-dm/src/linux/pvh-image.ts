@@ -6,7 +6,7 @@
  * (`hw/i386/x86.c` x86_load_linux → pvh option ROM). So the host unpacks it once, with `xz`, and
  * the guest runs the very same kernel code without the decompressor.
  */
-import { spawn } from 'node:child_process';
+import { childProcess } from '../node-builtins.ts';
 import { closeSync, createWriteStream, openSync, readSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 
 /** `XEN_ELFNOTE_PHYS32_ENTRY` (`xen/include/public/elfnote.h`). */
@@ -79,7 +79,7 @@ export async function extractPvhVmlinux(bzImage: string, target: string): Promis
   try {
     const ok = await new Promise<boolean>((resolve) => {
       const out = createWriteStream(partial);
-      const child = spawn('xz', ['--decompress', '--stdout', '--single-stream'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const child = childProcess().spawn('xz', ['--decompress', '--stdout', '--single-stream'], { stdio: ['pipe', 'pipe', 'ignore'] });
       child.on('error', () => resolve(false));
       child.stdout.pipe(out);
       let status: number | null = null;

@@ -3,8 +3,8 @@
  * `-kernel`/`-initrd` direct boot, the serial console on stdout, and the firmware's memory
  * contents placed in guest RAM by the generic loader device (`-device loader,force-raw=on`).
  */
-import { spawn } from 'node:child_process';
 import { DEFAULT_QEMU, type QemuMachine } from '../device-model.ts';
+import { childProcess } from '../node-builtins.ts';
 import { QemuDmError } from '../errors.ts';
 
 /** A file loaded raw at a guest-physical address before the CPU starts. */
@@ -76,7 +76,7 @@ export function runQemu(options: QemuBootOptions): Promise<QemuRun> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(options.qemu ?? DEFAULT_QEMU, qemuArguments(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(options.qemu ?? DEFAULT_QEMU, qemuArguments(options), { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
