@@ -3,12 +3,13 @@
 // that compiles that script with V8's code cache: the cache a previous run left (node:vm `Script`
 // `cachedData`, one per command) spares most of the compiling. Node 20 has no `module.enableCompileCache`.
 // The bundle is a CommonJS function body (`vm.Script` compiles scripts, not modules): the entry must
-// not use top-level await. It is written without comments or indentation and in ASCII only, so the
-// launcher reads fewer bytes, as Latin-1 (a one-byte string, copied rather than decoded). The
-// launcher is CommonJS too (a `package.json` beside it says so): Node starts a CommonJS main module
-// with less work than an ES module. Native addons (`*.node`) stay external, loaded by path at run
-// time from the package's own dependencies; their packages' JavaScript is bundled. Run after
-// `tsc -b`; it replaces tsc's output for the bin.
+// not use top-level await. The file holds it already wrapped in the function the launcher calls,
+// so the source V8 compiles is the string read, not a copy joined from it. It is written without
+// comments or indentation and in ASCII only, so the launcher reads fewer bytes, as Latin-1 (a
+// one-byte string, copied rather than decoded). The launcher is CommonJS too (a `package.json`
+// beside it says so): Node starts a CommonJS main module with less work than an ES module. Native
+// addons (`*.node`) stay external, loaded by path at run time from the package's own dependencies;
+// their packages' JavaScript is bundled. Run after `tsc -b`; it replaces tsc's output for the bin.
 // argv: <entry .ts> <out .js> [external...]
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,15 +41,16 @@ await build({
   charset: 'ascii',
   logLevel: 'warning',
 });
-// The launcher compiles the body inside a function: no hashbang line there.
+// The body inside the function the launcher calls with CommonJS's arguments (no hashbang line there).
 const body = readFileSync(bundleFile, 'utf8').replace(/^#![^\n]*\n/, '');
 const nonAscii = /[^\x00-\x7f]/.exec(body);
 if (nonAscii) {
   console.error(`bundle-bin: ${bundleFile} has a non-ASCII character at offset ${nonAscii.index}: the launcher reads it as Latin-1`);
   process.exit(1);
 }
-writeFileSync(bundleFile, body);
-const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+const source = `(function (exports, require, module, __filename, __dirname, __bundleUrl) {${body}\n})`;
+writeFileSync(bundleFile, source);
+const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
 
 // The cache lives in the user's cache directory, named by the bundle's hash and the Node that made
 // it; V8 refuses a cache that does not fit (then the script compiles as usual and a new cache is
@@ -78,11 +80,8 @@ try {
 } catch {
   // No cache yet: this run writes one.
 }
-const source = readFileSync(bundle, 'latin1');
-const script = new Script(\`(function (exports, require, module, __filename, __dirname, __bundleUrl) {\${source}\\n})\`, {
-  filename: bundle,
-  cachedData,
-});
+// The file is one function expression: compiled as read.
+const script = new Script(readFileSync(bundle, 'latin1'), { filename: bundle, cachedData });
 if (cachedData === undefined || script.cachedDataRejected) {
   // Written at the exit of a run that succeeded, so that it holds the functions the command compiled
   // (and a mistyped command leaves none); the caches of other builds go.
