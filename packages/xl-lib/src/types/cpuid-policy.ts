@@ -364,9 +364,12 @@ function policyJson(policy: CpuidPolicyList): JsonValue {
  */
 export function cpuidPolicyList(): IdlType<v.OptionalSchema<typeof CpuidPolicyListSchema, () => CpuidPolicyList>> {
   const make = (): CpuidPolicyList => ({ cpuid: [], msr: [] });
+  let schema: v.OptionalSchema<typeof CpuidPolicyListSchema, () => CpuidPolicyList> | undefined;
   return {
     idlType: 'libxl_cpuid_policy_list',
-    schema: v.optional(CpuidPolicyListSchema, make),
+    get schema() {
+      return (schema ??= v.optional(CpuidPolicyListSchema, make));
+    },
     make,
     json: { accepts: 'any', aggregate: false, gen: policyJson, parse: parsePolicyJson },
   };

@@ -37,7 +37,11 @@ export interface LibxlJson<T> {
 /** A schema whose value is its member's default when the member is missing (`init_val`). */
 type MemberSchema = v.GenericSchema<unknown, unknown>;
 
-/** One IDL type: its valibot schema (type, default, validation, copy) and libxl's JSON for it. */
+/**
+ * One IDL type: its valibot schema (type, default, validation, copy) and libxl's JSON for it. The
+ * types here build their schema when it is first read: a program loads every type of a domain
+ * config, and most commands never validate one (nor the device types of a config without devices).
+ */
 export interface IdlType<S extends MemberSchema = MemberSchema> {
   /** The IDL type name (`libxl_defbool`, `MemKB`, `libxl_domain_build_info`...). */
   readonly idlType: string;
@@ -73,15 +77,23 @@ function arrayOf(node: ParsedJson, path: string): ParsedJson[] {
   return node;
 }
 
-/** A leaf kind: `base` with `init` as its default, printed and parsed by `json`. */
+/** A leaf kind: the schema `base()` makes, with `init` as its default, printed and parsed by `json`. */
 function leaf<const S extends MemberSchema, const D extends v.Default<S, undefined>>(
   idlType: string,
-  base: S,
+  base: () => S,
   init: D,
   json: Omit<LibxlJson<v.InferOutput<v.OptionalSchema<S, D>>>, 'aggregate'>,
 ): IdlType<v.OptionalSchema<S, D>> {
   const make = (typeof init === 'function' ? init : () => init) as () => v.InferOutput<v.OptionalSchema<S, D>>;
-  return { idlType, schema: v.optional(base, init), json: { ...json, aggregate: false }, make };
+  let schema: v.OptionalSchema<S, D> | undefined;
+  return {
+    idlType,
+    get schema() {
+      return (schema ??= v.optional(base(), init));
+    },
+    json: { ...json, aggregate: false },
+    make,
+  };
 }
 
 /** libxl_defbool: unset, true or false. JSON `"<default>"`, `"True"`, `"False"`. */
@@ -96,7 +108,7 @@ const DEFBOOL_TEXT = { default: '<default>', true: 'True', false: 'False' } as c
 
 /** `libxl_defbool` (`libxl__defbool_gen_json` / `libxl__defbool_parse_json`: prefix match, as libxl's `strncmp`). */
 export function defbool() {
-  return leaf('libxl_defbool', v.picklist(['default', 'true', 'false']), 'default', {
+  return leaf('libxl_defbool', () => v.picklist(['default', 'true', 'false']), 'default', {
     accepts: ['string'],
     gen: (value: Defbool) => DEFBOOL_TEXT[value],
     parse(node, path): Defbool {
@@ -112,7 +124,7 @@ export function defbool() {
 function fixedNumber(idlType: string, bits: 8 | 32, signed: boolean, init: number) {
   const min = signed ? -(2 ** (bits - 1)) : 0;
   const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-  return leaf(idlType, v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), init, {
+  return leaf(idlType, () => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), init, {
     accepts: ['integer'],
     gen: (value: number) => value,
     parse(node, path) {
@@ -145,10 +157,11 @@ const UINT64_MAX = (1n << 64n) - 1n;
  * `long long`; a larger one (yajl's JSON_NUMBER) is skipped like any member of the wrong kind.
  */
 export function uint64(init = 0n, idlType = 'uint64') {
-  const schema = v.pipe(
-    v.bigint(),
-    v.check((value: bigint) => value >= 0n && value <= UINT64_MAX, 'must be a uint64'),
-  );
+  const schema = () =>
+    v.pipe(
+      v.bigint(),
+      v.check((value: bigint) => value >= 0n && value <= UINT64_MAX, 'must be a uint64'),
+    );
   return leaf(idlType, schema, init, {
     accepts: ['integer'],
     gen: (value: bigint) => value,
@@ -168,7 +181,7 @@ export const memkb = () => uint64(LIBXL_MEMKB_DEFAULT, 'MemKB');
 
 /** IDL `string`: `undefined` is C's NULL (left out of the JSON); JSON null parses to it. */
 export function string() {
-  return leaf('string', v.string(), undefined, {
+  return leaf('string', () => v.string(), undefined, {
     accepts: ['string', 'null'],
     gen: (value: string | undefined) => value ?? null,
     parse: (node, path) => (node === null ? undefined : stringOf(node, path)),
@@ -180,7 +193,7 @@ export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** `libxl_uuid`: lower-case 8-4-4-4-12 text (`LIBXL_UUID_FMT`); parsed in any case. */
 export function uuid() {
-  return leaf('libxl_uuid', v.pipe(v.string(), v.check(isCanonicalUuid, 'must be a lower-case uuid')), NIL_UUID, {
+  return leaf('libxl_uuid', () => v.pipe(v.string(), v.check(isCanonicalUuid, 'must be a lower-case uuid')), NIL_UUID, {
     accepts: ['string'],
     gen: (value: string) => value,
     parse(node, path) {
@@ -196,7 +209,7 @@ export function uuid() {
  * parsed case-insensitively (`libxl__enum_from_string`). The default is `init` (else value 0's name).
  */
 export function enumeration<const N extends string>(idlType: string, names: readonly [N, ...N[]], init: N) {
-  return leaf(idlType, v.picklist(names), init, {
+  return leaf(idlType, () => v.picklist(names), init, {
     accepts: ['string'],
     gen: (value: N) => value,
     parse(node, path): N {
@@ -210,7 +223,7 @@ export function enumeration<const N extends string>(idlType: string, names: read
 
 /** `libxl_bitmap`: the set bits, ascending; JSON an array of bit numbers; printed when non-empty. */
 export function bitmap() {
-  return leaf('libxl_bitmap', v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffff))), () => [], {
+  return leaf('libxl_bitmap', () => v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffff))), () => [], {
     accepts: ['array'],
     gen: (value: number[]) => [...new Set(value)].sort((left, right) => left - right),
     parse(node, path) {
@@ -227,7 +240,7 @@ export function bitmap() {
 
 /** `libxl_string_list`: JSON an array of strings; printed when non-empty. */
 export function stringList() {
-  return leaf('libxl_string_list', v.array(v.string()), () => [], {
+  return leaf('libxl_string_list', () => v.array(v.string()), () => [], {
     accepts: ['array'],
     gen: (value: string[]) => [...value],
     parse: (node, path) => arrayOf(node, path).map((element, index) => stringOf(element, `${path}[${index}]`)),
@@ -239,7 +252,7 @@ export type KeyValue = [key: string, value: string | null];
 
 /** `libxl_key_value_list`: JSON a map of strings (or null); printed when non-empty. */
 export function keyValueList() {
-  return leaf('libxl_key_value_list', v.array(v.tuple([v.string(), v.nullable(v.string())])), () => [], {
+  return leaf('libxl_key_value_list', () => v.array(v.tuple([v.string(), v.nullable(v.string())])), () => [], {
     accepts: ['map'],
     gen: (value: KeyValue[]) => new Map(value),
     parse(node, path) {
@@ -251,7 +264,7 @@ export function keyValueList() {
 
 /** `libxl_ms_vm_genid`: printed when not all-zero (`check_default_fn = libxl_ms_vm_genid_is_zero`). */
 export function msVmGenid() {
-  return leaf('libxl_ms_vm_genid', v.custom<MsVmGenid>((value) => MsVmGenid.is(value), 'must be an MsVmGenid'), () => MsVmGenid.zero(), {
+  return leaf('libxl_ms_vm_genid', () => v.custom<MsVmGenid>((value) => MsVmGenid.is(value), 'must be an MsVmGenid'), () => MsVmGenid.zero(), {
     accepts: 'any',
     gen: (value: MsVmGenid) => value.toJson(),
     parse(node, path) {
@@ -266,7 +279,7 @@ export function msVmGenid() {
 
 /** IDL `bool`: JSON true or false, printed when true. */
 export function boolean() {
-  return leaf('bool', v.boolean(), false, {
+  return leaf('bool', () => v.boolean(), false, {
     accepts: ['bool'],
     gen: (value: boolean) => value,
     parse: (node, path) => {
@@ -285,7 +298,7 @@ const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /** `libxl_mac`: six bytes printed as `LIBXL_MAC_FMT` (lower-case hex, colons); printed when not all zero. */
 export function mac() {
-  return leaf('libxl_mac', v.pipe(v.string(), v.regex(MAC_PATTERN, 'must be a MAC address')), ZERO_MAC, {
+  return leaf('libxl_mac', () => v.pipe(v.string(), v.regex(MAC_PATTERN, 'must be a MAC address')), ZERO_MAC, {
     accepts: ['string'],
     gen: (value: string) => value,
     parse(node, path) {
@@ -300,15 +313,19 @@ export function mac() {
   });
 }
 
-/** An IDL `Array` of a modelled type: a JSON array of its elements; printed when non-empty. */
+/**
+ * An IDL `Array` of a modelled type: a JSON array of its elements; printed when non-empty. Its
+ * elements' schema is read when an element is checked (an empty array needs none).
+ */
 export function array<const T extends AnyIdlType>(element: T) {
-  const elements: v.GenericSchema<unknown, IdlValue<T>[]> = v.array(element.schema);
+  const elements = (): v.GenericSchema<unknown, IdlValue<T>[]> => v.array(v.lazy(() => element.schema));
   const type = leaf(`Array(${element.idlType})`, elements, () => [], {
     accepts: ['array'],
     gen: (value: IdlValue<T>[]) => value.map((item) => element.json.gen(item)),
     parse: (node, path) => arrayOf(node, path).map((item, index): IdlValue<T> => element.json.parse(item, `${path}[${index}]`)),
   });
-  return { ...type, element };
+  // Assigned, not spread: a spread would read (and so build) the schema.
+  return Object.assign(type, { element });
 }
 
 /** A JSON value kept as it is (device arrays xl-lib does not model). */
@@ -331,10 +348,11 @@ function plainJson(node: ParsedJson | JsonValue): JsonValue {
 
 /** An IDL `Array` of a type xl-lib does not model: its JSON elements, kept and printed as they are. */
 export function opaqueArray(idlType: string) {
-  const elements: v.GenericSchema<unknown, OpaqueJson[]> = v.pipe(
-    v.array(v.custom<OpaqueJson>(() => true)),
-    v.transform((value) => value.map(plainJson)),
-  );
+  const elements = (): v.GenericSchema<unknown, OpaqueJson[]> =>
+    v.pipe(
+      v.array(v.custom<OpaqueJson>(() => true)),
+      v.transform((value) => value.map(plainJson)),
+    );
   return leaf(`Array(${idlType})`, elements, () => [], {
     accepts: ['array'],
     gen: (value: OpaqueJson[]) => [...value],
@@ -444,53 +462,66 @@ export function struct<const M extends Members>(
   members: M,
   jsonKeyOverrides: { readonly [K in keyof M]?: string } = {},
 ): StructType<M> {
-  const order = Object.entries(members).map(([name, type]) => {
-    const init: unknown = defaultOf(type);
-    const shared = typeof init !== 'object' || init === null;
-    const atDefault = shared ? (value: unknown) => value === init : (value: unknown) => idlEqual(value, init);
-    return {
-      name,
-      type,
-      key: jsonKeyOverrides[name] ?? snakeCase(name),
-      // Structs and keyed unions are always printed; other members when not at their default.
-      printed: (value: unknown) => type.json.aggregate || !atDefault(value),
-      /** A fresh default (objects are made anew, so values never share them). */
-      fresh: shared ? () => init : () => type.make(),
-    };
-  });
-  const memberSchemas = Object.fromEntries(order.map(({ name, type }) => [name, type.schema]));
-  // The members' schemas check each member; the struct's value type is stated once, as `StructValue`.
-  const schema = v.optional(v.strictObject(memberSchemas), {}) as StructSchema<M>;
   type Value = StructValue<M>;
-  // A copy of the shared (primitive) defaults, then a fresh object for each other member.
-  const madeFresh: typeof order = [];
-  const templateEntries = order.map((member): [string, unknown] => {
-    const init: unknown = member.fresh();
-    const isObject = typeof init === 'object' && init !== null;
-    if (isObject) madeFresh.push(member);
-    return [member.name, isObject ? undefined : init];
-  });
-  // Made in one go rather than member by member: V8 turns an object that gets more than a dozen
-  // properties added by computed name into a dictionary, and copying one of those is ten times slower.
-  const template: Record<string, unknown> = Object.fromEntries(templateEntries);
-  const copyTemplate = compileMemberCopy(order.map(({ name }) => name));
+  /** The members as the struct's functions use them, worked out when the type is first made or printed. */
+  const layOut = () => {
+    const order = Object.entries(members).map(([name, type]) => {
+      const init: unknown = defaultOf(type);
+      const shared = typeof init !== 'object' || init === null;
+      const atDefault = shared ? (value: unknown) => value === init : (value: unknown) => idlEqual(value, init);
+      return {
+        name,
+        type,
+        key: jsonKeyOverrides[name] ?? snakeCase(name),
+        // Structs and keyed unions are always printed; other members when not at their default.
+        printed: (value: unknown) => type.json.aggregate || !atDefault(value),
+        /** A fresh default (objects are made anew, so values never share them). */
+        fresh: shared ? () => init : () => type.make(),
+      };
+    });
+    // A copy of the shared (primitive) defaults, then a fresh object for each other member.
+    const madeFresh: typeof order = [];
+    const templateEntries = order.map((member): [string, unknown] => {
+      const init: unknown = member.fresh();
+      const isObject = typeof init === 'object' && init !== null;
+      if (isObject) madeFresh.push(member);
+      return [member.name, isObject ? undefined : init];
+    });
+    // Made in one go rather than member by member: V8 turns an object that gets more than a dozen
+    // properties added by computed name into a dictionary, and copying one of those is ten times slower.
+    const template: Record<string, unknown> = Object.fromEntries(templateEntries);
+    const copyTemplate = compileMemberCopy(order.map(({ name }) => name));
+    return { order, madeFresh, template, copyTemplate };
+  };
+  let layout: ReturnType<typeof layOut> | undefined;
+  const layoutOf = () => (layout ??= layOut());
+  let memberSchemas: v.ObjectEntries | undefined;
+  let schema: StructSchema<M> | undefined;
+  const memberSchemasOf = (): v.ObjectEntries =>
+    (memberSchemas ??= Object.fromEntries(Object.entries(members).map(([name, type]) => [name, type.schema])));
   const make = (): Value => {
+    const { copyTemplate, template, madeFresh } = layoutOf();
     const value = copyTemplate(template);
     for (const { name, fresh } of madeFresh) value[name] = fresh();
     return value as Value;
   };
   return {
     idlType,
-    schema,
+    get schema() {
+      // The members' schemas check each member; the struct's value type is stated once, as `StructValue`.
+      return (schema ??= v.optional(v.strictObject(memberSchemasOf()), {}) as StructSchema<M>);
+    },
     members,
-    memberSchemas,
+    get memberSchemas() {
+      return memberSchemasOf();
+    },
     make,
     json: {
       accepts: ['map'],
       aggregate: true,
       gen(value: Value) {
         const out = new Map<string, JsonValue>();
-        for (const { name, type, key, printed } of order) {
+        for (const { name, type, key, printed } of layoutOf().order) {
           const member: unknown = value[name as keyof M];
           if (isKeyedUnion(type)) {
             const arm = type.armOf(member);
@@ -503,7 +534,7 @@ export function struct<const M extends Members>(
       parse(node, path) {
         if (!(node instanceof ParsedJsonMap)) fail(path, `expected a JSON map for ${idlType}`);
         const value: Record<string, unknown> = {};
-        for (const { name, type, key, fresh } of order) {
+        for (const { name, type, key, fresh } of layoutOf().order) {
           if (isKeyedUnion(type)) {
             value[name] = type.parseFrom(node, path);
             continue;
@@ -540,9 +571,12 @@ export function keyedUnion<const K extends string, const A extends Arms>(
   unnamedArm?: keyof A & string,
 ): KeyedUnionType<v.GenericSchema<unknown, KeyedUnionValue<K, A>>> {
   type Value = KeyedUnionValue<K, A>;
-  const armSchemas = Object.entries(arms).map(([arm, body]) => v.strictObject({ ...body?.memberSchemas, [keyvar]: v.literal(arm) }));
-  // valibot cannot infer a variant over arms built from a record: the type is the IDL's, stated once here.
-  const schema = v.optional(v.variant(keyvar, armSchemas as unknown as v.VariantOptions<K>), { [keyvar]: init }) as unknown as v.GenericSchema<unknown, Value>;
+  let schema: v.GenericSchema<unknown, Value> | undefined;
+  const schemaOf = (): v.GenericSchema<unknown, Value> => {
+    const armSchemas = Object.entries(arms).map(([arm, body]) => v.strictObject({ ...body?.memberSchemas, [keyvar]: v.literal(arm) }));
+    // valibot cannot infer a variant over arms built from a record: the type is the IDL's, stated once here.
+    return v.optional(v.variant(keyvar, armSchemas as unknown as v.VariantOptions<K>), { [keyvar]: init }) as unknown as v.GenericSchema<unknown, Value>;
+  };
   const armOf = (value: unknown): string => String((value as Record<string, unknown>)[keyvar]);
   const armDefault = (arm: string): Value => {
     // The arm's fresh default takes the key after its members (no second copy of a wide arm).
@@ -568,7 +602,9 @@ export function keyedUnion<const K extends string, const A extends Arms>(
     make: () => armDefault(init),
     arms,
     unnamedArm,
-    schema,
+    get schema() {
+      return (schema ??= schemaOf());
+    },
     armOf,
     parseFrom,
     json: {
