@@ -8,7 +8,7 @@ import { XlError, wrapFailure } from '../errors.ts';
 import { msVmGenidSet } from '../genid/genid-set.ts';
 import { genidOfConfig } from '../genid/lifecycle-policy.ts';
 import { storeDomainConfiguration } from '../stored-config.ts';
-import { copyDomainConfig, validateDomainConfig, type DomainConfig } from '../types/domain-config.ts';
+import { validateDomainConfig, type DomainConfig } from '../types/domain-config.ts';
 import { INVALID_DOMID, LIBXL_MEMKB_DEFAULT, NIL_UUID } from '../types/idl.ts';
 import { generateUuid } from '../uuid.ts';
 import { addDevices, backendDomid, createTimeDevices, nextDevids, type DeviceNodes } from './devices.ts';
@@ -52,7 +52,8 @@ const HVM_VIDEO_MEMKB = 8n * 1024n;
  * destroys whatever was made.
  */
 export function createDomain(ctx: LibxlInternals, config: DomainConfig, options: CreateDomainOptions = {}): number {
-  const saved = copyDomainConfig(validateDomainConfig(config));
+  // Checked, and a deep copy: the value a schema parses to is made anew (IDs, immutable, are shared).
+  const saved = validateDomainConfig(config);
   const values = checkConfig(saved);
   if (saved.createInfo.uuid === NIL_UUID) saved.createInfo.uuid = generateUuid(ctx.random);
   updateDomainConfiguration(saved, values);
