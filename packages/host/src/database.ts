@@ -105,9 +105,35 @@ function checkFileHeader(path: string): 'empty' | 'sqlite' {
   return 'sqlite';
 }
 
+/** One transaction function per connection, running the function it is called with. */
+const transactionRunners = new WeakMap<SqliteDatabase, Database.Transaction<(body: () => unknown) => unknown>>();
+
+/**
+ * Runs `body` in a `BEGIN <mode>` transaction of `db` (in a savepoint when one is open), as
+ * `db.transaction(body)[mode]()` does, through one transaction function kept per connection:
+ * better-sqlite3 wraps each function it is given in four new functions of five properties each.
+ */
+export function inTransaction<T>(db: SqliteDatabase, mode: 'deferred' | 'immediate', body: () => T): T {
+  let runner = transactionRunners.get(db);
+  if (runner === undefined) {
+    runner = db.transaction((run: () => unknown) => run());
+    transactionRunners.set(db, runner);
+  }
+  return runner[mode](body) as T;
+}
+
 /** Runs `body` in a `BEGIN IMMEDIATE` transaction, retrying only the initial lock when busy. */
 function immediate<T>(db: SqliteDatabase, body: () => T): T {
-  return db.transaction(body).immediate();
+  return inTransaction(db, 'immediate', body);
+}
+
+/**
+ * A statement of a connection prepared at its first use (most of a store's statements are never run
+ * by one command), as `prepare` makes it.
+ */
+export function preparedOnUse<S>(prepare: () => S): () => S {
+  let statement: S | undefined;
+  return () => (statement ??= prepare());
 }
 
 /**
@@ -157,15 +183,13 @@ const SCHEMA_OBJECTS = "SELECT type || ' ' || name FROM sqlite_schema WHERE name
  * yet its application id.
  */
 export function readHeader(db: SqliteDatabase): FileHeader {
-  return db
-    .transaction(() => {
-      const version = db.pragma('user_version', { simple: true }) as number;
-      const applicationId = db.pragma('application_id', { simple: true }) as number;
-      const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-      const objects = db.prepare(SCHEMA_OBJECTS).pluck().all() as string[];
-      return { version, applicationId, tables, objects };
-    })
-    .deferred();
+  return inTransaction(db, 'deferred', () => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+    const objects = db.prepare(SCHEMA_OBJECTS).pluck().all() as string[];
+    return { version, applicationId, tables, objects };
+  });
 }
 
 const objectsByVersion = new Map<number, string>([[CURRENT_SCHEMA_VERSION, CURRENT_SCHEMA_OBJECTS.join(',')]]);

@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { domainPath, type GuestModel, type Hypervisor } from '@xen-genid/xc-params';
 import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, type XsTraceSink } from '@xen-genid/xenstore';
 import { crashPoints, HOST_CRASH_AT_ENV, type CrashPoint } from './crash-points.ts';
-import { integrityCheck, openDatabase, type SqliteDatabase } from './database.ts';
+import { inTransaction, integrityCheck, openDatabase, preparedOnUse, type SqliteDatabase } from './database.ts';
 import { HostError, isDamaged, translateSqliteError } from './errors.ts';
 import { markClosed, markOpen } from './open-marks.ts';
 import { defaultHostPath } from './host-path.ts';
@@ -179,18 +179,22 @@ class SqliteHost implements Host {
     this.#step = step;
     const cache = new ReadCache(db, path, options.cache ?? true, options.freshness ?? 'turn');
     this.#cache = cache;
-    const releaseCreate = db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'");
+    const releaseCreate = preparedOnUse(() => db.prepare("DELETE FROM claims WHERE domid = ? AND kind = 'create'"));
     // A domain introduced paused (created, restored or received, not yet unpaused) is this
     // process's to unpause: if it dies first, the next process finishes or rolls that back.
-    const claimPause = db.prepare(
-      "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'pause', uuid, ?, ? FROM domains WHERE domid = ? AND paused = 1",
+    const claimPause = preparedOnUse(() =>
+      db.prepare(
+        "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'pause', uuid, ?, ? FROM domains WHERE domid = ? AND paused = 1",
+      ),
     );
-    const claimDestroy = db.prepare(
-      "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE domid = ?",
+    const claimDestroy = preparedOnUse(() =>
+      db.prepare(
+        "INSERT OR REPLACE INTO claims (domid, kind, uuid, pid, pid_start) SELECT domid, 'destroy', uuid, ?, ? FROM domains WHERE domid = ?",
+      ),
     );
     const beginDestroy = (domid: number): void => {
       const self = currentProcess();
-      claimDestroy.run(self.pid, self.start, domid);
+      claimDestroy().run(self.pid, self.start, domid);
     };
     const track = options.trackOperations ?? true;
     const { guestModel } = options;
@@ -211,9 +215,9 @@ class SqliteHost implements Host {
             step,
             // libxl__build_post introduces the domain to xenstored last: the domain is complete.
             onDomainIntroduced: (domid) => {
-              releaseCreate.run(domid);
+              releaseCreate().run(domid);
               const self = currentProcess();
-              claimPause.run(self.pid, self.start, domid);
+              claimPause().run(self.pid, self.start, domid);
             },
             // libxl's destroy starts by removing the domain's xenstore entries (or its userdata). A
             // claim names exactly that domain: a removed `/vm/<uuid>` names none (a restore or a
@@ -254,7 +258,7 @@ class SqliteHost implements Host {
   atomically<T>(body: () => T): T {
     this.#checkOpen();
     try {
-      return this.#db.transaction(body).immediate();
+      return inTransaction(this.#db, 'immediate', body);
     } catch (error) {
       // Rolled back: what this process cached of its own writes is gone with them.
       this.#cache.clear();
@@ -273,8 +277,7 @@ class SqliteHost implements Host {
     const resumedDomains: number[] = [];
     for (const claim of dead) {
       try {
-        this.#db
-          .transaction(() => {
+        inTransaction(this.#db, 'immediate', () => {
             // Still there, still the same claim (another process may have recovered it meanwhile)?
             const still = this.#db
               .prepare('SELECT 1 FROM claims WHERE domid = ? AND kind = ? AND pid = ? AND pid_start = ?')
@@ -286,8 +289,7 @@ class SqliteHost implements Host {
             this.#db.prepare(claim.kind === 'pause' && outcome !== 'removed' ? "DELETE FROM claims WHERE domid = ? AND kind = 'pause'" : 'DELETE FROM claims WHERE domid = ?').run(claim.domid);
             if (outcome === 'removed') removedDomains.push(claim.domid);
             if (outcome === 'resumed') resumedDomains.push(claim.domid);
-          })
-          .immediate();
+          });
       } catch (error) {
         throw translateSqliteError(error, this.path, this.#db);
       }
@@ -406,21 +408,17 @@ class SqliteHost implements Host {
       .prepare("SELECT domid, kind, uuid, pid, pid_start FROM claims WHERE pid = ? AND pid_start = ?")
       .all(self.pid, self.start) as ClaimRow[];
     for (const claim of own) {
-      this.#db
-        .transaction(() => {
-          const gone = this.#db.prepare('SELECT 1 FROM domains WHERE domid = ?').pluck().get(claim.domid) === undefined;
-          if (claim.kind === 'destroy' && gone) this.#teardown(claim.domid, claim.uuid);
-          this.#db.prepare('DELETE FROM claims WHERE domid = ? AND pid = ? AND pid_start = ?').run(claim.domid, self.pid, self.start);
-        })
-        .immediate();
+      inTransaction(this.#db, 'immediate', () => {
+        const gone = this.#db.prepare('SELECT 1 FROM domains WHERE domid = ?').pluck().get(claim.domid) === undefined;
+        if (claim.kind === 'destroy' && gone) this.#teardown(claim.domid, claim.uuid);
+        this.#db.prepare('DELETE FROM claims WHERE domid = ? AND pid = ? AND pid_start = ?').run(claim.domid, self.pid, self.start);
+      });
     }
-    this.#db
-      .transaction(() => {
-        if (!markClosed(this.#db, this.#openToken)) return;
-        this.xenstoreBackend.clearChangeLog();
-        this.#db.pragma('incremental_vacuum');
-      })
-      .immediate();
+    inTransaction(this.#db, 'immediate', () => {
+      if (!markClosed(this.#db, this.#openToken)) return;
+      this.xenstoreBackend.clearChangeLog();
+      this.#db.pragma('incremental_vacuum');
+    });
   }
 
   [Symbol.dispose](): void {

@@ -7,7 +7,7 @@
  * damage a crash of the machine, the disk or a stray writer could leave.
  */
 import { randomId } from '@xen-genid/xenstore';
-import type { SqliteDatabase } from './database.ts';
+import { inTransaction, type SqliteDatabase } from './database.ts';
 import { HostError, sqliteCode } from './errors.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
 
@@ -51,11 +51,11 @@ export function markOpen(db: SqliteDatabase, path: string): string {
   }
   const token = randomId();
   const self = currentProcess();
-  db.transaction(() => {
+  inTransaction(db, 'immediate', () => {
     const forget = db.prepare('DELETE FROM openers WHERE token = ?');
     for (const row of left) forget.run(row.token);
     db.prepare('INSERT INTO openers (token, pid, pid_start) VALUES (?, ?, ?)').run(token, self.pid, self.start);
-  }).immediate();
+  });
   return token;
 }
 

@@ -6,7 +6,7 @@
  * old blob or the new one, never a part (libxl gets the same from write-to-temp + rename).
  */
 import { checkUserdataKey, USERDATA_LIBXL_JSON, type UserdataStore } from '@xen-genid/xl-lib/userdata';
-import type { SqliteDatabase } from './database.ts';
+import { inTransaction, preparedOnUse, type SqliteDatabase } from './database.ts';
 import { HostError, translateSqliteError } from './errors.ts';
 
 const checkKey = checkUserdataKey;
@@ -33,13 +33,13 @@ export class SqliteUserdataStore implements UserdataStore {
     this.#db = db;
     this.#file = file;
     this.#options = options;
-    this.#put = db.prepare(
-      'INSERT INTO userdata (domid, userid, data) VALUES (?, ?, ?) ON CONFLICT (domid, userid) DO UPDATE SET data = excluded.data',
+    this.#put = preparedOnUse(() =>
+      db.prepare('INSERT INTO userdata (domid, userid, data) VALUES (?, ?, ?) ON CONFLICT (domid, userid) DO UPDATE SET data = excluded.data'),
     );
-    this.#get = db.prepare('SELECT data FROM userdata WHERE domid = ? AND userid = ?').pluck();
-    this.#remove = db.prepare('DELETE FROM userdata WHERE domid = ? AND userid = ?');
-    this.#removeAll = db.prepare('DELETE FROM userdata WHERE domid = ?');
-    this.#list = db.prepare('SELECT userid FROM userdata WHERE domid = ? ORDER BY userid').pluck();
+    this.#get = preparedOnUse(() => db.prepare('SELECT data FROM userdata WHERE domid = ? AND userid = ?').pluck());
+    this.#remove = preparedOnUse(() => db.prepare('DELETE FROM userdata WHERE domid = ? AND userid = ?'));
+    this.#removeAll = preparedOnUse(() => db.prepare('DELETE FROM userdata WHERE domid = ?'));
+    this.#list = preparedOnUse(() => db.prepare('SELECT userid FROM userdata WHERE domid = ? ORDER BY userid').pluck());
   }
 
   #run<T>(body: () => T): T {
@@ -57,42 +57,38 @@ export class SqliteUserdataStore implements UserdataStore {
       this.unlink(domid, userid);
       return;
     }
-    this.#run(() => this.#put.run(domid, userid, Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+    this.#run(() => this.#put().run(domid, userid, Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
     this.#options.step?.(`userdata.store.${userid}`);
   }
 
   retrieve(domid: number, userid: string): Uint8Array | undefined {
     checkKey(domid, userid);
-    const data = this.#run(() => this.#get.get(domid, userid) as Buffer | undefined);
+    const data = this.#run(() => this.#get().get(domid, userid) as Buffer | undefined);
     return data === undefined ? undefined : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
   }
 
   unlink(domid: number, userid: string): void {
     checkKey(domid, userid);
     this.#run(() =>
-      this.#db
-        .transaction(() => {
-          if (userid === USERDATA_LIBXL_JSON) this.#options.onConfigRemoved?.(domid);
-          this.#remove.run(domid, userid);
-        })
-        .immediate(),
+      inTransaction(this.#db, 'immediate', () => {
+        if (userid === USERDATA_LIBXL_JSON) this.#options.onConfigRemoved?.(domid);
+        this.#remove().run(domid, userid);
+      }),
     );
   }
 
   destroyAll(domid: number): void {
     checkKey(domid, USERDATA_LIBXL_JSON);
     this.#run(() =>
-      this.#db
-        .transaction(() => {
-          this.#options.onConfigRemoved?.(domid);
-          this.#removeAll.run(domid);
-        })
-        .immediate(),
+      inTransaction(this.#db, 'immediate', () => {
+        this.#options.onConfigRemoved?.(domid);
+        this.#removeAll().run(domid);
+      }),
     );
   }
 
   list(domid: number): string[] {
     checkKey(domid, USERDATA_LIBXL_JSON);
-    return this.#run(() => this.#list.all(domid) as string[]);
+    return this.#run(() => this.#list().all(domid) as string[]);
   }
 }

@@ -18,7 +18,7 @@ import type {
   XsPermission,
 } from '@xen-genid/xenstore';
 import type { DomainNameIndex } from '@xen-genid/xl-lib';
-import type { SqliteDatabase } from './database.ts';
+import { inTransaction, preparedOnUse, type SqliteDatabase } from './database.ts';
 import { translateSqliteError } from './errors.ts';
 import type { ReadCache } from './read-cache.ts';
 
@@ -147,44 +147,46 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     this.#nodes = cache.region();
     this.#step = options.step;
     this.#options = options;
-    this.#select = db.prepare('SELECT value, perms, child_count, generation FROM xs_nodes WHERE path = ?');
-    this.#children = db.prepare('SELECT name FROM xs_children WHERE parent = ? ORDER BY seq').pluck();
-    this.#lastChildSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM xs_children WHERE parent = ?').pluck();
-    this.#insertChild = db.prepare('INSERT INTO xs_children (parent, seq, name) VALUES (?, ?, ?)');
-    this.#deleteChild = db.prepare('DELETE FROM xs_children WHERE parent = ? AND name = ?');
-    this.#deleteChildren = db.prepare('DELETE FROM xs_children WHERE parent = ?');
-    this.#generationOf = db.prepare('SELECT generation FROM xs_nodes WHERE path = ?').pluck();
-    this.#upsert = db.prepare(
-      `INSERT INTO xs_nodes (path, value, perms, child_count, owner, generation) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (path) DO UPDATE SET value = excluded.value, perms = excluded.perms,
-         child_count = excluded.child_count, owner = excluded.owner, generation = excluded.generation`,
+    this.#select = preparedOnUse(() => db.prepare('SELECT value, perms, child_count, generation FROM xs_nodes WHERE path = ?'));
+    this.#children = preparedOnUse(() => db.prepare('SELECT name FROM xs_children WHERE parent = ? ORDER BY seq').pluck());
+    this.#lastChildSeq = preparedOnUse(() => db.prepare('SELECT coalesce(max(seq), 0) FROM xs_children WHERE parent = ?').pluck());
+    this.#insertChild = preparedOnUse(() => db.prepare('INSERT INTO xs_children (parent, seq, name) VALUES (?, ?, ?)'));
+    this.#deleteChild = preparedOnUse(() => db.prepare('DELETE FROM xs_children WHERE parent = ? AND name = ?'));
+    this.#deleteChildren = preparedOnUse(() => db.prepare('DELETE FROM xs_children WHERE parent = ?'));
+    this.#generationOf = preparedOnUse(() => db.prepare('SELECT generation FROM xs_nodes WHERE path = ?').pluck());
+    this.#upsert = preparedOnUse(() =>
+      db.prepare(
+        `INSERT INTO xs_nodes (path, value, perms, child_count, owner, generation) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET value = excluded.value, perms = excluded.perms,
+           child_count = excluded.child_count, owner = excluded.owner, generation = excluded.generation`,
+      ),
     );
-    this.#delete = db.prepare('DELETE FROM xs_nodes WHERE path = ?');
-    this.#counter = db.prepare("SELECT value FROM xs_state WHERE key = 'generation'").pluck();
-    this.#setCounter = db.prepare("UPDATE xs_state SET value = ? WHERE key = 'generation'");
-    this.#owned = db.prepare('SELECT count(*) FROM xs_nodes WHERE owner = ?').pluck();
-    this.#isIntroduced = db.prepare('SELECT 1 FROM xs_introduced WHERE domid = ?').pluck();
-    this.#introduce = db.prepare('INSERT OR IGNORE INTO xs_introduced (domid) VALUES (?)');
-    this.#release = db.prepare('DELETE FROM xs_introduced WHERE domid = ?');
-    this.#appendChange = db.prepare(
-      'INSERT INTO xs_changes (origin, path, exact, readers, at) VALUES (?, ?, ?, ?, ?)',
+    this.#delete = preparedOnUse(() => db.prepare('DELETE FROM xs_nodes WHERE path = ?'));
+    this.#counter = preparedOnUse(() => db.prepare("SELECT value FROM xs_state WHERE key = 'generation'").pluck());
+    this.#setCounter = preparedOnUse(() => db.prepare("UPDATE xs_state SET value = ? WHERE key = 'generation'"));
+    this.#owned = preparedOnUse(() => db.prepare('SELECT count(*) FROM xs_nodes WHERE owner = ?').pluck());
+    this.#isIntroduced = preparedOnUse(() => db.prepare('SELECT 1 FROM xs_introduced WHERE domid = ?').pluck());
+    this.#introduce = preparedOnUse(() => db.prepare('INSERT OR IGNORE INTO xs_introduced (domid) VALUES (?)'));
+    this.#release = preparedOnUse(() => db.prepare('DELETE FROM xs_introduced WHERE domid = ?'));
+    this.#appendChange = preparedOnUse(() => db.prepare('INSERT INTO xs_changes (origin, path, exact, readers, at) VALUES (?, ?, ?, ?, ?)'));
+    this.#lastSeq = preparedOnUse(() => db.prepare('SELECT coalesce(max(seq), 0) FROM xs_changes').pluck());
+    this.#changesAfter = preparedOnUse(() =>
+      db.prepare('SELECT seq, origin, path, exact, readers FROM xs_changes WHERE seq > ? ORDER BY seq LIMIT 4096'),
     );
-    this.#lastSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM xs_changes').pluck();
-    this.#changesAfter = db.prepare(
-      'SELECT seq, origin, path, exact, readers FROM xs_changes WHERE seq > ? ORDER BY seq LIMIT 4096',
-    );
-    this.#trimAge = db.prepare('DELETE FROM xs_changes WHERE at < ?');
-    this.#trimCount = db.prepare('DELETE FROM xs_changes WHERE seq <= (SELECT max(seq) FROM xs_changes) - ?');
-    this.#clearChanges = db.prepare('DELETE FROM xs_changes');
-    this.#domainsNamed = db.prepare(`SELECT path FROM xs_nodes WHERE ${DOMAIN_NAME_ROWS} AND value = ?`).pluck();
+    this.#trimAge = preparedOnUse(() => db.prepare('DELETE FROM xs_changes WHERE at < ?'));
+    this.#trimCount = preparedOnUse(() => db.prepare('DELETE FROM xs_changes WHERE seq <= (SELECT max(seq) FROM xs_changes) - ?'));
+    this.#clearChanges = preparedOnUse(() => db.prepare('DELETE FROM xs_changes'));
+    this.#domainsNamed = preparedOnUse(() => db.prepare(`SELECT path FROM xs_nodes WHERE ${DOMAIN_NAME_ROWS} AND value = ?`).pluck());
     // One text cell per name, `<domid>/<name>` (better-sqlite3's array per row costs more than the
     // rest of the listing); the GLOB's `*` also matches deeper paths: only digits between the slashes.
-    this.#domainNames = db
-      .prepare(
-        `SELECT substr(path, 15, length(path) - 19) || '/' || CAST(value AS TEXT) FROM xs_nodes INDEXED BY xs_nodes_domain_name
-         WHERE ${DOMAIN_NAME_ROWS} AND substr(path, 15, length(path) - 19) NOT GLOB '*[^0-9]*'`,
-      )
-      .pluck();
+    this.#domainNames = preparedOnUse(() =>
+      db
+        .prepare(
+          `SELECT substr(path, 15, length(path) - 19) || '/' || CAST(value AS TEXT) FROM xs_nodes INDEXED BY xs_nodes_domain_name
+           WHERE ${DOMAIN_NAME_ROWS} AND substr(path, 15, length(path) - 19) NOT GLOB '*[^0-9]*'`,
+        )
+        .pluck(),
+    );
   }
 
   #fail(error: unknown): never {
@@ -197,7 +199,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     if (cached !== undefined) return cached ?? undefined;
     let row: NodeRow | undefined;
     try {
-      row = this.#select.get(path) as NodeRow | undefined;
+      row = this.#select().get(path) as NodeRow | undefined;
     } catch (error) {
       this.#fail(error);
     }
@@ -206,7 +208,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
       let children = ChildList.EMPTY;
       if (row.child_count > 0) {
         try {
-          children = ChildList.of(Object.freeze(this.#children.all(path) as string[]));
+          children = ChildList.of(Object.freeze(this.#children().all(path) as string[]));
         } catch (error) {
           this.#fail(error);
         }
@@ -227,18 +229,21 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     const written = new Map<string, XsNode | null>();
     let applied: boolean;
     try {
-      applied = this.#db.transaction(() => {
+      applied = inTransaction(this.#db, 'immediate', () => {
+        // The stored generation of each node checked, for the child rows of those written below.
+        const stored = new Map<string, number | undefined>();
         for (const [path, expected] of commit.checks) {
-          const current = this.#generationOf.get(path) as number | undefined;
+          const current = this.#generationOf().get(path) as number | undefined;
           if ((current ?? XS_NO_GENERATION) !== expected) return false;
+          stored.set(path, current);
         }
-        let generation = this.#counter.get() as number;
+        let generation = this.#counter().get() as number;
         // Cached nodes are exact when their generation is the stored one (checked below per node).
         const cacheUsable = this.#cache.validate();
         for (const write of commit.writes) {
           if (write.kind === 'delete') {
-            this.#delete.run(write.path);
-            this.#deleteChildren.run(write.path);
+            this.#delete().run(write.path);
+            this.#deleteChildren().run(write.path);
             written.set(write.path, null);
             const domain = DOMAIN_ENTRIES.exec(write.path);
             if (domain) this.#options.onDomainEntriesRemoved?.(Number(domain[1]));
@@ -249,8 +254,10 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
           const owner = perms[0];
           if (owner === undefined) throw new TypeError(`node ${write.path} has no permissions`);
           const copy = value.slice();
-          this.#storeChildren(write.path, write.node.children, cacheUsable);
-          this.#upsert.run(
+          // Each path is written once, so what was checked is still what is stored.
+          const before = stored.has(write.path) ? stored.get(write.path) : (this.#generationOf().get(write.path) as number | undefined);
+          this.#storeChildren(write.path, before, write.node.children, cacheUsable);
+          this.#upsert().run(
             write.path,
             Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength),
             encodePerms(perms),
@@ -268,11 +275,11 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
             ),
           );
         }
-        this.#setCounter.run(generation);
+        this.#setCounter().run(generation);
         this.#record(commit.changes, commit.origin);
         this.#step?.('xenstore.commit');
         return true;
-      }).immediate();
+      });
     } catch (error) {
       this.#fail(error);
     }
@@ -292,36 +299,36 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
    * Inside a commit: makes the child rows of `path` say `list`, touching only what changed. A list
    * made by one `append` or `remove` from the stored one, as this process holds it, is one row
    * written or removed (no list read or compared: a 10,000-child directory costs what a small one
-   * does); any other list is compared with the stored one.
+   * does); any other list is compared with the stored one. `stored` is the node's stored
+   * generation, undefined for a new node.
    */
-  #storeChildren(path: string, list: ChildList, cacheUsable: boolean): void {
-    const stored = this.#generationOf.get(path) as number | undefined;
+  #storeChildren(path: string, stored: number | undefined, list: ChildList, cacheUsable: boolean): void {
     let previous: readonly string[] = EMPTY_CHILDREN;
     if (stored !== undefined) {
       const cached = cacheUsable ? this.#nodes.get(path) : undefined;
       const held = cached && cached.generation === stored ? cached.children : undefined;
       const change = held && list.changeFrom(held);
       if (change) {
-        if (change.added) this.#insertChild.run(path, (this.#lastChildSeq.get(path) as number) + 1, change.name);
-        else this.#deleteChild.run(path, change.name);
+        if (change.added) this.#insertChild().run(path, (this.#lastChildSeq().get(path) as number) + 1, change.name);
+        else this.#deleteChild().run(path, change.name);
         return;
       }
-      previous = held ? held.toArray() : (this.#children.all(path) as string[]);
+      previous = held ? held.toArray() : (this.#children().all(path) as string[]);
     }
     // The logic hands over frozen arrays (a 10,000-child list is made into one once, not copied again).
     const children = list.toArray();
     if (previous.length === children.length && previous.every((name, index) => name === children[index])) return;
     const delta = childrenDelta(previous, children);
     if (delta === undefined) {
-      this.#deleteChildren.run(path);
-      children.forEach((name, index) => this.#insertChild.run(path, index + 1, name));
+      this.#deleteChildren().run(path);
+      children.forEach((name, index) => this.#insertChild().run(path, index + 1, name));
       return;
     }
-    for (const name of delta.removed) this.#deleteChild.run(path, name);
-    let seq = this.#lastChildSeq.get(path) as number;
+    for (const name of delta.removed) this.#deleteChild().run(path, name);
+    let seq = this.#lastChildSeq().get(path) as number;
     for (const name of delta.appended) {
       seq += 1;
-      this.#insertChild.run(path, seq, name);
+      this.#insertChild().run(path, seq, name);
     }
   }
 
@@ -332,12 +339,12 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     const trimEvery = log.trimEvery ?? TRIM_EVERY;
     let trim = false;
     for (const change of changes) {
-      const { lastInsertRowid } = this.#appendChange.run(origin, change.path, change.exact ? 1 : 0, JSON.stringify(change.readers), now);
+      const { lastInsertRowid } = this.#appendChange().run(origin, change.path, change.exact ? 1 : 0, JSON.stringify(change.readers), now);
       if (Number(lastInsertRowid) % trimEvery === 0) trim = true;
     }
     if (trim) {
-      this.#trimAge.run(now - (log.keepMs ?? CHANGE_LOG_KEEP_MS));
-      this.#trimCount.run(log.keepRows ?? CHANGE_LOG_KEEP_ROWS);
+      this.#trimAge().run(now - (log.keepMs ?? CHANGE_LOG_KEEP_MS));
+      this.#trimCount().run(log.keepRows ?? CHANGE_LOG_KEEP_ROWS);
     }
   }
 
@@ -347,7 +354,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
    */
   domidsNamed(name: string): number[] {
     try {
-      const paths = this.#domainsNamed.all(Buffer.from(name, 'utf8')) as string[];
+      const paths = this.#domainsNamed().all(Buffer.from(name, 'utf8')) as string[];
       return paths.flatMap((path) => {
         const match = DOMAIN_NAME_PATH.exec(path);
         return match ? [Number(match[1])] : [];
@@ -361,7 +368,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
   domainNames(): Map<number, string> {
     try {
       const names = new Map<number, string>();
-      for (const row of this.#domainNames.all() as string[]) {
+      for (const row of this.#domainNames().all() as string[]) {
         // 1 to 5 digits, as DOMAIN_NAME_PATH.
         const end = row.indexOf('/');
         if (end >= 1 && end <= 5) names.set(Number(row.slice(0, end)), row.slice(end + 1));
@@ -374,7 +381,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
 
   countOwnedNodes(domid: number): number {
     try {
-      return this.#owned.get(domid) as number;
+      return this.#owned().get(domid) as number;
     } catch (error) {
       this.#fail(error);
     }
@@ -382,7 +389,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
 
   isDomainIntroduced(domid: number): boolean {
     try {
-      return this.#isIntroduced.get(domid) !== undefined;
+      return this.#isIntroduced().get(domid) !== undefined;
     } catch (error) {
       this.#fail(error);
     }
@@ -390,16 +397,14 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
 
   setDomainIntroduced(domid: number, introduced: boolean): void {
     try {
-      this.#db
-        .transaction(() => {
-          if (introduced) {
-            this.#introduce.run(domid);
-            this.#options.onDomainIntroduced?.(domid);
-          } else {
-            this.#release.run(domid);
-          }
-        })
-        .immediate();
+      inTransaction(this.#db, 'immediate', () => {
+        if (introduced) {
+          this.#introduce().run(domid);
+          this.#options.onDomainIntroduced?.(domid);
+        } else {
+          this.#release().run(domid);
+        }
+      });
       this.#cache.committed();
       if (introduced) this.#step?.('xenstore.introduced');
     } catch (error) {
@@ -414,7 +419,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
    */
   clearChangeLog(): void {
     try {
-      this.#clearChanges.run();
+      this.#clearChanges().run();
     } catch (error) {
       this.#fail(error);
     }
@@ -425,12 +430,12 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
       if (cursor === undefined) {
         this.#pollEpoch = this.#cache.changes();
         this.#ownCommitSincePoll = false;
-        return { cursor: this.#lastSeq.get() as number, changes: [] };
+        return { cursor: this.#lastSeq().get() as number, changes: [] };
       }
       // Nothing committed anywhere since the last look: no query beyond PRAGMA data_version.
       const epoch = this.#cache.changes();
       if (epoch === this.#pollEpoch && !this.#ownCommitSincePoll) return { cursor, changes: [] };
-      const rows = this.#changesAfter.all(cursor) as ChangeRow[];
+      const rows = this.#changesAfter().all(cursor) as ChangeRow[];
       // More may be waiting beyond this page: look again next time.
       if (rows.length < 4096) {
         this.#pollEpoch = epoch;
