@@ -69,7 +69,16 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
   const runDir = options.runDir ?? defaultRunDir();
   const hostId = hostIdentity(options.hostPath);
   const rams = new Map<number, RamFile>();
-  const filesOf = (domid: number): DeviceModelFiles => deviceModelFiles(runDir, hostId, domid);
+  // Asked at every page a domain's memory is read or written through: worked out once per domain.
+  const files = new Map<number, DeviceModelFiles>();
+  const filesOf = (domid: number): DeviceModelFiles => {
+    let found = files.get(domid);
+    if (found === undefined) {
+      found = deviceModelFiles(runDir, hostId, domid);
+      files.set(domid, found);
+    }
+    return found;
+  };
 
   /** The RAM file of a real guest, or undefined for a simulated domain. */
   const ramOf = (domid: number): RamFile | undefined => {
@@ -177,11 +186,19 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     },
   };
 
+  // The base's methods bound to it, each bound once (every call through the proxy reads one).
+  const bound = new WeakMap<object, unknown>();
   const hypervisor = new Proxy(base, {
     get(target, property, receiver) {
       if (typeof property === 'string' && property in overrides) return overrides[property as keyof Hypervisor];
       const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      let method = bound.get(value);
+      if (method === undefined) {
+        method = (value as (...args: unknown[]) => unknown).bind(target);
+        bound.set(value, method);
+      }
+      return method;
     },
   });
 
