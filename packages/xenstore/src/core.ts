@@ -195,10 +195,11 @@ export class Caller {
         result = body(view);
       } finally {
         // What a failed operation looked at still counts (a node found missing must stay missing).
-        for (const [path, generation] of view.accessed) transaction.accessed.set(path, generation);
-        for (const [path, node] of view.seen) transaction.seen.set(path, node);
+        // (forEach: no entry array made per node.)
+        view.accessed.forEach((generation, path) => transaction.accessed.set(path, generation));
+        view.seen.forEach((node, path) => transaction.seen.set(path, node));
       }
-      for (const [path, node] of view.written) transaction.written.set(path, node);
+      view.written.forEach((node, path) => transaction.written.set(path, node));
       for (const change of view.changes) transaction.changes.push(change);
       transaction.ownedDelta += view.ownedDelta;
       return result;
