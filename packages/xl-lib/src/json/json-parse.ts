@@ -24,9 +24,16 @@ export type ParsedJson = null | boolean | string | bigint | JsonDouble | ParsedJ
 export class ParsedJsonMap {
   readonly entries: [string, ParsedJson][] = [];
 
-  /** `libxl__json_map_get`: the first value under `key`. */
+  /**
+   * `libxl__json_map_get`: the first value under `key`. Indexed, not destructured: a struct's parse
+   * looks up each of its members, and each destructured entry cost an iterator.
+   */
   get(key: string): ParsedJson | undefined {
-    for (const [name, value] of this.entries) if (name === key) return value;
+    const entries = this.entries;
+    for (let index = 0; index < entries.length; index += 1) {
+      const entry = entries[index]!;
+      if (entry[0] === key) return entry[1];
+    }
     return undefined;
   }
 
