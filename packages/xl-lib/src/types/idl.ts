@@ -77,6 +77,35 @@ function arrayOf(node: ParsedJson, path: string): ParsedJson[] {
   return node;
 }
 
+/**
+ * A leaf kind's type: its schema is made at the first read. A class rather than an object literal
+ * with a getter: a domain config declares hundreds of leaves, and a literal's getter is a new
+ * closure and accessor for each.
+ */
+class LeafType<S extends MemberSchema, D extends v.Default<S, undefined>> implements IdlType<v.OptionalSchema<S, D>> {
+  readonly idlType: string;
+  readonly json: LibxlJson<v.InferOutput<v.OptionalSchema<S, D>>>;
+  readonly #base: () => S;
+  readonly #init: D;
+  #schema: v.OptionalSchema<S, D> | undefined;
+
+  constructor(idlType: string, base: () => S, init: D, json: LibxlJson<v.InferOutput<v.OptionalSchema<S, D>>>) {
+    this.idlType = idlType;
+    this.#base = base;
+    this.#init = init;
+    this.json = json;
+  }
+
+  get schema(): v.OptionalSchema<S, D> {
+    return (this.#schema ??= v.optional(this.#base(), this.#init));
+  }
+
+  make(): v.InferOutput<v.OptionalSchema<S, D>> {
+    const init = this.#init;
+    return (typeof init === 'function' ? init() : init) as v.InferOutput<v.OptionalSchema<S, D>>;
+  }
+}
+
 /** A leaf kind: the schema `base()` makes, with `init` as its default, printed and parsed by `json`. */
 function leaf<const S extends MemberSchema, const D extends v.Default<S, undefined>>(
   idlType: string,
@@ -84,16 +113,7 @@ function leaf<const S extends MemberSchema, const D extends v.Default<S, undefin
   init: D,
   json: Omit<LibxlJson<v.InferOutput<v.OptionalSchema<S, D>>>, 'aggregate'>,
 ): IdlType<v.OptionalSchema<S, D>> {
-  const make = (typeof init === 'function' ? init : () => init) as () => v.InferOutput<v.OptionalSchema<S, D>>;
-  let schema: v.OptionalSchema<S, D> | undefined;
-  return {
-    idlType,
-    get schema() {
-      return (schema ??= v.optional(base(), init));
-    },
-    json: { ...json, aggregate: false },
-    make,
-  };
+  return new LeafType(idlType, base, init, { ...json, aggregate: false });
 }
 
 /** libxl_defbool: unset, true or false. JSON `"<default>"`, `"True"`, `"False"`. */
