@@ -232,16 +232,26 @@ export function attachDeviceModels(options: DeviceModelHostOptions): AttachedDev
     };
   };
 
+  /**
+   * A stored config's text parsed, the last one kept (read only): a boot reads the config twice,
+   * for its kernel (`realGuestOf`) and then for the simulated guest's PV drivers.
+   */
+  let lastParsed: { readonly text: string; readonly config: DomainConfig } | undefined;
+  const parseStored = (text: string): DomainConfig => {
+    if (lastParsed?.text !== text) lastParsed = { text, config: domainConfigFromJsonText(text) };
+    return lastParsed.config;
+  };
+
   const simulated = createGuestModel({
     hypervisor,
     store: options.store,
-    pvDrivers: (domid) => hasPvDrivers({ hypervisor, userdata: options.userdata }, domid),
+    pvDrivers: (domid) => hasPvDrivers({ hypervisor, userdata: options.userdata }, domid, parseStored),
   });
 
   /** The stored config of an HVM domain that runs a real kernel, and that kernel; undefined for a simulated one. */
   const realGuestOf = (domid: number): { config: DomainConfig; kernel: string } | undefined => {
     const text = base.getDomain(domid)?.type === 'hvm' ? retrieveUserdataText(options.userdata, domid, USERDATA_LIBXL_JSON) : undefined;
-    const config = text === undefined ? undefined : domainConfigFromJsonText(text);
+    const config = text === undefined ? undefined : parseStored(text);
     const kernel = config?.buildInfo.kernel;
     if (config === undefined || kernel === undefined || kernel === '' || basename(kernel) === 'hvmloader') return undefined;
     return { config, kernel };

@@ -44,11 +44,16 @@ export function storeDomainConfiguration(userdata: UserdataStore, domid: number,
  * Whether the guest of `domid` has Xen's PV drivers, as the guest model asks at boot: an HVM guest
  * has them unless its config turns off the Xen platform PCI device (`xen_platform_pci = 0`,
  * libxl's default is on), without which a Linux guest loads none (docs/xl-cfg.md). A domain
- * without a stored config (one not made by libxl) has them.
+ * without a stored config (one not made by libxl) has them. `parse` reads the stored text (a
+ * caller that has parsed the same text already can hand back its config, read only).
  */
-export function hasPvDrivers(port: { readonly hypervisor: Hypervisor; readonly userdata: UserdataStore }, domid: number): boolean {
+export function hasPvDrivers(
+  port: { readonly hypervisor: Hypervisor; readonly userdata: UserdataStore },
+  domid: number,
+  parse: (text: string) => DomainConfig = domainConfigFromJsonText,
+): boolean {
   const text = retrieveUserdataText(port.userdata, domid, USERDATA_LIBXL_JSON);
   if (text === undefined) return true;
-  const { u } = domainConfigFromJsonText(text).buildInfo;
+  const { u } = parse(text).buildInfo;
   return u.type !== 'hvm' || u.xenPlatformPci !== 'false';
 }
