@@ -424,6 +424,9 @@ type Members = { readonly [name: string]: AnyIdlType };
 
 type MemberCopy = (template: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 
+/** Defaults of a struct type made by spreading its template before its copy is compiled. */
+const SPREAD_COPIES = 16;
+
 /**
  * A struct's copy of its template, as the `_init` gentypes.py writes for each libxl type: a function
  * whose one object literal names every member, in order. V8 then builds every default of the type
@@ -510,7 +513,17 @@ export function struct<const M extends Members>(
     // Made in one go rather than member by member: V8 turns an object that gets more than a dozen
     // properties added by computed name into a dictionary, and copying one of those is ten times slower.
     const template: Record<string, unknown> = Object.fromEntries(templateEntries);
-    const copyTemplate = compileMemberCopy(order.map(({ name }) => name));
+    // Spread for the first defaults, and the copy compiled once a type is made often: compiling it
+    // costs as much as spreading a wide struct dozens of times, and most commands make each once.
+    let copies = 0;
+    let compiled: MemberCopy | undefined;
+    const copyTemplate: MemberCopy = (from) => {
+      if (compiled !== undefined) return compiled(from);
+      copies += 1;
+      if (copies <= SPREAD_COPIES) return { ...from };
+      compiled = compileMemberCopy(order.map(({ name }) => name));
+      return compiled(from);
+    };
     return { order, madeFresh, template, copyTemplate };
   };
   let layout: ReturnType<typeof layOut> | undefined;
