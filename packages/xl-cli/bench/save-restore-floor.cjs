@@ -1,10 +1,10 @@
 /* global process, require */
 // The least an `xl save` or `xl restore` of a guest whose memory is in a memory file can cost on this
 // runtime, for save-restore-host.mjs to set beside them: a Node process that moves the same bytes the
-// same way, and nothing else. `save`: reads <from> 64 KiB at a time into a 4 MiB buffer, writes each
-// buffer to a new file beside <to>, syncs it and renames it over <to> (as xl replaces a save file).
-// `restore`: reads <from> 1 MiB at a time and writes it to a new file <to>, then syncs it (as a
-// restore fills a memory file). No host file, no stream records, no checks.
+// same way, and nothing else. `save`: reads <from> 4 MiB at a time (a PAGE_DATA record's pages) and
+// writes each piece to a new file beside <to>, syncs it and renames it over <to> (as xl replaces a
+// save file). `restore`: reads <from> 1 MiB at a time and writes it to a new file <to>, then syncs it
+// (as a restore fills a memory file). No host file, no stream records, no checks.
 // Usage: node save-restore-floor.cjs save|restore <from> <to>
 'use strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS, as xl's own launcher
@@ -16,11 +16,10 @@ const written = mode === 'save' ? `${to}.tmp` : to;
 if (mode !== 'save') rmSync(to, { force: true });
 const target = openSync(written, 'wx');
 const buffer = new Uint8Array(mode === 'save' ? 4 << 20 : 1 << 20);
-const piece = mode === 'save' ? 64 << 10 : buffer.length;
 for (let position = 0; ; ) {
   let filled = 0;
   while (filled < buffer.length) {
-    const read = readSync(source, buffer, filled, Math.min(piece, buffer.length - filled), position + filled);
+    const read = readSync(source, buffer, filled, buffer.length - filled, position + filled);
     if (read === 0) break;
     filled += read;
   }

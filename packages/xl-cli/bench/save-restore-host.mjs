@@ -8,7 +8,7 @@
 // Goals: save and restore within 2x of cp + sync; at most 1.1 host bytes per guest byte. Beside each,
 // its floor (save-restore-floor.cjs: a Node process moving the same bytes, nothing else), timed in
 // the same rounds.
-// BENCH_QUICK=1: 32 MiB, 2 rounds. BENCH_MIB and BENCH_ROUNDS pick the size and rounds.
+// Every timed command starts after an untimed sync. BENCH_QUICK=1: 32 MiB, 2 rounds. BENCH_MIB and BENCH_ROUNDS pick the size and rounds.
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,12 @@ try {
   // the guest's memory file (before xl save takes the guest away) or from the save file.
   const floorFrom = { save: () => join(memoryDir, readdirSync(memoryDir)[0]), restore: () => saveFile };
   const floor = (name) => runNode([floorScript, name, floorFrom[name](), join(dir, `floor.${name}`)], { cwd: dir });
+  // Each timed command starts with nothing left to write back (what the one before wrote would
+  // otherwise be flushed by this one's sync).
+  const flushed = (timed) => {
+    runCommand('sync', [], { cwd: dir });
+    return timed();
+  };
   const floors = { save: [], restore: [] };
   const results = { save: [], restore: [] };
   const cpu = { save: [0, 0], restore: [0, 0] };
@@ -73,13 +79,13 @@ try {
     for (const [name, args] of [['save', ['save', 'bench', saveFile]], ['restore', ['restore', saveFile]]]) {
       let base;
       let subject;
-      const least = floor(name);
+      const least = flushed(() => floor(name));
       if (round % 2 === 0) {
-        base = copy();
-        subject = run(...args);
+        base = flushed(copy);
+        subject = flushed(() => run(...args));
       } else {
-        subject = run(...args);
-        base = copy();
+        subject = flushed(() => run(...args));
+        base = flushed(copy);
       }
       results[name].push(subject.wallMs / base.wallMs);
       floors[name].push(least.wallMs / base.wallMs);
