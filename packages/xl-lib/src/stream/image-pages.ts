@@ -22,6 +22,12 @@ const LOAD_READ_SIZE = 1 << 20;
 export class FilePages implements ReadonlyMap<number, Uint8Array> {
   readonly #source: RereadableSource;
   readonly #offsets = new Map<number, number>();
+  /**
+   * The offsets in the order they were placed, while each was placed once, after the one before in
+   * the file, and none was removed (a stream as libxc writes it): the batches then read them as
+   * they are, with no pairs to make and sort. Undefined once that stops being so.
+   */
+  #inOrder: { pfns: number[]; offsets: number[] } | undefined = { pfns: [], offsets: [] };
 
   constructor(source: RereadableSource) {
     this.#source = source;
@@ -29,12 +35,21 @@ export class FilePages implements ReadonlyMap<number, Uint8Array> {
 
   /** @internal The reader's record of a page's data at `offset` of the source (replacing earlier data). */
   place(pfn: number, offset: number): void {
+    const before = this.#offsets.size;
     this.#offsets.set(pfn, offset);
+    const order = this.#inOrder;
+    if (order === undefined) return;
+    if (this.#offsets.size === before || offset < (order.offsets.at(-1) ?? 0)) {
+      this.#inOrder = undefined;
+      return;
+    }
+    order.pfns.push(pfn);
+    order.offsets.push(offset);
   }
 
   /** @internal The reader's record of a page described without data (it has none). */
   remove(pfn: number): void {
-    this.#offsets.delete(pfn);
+    if (this.#offsets.delete(pfn)) this.#inOrder = undefined;
   }
 
   get size(): number {
@@ -79,22 +94,29 @@ export class FilePages implements ReadonlyMap<number, Uint8Array> {
    * the next batch: a consumer copies what it keeps before it asks for the next.
    */
   *batches(): Generator<PageWrite[]> {
-    const placed = [...this.#offsets];
-    // Placed in file order unless a pfn was sent again (its entry keeps its first place).
-    if (placed.some((entry, index) => index > 0 && entry[1] < placed[index - 1]![1])) placed.sort((a, b) => a[1] - b[1]);
+    let pfns: readonly number[];
+    let offsets: readonly number[];
+    if (this.#inOrder !== undefined) {
+      ({ pfns, offsets } = this.#inOrder);
+    } else {
+      // A pfn sent again keeps its first place in the map: sorted by where its data is now.
+      const placed = [...this.#offsets].sort((a, b) => a[1] - b[1]);
+      pfns = placed.map(([pfn]) => pfn);
+      offsets = placed.map(([, offset]) => offset);
+    }
     const buffer = new Uint8Array(LOAD_READ_SIZE);
     let first = 0;
-    while (first < placed.length) {
+    while (first < pfns.length) {
       // The run of pages that follow one another in the file, up to a buffer's worth.
-      const start = placed[first]![1];
+      const start = offsets[first]!;
       let end = first + 1;
-      while (end < placed.length && end - first < LOAD_READ_SIZE / XC_PAGE_SIZE && placed[end]![1] === start + (end - first) * XC_PAGE_SIZE) end += 1;
+      while (end < pfns.length && end - first < LOAD_READ_SIZE / XC_PAGE_SIZE && offsets[end] === start + (end - first) * XC_PAGE_SIZE) end += 1;
       const bytes = buffer.subarray(0, (end - first) * XC_PAGE_SIZE);
       this.#source.readAt(start, bytes, 'PAGE_DATA');
       const batch: PageWrite[] = [];
       for (let index = first; index < end; index += 1) {
         const at = (index - first) * XC_PAGE_SIZE;
-        batch.push([placed[index]![0], bytes.subarray(at, at + XC_PAGE_SIZE)]);
+        batch.push([pfns[index]!, bytes.subarray(at, at + XC_PAGE_SIZE)]);
       }
       yield batch;
       first = end;
