@@ -107,7 +107,7 @@ describe('guest memory loaded in bulk goes to a file of its own', () => {
     host.close();
   });
 
-  it('takes whole chunks lying one after the other in a buffer straight from it, as a restore hands them', () => {
+  it('keeps what batches of views of one reused buffer held, as a restore hands them', () => {
     const path = hostFile(tempDir());
     const host = open(path);
     const { domid } = host.hypervisor.createDomain({ type: 'hvm' });

@@ -241,8 +241,6 @@ export class SqliteHypervisor implements Hypervisor {
   readonly #readers = new Map<string, number>();
   /** Domains found to exist in the write transaction under way (a chunk's first write checks its domain once). */
   readonly #present = new Set<number>();
-  /** Domains whose filling memory file the write transaction under way names (since its last failure). */
-  readonly #named = new Set<number>();
   #bound: { readonly model: GuestModel | undefined } | undefined;
   readonly #now: () => number;
 
@@ -367,7 +365,6 @@ export class SqliteHypervisor implements Hypervisor {
             // it made may be gone again).
             this.#pending.clear();
             this.#present.clear();
-            this.#named.clear();
             throw error;
           } finally {
             this.#depth -= 1;
@@ -398,7 +395,6 @@ export class SqliteHypervisor implements Hypervisor {
     this.#filling.clear();
     this.#storedInWrite.clear();
     this.#present.clear();
-    this.#named.clear();
     if (committed && !this.#db.inTransaction) {
       for (const name of this.#dropped) this.#removeFile(name);
     }
@@ -451,33 +447,29 @@ export class SqliteHypervisor implements Hypervisor {
   #storePending(): void {
     if (this.#pending.size === 0) return;
     this.#chunks.clear();
+    const named = new Set<number>();
     for (const pending of this.#pending.values()) {
       const { domid, chunk } = pending;
+      const count = (this.#storedInWrite.get(domid) ?? 0) + 1;
+      this.#storedInWrite.set(domid, count);
       // A chunk written whole replaces what was stored: no need to read it.
       const stored = pending.written === ALL_FRAMES ? undefined : this.#readChunk(domid, chunk);
       const { present, data } = mergeChunk(stored, pending.written, pending.frames);
-      this.#storeChunk(domid, chunk, present, data);
+      const file = this.#filling.get(domid) ?? (count >= this.#fileChunks && this.#memoryDir !== undefined ? this.#newFile(domid) : undefined);
+      if (file === undefined) {
+        this.#upsertChunk.run(domid, chunk, present, data, null);
+        continue;
+      }
+      // Named in each store: a savepoint rolled back may have taken an earlier naming with it.
+      if (!named.has(domid)) this.#insertFile.run(domid, file.name);
+      named.add(domid);
+      this.#append(file, data);
+      this.#upsertChunk.run(domid, chunk, present, IN_FILE, file.size - data.length);
     }
     for (const pending of this.#pending.values()) {
       if (this.#spareFrames.length < PENDING_CHUNKS_KEPT) this.#spareFrames.push(pending.frames);
     }
     this.#pending.clear();
-  }
-
-  /** Inside a write transaction: a chunk's bytes stored, in the host file or in the domain's memory file. */
-  #storeChunk(domid: number, chunk: number, present: number, data: Uint8Array): void {
-    const count = (this.#storedInWrite.get(domid) ?? 0) + 1;
-    this.#storedInWrite.set(domid, count);
-    const file = this.#filling.get(domid) ?? (count >= this.#fileChunks && this.#memoryDir !== undefined ? this.#newFile(domid) : undefined);
-    if (file === undefined) {
-      this.#upsertChunk.run(domid, chunk, present, data, null);
-      return;
-    }
-    // Named again after a failure: a savepoint rolled back may have taken the naming with it.
-    if (!this.#named.has(domid)) this.#insertFile.run(domid, file.name);
-    this.#named.add(domid);
-    this.#append(file, data);
-    this.#upsertChunk.run(domid, chunk, present, IN_FILE, file.size - data.length);
   }
 
   /** Inside a write transaction: a memory file for a domain that has none yet (undefined if it has one). */
@@ -886,50 +878,8 @@ export class SqliteHypervisor implements Hypervisor {
   /** Writes many pages in one transaction (a restore, a foreign mapping's unmap): all or none. */
   writePages(domid: number, pages: Iterable<readonly [pfn: number, data: Uint8Array]>): void {
     this.batch(() => {
-      // An iterable other than an array is consumed as it goes (it may reuse its buffers).
-      if (!Array.isArray(pages)) {
-        for (const [pfn, data] of pages) this.writePage(domid, pfn, data);
-        return;
-      }
-      const list = pages as readonly (readonly [number, Uint8Array])[];
-      for (let index = 0; index < list.length; ) {
-        if (this.#wholeChunk(domid, list, index)) {
-          index += PAGES_PER_CHUNK;
-          continue;
-        }
-        const [pfn, data] = list[index]!;
-        this.writePage(domid, pfn, data);
-        index += 1;
-      }
+      for (const [pfn, data] of pages) this.writePage(domid, pfn, data);
     });
-  }
-
-  /**
-   * Inside a write transaction: when `pages` from `index` on are a whole chunk's frames in order, their
-   * bytes one after the other in one buffer (a restore's batch read from its file), and the chunk
-   * goes to the domain's filling memory file, writes them from that buffer as they are (no copy into
-   * a gathered chunk) and says so.
-   */
-  #wholeChunk(domid: number, pages: readonly (readonly [number, Uint8Array])[], index: number): boolean {
-    if (this.#memoryDir === undefined || index + PAGES_PER_CHUNK > pages.length) return false;
-    const [first, bytes] = pages[index]!;
-    if (!Number.isSafeInteger(first) || first < 0 || slotOf(first) !== 0 || !(bytes instanceof Uint8Array)) return false;
-    for (let slot = 0; slot < PAGES_PER_CHUNK; slot += 1) {
-      const [pfn, data] = pages[index + slot]!;
-      if (pfn !== first + slot || !(data instanceof Uint8Array) || data.length !== XC_PAGE_SIZE) return false;
-      if (data.buffer !== bytes.buffer || data.byteOffset !== bytes.byteOffset + slot * XC_PAGE_SIZE) return false;
-    }
-    // Only once the domain's memory goes to its file: until then chunks are gathered as any write.
-    const filling = this.#filling.has(domid) || (this.#storedInWrite.get(domid) ?? 0) + 1 >= this.#fileChunks;
-    if (!filling) return false;
-    if (!this.#present.has(domid)) this.#current(domid);
-    this.#present.add(domid);
-    const chunk = chunkOf(first);
-    // Written whole here: what was gathered of it before is replaced.
-    this.#pending.delete(chunkKey(domid, chunk));
-    this.#chunks.clear();
-    this.#storeChunk(domid, chunk, ALL_FRAMES, new Uint8Array(bytes.buffer, bytes.byteOffset, CHUNK_BYTES));
-    return true;
   }
 
   touchedPages(domid: number): number[] {
