@@ -1,7 +1,8 @@
 // Whole-process timing the startup benchmarks share: paired, interleaved runs of a command and a
 // baseline, each pair's wall-time ratio, and the CPU time (user + system) of the children.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * User + system seconds of this process's reaped children so far (fields cutime and cstime of
@@ -71,4 +72,11 @@ export function pairedRuns({ baseline, subject, after, rounds }) {
     spread: [Math.min(...ratios), Math.max(...ratios)],
     cpuRatio: subjectCpu / baselineCpu,
   };
+}
+
+/** Bytes a host takes on disk: its file, its write-ahead log and its memory files (`<file>.memory/`). */
+export function hostBytes(path) {
+  const memory = `${path}.memory`;
+  const files = [path, `${path}-wal`, ...(existsSync(memory) ? readdirSync(memory).map((name) => join(memory, name)) : [])];
+  return files.reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0);
 }

@@ -9,7 +9,7 @@ import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
 import { creatorOf } from './memory-files.ts';
 import { HostError } from './errors.ts';
 import { openHost, type Host } from './open-host.ts';
-import { currentProcess } from './process-identity.ts';
+import { currentProcess, startTime } from './process-identity.ts';
 
 const tempDir = useTempDir();
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -225,7 +225,7 @@ describe('memory files no domain names', () => {
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
     try {
       await new Promise((resolve) => sleeper.once('spawn', resolve));
-      const running = join(`${path}.memory`, `9-${sleeper.pid}-${startOf(sleeper.pid!)}-0a0b0c.mem`);
+      const running = join(`${path}.memory`, `9-${sleeper.pid}-${startTime(sleeper.pid!)}-0a0b0c.mem`);
       writeFileSync(running, 'x');
       const host = openHost(path);
       expect(host.hypervisor.listDomains().map((domain) => domain.domid)).toEqual([0]);
@@ -253,10 +253,4 @@ function openFiles(): string[] {
       return [];
     }
   });
-}
-
-/** `/proc/<pid>/stat`'s start time, as `process-identity.ts` reads it. */
-function startOf(pid: number): string {
-  const stat = spawnSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' }).stdout;
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
 }

@@ -10,7 +10,8 @@ export interface ProcessIdentity {
   readonly start: string;
 }
 
-function startTime(pid: number): string | undefined {
+/** Process `pid`'s start time (`/proc/<pid>/stat` field 22), or undefined when it has none. */
+export function startTime(pid: number): string | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'latin1');

@@ -357,8 +357,10 @@ export class SqliteHypervisor implements Hypervisor {
             const result = body();
             this.#storePending();
             // The memory files it filled are on disk before the transaction that names them commits.
-            if (this.#depth === 1) for (const file of this.#filling.values()) fsyncSync(file.fd);
-            if (this.#depth === 1 && this.#filling.size > 0) this.#hooks.step?.('hypervisor.memoryFileSynced');
+            if (this.#depth === 1 && this.#filling.size > 0) {
+              for (const file of this.#filling.values()) fsyncSync(file.fd);
+              this.#hooks.step?.('hypervisor.memoryFileSynced');
+            }
             return result;
           } catch (error) {
             // Rolled back: what was gathered since this call began is dropped with it (and a domain

@@ -3,29 +3,23 @@
 // 256 MiB of written memory, against an empty host, both at rest (every connection closed) and while
 // another process still has the host open (main file + write-ahead log + memory files). Goal: at rest within 10% of
 // the empty host. BENCH_QUICK=1 uses a 16 MiB guest.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
 import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
-import { runNode } from '../../../scripts/bench-process.mjs';
+import { hostBytes, runNode } from '../../../scripts/bench-process.mjs';
 
 const MIB = 1024 * 1024;
 const guestMib = process.env.BENCH_QUICK === '1' ? 16 : 256;
 const xl = new URL('../dist/bin/xl.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'xen-genid-space-bench-'));
-/** The host file, its log and its memory files (`<host file>.memory/`). */
-const size = (path) =>
-  [path, `${path}-wal`, ...(existsSync(`${path}.memory`) ? readdirSync(`${path}.memory`).map((name) => join(`${path}.memory`, name)) : [])].reduce(
-    (sum, file) => sum + (existsSync(file) ? statSync(file).size : 0),
-    0,
-  );
 const fmt = (bytes) => `${(bytes / MIB).toFixed(2)} MiB`;
 
 try {
   const emptyPath = join(dir, 'empty.db');
   openHost(emptyPath).close();
-  const empty = size(emptyPath);
+  const empty = hostBytes(emptyPath);
 
   const path = join(dir, 'guest.db');
   const xlRun = (...args) => runNode([xl, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, XEN_GENID_HOST: path } });
@@ -39,11 +33,11 @@ try {
   for (let start = 0; start < pages; start += 4096) {
     host.hypervisor.writePages(domid, Array.from({ length: 4096 }, (_, index) => [start + index, page]));
   }
-  const full = size(path);
+  const full = hostBytes(path);
   const { wallMs } = xlRun('destroy', 'guest');
-  const open = size(path);
+  const open = hostBytes(path);
   host.close();
-  const atRest = size(path);
+  const atRest = hostBytes(path);
   const ratio = atRest / empty;
   console.log(`host file with a ${guestMib} MiB guest: ${fmt(full)} (main file + WAL + memory files)`);
   console.log(`after xl destroy (${wallMs.toFixed(0)} ms, the whole process), another connection still open: ${fmt(open)} (main file + WAL + memory files)`);

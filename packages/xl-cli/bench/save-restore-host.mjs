@@ -9,12 +9,12 @@
 // its floor (save-restore-floor.cjs: a Node process moving the same bytes, nothing else), timed in
 // the same rounds.
 // Every timed command starts after an untimed sync. BENCH_QUICK=1: 32 MiB, 2 rounds. BENCH_MIB and BENCH_ROUNDS pick the size and rounds.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHost } from '@xen-genid/host';
 import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
-import { median, runCommand, runNode } from '../../../scripts/bench-process.mjs';
+import { hostBytes, median, runCommand, runNode } from '../../../scripts/bench-process.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const mib = Number(process.env.BENCH_MIB ?? (quick ? 32 : 256));
@@ -28,13 +28,8 @@ const copyFile = join(dir, 'copy.bin');
 const env = { PATH: process.env.PATH ?? '', HOME: dir, XEN_GENID_HOST: hostFile };
 const run = (...args) => runNode([xl, ...args], { cwd: dir, env });
 const copy = () => runCommand('sh', ['-c', 'cp "$1" "$2" && sync "$2"', 'cp', saveFile, copyFile], { cwd: dir });
-// The host file, its log and the memory files beside it.
 const memoryDir = `${hostFile}.memory`;
-const atRest = () =>
-  [hostFile, `${hostFile}-wal`, ...(existsSync(memoryDir) ? readdirSync(memoryDir).map((name) => join(memoryDir, name)) : [])].reduce(
-    (sum, file) => sum + (existsSync(file) ? statSync(file).size : 0),
-    0,
-  );
+const atRest = () => hostBytes(hostFile);
 
 try {
   writeFileSync(join(dir, 'vm.cfg'), `name = "bench"\ntype = "hvm"\nmemory = ${mib + 16}\nms_vm_genid = "generate"\n`);
