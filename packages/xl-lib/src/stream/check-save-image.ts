@@ -72,9 +72,9 @@ export function checkSaveImage(image: SaveImage, options: CheckSaveImageOptions 
   const { libxc } = image;
   checkRecordSet(libxc.recordTypes, records);
 
-  for (const [pfn, type] of libxc.pageTypes) {
+  libxc.pageTypes.forEach((type, pfn) => {
     if (type !== PFINFO.XTAB && !libxc.pages.has(pfn)) pages(`pfn 0x${pfn.toString(16)} is described (type 0x${type.toString(16)}) but has no data`);
-  }
+  });
   if (options.touchedPages) {
     const missing = options.touchedPages.filter((pfn) => !libxc.pages.has(pfn));
     if (missing.length > 0) {

@@ -8,6 +8,7 @@
  */
 import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import type { RereadableSource } from './byte-source.ts';
+import { FrameTable } from './frame-table.ts';
 
 /** One page to load: its frame and its 4 KiB. */
 export type PageWrite = readonly [pfn: number, data: Uint8Array];
@@ -21,13 +22,7 @@ const LOAD_READ_SIZE = 1 << 20;
  */
 export class FilePages implements ReadonlyMap<number, Uint8Array> {
   readonly #source: RereadableSource;
-  readonly #offsets = new Map<number, number>();
-  /**
-   * The offsets in the order they were placed, while each was placed once, after the one before in
-   * the file, and none was removed (a stream as libxc writes it): the batches then read them as
-   * they are, with no pairs to make and sort. Undefined once that stops being so.
-   */
-  #inOrder: { pfns: number[]; offsets: number[] } | undefined = { pfns: [], offsets: [] };
+  readonly #offsets = new FrameTable();
 
   constructor(source: RereadableSource) {
     this.#source = source;
@@ -35,21 +30,12 @@ export class FilePages implements ReadonlyMap<number, Uint8Array> {
 
   /** @internal The reader's record of a page's data at `offset` of the source (replacing earlier data). */
   place(pfn: number, offset: number): void {
-    const before = this.#offsets.size;
     this.#offsets.set(pfn, offset);
-    const order = this.#inOrder;
-    if (order === undefined) return;
-    if (this.#offsets.size === before || offset < (order.offsets.at(-1) ?? 0)) {
-      this.#inOrder = undefined;
-      return;
-    }
-    order.pfns.push(pfn);
-    order.offsets.push(offset);
   }
 
   /** @internal The reader's record of a page described without data (it has none). */
   remove(pfn: number): void {
-    if (this.#offsets.delete(pfn)) this.#inOrder = undefined;
+    this.#offsets.delete(pfn);
   }
 
   get size(): number {
@@ -94,17 +80,12 @@ export class FilePages implements ReadonlyMap<number, Uint8Array> {
    * the next batch: a consumer copies what it keeps before it asks for the next.
    */
   *batches(): Generator<PageWrite[]> {
-    let pfns: readonly number[];
-    let offsets: readonly number[];
-    if (this.#inOrder !== undefined) {
-      ({ pfns, offsets } = this.#inOrder);
-    } else {
-      // A pfn sent again keeps its first place in the map: sorted by where its data is now.
-      const placed = [...this.#offsets].sort((a, b) => a[1] - b[1]);
-      pfns = placed.map(([pfn]) => pfn);
-      offsets = placed.map(([, offset]) => offset);
-    }
+    // Frames sent once each, in increasing order, lie in the file in that order; others are
+    // sorted by where each one's latest data is.
+    const { frames: pfns, values: offsets } = this.#offsets.ascending() ?? byOffset(this.#offsets);
     const buffer = new Uint8Array(LOAD_READ_SIZE);
+    // The buffer's pages, as views made once: every batch starts at the buffer's start.
+    const views = Array.from({ length: LOAD_READ_SIZE / XC_PAGE_SIZE }, (_, page) => buffer.subarray(page * XC_PAGE_SIZE, (page + 1) * XC_PAGE_SIZE));
     let first = 0;
     while (first < pfns.length) {
       // The run of pages that follow one another in the file, up to a buffer's worth.
@@ -113,15 +94,17 @@ export class FilePages implements ReadonlyMap<number, Uint8Array> {
       while (end < pfns.length && end - first < LOAD_READ_SIZE / XC_PAGE_SIZE && offsets[end] === start + (end - first) * XC_PAGE_SIZE) end += 1;
       const bytes = buffer.subarray(0, (end - first) * XC_PAGE_SIZE);
       this.#source.readAt(start, bytes, 'PAGE_DATA');
-      const batch: PageWrite[] = [];
-      for (let index = first; index < end; index += 1) {
-        const at = (index - first) * XC_PAGE_SIZE;
-        batch.push([pfns[index]!, bytes.subarray(at, at + XC_PAGE_SIZE)]);
-      }
+      const batch = new Array<PageWrite>(end - first);
+      for (let index = first; index < end; index += 1) batch[index - first] = [pfns[index]!, views[index - first]!];
       yield batch;
       first = end;
     }
   }
+}
+
+function byOffset(offsets: FrameTable): { frames: number[]; values: number[] } {
+  const placed = [...offsets].sort((a, b) => a[1] - b[1]);
+  return { frames: placed.map(([pfn]) => pfn), values: placed.map(([, offset]) => offset) };
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   pageTypeHasData,
 } from './format.ts';
 import { parseHvmContext } from './hvm-context.ts';
+import { FrameTable } from './frame-table.ts';
 import { FilePages } from './image-pages.ts';
 
 export interface TscInfo {
@@ -173,7 +174,7 @@ export interface LibxcImage {
   /** Latest data of every pfn sent, by frame number. */
   readonly pages: ReadonlyMap<number, Uint8Array>;
   /** PFINFO type of every pfn described, data-carrying or not. */
-  readonly pageTypes: Map<number, number>;
+  readonly pageTypes: ReadonlyMap<number, number>;
   readonly params: Map<number, bigint>;
   tscInfo: TscInfo | undefined;
   hvmContext: Uint8Array | undefined;
@@ -219,6 +220,11 @@ async function readHeaders(source: ByteSource): Promise<Pick<LibxcImage, 'versio
   return { version, domainType, xenMajor: dview.getUint32(8, true), xenMinor: dview.getUint32(12, true) };
 }
 
+/** An image being read: its page types are written to as its records come. */
+interface ImageBeingRead extends LibxcImage {
+  readonly pageTypes: FrameTable;
+}
+
 /** Where the pages read so far go: a map of their bytes, or their offsets in a rereadable source. */
 type PageSink = { readonly kind: 'memory'; readonly pages: Map<number, Uint8Array> } | { readonly kind: 'file'; readonly pages: FilePages };
 
@@ -227,16 +233,16 @@ type PageSink = { readonly kind: 'memory'; readonly pages: Map<number, Uint8Arra
  * `length`: `head` holds at least its first `min(length, 8 + 8 * count)` bytes. Returns each
  * entry and the body offset of the first page's data.
  */
-function readPageDataHead(head: Uint8Array, length: number): { pfns: number[]; types: number[]; dataAt: number } {
+function readPageDataHead(head: Uint8Array, length: number): { pfns: Float64Array; types: Uint8Array; dataAt: number } {
   if (length < 8) throw streamError(`PAGE_DATA record truncated: length ${length}, minimum 8`);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const count = view.getUint32(0, true);
   if (view.getUint32(4, true) !== 0) throw streamError('reserved field set in PAGE_DATA record');
   if (count < 1) throw streamError('PAGE_DATA record with no pfns');
   if (length < 8 + 8 * count) throw streamError(`PAGE_DATA record (length ${length}) too short for ${count} pfns`);
-  // Two arrays rather than an object per page: a 256 MiB image has 65,536 of them.
-  const pfns: number[] = [];
-  const types: number[] = [];
+  // Two typed arrays rather than an object per page: a 256 MiB image has 65,536 of them.
+  const pfns = new Float64Array(count);
+  const types = new Uint8Array(count);
   let withData = 0;
   for (let i = 0; i < count; i++) {
     // the 64-bit pfn word as two halves (no bigint per page): type in bits 63..60, reserved 59..52
@@ -250,8 +256,8 @@ function readPageDataHead(head: Uint8Array, length: number): { pfns: number[]; t
     const pfn = (high & 0xfffff) * 0x100000000 + low;
     if (!isKnownPageType(type)) throw streamError(`unknown page type 0x${type.toString(16)} for pfn 0x${pfn.toString(16)} (index ${i})`);
     if (pageTypeHasData(type)) withData++;
-    pfns.push(pfn);
-    types.push(type);
+    pfns[i] = pfn;
+    types[i] = type;
   }
   const expected = 8 + 8 * count + XC_PAGE_SIZE * withData;
   if (length !== expected) {
@@ -264,7 +270,7 @@ function readPageDataHead(head: Uint8Array, length: number): { pfns: number[]; t
  * A PAGE_DATA record read whole (`body`): its pages kept in `pages` (views of the body), or in a
  * VERIFY phase compared with those sent before.
  */
-function handlePageData(image: LibxcImage, pages: Map<number, Uint8Array> | undefined, body: Uint8Array, verifying: boolean): void {
+function handlePageData(image: ImageBeingRead, pages: Map<number, Uint8Array> | undefined, body: Uint8Array, verifying: boolean): void {
   const { pfns, types, dataAt: firstData } = readPageDataHead(body, body.length);
   let dataAt = firstData;
   for (let index = 0; index < pfns.length; index += 1) {
@@ -301,7 +307,7 @@ function checkPadding(source: RereadableSource, start: number, length: number): 
  * and checked as `handlePageData` checks it, each page's data left in the file and its offset
  * kept. `start` is where the record's body starts, `length` its length. Returns its pfn count.
  */
-function placePageData(image: LibxcImage, pages: FilePages, source: RereadableSource, start: number, length: number): number {
+function placePageData(image: ImageBeingRead, pages: FilePages, source: RereadableSource, start: number, length: number): number {
   const what = 'libxc PAGE_DATA record body';
   // The count first, then the pfns it announces (as far as the body goes).
   const counted = new Uint8Array(Math.min(length, 8));
@@ -361,11 +367,11 @@ export async function readLibxcImage(source: ByteSource, onFrames?: (framesSoFar
   log?.(`Found ${domainTypeName(headers.domainType)} domain from Xen ${headers.xenMajor}.${headers.xenMinor}`);
   log?.('Restoring domain');
   const sink: PageSink = isRereadable(source) ? { kind: 'file', pages: new FilePages(source) } : { kind: 'memory', pages: new Map() };
-  const image: LibxcImage = {
+  const image: ImageBeingRead = {
     ...headers,
     recordTypes: [],
     pages: sink.pages,
-    pageTypes: new Map(),
+    pageTypes: new FrameTable(),
     params: new Map(),
     tscInfo: undefined,
     hvmContext: undefined,

@@ -117,7 +117,7 @@ describe('save image writer and reader', () => {
     const { domid } = hypervisor.createDomain({ type: 'hvm' });
     const image = await roundTrip(concatChunks(saveImageChunks(hypervisor, domid, { configJson: configJsonFor('empty', undefined) })));
     expect(image.libxc.recordTypes.filter((type) => type === REC_TYPE.PAGE_DATA)).toHaveLength(1);
-    expect(image.libxc.pageTypes).toEqual(new Map([[0, 0xf]]));
+    expect(new Map(image.libxc.pageTypes)).toEqual(new Map([[0, 0xf]]));
     expect(image.libxc.pages.size).toBe(0);
     expect(checkSaveImage(image, { touchedPages: [] })).toEqual([]);
   });
