@@ -6,7 +6,7 @@ import { XC_PAGE_SIZE } from '@xen-genid/xc-params';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
-import { creatorOf } from './memory-files.ts';
+import { creatorOf, writeAllAt } from './memory-files.ts';
 import { HostError } from './errors.ts';
 import { openHost, type Host } from './open-host.ts';
 import { currentProcess, startTime } from './process-identity.ts';
@@ -254,3 +254,22 @@ function openFiles(): string[] {
     }
   });
 }
+
+describe('writeAllAt', () => {
+  it('goes on after short writes from the byte each stopped at, and writes each chunk once', () => {
+    const file = new Uint8Array(40);
+    const chunks = [Uint8Array.of(1, 2, 3), Uint8Array.of(4, 5), Uint8Array.of(6, 7, 8, 9)];
+    const calls: number[] = [];
+    // a kernel that writes at most 4 bytes a call
+    const writev = (_fd: number, buffers: readonly ArrayBufferView[], position?: number | null): number => {
+      const bytes = Buffer.concat(buffers.map((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength))).subarray(0, 4);
+      file.set(bytes, position ?? 0);
+      calls.push(position ?? 0);
+      return bytes.length;
+    };
+    writeAllAt(-1, chunks, 10, writev as never);
+    expect([...file.subarray(10, 19)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(calls).toEqual([10, 14, 18]);
+    expect([...chunks[0]!]).toEqual([1, 2, 3]);
+  });
+});

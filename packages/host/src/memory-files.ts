@@ -14,7 +14,7 @@
  * that made it is gone (or, for this process's own, once no transaction of it is filling the file).
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, realpathSync, rmSync } from 'node:fs';
+import { readdirSync, realpathSync, rmSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentProcess, isAlive, type ProcessIdentity } from './process-identity.ts';
 
@@ -55,5 +55,21 @@ export function sweepMemoryFiles(dir: string, named: () => ReadonlySet<string>, 
     const own = creator.pid === self.pid && creator.start === self.start;
     if (own ? filling.has(name) : isAlive(creator)) continue;
     rmSync(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Writes `chunks` one after the other at `position` of `fd`, with as few writev(2) calls as the
+ * kernel allows (a short write goes on from the byte it stopped at).
+ */
+export function writeAllAt(fd: number, chunks: readonly Uint8Array[], position: number, writev: typeof writevSync = writevSync): void {
+  let rest = chunks.slice();
+  while (rest.length > 0) {
+    let written = writev(fd, rest, position);
+    position += written;
+    let index = 0;
+    while (index < rest.length && written >= rest[index]!.length) written -= rest[index++]!.length;
+    rest = rest.slice(index);
+    if (written > 0) rest[0] = rest[0]!.subarray(written);
   }
 }

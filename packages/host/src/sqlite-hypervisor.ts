@@ -10,7 +10,7 @@
  * `DOMID_FIRST_RESERVED`; the rover is read and advanced inside one `BEGIN IMMEDIATE` transaction,
  * so creators in different processes never get the same domid.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   allocateDomid,
@@ -42,7 +42,7 @@ import {
 import { returnFreePages, type SqliteDatabase } from './database.ts';
 import { HostError, sqliteCode, translateSqliteError } from './errors.ts';
 import { ALL_FRAMES, PAGES_PER_CHUNK, chunkBytes, chunkOf, frameOfChunk, framesOfChunk, mergeChunk, slotOf, type StoredChunk } from './memory-chunks.ts';
-import { memoryDirOf, newMemoryFileName, sweepMemoryFiles } from './memory-files.ts';
+import { memoryDirOf, newMemoryFileName, sweepMemoryFiles, writeAllAt } from './memory-files.ts';
 import { currentProcess } from './process-identity.ts';
 import type { ReadCache } from './read-cache.ts';
 
@@ -184,6 +184,13 @@ interface FillingFile {
   readonly fd: number;
   /** Bytes written so far: the next chunk's place (the file is only ever appended to). */
   size: number;
+}
+
+/** Chunks to append to a memory file with one write, from `at` (its size before them). */
+interface Appends {
+  readonly file: FillingFile;
+  readonly at: number;
+  readonly chunks: Uint8Array[];
 }
 
 /** Hooks the host gives the hypervisor (crash points for tests, destroy of a domain's other state). */
@@ -450,6 +457,8 @@ export class SqliteHypervisor implements Hypervisor {
     if (this.#pending.size === 0) return;
     this.#chunks.clear();
     const named = new Set<number>();
+    // Each file's chunks go out together, in one writev(2), once their rows are stored.
+    const appends = new Map<FillingFile, Appends>();
     for (const pending of this.#pending.values()) {
       const { domid, chunk } = pending;
       const count = (this.#storedInWrite.get(domid) ?? 0) + 1;
@@ -465,9 +474,14 @@ export class SqliteHypervisor implements Hypervisor {
       // Named in each store: a savepoint rolled back may have taken an earlier naming with it.
       if (!named.has(domid)) this.#insertFile.run(domid, file.name);
       named.add(domid);
-      this.#append(file, data);
-      this.#upsertChunk.run(domid, chunk, present, IN_FILE, file.size - data.length);
+      let pendingAppends = appends.get(file);
+      if (pendingAppends === undefined) appends.set(file, (pendingAppends = { file, at: file.size, chunks: [] }));
+      pendingAppends.chunks.push(data);
+      this.#upsertChunk.run(domid, chunk, present, IN_FILE, file.size);
+      file.size += data.length;
     }
+    // Before the chunks' buffers go back to be reused.
+    for (const pendingAppends of appends.values()) this.#append(pendingAppends);
     for (const pending of this.#pending.values()) {
       if (this.#spareFrames.length < PENDING_CHUNKS_KEPT) this.#spareFrames.push(pending.frames);
     }
@@ -492,13 +506,12 @@ export class SqliteHypervisor implements Hypervisor {
     return file;
   }
 
-  #append(file: FillingFile, data: Uint8Array): void {
+  #append({ file, at, chunks }: Appends): void {
     try {
-      for (let done = 0; done < data.length; ) done += writeSync(file.fd, data, done, data.length - done, file.size + done);
+      writeAllAt(file.fd, chunks, at);
     } catch (error) {
       throw new HostError('CANNOT_OPEN', `memory file ${join(this.#memoryDir!, file.name)} of host ${this.#file} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
     }
-    file.size += data.length;
   }
 
   #lookup(domid: number): DomainInfo | undefined {
