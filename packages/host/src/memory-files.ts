@@ -13,7 +13,6 @@
  * that did not commit, or by a destroy that did not get to remove it; it is removed once the process
  * that made it is gone (or, for this process's own, once no transaction of it is filling the file).
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, realpathSync, rmSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentProcess, isAlive, type ProcessIdentity } from './process-identity.ts';
@@ -23,10 +22,14 @@ export function memoryDirOf(hostFile: string): string {
   return `${realpathSync.native(hostFile)}.memory`;
 }
 
-/** A new file name for domain `domid`'s memory, made by this process. */
+/**
+ * A new file name for domain `domid`'s memory, made by this process. node:crypto (and the stream
+ * modules behind it) loads here, at the first file made, not for every command that opens a host.
+ */
 export function newMemoryFileName(domid: number): string {
   const self = currentProcess();
-  return `${domid}-${self.pid}-${self.start}-${randomBytes(6).toString('hex')}.mem`;
+  const random = process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex');
+  return `${domid}-${self.pid}-${self.start}-${random}.mem`;
 }
 
 /** The process that made a memory file, from its name; undefined for a name not made here. */
