@@ -40,16 +40,8 @@ while :; do
   retries=$((retries + 1))
 done
 sha=$(sha256sum "$log" | cut -d' ' -f1)
-# One file per scenario: dom0's lines between its markers, without Xen's, guests' and the kernel's.
-tr -d '\r' < "$log" | awk -v o="$WORK/split" -v sha="$sha" -v list="$WORK/scenarios" '
-  BEGIN { system("mkdir -p " o); while ((getline line < list) > 0) { n++; name[n] = line; sub(/ .*/, "", name[n]); cmd[n] = line; sub(/^[^ ]+ +/, "", cmd[n]) } }
-  /^### CMD\[[0-9]+\]: /{ i = $0; sub(/^### CMD\[/, "", i); sub(/\].*/, "", i); i += 0; body = o "/" name[i] ".body"; printf "" > body; next }
-  /### RC\[[0-9]+\]=/ { if (i) { rc = $0; sub(/^.*### RC\[[0-9]+\]=/, "", rc); sub(/ .*/, "", rc)
-      head = $0; sub(/### RC\[.*/, "", head); if (head != "") print head > body
-      close(body); f = o "/" name[i] ".txt"
-      printf "# scenario: %s\n# command: %s\n# rc: %s\n# serial-sha256: %s\n", name[i], cmd[i], rc, sha > f; close(f)
-      system("cat \"" body "\" >> \"" f "\" && rm \"" body "\""); i = 0 } next }
-  i && !/^\((XEN|d[0-9]+)\) / && !/^\[ *[0-9]+\.[0-9]+\] / { print > body }'
+# One file per scenario (split-serial.awk).
+tr -d '\r' < "$log" | awk -v o="$WORK/split" -v sha="$sha" -v list="$WORK/scenarios" -f "$HERE/split-serial.awk"
 got=$(ls "$WORK/split" | wc -l)
 [ "$got" -eq "$count" ] || { echo "record: $got of $count scenarios in the log" >&2; exit 1; }
 # The save image: base64 lines back to the file, checked against the sum dom0 printed.
