@@ -270,3 +270,40 @@ describe('xenstore on the host file', () => {
     }
   });
 });
+
+describe('a large directory on the host file', () => {
+  it("adds and removes a child without reading the others' names, and lists them all when asked", () => {
+    const path = hostFile(tempDir());
+    const writer = openHost(path);
+    const setup = writer.store.connect(0);
+    setup.transaction((transaction) => {
+      for (let index = 0; index < 300; index += 1) transaction.write(`/big/d${index}`, '');
+    });
+    setup.close();
+    writer.close();
+    const host = openHost(path);
+    try {
+      const backend = host.xenstoreBackend;
+      const xs = host.store.connect(0);
+      expect(backend.getNode('/big')!.children.namesUnread).toBe(true);
+      xs.rm('/big/d7');
+      xs.write('/big/new', '');
+      xs.rm('/big/absent');
+      const node = backend.getNode('/big')!;
+      expect(node.children.namesUnread).toBe(true);
+      expect(node.children.size).toBe(300);
+      const names = [...Array.from({ length: 300 }, (_, index) => `d${index}`).filter((name) => name !== 'd7'), 'new'];
+      expect(xs.directory('/big')).toEqual(names);
+      expect(backend.getNode('/big')!.children.bytes).toBe(names.reduce((sum, name) => sum + name.length + 1, 0));
+      // another process's view: the same names, from the rows
+      const other = openHost(path);
+      try {
+        expect(other.store.connect(0).directory('/big')).toEqual(names);
+      } finally {
+        other.close();
+      }
+    } finally {
+      host.close();
+    }
+  });
+});

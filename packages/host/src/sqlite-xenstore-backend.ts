@@ -10,6 +10,7 @@
  */
 import { ChildList, parsePermission, formatPermission, XS_NO_GENERATION } from '@xen-genid/xenstore';
 import type {
+  ChildNameSource,
   XenStoreBackend,
   XsChange,
   XsChangeBatch,
@@ -118,6 +119,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
 
   readonly #select;
   readonly #children;
+  readonly #hasChild;
   readonly #lastChildSeq;
   readonly #insertChild;
   readonly #deleteChild;
@@ -149,6 +151,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     this.#options = options;
     this.#select = preparedOnUse(() => db.prepare('SELECT value, perms, child_count, generation FROM xs_nodes WHERE path = ?'));
     this.#children = preparedOnUse(() => db.prepare('SELECT name FROM xs_children WHERE parent = ? ORDER BY seq').pluck());
+    this.#hasChild = preparedOnUse(() => db.prepare('SELECT 1 FROM xs_children WHERE parent = ? AND name = ?').pluck());
     this.#lastChildSeq = preparedOnUse(() => db.prepare('SELECT coalesce(max(seq), 0) FROM xs_children WHERE parent = ?').pluck());
     this.#insertChild = preparedOnUse(() => db.prepare('INSERT INTO xs_children (parent, seq, name) VALUES (?, ?, ?)'));
     this.#deleteChild = preparedOnUse(() => db.prepare('DELETE FROM xs_children WHERE parent = ? AND name = ?'));
@@ -208,7 +211,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
       let children = ChildList.EMPTY;
       if (row.child_count > 0) {
         try {
-          children = ChildList.of(Object.freeze(this.#children().all(path) as string[]));
+          children = ChildList.deferred(row.child_count, this.#childNames(path));
         } catch (error) {
           this.#fail(error);
         }
@@ -223,6 +226,31 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     if (this.#nodes.size >= CACHE_LIMIT) this.#nodes.clear();
     this.#nodes.set(path, node ?? null);
     return node;
+  }
+
+  /**
+   * A directory's child rows as a `ChildList` reads them: a large one's names when something asks
+   * for them, not when the node is read, so adding or removing one domain among 10,000 under
+   * `/local/domain` reads none of the others. Read later, they are the directory's names then: a
+   * commit made from them checks the node's generation, and fails if the directory changed.
+   */
+  #childNames(path: string): ChildNameSource {
+    return {
+      load: () => {
+        try {
+          return this.#children().all(path) as string[];
+        } catch (error) {
+          this.#fail(error);
+        }
+      },
+      count: (name) => {
+        try {
+          return this.#hasChild().get(path, name) === undefined ? 0 : 1;
+        } catch (error) {
+          this.#fail(error);
+        }
+      },
+    };
   }
 
   commit(commit: XsCommit): boolean {
@@ -265,15 +293,9 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
             owner.id,
             generation,
           );
-          written.set(
-            write.path,
-            freezeNode(
-              copy,
-              Object.freeze(perms.map((perm) => Object.freeze({ ...perm }))),
-              write.node.children,
-              generation,
-            ),
-          );
+          // A list whose names were not read reads them from the rows: from now on, the rows written here.
+          const children = write.node.children.namesUnread ? ChildList.deferred(write.node.children.size, this.#childNames(write.path)) : write.node.children;
+          written.set(write.path, freezeNode(copy, Object.freeze(perms.map((perm) => Object.freeze({ ...perm }))), children, generation));
         }
         this.#setCounter().run(generation);
         this.#record(commit.changes, commit.origin);

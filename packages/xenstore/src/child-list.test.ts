@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChildList } from './child-list.ts';
+import { ChildList, type ChildNameSource } from './child-list.ts';
 
 const names = (count: number, prefix = 'n'): string[] => Array.from({ length: count }, (_, index) => `${prefix}${index}`);
 
@@ -83,5 +83,91 @@ describe('ChildList', () => {
     }
     expect(list.toArray()).toEqual(all.slice(200));
     expect(Object.isFrozen(list.toArray())).toBe(true);
+  });
+});
+
+describe('ChildList.deferred', () => {
+  /** A source of `names` that counts what it was asked. */
+  function source(names: readonly string[]): ChildNameSource & { loads: number; counts: number } {
+    const spy = {
+      loads: 0,
+      counts: 0,
+      load: () => {
+        spy.loads += 1;
+        return names;
+      },
+      count: (name: string) => {
+        spy.counts += 1;
+        return names.filter((child) => child === name).length;
+      },
+    };
+    return spy;
+  }
+  const many = Array.from({ length: 300 }, (_, index) => `d${index}`);
+
+  it('reads a small directory at once', () => {
+    const small = source(['a', 'b']);
+    const list = ChildList.deferred(2, small);
+    expect(small.loads).toBe(1);
+    expect(list.namesUnread).toBe(false);
+    expect(list.toArray()).toEqual(['a', 'b']);
+  });
+
+  it('adds and removes names of a large one without reading them, and reads them once when asked', () => {
+    const rows = source([...many, 'd5']);
+    const list = ChildList.deferred(301, rows);
+    const added = list.append('x');
+    const removed = added.remove('d5');
+    const same = removed.remove('absent');
+    expect(same).toBe(removed);
+    expect(rows.loads).toBe(0);
+    expect([added.size, removed.size]).toEqual([302, 300]);
+    expect(added.changeFrom(list)).toEqual({ added: true, name: 'x' });
+    expect(removed.changeFrom(added)).toEqual({ added: false, name: 'd5' });
+    expect(removed.namesUnread).toBe(true);
+    const expected = [...many.filter((name) => name !== 'd5'), 'x'];
+    expect(removed.toArray()).toEqual(expected);
+    expect(removed.bytes).toBe(expected.reduce((sum, name) => sum + name.length + 1, 0));
+    expect([...removed]).toEqual(expected);
+    expect(rows.loads).toBe(1);
+    // the lists it was made from read the same rows once, and say what they held
+    expect(list.toArray()).toEqual([...many, 'd5']);
+    expect(added.toArray()).toEqual([...many, 'd5', 'x']);
+    expect(rows.loads).toBe(1);
+    // counted through the changes: x was added, d5 removed
+    expect(removed.remove('x').size).toBe(299);
+    expect(removed.append('d5').remove('d5').size).toBe(300);
+  });
+
+  it('reads its names after a run of changes, and goes on as any list', () => {
+    const rows = source(many);
+    let list = ChildList.deferred(300, rows);
+    for (let index = 0; index < 40; index += 1) list = list.append(`n${index}`);
+    expect(rows.loads).toBe(1);
+    expect(list.namesUnread).toBe(false);
+    expect(list.toArray()).toEqual([...many, ...Array.from({ length: 40 }, (_, index) => `n${index}`)]);
+  });
+});
+
+describe('ChildList.deferred, against a list read at once', () => {
+  it('holds the same names after any appends and removes', () => {
+    const start = names(260, 'd');
+    const operation = fc.oneof(
+      fc.record({ add: fc.constant(true), name: fc.constantFrom('d1', 'd2', 'd259', 'x', 'y') }),
+      fc.record({ add: fc.constant(false), name: fc.constantFrom('d1', 'd2', 'd259', 'x', 'y', 'absent') }),
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 50 }), (operations) => {
+        let deferred = ChildList.deferred(start.length, { load: () => start, count: (name) => start.filter((child) => child === name).length });
+        let eager = ChildList.of(start);
+        for (const { add, name } of operations) {
+          deferred = add ? deferred.append(name) : deferred.remove(name);
+          eager = add ? eager.append(name) : eager.remove(name);
+          expect(deferred.size).toBe(eager.size);
+        }
+        expect(deferred.toArray()).toEqual(eager.toArray());
+        expect(deferred.bytes).toBe(eager.bytes);
+      }),
+    );
   });
 });

@@ -9,7 +9,8 @@
  * (tools/xenstore/xenstored_core.c add_child, remove_child_entry); with 10,000 domains under
  * /local/domain, copying that list was most of creating and destroying one. A backend that stores
  * arrays calls `toArray()` when it stores and `ChildList.of` when it loads; the memory backend keeps
- * the list.
+ * the list. A backend that stores one row per name can hand out a large directory's list with its
+ * names not read (`ChildList.deferred`): adding or removing a name then reads none of the others.
  */
 
 /** A node of a persistent AVL tree; never changed once built. */
@@ -208,6 +209,17 @@ export interface ChildListChange {
   readonly name: string;
 }
 
+/**
+ * Where a large directory's names are until something asks for them (a backend's rows): a list made
+ * by `ChildList.deferred` reads them at its first `toArray()`, and asks only `count` to remove one.
+ */
+export interface ChildNameSource {
+  /** Every name, in creation order. */
+  load(): readonly string[];
+  /** How many times `name` is among them. */
+  count(name: string): number;
+}
+
 /** Lists made so far: each list's number, so that a list names the one it was made from without holding it. */
 let listsMade = 0;
 
@@ -235,9 +247,10 @@ export class ChildList implements Iterable<string> {
 
   /** Number of names. */
   readonly size: number;
-  /** What the names add to a stored node's size: each name and its NUL, as xenstored counts them. */
-  readonly bytes: number;
+  #bytes: number | undefined;
   #trees: Trees | undefined;
+  /** Until its names are read: where they are (a deferred list, and lists made from one). */
+  #deferred: ChildNameSource | undefined;
   #array: readonly string[] | undefined;
   /** Until the array is made: the array of the list this one was made from, and the step from it. */
   #base: readonly string[] | undefined;
@@ -248,9 +261,9 @@ export class ChildList implements Iterable<string> {
   /** The list this one was made from by `append` or `remove` (its number), and the change. */
   #change: { readonly from: number; readonly change: ChildListChange } | undefined;
 
-  private constructor(size: number, bytes: number, trees: Trees | undefined, array: readonly string[] | undefined, copies = 0) {
+  private constructor(size: number, bytes: number | undefined, trees: Trees | undefined, array: readonly string[] | undefined, copies = 0) {
     this.size = size;
-    this.bytes = bytes;
+    this.#bytes = bytes;
     this.#trees = trees;
     this.#array = array;
     this.#copies = copies;
@@ -274,6 +287,39 @@ export class ChildList implements Iterable<string> {
     if (names.length === 0) return ChildList.EMPTY;
     const array = Object.isFrozen(names) ? names : Object.freeze([...names]);
     return new ChildList(array.length, bytesOf(array), undefined, array);
+  }
+
+  /**
+   * The list of a directory of `size` names kept in `source`, read when something asks for them (a
+   * small directory's at once). Appending a name to it, or removing one, reads none of them: the
+   * lists made so read them, with the change, when asked. After `COPIES_BEFORE_TREES` such changes
+   * a list reads them and goes on as any other.
+   */
+  static deferred(size: number, source: ChildNameSource): ChildList {
+    if (size < TREES_FROM) return ChildList.of(Object.freeze([...source.load()]));
+    const list = new ChildList(size, undefined, undefined, undefined);
+    list.#deferred = source;
+    return list;
+  }
+
+  /** What the names add to a stored node's size: each name and its NUL, as xenstored counts them. */
+  get bytes(): number {
+    this.#bytes ??= bytesOf(this.toArray());
+    return this.#bytes;
+  }
+
+  /** Whether the names are still only in the source a deferred list was made from. */
+  get namesUnread(): boolean {
+    return this.#deferred !== undefined;
+  }
+
+  /** A list `size` long made from this deferred one by one change, whose names `source` gives. */
+  // TypeScript-private, as `appended`: it names the class.
+  private deferredChange(size: number, source: ChildNameSource): ChildList {
+    if (this.#copies + 1 >= COPIES_BEFORE_TREES) return ChildList.of(Object.freeze([...source.load()]));
+    const list = new ChildList(size, undefined, undefined, undefined, this.#copies + 1);
+    list.#deferred = source;
+    return list;
   }
 
   /** The array to change by copying, while this list has no trees and has not made too many copies. */
@@ -308,6 +354,13 @@ export class ChildList implements Iterable<string> {
 
   // TypeScript-private: a `#` method that names the class makes tsc alias the class before `EMPTY` is made.
   private appended(name: string): ChildList {
+    const before = this.#deferred;
+    if (before !== undefined) {
+      return this.deferredChange(this.size + 1, {
+        load: () => [...this.toArray(), name],
+        count: (other) => before.count(other) + (other === name ? 1 : 0),
+      });
+    }
     const size = this.size + 1;
     const bytes = this.bytes + name.length + 1;
     if (size < TREES_FROM && this.#trees === undefined) {
@@ -327,6 +380,15 @@ export class ChildList implements Iterable<string> {
   }
 
   private removed(name: string): ChildList {
+    const before = this.#deferred;
+    if (before !== undefined) {
+      const occurrences = before.count(name);
+      if (occurrences === 0) return this;
+      return this.deferredChange(this.size - occurrences, {
+        load: () => this.toArray().filter((child) => child !== name),
+        count: (other) => (other === name ? 0 : before.count(other)),
+      });
+    }
     if (this.size < TREES_FROM && this.#trees === undefined) {
       const array = this.toArray();
       if (!array.includes(name)) return this;
@@ -366,6 +428,11 @@ export class ChildList implements Iterable<string> {
   /** The names as a frozen array, made at the first call. */
   toArray(): readonly string[] {
     let array = this.#array;
+    if (array === undefined && this.#deferred !== undefined) {
+      array = Object.freeze([...this.#deferred.load()]);
+      this.#array = array;
+      this.#deferred = undefined;
+    }
     if (array === undefined) {
       const base = this.#base;
       const step = this.#step;

@@ -32,7 +32,7 @@ export {
   type XsNodeContent,
   type XsNodeWrite,
 } from './backend.ts';
-export { ChildList, type ChildListChange } from './child-list.ts';
+export { ChildList, type ChildListChange, type ChildNameSource } from './child-list.ts';
 export { createMemoryBackend, shareMemoryBackend, type MemoryBackend, type MemoryBackendOptions } from './memory-backend.ts';
 export {
   XENSTORE_PAYLOAD_MAX,
