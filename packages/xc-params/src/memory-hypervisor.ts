@@ -127,6 +127,8 @@ export interface MemoryHypervisorOptions {
  */
 export class MemoryHypervisor implements Hypervisor {
   readonly #domains = new Map<number, DomainState>();
+  /** The domids of each handle (a domain's uuid never changes). */
+  readonly #byUuid = new Map<string, Set<number>>();
   readonly #now: () => number;
   /** The last domid handed out (`rover` in domctl.c). */
   #rover = 0;
@@ -155,10 +157,15 @@ export class MemoryHypervisor implements Hypervisor {
       guestRecord: undefined,
       console: EMPTY_CONSOLE,
     });
+    this.#byUuid.set(DOMAIN0_UUID, new Set([0]));
   }
 
   listDomains(): DomainInfo[] {
     return [...this.#domains.values()].sort((a, b) => a.domid - b.domid).map(info);
+  }
+
+  domainsWithUuid(uuid: string): number[] {
+    return [...(this.#byUuid.get(uuid) ?? [])].sort((a, b) => a - b);
   }
 
   getDomain(domid: number): DomainInfo | undefined {
@@ -191,13 +198,19 @@ export class MemoryHypervisor implements Hypervisor {
       console: EMPTY_CONSOLE,
     };
     this.#domains.set(domid, state);
+    const sharing = this.#byUuid.get(uuid);
+    if (sharing) sharing.add(domid);
+    else this.#byUuid.set(uuid, new Set([domid]));
     this.#rover = domid;
     return info(state);
   }
 
   destroyDomain(domid: number): void {
-    this.#guestDomain(domid, 'destroy');
+    const { uuid } = this.#guestDomain(domid, 'destroy');
     this.#domains.delete(domid);
+    const sharing = this.#byUuid.get(uuid);
+    sharing?.delete(domid);
+    if (sharing?.size === 0) this.#byUuid.delete(uuid);
   }
 
   pauseDomain(domid: number): void {
