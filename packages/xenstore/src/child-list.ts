@@ -296,7 +296,7 @@ export class ChildList implements Iterable<string> {
    * a list reads them and goes on as any other.
    */
   static deferred(size: number, source: ChildNameSource): ChildList {
-    if (size < TREES_FROM) return ChildList.of(Object.freeze([...source.load()]));
+    if (size < TREES_FROM) return ChildList.of(source.load());
     const list = new ChildList(size, undefined, undefined, undefined);
     list.#deferred = source;
     return list;
@@ -316,7 +316,7 @@ export class ChildList implements Iterable<string> {
   /** A list `size` long made from this deferred one by one change, whose names `source` gives. */
   // TypeScript-private, as `appended`: it names the class.
   private deferredChange(size: number, source: ChildNameSource): ChildList {
-    if (this.#copies + 1 >= COPIES_BEFORE_TREES) return ChildList.of(Object.freeze([...source.load()]));
+    if (this.#copies + 1 >= COPIES_BEFORE_TREES) return ChildList.of(source.load());
     const list = new ChildList(size, undefined, undefined, undefined, this.#copies + 1);
     list.#deferred = source;
     return list;
