@@ -6,5 +6,6 @@ export { CRASH_POINTS, HOST_CRASH_AT_ENV, crashPointOf, type CrashPoint } from '
 export { SqliteHypervisor } from './sqlite-hypervisor.ts';
 export { SqliteXenStoreBackend } from './sqlite-xenstore-backend.ts';
 export { SqliteUserdataStore } from './sqlite-userdata.ts';
+export type { DomainTableLayout } from './domain-table.ts';
 export { MEMORY_FILE_CHUNKS_ENV, XENSTORE_TRACE_ENV, openHost, type Host, type OpenHostOptions, type RecoveryReport } from './open-host.ts';
 export type { CacheFreshness } from './read-cache.ts';

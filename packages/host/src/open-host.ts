@@ -9,6 +9,7 @@ import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, 
 import { crashPoints, HOST_CRASH_AT_ENV, type CrashPoint } from './crash-points.ts';
 import { inTransaction, integrityCheck, openDatabase, preparedOnUse, type SqliteDatabase } from './database.ts';
 import { HostError, isDamaged, translateSqliteError } from './errors.ts';
+import { domainTable, type DomainTableLayout } from './domain-table.ts';
 import { markClosed, markOpen } from './open-marks.ts';
 import { defaultHostPath } from './host-path.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
@@ -95,6 +96,11 @@ export interface Host extends Disposable {
    * short: other processes wait for it.
    */
   atomically<T>(body: () => T): T;
+  /**
+   * `xl list`'s lines for every domain, by domid, each ending in `layout.suffix` and a newline: made
+   * by SQLite in one query, from the committed state of one moment.
+   */
+  domainTable(layout: DomainTableLayout): string;
   /** `PRAGMA integrity_check`: `['ok']` when the file is sound. */
   integrityCheck(): string[];
   /**
@@ -262,6 +268,15 @@ class SqliteHost implements Host {
     } catch (error) {
       // Rolled back: what this process cached of its own writes is gone with them.
       this.#cache.clear();
+      throw translateSqliteError(error, this.path, this.#db);
+    }
+  }
+
+  domainTable(layout: DomainTableLayout): string {
+    this.#checkOpen();
+    try {
+      return domainTable(this.#db, layout);
+    } catch (error) {
       throw translateSqliteError(error, this.path, this.#db);
     }
   }

@@ -255,6 +255,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE memory ADD COLUMN at INTEGER;
     `,
   },
+  {
+    version: 13,
+    description: "domains' names by domid, with the name in the index: `xl list`'s names without reading xs_nodes (domain-table.ts)",
+    sql: `
+      CREATE INDEX xs_nodes_domid_name ON xs_nodes (CAST(substr(path, 15, length(path) - 19) AS INTEGER), value)
+        WHERE path GLOB '/local/domain/*/name';
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;
@@ -269,6 +277,7 @@ export const CURRENT_SCHEMA_OBJECTS: readonly string[] = [
   'index xs_changes_at',
   'index xs_children_name',
   'index xs_nodes_domain_name',
+  'index xs_nodes_domid_name',
   'index xs_nodes_owner',
   'table claims',
   'table consoles',

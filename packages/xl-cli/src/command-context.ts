@@ -7,7 +7,7 @@
 import type { Hypervisor } from '@xen-genid/xc-params';
 import type { XenStore } from '@xen-genid/xenstore';
 import type { DomainNameIndex, LibxlOptions, RandomSource, UserdataStore } from '@xen-genid/xl-lib';
-import type { CrashPoint } from '@xen-genid/host';
+import type { CrashPoint, DomainTableLayout } from '@xen-genid/host';
 
 /** Where a command writes: what `process.stdout`/`stderr` are to the real `xl`. */
 export interface OutputStream {
@@ -71,6 +71,8 @@ export interface ToolstackParts {
   readonly userdata: UserdataStore;
   /** Names as the store indexes them (the host file does); else names are read from xenstore. */
   readonly names?: DomainNameIndex;
+  /** `xl list`'s lines for every domain, made by the host file in one query; else formatted one by one. */
+  readonly domainTable?: (layout: DomainTableLayout) => string;
   /** Runs a change of several parts as one (the host file's transaction); else plainly. */
   readonly atomically?: LibxlOptions['atomically'];
   /** The host file's crash points (`XEN_GENID_HOST_CRASH_AT`), for steps of xl's own. */

@@ -39,9 +39,26 @@ function stateOf(info: DomainInfo): string {
   );
 }
 
+/** The columns after `-v`'s, the same on every line: the security label, the cpupool, the NUMA affinity. */
+export function sameOnEveryLine(options: Partial<ListOptions>, cpupoolName: string): string {
+  let text = '';
+  // No XSM policy: no domain has a security label.
+  if (options.verbose || options.context) text += ` ${'-'.padStart(16)}`;
+  if (options.cpupool) text += cpupoolName.padStart(16);
+  // One NUMA node, and every domain's affinity covers it (print_bitmap: "all").
+  if (options.numa) text += ' all';
+  return text;
+}
+
+/** `%-40s`: C's width counts the bytes of the UTF-8 text, not its characters. */
+function padBytes(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - Buffer.byteLength(text)));
+}
+
 /**
  * One line of the table, `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`, and the columns asked for:
- * `name` is the domain's (`(null)` without one) and `cpupoolName` its cpupool's.
+ * `name` is the domain's (`(null)` without one) and `cpupoolName` its cpupool's. (A host file makes
+ * the same lines in SQLite: `Host.domainTable`.)
  */
 export function formatListRow(
   info: DomainInfo,
@@ -52,17 +69,12 @@ export function formatListRow(
   const memoryMib = Math.floor((info.maxMemKb + (info.outstandingPages ?? 0) * KIB_PER_PAGE) / 1024);
   // (float)cpu_time / 1e9: the nanoseconds go through a C float first.
   const seconds = formatOneDecimal(Math.fround(info.cpuTimeNs) / 1e9);
-  let line = `${(name ?? '(null)').padEnd(40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.padStart(8)}`;
+  let line = `${padBytes(name ?? '(null)', 40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.padStart(8)}`;
   if (options.verbose) {
     const reason = info.shutdown === null ? '-' : SHUTDOWN_REASON_CODE[info.shutdown].toString(16);
     line += ` ${info.uuid} ${reason.padStart(8)}`;
   }
-  // No XSM policy: no domain has a security label.
-  if (options.verbose || options.context) line += ` ${'-'.padStart(16)}`;
-  if (options.cpupool) line += cpupoolName.padStart(16);
-  // One NUMA node, and every domain's affinity covers it (print_bitmap: "all").
-  if (options.numa) line += ' all';
-  return `${line}\n`;
+  return `${line}${sameOnEveryLine(options, cpupoolName)}\n`;
 }
 
 /** Lines of `xl list` written at once. */
@@ -85,7 +97,14 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
   }
   const qualifier = input.args[0];
   if (!input.options.long) {
-    const { domains, names, cpupoolName } = await listHostDomains(context, qualifier);
+    const { domains, names, cpupoolName, table } = await listHostDomains(context, qualifier, (pool) => ({
+      verbose: input.options.verbose,
+      suffix: sameOnEveryLine(input.options, pool),
+    }));
+    if (table !== undefined) {
+      context.stdout.write(formatHeader(input.options) + table);
+      return XL_EXIT.OK;
+    }
     if (qualifier !== undefined && domains.length === 0) {
       if (!/^[0-9]*$/.test(qualifier)) await withToolstack(context, ({ libxl }) => findDomain(libxl, qualifier));
       throw new XlCliError(`Error: Domain '${qualifier}' does not exist.`);
