@@ -22,6 +22,17 @@ describe('xl vm-list', () => {
   });
 });
 
+describe('a name in UTF-8', () => {
+  it("pads to its bytes, as C's %-Ns does: xl list (40), vm-list (30), uptime (33)", async () => {
+    const world = memoryXl();
+    // 'café-Ω': 6 characters, 8 bytes.
+    await world.ok(['create', world.file('a.cfg', cfg('café-Ω'))]);
+    expect((await world.xl(['list'])).stdout.split('\n')[2]).toMatch(/^café-Ω {32} {5}1 /);
+    expect((await world.xl(['vm-list'])).stdout.split('\n')[2]).toMatch(/ {2}1 {4}café-Ω {22}$/);
+    expect((await world.xl(['uptime'])).stdout.split('\n')[2]).toMatch(/^café-Ω {25} {4}1 /);
+  });
+});
+
 describe('xl rename', () => {
   it('renames in xenstore and the stored config, keeps the ID, and refuses a name in use', async () => {
     const world = memoryXl();

@@ -8,7 +8,7 @@ import type { JsonValue } from '@xen-genid/xl-lib';
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { listHostDomains, withToolstack } from '../toolstack/open-toolstack.ts';
 import { XL_EXIT, XlCliError } from '../errors.ts';
-import { formatOneDecimal } from '../toolstack/domid-text.ts';
+import { formatOneDecimal, padEndBytes } from '../toolstack/domid-text.ts';
 import { SHUTDOWN_REASON_CODE, findDomain, isLibxlError } from '../toolstack/report.ts';
 
 export interface ListOptions {
@@ -50,11 +50,6 @@ export function sameOnEveryLine(options: Partial<ListOptions>, cpupoolName: stri
   return text;
 }
 
-/** `%-40s`: C's width counts the bytes of the UTF-8 text, not its characters. */
-function padBytes(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - Buffer.byteLength(text)));
-}
-
 /**
  * One line of the table, `%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f`, and the columns asked for:
  * `name` is the domain's (`(null)` without one) and `cpupoolName` its cpupool's. (A host file makes
@@ -69,7 +64,7 @@ export function formatListRow(
   const memoryMib = Math.floor((info.maxMemKb + (info.outstandingPages ?? 0) * KIB_PER_PAGE) / 1024);
   // (float)cpu_time / 1e9: the nanoseconds go through a C float first.
   const seconds = formatOneDecimal(Math.fround(info.cpuTimeNs) / 1e9);
-  let line = `${padBytes(name ?? '(null)', 40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.padStart(8)}`;
+  let line = `${padEndBytes(name ?? '(null)', 40)} ${String(info.domid).padStart(5)} ${String(memoryMib).padStart(5)} ${String(info.vcpus).padStart(5)}     ${stateOf(info)}  ${seconds.padStart(8)}`;
   if (options.verbose) {
     const reason = info.shutdown === null ? '-' : SHUTDOWN_REASON_CODE[info.shutdown].toString(16);
     line += ` ${info.uuid} ${reason.padStart(8)}`;

@@ -9,6 +9,7 @@ import type { DomainInfo } from '@xen-genid/xc-params';
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { listHostDomains, withToolstack } from '../toolstack/open-toolstack.ts';
+import { padEndBytes } from '../toolstack/domid-text.ts';
 import { findDomain, isLibxlError, libxlErrorLine } from '../toolstack/report.ts';
 
 export interface UptimeOptions {
@@ -44,7 +45,7 @@ export async function run(input: CommandInput<UptimeOptions>, context: CommandCo
     // xl subtracts the start time's whole seconds from time(NULL) in uint32.
     const uptime = (Math.floor(now / 1000) - startSeconds) >>> 0;
     if (short) return ` ${localClock(now)} up ${formatUptime(uptime, true)}, ${name} (${info.domid})\n`;
-    return `${name.padEnd(33)} ${String(info.domid).padStart(4)} ${formatUptime(uptime, false)}\n`;
+    return `${padEndBytes(name, 33)} ${String(info.domid).padStart(4)} ${formatUptime(uptime, false)}\n`;
   };
   let text = short ? '' : `${'Name'.padEnd(33)} ${'ID'.padStart(4)} Uptime\n`;
   await withToolstack(context, ({ libxl }) => {

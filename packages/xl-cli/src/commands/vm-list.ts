@@ -6,6 +6,7 @@
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
 import { listHostDomains } from '../toolstack/open-toolstack.ts';
+import { padEndBytes } from '../toolstack/domid-text.ts';
 
 export type VmListOptions = Record<string, never>;
 
@@ -13,7 +14,7 @@ export async function run(_input: CommandInput<VmListOptions>, context: CommandC
   const { domains, names } = await listHostDomains(context);
   // Joined from an array, as `xl list`'s lines.
   const lines = ['UUID                                  ID    name\n'];
-  domains.forEach((info, index) => lines.push(`${info.uuid}  ${info.domid}    ${(names[index] ?? '(null)').padEnd(30)}\n`));
+  domains.forEach((info, index) => lines.push(`${info.uuid}  ${info.domid}    ${padEndBytes(names[index] ?? '(null)', 30)}\n`));
   context.stdout.write(lines.join(''));
   return XL_EXIT.OK;
 }

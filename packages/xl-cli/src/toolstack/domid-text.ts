@@ -29,6 +29,11 @@ export function domidFromStrtol(text: string): { readonly domid: number; readonl
   return { domid: Number(((value % UINT32) + UINT32) % UINT32), converted: true };
 }
 
+/** `printf("%-<width>s", text)`: C's width counts the bytes of the UTF-8 text, not its characters. */
+export function padEndBytes(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - Buffer.byteLength(text)));
+}
+
 /** `printf("%.1f", value)` as glibc rounds: to nearest, an exact tie to the even digit. */
 export function formatOneDecimal(value: number): string {
   // A tie is a multiple of 0.05 that is not one of 0.1, which a double holds only as an odd multiple
