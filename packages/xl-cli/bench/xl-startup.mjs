@@ -3,7 +3,7 @@
 // runtime's floor): `xl help`, `xl list`, `xl list -v`, `xl vm-list`, `xl info`, `xl list <name>` and `xl create`
 // (then `xl destroy`, untimed) on
 // host files holding 10, 1,000 and 10,000 domains; beside them, the least a listing can cost on this
-// runtime (listing-floor.cjs: better-sqlite3 loaded, the file opened, two queries, one line a domain). Each command runs in pairs with the floor,
+// runtime (listing-floor.cjs: better-sqlite3 loaded, the file opened, one query making every line). Each command runs in pairs with the floor,
 // interleaved; reported: the median of the pairs' wall-time ratios (with their spread) and the ratio
 // of the children's summed CPU time (user + system), which load from other processes moves less.
 // The host files are built once by a library loop and kept in the temp dir, keyed by schema version.
