@@ -1,8 +1,9 @@
 /**
- * `xl list`'s table of every domain, made by SQLite in one query over the hypervisor's domains and
- * their names in xenstore: list_domains in `tools/xl/xl_info.c`, which prints each domain with
- * `printf("%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f", ...)`. SQLite's `printf` is C's here too:
- * widths count bytes, not characters. A host domain is never dying and has no outstanding pages.
+ * `xl list`'s and `xl vm-list`'s tables of every domain, made by SQLite in one query over the
+ * hypervisor's domains and their names in xenstore: list_domains and list_vm in `tools/xl/xl_info.c`,
+ * which print each domain with `printf("%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f", ...)` and
+ * `printf(LIBXL_UUID_FMT "  %d    %-30s\n", ...)`. SQLite's `printf` is C's here too: widths count
+ * bytes, not characters. A host domain is never dying and has no outstanding pages.
  */
 import type { SqliteDatabase } from './database.ts';
 
@@ -74,9 +75,15 @@ const LINE = (verbose: boolean): string =>
   (verbose ? ` || printf(' %s %8s', d.uuid, ${reasonCase((reason) => `'${reason[1].toString(16)}'`, "'-'")})` : '') +
   ` || :suffix || char(10)`;
 
-/** The domains by domid (the table's own order: `NOT INDEXED`), each with its name. */
-export const tableQuery = (verbose: boolean): string =>
-  `SELECT coalesce(group_concat(${LINE(verbose)}, ''), '') FROM domains d NOT INDEXED ${NAME_JOIN}`;
+/** `line` of the domains by domid (the table's own order: `NOT INDEXED`), each with its name as `n.value`. */
+const linesOf = (line: string): string => `SELECT coalesce(group_concat(${line}, ''), '') FROM domains d NOT INDEXED ${NAME_JOIN}`;
+
+export const tableQuery = (verbose: boolean): string => linesOf(LINE(verbose));
+
+/** `xl vm-list`'s line: the uuid, the domid and the name (Domain-0's until it is written). */
+export const VM_TABLE_QUERY = linesOf(
+  `printf('%s  %d    %-30s', d.uuid, d.domid, coalesce(CAST(n.value AS TEXT), CASE d.domid WHEN 0 THEN 'Domain-0' ELSE '(null)' END)) || char(10)`,
+);
 
 /**
  * The table's lines by domid, Domain-0 first, as one text made by one statement: the domains and
@@ -84,4 +91,9 @@ export const tableQuery = (verbose: boolean): string =>
  */
 export function domainTable(db: SqliteDatabase, layout: DomainTableLayout): string {
   return db.prepare(tableQuery(layout.verbose)).pluck().get({ suffix: layout.suffix }) as string;
+}
+
+/** `xl vm-list`'s lines by domid, as `domainTable`'s. */
+export function vmTable(db: SqliteDatabase): string {
+  return db.prepare(VM_TABLE_QUERY).pluck().get() as string;
 }

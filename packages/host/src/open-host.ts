@@ -9,7 +9,7 @@ import { createXenStore, formatTraceEntry, type XenStore, type XenStoreOptions, 
 import { crashPoints, HOST_CRASH_AT_ENV, type CrashPoint } from './crash-points.ts';
 import { inTransaction, integrityCheck, openDatabase, preparedOnUse, type SqliteDatabase } from './database.ts';
 import { HostError, isDamaged, translateSqliteError } from './errors.ts';
-import { domainTable, type DomainTableLayout } from './domain-table.ts';
+import { domainTable, vmTable, type DomainTableLayout } from './domain-table.ts';
 import { markClosed, markOpen } from './open-marks.ts';
 import { defaultHostPath } from './host-path.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
@@ -101,6 +101,8 @@ export interface Host extends Disposable {
    * by SQLite in one query, from the committed state of one moment.
    */
   domainTable(layout: DomainTableLayout): string;
+  /** `xl vm-list`'s lines for every domain (uuid, domid, name), as `domainTable`'s. */
+  vmTable(): string;
   /** `PRAGMA integrity_check`: `['ok']` when the file is sound. */
   integrityCheck(): string[];
   /**
@@ -273,9 +275,17 @@ class SqliteHost implements Host {
   }
 
   domainTable(layout: DomainTableLayout): string {
+    return this.#table(() => domainTable(this.#db, layout));
+  }
+
+  vmTable(): string {
+    return this.#table(() => vmTable(this.#db));
+  }
+
+  #table(make: () => string): string {
     this.#checkOpen();
     try {
-      return domainTable(this.#db, layout);
+      return make();
     } catch (error) {
       throw translateSqliteError(error, this.path, this.#db);
     }

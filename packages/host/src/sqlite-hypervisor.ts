@@ -35,6 +35,7 @@ import {
   type DomainType,
   type GuestModel,
   type Hypervisor,
+  type PagesHeld,
   type PendingStart,
   type SchedCredit2,
   type ShutdownReason,
@@ -551,6 +552,12 @@ export class SqliteHypervisor implements Hypervisor {
 
   domainsWithUuid(uuid: string): number[] {
     return this.#read(() => this.#withUuid.all(uuid) as number[]);
+  }
+
+  /** One sum over the domains (a host domain has no outstanding pages). */
+  pagesHeld(): PagesHeld {
+    const held = this.#read(() => this.#db.prepare('SELECT coalesce(sum((max_mem_kb + 3) / 4), 0) FROM domains').pluck().get() as number);
+    return { held, outstanding: 0 };
   }
 
   getDomain(domid: number): DomainInfo | undefined {

@@ -66,6 +66,12 @@ export interface DomainInfo {
   readonly dying?: boolean;
 }
 
+/** What `Hypervisor.pagesHeld` answers. */
+export interface PagesHeld {
+  readonly held: number;
+  readonly outstanding: number;
+}
+
 /**
  * Runs `work` (the guest's software on its vCPUs) and charges the time it took, in whole
  * nanoseconds, to `charge`: also when the guest's code throws.
@@ -152,6 +158,11 @@ export interface Hypervisor {
    * filters `listDomains()`.
    */
   domainsWithUuid?(uuid: string): number[];
+  /**
+   * Optional fast path: the pages every domain holds (its maximum, rounded up to whole pages), and
+   * of them the pages claimed but not yet allocated. Without it a caller sums `listDomains()`.
+   */
+  pagesHeld?(): PagesHeld;
   /**
    * A new domain, paused, with `pendingStart` `boot`, zeroed params and no memory. Domids increase
    * from 1 and never reuse a live one (`xen/common/domain.c` domain_create's allocator).

@@ -69,6 +69,7 @@ export {
   type GuestModel,
   type GuestModelBinding,
   type Hypervisor,
+  type PagesHeld,
   type PendingStart,
   type SchedCredit2,
   type ShutdownReason,

@@ -9,7 +9,7 @@
  * memory is an account, not a limit: free memory is what Domain-0 and the guests leave of it, and
  * no create is refused for lack of it (docs/divergences.md).
  */
-import type { Hypervisor } from './hypervisor.ts';
+import type { DomainInfo, Hypervisor, PagesHeld } from './hypervisor.ts';
 import { XC_PAGE_SIZE } from './hypervisor.ts';
 
 /** Domain-0 as the simulated machine boots it: 4 GiB, one vCPU per CPU, the all-zero handle. */
@@ -88,18 +88,24 @@ export const VERSION_INFO: VersionInfo = {
 /** `XEN_SYSCTL_SCHEDULER_*` of the machine's default cpupool, as libxl names it. */
 export const SCHEDULER = 'credit2';
 
+/** The pages `domains` hold: each one's maximum, rounded up to whole pages; and those claimed, not allocated. */
+export function pagesHeldBy(domains: readonly DomainInfo[]): PagesHeld {
+  let held = 0;
+  let outstanding = 0;
+  for (const domain of domains) {
+    held += Math.ceil((domain.maxMemKb * 1024) / XC_PAGE_SIZE);
+    outstanding += domain.outstandingPages ?? 0;
+  }
+  return { held, outstanding };
+}
+
 /**
  * `xc_physinfo` of the simulated machine now: its fixed topology, and free memory as the RAM less
  * what the domains hold (each one's maximum, Domain-0's included, less what it has claimed and not
  * yet allocated; never below 0).
  */
-export function physinfo(hypervisor: Pick<Hypervisor, 'listDomains'>): Physinfo {
-  let used = 0;
-  let outstanding = 0;
-  for (const domain of hypervisor.listDomains()) {
-    used += Math.ceil((domain.maxMemKb * 1024) / XC_PAGE_SIZE);
-    outstanding += domain.outstandingPages ?? 0;
-  }
+export function physinfo(hypervisor: Pick<Hypervisor, 'listDomains' | 'pagesHeld'>): Physinfo {
+  const { held: used, outstanding } = hypervisor.pagesHeld?.() ?? pagesHeldBy(hypervisor.listDomains());
   return {
     nrCpus: DOMAIN0_VCPUS,
     maxCpuId: DOMAIN0_VCPUS - 1,

@@ -73,6 +73,8 @@ export interface ToolstackParts {
   readonly names?: DomainNameIndex;
   /** `xl list`'s lines for every domain, made by the host file in one query; else formatted one by one. */
   readonly domainTable?: (layout: DomainTableLayout) => string;
+  /** `xl vm-list`'s lines for every domain, made by the host file in one query. */
+  readonly vmTable?: () => string;
   /** Runs a change of several parts as one (the host file's transaction); else plainly. */
   readonly atomically?: LibxlOptions['atomically'];
   /** The host file's crash points (`XEN_GENID_HOST_CRASH_AT`), for steps of xl's own. */

@@ -8,7 +8,7 @@ import { XcError, type XcErrno } from '../errors.ts';
 import { CONSOLE_LOG_LIMIT, XC_PAGE_SIZE, type DomainInfo, type GuestModel, type GuestModelBinding, type Hypervisor } from '../hypervisor.ts';
 import { HVM_NR_PARAMS, HVM_PARAM_VM_GENERATION_ID_ADDR } from '../public/hvm-params.ts';
 import { isCanonicalUuid } from '../uuid.ts';
-import { xenBootLog } from '../machine.ts';
+import { pagesHeldBy, xenBootLog } from '../machine.ts';
 
 /** How the suite gets a fresh hypervisor for each test, and gives it back. */
 export interface HypervisorFactory {
@@ -175,6 +175,17 @@ export function describeHypervisorConformance(name: string, factory: HypervisorF
         hypervisor.destroyDomain(first);
         expect(hypervisor.domainsWithUuid(uuid)).toEqual([second]);
         expect(hypervisor.domainsWithUuid('0a1b2c3d-0000-4000-8000-0000000000ff')).toEqual([]);
+      });
+
+      it('answers pagesHeld (when implemented) as listDomains sums it', () => {
+        const hypervisor = fresh();
+        if (!hypervisor.pagesHeld) return;
+        expect(hypervisor.pagesHeld()).toEqual(pagesHeldBy(hypervisor.listDomains()));
+        const odd = hypervisor.createDomain({ type: 'hvm', maxMemKb: 4097 }).domid;
+        hypervisor.createDomain({ type: 'pvh', maxMemKb: 65536 });
+        expect(hypervisor.pagesHeld()).toEqual(pagesHeldBy(hypervisor.listDomains()));
+        hypervisor.destroyDomain(odd);
+        expect(hypervisor.pagesHeld()).toEqual(pagesHeldBy(hypervisor.listDomains()));
       });
 
       it('forgets everything about a destroyed domain', () => {

@@ -7,10 +7,10 @@
  * starts with it and prints their values (maybe_printf).
  */
 import { hostname, machine, release, version } from 'node:os';
-import { SCHEDULER, VERSION_INFO, physinfo } from '@xen-genid/xc-params';
+import { SCHEDULER, VERSION_INFO } from '@xen-genid/xc-params';
 import type { CommandContext, CommandInput } from '../command-context.ts';
 import { XL_EXIT } from '../errors.ts';
-import { listHostDomains } from '../toolstack/open-toolstack.ts';
+import { hostPhysinfo } from '../toolstack/open-toolstack.ts';
 
 export interface InfoOptions {
   numa: boolean;
@@ -30,8 +30,7 @@ export async function run(input: CommandInput<InfoOptions>, context: CommandCont
     const colon = line.indexOf(':');
     return line.startsWith(wanted) && colon >= 0 && line[colon + 1] === ' ' ? line.slice(colon + 2) : '';
   };
-  const { domains } = await listHostDomains(context);
-  const phys = physinfo({ listDomains: () => [...domains] });
+  const phys = await hostPhysinfo(context);
   const caps = phys.caps;
   const virtCaps = [
     caps.pv && 'pv',

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, type Host } from '@xen-genid/host';
 import { domainPath, type ShutdownReason } from '@xen-genid/xc-params';
 import { formatListRow, sameOnEveryLine, type ListOptions } from './list.ts';
+import { formatVmListRow } from './vm-list.ts';
 
 const REASONS: readonly ShutdownReason[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
 const GUESTS = 6;
@@ -41,7 +42,7 @@ const shape: fc.Arbitrary<Shape> = fc.record({
 });
 const layout = fc.record({ verbose: fc.boolean(), context: fc.boolean(), cpupool: fc.boolean(), numa: fc.boolean() });
 
-describe("the host's xl list table (Host.domainTable)", () => {
+describe("the host's xl list and vm-list tables (Host.domainTable, Host.vmTable)", () => {
   let dir: string;
   let host: Host;
   let raw: Database.Database;
@@ -91,6 +92,19 @@ describe("the host's xl list table (Host.domainTable)", () => {
     }
   }
 
+  /** `xl vm-list`'s lines as xl formats them one domain at a time. */
+  function formattedVms(): string {
+    const xs = host.store.connect(0);
+    try {
+      return host.hypervisor
+        .listDomains()
+        .map((info) => formatVmListRow(info, xs.tryReadString(`${domainPath(info.domid)}/name`) ?? (info.domid === 0 ? 'Domain-0' : undefined)))
+        .join('');
+    } finally {
+      xs.close();
+    }
+  }
+
   function table(options: ListOptions): string {
     return host.domainTable({ verbose: options.verbose, suffix: sameOnEveryLine(options, 'Pool-0') });
   }
@@ -101,6 +115,7 @@ describe("the host's xl list table (Host.domainTable)", () => {
         give(shapes);
         const listOptions = { long: false, ...options };
         expect(table(listOptions)).toBe(formatted(listOptions));
+        expect(host.vmTable()).toBe(formattedVms());
       }),
       { numRuns: 300 },
     );
@@ -122,5 +137,6 @@ describe("the host's xl list table (Host.domainTable)", () => {
     expect(lines[1]).toMatch(/^\(null\) /);
     expect(lines[2]).toMatch(/^\(null\) /);
     expect(table(options)).toBe(formatted(options));
+    expect(host.vmTable()).toBe(formattedVms());
   });
 });

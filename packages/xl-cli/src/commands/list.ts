@@ -92,10 +92,9 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
   }
   const qualifier = input.args[0];
   if (!input.options.long) {
-    const { domains, names, cpupoolName, table } = await listHostDomains(context, qualifier, (pool) => ({
-      verbose: input.options.verbose,
-      suffix: sameOnEveryLine(input.options, pool),
-    }));
+    const { domains, names, cpupoolName, table } = await listHostDomains(context, qualifier, (parts, pool) =>
+      parts.domainTable?.({ verbose: input.options.verbose, suffix: sameOnEveryLine(input.options, pool) }),
+    );
     if (table !== undefined) {
       context.stdout.write(formatHeader(input.options) + table);
       return XL_EXIT.OK;

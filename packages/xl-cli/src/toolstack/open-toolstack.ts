@@ -5,9 +5,9 @@
  * state default as `@xen-genid/host`'s resolver decides, with qemu-dm's device models. Loaded only by the commands that need a
  * machine, so `xl help` and the dry runs never open SQLite.
  */
-import { domainPath, type DomainInfo } from '@xen-genid/xc-params';
+import { domainPath, physinfo, type DomainInfo, type Physinfo } from '@xen-genid/xc-params';
 import type { Libxl, LibxlOptions } from '@xen-genid/xl-lib';
-import type { CrashPoint, DomainTableLayout, Host } from '@xen-genid/host';
+import type { CrashPoint, Host } from '@xen-genid/host';
 import { domidFromDigits } from './domid-text.ts';
 import type { CommandContext, ToolstackParts } from '../command-context.ts';
 
@@ -64,6 +64,7 @@ function hostParts(host: Host): OpenedParts {
     userdata: host.userdata,
     names: host.xenstoreBackend,
     domainTable: (layout) => host.domainTable(layout),
+    vmTable: () => host.vmTable(),
     atomically: (body) => host.atomically(body),
     crashPoint: (step) => host.crashPoint(step),
     hostPath: host.path,
@@ -111,8 +112,18 @@ export interface HostListing {
   readonly names: readonly (string | undefined)[];
   /** The cpupool's name (`/local/pool/<id>/name`; every domain is in pool 0, `Pool-0`). */
   readonly cpupoolName: string;
-  /** Every domain's line, made by the host (`ToolstackParts.domainTable`), in place of `domains` and `names`. */
+  /** Every domain's line, made by the host (`table` of `listHostDomains`), in place of `domains` and `names`. */
   readonly table?: string;
+}
+
+/** `xl info`'s `xc_physinfo`: the machine's, with the memory the host's domains hold now. */
+export async function hostPhysinfo(context: CommandContext): Promise<Physinfo> {
+  const parts = await openParts(context, { runGuests: false });
+  try {
+    return physinfo(parts.hypervisor);
+  } finally {
+    parts.close();
+  }
 }
 
 /**
@@ -125,7 +136,7 @@ export interface HostListing {
 export async function listHostDomains(
   context: CommandContext,
   qualifier?: string,
-  layout?: (cpupoolName: string) => DomainTableLayout,
+  table?: (parts: ToolstackParts, cpupoolName: string) => string | undefined,
 ): Promise<HostListing> {
   const parts = await openParts(context, { runGuests: false });
   const xs = parts.xenstore.connect(0);
@@ -136,9 +147,8 @@ export async function listHostDomains(
   const one = (info: DomainInfo | undefined, name?: string): HostListing =>
     info === undefined ? { domains: [], names: [], cpupoolName } : { domains: [info], names: [name ?? nameOf(info.domid)], cpupoolName };
   try {
-    if (qualifier === undefined && layout && parts.domainTable) {
-      return { domains: [], names: [], cpupoolName, table: parts.domainTable(layout(cpupoolName)) };
-    }
+    const made = qualifier === undefined ? table?.(parts, cpupoolName) : undefined;
+    if (made !== undefined) return { domains: [], names: [], cpupoolName, table: made };
     if (qualifier === undefined) {
       const domains = parts.hypervisor.listDomains();
       const index = parts.names?.domainNames();
