@@ -43,11 +43,13 @@ export const median = (values) => {
  * `rounds` pairs of (baseline, subject), run alternately (the order flips every round so neither
  * side always runs second). `after` runs untimed after each subject (e.g. destroy what it made).
  * Returns the subject's median wall ms, the median of the per-pair wall ratios, and the ratio of
- * summed CPU times (clock ticks are coarse: sums over every round, not per-pair ratios).
+ * summed CPU times (clock ticks are coarse: sums over every round, not per-pair ratios); and the
+ * baseline's median wall ms and mean CPU ms, to turn a ratio back into time.
  */
 export function pairedRuns({ baseline, subject, after, rounds }) {
   const ratios = [];
   const walls = [];
+  const baseWalls = [];
   let subjectCpu = 0;
   let baselineCpu = 0;
   for (let round = 0; round < rounds; round += 1) {
@@ -63,6 +65,7 @@ export function pairedRuns({ baseline, subject, after, rounds }) {
     after?.();
     ratios.push(run.wallMs / base.wallMs);
     walls.push(run.wallMs);
+    baseWalls.push(base.wallMs);
     subjectCpu += run.cpuSeconds ?? Number.NaN;
     baselineCpu += base.cpuSeconds ?? Number.NaN;
   }
@@ -71,6 +74,8 @@ export function pairedRuns({ baseline, subject, after, rounds }) {
     wallRatio: median(ratios),
     spread: [Math.min(...ratios), Math.max(...ratios)],
     cpuRatio: subjectCpu / baselineCpu,
+    baselineWallMs: median(baseWalls),
+    baselineCpuMs: (baselineCpu * 1000) / rounds,
   };
 }
 
