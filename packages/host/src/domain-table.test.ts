@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
-import { tableQuery } from './domain-table.ts';
+import { VM_TABLE_QUERY, tableQuery } from './domain-table.ts';
 import { HostError } from './errors.ts';
 import { openHost } from './open-host.ts';
 
@@ -13,8 +13,8 @@ describe("the host's xl list table", () => {
     openHost(path).close();
     const db = new Database(path, { readonly: true });
     try {
-      for (const verbose of [false, true]) {
-        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${tableQuery(verbose)}`).all({ suffix: "" }) as { detail: string }[]).map((row) => row.detail);
+      for (const [query, parameters] of [[tableQuery(false), { suffix: '' }], [tableQuery(true), { suffix: '' }], [VM_TABLE_QUERY, {}]] as const) {
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query}`).all(parameters) as { detail: string }[]).map((row) => row.detail);
         expect(plan.slice(0, 2)).toEqual(['SCAN d', 'SEARCH n USING COVERING INDEX xs_nodes_domid_name (<expr>=?) LEFT-JOIN']);
         // The rest is the CPU time's arithmetic on each domain's own row.
         expect(plan.filter((step) => /xs_nodes|TEMP B-TREE|AUTOMATIC/.test(step))).toHaveLength(1);

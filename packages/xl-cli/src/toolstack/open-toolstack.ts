@@ -131,7 +131,9 @@ export async function hostPhysinfo(context: CommandContext): Promise<Physinfo> {
  * listing itself writes nothing; on a host file, what a killed `xl` left of a device model is
  * finished or undone first, as by every command). With `qualifier` (a domid, or a name: xl's
  * `find_domain`), only that domain, or none. The names are beside the domains, not copied with
- * each into a new object: at 10,000 domains the copies cost a listing a fifth of its time.
+ * each into a new object: at 10,000 domains the copies cost a listing a fifth of its time. With
+ * `table`, every domain's lines as the parts make them in one query where they can (a host file's
+ * `domainTable` and `vmTable`), in place of the domains and names.
  */
 export async function listHostDomains(
   context: CommandContext,
