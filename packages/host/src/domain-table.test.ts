@@ -6,6 +6,7 @@ import { HostError } from './errors.ts';
 import { openHost } from './open-host.ts';
 
 const tempDir = useTempDir();
+const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 describe("the host's xl list table", () => {
   it('reads the domains in their own order and each name from the index of names by domid: no scan of xenstore, no sort', () => {
@@ -27,12 +28,12 @@ describe("the host's xl list table", () => {
   it('lists Domain-0 by its default name on a new host, and every domain created after it', () => {
     const host = openHost(hostFile(tempDir()));
     try {
-      expect(host.domainTable({ verbose: false, suffix: '' })).toMatch(/^Domain-0 {32} {5}0 +\d+ +\d+ {5}r----- {7}0\.0\n$/);
+      expect(text(host.domainTable({ verbose: false, suffix: '' }))).toMatch(/^Domain-0 {32} {5}0 +\d+ +\d+ {5}r----- {7}0\.0\n$/);
       const { domid } = host.hypervisor.createDomain({ type: 'hvm', maxMemKb: 131072, vcpus: 2 });
       const xs = host.store.connect(0);
       xs.write(`/local/domain/${domid}/name`, 'web');
       xs.close();
-      const lines = host.domainTable({ verbose: true, suffix: ' end' }).split('\n');
+      const lines = text(host.domainTable({ verbose: true, suffix: ' end' })).split('\n');
       expect(lines[1]).toMatch(new RegExp(`^web {37} +${domid}   128     2     --p---       0\\.0 [0-9a-f-]{36}        - end$`));
       expect(lines).toHaveLength(3);
     } finally {

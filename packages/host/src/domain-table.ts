@@ -76,7 +76,7 @@ const LINE = (verbose: boolean): string =>
   ` || :suffix || char(10)`;
 
 /** `line` of the domains by domid (the table's own order: `NOT INDEXED`), each with its name as `n.value`. */
-const linesOf = (line: string): string => `SELECT coalesce(group_concat(${line}, ''), '') FROM domains d NOT INDEXED ${NAME_JOIN}`;
+const linesOf = (line: string): string => `SELECT CAST(coalesce(group_concat(${line}, ''), '') AS BLOB) FROM domains d NOT INDEXED ${NAME_JOIN}`;
 
 export const tableQuery = (verbose: boolean): string => linesOf(LINE(verbose));
 
@@ -86,14 +86,15 @@ export const VM_TABLE_QUERY = linesOf(
 );
 
 /**
- * The table's lines by domid, Domain-0 first, as one text made by one statement: the domains and
- * names of one moment. (At most 32,752 domains: a few megabytes.)
+ * The table's lines by domid, Domain-0 first, made by one statement (the domains and names of one
+ * moment), as the UTF-8 bytes a listing writes: never a JavaScript string, which would be decoded
+ * and encoded again on the way out. (At most 32,752 domains: a few megabytes.)
  */
-export function domainTable(db: SqliteDatabase, layout: DomainTableLayout): string {
-  return db.prepare(tableQuery(layout.verbose)).pluck().get({ suffix: layout.suffix }) as string;
+export function domainTable(db: SqliteDatabase, layout: DomainTableLayout): Uint8Array {
+  return db.prepare(tableQuery(layout.verbose)).pluck().get({ suffix: layout.suffix }) as Uint8Array;
 }
 
 /** `xl vm-list`'s lines by domid, as `domainTable`'s. */
-export function vmTable(db: SqliteDatabase): string {
-  return db.prepare(VM_TABLE_QUERY).pluck().get() as string;
+export function vmTable(db: SqliteDatabase): Uint8Array {
+  return db.prepare(VM_TABLE_QUERY).pluck().get() as Uint8Array;
 }

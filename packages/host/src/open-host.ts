@@ -98,11 +98,11 @@ export interface Host extends Disposable {
   atomically<T>(body: () => T): T;
   /**
    * `xl list`'s lines for every domain, by domid, each ending in `layout.suffix` and a newline: made
-   * by SQLite in one query, from the committed state of one moment.
+   * by SQLite in one query, from the committed state of one moment, as UTF-8 bytes.
    */
-  domainTable(layout: DomainTableLayout): string;
+  domainTable(layout: DomainTableLayout): Uint8Array;
   /** `xl vm-list`'s lines for every domain (uuid, domid, name), as `domainTable`'s. */
-  vmTable(): string;
+  vmTable(): Uint8Array;
   /** `PRAGMA integrity_check`: `['ok']` when the file is sound. */
   integrityCheck(): string[];
   /**
@@ -274,15 +274,15 @@ class SqliteHost implements Host {
     }
   }
 
-  domainTable(layout: DomainTableLayout): string {
+  domainTable(layout: DomainTableLayout): Uint8Array {
     return this.#table(() => domainTable(this.#db, layout));
   }
 
-  vmTable(): string {
+  vmTable(): Uint8Array {
     return this.#table(() => vmTable(this.#db));
   }
 
-  #table(make: () => string): string {
+  #table(make: () => Uint8Array): Uint8Array {
     this.#checkOpen();
     try {
       return make();

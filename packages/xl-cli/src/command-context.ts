@@ -72,9 +72,9 @@ export interface ToolstackParts {
   /** Names as the store indexes them (the host file does); else names are read from xenstore. */
   readonly names?: DomainNameIndex;
   /** `xl list`'s lines for every domain, made by the host file in one query; else formatted one by one. */
-  readonly domainTable?: (layout: DomainTableLayout) => string;
+  readonly domainTable?: (layout: DomainTableLayout) => Uint8Array;
   /** `xl vm-list`'s lines for every domain, made by the host file in one query. */
-  readonly vmTable?: () => string;
+  readonly vmTable?: () => Uint8Array;
   /** Runs a change of several parts as one (the host file's transaction); else plainly. */
   readonly atomically?: LibxlOptions['atomically'];
   /** The host file's crash points (`XEN_GENID_HOST_CRASH_AT`), for steps of xl's own. */

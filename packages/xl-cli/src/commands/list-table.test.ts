@@ -11,6 +11,7 @@ import { formatVmListRow } from './vm-list.ts';
 
 const REASONS: readonly ShutdownReason[] = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
 const GUESTS = 6;
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 /** A domain's row and name as a listing reads them. */
 interface Shape {
@@ -106,7 +107,7 @@ describe("the host's xl list and vm-list tables (Host.domainTable, Host.vmTable)
   }
 
   function table(options: ListOptions): string {
-    return host.domainTable({ verbose: options.verbose, suffix: sameOnEveryLine(options, 'Pool-0') });
+    return decode(host.domainTable({ verbose: options.verbose, suffix: sameOnEveryLine(options, 'Pool-0') }));
   }
 
   it('makes the lines xl formats, for any names, sizes, states and times', () => {
@@ -115,7 +116,7 @@ describe("the host's xl list and vm-list tables (Host.domainTable, Host.vmTable)
         give(shapes);
         const listOptions = { long: false, ...options };
         expect(table(listOptions)).toBe(formatted(listOptions));
-        expect(host.vmTable()).toBe(formattedVms());
+        expect(decode(host.vmTable())).toBe(formattedVms());
       }),
       { numRuns: 300 },
     );
@@ -137,6 +138,6 @@ describe("the host's xl list and vm-list tables (Host.domainTable, Host.vmTable)
     expect(lines[1]).toMatch(/^\(null\) /);
     expect(lines[2]).toMatch(/^\(null\) /);
     expect(table(options)).toBe(formatted(options));
-    expect(host.vmTable()).toBe(formattedVms());
+    expect(decode(host.vmTable())).toBe(formattedVms());
   });
 });

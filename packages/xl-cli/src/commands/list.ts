@@ -96,7 +96,8 @@ export async function run(input: CommandInput<ListOptions>, context: CommandCont
       parts.domainTable?.({ verbose: input.options.verbose, suffix: sameOnEveryLine(input.options, pool) }),
     );
     if (table !== undefined) {
-      context.stdout.write(formatHeader(input.options) + table);
+      context.stdout.write(formatHeader(input.options));
+      context.stdout.write(table);
       return XL_EXIT.OK;
     }
     if (qualifier !== undefined && domains.length === 0) {

@@ -20,8 +20,8 @@ export async function run(_input: CommandInput<VmListOptions>, context: CommandC
   const { domains, names, table } = await listHostDomains(context, undefined, (parts) => parts.vmTable?.());
   // Joined from an array, as `xl list`'s lines.
   const lines = ['UUID                                  ID    name\n'];
-  if (table !== undefined) lines.push(table);
   domains.forEach((info, index) => lines.push(formatVmListRow(info, names[index])));
   context.stdout.write(lines.join(''));
+  if (table !== undefined) context.stdout.write(table);
   return XL_EXIT.OK;
 }

@@ -112,8 +112,8 @@ export interface HostListing {
   readonly names: readonly (string | undefined)[];
   /** The cpupool's name (`/local/pool/<id>/name`; every domain is in pool 0, `Pool-0`). */
   readonly cpupoolName: string;
-  /** Every domain's line, made by the host (`table` of `listHostDomains`), in place of `domains` and `names`. */
-  readonly table?: string;
+  /** Every domain's line as UTF-8, made by the host (`table` of `listHostDomains`), in place of `domains` and `names`. */
+  readonly table?: Uint8Array;
 }
 
 /** `xl info`'s `xc_physinfo`: the machine's, with the memory the host's domains hold now. */
@@ -138,7 +138,7 @@ export async function hostPhysinfo(context: CommandContext): Promise<Physinfo> {
 export async function listHostDomains(
   context: CommandContext,
   qualifier?: string,
-  table?: (parts: ToolstackParts, cpupoolName: string) => string | undefined,
+  table?: (parts: ToolstackParts, cpupoolName: string) => Uint8Array | undefined,
 ): Promise<HostListing> {
   const parts = await openParts(context, { runGuests: false });
   const xs = parts.xenstore.connect(0);
