@@ -69,8 +69,11 @@ const NAME_JOIN = `LEFT JOIN xs_nodes n INDEXED BY xs_nodes_domid_name
   ON CAST(substr(n.path, 15, length(n.path) - 19) AS INTEGER) = d.domid AND n.path GLOB '/local/domain/*/name'
   AND n.path = '/local/domain/' || d.domid || '/name'`;
 
+/** The name as both listings print it: Domain-0's until it is written, `(null)` for a guest without one. */
+const NAME = `coalesce(CAST(n.value AS TEXT), CASE d.domid WHEN 0 THEN 'Domain-0' ELSE '(null)' END)`;
+
 const LINE = (verbose: boolean): string =>
-  `printf('%-40s %5d %5d %5d     %s  %s', coalesce(CAST(n.value AS TEXT), CASE d.domid WHEN 0 THEN 'Domain-0' ELSE '(null)' END),
+  `printf('%-40s %5d %5d %5d     %s  %s', ${NAME},
     d.domid, d.max_mem_kb / 1024, d.vcpus, ${STATE}, ${TIME})` +
   (verbose ? ` || printf(' %s %8s', d.uuid, ${reasonCase((reason) => `'${reason[1].toString(16)}'`, "'-'")})` : '') +
   ` || :suffix || char(10)`;
@@ -80,10 +83,8 @@ const linesOf = (line: string): string => `SELECT CAST(coalesce(group_concat(${l
 
 export const tableQuery = (verbose: boolean): string => linesOf(LINE(verbose));
 
-/** `xl vm-list`'s line: the uuid, the domid and the name (Domain-0's until it is written). */
-export const VM_TABLE_QUERY = linesOf(
-  `printf('%s  %d    %-30s', d.uuid, d.domid, coalesce(CAST(n.value AS TEXT), CASE d.domid WHEN 0 THEN 'Domain-0' ELSE '(null)' END)) || char(10)`,
-);
+/** `xl vm-list`'s line: the uuid, the domid and the name. */
+export const VM_TABLE_QUERY = linesOf(`printf('%s  %d    %-30s', d.uuid, d.domid, ${NAME}) || char(10)`);
 
 /**
  * The table's lines by domid, Domain-0 first, made by one statement (the domains and names of one

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, type Host } from '@xen-genid/host';
-import { domainPath, type ShutdownReason } from '@xen-genid/xc-params';
+import { domainPath, type DomainInfo, type ShutdownReason } from '@xen-genid/xc-params';
 import { formatListRow, sameOnEveryLine, type ListOptions } from './list.ts';
 import { formatVmListRow } from './vm-list.ts';
 
@@ -70,41 +70,30 @@ describe("the host's xl list and vm-list tables (Host.domainTable, Host.vmTable)
         raw
           .prepare('UPDATE domains SET max_mem_kb = ?, vcpus = ?, paused = ?, shutdown = ?, cpu_time_ns = ? WHERE domid = ?')
           .run(given.maxMemKb, given.vcpus, given.paused ? 1 : 0, given.shutdown, given.cpuTimeNs, domid);
-        if (given.name === undefined) {
-          if (xs.tryReadString(`${domainPath(domid)}/name`) !== undefined) xs.rm(`${domainPath(domid)}/name`);
-        }
-        else xs.write(`${domainPath(domid)}/name`, given.name);
+        const path = `${domainPath(domid)}/name`;
+        if (given.name !== undefined) xs.write(path, given.name);
+        else if (xs.tryReadString(path) !== undefined) xs.rm(path);
       });
     } finally {
       xs.close();
     }
   }
 
-  /** The lines as xl formats them one domain at a time, from the hypervisor and xenstore. */
-  function formatted(options: ListOptions): string {
+  /** Every domain's line as `format` makes it one domain at a time, from the hypervisor and xenstore. */
+  function formattedBy(format: (info: DomainInfo, name: string | undefined) => string): string {
     const xs = host.store.connect(0);
     try {
       return host.hypervisor
         .listDomains()
-        .map((info) => formatListRow(info, xs.tryReadString(`${domainPath(info.domid)}/name`) ?? (info.domid === 0 ? 'Domain-0' : undefined), options, 'Pool-0'))
+        .map((info) => format(info, xs.tryReadString(`${domainPath(info.domid)}/name`) ?? (info.domid === 0 ? 'Domain-0' : undefined)))
         .join('');
     } finally {
       xs.close();
     }
   }
 
-  /** `xl vm-list`'s lines as xl formats them one domain at a time. */
-  function formattedVms(): string {
-    const xs = host.store.connect(0);
-    try {
-      return host.hypervisor
-        .listDomains()
-        .map((info) => formatVmListRow(info, xs.tryReadString(`${domainPath(info.domid)}/name`) ?? (info.domid === 0 ? 'Domain-0' : undefined)))
-        .join('');
-    } finally {
-      xs.close();
-    }
-  }
+  const formatted = (options: ListOptions): string => formattedBy((info, name) => formatListRow(info, name, options, 'Pool-0'));
+  const formattedVms = (): string => formattedBy(formatVmListRow);
 
   function table(options: ListOptions): string {
     return decode(host.domainTable({ verbose: options.verbose, suffix: sameOnEveryLine(options, 'Pool-0') }));
