@@ -4,13 +4,14 @@
  * left it without closing it; damage met later is `CORRUPT`, and nothing is written after it.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hostFile, useTempDir } from './__fixtures__/temp-dir.ts';
 import { HostError } from './errors.ts';
 import { openHost } from './open-host.ts';
+import { currentProcess } from './process-identity.ts';
 import { CURRENT_SCHEMA_VERSION, HOST_PAGE_SIZE } from './schema.ts';
 
 const child = fileURLToPath(new URL('./__fixtures__/open-host-child.mjs', import.meta.url));
@@ -64,6 +65,12 @@ function stillDamaged(path: string, pageno: number): boolean {
     .subarray((pageno - 1) * HOST_PAGE_SIZE, pageno * HOST_PAGE_SIZE)
     .every((byte) => byte === 0xa5);
 }
+
+/** The open marks beside the host file (`open-marks.ts`). */
+const marksOf = (path: string): string[] => {
+  const dir = `${realpathSync(path)}.openers`;
+  return existsSync(dir) ? readdirSync(dir) : [];
+};
 
 function raw(path: string, body: (db: Database.Database) => void): void {
   const db = new Database(path);
@@ -153,9 +160,9 @@ describe('a damaged page', () => {
     expect(Buffer.from(raw.prepare("SELECT value FROM xs_nodes WHERE path = '/data'").pluck().get() as Uint8Array).toString()).toBe('kept');
     expect(raw.prepare('SELECT count(*) FROM domains').pluck().get()).toBe(2);
     expect(raw.prepare('SELECT count(*) FROM userdata').pluck().get()).toBe(0);
-    // This connection's open mark stays, for the next process to see once this one has ended.
-    expect(raw.prepare('SELECT count(*) FROM openers WHERE pid = ?').pluck().get(process.pid)).toBe(1);
     raw.close();
+    // This connection's open mark stays, for the next process to see once this one has ended.
+    expect(marksOf(path).filter((name) => name.startsWith(`${process.pid}-`))).toHaveLength(1);
     expect(stillDamaged(path, pageno)).toBe(true);
   });
 
@@ -165,5 +172,65 @@ describe('a damaged page', () => {
     expect(openElsewhere(path, 'read-memory').stdout).toBe('read: CORRUPT\nopened\n');
     const next = openElsewhere(path, 'report');
     expect(JSON.parse(next.stdout)).toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('quick_check') });
+  });
+});
+
+describe('the open marks', () => {
+  /** A pid whose process has ended. */
+  const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
+
+  it('are files beside the host file, one per open connection, gone at a clean close', () => {
+    const { path } = hostWithMemory();
+    expect(marksOf(path)).toEqual([]);
+    const one = openHost(path);
+    const two = openHost(path);
+    expect(marksOf(path).filter((name) => name.startsWith(`${process.pid}-`))).toHaveLength(2);
+    one.close();
+    expect(marksOf(path)).toHaveLength(1);
+    two.close();
+    expect(marksOf(path)).toEqual([]);
+  });
+
+  it('leave a host file that is only read as it was: nothing written, no write-ahead log left', () => {
+    const { path, domid } = hostWithMemory();
+    const bytes = readFileSync(path);
+    const host = openHost(path);
+    expect(host.store.connect(0).readString('/data')).toBe('kept');
+    expect(host.hypervisor.readPage(domid, 3)).toEqual(new Uint8Array(4096).fill(3));
+    expect(new TextDecoder().decode(host.domainTable({ verbose: false, suffix: '' }))).toContain('Domain-0');
+    host.close();
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it("of a process that died: the next open checks the file, opens a sound one, and forgets the dead process's mark", () => {
+    const { path } = hostWithMemory();
+    expect(openElsewhere(path, 'die').signal).toBe('SIGKILL');
+    expect(marksOf(path)).toHaveLength(1);
+    const host = openHost(path);
+    expect(marksOf(path).map((name) => name.split('-')[0])).toEqual([String(process.pid)]);
+    host.close();
+    expect(marksOf(path)).toEqual([]);
+  });
+
+  it('still count as rows of the table openers (where earlier versions kept them): a dead one is an unclean close', () => {
+    const { path } = hostWithMemory();
+    raw(path, (db) => db.prepare("INSERT INTO openers (token, pid, pid_start) VALUES ('left', ?, '')").run(deadPid()));
+    damageMemoryPage(path);
+    expect(hostError(() => openHost(path)).message).toContain('quick_check');
+    const sound = hostWithMemory().path;
+    raw(sound, (db) => db.prepare("INSERT INTO openers (token, pid, pid_start) VALUES ('left', ?, '')").run(deadPid()));
+    openHost(sound).close();
+    raw(sound, (db) => expect(db.prepare('SELECT count(*) FROM openers').pluck().get()).toBe(0));
+  });
+
+  it('still count as rows of the table openers: a live one keeps the change log at a clean close', () => {
+    const { path } = hostWithMemory();
+    const self = currentProcess();
+    raw(path, (db) => db.prepare("INSERT INTO openers (token, pid, pid_start) VALUES ('live', ?, ?)").run(self.pid, self.start));
+    const host = openHost(path);
+    host.store.connect(0).write('/data', 'again');
+    host.close();
+    raw(path, (db) => expect(db.prepare('SELECT count(*) FROM xs_changes').pluck().get()).toBeGreaterThan(0));
   });
 });

@@ -10,7 +10,7 @@ import { crashPoints, HOST_CRASH_AT_ENV, type CrashPoint } from './crash-points.
 import { inTransaction, integrityCheck, openDatabase, preparedOnUse, type SqliteDatabase } from './database.ts';
 import { HostError, isDamaged, translateSqliteError } from './errors.ts';
 import { domainTable, vmTable, type DomainTableLayout } from './domain-table.ts';
-import { markClosed, markOpen } from './open-marks.ts';
+import { markClosed, markOpen, type OpenMark } from './open-marks.ts';
 import { defaultHostPath } from './host-path.ts';
 import { currentProcess, isAlive } from './process-identity.ts';
 import { ReadCache, type CacheFreshness } from './read-cache.ts';
@@ -176,13 +176,13 @@ class SqliteHost implements Host {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #step: ((step: string) => void) | undefined;
   /** This connection's clean-close mark (`open-marks.ts`). */
-  readonly #openToken: string;
+  readonly #openMark: OpenMark;
   #closed = false;
 
   constructor(db: SqliteDatabase, path: string, options: OpenHostOptions) {
     this.#db = db;
     this.path = path;
-    this.#openToken = markOpen(db, path);
+    this.#openMark = markOpen(db, path);
     const step = crashPoints(options.crashAt ?? process.env[HOST_CRASH_AT_ENV]);
     this.#step = step;
     const cache = new ReadCache(db, path, options.cache ?? true, options.freshness ?? 'turn');
@@ -440,9 +440,10 @@ class SqliteHost implements Host {
       });
     }
     inTransaction(this.#db, 'immediate', () => {
-      if (!markClosed(this.#db, this.#openToken)) return;
+      if (!markClosed(this.#db, this.#openMark)) return;
+      // Only what there is to do: a connection that wrote nothing leaves the file as it found it.
       this.xenstoreBackend.clearChangeLog();
-      this.#db.pragma('incremental_vacuum');
+      if ((this.#db.pragma('freelist_count', { simple: true }) as number) > 0) this.#db.pragma('incremental_vacuum');
     });
   }
 

@@ -139,6 +139,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
   readonly #trimAge;
   readonly #trimCount;
   readonly #clearChanges;
+  readonly #anyChange;
   readonly #domainsNamed;
   readonly #domainNames;
 
@@ -179,6 +180,7 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
     this.#trimAge = preparedOnUse(() => db.prepare('DELETE FROM xs_changes WHERE at < ?'));
     this.#trimCount = preparedOnUse(() => db.prepare('DELETE FROM xs_changes WHERE seq <= (SELECT max(seq) FROM xs_changes) - ?'));
     this.#clearChanges = preparedOnUse(() => db.prepare('DELETE FROM xs_changes'));
+    this.#anyChange = preparedOnUse(() => db.prepare('SELECT 1 FROM xs_changes LIMIT 1'));
     this.#domainsNamed = preparedOnUse(() => db.prepare(`SELECT path FROM xs_nodes WHERE ${DOMAIN_NAME_ROWS} AND value = ?`).pluck());
     // One text cell per name, `<domid>/<name>` (better-sqlite3's array per row costs more than the
     // rest of the listing); the GLOB's `*` also matches deeper paths: only digits between the slashes.
@@ -441,7 +443,8 @@ export class SqliteXenStoreBackend implements XenStoreBackend, DomainNameIndex {
    */
   clearChangeLog(): void {
     try {
-      this.#clearChanges().run();
+      // Already empty: nothing is written.
+      if (this.#anyChange().get() !== undefined) this.#clearChanges().run();
     } catch (error) {
       this.#fail(error);
     }
