@@ -263,6 +263,9 @@ function prepare(db: SqliteDatabase, path: string, target: number): void {
     setWal(db, path);
   }
   db.pragma('synchronous = NORMAL');
+  // The journal of a nested transaction (a savepoint inside `atomically`) kept in memory, not in a
+  // temporary file written and thrown away.
+  db.pragma('temp_store = MEMORY');
   db.pragma('foreign_keys = ON');
   db.pragma(`journal_size_limit = ${WAL_SIZE_KEPT}`); // a WAL grown by a large write shrinks back
   if (header.version >= target) return;

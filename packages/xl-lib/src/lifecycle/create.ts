@@ -84,7 +84,8 @@ export function createDomain(ctx: LibxlInternals, config: DomainConfig, options:
       options.restore.load(made);
       ctx.hypervisor.setPendingStart(made, 'resume');
     } else if (saved.createInfo.type === 'hvm') {
-      setSpecialPageParams(ctx.xc, made);
+      // One transaction of the machine for the dozen params (libxc sets them one hypercall at a time).
+      ctx.atomically(() => setSpecialPageParams(ctx.xc, made));
     }
     buildPost(ctx, made, saved, values, options.restore !== undefined);
     // domcreate_rebuild_done stores the device model's version once more, then adds the devices
@@ -218,7 +219,8 @@ function withLines(error: unknown, lines: readonly string[]): unknown {
  */
 function addServedDevices(ctx: LibxlInternals, served: readonly ServedDevice[]): void {
   addDevices(ctx, served.map(({ device }): DeviceNodes => device));
-  runDom0Backends(ctx.xenstore, served);
+  // What Domain-0's backends and hotplug scripts write in answer, as one transaction of the machine.
+  ctx.atomically(() => runDom0Backends(ctx.xenstore, served));
 }
 
 /** libxl's checks and defaults that matter here (`libxl__domain_config_setdefault`). */
@@ -302,5 +304,6 @@ function launchDeviceModel(ctx: LibxlInternals, domid: number, config: DomainCon
   const devices = [...channels, ...p9Nodes(domid, config.p9s, resolve), ...pvcallsNodes(domid, config.pvcallsifs, resolve), ...createTimeDevices(ctx, domid, config)];
   addDevices(ctx, devices);
   writeDeviceModelEntries(ctx.xs, domid, config);
-  runSimulatedBackends(ctx.xenstore, domid, config.createInfo.type === 'hvm', devices);
+  // What the device model writes in answer, as one transaction of the machine.
+  ctx.atomically(() => runSimulatedBackends(ctx.xenstore, domid, config.createInfo.type === 'hvm', devices));
 }
