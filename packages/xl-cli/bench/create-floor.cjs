@@ -1,4 +1,4 @@
-/* global Buffer, process, require */
+/* global Buffer, module, process, require */
 // The least the storage of an `xl create` can cost on this runtime, for xl-startup.mjs to set beside
 // `xl create`: load better-sqlite3, open the host file, and write the rows one create changed (as
 // `rowChanges` below finds them, taken from a real `xl create` on a copy) in one write transaction,
