@@ -37,7 +37,7 @@ export function quickCheck(db: SqliteDatabase): string[] {
 }
 
 /** The directory of a host file's open marks. */
-export function openMarksDirOf(hostFile: string): string {
+function openMarksDirOf(hostFile: string): string {
   return `${realpathSync.native(hostFile)}.openers`;
 }
 
@@ -47,10 +47,13 @@ function markerOf(name: string): ProcessIdentity | undefined {
   return match ? { pid: Number(match[1]), start: match[2]! } : undefined;
 }
 
-/** The marks in `dir` (none when it does not exist), by name. */
-function marksIn(dir: string): string[] {
+/** The marks in `dir` (none when it does not exist), each with the process that made it. */
+function marksIn(dir: string): { name: string; marker: ProcessIdentity }[] {
   try {
-    return readdirSync(dir).filter((name) => markerOf(name) !== undefined);
+    return readdirSync(dir).flatMap((name) => {
+      const marker = markerOf(name);
+      return marker === undefined ? [] : [{ name, marker }];
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -64,7 +67,7 @@ function marksIn(dir: string): string[] {
  */
 export function markOpen(db: SqliteDatabase, path: string): OpenMark {
   const dir = openMarksDirOf(path);
-  const left = marksIn(dir).filter((name) => !isAlive(markerOf(name)!));
+  const left = marksIn(dir).filter(({ marker }) => !isAlive(marker));
   const leftRows = (db.prepare('SELECT token, pid, pid_start FROM openers').all() as OpenerRow[]).filter(
     (row) => !isAlive({ pid: row.pid, start: row.pid_start }),
   );
@@ -90,7 +93,7 @@ export function markOpen(db: SqliteDatabase, path: string): OpenMark {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(join(dir, name), '', { flag: 'wx', mode: 0o600 });
   // Checked: what the dead processes left is forgotten, once this connection's own mark is there.
-  for (const other of left) rmSync(join(dir, other), { force: true });
+  for (const other of left) rmSync(join(dir, other.name), { force: true });
   if (leftRows.length > 0) {
     inTransaction(db, 'immediate', () => {
       const forget = db.prepare('DELETE FROM openers WHERE token = ?');
