@@ -5,29 +5,38 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * User + system seconds of this process's reaped children so far (fields cutime and cstime of
- * /proc/self/stat, in clock ticks of 1/100 s); undefined where /proc is not there.
+ * What this process's reaped children have used so far, from /proc/self/stat: user + system
+ * seconds (fields cutime and cstime, in clock ticks of 1/100 s) and minor page faults (cminflt: the
+ * pages they touched first); undefined where /proc is not there.
  */
-function childCpuSeconds() {
+function childUsage() {
   try {
     const stat = readFileSync('/proc/self/stat', 'latin1');
     // Fields after the command name (which may hold spaces), counted from field 3.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / 100;
+    return { cpuSeconds: (Number(fields[13]) + Number(fields[14])) / 100, minorFaults: Number(fields[8]) };
   } catch {
     return undefined;
   }
 }
 
-/** Runs `command args...` once; returns wall milliseconds and child CPU seconds. Throws on a non-zero exit. */
+/**
+ * Runs `command args...` once; returns wall milliseconds, and the child's CPU seconds and minor page
+ * faults. Throws on a non-zero exit.
+ */
 export function runCommand(command, args, options) {
-  const cpuBefore = childCpuSeconds();
+  const before = childUsage();
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, { ...options, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-  const cpuAfter = childCpuSeconds();
+  const after = childUsage();
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
-  return { wallMs, cpuSeconds: cpuBefore === undefined ? undefined : cpuAfter - cpuBefore, stdout: result.stdout };
+  return {
+    wallMs,
+    cpuSeconds: before === undefined ? undefined : after.cpuSeconds - before.cpuSeconds,
+    minorFaults: before === undefined ? undefined : after.minorFaults - before.minorFaults,
+    stdout: result.stdout,
+  };
 }
 
 /** Runs `node args...` once (see `runCommand`). */
@@ -43,13 +52,15 @@ export const median = (values) => {
  * `rounds` pairs of (baseline, subject), run alternately (the order flips every round so neither
  * side always runs second). `after` runs untimed after each subject (e.g. destroy what it made).
  * Returns the subject's median wall ms, the median of the per-pair wall ratios, and the ratio of
- * summed CPU times (clock ticks are coarse: sums over every round, not per-pair ratios); and the
- * baseline's median wall ms and mean CPU ms, to turn a ratio back into time.
+ * summed CPU times (clock ticks are coarse: sums over every round, not per-pair ratios); the
+ * median of the pairs' differences in minor page faults (the pages the subject touched first beyond
+ * the baseline's); and the baseline's median wall ms and mean CPU ms, to turn a ratio back into time.
  */
 export function pairedRuns({ baseline, subject, after, rounds }) {
   const ratios = [];
   const walls = [];
   const baseWalls = [];
+  const extraFaults = [];
   let subjectCpu = 0;
   let baselineCpu = 0;
   for (let round = 0; round < rounds; round += 1) {
@@ -66,6 +77,7 @@ export function pairedRuns({ baseline, subject, after, rounds }) {
     ratios.push(run.wallMs / base.wallMs);
     walls.push(run.wallMs);
     baseWalls.push(base.wallMs);
+    extraFaults.push((run.minorFaults ?? Number.NaN) - (base.minorFaults ?? Number.NaN));
     subjectCpu += run.cpuSeconds ?? Number.NaN;
     baselineCpu += base.cpuSeconds ?? Number.NaN;
   }
@@ -74,6 +86,7 @@ export function pairedRuns({ baseline, subject, after, rounds }) {
     wallRatio: median(ratios),
     spread: [Math.min(...ratios), Math.max(...ratios)],
     cpuRatio: subjectCpu / baselineCpu,
+    extraFaults: median(extraFaults),
     baselineWallMs: median(baseWalls),
     baselineCpuMs: (baselineCpu * 1000) / rounds,
   };
