@@ -1,3 +1,4 @@
+/* global process */
 // Whole-process timing the startup benchmarks share: paired, interleaved runs of a command and a
 // baseline, each pair's wall-time ratio, and the CPU time (user + system) of the children.
 import { spawnSync } from 'node:child_process';
