@@ -1,3 +1,4 @@
+/* global console, process, URL */
 // Runs every benchmark (packages/*/bench/*.mjs) against the built packages, one after the other.
 // Each prints its own rates and ratios. BENCH_QUICK=1 runs each for about a second.
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+/* global console, process */
 // Bundles a bin and everything it imports into one file (esbuild), so that starting it reads and
 // compiles one script instead of resolving the package graph, and writes beside it a small launcher
 // that compiles that script with V8's code cache: the cache a previous run left (node:vm `Script`
@@ -43,7 +44,7 @@ await build({
 });
 // The body inside the function the launcher calls with CommonJS's arguments (no hashbang line there).
 const body = readFileSync(bundleFile, 'utf8').replace(/^#![^\n]*\n/, '');
-const nonAscii = /[^\x00-\x7f]/.exec(body);
+const nonAscii = /[\u0080-\uffff]/.exec(body);
 if (nonAscii) {
   console.error(`bundle-bin: ${bundleFile} has a non-ASCII character at offset ${nonAscii.index}: the launcher reads it as Latin-1`);
   process.exit(1);

@@ -1,3 +1,4 @@
+/* global console, process */
 // Prints the plain closing line CI reads, `N passed, N failed, N skipped`, from vitest's JSON report.
 import { readFileSync } from 'node:fs';
 

@@ -1,3 +1,4 @@
+/* global Buffer, console, performance, process */
 // READ round trips per second through createXenstored, against the transport floor: a bare echo
 // server on the same kind of Unix socket, measured side by side in the same run. One request in
 // flight at a time, as libxenstore does. BENCH_QUICK=1 runs for about a second.
