@@ -92,7 +92,8 @@ export interface Host extends Disposable {
   recover(): RecoveryReport;
   /**
    * Runs `body` as one write transaction of the host file: every change it makes to the hypervisor,
-   * xenstore and userdata commits together, or none does (a throw, or the process dying). Keep it
+   * xenstore and userdata commits together, or none does (a throw, or the process dying). What it
+   * reads is what is stored once it holds the write lock, whatever the cache's freshness. Keep it
    * short: other processes wait for it.
    */
   atomically<T>(body: () => T): T;
@@ -265,8 +266,15 @@ class SqliteHost implements Host {
 
   atomically<T>(body: () => T): T {
     this.#checkOpen();
+    const outermost = !this.#db.inTransaction;
     try {
-      return inTransaction(this.#db, 'immediate', body);
+      return inTransaction(this.#db, 'immediate', () => {
+        // What the cache checked earlier in this run may predate another process's commit made
+        // before the write lock was taken: checked again under the lock, so the body never acts on
+        // what was (a block script's free loop device, say).
+        if (outermost) this.#cache.changes();
+        return body();
+      });
     } catch (error) {
       // Rolled back: what this process cached of its own writes is gone with them.
       this.#cache.clear();

@@ -90,6 +90,46 @@ describe('SqliteHypervisor', () => {
     }
   });
 
+  it('a body run atomically reads what another process committed before its transaction began, even in the same run', () => {
+    const path = hostFile(tempDir());
+    const host = openHost(path);
+    try {
+      const xs = host.store.connect(0);
+      xs.write('/vm/x', '1');
+      const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+      expect(xs.readString('/vm/x')).toBe('1'); // cached, checked in this run
+      expect(host.hypervisor.readParam(domid, 34)).toBe(0n);
+      inAnotherProcess(path, `host.store.connect(0).write('/vm/x', '2'); host.hypervisor.writeParam(${domid}, 34, 7n)`);
+      // As a block script picks a free loop device: reads and writes that must not act on what was.
+      host.atomically(() => {
+        expect(xs.readString('/vm/x')).toBe('2');
+        expect(host.hypervisor.readParam(domid, 34)).toBe(7n);
+        xs.write('/vm/x', '3');
+      });
+      expect(xs.readString('/vm/x')).toBe('3');
+      // So does a hypervisor write (a guest's start reads its keys inside the unpause).
+      inAnotherProcess(path, "host.store.connect(0).write('/vm/x', '4')");
+      expect(host.hypervisor.batch(() => xs.readString('/vm/x'))).toBe('4');
+    } finally {
+      host.close();
+    }
+  });
+
+  it('a hypervisor write decides on what another process committed before it began, even in the same run', () => {
+    const path = hostFile(tempDir());
+    const host = openHost(path);
+    try {
+      const { domid } = host.hypervisor.createDomain({ type: 'hvm' });
+      expect(host.hypervisor.getDomain(domid)?.paused).toBe(true); // cached, checked in this run
+      inAnotherProcess(path, `host.hypervisor.unpauseDomain(${domid})`);
+      // Not unpaused (and its guest started) a second time.
+      expectXc('EINVAL', () => host.hypervisor.unpauseDomain(domid));
+      expect(host.hypervisor.getDomain(domid)?.paused).toBe(false);
+    } finally {
+      host.close();
+    }
+  });
+
   it("a xenstore transaction that read what another process changed in the same run succeeds on its retry", () => {
     const path = hostFile(tempDir());
     const host = openHost(path);

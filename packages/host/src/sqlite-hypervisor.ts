@@ -356,12 +356,16 @@ export class SqliteHypervisor implements Hypervisor {
    */
   #write<T>(body: () => T): T {
     let committed = false;
+    const outermost = !this.#db.inTransaction;
     try {
       this.#storePending();
       const result = this.#db
         .transaction(() => {
           this.#depth += 1;
           try {
+            // Checked again under the write lock: what a guest's start reads (its xenstore keys)
+            // is what is stored now, not what the cache checked earlier in this run.
+            if (outermost) this.#cache.changes();
             const result = body();
             this.#storePending();
             // The memory files it filled are on disk before the transaction that names them commits.
