@@ -270,9 +270,9 @@ class SqliteHost implements Host {
     try {
       return inTransaction(this.#db, 'immediate', () => {
         // What the cache checked earlier in this run may predate another process's commit made
-        // before the write lock was taken: checked again under the lock, so the body never acts on
-        // what was (a block script's free loop device, say).
-        if (outermost) this.#cache.changes();
+        // before the write lock was taken: the body never acts on what was (a block script's free
+        // loop device, say).
+        if (outermost) this.#cache.revalidate();
         return body();
       });
     } catch (error) {

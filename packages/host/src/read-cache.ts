@@ -80,6 +80,14 @@ export class ReadCache {
   }
 
   /**
+   * Checks `PRAGMA data_version` now, whatever was checked earlier in this run: called once a write
+   * transaction holds the write lock, so its body reads what is stored.
+   */
+  revalidate(): void {
+    if (this.#enabled) this.#check();
+  }
+
+  /**
    * After this connection committed: the other connections of this process check again before their
    * next read (this one's regions were kept current by the writer).
    */

@@ -363,9 +363,8 @@ export class SqliteHypervisor implements Hypervisor {
         .transaction(() => {
           this.#depth += 1;
           try {
-            // Checked again under the write lock: what a guest's start reads (its xenstore keys)
-            // is what is stored now, not what the cache checked earlier in this run.
-            if (outermost) this.#cache.changes();
+            // What a guest's start reads (its xenstore keys) is what is stored now.
+            if (outermost) this.#cache.revalidate();
             const result = body();
             this.#storePending();
             // The memory files it filled are on disk before the transaction that names them commits.
